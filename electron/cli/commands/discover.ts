@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import type { DiscoveryResult } from '../../../shared/model/discovery.js';
+import { runDiscovery } from '../../services/discovery/handlers.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import type { Command } from '../command.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
+import { renderTable } from '../table.js';
+
+export const discoverCommand: Command = {
+  name: 'discover',
+  summary: 'List every MCP server configured on the workstation',
+  usage: `gatehouse discover [options]
+
+${DISCOVERY_FLAGS_HELP}
+  --format F           table | json (default table)`,
+  async run(argv, io) {
+    const { values } = parseArgs({ args: argv, options: { ...discoveryFlags, format: { type: 'string' } }, strict: true });
+    const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
+    const stateDir = stateDirFrom(values);
+    const ctx = createNodeContext({ stateDir, workstation: workstationFrom(values), mode: 'cli', secrets: openNodeSecretStore(stateDir) });
+    try {
+      const { run } = await runDiscovery(ctx);
+      io.stdout(format === 'json' ? JSON.stringify(run.result, null, 2) + '\n' : discoveryTable(run.result));
+      return 0;
+    } finally {
+      ctx.db.close();
+    }
+  },
+};
+
+function discoveryTable(result: DiscoveryResult): string {
+  const servers = renderTable(
+    ['CLIENT', 'SCOPE', 'NAME', 'TRANSPORT', 'COMMAND / URL', 'ENV', 'DISABLED'],
+    result.servers.map((s) => [
+      s.client,
+      s.scope,
+      s.name,
+      s.transport,
+      s.url ?? [s.command ?? '', ...(s.args ?? [])].join(' ').trim(),
+      s.envKeys.join(','),
+      s.disabled ? 'yes' : '',
+    ]),
+  );
+  const problems = result.sources.filter((s) => s.status !== 'ok');
+  const sourceLines = problems.map(
+    (s) => `  ${s.status}: ${s.path}${s.line ? `:${s.line}` : ''}${s.error ? ` — ${s.error}` : ''}`,
+  );
+  return (
+    servers +
+    `\n${result.servers.length} server(s) in ${result.sources.length} config file(s)` +
+    (problems.length ? `; ${problems.length} file(s) with problems:\n${sourceLines.join('\n')}\n` : '\n')
+  );
+}

@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { createAdminHandlers } from '../../services/admin-service.js';
+import { runDiscovery } from '../../services/discovery/handlers.js';
+import { startHttpServer } from '../../http/server.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import { ensureRendererBuilt } from '../../node/renderer-assets.js';
+import type { Command } from '../command.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, stateDirFrom, workstationFrom } from '../common-options.js';
+import { UsageError } from '../usage-error.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the admin console to a browser on 127.0.0.1 (browser mode)',
+  usage: `gatehouse serve [options]
+
+Binds 127.0.0.1 only and prints one line: the URL to open, with a per-launch token.
+  --port N             port to listen on (default 0: a free port)
+${DISCOVERY_FLAGS_HELP}`,
+  async run(argv, io) {
+    const { values } = parseArgs({ args: argv, options: { ...discoveryFlags, port: { type: 'string' } }, strict: true });
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
+    const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
+    const stateDir = stateDirFrom(values);
+    const ctx = createNodeContext({ stateDir, workstation: workstationFrom(values), mode: 'browser', secrets: openNodeSecretStore(stateDir) });
+    // First look happens at start-up so the page has something to show.
+    await runDiscovery(ctx);
+    const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
+    io.stdout(`${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        void server.close().then(() => {
+          ctx.db.close();
+          resolve();
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { Platform } from '../../shared/model/discovery.js';
+import type { WorkstationPort } from '../services/ports.js';
+import { defaultStateDir } from '../node/runtime.js';
+import { UsageError } from './usage-error.js';
+
+/** Flags every command that looks at the workstation shares. */
+export const discoveryFlags = {
+  home: { type: 'string' },
+  platform: { type: 'string' },
+  project: { type: 'string', multiple: true },
+  'system-root': { type: 'string' },
+  state: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const DISCOVERY_FLAGS_HELP = `  --home DIR           treat DIR as the user's home (default: your home)
+  --platform P         linux | darwin | win32: resolve that OS's paths under the home
+  --project DIR        a project folder to inspect for project-scope files (repeatable)
+  --system-root DIR    prefix for managed/system paths (default: none)
+  --state DIR          local store (default: OS app-data folder, or $GATEHOUSE_STATE)`;
+
+export interface DiscoveryFlagValues {
+  home?: string;
+  platform?: string;
+  project?: string[];
+  'system-root'?: string;
+  state?: string;
+}
+
+export function workstationFrom(values: DiscoveryFlagValues): Partial<WorkstationPort> {
+  const ws: Partial<WorkstationPort> = {};
+  if (values.home !== undefined) ws.home = resolve(values.home);
+  if (values.platform !== undefined) {
+    const p = Platform.safeParse(values.platform);
+    if (!p.success) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
+    ws.platform = p.data;
+  }
+  if (values.project) ws.projects = values.project.map((p) => resolve(p));
+  if (values['system-root'] !== undefined) ws.systemRoot = resolve(values['system-root']);
+  return ws;
+}
+
+export function stateDirFrom(values: { state?: string }): string {
+  return values.state !== undefined ? resolve(values.state) : defaultStateDir();
+}
+
+export function formatFrom<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--format must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}

@@ -1,0 +1,64 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Platform } from '../../shared/model/discovery.js';
+import type { ServiceContext } from '../services/context.js';
+import { EventBus } from '../services/events.js';
+import { nodeFileSystem } from '../services/node-ports.js';
+import { systemClock, type SecretStore, type WorkstationPort } from '../services/ports.js';
+import { openDatabase } from '../services/store/database.js';
+
+/**
+ * Composition root for Node processes (CLI, browser-mode server, Electron main): picks the real
+ * ports and opens the store. Tests build their own contexts from the same pieces.
+ */
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.GATEHOUSE_STATE) return env.GATEHOUSE_STATE;
+  const home = homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Gatehouse');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Gatehouse');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'gatehouse');
+}
+
+export function currentPlatform(): Platform {
+  const p = process.platform;
+  return p === 'darwin' || p === 'win32' ? p : 'linux';
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export interface NodeContextOptions {
+  stateDir: string;
+  workstation?: Partial<WorkstationPort>;
+  mode: ServiceContext['mode'];
+  secrets: SecretStore;
+}
+
+export function createNodeContext(opts: NodeContextOptions): ServiceContext {
+  const workstation: WorkstationPort = {
+    home: opts.workstation?.home ?? homedir(),
+    platform: opts.workstation?.platform ?? currentPlatform(),
+    projects: opts.workstation?.projects ?? [],
+    systemRoot: opts.workstation?.systemRoot ?? '',
+    env: opts.workstation?.env ?? process.env,
+  };
+  return {
+    db: openDatabase(join(opts.stateDir, 'gatehouse.db')),
+    events: new EventBus(),
+    clock: systemClock,
+    fs: nodeFileSystem,
+    workstation,
+    secrets: opts.secrets,
+    stateDir: opts.stateDir,
+    mode: opts.mode,
+    version: packageVersion(),
+  };
+}

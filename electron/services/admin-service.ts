@@ -1,0 +1,18 @@
+import type { ServiceContext } from './context.js';
+import { discoveryHandlers } from './discovery/handlers.js';
+import type { AdminHandlers } from './handlers.js';
+
+/** The composition of every capability's handlers: what both adapters and the CLI sit on. */
+export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
+  return {
+    'app.info': async () => ({
+      name: 'gatehouse' as const,
+      version: ctx.version,
+      mode: ctx.mode === 'desktop' ? ('desktop' as const) : ('browser' as const),
+      platform: ctx.workstation.platform,
+      nodeVersion: process.versions.node,
+      stateDir: ctx.stateDir,
+    }),
+    ...discoveryHandlers(ctx),
+  };
+}

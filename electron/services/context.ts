@@ -1,0 +1,17 @@
+import type { Database } from './store/database.js';
+import type { EventBus } from './events.js';
+import type { Clock, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';
+
+/** Everything a capability's handlers may use; built once per process by the composition root. */
+export interface ServiceContext {
+  db: Database;
+  events: EventBus;
+  clock: Clock;
+  fs: FileSystemPort;
+  workstation: WorkstationPort;
+  secrets: SecretStore;
+  /** Folder of the local store (database, logs). */
+  stateDir: string;
+  mode: 'desktop' | 'browser' | 'cli';
+  version: string;
+}

@@ -1,0 +1,44 @@
+import type { Platform } from '../../shared/model/discovery.js';
+
+/**
+ * Injected ports: everything a service needs from the outside world. The desktop app, the CLI,
+ * the browser-mode server and the tests each build their own; services never reach for globals.
+ */
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Read-only filesystem access, enough for discovery (node:fs/promises satisfies it). */
+export interface FileSystemPort {
+  readFile(path: string): Promise<string>;
+  /** Mode bits and kind, or null when the path does not exist. */
+  stat(path: string): Promise<{ mode: number; isFile: boolean; isDirectory: boolean; size: number } | null>;
+  readdir(path: string): Promise<string[]>;
+}
+
+/** Where discovery looks: the home folder, OS, projects and the prefix of managed paths. */
+export interface WorkstationPort {
+  home: string;
+  platform: Platform;
+  projects: string[];
+  /** Prefix prepended to managed/system paths (`/etc/...`, `C:\Program Files\...`); '' on a real machine. */
+  systemRoot: string;
+  /** Environment used to resolve relocations such as CODEX_HOME and CLAUDE_CONFIG_DIR. */
+  env: Record<string, string | undefined>;
+}
+
+/** Secret values live only here (OS keyring, Electron safeStorage, or an encrypted file). */
+export interface SecretStore {
+  readonly kind: string;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Publishes service events to whichever adapter is attached (IPC or SSE). */
+export interface EventSink {
+  emit(event: string, payload: unknown): void;
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
+import { createRequire } from 'node:module';
+import { MIGRATIONS } from './migrations.js';
+
+export type Database = DatabaseSyncType;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Opens (or creates) the local store and brings its schema up to date. `node:sqlite` needs
+ * Node 22.5+; it is loaded lazily so that the message on older Node names the real problem.
+ */
+export function openDatabase(file: string): Database {
+  let sqlite: typeof import('node:sqlite');
+  try {
+    sqlite = require('node:sqlite') as typeof import('node:sqlite');
+  } catch {
+    throw new Error(`Gatehouse's store needs node:sqlite (Node 22.5 or newer); this is Node ${process.versions.node}.`);
+  }
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new sqlite.DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  migrate(db);
+  return db;
+}
+
+/** Applies numbered migrations in order, each in its own transaction, and records them. */
+export function migrate(db: Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  let applied = 0;
+  // Versions are applied by set membership, not max: capabilities own disjoint ranges.
+  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    db.exec('BEGIN');
+    try {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+      db.exec('COMMIT');
+      applied++;
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new Error(`Store migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+    }
+  }
+  return applied;
+}
+
+/** Runs `fn` in a transaction. */
+export function transaction<T>(db: Database, fn: () => T): T {
+  db.exec('BEGIN');
+  try {
+    const out = fn();
+    db.exec('COMMIT');
+    return out;
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Numbered schema migrations. Append only: never edit a migration that has shipped; add a new one.
+ * Each capability owns a range of versions and its own list, merged here:
+ * 1–99 foundation, 100–199 findings, 200–299 live inventory, 300–399 audit, 400–499 gateways,
+ * 500–599 policy. Versions are applied by membership, so ranges never block each other.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const FOUNDATION: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'discovery runs',
+    sql: `
+      CREATE TABLE discovery_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        options_json TEXT NOT NULL,
+        source_count INTEGER NOT NULL,
+        server_count INTEGER NOT NULL,
+        result_json TEXT NOT NULL
+      );
+      CREATE INDEX discovery_runs_started ON discovery_runs (started_at);
+    `,
+  },
+];
+
+export const MIGRATIONS: readonly Migration[] = [...FOUNDATION];

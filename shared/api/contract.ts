@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { appEvents, appMethods } from './app.js';
+import type { MethodSpec } from './define.js';
+import { discoveryEvents, discoveryMethods } from './discovery.js';
+
+/**
+ * The whole admin API: one map of request/response methods and one of events. Both adapters
+ * (IPC and loopback HTTP+SSE) are generated from these maps, and both validate with them.
+ * Each capability contributes its own file; add it here.
+ */
+export const adminMethods = {
+  ...appMethods,
+  ...discoveryMethods,
+} satisfies Record<string, MethodSpec>;
+
+export const adminEvents = {
+  ...appEvents,
+  ...discoveryEvents,
+} satisfies Record<string, z.ZodType>;
+
+export type MethodName = keyof typeof adminMethods;
+export type EventName = keyof typeof adminEvents;
+
+/** Request/response map, as the caller sees it (after defaults are applied on output). */
+export type AdminApi = {
+  [K in MethodName]: {
+    input: z.input<(typeof adminMethods)[K]['input']>;
+    output: z.output<(typeof adminMethods)[K]['output']>;
+  };
+};
+export type MethodInput<K extends MethodName> = AdminApi[K]['input'];
+export type MethodOutput<K extends MethodName> = AdminApi[K]['output'];
+
+export type AdminEvents = { [E in EventName]: z.output<(typeof adminEvents)[E]> };
+
+export const METHOD_NAMES = Object.keys(adminMethods) as MethodName[];
+export const EVENT_NAMES = Object.keys(adminEvents) as EventName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(adminMethods, name);
+}
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(adminEvents, name);
+}
