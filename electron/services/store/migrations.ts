@@ -27,6 +27,22 @@ const FOUNDATION: readonly Migration[] = [
       CREATE INDEX discovery_runs_started ON discovery_runs (started_at);
     `,
   },
+  {
+    version: 2,
+    name: 'admin action log (hash-chained)',
+    sql: `
+      CREATE TABLE admin_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        details_json TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const MIGRATIONS: readonly Migration[] = [...FOUNDATION];
