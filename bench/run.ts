@@ -1,3 +1,5 @@
+export {};
+
 /**
  * `npm run bench`: runs every capability's benchmark and prints its figures against its target.
  * Figures are measured, never asserted: speed and memory targets live here, not in tests.

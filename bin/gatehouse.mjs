@@ -4,7 +4,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 5)) {
   process.stderr.write(
     `gatehouse: needs Node.js 22.5 or newer (node:sqlite); this is Node ${process.versions.node}.\n` +
-      'Run it through npm (npx gatehouse …), which uses the project\'s Node 24, or install Node 24.\n',
+      "Run it through npm (npx gatehouse …), which uses the project's Node 24, or install Node 24.\n",
   );
   process.exit(2);
 }

@@ -13,7 +13,10 @@ import { openDatabase } from '../services/store/database.js';
  * ports and opens the store. Tests build their own contexts from the same pieces.
  */
 
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultStateDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.GATEHOUSE_STATE) return env.GATEHOUSE_STATE;
   const home = homedir();
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Gatehouse');

@@ -9,7 +9,8 @@ export const nodeFileSystem: FileSystemPort = {
       const s = await stat(path);
       return { mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return null;
       throw err;
     }
   },

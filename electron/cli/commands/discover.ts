@@ -15,10 +15,19 @@ export const discoverCommand: Command = {
 ${DISCOVERY_FLAGS_HELP}
   --format F           table | json (default table)`,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { ...discoveryFlags, format: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...discoveryFlags, format: { type: 'string' } },
+      strict: true,
+    });
     const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
     const stateDir = stateDirFrom(values);
-    const ctx = createNodeContext({ stateDir, workstation: workstationFrom(values), mode: 'cli', secrets: openNodeSecretStore(stateDir) });
+    const ctx = createNodeContext({
+      stateDir,
+      workstation: workstationFrom(values),
+      mode: 'cli',
+      secrets: openNodeSecretStore(stateDir),
+    });
     try {
       const { run } = await runDiscovery(ctx);
       io.stdout(format === 'json' ? JSON.stringify(run.result, null, 2) + '\n' : discoveryTable(run.result));

@@ -18,12 +18,22 @@ Binds 127.0.0.1 only and prints one line: the URL to open, with a per-launch tok
   --port N             port to listen on (default 0: a free port)
 ${DISCOVERY_FLAGS_HELP}`,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { ...discoveryFlags, port: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...discoveryFlags, port: { type: 'string' } },
+      strict: true,
+    });
     const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
     const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
     const stateDir = stateDirFrom(values);
-    const ctx = createNodeContext({ stateDir, workstation: workstationFrom(values), mode: 'browser', secrets: openNodeSecretStore(stateDir) });
+    const ctx = createNodeContext({
+      stateDir,
+      workstation: workstationFrom(values),
+      mode: 'browser',
+      secrets: openNodeSecretStore(stateDir),
+    });
     // First look happens at start-up so the page has something to show.
     await runDiscovery(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });

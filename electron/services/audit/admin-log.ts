@@ -38,8 +38,7 @@ export function entryHash(e: Omit<AdminLogEntry, 'hash'>): string {
 
 export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): AdminLogEntry {
   const last = db.prepare('SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1').get() as
-    | { seq: number; hash: string }
-    | undefined;
+    { seq: number; hash: string } | undefined;
   const entry: Omit<AdminLogEntry, 'hash'> = {
     seq: (last?.seq ?? 0) + 1,
     at: clock.now().toISOString(),
@@ -52,6 +51,15 @@ export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): A
   const hash = entryHash(entry);
   db.prepare(
     'INSERT INTO admin_log (seq, at, actor, action, target, details_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(entry.seq, entry.at, entry.actor, entry.action, entry.target, JSON.stringify(entry.details), entry.prevHash, hash);
+  ).run(
+    entry.seq,
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.target,
+    JSON.stringify(entry.details),
+    entry.prevHash,
+    hash,
+  );
   return { ...entry, hash };
 }

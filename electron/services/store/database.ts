@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type * as NodeSqlite from 'node:sqlite';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 import { createRequire } from 'node:module';
 import { MIGRATIONS } from './migrations.js';
@@ -13,9 +14,9 @@ const require = createRequire(import.meta.url);
  * Node 22.5+; it is loaded lazily so that the message on older Node names the real problem.
  */
 export function openDatabase(file: string): Database {
-  let sqlite: typeof import('node:sqlite');
+  let sqlite: typeof NodeSqlite;
   try {
-    sqlite = require('node:sqlite') as typeof import('node:sqlite');
+    sqlite = require('node:sqlite') as typeof NodeSqlite;
   } catch {
     throw new Error(`Gatehouse's store needs node:sqlite (Node 22.5 or newer); this is Node ${process.versions.node}.`);
   }
@@ -28,7 +29,9 @@ export function openDatabase(file: string): Database {
 
 /** Applies numbered migrations in order, each in its own transaction, and records them. */
 export function migrate(db: Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   const done = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
@@ -48,7 +51,7 @@ export function migrate(db: Database): number {
       applied++;
     } catch (err) {
       db.exec('ROLLBACK');
-      throw new Error(`Store migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+      throw new Error(`Store migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
     }
   }
   return applied;

@@ -5,7 +5,12 @@ import type { Database } from './database.js';
 export class DiscoveryRunRepository {
   constructor(private readonly db: Database) {}
 
-  insert(run: { startedAt: string; durationMs: number; options: DiscoveryOptions; result: DiscoveryResult }): DiscoveryRun {
+  insert(run: {
+    startedAt: string;
+    durationMs: number;
+    options: DiscoveryOptions;
+    result: DiscoveryResult;
+  }): DiscoveryRun {
     const info = this.db
       .prepare(
         `INSERT INTO discovery_runs (started_at, duration_ms, options_json, source_count, server_count, result_json)
@@ -19,7 +24,12 @@ export class DiscoveryRunRepository {
         run.result.servers.length,
         JSON.stringify(run.result),
       );
-    return { id: Number(info.lastInsertRowid), startedAt: run.startedAt, durationMs: run.durationMs, result: run.result };
+    return {
+      id: Number(info.lastInsertRowid),
+      startedAt: run.startedAt,
+      durationMs: run.durationMs,
+      result: run.result,
+    };
   }
 
   latest(): DiscoveryRun | null {
