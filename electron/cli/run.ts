@@ -1,11 +1,27 @@
 import type { Command } from './command.js';
 import { processIo } from './command.js';
-import { discoverCommand } from './commands/discover.js';
-import { serveCommand } from './commands/serve.js';
 import { UsageError } from './usage-error.js';
 
-/** Every sub-command; capabilities add theirs here. */
-export const COMMANDS: Command[] = [discoverCommand, serveCommand];
+interface CommandEntry {
+  name: string;
+  summary: string;
+  /** Loaded on use, so one command's dependencies never slow down or break another. */
+  load: () => Promise<Command>;
+}
+
+/** Every sub-command; capabilities add theirs here (one line each). */
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'discover',
+    summary: 'List every MCP server configured on the workstation',
+    load: async () => (await import('./commands/discover.js')).discoverCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'Serve the admin console to a browser on 127.0.0.1 (browser mode)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -29,11 +45,12 @@ export async function main(argv: string[], io = processIo): Promise<number> {
     io.stdout(packageVersion() + '\n');
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`gatehouse: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(cmd.usage + '\n');
     return 0;

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { appendAdminAction, entryHash, GENESIS_HASH } from '../audit/admin-log.js';
+import { migrate, openDatabase } from './database.js';
+import { DiscoveryRunRepository } from './discovery-runs.js';
+import { MIGRATIONS } from './migrations.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('migrations apply once, in order, and are recorded', () => {
+  const file = join(dir, 'a.db');
+  const db = openDatabase(file);
+  const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    [...MIGRATIONS].map((m) => m.version).sort((a, b) => a - b),
+  );
+  assert.equal(migrate(db), 0, 'a second run applies nothing');
+  db.close();
+  const again = openDatabase(file);
+  assert.equal(migrate(again), 0, 'reopening applies nothing');
+  again.close();
+});
+
+test('a failing migration rolls back and names itself', () => {
+  const db = openDatabase(':memory:');
+  db.exec('DROP TABLE discovery_runs');
+  db.exec('DELETE FROM schema_migrations WHERE version = 1');
+  db.exec('CREATE TABLE discovery_runs (x)');
+  assert.throws(() => migrate(db), /Store migration 1 \(discovery runs\) failed/);
+  const v = db.prepare('SELECT COUNT(*) AS n FROM schema_migrations WHERE version = 1').get() as { n: number };
+  assert.equal(v.n, 0);
+  db.close();
+});
+
+test('discovery runs round-trip through the repository', () => {
+  const db = openDatabase(':memory:');
+  const repo = new DiscoveryRunRepository(db);
+  assert.equal(repo.latest(), null);
+  const result = {
+    sources: [
+      { client: 'cursor' as const, path: '/h/.cursor/mcp.json', scope: 'user' as const, status: 'ok' as const },
+    ],
+    servers: [],
+  };
+  repo.insert({ startedAt: '2026-01-01T00:00:00.000Z', durationMs: 3, options: {}, result });
+  const second = repo.insert({ startedAt: '2026-01-02T00:00:00.000Z', durationMs: 4, options: {}, result });
+  assert.equal(repo.count(), 2);
+  assert.deepEqual(repo.latest(), second);
+  db.close();
+});
+
+test('admin log entries chain by hash', () => {
+  const db = openDatabase(':memory:');
+  const clock = { now: () => new Date('2026-03-04T05:06:07.000Z') };
+  const a = appendAdminAction(db, clock, { action: 'consent.grant', target: 'srv1', details: { hash: 'abc' } });
+  const b = appendAdminAction(db, clock, { action: 'consent.revoke', target: 'srv1' });
+  assert.equal(a.prevHash, GENESIS_HASH);
+  assert.equal(b.prevHash, a.hash);
+  assert.equal(b.seq, 2);
+  const { hash, ...rest } = b;
+  assert.equal(entryHash(rest), hash);
+  db.close();
+});
