@@ -1,5 +1,205 @@
-import { NotBuilt } from '../../components/NotBuilt.js';
+import { useMemo, useState } from 'react';
+import type { AdminEvents } from '../../../../shared/api/contract.js';
+import { CLIENT_IDS, Scope, Transport, type ServerEntry } from '../../../../shared/model/discovery.js';
+import { useUi } from '../../app/ui-store.js';
+import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { clientLabel } from '../../lib/labels.js';
+import { filterServers, sortServers } from './filter.js';
+import { InventoryTable } from './InventoryTable.js';
+import { SourcesPanel, sourceKey } from './SourcesPanel.js';
 
+type Progress = AdminEvents['discovery.progress'];
+const EMPTY: ServerEntry[] = [];
+const PHASE_LABEL: Record<Progress['phase'], string> = {
+  locating: 'Locating config files',
+  parsing: 'Parsing',
+  storing: 'Storing',
+  done: 'Done',
+};
+
+/** Inventory: every MCP server configured on the workstation, from the latest discovery run. */
 export default function InventoryPage() {
-  return <NotBuilt id="inventory" title="Inventory" purpose="Being built." />;
+  const latest = useAdminQuery('discovery.latest', {});
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const rescan = useAdminMutation('discovery.run', { onSettled: () => setProgress(null) });
+  useAdminEvent('discovery.progress', (p) => {
+    if (rescan.isPending) setProgress(p);
+  });
+
+  const filters = useUi((s) => s.inventoryFilters);
+  const setFilter = useUi((s) => s.setInventoryFilter);
+  const clearFilters = useUi((s) => s.clearInventoryFilters);
+  const sort = useUi((s) => s.inventorySort);
+  const sortBy = useUi((s) => s.sortInventoryBy);
+
+  const run = latest.data ?? null;
+  const servers = run?.result.servers ?? EMPTY;
+  const rows = useMemo(() => sortServers(filterServers(servers, filters), sort), [servers, filters, sort]);
+  const clientsPresent = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const s of servers) counts.set(s.client, (counts.get(s.client) ?? 0) + 1);
+    return CLIENT_IDS.filter((c) => counts.has(c)).map((c) => ({ id: c, count: counts.get(c) ?? 0 }));
+  }, [servers]);
+  const serverCounts = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const s of servers) m.set(sourceKey(s.client, s.source), (m.get(sourceKey(s.client, s.source)) ?? 0) + 1);
+    return m;
+  }, [servers]);
+  const filtering = filters.text !== '' || filters.client !== '' || filters.scope !== '' || filters.transport !== '';
+
+  return (
+    <section className="page page-fill" data-testid="page-inventory" aria-labelledby="inventory-title">
+      <header className="page-header">
+        <h1 id="inventory-title">Inventory</h1>
+        {run && (
+          <span className="page-sub" data-testid="inventory-run">
+            Run #{run.id} · {new Date(run.startedAt).toLocaleString()} · {Math.round(run.durationMs)} ms
+          </span>
+        )}
+        <span className="spacer" />
+        {rescan.isPending && (
+          <span className="progress" role="status" aria-live="polite" data-testid="rescan-progress">
+            {progress
+              ? `${PHASE_LABEL[progress.phase]} ${progress.total ? `${progress.done}/${progress.total}` : ''}`
+              : 'Starting…'}
+            <span className="progress-bar" aria-hidden="true">
+              <span
+                style={{
+                  width: `${progress && progress.total ? Math.round((100 * progress.done) / progress.total) : 5}%`,
+                }}
+              />
+            </span>
+          </span>
+        )}
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="rescan-button"
+          aria-busy={rescan.isPending}
+          disabled={rescan.isPending}
+          onClick={() => rescan.mutate({})}
+        >
+          {rescan.isPending ? 'Scanning…' : 'Rescan'}
+        </button>
+      </header>
+
+      {rescan.isError && (
+        <div className="callout callout-error" role="alert" data-testid="rescan-error">
+          Rescan failed: {rescan.error.message}
+        </div>
+      )}
+      {latest.isError && (
+        <div className="callout callout-error" role="alert" data-testid="inventory-error">
+          Could not load the inventory: {latest.error.message}
+        </div>
+      )}
+
+      <div className="toolbar" role="search" aria-label="Filter servers">
+        <input
+          className="input input-search"
+          type="search"
+          placeholder="Filter by name, command, URL, key, file…"
+          aria-label="Filter text"
+          data-testid="inventory-filter-text"
+          value={filters.text}
+          onChange={(e) => setFilter('text', e.target.value)}
+        />
+        <label className="field-label">
+          Client
+          <select
+            className="select"
+            data-testid="inventory-filter-client"
+            value={filters.client}
+            onChange={(e) => setFilter('client', e.target.value)}
+          >
+            <option value="">All</option>
+            {clientsPresent.map((c) => (
+              <option key={c.id} value={c.id}>
+                {clientLabel(c.id)} ({c.count})
+              </option>
+            ))}
+            {filters.client !== '' && !clientsPresent.some((c) => c.id === filters.client) && (
+              <option value={filters.client}>{clientLabel(filters.client)} (0)</option>
+            )}
+          </select>
+        </label>
+        <label className="field-label">
+          Scope
+          <select
+            className="select"
+            data-testid="inventory-filter-scope"
+            value={filters.scope}
+            onChange={(e) => setFilter('scope', e.target.value)}
+          >
+            <option value="">All</option>
+            {Scope.options.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field-label">
+          Transport
+          <select
+            className="select"
+            data-testid="inventory-filter-transport"
+            value={filters.transport}
+            onChange={(e) => setFilter('transport', e.target.value)}
+          >
+            <option value="">All</option>
+            {Transport.options.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        {filtering && (
+          <button type="button" className="btn btn-ghost" data-testid="inventory-filter-clear" onClick={clearFilters}>
+            Clear
+          </button>
+        )}
+        <span className="spacer" />
+        <span
+          className="count"
+          data-testid="inventory-count"
+          data-count={rows.length}
+          data-total={servers.length}
+          aria-live="polite"
+        >
+          {filtering
+            ? `${rows.length} of ${servers.length} servers`
+            : `${servers.length} server${servers.length === 1 ? '' : 's'}`}
+        </span>
+      </div>
+
+      <div className="inventory-layout">
+        <div className="inventory-main">
+          <InventoryTable
+            servers={rows}
+            sort={sort}
+            onSort={sortBy}
+            empty={
+              latest.isPending ? (
+                'Loading…'
+              ) : !run ? (
+                <>No discovery run yet. Use Rescan to look for MCP servers on this workstation.</>
+              ) : servers.length === 0 ? (
+                <>No MCP servers are configured in the {run.result.sources.length} config files found.</>
+              ) : (
+                <>
+                  No servers match the filters.{' '}
+                  <button type="button" className="btn btn-ghost" onClick={clearFilters}>
+                    Clear filters
+                  </button>
+                </>
+              )
+            }
+          />
+        </div>
+        {run && <SourcesPanel sources={run.result.sources} serverCounts={serverCounts} />}
+      </div>
+    </section>
+  );
 }

@@ -1,0 +1,267 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { ServerEntry } from '../../../../shared/model/discovery.js';
+import { navigate, routeHref } from '../../app/router.js';
+import type { InventorySort, InventorySortKey } from '../../app/ui-store.js';
+import { clientLabel, serverTarget, shortPath } from '../../lib/labels.js';
+
+interface Column {
+  key: InventorySortKey | 'env' | 'headers';
+  label: string;
+  width: string;
+  sortable: boolean;
+  cell: (s: ServerEntry) => ReactNode;
+  mono?: boolean;
+}
+
+const ROW_HEIGHT = 30;
+const HEAD_HEIGHT = 30;
+
+function Keys({ keys }: { keys: string[] }) {
+  if (keys.length === 0) return <span className="faint">—</span>;
+  return (
+    <span className="keys" title={keys.join(', ')}>
+      {keys.map((k) => (
+        <span key={k} className="key-chip">
+          {k}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+const COLUMNS: Column[] = [
+  { key: 'client', label: 'Client', width: 'minmax(104px, 0.9fr)', sortable: true, cell: (s) => clientLabel(s.client) },
+  { key: 'scope', label: 'Scope', width: '74px', sortable: true, cell: (s) => s.scope },
+  {
+    key: 'name',
+    label: 'Name',
+    width: 'minmax(130px, 1.1fr)',
+    sortable: true,
+    cell: (s) => (
+      <a className="cell-name" href={routeHref('servers', s.id)} tabIndex={-1} title={s.name}>
+        {s.name}
+      </a>
+    ),
+  },
+  {
+    key: 'transport',
+    label: 'Transport',
+    width: '82px',
+    sortable: true,
+    cell: (s) => <span className={s.transport === 'unknown' ? 'badge badge-warn' : 'badge'}>{s.transport}</span>,
+  },
+  {
+    key: 'target',
+    label: 'Command or URL',
+    width: 'minmax(200px, 2.4fr)',
+    sortable: true,
+    mono: true,
+    cell: (s) => {
+      const t = serverTarget(s);
+      return t ? <span title={t}>{t}</span> : <span className="faint">—</span>;
+    },
+  },
+  {
+    key: 'env',
+    label: 'Env keys',
+    width: 'minmax(90px, 1fr)',
+    sortable: false,
+    cell: (s) => <Keys keys={s.envKeys} />,
+  },
+  {
+    key: 'headers',
+    label: 'Header keys',
+    width: 'minmax(90px, 0.9fr)',
+    sortable: false,
+    cell: (s) => <Keys keys={s.headerKeys} />,
+  },
+  {
+    key: 'source',
+    label: 'Source file',
+    width: 'minmax(150px, 1.5fr)',
+    sortable: true,
+    mono: true,
+    cell: (s) => <span title={s.source}>{shortPath(s.source)}</span>,
+  },
+  {
+    key: 'disabled',
+    label: 'Disabled',
+    width: '72px',
+    sortable: true,
+    cell: (s) => (s.disabled ? <span className="badge badge-warn">disabled</span> : <span className="faint">—</span>),
+  },
+];
+const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');
+
+/**
+ * The servers grid: ARIA grid semantics, sortable headers (aria-sort), virtualized body, and a
+ * roving focus: Tab enters the grid on one row, arrows/PageUp/PageDown/Home/End move, Enter opens.
+ */
+export function InventoryTable({
+  servers,
+  sort,
+  onSort,
+  empty,
+}: {
+  servers: ServerEntry[];
+  sort: InventorySort;
+  onSort: (key: InventorySortKey) => void;
+  empty: ReactNode;
+}) {
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const pendingFocus = useRef<number | null>(null);
+  const [activeIndex, setActiveIndex] = useState(0);
+  const active = Math.max(0, Math.min(activeIndex, servers.length - 1));
+
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
+  const virtualizer = useVirtualizer({
+    count: servers.length,
+    getScrollElement: () => bodyRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 16,
+    scrollMargin: HEAD_HEIGHT,
+    scrollPaddingStart: HEAD_HEIGHT,
+    getItemKey: (i) => servers[i]?.id ?? i,
+  });
+
+  // After a keyboard move, focus the row once the virtualizer has rendered it.
+  useEffect(() => {
+    const i = pendingFocus.current;
+    if (i === null) return;
+    const el = bodyRef.current?.querySelector<HTMLElement>(`[data-index="${i}"]`);
+    if (el) {
+      el.focus({ preventScroll: true });
+      pendingFocus.current = null;
+    }
+  });
+
+  const moveTo = (i: number) => {
+    const next = Math.max(0, Math.min(i, servers.length - 1));
+    setActiveIndex(next);
+    pendingFocus.current = next;
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (servers.length === 0) return;
+    const page = Math.max(1, Math.floor(((bodyRef.current?.clientHeight ?? 300) - HEAD_HEIGHT) / ROW_HEIGHT) - 1);
+    const keyMoves: Record<string, number> = {
+      ArrowDown: active + 1,
+      ArrowUp: active - 1,
+      PageDown: active + page,
+      PageUp: active - page,
+      Home: 0,
+      End: servers.length - 1,
+    };
+    const target = keyMoves[e.key];
+    if (target !== undefined) {
+      e.preventDefault();
+      moveTo(target);
+    } else if (e.key === 'Enter') {
+      const s = servers[active];
+      if (s) {
+        e.preventDefault();
+        navigate('servers', s.id);
+      }
+    }
+  };
+
+  return (
+    <div
+      className="grid"
+      role="grid"
+      aria-label="Configured MCP servers"
+      aria-rowcount={servers.length + 1}
+      aria-colcount={COLUMNS.length}
+      data-testid="inventory-table"
+    >
+      <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
+        <div className="grid-minwidth">
+          <div
+            className="grid-head sticky"
+            role="row"
+            aria-rowindex={1}
+            style={{ gridTemplateColumns: TEMPLATE, height: HEAD_HEIGHT }}
+          >
+            {COLUMNS.map((c, ci) => {
+              const sorted = sort.key === c.key;
+              const ariaSort = c.sortable
+                ? sorted
+                  ? sort.dir === 'asc'
+                    ? 'ascending'
+                    : 'descending'
+                  : 'none'
+                : undefined;
+              return (
+                <div key={c.key} role="columnheader" aria-colindex={ci + 1} aria-sort={ariaSort}>
+                  {c.sortable ? (
+                    <button
+                      type="button"
+                      className="grid-hcell"
+                      data-testid={`inventory-sort-${c.key}`}
+                      onClick={() => onSort(c.key as InventorySortKey)}
+                      title={`Sort by ${c.label.toLowerCase()}`}
+                    >
+                      {c.label}
+                      <span className="sort-ind" aria-hidden="true">
+                        {sorted ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
+                      </span>
+                    </button>
+                  ) : (
+                    <span className="grid-hcell static">{c.label}</span>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+          {servers.length === 0 ? (
+            <div className="grid-empty" role="row">
+              <div role="gridcell">{empty}</div>
+            </div>
+          ) : (
+            <div className="grid-rows" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+              {virtualizer.getVirtualItems().map((v) => {
+                const s = servers[v.index];
+                if (!s) return null;
+                return (
+                  <div
+                    key={v.key}
+                    className="grid-row"
+                    role="row"
+                    aria-rowindex={v.index + 2}
+                    aria-selected={v.index === active}
+                    tabIndex={v.index === active ? 0 : -1}
+                    data-index={v.index}
+                    data-testid="inventory-row"
+                    data-server-id={s.id}
+                    data-client={s.client}
+                    data-disabled={s.disabled ? 'true' : 'false'}
+                    onFocus={() => setActiveIndex(v.index)}
+                    onDoubleClick={() => navigate('servers', s.id)}
+                    style={{
+                      gridTemplateColumns: TEMPLATE,
+                      transform: `translateY(${v.start - virtualizer.options.scrollMargin}px)`,
+                    }}
+                  >
+                    {COLUMNS.map((c, ci) => (
+                      <div
+                        key={c.key}
+                        role="gridcell"
+                        aria-colindex={ci + 1}
+                        className={c.mono ? 'grid-cell mono' : 'grid-cell'}
+                        data-col={c.key}
+                      >
+                        {c.cell(s)}
+                      </div>
+                    ))}
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import type { ConfigSource, SourceStatus } from '../../../../shared/model/discovery.js';
+import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
+
+const STATUS_ORDER: Record<SourceStatus, number> = { 'parse-error': 0, unreadable: 1, unsupported: 2, ok: 3 };
+const STATUS_BADGE: Record<SourceStatus, string> = {
+  ok: 'badge badge-ok',
+  'parse-error': 'badge badge-danger',
+  unreadable: 'badge badge-danger',
+  unsupported: 'badge badge-warn',
+};
+
+/** Key of a source in server counts (a path can, in principle, be read by two clients). */
+export function sourceKey(client: string, path: string): string {
+  return `${client}\u0000${path}`;
+}
+
+function problem(s: ConfigSource): string | null {
+  if (s.status === 'ok') return null;
+  const where = s.line !== undefined ? `line ${s.line}: ` : '';
+  return where + (s.error ?? SOURCE_STATUS_LABELS[s.status]);
+}
+
+/** Every config file discovery looked at, problems first, with the reason and line of each. */
+export function SourcesPanel({
+  sources,
+  serverCounts,
+}: {
+  sources: ConfigSource[];
+  serverCounts: Map<string, number>;
+}) {
+  const sorted = [...sources].sort(
+    (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.path.localeCompare(b.path),
+  );
+  const problems = sources.filter((s) => s.status !== 'ok').length;
+  return (
+    <section className="panel sources-panel" data-testid="sources-panel" aria-labelledby="sources-title">
+      <header className="panel-head">
+        <h2 id="sources-title">Sources</h2>
+        <span className="badge" data-testid="sources-count" title="Config files looked at">
+          {sources.length}
+        </span>
+        {problems > 0 && (
+          <span className="badge badge-danger" data-testid="sources-problem-count">
+            {problems} with problems
+          </span>
+        )}
+      </header>
+      <div className="panel-body">
+        {sorted.length === 0 ? (
+          <p className="grid-empty">No MCP config files were found in the places Gatehouse looks.</p>
+        ) : (
+          <ul className="source-list">
+            {sorted.map((s) => {
+              const err = problem(s);
+              const n = serverCounts.get(sourceKey(s.client, s.path)) ?? 0;
+              return (
+                <li
+                  key={`${s.client}\u0000${s.path}`}
+                  className="source-row"
+                  data-testid="source-row"
+                  data-status={s.status}
+                  data-client={s.client}
+                  data-path={s.path}
+                >
+                  <span className="source-path">{s.path}</span>
+                  <span className={STATUS_BADGE[s.status]}>{SOURCE_STATUS_LABELS[s.status]}</span>
+                  <span className="source-meta">
+                    {clientLabel(s.client)} · {s.scope}
+                    {s.status === 'ok' ? ` · ${n} server${n === 1 ? '' : 's'}` : ''}
+                  </span>
+                  {err && (
+                    <span className="source-error" data-testid="source-error">
+                      {err}
+                    </span>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}
