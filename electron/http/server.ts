@@ -1,0 +1,310 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { ErrorBody } from '../../shared/api/errors.js';
+import type { ErrorCode } from '../../shared/api/errors.js';
+import type { EventBus } from '../services/events.js';
+import type { AdminHandlers } from '../services/handlers.js';
+import { defaultLog, dispatch, ERROR_STATUS, errorBody, type Log } from '../ipc/dispatch.js';
+import { isMethodName } from '../../shared/api/contract.js';
+
+/**
+ * Loopback HTTP + SSE adapter for browser mode (`gatehouse serve`).
+ *
+ * Generated from the contract: `POST /api/invoke/<method>` for every method, `GET /api/events`
+ * for every event, `GET /api/health` for liveness. Guards, in order, on every request:
+ *   1. Host must be exactly `127.0.0.1:PORT` or `localhost:PORT` (DNS-rebinding guard) → 403.
+ *   2. `/api/*` except health needs the per-launch token (Bearer header; `?token=` for SSE only,
+ *      since EventSource cannot set headers), checked before any routing → 401.
+ *   3. POSTs must come from our own origin (Origin equal to ours; without Origin,
+ *      Sec-Fetch-Site must be absent, `same-origin` or `none`) → 403.
+ * No CORS headers are ever sent; every response carries a strict CSP and nosniff.
+ */
+
+export interface HttpServerOptions {
+  handlers: AdminHandlers;
+  events: EventBus;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Fixed token (tests); default: 32 random bytes, base64url, per launch. */
+  token?: string;
+  /** Built renderer (dist/renderer); without it only /api is served. */
+  staticDir?: string;
+  /** Where unexpected errors are logged (default stderr). */
+  log?: Log;
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export interface HttpServerHandle {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Constant-time comparison (hashing first so lengths never leak through timing). */
+export function tokensEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  sendJson(res, status, ErrorBody.parse(errorBody(code, message)));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, 'bad-request', `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'bad-request', `Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
+  const token = opts.token ?? generateToken();
+  const log = opts.log ?? defaultLog;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const staticRoot = opts.staticDir ? await realpath(opts.staticDir).catch(() => resolve(opts.staticDir!)) : undefined;
+  const streams = new Set<ServerResponse>();
+  let port = 0;
+
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
+
+  function hasValidToken(req: IncomingMessage, url: URL, allowQuery: boolean): boolean {
+    const auth = req.headers.authorization;
+    if (typeof auth === 'string' && auth.startsWith('Bearer ')) return tokensEqual(auth.slice(7).trim(), token);
+    const q = allowQuery ? url.searchParams.get('token') : null;
+    return q !== null && tokensEqual(q, token);
+  }
+
+  function isSameOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin !== undefined) return allowedOrigins().includes(origin);
+    const site = req.headers['sec-fetch-site'];
+    return site === undefined || site === 'same-origin' || site === 'none';
+  }
+
+  async function handleInvoke(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendError(res, 405, 'bad-request', 'Use POST for /api/invoke.');
+    }
+    // Every invoke is a POST, so mutating and read-only methods alike pass the Origin check.
+    if (!isSameOrigin(req)) return sendError(res, 403, 'forbidden', 'Cross-origin request refused.');
+    if (!isMethodName(name)) return sendError(res, 404, 'not-found', `Unknown method "${name}".`);
+    const type = req.headers['content-type'];
+    if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+      return sendError(res, 415, 'bad-request', 'Send the input as application/json.');
+    }
+    const text = await readBody(req);
+    let input: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        input = JSON.parse(text);
+      } catch {
+        return sendError(res, 400, 'bad-request', 'The request body is not valid JSON.');
+      }
+    }
+    const result = await dispatch(opts.handlers, name, input, log);
+    if (result.ok) return sendJson(res, 200, result.output);
+    return sendJson(res, ERROR_STATUS[result.error.code], { error: result.error });
+  }
+
+  function handleEvents(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') return sendError(res, 405, 'bad-request', 'Use GET for /api/events.');
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n: connected\n\n');
+    streams.add(res);
+    const unsubscribe = opts.events.subscribe((event, payload) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+    heartbeat.unref();
+    const cleanup = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(res);
+    };
+    req.once('close', cleanup);
+    res.once('close', cleanup);
+  }
+
+  async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendError(res, 405, 'bad-request', 'Only GET and HEAD are served here.');
+    }
+    if (!staticRoot) return sendError(res, 404, 'not-found', 'No UI is served by this instance.');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendError(res, 400, 'bad-request', 'Malformed path.');
+    }
+    if (decoded.includes('\0') || decoded.includes('\\')) return sendError(res, 400, 'bad-request', 'Malformed path.');
+    const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
+    let file = resolve(staticRoot, relative);
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep))
+      return sendError(res, 404, 'not-found', 'Not found.');
+    let info = await stat(file).catch(() => null);
+    if (!info && extname(relative) === '') {
+      // Client-side routes fall back to the app shell.
+      file = join(staticRoot, 'index.html');
+      info = await stat(file).catch(() => null);
+    }
+    if (!info || !info.isFile()) return sendError(res, 404, 'not-found', 'Not found.');
+    // Symlinks must not lead outside the UI folder either.
+    const real = await realpath(file);
+    if (!real.startsWith(staticRoot + sep)) return sendError(res, 404, 'not-found', 'Not found.');
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': info.size,
+      'Cache-Control': extname(real) === '.html' ? 'no-store' : 'no-cache',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(real).pipe(res);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const host = req.headers.host;
+    if (host === undefined || !allowedHosts().includes(host)) {
+      return sendError(res, 403, 'forbidden', 'Host not allowed.');
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const { pathname } = url;
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      res.setHeader('Cache-Control', 'no-store');
+      if (pathname === '/api/health') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'bad-request', 'Use GET.');
+        return sendJson(res, 200, { ok: true });
+      }
+      const isEvents = pathname === '/api/events';
+      if (!hasValidToken(req, url, isEvents)) return sendError(res, 401, 'unauthorized', 'Missing or invalid token.');
+      if (isEvents) return handleEvents(req, res);
+      const prefix = '/api/invoke/';
+      if (pathname.startsWith(prefix)) return handleInvoke(req, res, decodeURIComponent(pathname.slice(prefix.length)));
+      return sendError(res, 404, 'not-found', 'Unknown API path.');
+    }
+    return handleStatic(req, res, pathname);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) sendError(res, err.status, err.code, err.message);
+        req.resume();
+        return;
+      }
+      log(`gatehouse: HTTP ${req.method ?? '?'} request failed: ${err instanceof Error ? err.name : typeof err}`);
+      if (!res.headersSent) sendError(res, 500, 'internal', 'Internal error.');
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        for (const s of streams) s.end();
+        streams.clear();
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+import { runDiscovery } from '../services/discovery/handlers.js';
+import { createAdminHandlers } from '../services/admin-service.js';
+import type { ServiceContext } from '../services/context.js';
+import { createNodeContext } from '../node/runtime.js';
+import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';
+import { applyUserDataOverride, bundlePaths, type AppPathsLike } from './paths.js';
+import { registerAppScheme, serveApp, type ProtocolLike } from './protocol.js';
+import { SafeStorageSecretStore, type SafeStorageLike } from './safe-storage-secret-store.js';
+import {
+  createTrustedSenderCheck,
+  hardenSession,
+  hardenWebContents,
+  type SessionLike,
+  type WebContentsLike,
+} from './security.js';
+import { acquireSingleInstance, type SingleInstanceAppLike } from './single-instance.js';
+import { createMainWindow, type BrowserWindowCtor, type BrowserWindowLike } from './window.js';
+
+/**
+ * Desktop composition root: wires Electron to the services. Takes the Electron modules as a
+ * structural parameter so the wiring (order, security settings, IPC) is unit-tested with fakes;
+ * `main.ts` passes the real ones.
+ */
+
+export interface DesktopAppLike extends AppPathsLike, SingleInstanceAppLike {
+  whenReady(): Promise<void>;
+  getVersion(): string;
+  on(event: 'second-instance', listener: () => void): unknown;
+  on(event: 'window-all-closed', listener: () => void): unknown;
+  on(event: 'will-quit', listener: () => void): unknown;
+  on(event: 'activate', listener: () => void): unknown;
+  on(event: 'web-contents-created', listener: (event: unknown, contents: WebContentsLike) => void): unknown;
+}
+
+export interface ElectronLike<W extends BrowserWindowLike = BrowserWindowLike> {
+  app: DesktopAppLike;
+  BrowserWindow: BrowserWindowCtor<W>;
+  ipcMain: IpcMainLike;
+  protocol: ProtocolLike;
+  session: { readonly defaultSession: SessionLike };
+  shell: { openExternal(url: string): Promise<void> };
+  safeStorage: SafeStorageLike;
+}
+
+export interface DesktopOptions {
+  /** Folder of the bundled main (dist/electron), where preload.cjs lives. */
+  mainDir: string;
+  env?: Record<string, string | undefined>;
+  platform?: NodeJS.Platform;
+  /** Run discovery once at start-up (default true), as `gatehouse serve` does. */
+  discoverOnStart?: boolean;
+}
+
+export interface DesktopApp<W extends BrowserWindowLike> {
+  ctx: ServiceContext;
+  window: W;
+}
+
+/**
+ * Starts the desktop app. Resolves to null when another instance already runs (this one quits).
+ * Order matters: userData override → single-instance lock → privileged scheme → ready →
+ * session hardening → protocol → services → IPC → window.
+ */
+export async function startDesktopApp<W extends BrowserWindowLike>(
+  electron: ElectronLike<W>,
+  opts: DesktopOptions,
+): Promise<DesktopApp<W> | null> {
+  const { app } = electron;
+  const env = opts.env ?? process.env;
+  const userData = applyUserDataOverride(app, env);
+  let window: W | null = null;
+  if (!acquireSingleInstance(app, () => window)) return null;
+  registerAppScheme(electron.protocol);
+  const openExternal = (url: string) => electron.shell.openExternal(url);
+  // Every webContents ever created (including ones we did not create) gets the navigation guards.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, openExternal));
+
+  await app.whenReady();
+  hardenSession(electron.session.defaultSession);
+  const paths = bundlePaths(opts.mainDir);
+  serveApp(electron.protocol, paths.renderer);
+
+  const secrets = new SafeStorageSecretStore(electron.safeStorage, { userData, platform: opts.platform });
+  const ctx = createNodeContext({ stateDir: userData, mode: 'desktop', secrets });
+  ctx.version = app.getVersion();
+  const disposeIpc = registerIpcHandlers(
+    electron.ipcMain,
+    createAdminHandlers(ctx),
+    createTrustedSenderCheck(() => (window ? window.webContents.mainFrame : null)),
+  );
+
+  window = createMainWindow(electron.BrowserWindow, paths.preload, openExternal);
+  const stopEvents = forwardEvents(ctx.events, window.webContents);
+  window.on('closed', () => {
+    stopEvents();
+    window = null;
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    disposeIpc();
+    ctx.db.close();
+  });
+  if (opts.discoverOnStart ?? true) {
+    void runDiscovery(ctx).catch((err: unknown) => {
+      process.stderr.write(`gatehouse: start-up discovery failed: ${err instanceof Error ? err.name : typeof err}\n`);
+    });
+  }
+  return { ctx, window };
+}

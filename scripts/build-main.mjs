@@ -1,0 +1,70 @@
+// Bundles the Node-side entry points with esbuild (the renderer is built by Vite into dist/renderer):
+//   electron/main/main.ts       → dist/electron/main.cjs     (CJS, Electron main; electron external)
+//   electron/preload/preload.ts → dist/electron/preload.cjs  (ONE CJS file: sandboxed preloads cannot require)
+//   electron/cli/main.ts        → dist/cli/gatehouse.mjs     (ESM, Node 24; the packaged CLI)
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// The preload's allow-lists come from the contract itself, so they cannot drift from it.
+const contract = await tsImport('../shared/api/contract.ts', import.meta.url);
+const names = {
+  __GATEHOUSE_METHOD_NAMES__: JSON.stringify(contract.METHOD_NAMES),
+  __GATEHOUSE_EVENT_NAMES__: JSON.stringify(contract.EVENT_NAMES),
+};
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+// In the CJS bundles, `import.meta.url` (used by modules that locate package.json) becomes the
+// bundle's own file URL.
+const cjsImportMeta = {
+  define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
+  banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+const results = await Promise.allSettled([
+  build({
+    ...common,
+    ...cjsImportMeta,
+    entryPoints: ['electron/main/main.ts'],
+    outfile: 'dist/electron/main.cjs',
+    format: 'cjs',
+    target: 'node22',
+    external: ['electron', 'vite'],
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/preload/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    format: 'cjs',
+    // Sandboxed preloads run in a renderer with a limited `require`; only electron stays external.
+    platform: 'browser',
+    target: 'chrome140',
+    external: ['electron'],
+    define: names,
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/cli/main.ts'],
+    outfile: 'dist/cli/gatehouse.mjs',
+    format: 'esm',
+    target: 'node24',
+    // vite builds the UI from a checkout only; tsx is a dev loader; the keyring is a native addon.
+    external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron'],
+    banner: {
+      js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
+    },
+  }),
+]);
+const failed = results.filter((r) => r.status === 'rejected');
+if (failed.length > 0) {
+  process.stderr.write(`build-main: ${failed.length} of ${results.length} bundles failed\n`);
+  process.exit(1);
+}
+process.stdout.write('built dist/electron/main.cjs, dist/electron/preload.cjs, dist/cli/gatehouse.mjs\n');
