@@ -24,6 +24,12 @@ export const RULE_IDS = [
   'tool.shadowing',
   'tool.changed',
   'server.unreachable',
+  // Tenant scopes (gateways): electron/services/tenants/findings.ts
+  'scope.cross-tenant-credential',
+  'scope.public-server',
+  'scope.token-no-expiry',
+  'scope.admin-token',
+  'scope.broad-role',
 ] as const;
 export const RuleId = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof RuleId>;
