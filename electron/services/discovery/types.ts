@@ -15,7 +15,11 @@ export interface StringLeaf {
   value: string;
   /** 1-based line of the value. */
   line: number;
-  /** Offsets of the value's token in the file text [start, end) when the parser gives them. */
+  /**
+   * Offset and length of the value's token in the file text when known: the token as written,
+   * quotes included (`"ghp_…"` in JSON/TOML, `'…'` or a plain scalar in YAML). Absent for values
+   * reached through a YAML alias.
+   */
   offset?: number;
   length?: number;
 }
@@ -42,6 +46,10 @@ export interface RawServer {
     cwd?: string;
     env: Record<string, string>;
     headers: Record<string, string>;
+    /** Codex `env_http_headers`: header name -> name of the env var holding its value (a reference). */
+    headerEnv?: Record<string, string>;
+    /** Codex `bearer_token_env_var`: name of the env var holding the bearer token (a reference). */
+    bearerTokenEnvVar?: string;
   };
   /** Pointers of each raw field (args per index; env/headers per key). */
   pointers: {

@@ -1,0 +1,304 @@
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
+import type { StringLeaf } from './types.js';
+import { locateToml, type TomlLocation } from './toml-locate.js';
+import { childPointer } from './pointer.js';
+
+export { childPointer, escapePointer } from './pointer.js';
+
+/**
+ * One parsed config document in a format-neutral tree (JSON, JSONC, TOML and YAML all map to it),
+ * with the RFC 6901 pointer, 1-based line and token offsets of every node. Client extractors walk
+ * this tree, so pointers and lines are exact whatever the file format.
+ */
+export type DocNode =
+  | (NodePos & { kind: 'object'; entries: Array<[string, DocNode]> })
+  | (NodePos & { kind: 'array'; items: DocNode[] })
+  | (NodePos & { kind: 'string'; value: string })
+  | (NodePos & { kind: 'number' | 'boolean' | 'null' | 'other'; value: unknown });
+
+export interface NodePos {
+  pointer: string;
+  line: number;
+  /** Offset of the value token (quotes included) when known. */
+  offset?: number;
+  length?: number;
+}
+
+export type DocFormat = 'json' | 'toml' | 'yaml';
+
+export type ParseOutcome = { ok: true; root: DocNode } | { ok: false; line: number; reason: string };
+
+/** Offsets → 1-based lines, by binary search over line starts. */
+export class Lines {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+export function parseDoc(text: string, format: DocFormat): ParseOutcome {
+  if (format === 'json') return parseJson(text);
+  if (format === 'yaml') return parseYaml(text);
+  return parseTomlDoc(text);
+}
+
+// ---------------------------------------------------------------- JSON / JSONC
+
+const JSON_REASONS: Record<string, string> = {
+  InvalidSymbol: 'invalid symbol',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'property name expected',
+  ValueExpected: 'value expected',
+  ColonExpected: 'colon expected',
+  CommaExpected: 'comma expected',
+  CloseBraceExpected: 'closing brace expected',
+  CloseBracketExpected: 'closing bracket expected',
+  EndOfFileExpected: 'unexpected content after the end of the document',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unterminated number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character',
+};
+
+function parseJson(text: string): ParseOutcome {
+  const lines = new Lines(text);
+  const errors: ParseError[] = [];
+  // Comments and trailing commas are accepted everywhere (Zed, VS Code and opencode write them;
+  // the stricter clients' files are still worth inventorying).
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const first = errors[0];
+  if (first) {
+    const code = printParseErrorCode(first.error);
+    return { ok: false, line: lines.lineOf(first.offset), reason: `${JSON_REASONS[code] ?? code} (JSON)` };
+  }
+  if (!tree) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
+  return { ok: true, root: fromJson(tree, '', lines) };
+}
+
+function fromJson(node: JsonNode, pointer: string, lines: Lines): DocNode {
+  const pos = { pointer, line: lines.lineOf(node.offset), offset: node.offset, length: node.length };
+  switch (node.type) {
+    case 'object': {
+      const entries: Array<[string, DocNode]> = [];
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (!k || !v || typeof k.value !== 'string') continue;
+        entries.push([k.value, fromJson(v, childPointer(pointer, k.value), lines)]);
+      }
+      return { ...pos, kind: 'object', entries };
+    }
+    case 'array':
+      return {
+        ...pos,
+        kind: 'array',
+        items: (node.children ?? []).map((c, i) => fromJson(c, childPointer(pointer, i), lines)),
+      };
+    case 'string':
+      return { ...pos, kind: 'string', value: String(node.value) };
+    case 'number':
+      return { ...pos, kind: 'number', value: node.value };
+    case 'boolean':
+      return { ...pos, kind: 'boolean', value: node.value };
+    default:
+      return { ...pos, kind: 'null', value: null };
+  }
+}
+
+// ---------------------------------------------------------------- YAML
+
+function parseYaml(text: string): ParseOutcome {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+    return { ok: false, line, reason: `${err.message.split('\n')[0] ?? 'invalid YAML'} (YAML)` };
+  }
+  if (!doc.contents) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
+  const lines = new Lines(text);
+  return { ok: true, root: fromYaml(doc.contents as YamlNode, '', lines, doc, 0) };
+}
+
+function fromYaml(
+  node: YamlNode | null | undefined,
+  pointer: string,
+  lines: Lines,
+  doc: Document,
+  depth: number,
+): DocNode {
+  if (node && isAlias(node)) {
+    const target = depth < 20 ? (node.resolve(doc) as YamlNode | undefined) : undefined;
+    const n = fromYaml(target, pointer, lines, doc, depth + 1);
+    // An alias is not where the value is written: keep its own line, drop the token offsets.
+    return stripOffsets(n, lines.lineOf(node.range?.[0] ?? 0));
+  }
+  const start = node?.range?.[0];
+  const pos: NodePos = { pointer, line: start !== undefined ? lines.lineOf(start) : 1 };
+  if (!node) return { ...pos, kind: 'null', value: null };
+  if (isMap(node)) {
+    const entries: Array<[string, DocNode]> = [];
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const keyNode = item.key as YamlNode | null;
+      const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(keyNode ?? '');
+      entries.push([key, fromYaml(item.value as YamlNode | null, childPointer(pointer, key), lines, doc, depth)]);
+    }
+    return { ...pos, kind: 'object', entries };
+  }
+  if (isSeq(node)) {
+    return {
+      ...pos,
+      kind: 'array',
+      items: node.items.map((c, i) => fromYaml(c as YamlNode, childPointer(pointer, i), lines, doc, depth)),
+    };
+  }
+  if (isScalar(node)) {
+    const range = node.range;
+    const tok = range ? { offset: range[0], length: range[1] - range[0] } : {};
+    const v = node.value;
+    if (typeof v === 'string') return { ...pos, ...tok, kind: 'string', value: v };
+    if (typeof v === 'number' || typeof v === 'bigint') return { ...pos, ...tok, kind: 'number', value: v };
+    if (typeof v === 'boolean') return { ...pos, ...tok, kind: 'boolean', value: v };
+    if (v === null || v === undefined) return { ...pos, ...tok, kind: 'null', value: null };
+    return { ...pos, ...tok, kind: 'other', value: v };
+  }
+  return { ...pos, kind: 'other', value: null };
+}
+
+function stripOffsets(n: DocNode, line: number): DocNode {
+  const copy = { ...n, line } as DocNode;
+  delete copy.offset;
+  delete copy.length;
+  return copy;
+}
+
+// ---------------------------------------------------------------- TOML
+
+function parseTomlDoc(text: string): ParseOutcome {
+  let value: unknown;
+  try {
+    value = parseToml(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      return { ok: false, line: err.line, reason: `${err.message.split('\n')[0] ?? 'invalid TOML'} (TOML)` };
+    }
+    return { ok: false, line: 1, reason: `${(err as Error).message} (TOML)` };
+  }
+  const lines = new Lines(text);
+  let located: Map<string, TomlLocation>;
+  try {
+    located = locateToml(text);
+  } catch {
+    located = new Map();
+  }
+  return { ok: true, root: fromToml(value, '', located, lines) };
+}
+
+function fromToml(value: unknown, pointer: string, located: Map<string, TomlLocation>, lines: Lines): DocNode {
+  const loc = located.get(pointer);
+  const pos: NodePos = { pointer, line: loc ? lines.lineOf(loc.offset) : 0 };
+  if (loc && loc.length !== undefined) {
+    pos.offset = loc.offset;
+    pos.length = loc.length;
+  }
+  let node: DocNode;
+  if (Array.isArray(value)) {
+    node = { ...pos, kind: 'array', items: value.map((v, i) => fromToml(v, childPointer(pointer, i), located, lines)) };
+  } else if (value instanceof Date || (value !== null && typeof value === 'object' && !isPlainObject(value))) {
+    node = { ...pos, kind: 'other', value };
+  } else if (value !== null && typeof value === 'object') {
+    node = {
+      ...pos,
+      kind: 'object',
+      entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        fromToml(v, childPointer(pointer, k), located, lines),
+      ]),
+    };
+  } else if (typeof value === 'string') node = { ...pos, kind: 'string', value };
+  else if (typeof value === 'number' || typeof value === 'bigint') node = { ...pos, kind: 'number', value };
+  else if (typeof value === 'boolean') node = { ...pos, kind: 'boolean', value };
+  else node = { ...pos, kind: 'null', value: null };
+  // Implicit tables (dotted keys) have no token of their own: use their first child's line.
+  if (node.line === 0) node.line = firstLine(node) ?? 1;
+  return node;
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function firstLine(n: DocNode): number | undefined {
+  const kids = n.kind === 'object' ? n.entries.map((e) => e[1]) : n.kind === 'array' ? n.items : [];
+  const ls = kids.map((k) => k.line).filter((l) => l > 0);
+  return ls.length ? Math.min(...ls) : undefined;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** Every string leaf of a document. */
+export function collectLeaves(root: DocNode): StringLeaf[] {
+  const out: StringLeaf[] = [];
+  const walk = (n: DocNode, key: string) => {
+    if (n.kind === 'object') for (const [k, v] of n.entries) walk(v, k);
+    else if (n.kind === 'array') n.items.forEach((v, i) => walk(v, String(i)));
+    else if (n.kind === 'string') {
+      const leaf: StringLeaf = { pointer: n.pointer, key, value: n.value, line: n.line };
+      if (n.offset !== undefined && n.length !== undefined) {
+        leaf.offset = n.offset;
+        leaf.length = n.length;
+      }
+      out.push(leaf);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+export function get(n: DocNode | undefined, key: string): DocNode | undefined {
+  if (!n || n.kind !== 'object') return undefined;
+  // Last one wins, as in JSON.parse.
+  for (let i = n.entries.length - 1; i >= 0; i--) {
+    const e = n.entries[i];
+    if (e && e[0] === key) return e[1];
+  }
+  return undefined;
+}
+
+export function str(n: DocNode | undefined): string | undefined {
+  return n?.kind === 'string' ? n.value : undefined;
+}
+
+/** Object entries with duplicate keys collapsed (last wins, keeping the order of first sight). */
+export function entriesOf(n: DocNode): Array<[string, DocNode]> {
+  if (n.kind !== 'object') return [];
+  const m = new Map<string, DocNode>();
+  for (const [k, v] of n.entries) m.set(k, v);
+  return [...m.entries()];
+}
