@@ -61,9 +61,12 @@ export function isAllowedExternalUrl(raw: string, allowList: readonly string[] =
   return allowList.includes(url.hostname.toLowerCase());
 }
 
+/** True for URLs on the app's own origin (`gatehouse://app/…`). */
 export function isAppUrl(raw: string): boolean {
   try {
-    return new URL(raw).origin === APP_ORIGIN;
+    // Compared by parts: outside Chromium a custom scheme's URL.origin is "null".
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN && !url.username && !url.password;
   } catch {
     return false;
   }
