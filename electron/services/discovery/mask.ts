@@ -60,6 +60,8 @@ const KNOWN_TOKEN_RE = new RegExp(
   ].join('|'),
 );
 
+const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_RE.source})$`);
+
 /** Names (flags, keys, query params, env-style assignments) that say "the value is a secret". */
 const SECRET_NAME_RE =
   /(?:^|[-_.])(?:api[-_]?key|apikey|key|token|access[-_]?token|auth[-_]?token|secret|client[-_]?secret|password|passwd|pwd|pass|pat|auth|authorization|bearer|credentials?|sig|signature|session|cookie|private[-_]?key)(?:$|[-_.])/i;
@@ -119,7 +121,7 @@ export function isHighEntropy(value: string): boolean {
 export function looksLikeSecret(value: string): boolean {
   const v = value.trim();
   if (isReference(v) || isPlaceholder(v)) return false;
-  if (KNOWN_TOKEN_RE.test(v)) return true;
+  if (KNOWN_TOKEN_EXACT_RE.test(v)) return true;
   return isHighEntropy(v);
 }
 

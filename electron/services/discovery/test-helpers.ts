@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Platform, ServerEntry } from '../../../shared/model/discovery.js';
@@ -99,4 +99,14 @@ export function leaf(scan: DiscoveryScan, pointer: string) {
     if (l) return l;
   }
   return undefined;
+}
+
+/** The realistic linux workstation fixture (see its README). */
+export const WORKSTATION = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'workstation');
+
+/** Credential values planted in test/fixtures/workstation, read from the table in its README. */
+export async function plantedCredentials(): Promise<string[]> {
+  const readme = await readFile(join(WORKSTATION, 'README.md'), 'utf8');
+  const section = readme.split('## Planted credentials')[1]?.split('\n## ')[0] ?? '';
+  return [...section.matchAll(/^\|[^|]*\|\s*`([^`]+)`/gm)].map((m) => m[1]!);
 }
