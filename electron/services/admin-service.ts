@@ -1,5 +1,8 @@
+import { auditHandlers } from './audit/handlers.js';
 import type { ServiceContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
+import { findingsHandlers } from './findings/handlers.js';
+import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
@@ -14,5 +17,8 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
       stateDir: ctx.stateDir,
     }),
     ...discoveryHandlers(ctx),
+    ...findingsHandlers(ctx),
+    ...gatewayHandlers(ctx),
+    ...auditHandlers(ctx),
   };
 }

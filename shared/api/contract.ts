@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app.js';
+import { auditEvents, auditMethods } from './audit.js';
 import type { MethodSpec } from './define.js';
 import { discoveryEvents, discoveryMethods } from './discovery.js';
+import { findingsEvents, findingsMethods } from './findings.js';
+import { gatewayEvents, gatewayMethods } from './gateways.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -11,11 +14,17 @@ import { discoveryEvents, discoveryMethods } from './discovery.js';
 export const adminMethods = {
   ...appMethods,
   ...discoveryMethods,
+  ...findingsMethods,
+  ...gatewayMethods,
+  ...auditMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const adminEvents = {
   ...appEvents,
   ...discoveryEvents,
+  ...findingsEvents,
+  ...gatewayEvents,
+  ...auditEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof adminMethods;

@@ -1,2 +1,5 @@
 export * from './discovery.js';
 export * from './finding.js';
+export * from './gateway.js';
+export * from './tenant.js';
+export * from './audit.js';

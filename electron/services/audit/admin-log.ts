@@ -63,3 +63,105 @@ export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): A
   );
   return { ...entry, hash };
 }
+
+interface AdminLogRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function rowToEntry(r: AdminLogRow): AdminLogEntry {
+  let details: Record<string, unknown>;
+  try {
+    details = JSON.parse(r.details_json) as Record<string, unknown>;
+  } catch {
+    details = { _unparseable: r.details_json };
+  }
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** Entries with seq > `afterSeq`, in order (streamed in pages by the caller). */
+export function adminLogEntriesAfter(db: Database, afterSeq: number, limit = 1000): AdminLogEntry[] {
+  const rows = db
+    .prepare(
+      'SELECT seq, at, actor, action, target, details_json, prev_hash, hash FROM admin_log WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
+    .all(afterSeq, limit) as unknown as AdminLogRow[];
+  return rows.map(rowToEntry);
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  entries: number;
+  /** The first broken link: the entry's seq and what is wrong with it. */
+  brokenAt: { seq: number; problem: string } | null;
+}
+
+/**
+ * Walks the chain from the genesis: each entry's hash must match its content, its prevHash the
+ * previous entry's hash, and seqs must run 1, 2, 3… without gaps. Names the first broken link.
+ * (Removing entries from the end cannot be seen from the chain alone.)
+ */
+export function verifyAdminLog(db: Database): ChainCheck {
+  let prev = GENESIS_HASH;
+  let expected = 1;
+  let entries = 0;
+  const stmt = db.prepare(
+    'SELECT seq, at, actor, action, target, details_json, prev_hash, hash FROM admin_log WHERE seq >= ? ORDER BY seq LIMIT 1000',
+  );
+  for (;;) {
+    const rows = stmt.all(expected) as unknown as AdminLogRow[];
+    if (!rows.length) break;
+    for (const r of rows) {
+      if (r.seq !== expected) {
+        return {
+          ok: false,
+          entries,
+          brokenAt: { seq: expected, problem: `entry ${expected} is missing (next is ${r.seq})` },
+        };
+      }
+      const e = rowToEntry(r);
+      if (e.prevHash !== prev) {
+        return {
+          ok: false,
+          entries,
+          brokenAt: { seq: r.seq, problem: `prev_hash does not match the hash of entry ${r.seq - 1}` },
+        };
+      }
+      const recomputed = entryHash({
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        details: e.details,
+        prevHash: e.prevHash,
+      });
+      if (recomputed !== r.hash) {
+        return {
+          ok: false,
+          entries,
+          brokenAt: { seq: r.seq, problem: 'content does not match its hash (entry was altered)' },
+        };
+      }
+      prev = r.hash;
+      expected++;
+      entries++;
+    }
+  }
+  return { ok: true, entries, brokenAt: null };
+}

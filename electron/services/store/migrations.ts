@@ -1,3 +1,8 @@
+import { GATEWAY_MIGRATIONS } from '../gateways/migrations.js';
+import { AUDIT_MIGRATIONS } from '../audit/migrations.js';
+import { LIVE_MIGRATIONS } from '../live/migrations.js';
+import { FINDINGS_MIGRATIONS } from '../findings/migrations.js';
+
 /**
  * Numbered schema migrations. Append only: never edit a migration that has shipped; add a new one.
  * Each capability owns a range of versions and its own list, merged here:
@@ -45,4 +50,4 @@ const FOUNDATION: readonly Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...FOUNDATION];
+export const MIGRATIONS: readonly Migration[] = [...FOUNDATION, ...AUDIT_MIGRATIONS, ...GATEWAY_MIGRATIONS, ...LIVE_MIGRATIONS, ...FINDINGS_MIGRATIONS];

@@ -1,0 +1,122 @@
+import { AdminError } from '../../../shared/api/errors.js';
+import type { ServiceContext } from '../context.js';
+import type { HandlerGroup } from '../handlers.js';
+import { verifyAdminLog } from './admin-log.js';
+import { exportChunk } from './export.js';
+import { AuditService, tokenKey } from './service.js';
+import {
+  addSource,
+  getSettings,
+  getSource,
+  listSources,
+  removeSource,
+  setSettings,
+  updateSource,
+} from './sources-repo.js';
+
+type AuditMethod =
+  | 'audit.query'
+  | 'audit.event'
+  | 'audit.facets'
+  | 'audit.histogram'
+  | 'audit.export'
+  | 'audit.sources.list'
+  | 'audit.sources.add'
+  | 'audit.sources.update'
+  | 'audit.sources.remove'
+  | 'audit.sync'
+  | 'audit.settings.get'
+  | 'audit.settings.set'
+  | 'audit.verify';
+
+const FOLLOW_INTERVAL_MS = 5000;
+
+/** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
+function startFollower(ctx: ServiceContext, svc: AuditService, announce: (n: number, source: string) => void): void {
+  const timer = setInterval(() => {
+    void svc
+      .sync()
+      .then((rs) => {
+        for (const r of rs) announce(r.imported, r.name);
+      })
+      .catch(() => undefined);
+  }, FOLLOW_INTERVAL_MS);
+  timer.unref?.();
+  void ctx;
+}
+
+export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
+  const svc = new AuditService(ctx.db, { secrets: ctx.secrets, now: () => ctx.clock.now() });
+  const store = svc.store;
+  const announce = (imported: number, source: string) => {
+    if (imported <= 0) return;
+    ctx.events.emit('audit.ingested', { source, imported });
+    ctx.events.emit('store.changed', { topics: ['audit'] });
+  };
+  if (opts.follow ?? ctx.mode !== 'cli') startFollower(ctx, svc, announce);
+  const fresh = () => {
+    const n = svc.catchUpGatehouse();
+    if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
+  };
+
+  return {
+    'audit.query': async ({ filter, cursor, limit, withTotal }) => {
+      fresh();
+      return store.query(filter, { cursor: cursor ?? null, limit, withTotal });
+    },
+    'audit.event': async ({ id }) => store.get(id),
+    'audit.facets': async ({ filter, facets, limit }) => {
+      fresh();
+      return store.facets(filter, facets, limit);
+    },
+    'audit.histogram': async ({ filter, buckets }) => {
+      fresh();
+      return store.histogram(filter, buckets);
+    },
+    'audit.export': async ({ filter, format, cursor, limit }) =>
+      exportChunk(store, filter, format, cursor ?? null, limit),
+    'audit.sources.list': async () => listSources(ctx.db),
+    'audit.sources.add': async ({ name, config, token }) => {
+      let src = addSource(ctx.db, name, config);
+      if (config.kind === 'contextforge' && token) {
+        const ref = tokenKey(src.id);
+        await ctx.secrets.set(ref, token);
+        ctx.db
+          .prepare('UPDATE audit_sources SET config_json = ? WHERE id = ?')
+          .run(JSON.stringify({ ...config, tokenRef: ref }), src.id);
+        src = getSource(ctx.db, src.id) ?? src;
+      }
+      ctx.events.emit('store.changed', { topics: ['audit'] });
+      return src;
+    },
+    'audit.sources.update': async ({ id, name, enabled }) => {
+      const src = updateSource(ctx.db, id, { name, enabled });
+      if (!src) throw new AdminError('not-found', `no audit source ${id}`);
+      ctx.events.emit('store.changed', { topics: ['audit'] });
+      return src;
+    },
+    'audit.sources.remove': async ({ id, deleteEvents }) => {
+      const src = getSource(ctx.db, id);
+      if (!src) throw new AdminError('not-found', `no audit source ${id}`);
+      if (src.kind === 'gatehouse') throw new AdminError('bad-request', "Gatehouse's own log cannot be removed");
+      const deletedEvents = deleteEvents ? store.deleteBySource(src.name) : 0;
+      const removed = removeSource(ctx.db, id);
+      if (src.config?.kind === 'contextforge' && src.config.tokenRef) await ctx.secrets.delete(src.config.tokenRef);
+      ctx.events.emit('store.changed', { topics: ['audit'] });
+      return { removed, deletedEvents };
+    },
+    'audit.sync': async ({ id }) => {
+      const results = await svc.sync(id);
+      for (const r of results) announce(r.imported, r.name);
+      return { sources: results };
+    },
+    'audit.settings.get': async () => getSettings(ctx.db),
+    'audit.settings.set': async (s) => {
+      setSettings(ctx.db, s);
+      const deletedEvents = svc.applyRetention();
+      if (deletedEvents) ctx.events.emit('store.changed', { topics: ['audit'] });
+      return { ...getSettings(ctx.db), deletedEvents };
+    },
+    'audit.verify': async () => verifyAdminLog(ctx.db),
+  };
+}

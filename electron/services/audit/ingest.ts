@@ -1,0 +1,167 @@
+import { open, stat } from 'node:fs/promises';
+import type { AuditFileFormat, JsonlMapping, RejectedRecord } from '../../../shared/model/audit.js';
+import { mapJsonl } from './sources/jsonl.js';
+import { mapOtlpRequest } from './sources/otlp.js';
+import { mapToolHive } from './sources/toolhive.js';
+import type { AuditStore, IngestRecord } from './store.js';
+
+/**
+ * File ingestion for the line formats (ToolHive, OTLP JSON, generic JSON lines). Lines are read from
+ * a byte offset, mapped, and stored in batches; each batch is one transaction that also records the
+ * position after it (`onCommit`), so a crash leaves the store at a batch boundary and the next run
+ * resumes from there. The unique uid makes any re-read harmless. Malformed lines are counted and
+ * reported with line number and offset; they never stop the import.
+ */
+
+export interface LineMapResult {
+  records: IngestRecord[];
+  /** Problems inside a line that still produced other records (OTLP requests hold many). */
+  rejected: string[];
+}
+export type LineMapper = (value: unknown) => LineMapResult;
+
+export function lineMapper(
+  format: AuditFileFormat,
+  opts: { source?: string; mapping?: JsonlMapping } = {},
+): LineMapper {
+  const source = opts.source ?? format;
+  switch (format) {
+    case 'toolhive':
+      return (v) => ({ records: [mapToolHive(v, source)], rejected: [] });
+    case 'otlp-json':
+      return (v) => mapOtlpRequest(v, source);
+    case 'jsonl': {
+      const mapping = opts.mapping;
+      if (!mapping) throw new Error('the jsonl format needs a field mapping');
+      return (v) => ({ records: [mapJsonl(v, mapping, source)], rejected: [] });
+    }
+  }
+}
+
+export interface FilePosition {
+  /** Byte offset of the next unread line. */
+  offset: number;
+  /** Number of lines before it. */
+  line: number;
+}
+
+export interface IngestCounts {
+  imported: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface FileIngestOptions {
+  store: AuditStore;
+  path: string;
+  mapper: LineMapper;
+  start?: FilePosition;
+  /** Consume a last line without a newline (one-shot import); when following, it waits. */
+  final: boolean;
+  batchSize?: number;
+  onReject?: (r: RejectedRecord) => void;
+  /** Runs inside each batch's transaction with the position after it and the batch's counts. */
+  onCommit?: (pos: FilePosition, batch: IngestCounts) => void;
+  /** Called after each committed batch (progress). */
+  onProgress?: (pos: FilePosition, total: IngestCounts) => void;
+}
+
+const CHUNK = 1 << 20;
+const NL = 0x0a;
+
+export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & FilePosition> {
+  const batchSize = o.batchSize ?? 2000;
+  const total: IngestCounts = { imported: 0, duplicates: 0, rejected: 0 };
+  let pos: FilePosition = { ...(o.start ?? { offset: 0, line: 0 }) };
+  let batch: IngestRecord[] = [];
+  let batchRejected = 0;
+  let linesInBatch = 0;
+
+  const commit = (after: FilePosition) => {
+    if (!batch.length && !linesInBatch) return;
+    const rejected = batchRejected;
+    const r = o.store.insertBatch(batch, (c) => o.onCommit?.(after, { ...c, rejected }));
+    total.imported += r.imported;
+    total.duplicates += r.duplicates;
+    total.rejected += batchRejected;
+    batch = [];
+    batchRejected = 0;
+    linesInBatch = 0;
+    o.onProgress?.(after, total);
+  };
+
+  const reject = (line: number, offset: number, reason: string) => {
+    batchRejected++;
+    o.onReject?.({ where: o.path, line, offset, reason });
+  };
+
+  const handleLine = (buf: Buffer, lineNo: number, offset: number) => {
+    linesInBatch++;
+    const text = buf.toString('utf8').trim();
+    if (!text) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      reject(lineNo, offset, `invalid JSON: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      const r = o.mapper(value);
+      for (const rec of r.records) batch.push(rec);
+      for (const why of r.rejected) reject(lineNo, offset, why);
+    } catch (err) {
+      reject(lineNo, offset, (err as Error).message);
+    }
+  };
+
+  const fh = await open(o.path, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let readAt = pos.offset;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
+      if (bytesRead === 0) break;
+      readAt += bytesRead;
+      const data: Buffer = carry.length
+        ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
+        : Buffer.from(buf.subarray(0, bytesRead));
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(NL, start);
+        if (nl < 0) break;
+        const lineOffset = pos.offset;
+        handleLine(data.subarray(start, nl), pos.line + 1, lineOffset);
+        pos = { offset: lineOffset + (nl - start) + 1, line: pos.line + 1 };
+        start = nl + 1;
+        if (batch.length >= batchSize || linesInBatch >= batchSize * 2) commit(pos);
+      }
+      carry = data.subarray(start);
+    }
+    if (o.final && carry.length) {
+      handleLine(carry, pos.line + 1, pos.offset);
+      pos = { offset: pos.offset + carry.length, line: pos.line + 1 };
+    }
+    commit(pos);
+  } finally {
+    await fh.close();
+  }
+  return { ...total, ...pos };
+}
+
+export function encodeFilePosition(p: FilePosition): string {
+  return `${p.offset}:${p.line}`;
+}
+
+export function decodeFilePosition(cursor: string | null): FilePosition {
+  const m = /^(\d+):(\d+)$/.exec(cursor ?? '');
+  return m ? { offset: Number(m[1]), line: Number(m[2]) } : { offset: 0, line: 0 };
+}
+
+/** Where to resume a followed file: the stored position, or the start when the file shrank (rotated). */
+export async function resumePosition(path: string, cursor: string | null): Promise<FilePosition> {
+  const pos = decodeFilePosition(cursor);
+  const st = await stat(path);
+  return st.size < pos.offset ? { offset: 0, line: 0 } : pos;
+}

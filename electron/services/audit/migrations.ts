@@ -1,0 +1,64 @@
+import type { Migration } from '../store/migrations.js';
+
+/**
+ * Audit timeline schema (versions 300–399). Events carry a 63-bit `uid` (SHA-256 of the source's
+ * record id, or of the record's content) under a unique index: the same event ingested twice is
+ * stored once. `audit_fts` is a contentless FTS5 index over the searchable fields (rowid = event id).
+ */
+export const AUDIT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 300,
+    name: 'audit timeline: events, full-text index, sources, settings',
+    sql: `
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY,
+        uid INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        source_record_id TEXT,
+        tenant TEXT,
+        user_id TEXT,
+        client TEXT,
+        client_address TEXT,
+        method TEXT,
+        server TEXT,
+        tool TEXT,
+        prompt TEXT,
+        resource_uri TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        error_type TEXT,
+        duration_ms REAL,
+        request_id TEXT,
+        session_id TEXT,
+        original TEXT
+      );
+      CREATE UNIQUE INDEX audit_events_uid ON audit_events (uid);
+      CREATE INDEX audit_events_ts ON audit_events (ts, outcome);
+      CREATE INDEX audit_events_tenant ON audit_events (tenant, ts);
+      CREATE INDEX audit_events_user ON audit_events (user_id, ts);
+      CREATE INDEX audit_events_client ON audit_events (client, ts);
+      CREATE INDEX audit_events_server ON audit_events (server, ts);
+      CREATE INDEX audit_events_tool ON audit_events (tool, ts);
+      CREATE INDEX audit_events_method ON audit_events (method, ts);
+      CREATE INDEX audit_events_outcome ON audit_events (outcome, ts);
+      CREATE VIRTUAL TABLE audit_fts USING fts5 (body, content = '', contentless_delete = 1);
+      CREATE TABLE audit_sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        config_json TEXT,
+        cursor TEXT,
+        imported INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        last_sync_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE audit_settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL);
+    `,
+  },
+];

@@ -1,0 +1,174 @@
+import type { AuditSource, AuditSourceConfig, IngestResult, RejectedRecord } from '../../../shared/model/audit.js';
+import type { ServiceContext } from '../context.js';
+import type { Database } from '../store/database.js';
+import { encodeFilePosition, ingestFile, lineMapper, resumePosition } from './ingest.js';
+import {
+  fetchContextForgeClient,
+  pullContextForge,
+  type ContextForgeClient,
+  type ContextForgeCursor,
+} from './sources/contextforge.js';
+import { syncGatehouseLog } from './sources/gatehouse.js';
+import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
+import { AuditStore } from './store.js';
+
+/** Sync of configured sources and retention; shared by the handlers, the follower and the CLI. */
+
+const DAY = 86_400_000;
+const MAX_REJECTIONS = 50;
+
+export type SourceSyncResult = IngestResult & { id: string; name: string; error: string | null };
+
+export function tokenKey(sourceId: string): string {
+  return `audit.source.${sourceId}.token`;
+}
+
+export class AuditService {
+  readonly store: AuditStore;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly db: Database,
+    private readonly opts: {
+      secrets?: ServiceContext['secrets'];
+      /** Builds the ContextForge client (tests inject one; default: fetch). */
+      contextForgeClient?: (
+        config: Extract<AuditSourceConfig, { kind: 'contextforge' }>,
+        token: string | null,
+      ) => ContextForgeClient;
+      now?: () => Date;
+    } = {},
+  ) {
+    this.store = new AuditStore(db);
+  }
+
+  /** Brings Gatehouse's own actions into the timeline (cheap when up to date). */
+  catchUpGatehouse(): number {
+    return syncGatehouseLog(this.db, this.store);
+  }
+
+  /** Pulls every enabled source (or one), one sync at a time per process. */
+  sync(onlyId?: string): Promise<SourceSyncResult[]> {
+    const run = this.running.then(() => this.syncNow(onlyId));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncNow(onlyId?: string): Promise<SourceSyncResult[]> {
+    const results: SourceSyncResult[] = [];
+    const g = this.catchUpGatehouse();
+    for (const src of listSources(this.db)) {
+      if (onlyId !== undefined && src.id !== onlyId) continue;
+      if (src.kind === 'gatehouse') {
+        results.push({
+          id: src.id,
+          name: src.name,
+          imported: g,
+          duplicates: 0,
+          rejected: 0,
+          rejections: [],
+          error: null,
+        });
+        continue;
+      }
+      if (!src.enabled || !src.config) continue;
+      results.push(await this.syncSource(src));
+    }
+    this.applyRetention();
+    return results;
+  }
+
+  private async syncSource(src: AuditSource): Promise<SourceSyncResult> {
+    const result: SourceSyncResult = {
+      id: src.id,
+      name: src.name,
+      imported: 0,
+      duplicates: 0,
+      rejected: 0,
+      rejections: [],
+      error: null,
+    };
+    const config = src.config;
+    if (!config) return result;
+    const addRejection = (r: RejectedRecord) => {
+      if (result.rejections.length < MAX_REJECTIONS) result.rejections.push(r);
+    };
+    try {
+      if (config.kind === 'contextforge') {
+        const token = config.tokenRef && this.opts.secrets ? await this.opts.secrets.get(config.tokenRef) : null;
+        const client = (this.opts.contextForgeClient ?? ((c, t) => fetchContextForgeClient(c.baseUrl, t)))(
+          config,
+          token,
+        );
+        const cursor = parseCfCursor(src.cursor);
+        const pulled = await pullContextForge(client, cursor, src.name);
+        for (const r of pulled.rejected)
+          addRejection({ where: `${src.name}: ${r.where}`, line: null, offset: null, reason: r.reason });
+        const batches: (typeof pulled.records)[] = [];
+        for (let i = 0; i < pulled.records.length; i += 2000) batches.push(pulled.records.slice(i, i + 2000));
+        if (!batches.length) batches.push([]);
+        batches.forEach((slice, i) => {
+          const last = i === batches.length - 1;
+          // The new cursor commits with the last batch; a crash before it only means re-pulling (deduped).
+          const r = this.store.insertBatch(slice, (c) =>
+            setSourceCursor(
+              this.db,
+              src.id,
+              last ? JSON.stringify(pulled.cursor) : JSON.stringify(cursor),
+              { ...c, rejected: last ? pulled.rejected.length : 0 },
+              'contextforge',
+            ),
+          );
+          result.imported += r.imported;
+          result.duplicates += r.duplicates;
+        });
+        result.rejected = pulled.rejected.length;
+      } else {
+        const start = await resumePosition(config.path, src.cursor);
+        const mapper = lineMapper(config.kind, {
+          source: src.name,
+          mapping: config.kind === 'jsonl' ? config.mapping : undefined,
+        });
+        const r = await ingestFile({
+          store: this.store,
+          path: config.path,
+          mapper,
+          start,
+          final: false,
+          onReject: addRejection,
+          onCommit: (pos, c) => setSourceCursor(this.db, src.id, encodeFilePosition(pos), c, config.kind),
+        });
+        Object.assign(result, { imported: r.imported, duplicates: r.duplicates, rejected: r.rejected });
+      }
+      const lastRejection = result.rejections[0];
+      setSourceError(
+        this.db,
+        src.id,
+        lastRejection
+          ? `${result.rejected} rejected; first: ${lastRejection.where}${lastRejection.line ? `:${lastRejection.line}` : ''}: ${lastRejection.reason}`
+          : null,
+      );
+    } catch (err) {
+      result.error = (err as Error).message;
+      setSourceError(this.db, src.id, result.error);
+    }
+    return result;
+  }
+
+  /** Deletes events past the retention period; returns how many. */
+  applyRetention(): number {
+    const { retentionDays } = getSettings(this.db);
+    if (!retentionDays) return 0;
+    const now = (this.opts.now ?? (() => new Date()))().getTime();
+    return this.store.deleteOlderThan(now - retentionDays * DAY);
+  }
+}
+
+function parseCfCursor(c: string | null): ContextForgeCursor {
+  try {
+    const v = JSON.parse(c ?? '') as Partial<ContextForgeCursor>;
+    return { audit: typeof v.audit === 'string' ? v.audit : null, logs: typeof v.logs === 'string' ? v.logs : null };
+  } catch {
+    return { audit: null, logs: null };
+  }
+}

@@ -1,0 +1,91 @@
+import type { AuditEventDraft, AuditOutcome, AuditSourceKind } from '../../../../shared/model/audit.js';
+
+/** A record a source could not map: counted and reported, never fatal. */
+export class RecordError extends Error {
+  override name = 'RecordError';
+}
+
+/** A string field, or null (numbers are stringified; empty strings become null). */
+export function s(v: unknown): string | null {
+  if (typeof v === 'string') return v === '' ? null : v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return null;
+}
+
+export function num(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+export function obj(v: unknown): Record<string, unknown> | null {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/** A time value (ISO string, epoch ms / s, or nanoseconds as string) → ISO string; throws when absent. */
+export function isoTime(v: unknown, what = 'time'): string {
+  let ms: number | null = null;
+  if (typeof v === 'string' && /^\d{16,19}$/.test(v)) ms = Number(BigInt(v) / 1_000_000n);
+  else if (typeof v === 'string') ms = Date.parse(v);
+  else if (typeof v === 'number') ms = v < 1e11 ? v * 1000 : v > 1e15 ? v / 1e6 : v;
+  if (ms === null || !Number.isFinite(ms)) throw new RecordError(`${what} missing or not a date/time`);
+  return new Date(ms).toISOString();
+}
+
+/** Common outcome spellings → normalized outcome. */
+export function normOutcome(v: unknown): AuditOutcome | null {
+  if (typeof v === 'boolean') return v ? 'success' : 'error';
+  const t = s(v)?.toLowerCase();
+  if (!t) return null;
+  if (['success', 'succeeded', 'ok', 'allow', 'allowed', 'permit', 'permitted', 'true', 'pass'].includes(t))
+    return 'success';
+  if (['denied', 'deny', 'forbidden', 'unauthorized', 'rejected', 'blocked', 'refused'].includes(t)) return 'denied';
+  if (['error', 'failure', 'failed', 'fail', 'false', 'exception', 'timeout'].includes(t)) return 'error';
+  return null;
+}
+
+/** A draft with every optional field null. */
+export function blankDraft(
+  source: string,
+  sourceKind: AuditSourceKind,
+  time: string,
+  original: unknown,
+): AuditEventDraft {
+  return {
+    time,
+    source,
+    sourceKind,
+    sourceRecordId: null,
+    tenant: null,
+    'user.id': null,
+    client: null,
+    'client.address': null,
+    'mcp.method.name': null,
+    server: null,
+    'gen_ai.tool.name': null,
+    'gen_ai.prompt.name': null,
+    'mcp.resource.uri': null,
+    outcome: 'success',
+    reason: null,
+    'error.type': null,
+    durationMs: null,
+    'jsonrpc.request.id': null,
+    'mcp.session.id': null,
+    original,
+  };
+}
+
+/** Dotted path lookup (`a.b.c`); a key that itself contains dots is tried first. */
+export function getPath(o: unknown, path: string): unknown {
+  const rec = obj(o);
+  if (!rec) return undefined;
+  if (path in rec) return rec[path];
+  const dot = path.indexOf('.');
+  if (dot < 0) return undefined;
+  // Longest matching prefix key first, so `{"mcp.method.name": …}` and `{"mcp": {"method": …}}` both work.
+  for (let i = path.lastIndexOf('.'); i > 0; i = path.lastIndexOf('.', i - 1)) {
+    const head = path.slice(0, i);
+    if (head in rec) return getPath(rec[head], path.slice(i + 1));
+  }
+  return undefined;
+}

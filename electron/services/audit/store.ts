@@ -1,0 +1,407 @@
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import {
+  AuditFacetName,
+  type AuditEvent,
+  type AuditEventDraft,
+  type AuditFilter,
+  type AuditHistogram,
+  type AuditPage,
+  type AuditOutcome,
+  type AuditSourceKind,
+  type FacetCount,
+} from '../../../shared/model/audit.js';
+import { AdminError } from '../../../shared/api/errors.js';
+import type { Database } from '../store/database.js';
+import { dedupeUid, storedOriginal } from './original.js';
+
+/** A normalized record ready to store: the draft (original unmasked) and its dedupe key. */
+export interface IngestRecord {
+  event: AuditEventDraft;
+  /** Source record id, or the record's canonical content: hashed into the unique uid. */
+  key: string;
+}
+
+interface EventRow {
+  id: number;
+  ts: number;
+  source: string;
+  source_kind: string;
+  source_record_id: string | null;
+  tenant: string | null;
+  user_id: string | null;
+  client: string | null;
+  client_address: string | null;
+  method: string | null;
+  server: string | null;
+  tool: string | null;
+  prompt: string | null;
+  resource_uri: string | null;
+  outcome: string;
+  reason: string | null;
+  error_type: string | null;
+  duration_ms: number | null;
+  request_id: string | null;
+  session_id: string | null;
+  original: string | null;
+}
+
+const EVENT_COLS =
+  'id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original';
+
+/** Facet → column. */
+const FACET_COLUMN: Record<AuditFacetName, string> = {
+  tenant: 'tenant',
+  subject: 'user_id',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+};
+/** Filter list fields → column (subject is special: user or client). */
+const LIST_COLUMN = {
+  tenant: 'tenant',
+  user: 'user_id',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+} as const;
+/** Which filter field a facet's selection lives in (ignored when counting that facet). */
+const FACET_FILTER_FIELD: Record<AuditFacetName, keyof AuditFilter> = {
+  tenant: 'tenant',
+  subject: 'user',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+};
+
+/** Histogram bucket sizes ("nice" steps), ms. */
+const BUCKET_STEPS = [
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 2_592_000_000,
+];
+
+export function parseTime(iso: string, what: string): number {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new AdminError('bad-request', `${what}: not a date/time: "${iso}"`);
+  return t;
+}
+
+/** User text → a safe FTS5 query: each whitespace-separated word becomes a quoted prefix term. */
+export function ftsQuery(text: string): string | null {
+  const words = text
+    .split(/\s+/)
+    .map((w) => w.replace(/"/g, ''))
+    .filter((w) => /[\p{L}\p{N}]/u.test(w));
+  if (!words.length) return null;
+  return words.map((w) => `"${w}"*`).join(' AND ');
+}
+
+export function encodeCursor(ts: number, id: number): string {
+  return `${ts}:${id}`;
+}
+function decodeCursor(cursor: string): { ts: number; id: number } {
+  const m = /^(-?\d+):(\d+)$/.exec(cursor);
+  if (!m) throw new AdminError('bad-request', 'invalid cursor');
+  return { ts: Number(m[1]), id: Number(m[2]) };
+}
+
+/** The audit event store: batched idempotent inserts; every filter and aggregate runs in SQLite. */
+export class AuditStore {
+  private insertStmt: StatementSync | null = null;
+  private ftsStmt: StatementSync | null = null;
+  private readonly stmtCache = new Map<string, StatementSync>();
+
+  constructor(readonly db: Database) {}
+
+  private prep(sql: string): StatementSync {
+    let s = this.stmtCache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmtCache.set(sql, s);
+    }
+    return s;
+  }
+
+  /**
+   * Inserts records in one transaction (duplicates by uid are skipped). `inTransaction` runs inside
+   * the same transaction after the inserts, e.g. to advance the source's cursor, so the cursor and
+   * the events commit or roll back together.
+   */
+  insertBatch(
+    records: readonly IngestRecord[],
+    inTransaction?: (counts: { imported: number; duplicates: number }) => void,
+  ): { imported: number; duplicates: number } {
+    this.insertStmt ??= this.db.prepare(
+      `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
+         method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING`,
+    );
+    this.ftsStmt ??= this.db.prepare('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
+    const ins = this.insertStmt;
+    const fts = this.ftsStmt;
+    let imported = 0;
+    let duplicates = 0;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const r of records) {
+        const e = r.event;
+        const ts = Date.parse(e.time);
+        const info = ins.run(
+          dedupeUid(e.sourceKind, r.key),
+          ts,
+          e.source,
+          e.sourceKind,
+          e.sourceRecordId,
+          e.tenant,
+          e['user.id'],
+          e.client,
+          e['client.address'],
+          e['mcp.method.name'],
+          e.server,
+          e['gen_ai.tool.name'],
+          e['gen_ai.prompt.name'],
+          e['mcp.resource.uri'],
+          e.outcome,
+          e.reason,
+          e['error.type'],
+          e.durationMs,
+          e['jsonrpc.request.id'],
+          e['mcp.session.id'],
+          storedOriginal(e.original),
+        );
+        if (info.changes === 0) {
+          duplicates++;
+          continue;
+        }
+        imported++;
+        fts.run(info.lastInsertRowid, searchBody(e));
+      }
+      inTransaction?.({ imported, duplicates });
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    return { imported, duplicates };
+  }
+
+  /** WHERE clause for a filter; `omit` drops one field (a facet ignores its own selection). */
+  private where(filter: AuditFilter, omit?: keyof AuditFilter): { sql: string; params: SQLInputValue[] } {
+    const parts: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.since !== undefined && omit !== 'since') {
+      parts.push('ts >= ?');
+      params.push(parseTime(filter.since, 'since'));
+    }
+    if (filter.until !== undefined && omit !== 'until') {
+      parts.push('ts < ?');
+      params.push(parseTime(filter.until, 'until'));
+    }
+    for (const [field, col] of Object.entries(LIST_COLUMN) as [keyof typeof LIST_COLUMN, string][]) {
+      const values = filter[field];
+      if (!values?.length || omit === field) continue;
+      parts.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    }
+    if (filter.subject?.length && omit !== 'subject') {
+      const q = filter.subject.map(() => '?').join(', ');
+      parts.push(`(user_id IN (${q}) OR client IN (${q}))`);
+      params.push(...filter.subject, ...filter.subject);
+    }
+    if (filter.text !== undefined && omit !== 'text') {
+      const q = ftsQuery(filter.text);
+      if (q) {
+        parts.push('id IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ?)');
+        params.push(q);
+      }
+    }
+    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+  }
+
+  count(filter: AuditFilter): number {
+    const w = this.where(filter);
+    return (this.prep(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  /** One page, newest first; keyset on (ts, id). */
+  query(filter: AuditFilter, opts: { cursor?: string | null; limit: number; withTotal?: boolean }): AuditPage {
+    const w = this.where(filter);
+    let sql = w.sql;
+    const params = [...w.params];
+    if (opts.cursor) {
+      const c = decodeCursor(opts.cursor);
+      sql += `${sql ? ' AND' : 'WHERE'} (ts < ? OR (ts = ? AND id < ?))`;
+      params.push(c.ts, c.ts, c.id);
+    }
+    const rows = this.prep(`SELECT ${EVENT_COLS} FROM audit_events ${sql} ORDER BY ts DESC, id DESC LIMIT ?`).all(
+      ...params,
+      opts.limit + 1,
+    ) as unknown as EventRow[];
+    const more = rows.length > opts.limit;
+    const page = more ? rows.slice(0, opts.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      events: page.map(rowToEvent),
+      nextCursor: more && last ? encodeCursor(last.ts, last.id) : null,
+      total: opts.withTotal ? this.count(filter) : null,
+    };
+  }
+
+  get(id: string): AuditEvent | null {
+    if (!/^\d+$/.test(id)) return null;
+    const row = this.prep(`SELECT ${EVENT_COLS} FROM audit_events WHERE id = ?`).get(Number(id)) as
+      EventRow | undefined;
+    return row ? rowToEvent(row) : null;
+  }
+
+  facets(
+    filter: AuditFilter,
+    names: readonly AuditFacetName[] = AuditFacetName.options,
+    limit = 12,
+  ): Record<string, FacetCount[]> {
+    const out: Record<string, FacetCount[]> = {};
+    for (const name of names) {
+      const col = FACET_COLUMN[name];
+      const w = this.where(filter, FACET_FILTER_FIELD[name]);
+      const rows = this.prep(
+        `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${w.sql} GROUP BY ${col} ORDER BY count DESC, value LIMIT ?`,
+      ).all(...w.params, limit) as unknown as FacetCount[];
+      out[name] = rows.map((r) => ({ value: r.value, count: r.count }));
+    }
+    return out;
+  }
+
+  histogram(filter: AuditFilter, targetBuckets = 80): AuditHistogram {
+    const w = this.where(filter);
+    let from = filter.since !== undefined ? parseTime(filter.since, 'since') : null;
+    let to = filter.until !== undefined ? parseTime(filter.until, 'until') : null;
+    if (from === null || to === null) {
+      const r = this.prep(`SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM audit_events ${w.sql}`).get(...w.params) as {
+        lo: number | null;
+        hi: number | null;
+      };
+      if (r.lo === null || r.hi === null) {
+        return {
+          from: from === null ? null : new Date(from).toISOString(),
+          to: to === null ? null : new Date(to).toISOString(),
+          bucketMs: 0,
+          buckets: [],
+          total: 0,
+        };
+      }
+      from ??= r.lo;
+      to ??= r.hi + 1;
+    }
+    const span = Math.max(1, to - from);
+    const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
+    const origin = Math.floor(from / bucketMs) * bucketMs;
+    const rows = this.prep(
+      `SELECT (ts - ?) / ? AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
+       FROM audit_events ${w.sql} GROUP BY b ORDER BY b`,
+    ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[];
+    const byBucket = new Map(rows.map((r) => [r.b, r]));
+    const count = Math.ceil((to - origin) / bucketMs);
+    const buckets: AuditHistogram['buckets'] = [];
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const r = byBucket.get(i);
+      total += r?.n ?? 0;
+      buckets.push({
+        start: new Date(origin + i * bucketMs).toISOString(),
+        count: r?.n ?? 0,
+        denied: r?.d ?? 0,
+        error: r?.e ?? 0,
+      });
+    }
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, buckets, total };
+  }
+
+  /** Deletes events older than `beforeTs` (Gatehouse's own actions are kept). Returns the count. */
+  deleteOlderThan(beforeTs: number): number {
+    return this.deleteWhere("ts < ? AND source_kind != 'gatehouse'", [beforeTs]);
+  }
+
+  deleteBySource(source: string): number {
+    return this.deleteWhere('source = ?', [source]);
+  }
+
+  private deleteWhere(cond: string, params: SQLInputValue[]): number {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db
+        .prepare(`DELETE FROM audit_fts WHERE rowid IN (SELECT id FROM audit_events WHERE ${cond})`)
+        .run(...params);
+      const n = Number(this.db.prepare(`DELETE FROM audit_events WHERE ${cond}`).run(...params).changes);
+      this.db.exec('COMMIT');
+      return n;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+function searchBody(e: AuditEventDraft): string {
+  return [
+    e.source,
+    e.tenant,
+    e['user.id'],
+    e.client,
+    e['client.address'],
+    e['mcp.method.name'],
+    e.server,
+    e['gen_ai.tool.name'],
+    e['gen_ai.prompt.name'],
+    e['mcp.resource.uri'],
+    e.outcome,
+    e.reason,
+    e['error.type'],
+    e['jsonrpc.request.id'],
+    e['mcp.session.id'],
+    e.sourceRecordId,
+  ]
+    .filter((x) => x)
+    .join(' ');
+}
+
+function rowToEvent(r: EventRow): AuditEvent {
+  let original: unknown = null;
+  if (r.original) {
+    try {
+      original = JSON.parse(r.original);
+    } catch {
+      original = r.original;
+    }
+  }
+  return {
+    id: String(r.id),
+    time: new Date(r.ts).toISOString(),
+    source: r.source,
+    sourceKind: r.source_kind as AuditSourceKind,
+    sourceRecordId: r.source_record_id,
+    tenant: r.tenant,
+    'user.id': r.user_id,
+    client: r.client,
+    'client.address': r.client_address,
+    'mcp.method.name': r.method,
+    server: r.server,
+    'gen_ai.tool.name': r.tool,
+    'gen_ai.prompt.name': r.prompt,
+    'mcp.resource.uri': r.resource_uri,
+    outcome: r.outcome as AuditOutcome,
+    reason: r.reason,
+    'error.type': r.error_type,
+    durationMs: r.duration_ms,
+    'jsonrpc.request.id': r.request_id,
+    'mcp.session.id': r.session_id,
+    original,
+  };
+}

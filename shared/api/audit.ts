@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import {
+  AuditEvent,
+  AuditExportFormat,
+  AuditFacetName,
+  AuditFilter,
+  AuditHistogram,
+  AuditPage,
+  AuditSettings,
+  AuditSource,
+  AuditSourceConfig,
+  ChainVerification,
+  FacetCount,
+  IngestResult,
+} from '../model/audit.js';
+import { method } from './define.js';
+
+export const SyncResult = z.object({
+  sources: z.array(IngestResult.extend({ id: z.string(), name: z.string(), error: z.string().nullable() })),
+});
+export type SyncResult = z.infer<typeof SyncResult>;
+
+export const ExportChunk = z.object({
+  /** Text to append to the file (CSV includes the header in the first chunk). */
+  chunk: z.string(),
+  /** Pass back as `cursor` for the next chunk; null when the export is complete. */
+  nextCursor: z.string().nullable(),
+  /** Rows in this chunk. */
+  rows: z.number().int(),
+  /** Rows in the whole export (first chunk only, so progress can be shown). */
+  total: z.number().int().nullable(),
+});
+export type ExportChunk = z.infer<typeof ExportChunk>;
+
+export const auditMethods = {
+  'audit.query': method({
+    input: z
+      .object({
+        filter: AuditFilter.default({}),
+        /** From the previous page's `nextCursor`. */
+        cursor: z.string().nullable().optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+        withTotal: z.boolean().default(false),
+      })
+      .strict(),
+    output: AuditPage,
+    mutates: false,
+    summary: 'One page of audit events matching a filter, newest first (keyset pagination).',
+  }),
+  'audit.event': method({
+    input: z.object({ id: z.string() }).strict(),
+    output: AuditEvent.nullable(),
+    mutates: false,
+    summary: 'One audit event with its original record.',
+  }),
+  'audit.facets': method({
+    input: z
+      .object({
+        filter: AuditFilter.default({}),
+        facets: z.array(AuditFacetName).optional(),
+        /** Values per facet (the most frequent). */
+        limit: z.number().int().min(1).max(100).default(12),
+      })
+      .strict(),
+    output: z.record(z.string(), z.array(FacetCount)),
+    mutates: false,
+    summary: 'Counts per value of each facet under the filter (each facet ignores its own selection).',
+  }),
+  'audit.histogram': method({
+    input: z
+      .object({ filter: AuditFilter.default({}), buckets: z.number().int().min(4).max(400).default(80) })
+      .strict(),
+    output: AuditHistogram,
+    mutates: false,
+    summary: 'Event counts over time; the bucket size is chosen for the range.',
+  }),
+  'audit.export': method({
+    input: z
+      .object({
+        filter: AuditFilter.default({}),
+        format: AuditExportFormat,
+        cursor: z.string().nullable().optional(),
+        limit: z.number().int().min(1).max(20_000).default(5000),
+      })
+      .strict(),
+    output: ExportChunk,
+    mutates: false,
+    summary: 'The next chunk of an export of the filter to CSV or JSON lines (call until nextCursor is null).',
+  }),
+  'audit.sources.list': method({
+    input: z.object({}).strict(),
+    output: z.array(AuditSource),
+    mutates: false,
+    summary: 'Configured audit sources with their cursor and counters.',
+  }),
+  'audit.sources.add': method({
+    input: z
+      .object({
+        name: z.string().min(1).max(100),
+        config: AuditSourceConfig,
+        /** ContextForge bearer token: kept in the secret store, never returned. */
+        token: z.string().optional(),
+      })
+      .strict(),
+    output: AuditSource,
+    mutates: true,
+    summary: 'Add an audit source (a file to follow or a gateway to pull).',
+  }),
+  'audit.sources.update': method({
+    input: z
+      .object({ id: z.string(), name: z.string().min(1).max(100).optional(), enabled: z.boolean().optional() })
+      .strict(),
+    output: AuditSource,
+    mutates: true,
+    summary: 'Rename, enable or disable an audit source.',
+  }),
+  'audit.sources.remove': method({
+    input: z.object({ id: z.string(), deleteEvents: z.boolean().default(false) }).strict(),
+    output: z.object({ removed: z.boolean(), deletedEvents: z.number().int() }),
+    mutates: true,
+    summary: 'Remove an audit source (optionally with its events).',
+  }),
+  'audit.sync': method({
+    input: z.object({ id: z.string().optional() }).strict(),
+    output: SyncResult,
+    mutates: true,
+    summary: 'Pull new records from every enabled source (or one) now.',
+  }),
+  'audit.settings.get': method({
+    input: z.object({}).strict(),
+    output: AuditSettings,
+    mutates: false,
+    summary: 'Audit retention settings.',
+  }),
+  'audit.settings.set': method({
+    input: AuditSettings.strict(),
+    output: AuditSettings.extend({ deletedEvents: z.number().int() }),
+    mutates: true,
+    summary: 'Set audit retention (applied at once).',
+  }),
+  'audit.verify': method({
+    input: z.object({}).strict(),
+    output: ChainVerification,
+    mutates: false,
+    summary: "Verify the hash chain of Gatehouse's own action log.",
+  }),
+};
+
+export const auditEvents = {
+  /** New events were stored (sync, import, Gatehouse action). */
+  'audit.ingested': z.object({ source: z.string(), imported: z.number().int() }),
+};
