@@ -1,0 +1,73 @@
+import type { Migration } from '../store/migrations.js';
+
+/** Live inventory tables (versions 200–299): consents, scans, snapshots, pins and pin changes. */
+export const LIVE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 200,
+    name: 'live inventory: consents, scans, snapshots, pins, changes',
+    sql: `
+      CREATE TABLE live_consents (
+        hash TEXT PRIMARY KEY,
+        server_id TEXT NOT NULL,
+        client TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        command TEXT NOT NULL,
+        args_json TEXT NOT NULL,
+        env_keys_json TEXT NOT NULL,
+        cwd TEXT,
+        granted_at TEXT NOT NULL
+      );
+      CREATE TABLE live_scans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        duration_ms REAL NOT NULL DEFAULT 0,
+        servers INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        needs_consent INTEGER NOT NULL DEFAULT 0,
+        cancelled INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE live_snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        scan_id INTEGER NOT NULL REFERENCES live_scans(id),
+        server_id TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        auth_mode TEXT,
+        tool_count INTEGER NOT NULL,
+        prompt_count INTEGER NOT NULL,
+        resource_count INTEGER NOT NULL,
+        error TEXT,
+        snapshot_json TEXT NOT NULL
+      );
+      CREATE INDEX live_snapshots_server ON live_snapshots (server_id, id);
+      CREATE TABLE live_pins (
+        identity TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        definition_json TEXT NOT NULL,
+        pinned_at TEXT NOT NULL,
+        reason TEXT,
+        PRIMARY KEY (identity, kind, name)
+      );
+      CREATE TABLE live_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        identity TEXT NOT NULL,
+        server_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        change TEXT NOT NULL,
+        before_hash TEXT,
+        after_hash TEXT,
+        before_json TEXT,
+        after_json TEXT,
+        detected_at TEXT NOT NULL,
+        accepted_at TEXT,
+        reason TEXT
+      );
+      CREATE INDEX live_changes_pending ON live_changes (identity, accepted_at);
+    `,
+  },
+];

@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { ClientId } from './discovery.js';
+
+/**
+ * Live inventory: what each configured MCP server actually exposes when connected, its pins
+ * (hashes of definitions first seen) and the history of snapshots. Tool texts are untrusted data:
+ * render as plain text only.
+ */
+
+/** How a remote server authenticates, probed without credentials. `n/a` for stdio servers. */
+export const AuthMode = z.enum(['oauth', 'static', 'none', 'unknown', 'n/a']);
+export type AuthMode = z.infer<typeof AuthMode>;
+
+/** Per-server outcome of a live scan (and live state in the inventory). */
+export const LiveStatus = z.enum(['ok', 'error', 'needs-consent', 'skipped', 'cancelled', 'connecting']);
+export type LiveStatus = z.infer<typeof LiveStatus>;
+
+const Json = z.record(z.string(), z.unknown());
+
+export const ToolDef = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  inputSchema: Json.optional(),
+  outputSchema: Json.optional(),
+  annotations: Json.optional(),
+});
+export type ToolDef = z.infer<typeof ToolDef>;
+
+export const PromptDef = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  arguments: z.array(Json).optional(),
+});
+export type PromptDef = z.infer<typeof PromptDef>;
+
+export const ResourceDef = z.object({
+  uri: z.string(),
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  mimeType: z.string().optional(),
+});
+export type ResourceDef = z.infer<typeof ResourceDef>;
+
+export const ResourceTemplateDef = z.object({
+  uriTemplate: z.string(),
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  mimeType: z.string().optional(),
+});
+export type ResourceTemplateDef = z.infer<typeof ResourceTemplateDef>;
+
+/** What was enumerated from one server in one scan. */
+export const ServerSnapshot = z.object({
+  /** Snapshot id (store row), 0 before it is stored. */
+  id: z.number().int(),
+  scanId: z.number().int(),
+  /** ServerEntry id (client, file, pointer). */
+  serverId: z.string(),
+  /** Pin key: hash of client, config file, server name and command line or URL. */
+  identity: z.string(),
+  client: ClientId,
+  serverName: z.string(),
+  source: z.string(),
+  transport: z.string(),
+  at: z.string(),
+  durationMs: z.number(),
+  status: LiveStatus,
+  /** Why the server could not be enumerated (status error), never containing secrets. */
+  error: z.string().optional(),
+  /** Last lines the server wrote to stderr, when it failed. */
+  stderrTail: z.string().optional(),
+  authMode: AuthMode.optional(),
+  /** Transport actually used for a remote server (`http` or `sse` after fallback). */
+  connectedVia: z.enum(['stdio', 'http', 'sse']).optional(),
+  serverInfo: z.object({ name: z.string(), version: z.string(), title: z.string().optional() }).optional(),
+  protocolVersion: z.string().optional(),
+  capabilities: Json.optional(),
+  instructions: z.string().optional(),
+  tools: z.array(ToolDef),
+  prompts: z.array(PromptDef),
+  resources: z.array(ResourceDef),
+  resourceTemplates: z.array(ResourceTemplateDef),
+  /** Pin hash per `kind:name` (tool, prompt, resource, resourceTemplate, instructions), over full definitions. */
+  hashes: z.record(z.string(), z.string()),
+  /** Environment references that were not set in the admin's environment (names only). */
+  unresolvedEnv: z.array(z.string()),
+  /** Limits that were hit (truncations, dropped notifications), in words. */
+  limits: z.array(z.string()),
+});
+export type ServerSnapshot = z.infer<typeof ServerSnapshot>;
+
+/** One row of the inventory's live state. */
+export const LiveServerState = z.object({
+  serverId: z.string(),
+  identity: z.string().optional(),
+  status: LiveStatus,
+  authMode: AuthMode.optional(),
+  toolCount: z.number().int().optional(),
+  promptCount: z.number().int().optional(),
+  resourceCount: z.number().int().optional(),
+  error: z.string().optional(),
+  at: z.string().optional(),
+  snapshotId: z.number().int().optional(),
+  /** Pending (unaccepted) definition changes. */
+  changes: z.number().int().optional(),
+});
+export type LiveServerState = z.infer<typeof LiveServerState>;
+
+/** What a stdio server would run: shown in the consent dialog, hashed for the consent key. */
+export const CommandLine = z.object({
+  serverId: z.string(),
+  client: ClientId,
+  serverName: z.string(),
+  /** SHA-256 of the exact command line (command, args, env key names, cwd). */
+  hash: z.string(),
+  command: z.string(),
+  /** As configured; credential-looking values masked. */
+  args: z.array(z.string()),
+  envKeys: z.array(z.string()),
+  cwd: z.string().optional(),
+  consented: z.boolean(),
+  unresolvedEnv: z.array(z.string()),
+});
+export type CommandLine = z.infer<typeof CommandLine>;
+
+export const Consent = z.object({
+  hash: z.string(),
+  serverId: z.string(),
+  client: ClientId,
+  serverName: z.string(),
+  command: z.string(),
+  args: z.array(z.string()),
+  envKeys: z.array(z.string()),
+  cwd: z.string().optional(),
+  grantedAt: z.string(),
+});
+export type Consent = z.infer<typeof Consent>;
+
+export const DefinitionKind = z.enum(['tool', 'prompt', 'resource', 'resourceTemplate', 'instructions']);
+export type DefinitionKind = z.infer<typeof DefinitionKind>;
+
+export const Pin = z.object({
+  identity: z.string(),
+  kind: DefinitionKind,
+  name: z.string(),
+  hash: z.string(),
+  definition: z.unknown(),
+  pinnedAt: z.string(),
+  /** Reason given when the pin was (re)accepted after a change. */
+  reason: z.string().optional(),
+});
+export type Pin = z.infer<typeof Pin>;
+
+/** A difference between a pin and what a scan saw. */
+export const PinChange = z.object({
+  identity: z.string(),
+  serverId: z.string(),
+  kind: DefinitionKind,
+  name: z.string(),
+  change: z.enum(['added', 'removed', 'modified']),
+  beforeHash: z.string().optional(),
+  afterHash: z.string().optional(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  detectedAt: z.string(),
+});
+export type PinChange = z.infer<typeof PinChange>;
+
+export const LiveScanSummary = z.object({
+  id: z.number().int(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  servers: z.number().int(),
+  ok: z.number().int(),
+  errors: z.number().int(),
+  needsConsent: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type LiveScanSummary = z.infer<typeof LiveScanSummary>;
+
+/** A snapshot without its definitions, for history lists. */
+export const SnapshotRef = z.object({
+  id: z.number().int(),
+  scanId: z.number().int(),
+  at: z.string(),
+  status: LiveStatus,
+  toolCount: z.number().int(),
+  promptCount: z.number().int(),
+  resourceCount: z.number().int(),
+  error: z.string().optional(),
+});
+export type SnapshotRef = z.infer<typeof SnapshotRef>;
