@@ -1,16 +1,79 @@
+import { createRequire } from 'node:module';
 import type { SecretStore } from '../services/ports.js';
+import { EncryptedFileSecretStore } from '../services/secrets/encrypted-file-store.js';
 
 /**
- * Opens the secret store for Node processes (CLI, browser mode).
- * TODO(findings/gateways): OS keyring via @napi-rs/keyring, encrypted-file fallback with a warning.
+ * The secret store for Node processes (CLI, browser mode): the OS keyring through
+ * `@napi-rs/keyring` when it answers (macOS Keychain, Windows Credential Manager, Linux Secret
+ * Service), else an AES-256-GCM encrypted file under the state folder, with a visible warning
+ * (`kind: 'encrypted-file'`, `warning`) that the UI and CLI show.
+ *
+ * On Linux the keyring is pinned to the Secret Service: the kernel keyring (keyutils) the library
+ * would otherwise fall back to does not survive a reboot, which would lose the fingerprint key.
  */
-export function openNodeSecretStore(_stateDir: string): SecretStore {
-  return {
-    kind: 'unavailable',
-    get: async () => null,
-    set: async () => {
-      throw new Error('No secret store is configured yet.');
-    },
-    delete: async () => {},
-  };
+export const KEYRING_SERVICE = 'gatehouse';
+
+/** The subset of `@napi-rs/keyring`'s synchronous `Entry` we use; injectable for tests. */
+export interface KeyringEntry {
+  getPassword(): string | null | undefined;
+  setPassword(password: string): void;
+  deletePassword(): boolean;
+}
+export type KeyringFactory = (service: string, account: string) => KeyringEntry;
+
+export interface NodeSecretStoreOptions {
+  /** Build keyring entries (default: `@napi-rs/keyring`); return null/throw to force the fallback. */
+  keyring?: KeyringFactory | null;
+}
+
+export type NodeSecretStore = SecretStore & { readonly warning?: string };
+
+function defaultKeyring(): KeyringFactory | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require('@napi-rs/keyring') as {
+      Entry: new (service: string, account: string, options?: { linux?: { store?: string } }) => KeyringEntry;
+    };
+    const options = process.platform === 'linux' ? { linux: { store: 'secret-service' } } : undefined;
+    return (service, account) => new mod.Entry(service, account, options);
+  } catch {
+    return null;
+  }
+}
+
+class KeyringSecretStore implements SecretStore {
+  readonly kind = 'os-keyring';
+  constructor(private readonly entry: (key: string) => KeyringEntry) {}
+  async get(key: string): Promise<string | null> {
+    return this.entry(key).getPassword() ?? null;
+  }
+  async set(key: string, value: string): Promise<void> {
+    this.entry(key).setPassword(value);
+  }
+  async delete(key: string): Promise<void> {
+    try {
+      this.entry(key).deletePassword();
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Whether the keyring answers at all (a read of a probe entry; null = reachable and empty). */
+function keyringWorks(factory: KeyringFactory): boolean {
+  try {
+    factory(KEYRING_SERVICE, 'probe').getPassword();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function openNodeSecretStore(stateDir: string, opts: NodeSecretStoreOptions = {}): NodeSecretStore {
+  const factory = opts.keyring === undefined ? defaultKeyring() : opts.keyring;
+  if (factory && keyringWorks(factory)) {
+    // One keyring account per state folder, so test and real stores never mix.
+    return new KeyringSecretStore((key) => factory(KEYRING_SERVICE, `${stateDir}#${key}`));
+  }
+  return new EncryptedFileSecretStore(stateDir);
 }

@@ -33,6 +33,8 @@ export interface WorkstationPort {
 /** Secret values live only here (OS keyring, Electron safeStorage, or an encrypted file). */
 export interface SecretStore {
   readonly kind: string;
+  /** Shown by the UI and CLI when the store is weaker than an OS keyring (e.g. an encrypted file). */
+  readonly warning?: string;
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;

@@ -77,3 +77,42 @@ export const Finding = z.object({
   firstSeen: z.string(),
 });
 export type Finding = z.infer<typeof Finding>;
+
+/** Open findings per severity. */
+export const SeverityCounts = z.object({
+  critical: z.number().int().nonnegative(),
+  high: z.number().int().nonnegative(),
+  medium: z.number().int().nonnegative(),
+  low: z.number().int().nonnegative(),
+  info: z.number().int().nonnegative(),
+});
+export type SeverityCounts = z.infer<typeof SeverityCounts>;
+
+export function emptySeverityCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+export const FindingsSummary = z.object({
+  total: z.number().int().nonnegative(),
+  open: z.number().int().nonnegative(),
+  suppressed: z.number().int().nonnegative(),
+  /** Open findings only. */
+  bySeverity: SeverityCounts,
+});
+export type FindingsSummary = z.infer<typeof FindingsSummary>;
+
+/** The latest findings with their summary, per-server counts and where the secret store stands. */
+export const FindingsReport = z.object({
+  scanId: z.number().int().nullable(),
+  scannedAt: z.string().nullable(),
+  durationMs: z.number().optional(),
+  findings: z.array(Finding),
+  summary: FindingsSummary,
+  /** Open findings per server id and severity (for the inventory's counts column). */
+  serverCounts: z.record(z.string(), SeverityCounts),
+  /** Which secret store holds the fingerprint key; `warning` must be shown when present. */
+  secretStore: z.object({ kind: z.string(), warning: z.string().optional() }),
+  /** Rules that failed during the scan (the rest still ran). */
+  errors: z.array(z.string()).optional(),
+});
+export type FindingsReport = z.infer<typeof FindingsReport>;

@@ -1,0 +1,221 @@
+import type { Platform } from '../../../shared/model/discovery.js';
+import type { DiscoveryScan, ParsedSource, RawServer, StringLeaf } from '../discovery/types.js';
+import {
+  CRITICAL_SECRET_TYPES,
+  detectInSource,
+  genericCredential,
+  isCredentialKey,
+  type SecretHit,
+} from '../secrets/detect.js';
+import type { Fingerprinter } from '../secrets/fingerprint.js';
+import { isPlaceholder, isReference, maskEvidence } from '../secrets/mask.js';
+import type { Advisory, AuthProbeResult, GitFileStatus, ScanContext, SecretField, SecretOccurrence } from './types.js';
+
+/** Where a leaf sits in its server entry. */
+interface FieldRef {
+  server: RawServer;
+  field: SecretField;
+  fieldKey?: string;
+  /** Index in args, for flag look-behind. */
+  argIndex?: number;
+}
+
+/** Servers of one file, longest entry pointer first, with a pointer → field map. */
+interface SourceServers {
+  servers: RawServer[];
+  fields: Map<string, FieldRef>;
+}
+
+function indexServers(scan: DiscoveryScan): Map<string, SourceServers> {
+  const out = new Map<string, SourceServers>();
+  for (const s of scan.servers) {
+    let entry = out.get(s.entry.source);
+    if (!entry) out.set(s.entry.source, (entry = { servers: [], fields: new Map() }));
+    entry.servers.push(s);
+    const p = s.pointers;
+    if (p.command) entry.fields.set(p.command, { server: s, field: 'command' });
+    if (p.url) entry.fields.set(p.url, { server: s, field: 'url' });
+    p.args?.forEach((ptr, i) => entry.fields.set(ptr, { server: s, field: 'args', argIndex: i }));
+    for (const [k, ptr] of Object.entries(p.env)) entry.fields.set(ptr, { server: s, field: 'env', fieldKey: k });
+    for (const [k, ptr] of Object.entries(p.headers))
+      entry.fields.set(ptr, { server: s, field: 'headers', fieldKey: k });
+  }
+  for (const e of out.values()) e.servers.sort((a, b) => b.entry.pointer.length - a.entry.pointer.length);
+  return out;
+}
+
+function fieldOf(idx: SourceServers | undefined, leaf: StringLeaf): FieldRef | undefined {
+  if (!idx) return undefined;
+  const direct = idx.fields.get(leaf.pointer);
+  if (direct) return direct;
+  for (const s of idx.servers) {
+    // opencode's command array: elements under the command pointer are the command line.
+    if (s.pointers.command && leaf.pointer.startsWith(s.pointers.command + '/')) {
+      return { server: s, field: 'args', fieldKey: undefined };
+    }
+    if (leaf.pointer.startsWith(s.entry.pointer + '/')) return { server: s, field: 'other', fieldKey: leaf.key };
+  }
+  return undefined;
+}
+
+/** The name a value sits under inside an argument list (`--token X`, `--token=X`, `NAME=X`, `-H "Name: X"`). */
+function argKeyAndValue(args: readonly string[], i: number): { key?: string; value: string } {
+  const arg = args[i] ?? '';
+  const flagEq = /^-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$/s.exec(arg);
+  if (flagEq) return { key: flagEq[1], value: flagEq[2] ?? '' };
+  const assign = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/s.exec(arg);
+  if (assign) return { key: assign[1], value: assign[2] ?? '' };
+  const prev = i > 0 ? (args[i - 1] ?? '') : '';
+  if (/^(?:-H|--header)$/.test(prev) || /^[A-Za-z0-9-]+\s*:\s*\S/.test(arg)) {
+    const header = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/s.exec(arg);
+    if (header) return { key: header[1], value: header[2] ?? '' };
+  }
+  const flag = /^-{1,2}([A-Za-z][A-Za-z0-9_.-]*)$/.exec(prev);
+  if (flag && !arg.startsWith('-')) return { key: flag[1], value: arg };
+  return { value: arg };
+}
+
+/** Credentials inside a URL: userinfo password and credential-named query parameters. */
+function urlCredentials(url: string): { key: string; value: string; type: string }[] {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)[^?#\s]*(\?[^#\s]*)?/i.exec(url.trim());
+  if (!m) return [];
+  const out: { key: string; value: string; type: string }[] = [];
+  const authority = m[2] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at > 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const pass = colon >= 0 ? userinfo.slice(colon + 1) : '';
+    if (pass && !isReference(pass) && !isPlaceholder(decodeSafe(pass)) && !/^\$|\{/.test(pass)) {
+      out.push({ key: 'password', value: pass, type: 'url-credentials' });
+    }
+  }
+  const query = m[3]?.slice(1) ?? '';
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = decodeSafe(pair.slice(0, eq));
+    const raw = pair.slice(eq + 1);
+    const value = decodeSafe(raw);
+    if (!isCredentialKey(name) && !/^(?:sig|signature|code)$/i.test(name)) continue;
+    if (!value || isReference(value) || isPlaceholder(value) || /\$\{|\{env:/.test(value)) continue;
+    if (value.length < 8) continue;
+    out.push({ key: name, value: raw, type: 'generic-high-entropy' });
+  }
+  return out;
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+function isUrl(v: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim());
+}
+
+interface Candidate {
+  leaf: StringLeaf;
+  ref: FieldRef;
+  secretType: string;
+  value: string;
+  fieldKey?: string;
+}
+
+/** Generic and URL detection for the leaves of one file that provider rules did not cover. */
+function genericHits(
+  leaves: readonly StringLeaf[],
+  idx: SourceServers | undefined,
+  covered: readonly Candidate[],
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (const leaf of leaves) {
+    const ref = fieldOf(idx, leaf);
+    if (!ref || ref.field === 'command') continue;
+    const overlaps = (value: string) =>
+      covered.some((c) => c.leaf === leaf && (c.value.includes(value) || value.includes(c.value)));
+    const push = (secretType: string, value: string, fieldKey?: string) => {
+      if (!leaf.value.includes(value) || overlaps(value)) return;
+      out.push({ leaf, ref, secretType, value, fieldKey: fieldKey ?? ref.fieldKey });
+    };
+    if (isUrl(leaf.value) && (ref.field === 'url' || ref.field === 'args' || ref.field === 'other')) {
+      for (const c of urlCredentials(leaf.value)) push(c.type, c.value, c.key);
+      continue;
+    }
+    if (ref.field === 'args') {
+      const args = ref.server.raw.args ?? [];
+      const { key, value } = ref.argIndex !== undefined ? argKeyAndValue(args, ref.argIndex) : { value: leaf.value };
+      const cred = genericCredential(value, key, key !== undefined && /^authorization$/i.test(key));
+      if (cred) push('generic-high-entropy', cred, key);
+      continue;
+    }
+    const key = ref.fieldKey ?? leaf.key;
+    const cred = genericCredential(leaf.value, key, ref.field === 'headers');
+    if (cred) push('generic-high-entropy', cred, key);
+  }
+  return out;
+}
+
+export interface BuildContextOptions {
+  fingerprint: Fingerprinter;
+  platform: Platform;
+  /** Git state of project-scope files holding credentials (paths in, statuses out). */
+  gitStatus?: (files: string[]) => Promise<ReadonlyMap<string, GitFileStatus>>;
+  probes?: ReadonlyMap<string, AuthProbeResult>;
+  advisories?: readonly Advisory[];
+}
+
+/** Detection pass: one secretlint run per file, then generic checks; builds what rules read. */
+export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOptions): Promise<ScanContext> {
+  const servers = indexServers(scan);
+  const secrets: SecretOccurrence[] = [];
+  for (const src of scan.sources) {
+    const idx = servers.get(src.source.path);
+    if (!idx || src.text === undefined || src.source.status !== 'ok') continue;
+    const hits: SecretHit[] = await detectInSource(src, (leaf) => fieldOf(idx, leaf) !== undefined);
+    const provider: Candidate[] = [];
+    for (const h of hits) {
+      const ref = fieldOf(idx, h.leaf);
+      if (!ref) continue;
+      let fieldKey = ref.fieldKey;
+      if (ref.field === 'args' && ref.argIndex !== undefined)
+        fieldKey = argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key;
+      provider.push({ leaf: h.leaf, ref, secretType: h.secretType, value: h.value, fieldKey });
+    }
+    const all = [...provider, ...genericHits(src.leaves, idx, provider)];
+    all.sort((a, b) => a.leaf.line - b.leaf.line || a.leaf.pointer.localeCompare(b.leaf.pointer));
+    for (const c of all) secrets.push(occurrence(src, c, opts.fingerprint));
+  }
+  const projectFiles = [
+    ...new Set(secrets.filter((s) => s.source.source.scope === 'project').map((s) => s.source.source.path)),
+  ];
+  const git =
+    projectFiles.length && opts.gitStatus ? await opts.gitStatus(projectFiles) : new Map<string, GitFileStatus>();
+  return {
+    scan,
+    platform: opts.platform,
+    secrets,
+    git,
+    ...(opts.probes ? { probes: opts.probes } : {}),
+    advisories: opts.advisories ?? [],
+  };
+}
+
+function occurrence(src: ParsedSource, c: Candidate, fp: Fingerprinter): SecretOccurrence {
+  const inUrl = c.ref.field === 'url' || (isUrl(c.leaf.value) && c.leaf.value.trim() !== c.value);
+  return {
+    source: src,
+    leaf: c.leaf,
+    server: c.ref.server,
+    field: c.ref.field,
+    ...(c.fieldKey !== undefined ? { fieldKey: c.fieldKey } : {}),
+    inUrl,
+    secretType: c.secretType,
+    evidence: maskEvidence(c.value, c.secretType),
+    fingerprint: fp(c.value),
+    critical: CRITICAL_SECRET_TYPES.has(c.secretType),
+  };
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import {
+  emptySeverityCounts,
+  type Finding,
+  type FindingsReport,
+  type SeverityCounts,
+} from '../../../shared/model/finding.js';
+import type { FindingsFilter } from '../../../shared/api/findings.js';
+import { AdminError } from '../../../shared/api/errors.js';
+import { appendAdminAction } from '../audit/admin-log.js';
+import type { ServiceContext } from '../context.js';
+import { runDiscovery } from '../discovery/handlers.js';
+import type { DiscoveryScan } from '../discovery/types.js';
+import { fingerprinter, loadFingerprintKey, type Fingerprinter } from '../secrets/fingerprint.js';
+import { shippedAdvisories } from './advisories/index.js';
+import { analyze, identify, isActive, sortFindings, toFinding, type IdentifiedDraft } from './engine.js';
+import { nodeGitStatus } from './git.js';
+import { FindingsRepository } from './store.js';
+import type { AuthProbeResult, FindingDraft, GitFileStatus } from './types.js';
+
+export interface FindingsScanOptions {
+  /** A discovery scan already run by the caller (the CLI); else discovery runs (and is recorded) here. */
+  scan?: DiscoveryScan;
+  /** Live auth probe results by server id (enables auth.static). */
+  probes?: ReadonlyMap<string, AuthProbeResult>;
+  /** Findings from live rules (tool.*, auth.none, server.unreachable), stored and suppressible like the rest. */
+  extraDrafts?: readonly FindingDraft[];
+  live?: boolean;
+  gitStatus?: (files: string[]) => Promise<ReadonlyMap<string, GitFileStatus>>;
+}
+
+async function openFingerprinter(ctx: ServiceContext, errors: string[]): Promise<Fingerprinter> {
+  try {
+    return fingerprinter(await loadFingerprintKey(ctx.secrets));
+  } catch (err) {
+    errors.push(
+      `The secret store (${ctx.secrets.kind}) could not hold the fingerprint key (${(err as Error).message}); fingerprints of this scan are not stable across runs.`,
+    );
+    return fingerprinter(randomBytes(32));
+  }
+}
+
+/** Discovery (unless given) + detection + static rules; stores the scan and returns the report. */
+export async function runFindingsScan(
+  ctx: ServiceContext,
+  opts: FindingsScanOptions = {},
+): Promise<{ report: FindingsReport; scan: DiscoveryScan }> {
+  const startedAt = ctx.clock.now();
+  const t0 = performance.now();
+  const scan = opts.scan ?? (await runDiscovery(ctx)).scan;
+  const errors: string[] = [];
+  const fp = await openFingerprinter(ctx, errors);
+  const { drafts, errors: ruleErrors } = await analyze(scan, {
+    fingerprint: fp,
+    platform: ctx.workstation.platform,
+    gitStatus: opts.gitStatus ?? nodeGitStatus,
+    ...(opts.probes ? { probes: opts.probes } : {}),
+    advisories: shippedAdvisories().advisories,
+  });
+  errors.push(...ruleErrors);
+  const seen = new Set(drafts.map((d) => d.id));
+  const all: IdentifiedDraft[] = [...drafts, ...identify(opts.extraDrafts ?? []).filter((d) => !seen.has(d.id))];
+  const durationMs = performance.now() - t0;
+  const repo = new FindingsRepository(ctx.db);
+  const { id } = repo.insertScan({ startedAt: startedAt.toISOString(), durationMs, live: !!opts.live, drafts: all });
+  ctx.events.emit('store.changed', { topics: ['findings'] });
+  const report = buildReport(
+    ctx,
+    repo,
+    { id, startedAt: startedAt.toISOString(), durationMs, drafts: all },
+    {},
+    errors,
+  );
+  return { report, scan };
+}
+
+function matches(f: Finding, filter: FindingsFilter): boolean {
+  return (
+    (!filter.ruleId || f.ruleId === filter.ruleId) &&
+    (!filter.severity || f.severity === filter.severity) &&
+    (!filter.status || f.status === filter.status) &&
+    (!filter.client || f.client === filter.client) &&
+    (!filter.serverId || f.serverId === filter.serverId)
+  );
+}
+
+function buildReport(
+  ctx: ServiceContext,
+  repo: FindingsRepository,
+  scan: { id: number; startedAt: string; durationMs: number; drafts: IdentifiedDraft[] } | null,
+  filter: FindingsFilter,
+  errors: string[] = [],
+): FindingsReport {
+  const now = ctx.clock.now();
+  const secretStore = { kind: ctx.secrets.kind, ...(ctx.secrets.warning ? { warning: ctx.secrets.warning } : {}) };
+  if (!scan) {
+    return {
+      scanId: null,
+      scannedAt: null,
+      findings: [],
+      summary: { total: 0, open: 0, suppressed: 0, bySeverity: emptySeverityCounts() },
+      serverCounts: {},
+      secretStore,
+    };
+  }
+  const firstSeen = repo.firstSeen(scan.drafts.map((d) => d.id));
+  const sup = repo.suppressions();
+  const all = sortFindings(
+    scan.drafts.map((d) => toFinding(d, firstSeen.get(d.id) ?? scan.startedAt, sup.get(d.id), now)),
+  );
+  const bySeverity = emptySeverityCounts();
+  const serverCounts: Record<string, SeverityCounts> = {};
+  let open = 0;
+  for (const f of all) {
+    if (f.status !== 'open') continue;
+    open++;
+    bySeverity[f.severity]++;
+    if (f.serverId) (serverCounts[f.serverId] ??= emptySeverityCounts())[f.severity]++;
+  }
+  return {
+    scanId: scan.id,
+    scannedAt: scan.startedAt,
+    durationMs: scan.durationMs,
+    findings: all.filter((f) => matches(f, filter)),
+    summary: { total: all.length, open, suppressed: all.length - open, bySeverity },
+    serverCounts,
+    secretStore,
+    ...(errors.length ? { errors } : {}),
+  };
+}
+
+export function latestReport(ctx: ServiceContext, filter: FindingsFilter = {}): FindingsReport {
+  const repo = new FindingsRepository(ctx.db);
+  return buildReport(ctx, repo, repo.latestScan(), filter);
+}
+
+function findDraft(repo: FindingsRepository, id: string): IdentifiedDraft {
+  const d = repo.latestScan()?.drafts.find((x) => x.id === id);
+  if (!d) throw new AdminError('not-found', `No finding ${id} in the latest scan.`);
+  return d;
+}
+
+export function suppressFinding(
+  ctx: ServiceContext,
+  input: { id: string; reason: string; expiresAt?: string | undefined },
+  actor = 'admin',
+): Finding {
+  const repo = new FindingsRepository(ctx.db);
+  const d = findDraft(repo, input.id);
+  const now = ctx.clock.now();
+  if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
+    throw new AdminError('bad-request', 'The expiry must be in the future.');
+  }
+  const reason = input.reason.trim();
+  if (!reason) throw new AdminError('bad-request', 'A reason is required.');
+  repo.suppress(d, {
+    reason,
+    createdAt: now.toISOString(),
+    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+    actor,
+  });
+  appendAdminAction(ctx.db, ctx.clock, {
+    action: 'finding.suppress',
+    target: d.id,
+    actor,
+    details: {
+      ruleId: d.ruleId,
+      file: d.location.file,
+      pointer: d.location.pointer,
+      server: d.server,
+      reason,
+      ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+    },
+  });
+  ctx.events.emit('store.changed', { topics: ['findings'] });
+  return current(ctx, repo, d);
+}
+
+export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, actor = 'admin'): Finding {
+  const repo = new FindingsRepository(ctx.db);
+  const d = findDraft(repo, input.id);
+  const existing = repo.suppressions().get(d.id);
+  if (!existing) throw new AdminError('conflict', `Finding ${d.id} is not suppressed.`);
+  repo.unsuppress(d.id);
+  appendAdminAction(ctx.db, ctx.clock, {
+    action: 'finding.unsuppress',
+    target: d.id,
+    actor,
+    details: {
+      ruleId: d.ruleId,
+      file: d.location.file,
+      pointer: d.location.pointer,
+      server: d.server,
+      expired: !isActive(existing, ctx.clock.now()),
+    },
+  });
+  ctx.events.emit('store.changed', { topics: ['findings'] });
+  return current(ctx, repo, d);
+}
+
+function current(ctx: ServiceContext, repo: FindingsRepository, d: IdentifiedDraft): Finding {
+  const first = repo.firstSeen([d.id]).get(d.id) ?? ctx.clock.now().toISOString();
+  return toFinding(d, first, repo.suppressions().get(d.id), ctx.clock.now());
+}

@@ -1,0 +1,129 @@
+import type { Suppression } from '../../../shared/model/finding.js';
+import { transaction, type Database } from '../store/database.js';
+import type { IdentifiedDraft } from './engine.js';
+
+export interface StoredScan {
+  id: number;
+  startedAt: string;
+  durationMs: number;
+  live: boolean;
+  drafts: IdentifiedDraft[];
+}
+
+export interface StoredSuppression extends Suppression {
+  id: string;
+  ruleId: string;
+  file: string;
+  pointer: string;
+  fingerprint?: string;
+  actor: string;
+}
+
+/** Findings in the store: scans (identified drafts, masked), first-seen state and suppressions. */
+export class FindingsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Records a scan and updates first/last seen; returns the first-seen time of every finding. */
+  insertScan(scan: Omit<StoredScan, 'id'>): { id: number; firstSeen: Map<string, string> } {
+    return transaction(this.db, () => {
+      const info = this.db
+        .prepare(
+          'INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length, JSON.stringify(scan.drafts));
+      const upsert = this.db.prepare(
+        `INSERT INTO finding_state (id, rule_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen`,
+      );
+      for (const d of scan.drafts) upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt);
+      // Keep the last 50 scans.
+      this.db.prepare('DELETE FROM finding_scans WHERE id <= ?').run(Number(info.lastInsertRowid) - 50);
+      return { id: Number(info.lastInsertRowid), firstSeen: this.firstSeen(scan.drafts.map((d) => d.id)) };
+    });
+  }
+
+  latestScan(): StoredScan | null {
+    const row = this.db
+      .prepare('SELECT id, started_at, duration_ms, live, findings_json FROM finding_scans ORDER BY id DESC LIMIT 1')
+      .get() as
+      { id: number; started_at: string; duration_ms: number; live: number; findings_json: string } | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      startedAt: row.started_at,
+      durationMs: row.duration_ms,
+      live: row.live === 1,
+      drafts: JSON.parse(row.findings_json) as IdentifiedDraft[],
+    };
+  }
+
+  firstSeen(ids: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare('SELECT first_seen FROM finding_state WHERE id = ?');
+    for (const id of ids) {
+      const r = stmt.get(id) as { first_seen: string } | undefined;
+      if (r) out.set(id, r.first_seen);
+    }
+    return out;
+  }
+
+  suppressions(): Map<string, StoredSuppression> {
+    const rows = this.db
+      .prepare(
+        'SELECT id, rule_id, file, pointer, fingerprint, reason, created_at, expires_at, actor FROM finding_suppressions',
+      )
+      .all() as {
+      id: string;
+      rule_id: string;
+      file: string;
+      pointer: string;
+      fingerprint: string | null;
+      reason: string;
+      created_at: string;
+      expires_at: string | null;
+      actor: string;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          key: r.id,
+          ruleId: r.rule_id,
+          file: r.file,
+          pointer: r.pointer,
+          ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+          reason: r.reason,
+          createdAt: r.created_at,
+          ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
+          actor: r.actor,
+        },
+      ]),
+    );
+  }
+
+  suppress(d: IdentifiedDraft, s: { reason: string; createdAt: string; expiresAt?: string; actor: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO finding_suppressions (id, rule_id, file, pointer, fingerprint, reason, created_at, expires_at, actor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at,
+           expires_at = excluded.expires_at, actor = excluded.actor`,
+      )
+      .run(
+        d.id,
+        d.ruleId,
+        d.location.file,
+        d.location.pointer,
+        d.fingerprint ?? null,
+        s.reason,
+        s.createdAt,
+        s.expiresAt ?? null,
+        s.actor,
+      );
+  }
+
+  unsuppress(id: string): boolean {
+    return Number(this.db.prepare('DELETE FROM finding_suppressions WHERE id = ?').run(id).changes) > 0;
+  }
+}

@@ -1,0 +1,341 @@
+import { lintSource } from '@secretlint/core';
+import { creator as patternRule } from '@secretlint/secretlint-rule-pattern';
+import { creator as recommendPreset } from '@secretlint/secretlint-rule-preset-recommend';
+import type { SecretLintCoreConfig, SecretLintRawSource } from '@secretlint/types';
+import type { ParsedSource, StringLeaf } from '../discovery/types.js';
+import { isPlaceholder, isReference } from '../discovery/mask.js';
+
+/**
+ * Credential detection over whole config files: secretlint (recommended preset + extra gitleaks
+ * patterns) runs ONCE per file's text, and every hit is mapped back to the string leaf (pointer,
+ * line) it sits in. Hits outside leaves (keys, comments, commented-out JSONC lines) are dropped.
+ * On top, a generic high-entropy check runs only for values under credential-like keys and for
+ * Authorization-style header values. References and placeholders are never hits.
+ *
+ * A hit carries the raw secret so the caller can fingerprint it; it must never leave the services
+ * layer (findings carry masked evidence and the fingerprint only).
+ */
+export interface SecretHit {
+  leaf: StringLeaf;
+  /** Stable type name, e.g. `github-classic-pat`, `aws-access-key`, `db-connection-string`. */
+  secretType: string;
+  /** The credential text (a substring of the leaf value, or the whole value). Never emitted. */
+  value: string;
+  /** Where it came from: a secretlint rule id, `pattern:<name>`, or `generic-entropy`. */
+  detector: string;
+}
+
+/** Types whose leak is critical (cloud/admin keys, private keys). */
+export const CRITICAL_SECRET_TYPES: ReadonlySet<string> = new Set([
+  'aws-access-key',
+  'aws-secret-access-key',
+  'gcp-service-account-key',
+  'private-key',
+  'anthropic-admin-key',
+  'openai-admin-key',
+  'github-fine-grained-pat',
+  'github-classic-pat',
+  'vault-token',
+  'stripe-secret-key',
+]);
+
+/** Extra patterns the preset lacks or matches too narrowly (gitleaks), named by secret type. */
+const EXTRA_PATTERNS: { name: string; patterns: string[] }[] = [
+  { name: 'google-api-key', patterns: ['/AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/'] },
+  // gitleaks uses hf_[A-Za-z]{34}; issued tokens also carry digits.
+  { name: 'hugging-face-token', patterns: ['/(?<![A-Za-z0-9])hf_[A-Za-z0-9]{34,40}(?![A-Za-z0-9])/'] },
+  { name: 'gitlab-pat', patterns: ['/(?<![A-Za-z0-9])glpat-[0-9A-Za-z_-]{20,}(?![0-9A-Za-z_-])/'] },
+  { name: 'anthropic-api-key', patterns: ['/(?<![A-Za-z0-9])sk-ant-api0\\d-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/'] },
+  {
+    name: 'anthropic-admin-key',
+    patterns: ['/(?<![A-Za-z0-9])sk-ant-admin0\\d-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/'],
+  },
+  { name: 'openai-api-key', patterns: ['/(?<![A-Za-z0-9])sk-(?:proj|svcacct)-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
+  // Legacy user keys: sk- and 32+ alphanumerics (no dashes, so sk-ant-/sk-proj- do not match).
+  { name: 'openai-api-key', patterns: ['/(?<![A-Za-z0-9_-])sk-[A-Za-z0-9]{32,64}(?![A-Za-z0-9_-])/'] },
+  { name: 'openai-admin-key', patterns: ['/(?<![A-Za-z0-9])sk-admin-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
+  {
+    name: 'jwt',
+    patterns: [
+      '/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}(?![A-Za-z0-9_-])/',
+    ],
+  },
+  { name: 'private-key', patterns: ['/-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----/'] },
+  { name: 'stripe-secret-key', patterns: ['/(?<![A-Za-z0-9])(?:sk|rk)_live_[0-9A-Za-z]{24,}(?![0-9A-Za-z])/'] },
+];
+
+const CONFIG: SecretLintCoreConfig = {
+  rules: [
+    {
+      id: '@secretlint/secretlint-rule-preset-recommend',
+      rule: recommendPreset,
+      // AKIA/ASIA access key ids are off by default in the aws rule; we want them.
+      rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }],
+    },
+    { id: '@secretlint/secretlint-rule-pattern', rule: patternRule, options: { patterns: EXTRA_PATTERNS } },
+  ] as SecretLintCoreConfig['rules'],
+};
+
+/** One raw secretlint message, as far as we read it. */
+interface LintMessage {
+  ruleId: string;
+  messageId: string;
+  range: readonly [number, number];
+  loc: { start: { line: number } };
+  data?: Record<string, unknown>;
+}
+
+const PRESET_TYPES: Record<string, string> = {
+  AWSSecretAccessKey: 'aws-secret-access-key',
+  SLACK_TOKEN: 'slack-token',
+  IncomingWebhook: 'slack-webhook-url',
+  OPENAI_TOKEN: 'openai-api-key',
+  ANTHROPIC_API_KEY: 'anthropic-api-key',
+  GROQ_API_KEY: 'groq-api-key',
+  HUGGINGFACE_USER_ACCESS_TOKEN: 'hugging-face-token',
+  GITLAB_PERSONAL_ACCESS_TOKEN: 'gitlab-pat',
+  NPM_ACCESS_TOKEN: 'npm-token',
+  Npmrc_authToken: 'npm-token',
+  PrivateKey: 'private-key',
+  PrivateKeyJSON: 'gcp-service-account-key',
+  PrivateKeyP12: 'private-key',
+  BasicAuth: 'url-credentials',
+  MongoDBConnection: 'db-connection-string',
+  MySQLConnection: 'db-connection-string',
+  PostgreSQLConnection: 'db-connection-string',
+  SENDGRID_KEY: 'sendgrid-api-key',
+  SHOPIFY_KEY: 'shopify-token',
+  LINEAR_API_TOKEN: 'linear-api-key',
+  NOTION_INTEGRATION_TOKEN: 'notion-token',
+  GRAFANA_CLOUD_API_TOKEN: 'grafana-token',
+  GRAFANA_SERVICE_ACCOUNT_TOKEN: 'grafana-token',
+  HASHICORP_VAULT_SERVICE_TOKEN: 'vault-token',
+  HASHICORP_VAULT_BATCH_TOKEN: 'vault-token',
+  HASHICORP_VAULT_RECOVERY_TOKEN: 'vault-token',
+  VERCEL_PERSONAL_ACCESS_TOKEN: 'vercel-token',
+  VERCEL_INTEGRATION_TOKEN: 'vercel-token',
+  VERCEL_APP_ACCESS_TOKEN: 'vercel-token',
+  VERCEL_APP_REFRESH_TOKEN: 'vercel-token',
+  VERCEL_AI_GATEWAY_API_KEY: 'vercel-token',
+  DATABRICKS_PERSONAL_ACCESS_TOKEN: 'databricks-token',
+  DOCKER_PERSONAL_ACCESS_TOKEN: 'docker-pat',
+  FIGMA_PERSONAL_ACCESS_TOKEN: 'figma-token',
+  OPS_TOKEN: '1password-service-account-token',
+  PackageJSON_xOauthToken: 'github-oauth-token',
+};
+
+const GITHUB_TYPES: Record<string, string> = {
+  ghp: 'github-classic-pat',
+  github_pat: 'github-fine-grained-pat',
+  gho: 'github-oauth-token',
+  ghu: 'github-user-to-server-token',
+  ghs: 'github-server-to-server-token',
+  ghr: 'github-refresh-token',
+};
+
+/** The credential text a message names (its first string datum), for locating and typing. */
+function messageText(m: LintMessage): string | undefined {
+  for (const k of ['KEY', 'TOKEN', 'ID', 'CREDENTIAL', 'URI', 'URL']) {
+    const v = m.data?.[k];
+    if (typeof v === 'string' && v) return v;
+  }
+  return undefined;
+}
+
+/** Secret type of one message, or null when the message is not a credential (e.g. AWS account id). */
+export function secretTypeOf(m: LintMessage, matched: string): string | null {
+  if (m.messageId === 'PATTERN') return typeof m.data?.PATTERN_NAME === 'string' ? m.data.PATTERN_NAME : 'secret';
+  if (m.messageId === 'GITHUB_TOKEN') {
+    const prefix = /^(github_pat|gh[pousr])_/.exec(matched)?.[1] ?? 'ghp';
+    return GITHUB_TYPES[prefix] ?? 'github-token';
+  }
+  if (m.messageId === 'AWSAccessKeyID') {
+    if (/^ASIA/.test(matched)) return 'aws-temporary-key';
+    if (/^(AKIA|A3T)/.test(matched)) return 'aws-access-key';
+    return null; // AIDA/AROA/… are identifiers, not credentials
+  }
+  if (m.messageId === 'AWSAccountID' || m.messageId === 'IGNORE_MESSAGE') return null;
+  return PRESET_TYPES[m.messageId] ?? m.messageId.toLowerCase().replace(/_/g, '-');
+}
+
+/** Lower numbers win when two detectors hit the same spot. */
+function detectorRank(type: string, detector: string): number {
+  if (type === 'url-credentials') return 5; // prefer db-connection-string / a provider token inside a URL
+  if (type === 'jwt') return 4;
+  return detector.startsWith('pattern:') ? 2 : 1;
+}
+
+interface LeafIndex {
+  /** Leaves with offsets, sorted by offset. */
+  byOffset: StringLeaf[];
+  byLine: Map<number, StringLeaf[]>;
+}
+
+function indexLeaves(leaves: readonly StringLeaf[]): LeafIndex {
+  const byOffset = leaves.filter((l) => l.offset !== undefined && l.length !== undefined);
+  byOffset.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+  const byLine = new Map<number, StringLeaf[]>();
+  for (const l of leaves) {
+    const list = byLine.get(l.line);
+    if (list) list.push(l);
+    else byLine.set(l.line, [l]);
+  }
+  return { byOffset, byLine };
+}
+
+function leafAtOffset(idx: LeafIndex, pos: number): StringLeaf | undefined {
+  let lo = 0;
+  let hi = idx.byOffset.length - 1;
+  let best: StringLeaf | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const l = idx.byOffset[mid]!;
+    if ((l.offset ?? 0) <= pos) {
+      best = l;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (best && pos < (best.offset ?? 0) + (best.length ?? 0)) return best;
+  return undefined;
+}
+
+/**
+ * Locates a hit: by the range's start inside a leaf token, else (escaped values, rules whose range
+ * points at the key, sources without offsets) by the credential text inside a leaf on the same line.
+ * Returns the leaf and the credential as it appears in the leaf's decoded value.
+ */
+function locate(text: string, idx: LeafIndex, m: LintMessage): { leaf: StringLeaf; value: string } | undefined {
+  const [start, end] = m.range;
+  const named = messageText(m);
+  const leaf = leafAtOffset(idx, start);
+  if (leaf) {
+    const tokenStart = leaf.offset ?? 0;
+    const token = text.slice(tokenStart, tokenStart + (leaf.length ?? 0));
+    const at = token.indexOf(leaf.value);
+    if (at >= 0 && leaf.value !== '') {
+      const valueStart = tokenStart + at;
+      const s = Math.max(0, start - valueStart);
+      const e = Math.min(leaf.value.length, end - valueStart);
+      if (e > s) return { leaf, value: leaf.value.slice(s, e) };
+    }
+    if (named && leaf.value.includes(named)) return { leaf, value: named };
+    return { leaf, value: leaf.value };
+  }
+  // Fallback: the credential text in a leaf on the hit's line (or the line of the range start).
+  const raw = named ?? text.slice(start, end);
+  const needle = raw.replace(/["',]+$/, '');
+  if (!needle) return undefined;
+  const line = m.loc.start.line;
+  for (const l of [...(idx.byLine.get(line) ?? []), ...(idx.byLine.get(line + 1) ?? [])]) {
+    if (l.value.includes(needle)) return { leaf: l, value: needle };
+  }
+  return undefined;
+}
+
+/** Runs secretlint once over a file's text. Exposed for tests. */
+export async function lintText(path: string, text: string): Promise<LintMessage[]> {
+  const source: SecretLintRawSource = { filePath: path, content: text, ext: '', contentType: 'text' };
+  const res = await lintSource({ source, options: { config: CONFIG, noPhysicFilePath: true } });
+  return res.messages as unknown as LintMessage[];
+}
+
+/** Names of keys that hold credentials (for the generic entropy check). */
+const CREDENTIAL_KEY_RE = /key|token|secret|passw|pwd|(?:^|[^a-z])pat(?:[^a-z]|$)|auth|credential|cookie|session/i;
+/** Keys that look credential-like but hold identifiers or settings. */
+const NOT_CREDENTIAL_KEY_RE =
+  /^(?:key_?id|keyid|token_?type|auth_?type|auth_?mode|tokenizer|keyword|keys?_?path|.*_file|.*_path|.*_url|.*_uri|.*_env_?var)$/i;
+
+export function isCredentialKey(key: string): boolean {
+  return CREDENTIAL_KEY_RE.test(key) && !NOT_CREDENTIAL_KEY_RE.test(key);
+}
+
+function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** High-entropy token check (≈3.5 bits/char for base64-ish, 3.0 for hex), 16+ chars. */
+export function isHighEntropySecret(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 16 || /\s/.test(v)) return false;
+  if (isReference(v) || isPlaceholder(v) || looksLikeReferenceInside(v)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^[~./]/.test(v) || /^[A-Za-z]:\\/.test(v)) return false;
+  if (/^[a-f0-9]+$/i.test(v)) return v.length >= 20 && shannonEntropy(v) >= 3.0;
+  if (!/^[A-Za-z0-9+/=_\-.~:]+$/.test(v)) return false;
+  const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/[0-9]/.test(v));
+  if (classes < 2) return false;
+  return shannonEntropy(v) >= 3.5;
+}
+
+/** `${…}`, `$VAR`, `{env:…}` anywhere inside: a template, not a literal. */
+function looksLikeReferenceInside(v: string): boolean {
+  return /\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}/.test(v);
+}
+
+/** `Bearer x` / `Basic x` / `token x`: the credential part of an Authorization-style value. */
+export function authSchemeCredential(value: string): string | undefined {
+  const m = /^\s*(?:Bearer|Basic|Token|Bot|ApiKey|Api-Key)\s+(\S+)\s*$/i.exec(value);
+  return m?.[1];
+}
+
+/**
+ * Generic detection for one leaf the provider rules did not hit. `keyHint` is the credential-ish
+ * name the value sits under (its key, a preceding `--token` flag, a `NAME=` prefix, a header name).
+ */
+export function genericCredential(value: string, keyHint: string | undefined, isHeader: boolean): string | undefined {
+  if (isReference(value) || isPlaceholder(value)) return undefined;
+  const scheme = authSchemeCredential(value);
+  if (scheme !== undefined) {
+    if (isReference(scheme) || isPlaceholder(scheme) || looksLikeReferenceInside(scheme)) return undefined;
+    return scheme.length >= 8 ? scheme : undefined;
+  }
+  const underCredentialKey =
+    keyHint !== undefined && (isCredentialKey(keyHint) || (isHeader && /^authorization$/i.test(keyHint)));
+  if (!underCredentialKey) return undefined;
+  return isHighEntropySecret(value) ? value.trim() : undefined;
+}
+
+/** Detects credentials in one parsed source: one secretlint pass over the text, mapped to leaves. */
+export async function detectInSource(
+  src: ParsedSource,
+  isCandidate: (leaf: StringLeaf) => boolean,
+): Promise<SecretHit[]> {
+  if (src.text === undefined || src.leaves.length === 0) return [];
+  const idx = indexLeaves(src.leaves);
+  const messages = await lintText(src.source.path, src.text);
+  const found: (SecretHit & { rank: number; start: number })[] = [];
+  for (const m of messages) {
+    const loc = locate(src.text, idx, m);
+    if (!loc || !isCandidate(loc.leaf)) continue;
+    const type = secretTypeOf(m, loc.value);
+    if (!type) continue;
+    if (isReference(loc.value) || isPlaceholder(loc.value)) continue;
+    const detector = m.messageId === 'PATTERN' ? `pattern:${type}` : m.ruleId;
+    const start = loc.leaf.value.indexOf(loc.value);
+    found.push({
+      leaf: loc.leaf,
+      secretType: type,
+      value: loc.value,
+      detector,
+      rank: detectorRank(type, detector),
+      start,
+    });
+  }
+  // One hit per overlapping span of one leaf: the most specific detector wins.
+  found.sort((a, b) => a.rank - b.rank || b.value.length - a.value.length);
+  const kept: typeof found = [];
+  for (const h of found) {
+    const overlaps = kept.some(
+      (k) => k.leaf === h.leaf && h.start < k.start + k.value.length && k.start < h.start + h.value.length,
+    );
+    if (!overlaps) kept.push(h);
+  }
+  kept.sort((a, b) => a.leaf.line - b.leaf.line || a.start - b.start);
+  return kept.map(({ leaf, secretType, value, detector }) => ({ leaf, secretType, value, detector }));
+}

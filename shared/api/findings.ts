@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ClientId } from '../model/discovery.js';
+import { Finding, FindingsReport, FindingStatus, RuleId, Severity } from '../model/finding.js';
+import { method } from './define.js';
+
+export const FindingsFilter = z
+  .object({
+    ruleId: RuleId.optional(),
+    severity: Severity.optional(),
+    status: FindingStatus.optional(),
+    client: ClientId.optional(),
+    serverId: z.string().optional(),
+  })
+  .strict();
+export type FindingsFilter = z.infer<typeof FindingsFilter>;
+
+export const findingsMethods = {
+  'findings.scan': method({
+    input: z.object({}).strict(),
+    output: FindingsReport,
+    mutates: true,
+    summary:
+      'Discover the workstation, run the static credential and configuration rules, store and return the findings.',
+  }),
+  'findings.list': method({
+    input: FindingsFilter,
+    output: FindingsReport,
+    mutates: false,
+    summary: 'The findings of the latest scan (filtered), with the unfiltered summary and per-server counts.',
+  }),
+  'findings.suppress': method({
+    input: z
+      .object({
+        id: z.string().min(1),
+        reason: z.string().trim().min(1, 'A reason is required.').max(2000),
+        /** ISO date-time; after it the finding re-opens. */
+        expiresAt: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict(),
+    output: Finding,
+    mutates: true,
+    summary: 'Accept a finding: suppressed with a reason (and optional expiry) until it expires; survives rescans.',
+  }),
+  'findings.unsuppress': method({
+    input: z.object({ id: z.string().min(1) }).strict(),
+    output: Finding,
+    mutates: true,
+    summary: 'Re-open a suppressed finding.',
+  }),
+};
+
+export const findingsEvents = {};
