@@ -4,6 +4,7 @@ import { discoveryHandlers } from './discovery/handlers.js';
 import { findingsHandlers } from './findings/handlers.js';
 import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
+import { liveHandlers } from './live/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
@@ -17,6 +18,7 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
       stateDir: ctx.stateDir,
     }),
     ...discoveryHandlers(ctx),
+    ...liveHandlers(ctx),
     ...findingsHandlers(ctx),
     ...gatewayHandlers(ctx),
     ...auditHandlers(ctx),

@@ -5,6 +5,7 @@ import type { MethodSpec } from './define.js';
 import { discoveryEvents, discoveryMethods } from './discovery.js';
 import { findingsEvents, findingsMethods } from './findings.js';
 import { gatewayEvents, gatewayMethods } from './gateways.js';
+import { liveEvents, liveMethods } from './live.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -14,6 +15,7 @@ import { gatewayEvents, gatewayMethods } from './gateways.js';
 export const adminMethods = {
   ...appMethods,
   ...discoveryMethods,
+  ...liveMethods,
   ...findingsMethods,
   ...gatewayMethods,
   ...auditMethods,
@@ -22,6 +24,7 @@ export const adminMethods = {
 export const adminEvents = {
   ...appEvents,
   ...discoveryEvents,
+  ...liveEvents,
   ...findingsEvents,
   ...gatewayEvents,
   ...auditEvents,

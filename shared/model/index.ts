@@ -3,3 +3,4 @@ export * from './finding.js';
 export * from './gateway.js';
 export * from './tenant.js';
 export * from './audit.js';
+export * from './live.js';

@@ -11,8 +11,8 @@ import { ClientId } from './discovery.js';
 export const AuthMode = z.enum(['oauth', 'static', 'none', 'unknown', 'n/a']);
 export type AuthMode = z.infer<typeof AuthMode>;
 
-/** Per-server outcome of a live scan (and live state in the inventory). */
-export const LiveStatus = z.enum(['ok', 'error', 'needs-consent', 'skipped', 'cancelled', 'connecting']);
+/** Per-server outcome of a live scan (and live state in the inventory; `idle` = not connected yet). */
+export const LiveStatus = z.enum(['ok', 'error', 'needs-consent', 'skipped', 'cancelled', 'connecting', 'idle']);
 export type LiveStatus = z.infer<typeof LiveStatus>;
 
 const Json = z.record(z.string(), z.unknown());
@@ -74,6 +74,18 @@ export const ServerSnapshot = z.object({
   /** Last lines the server wrote to stderr, when it failed. */
   stderrTail: z.string().optional(),
   authMode: AuthMode.optional(),
+  /** What the auth probe learnt (remote servers). */
+  authProbe: z
+    .object({
+      answersWithoutCredentials: z.boolean(),
+      advertisesOAuth: z.boolean(),
+      resourceMetadataUrl: z.string().optional(),
+      authorizationServers: z.array(z.string()).optional(),
+      credentialConfigured: z.boolean(),
+      credentialAccepted: z.boolean().optional(),
+      unauthenticatedStatus: z.number().int().optional(),
+    })
+    .optional(),
   /** Transport actually used for a remote server (`http` or `sse` after fallback). */
   connectedVia: z.enum(['stdio', 'http', 'sse']).optional(),
   serverInfo: z.object({ name: z.string(), version: z.string(), title: z.string().optional() }).optional(),

@@ -211,6 +211,8 @@ export async function runLiveScan(
         const remote = await probeAndEnumerateRemote(s.entry.transport, url.value, headers, limits, controller.signal);
         result.probe = remote.probe;
         snap.authMode = remote.probe.mode;
+        const { mode: _mode, ...probe } = remote.probe;
+        snap.authProbe = probe;
         if (remote.enumeration) fill(snap, remote.enumeration);
         else throw remote.error ?? new LiveError('unreachable');
       } else {
