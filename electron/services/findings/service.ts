@@ -29,12 +29,12 @@ export interface FindingsScanOptions {
   gitStatus?: (files: string[]) => Promise<ReadonlyMap<string, GitFileStatus>>;
 }
 
-async function openFingerprinter(ctx: ServiceContext, errors: string[]): Promise<Fingerprinter> {
+async function openFingerprinter(ctx: ServiceContext, warnings: string[]): Promise<Fingerprinter> {
   try {
     return fingerprinter(await loadFingerprintKey(ctx.secrets));
   } catch (err) {
-    errors.push(
-      `The secret store (${ctx.secrets.kind}) could not hold the fingerprint key (${(err as Error).message}); fingerprints of this scan are not stable across runs.`,
+    warnings.push(
+      `The secret store (${ctx.secrets.kind}) could not hold the fingerprint key (${(err as Error).message}); finding ids of this scan are not stable across runs.`,
     );
     return fingerprinter(randomBytes(32));
   }
@@ -49,7 +49,8 @@ export async function runFindingsScan(
   const t0 = performance.now();
   const scan = opts.scan ?? (await runDiscovery(ctx)).scan;
   const errors: string[] = [];
-  const fp = await openFingerprinter(ctx, errors);
+  const warnings: string[] = [];
+  const fp = await openFingerprinter(ctx, warnings);
   const { drafts, errors: ruleErrors } = await analyze(scan, {
     fingerprint: fp,
     platform: ctx.workstation.platform,
@@ -71,6 +72,7 @@ export async function runFindingsScan(
     {},
     errors,
   );
+  if (warnings.length) report.secretStore.warning = [report.secretStore.warning, ...warnings].filter(Boolean).join(' ');
   return { report, scan };
 }
 
