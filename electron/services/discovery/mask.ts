@@ -136,11 +136,15 @@ export function maskSecret(value: string): string {
   return `${prefix}…${value.slice(-4)}`;
 }
 
+const KNOWN_TOKEN_GLOBAL_RE = new RegExp(KNOWN_TOKEN_RE.source, 'g');
+const LONG_RUN_RE = /[A-Za-z0-9+/=_\-.~]{20,}/g;
+
 /** Mask secret-looking substrings of a free text value (keeps references and placeholders). */
 function maskInline(text: string): string {
-  const global = new RegExp(KNOWN_TOKEN_RE.source, 'g');
-  let out = text.replace(global, (m) => maskSecret(m));
-  out = out.replace(/[A-Za-z0-9+/=_\-.~]{20,}/g, (m) => (m.includes('…') || !isHighEntropy(m) ? m : maskSecret(m)));
+  if (text.length < 12) return text;
+  let out = text.replace(KNOWN_TOKEN_GLOBAL_RE, (m) => maskSecret(m));
+  if (text.length >= 20)
+    out = out.replace(LONG_RUN_RE, (m) => (m.includes('…') || !isHighEntropy(m) ? m : maskSecret(m)));
   return out;
 }
 
