@@ -245,6 +245,7 @@ export function liveHandlers(
       return { pins: st.pins(snap.identity), changes: st.pendingChanges(snap.identity).map(({ id: _id, ...c }) => c) };
     },
     'live.acceptChanges': async ({ serverId, reason, items }) => {
+      if (!reason.trim()) throw new AdminError('bad-request', 'A reason is required.');
       const st = store();
       const identity = identityOf(st, serverId);
       const accepted = acceptChanges(st, identity, reason, ctx.clock.now().toISOString(), items);
