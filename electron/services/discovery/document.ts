@@ -153,9 +153,9 @@ function fromYaml(
 ): DocNode {
   if (node && isAlias(node)) {
     const target = depth < 20 ? (node.resolve(doc) as YamlNode | undefined) : undefined;
-    const n = fromYaml(target, pointer, lines, doc, depth + 1);
-    // An alias is not where the value is written: keep its own line, drop the token offsets.
-    return stripOffsets(n, lines.lineOf(node.range?.[0] ?? 0));
+    // Values reached through an alias keep the position of the anchored value: that is where
+    // the literal is written (and where a secret scanner finds it).
+    return fromYaml(target, pointer, lines, doc, depth + 1);
   }
   const start = node?.range?.[0];
   const pos: NodePos = { pointer, line: start !== undefined ? lines.lineOf(start) : 1 };
@@ -188,13 +188,6 @@ function fromYaml(
     return { ...pos, ...tok, kind: 'other', value: v };
   }
   return { ...pos, kind: 'other', value: null };
-}
-
-function stripOffsets(n: DocNode, line: number): DocNode {
-  const copy = { ...n, line } as DocNode;
-  delete copy.offset;
-  delete copy.length;
-  return copy;
 }
 
 // ---------------------------------------------------------------- TOML

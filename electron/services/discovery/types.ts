@@ -17,8 +17,8 @@ export interface StringLeaf {
   line: number;
   /**
    * Offset and length of the value's token in the file text when known: the token as written,
-   * quotes included (`"ghp_…"` in JSON/TOML, `'…'` or a plain scalar in YAML). Absent for values
-   * reached through a YAML alias.
+   * quotes included (`"ghp_…"` in JSON/TOML, `'…'` or a plain scalar in YAML). Values reached
+   * through a YAML alias carry the position of the anchored value.
    */
   offset?: number;
   length?: number;
