@@ -53,6 +53,7 @@ export type LiveScanProvider = (
  * rules. Without a provider `--connect` is a usage error.
  */
 export const liveScan: { provider?: LiveScanProvider; load?: () => Promise<LiveScanProvider> } = {};
+liveScan.load = async () => (await import('../../services/live/cli.js')).liveScanProvider;
 
 export type ScanServer = ServerEntry & LiveServerResult;
 

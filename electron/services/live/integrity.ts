@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerEntry } from '../../../shared/model/discovery.js';
 import type { DefinitionKind, PinChange, ServerSnapshot } from '../../../shared/model/live.js';
 import type { FindingDraft } from '../findings/types.js';
-import { decodeTagText, excerpt, invisibleHits, makeVisible } from './text.js';
+import { decodeTagText, excerpt, invisibleHits, makeVisible, stripInvisible } from './text.js';
 
 /**
  * Offline integrity rules over what live scans enumerated: nothing here leaves the machine.
@@ -127,7 +127,8 @@ export function poisoningRule(s: ScannedServer): FindingDraft[] {
     if (f.field === 'name') continue;
     // Check the text as a model would read it: hidden tag text included.
     const hidden = decodeTagText(f.text);
-    const candidates = hidden ? [f.text, hidden] : [f.text];
+    const cleaned = stripInvisible(f.text);
+    const candidates = [f.text, ...(hidden ? [hidden] : []), ...(cleaned !== f.text ? [cleaned] : [])];
     for (const text of candidates) {
       for (const p of POISON_PATTERNS) {
         const m = p.re.exec(text);

@@ -69,3 +69,8 @@ export function excerpt(text: string, start = 0, end = Math.min(text.length, 120
   const clipped = body.length > 240 ? body.slice(0, 240) + '…' : body;
   return maskTokens((a > 0 ? '…' : '') + clipped + (b < text.length ? '…' : ''));
 }
+
+/** The text as a model reads it: ANSI sequences, controls and invisible format characters removed. */
+export function stripInvisible(text: string): string {
+  return text.replace(ANSI, '').replace(BIDI, '').replace(ZERO_WIDTH, '').replace(TAG, '').replace(CONTROL, '');
+}
