@@ -29,7 +29,10 @@ export function App({ clientMode }: { clientMode: ClientMode }) {
       <aside className="sidebar">
         <div className="brand" aria-label="Gatehouse">
           <span className="brand-mark" aria-hidden="true">
-            ⛫
+            <svg width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6">
+              <path d="M2 14V6l3-2v2l3-3 3 3V4l3 2v8" strokeLinejoin="round" />
+              <path d="M6.5 14v-3.5a1.5 1.5 0 0 1 3 0V14" />
+            </svg>
           </span>
           <span className="brand-name">Gatehouse</span>
         </div>

@@ -53,3 +53,21 @@ export function shortPath(path: string, segments = 3): string {
   if (parts.length <= segments + 1) return path;
   return '…/' + parts.slice(-segments).join('/');
 }
+
+/** Longest folder prefix shared by every path, when at least two folders deep ('' otherwise). */
+export function commonDir(paths: readonly string[]): string {
+  const first = paths[0];
+  if (first === undefined) return '';
+  const sep = first.includes('\\') && !first.includes('/') ? '\\' : '/';
+  const dirs = paths.map((p) => p.split(/[\\/]/).slice(0, -1));
+  const base = dirs[0] ?? [];
+  let n = 0;
+  while (n < base.length && dirs.every((d) => d[n] === base[n])) n++;
+  const common = base.slice(0, n);
+  return common.filter(Boolean).length >= 2 ? common.join(sep) : '';
+}
+
+/** Wraps a path in left-to-right marks so `direction: rtl` ellipsis keeps its slashes in place. */
+export function ltr(text: string): string {
+  return `\u200e${text}\u200e`;
+}

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 
 import type { ServerEntry } from '../../../../shared/model/discovery.js';
 import { navigate, routeHref } from '../../app/router.js';
 import type { InventorySort, InventorySortKey } from '../../app/ui-store.js';
-import { clientLabel, serverTarget, shortPath } from '../../lib/labels.js';
+import { clientLabel, ltr, serverTarget } from '../../lib/labels.js';
 
 interface Column {
   key: InventorySortKey | 'env' | 'headers';
@@ -12,6 +12,7 @@ interface Column {
   sortable: boolean;
   cell: (s: ServerEntry) => ReactNode;
   mono?: boolean;
+  hint?: string;
 }
 
 const ROW_HEIGHT = 30;
@@ -32,11 +33,11 @@ function Keys({ keys }: { keys: string[] }) {
 
 const COLUMNS: Column[] = [
   { key: 'client', label: 'Client', width: 'minmax(104px, 0.9fr)', sortable: true, cell: (s) => clientLabel(s.client) },
-  { key: 'scope', label: 'Scope', width: '74px', sortable: true, cell: (s) => s.scope },
+  { key: 'scope', label: 'Scope', width: '84px', sortable: true, cell: (s) => s.scope },
   {
     key: 'name',
     label: 'Name',
-    width: 'minmax(130px, 1.1fr)',
+    width: 'minmax(116px, 1.1fr)',
     sortable: true,
     cell: (s) => (
       <a className="cell-name" href={routeHref('servers', s.id)} tabIndex={-1} title={s.name}>
@@ -47,14 +48,14 @@ const COLUMNS: Column[] = [
   {
     key: 'transport',
     label: 'Transport',
-    width: '82px',
+    width: '84px',
     sortable: true,
     cell: (s) => <span className={s.transport === 'unknown' ? 'badge badge-warn' : 'badge'}>{s.transport}</span>,
   },
   {
     key: 'target',
     label: 'Command or URL',
-    width: 'minmax(200px, 2.4fr)',
+    width: 'minmax(170px, 2.6fr)',
     sortable: true,
     mono: true,
     cell: (s) => {
@@ -64,32 +65,38 @@ const COLUMNS: Column[] = [
   },
   {
     key: 'env',
-    label: 'Env keys',
-    width: 'minmax(90px, 1fr)',
+    label: 'Env',
+    hint: 'Environment variable names (values are never shown)',
+    width: 'minmax(80px, 1fr)',
     sortable: false,
     cell: (s) => <Keys keys={s.envKeys} />,
   },
   {
     key: 'headers',
-    label: 'Header keys',
-    width: 'minmax(90px, 0.9fr)',
+    label: 'Headers',
+    hint: 'HTTP header names (values are never shown)',
+    width: 'minmax(80px, 0.9fr)',
     sortable: false,
     cell: (s) => <Keys keys={s.headerKeys} />,
   },
   {
     key: 'source',
     label: 'Source file',
-    width: 'minmax(150px, 1.5fr)',
+    width: 'minmax(120px, 1.5fr)',
     sortable: true,
     mono: true,
-    cell: (s) => <span title={s.source}>{shortPath(s.source)}</span>,
+    cell: (s) => (
+      <span className="path-tail" title={s.source}>
+        {ltr(s.source)}
+      </span>
+    ),
   },
   {
     key: 'disabled',
     label: 'Disabled',
-    width: '72px',
+    width: '70px',
     sortable: true,
-    cell: (s) => (s.disabled ? <span className="badge badge-warn">disabled</span> : <span className="faint">—</span>),
+    cell: (s) => (s.disabled ? <span className="badge badge-warn">yes</span> : <span className="faint">—</span>),
   },
 ];
 const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');
@@ -209,7 +216,9 @@ export function InventoryTable({
                       </span>
                     </button>
                   ) : (
-                    <span className="grid-hcell static">{c.label}</span>
+                    <span className="grid-hcell static" title={c.hint}>
+                      {c.label}
+                    </span>
                   )}
                 </div>
               );

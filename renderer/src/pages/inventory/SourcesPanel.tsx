@@ -1,5 +1,5 @@
 import type { ConfigSource, SourceStatus } from '../../../../shared/model/discovery.js';
-import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
+import { clientLabel, commonDir, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
 
 const STATUS_ORDER: Record<SourceStatus, number> = { 'parse-error': 0, unreadable: 1, unsupported: 2, ok: 3 };
 const STATUS_BADGE: Record<SourceStatus, string> = {
@@ -32,8 +32,16 @@ export function SourcesPanel({
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.path.localeCompare(b.path),
   );
   const problems = sources.filter((s) => s.status !== 'ok').length;
+  // Paths are shown relative to the folder they all share (full path on hover and in data-path).
+  const base = commonDir(sources.map((s) => s.path));
+  const shown = (path: string) => (base ? path.slice(base.length + 1) : path);
   return (
-    <section className="panel sources-panel" data-testid="sources-panel" aria-labelledby="sources-title">
+    <section
+      id="sources-panel"
+      className="panel sources-panel"
+      data-testid="sources-panel"
+      aria-labelledby="sources-title"
+    >
       <header className="panel-head">
         <h2 id="sources-title">Sources</h2>
         <span className="badge" data-testid="sources-count" title="Config files looked at">
@@ -45,6 +53,11 @@ export function SourcesPanel({
           </span>
         )}
       </header>
+      {base && (
+        <div className="panel-sub mono" title={base} data-testid="sources-base">
+          in {base}
+        </div>
+      )}
       <div className="panel-body">
         {sorted.length === 0 ? (
           <p className="grid-empty">No MCP config files were found in the places Gatehouse looks.</p>
@@ -62,7 +75,9 @@ export function SourcesPanel({
                   data-client={s.client}
                   data-path={s.path}
                 >
-                  <span className="source-path">{s.path}</span>
+                  <span className="source-path" title={s.path}>
+                    {shown(s.path)}
+                  </span>
                   <span className={STATUS_BADGE[s.status]}>{SOURCE_STATUS_LABELS[s.status]}</span>
                   <span className="source-meta">
                     {clientLabel(s.client)} · {s.scope}

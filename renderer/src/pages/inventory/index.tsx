@@ -31,6 +31,8 @@ export default function InventoryPage() {
   const clearFilters = useUi((s) => s.clearInventoryFilters);
   const sort = useUi((s) => s.inventorySort);
   const sortBy = useUi((s) => s.sortInventoryBy);
+  const sourcesOpen = useUi((s) => s.sourcesOpen);
+  const setSourcesOpen = useUi((s) => s.setSourcesOpen);
 
   const run = latest.data ?? null;
   const servers = run?.result.servers ?? EMPTY;
@@ -98,7 +100,8 @@ export default function InventoryPage() {
         <input
           className="input input-search"
           type="search"
-          placeholder="Filter by name, command, URL, key, file…"
+          placeholder="Filter servers…"
+          title="Matches name, client, command, URL, env and header key names, source file"
           aria-label="Filter text"
           data-testid="inventory-filter-text"
           value={filters.text}
@@ -161,6 +164,18 @@ export default function InventoryPage() {
           </button>
         )}
         <span className="spacer" />
+        {run && (
+          <button
+            type="button"
+            className="btn btn-ghost"
+            data-testid="sources-toggle"
+            aria-expanded={sourcesOpen}
+            aria-controls="sources-panel"
+            onClick={() => setSourcesOpen(!sourcesOpen)}
+          >
+            {sourcesOpen ? 'Hide sources' : `Show sources (${run.result.sources.length})`}
+          </button>
+        )}
         <span
           className="count"
           data-testid="inventory-count"
@@ -198,7 +213,7 @@ export default function InventoryPage() {
             }
           />
         </div>
-        {run && <SourcesPanel sources={run.result.sources} serverCounts={serverCounts} />}
+        {run && sourcesOpen && <SourcesPanel sources={run.result.sources} serverCounts={serverCounts} />}
       </div>
     </section>
   );
