@@ -39,7 +39,7 @@ export async function benchDiscovery(runs = 7): Promise<Record<string, string | 
       servers: check.servers.length,
       'string leaves': leaves,
       'planted credentials': synth.planted.length,
-      'planted credentials leaked in output': leaked,
+      'credentials leaked in output': leaked,
       runs,
       'median wall ms (warm)': Number(median.toFixed(1)),
       'min / max wall ms': `${times[0]?.toFixed(1)} / ${times.at(-1)?.toFixed(1)}`,

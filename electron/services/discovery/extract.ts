@@ -417,10 +417,10 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
       const mapped = TYPE_MAP[type.toLowerCase()];
       if (mapped) transport = mapped;
       else if (/^(?:ws|wss|websocket)$/i.test(type))
-        acc.problems.push(`transport "${type}" (WebSocket) is not supported`);
+        acc.problems.push(`transport "${type.toLowerCase()}" (WebSocket) is not supported`);
       else if (type === 'builtin' || type === 'platform' || type === 'frontend' || type === 'inline_python') {
         acc.problems.push(`goose "${type}" extension runs inside goose (no separate server)`);
-      } else acc.problems.push(`unrecognized type "${type}"`);
+      } else acc.problems.push(`unrecognized type "${maskCommand(type)}"`);
     } else if (acc.command !== undefined) transport = 'stdio';
     else if (url !== undefined) {
       if (t.dialect === 'gemini') transport = urlKey === 'httpUrl' ? 'http' : 'sse';

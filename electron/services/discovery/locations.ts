@@ -136,6 +136,8 @@ export function locate(ws: WorkstationPort): { files: Location[]; folders: Folde
         : sys('etc', 'claude-code', 'managed-mcp.json'),
     'mcpServers',
   );
+  // Newer Claude Code builds on Windows read ProgramData; the reference names Program Files.
+  if (p === 'win32') add('claude-code', 'managed', sys('ProgramData', 'ClaudeCode', 'managed-mcp.json'), 'mcpServers');
   add(
     'gemini-cli',
     'managed',
