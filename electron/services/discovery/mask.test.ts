@@ -85,7 +85,33 @@ test('maskArgs: flag=value, flag value, env-style assignments, headers and bare 
   ]);
   assert.deepEqual(maskArgs([HF]), ['hf_…32Jg']);
   assert.deepEqual(maskArgs(['--db-password', 'short']), ['--db-password', '****']);
-  // Ordinary arguments are untouched.
+  assert.deepEqual(maskArgs(['--auth-header', `Bearer ${RANDOM}`]), ['--auth-header', 'Bearer q8Z2…pA4d']);
+  assert.deepEqual(maskArgs(['--key-file', '/etc/ssl/private/server.key']), [
+    '--key-file',
+    '/etc/ssl/private/server.key',
+  ]);
+  assert.deepEqual(maskArgs(['GOOGLE_APPLICATION_CREDENTIALS=/home/dev/sa.json']), [
+    'GOOGLE_APPLICATION_CREDENTIALS=/home/dev/sa.json',
+  ]);
+  // Ordinary arguments are untouched (docker -p / -t, --pass-through style flags).
+  const docker = [
+    'run',
+    '-i',
+    '-t',
+    '--rm',
+    '-p',
+    '8080:8080',
+    '-e',
+    'GITHUB_TOKEN',
+    'ghcr.io/github/github-mcp-server',
+  ];
+  assert.deepEqual(maskArgs(docker), docker);
+  assert.deepEqual(maskArgs(['--token-limit', '4096', '--pass-through', 'stdio']), [
+    '--token-limit',
+    '4096',
+    '--pass-through',
+    'stdio',
+  ]);
   const plain = [
     '-y',
     '@modelcontextprotocol/server-filesystem',

@@ -62,11 +62,14 @@ const KNOWN_TOKEN_RE = new RegExp(
 
 const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_RE.source})$`);
 
-/** Names (flags, keys, query params, env-style assignments) that say "the value is a secret". */
+/**
+ * Names (flags, keys, query params, env-style assignments) that say "the value is a secret": the
+ * name ends with one of these words (`--api-key`, `GITHUB_TOKEN`, `db_password`, `X-Api-Key`).
+ */
 const SECRET_NAME_RE =
-  /(?:^|[-_.])(?:api[-_]?key|apikey|key|token|access[-_]?token|auth[-_]?token|secret|client[-_]?secret|password|passwd|pwd|pass|pat|auth|authorization|bearer|credentials?|sig|signature|session|cookie|private[-_]?key)(?:$|[-_.])/i;
-/** Flags known to take a secret as the next argument. */
-const SECRET_SHORT_FLAGS = new Set(['-k', '-t', '-p', '-P', '-a']);
+  /(?:^|[-_.])(?:api[-_]?key|apikey|key|token|access[-_]?token|auth[-_]?token|secret|password|passwd|pwd|pass|pat|auth|authorization|bearer|credentials?|sig|signature|session|cookie)$/i;
+/** Short flags known to take a secret as the next argument. */
+const SECRET_SHORT_FLAGS = new Set(['-k']);
 
 /** `${VAR}`, `${env:VAR}`, `${input:x}`, `$VAR`, `{env:VAR}`, `%VAR%`: indirections, not literals. */
 export function isReference(value: string): boolean {
@@ -166,6 +169,8 @@ function maskValue(value: string, secretPosition: boolean): string {
   if (scheme) return `${scheme[1]}${scheme[2]}${maskValue(scheme[3] ?? '', secretPosition)}`;
   if (isReference(value) || isPlaceholder(value)) return value;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return maskUrl(value);
+  // A file path in a secret position (`--key-file`, `GOOGLE_APPLICATION_CREDENTIALS=`) is not the secret.
+  if (/^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)/.test(value) && !looksLikeSecret(value)) return value;
   if (secretPosition || looksLikeSecret(value)) return maskSecret(value);
   return maskInline(value);
 }
@@ -186,6 +191,7 @@ function maskArg(arg: string): string {
   }
   const header = maskHeaderArg(arg);
   if (header !== undefined) return header;
+  if (/^(?:Bearer|Basic)\s+\S/i.test(arg)) return maskValue(arg, true);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return maskUrl(arg);
   if (looksLikeSecret(arg)) return maskSecret(arg);
   return maskInline(arg);
