@@ -238,6 +238,28 @@ test('Rescan runs discovery again with a busy state and keeps the list', async (
   await expect(page.getByTestId('inventory-count')).toHaveText(`${oracle.servers.length} servers`);
 });
 
+test('a discovery run started elsewhere refreshes the open page through store.changed', async ({ page }) => {
+  await open(page);
+  const runText = page.getByTestId('inventory-run');
+  const before = await runText.innerText();
+  const res = await fetch(`${gh.baseUrl}/api/invoke/discovery.run`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gh.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(res.status).toBe(200);
+  const run = (await res.json()) as { id: number };
+  await expect(runText).toContainText(`Run #${run.id} `);
+  expect(await runText.innerText()).not.toBe(before);
+});
+
+test('a wrong token shows the service error instead of data', async ({ page }) => {
+  await page.goto(`${gh.baseUrl}/?token=not-the-token`);
+  await expect(page.getByTestId('inventory-error')).toBeVisible();
+  await expect(page.getByTestId('inventory-row')).toHaveCount(0);
+  expect(page.url()).not.toContain('token=');
+});
+
 test('theme toggles between dark and light and is remembered', async ({ page }) => {
   await open(page);
   const html = page.locator('html');
@@ -305,6 +327,14 @@ test('screenshots of the inventory in both themes', async ({ page }, testInfo) =
     await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
     await page.screenshot({ path: testInfo.outputPath(`inventory-${theme}.png`) });
   }
+  // The detail page of a server with env keys and args, and a page not built yet.
+  const github = oracle.servers.find((s) => s.client === 'claude-code' && s.name === 'github')!;
+  await page.goto(`${gh.baseUrl}/#/servers/${github.id}`);
+  await expect(page.getByTestId('server-detail')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('server-light.png') });
+  await page.getByTestId('nav-policy').click();
+  await expect(page.getByTestId('page-policy')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('policy-light.png') });
 });
 
 test.describe('a large workstation', () => {

@@ -6,6 +6,7 @@ export type Theme = 'dark' | 'light';
 const THEME_KEY = 'gatehouse.theme';
 
 function initialTheme(): Theme {
+  if (typeof window === 'undefined') return 'dark';
   try {
     const saved = window.localStorage.getItem(THEME_KEY);
     if (saved === 'dark' || saved === 'light') return saved;
