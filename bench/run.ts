@@ -17,6 +17,11 @@ const BENCHES: Bench[] = [
     target: '≤ 300 ms warm for 200 files / 2,000 servers',
     load: async () => (await import('./discovery.js')).benchDiscovery,
   },
+  {
+    name: 'live',
+    target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
+    load: async () => (await import('./live.js')).benchLive,
+  },
 ];
 
 const wanted = process.argv.slice(2);

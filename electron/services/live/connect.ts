@@ -10,6 +10,7 @@ import {
   ListToolsResultSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import canonicalize from 'canonicalize';
 import type {
   PromptDef,
@@ -203,6 +204,12 @@ class Tail {
   }
 }
 
+const NO_VALIDATION: jsonSchemaValidator = {
+  getValidator:
+    <T>() =>
+    (input: unknown) => ({ valid: true as const, data: input as T, errorMessage: undefined }),
+};
+
 type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 /**
@@ -333,7 +340,8 @@ async function openTransport(
   const info = opts.clientInfo ?? { name: 'gatehouse', version: '0.1.0' };
   const connectOnce = async (inner: Transport, via: 'stdio' | 'http' | 'sse') => {
     const transport = new MeteredTransport(inner, limits);
-    const client = new Client(info, { capabilities: {} });
+    // Gatehouse never calls tools, so it validates no tool output: skip building an Ajv per client.
+    const client = new Client(info, { capabilities: {}, jsonSchemaValidator: NO_VALIDATION });
     try {
       await withDeadline(
         client.connect(transport, { timeout: limits.connectTimeoutMs, signal }),
