@@ -41,7 +41,11 @@ describe('secret.literal', () => {
           aws: { command: 'aws-mcp', env: { AWS_ACCESS_KEY_ID: AKIA, AWS_SESSION_KEY: ASIA } },
           chat: { command: 'x', env: { SLACK_BOT_TOKEN: SLACK, OPENAI_API_KEY: OPENAI, ANTHROPIC_API_KEY: ANTHROPIC } },
           goog: { command: 'x', env: { MAPS_KEY: GOOGLE, GITLAB_TOKEN: GITLAB, HF_TOKEN: HF } },
-          remote: { type: 'http', url: 'https://mcp.corp.dev/mcp', headers: { Authorization: `Bearer ${JWT}`, 'X-Api-Key': GENERIC } },
+          remote: {
+            type: 'http',
+            url: 'https://mcp.corp.dev/mcp',
+            headers: { Authorization: `Bearer ${JWT}`, 'X-Api-Key': GENERIC },
+          },
           db: { command: 'x', env: { DATABASE_URL: `postgres://app:${PG_PASS}@db.corp.internal:5432/app` } },
         }),
       ],
@@ -98,7 +102,14 @@ describe('secret.literal', () => {
 
   it('does not treat ordinary values under non-credential keys as secrets', async () => {
     const drafts = await runOn(
-      [claudeCode({ a: { command: 'x', env: { LOG_LEVEL: 'Zm9vYmFyOTg3NjU0MzIxcXdlcnR5', REGION: 'eu-west-1', PATH_PREFIX: '/opt/a' } } })],
+      [
+        claudeCode({
+          a: {
+            command: 'x',
+            env: { LOG_LEVEL: 'Zm9vYmFyOTg3NjU0MzIxcXdlcnR5', REGION: 'eu-west-1', PATH_PREFIX: '/opt/a' },
+          },
+        }),
+      ],
       { rules: [secretLiteral] },
     );
     assert.deepEqual(drafts, []);
@@ -133,7 +144,10 @@ describe('secret.in-args', () => {
     const drafts = await runOn(
       [
         claudeCode({
-          a: { command: 'srv', args: ['--token', '${GITLAB_TOKEN}', '--api-key=$API_KEY', '--dir', '/home/dev/projects'] },
+          a: {
+            command: 'srv',
+            args: ['--token', '${GITLAB_TOKEN}', '--api-key=$API_KEY', '--dir', '/home/dev/projects'],
+          },
           b: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem@2026.8.31', '/tmp'] },
           c: { command: 'srv', args: ['--password', '<PASSWORD>', '--key', 'your-key-here'] },
         }),
@@ -204,9 +218,12 @@ describe('secret.project-file', () => {
   });
 
   it('does not flag a project file that only holds references', async () => {
-    const drafts = await runOn([project(JSON.stringify({ mcpServers: { ci: { command: 'x', env: { GITLAB_TOKEN: '${GITLAB_TOKEN}' } } } }))], {
-      rules: [secretProjectFile],
-    });
+    const drafts = await runOn(
+      [project(JSON.stringify({ mcpServers: { ci: { command: 'x', env: { GITLAB_TOKEN: '${GITLAB_TOKEN}' } } } }))],
+      {
+        rules: [secretProjectFile],
+      },
+    );
     assert.deepEqual(drafts, []);
   });
 });
@@ -216,8 +233,16 @@ describe('secret.reused', () => {
     const drafts = await runOn(
       [
         claudeCode({ a: { command: 'x', env: { GITHUB_TOKEN: GHP } }, b: { command: 'y', args: ['--token', GHP] } }),
-        { where: 'home', rel: '.cursor/mcp.json', text: JSON.stringify({ mcpServers: { c: { command: 'z', env: { GH: GHP } } } }) },
-        { where: 'home', rel: '.gemini/settings.json', text: JSON.stringify({ mcpServers: { d: { command: 'z', env: { OTHER: GITLAB } } } }) },
+        {
+          where: 'home',
+          rel: '.cursor/mcp.json',
+          text: JSON.stringify({ mcpServers: { c: { command: 'z', env: { GH: GHP } } } }),
+        },
+        {
+          where: 'home',
+          rel: '.gemini/settings.json',
+          text: JSON.stringify({ mcpServers: { d: { command: 'z', env: { OTHER: GITLAB } } } }),
+        },
       ],
       { rules: [secretReused] },
     );
@@ -231,9 +256,12 @@ describe('secret.reused', () => {
   });
 
   it('does not flag distinct credentials or one credential used once', async () => {
-    const drafts = await runOn([claudeCode({ a: { command: 'x', env: { T: GHP } }, b: { command: 'y', env: { T: GITLAB } } })], {
-      rules: [secretReused],
-    });
+    const drafts = await runOn(
+      [claudeCode({ a: { command: 'x', env: { T: GHP } }, b: { command: 'y', env: { T: GITLAB } } })],
+      {
+        rules: [secretReused],
+      },
+    );
     assert.deepEqual(drafts, []);
   });
 });
@@ -300,10 +328,17 @@ describe('auth.static', () => {
     // Probe results are keyed by server id; every server here advertises OAuth.
     const all = new Proxy(new Map(), {
       get: (target, prop) =>
-        prop === 'get' ? () => ({ advertisesOAuth: true, authMode: 'oauth' }) : prop === 'size' ? 1 : Reflect.get(target, prop),
+        prop === 'get'
+          ? () => ({ advertisesOAuth: true, authMode: 'oauth' })
+          : prop === 'size'
+            ? 1
+            : Reflect.get(target, prop),
     });
     const drafts = await runOn([file], { rules: [authStatic], probes: all });
-    assert.deepEqual(triples(drafts), [`auth.static ${S}/a/headers/Authorization`, `auth.static ${S}/b/headers/Authorization`]);
+    assert.deepEqual(triples(drafts), [
+      `auth.static ${S}/a/headers/Authorization`,
+      `auth.static ${S}/b/headers/Authorization`,
+    ]);
   });
 });
 
@@ -379,7 +414,9 @@ describe('command.inline-shell', () => {
       `command.inline-shell ${S}/g/args/1`,
     ]);
     assert.equal(drafts.find((d) => d.location.pointer.endsWith('/f/args/1'))!.severity, 'high');
-    assert.ok(drafts.every((d) => !JSON.stringify(d).includes(GHP) && !JSON.stringify(d).includes('exec node server.js')));
+    assert.ok(
+      drafts.every((d) => !JSON.stringify(d).includes(GHP) && !JSON.stringify(d).includes('exec node server.js')),
+    );
   });
 
   it('does not flag direct executables or scripts run from files', async () => {
@@ -445,13 +482,10 @@ describe('formats', () => {
       ],
       { rules: [secretLiteral, secretInArgs] },
     );
-    assert.deepEqual(
-      drafts.map((d) => [d.ruleId, d.location.pointer, d.location.line, d.secretType]).sort(),
-      [
-        ['secret.in-args', '/mcp_servers/gh/args/1', 3, 'github-classic-pat'],
-        ['secret.literal', '/mcpServers/0/env/HF_TOKEN', 5, 'hugging-face-token'],
-        ['secret.literal', '/mcp_servers/gh/env/SLACK_TOKEN', 6, 'slack-token'],
-      ],
-    );
+    assert.deepEqual(drafts.map((d) => [d.ruleId, d.location.pointer, d.location.line, d.secretType]).sort(), [
+      ['secret.in-args', '/mcp_servers/gh/args/1', 3, 'github-classic-pat'],
+      ['secret.literal', '/mcpServers/0/env/HF_TOKEN', 5, 'hugging-face-token'],
+      ['secret.literal', '/mcp_servers/gh/env/SLACK_TOKEN', 6, 'slack-token'],
+    ]);
   });
 });

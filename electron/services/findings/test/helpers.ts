@@ -69,6 +69,8 @@ export const GOOGLE = 'AIza' + 'SyD3fG7hJ2kL9qW4eR8tY1uI6oP0aS5dF_x';
 export const GITLAB = 'glpat-' + 'Qw3Er5Ty7Ui9Op1As2Df';
 export const HF = 'hf_' + 'QwErTyUiOpAsDfGhJkLzXcVbNmQwErTyUi';
 export const JWT =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'eyJzdWIiOiJmaW5kaW5ncy10ZXN0IiwiaWF0IjoxNzAwMDAwMDAwfQ.' + 'Qm9vZ3VzU2lnbmF0dXJlRm9yVGVzdHNPbmx5MTIz';
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' +
+  'eyJzdWIiOiJmaW5kaW5ncy10ZXN0IiwiaWF0IjoxNzAwMDAwMDAwfQ.' +
+  'Qm9vZ3VzU2lnbmF0dXJlRm9yVGVzdHNPbmx5MTIz';
 export const GENERIC = 'Zm9vYmFyOTg3NjU0MzIxcXdlcnR5dWlvcGFzZGZn';
 export const PG_PASS = 'Pg-Fixture-Pass-9931';
