@@ -6,6 +6,7 @@ import { openNodeSecretStore } from '../../node/secret-store.js';
 import type { Command } from '../command.js';
 import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
 import { renderTable } from '../table.js';
+import { GATEWAY_FLAG_HELP, gatewayFlag, gatewayTables, includeGateways } from '../gateway-option.js';
 
 export const discoverCommand: Command = {
   name: 'discover',
@@ -13,11 +14,12 @@ export const discoverCommand: Command = {
   usage: `gatehouse discover [options]
 
 ${DISCOVERY_FLAGS_HELP}
+${GATEWAY_FLAG_HELP}
   --format F           table | json (default table)`,
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
-      options: { ...discoveryFlags, format: { type: 'string' } },
+      options: { ...discoveryFlags, ...gatewayFlag, format: { type: 'string' } },
       strict: true,
     });
     const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
@@ -30,8 +32,13 @@ ${DISCOVERY_FLAGS_HELP}
     });
     try {
       const { run } = await runDiscovery(ctx);
-      io.stdout(format === 'json' ? JSON.stringify(run.result, null, 2) + '\n' : discoveryTable(run.result));
-      return 0;
+      const gw = values.gateway?.length ? await includeGateways(ctx, values.gateway) : undefined;
+      io.stdout(
+        format === 'json'
+          ? JSON.stringify(gw ? { ...run.result, gateways: gw } : run.result, null, 2) + '\n'
+          : discoveryTable(run.result) + (gw ? gatewayTables(gw) : ''),
+      );
+      return gw && gw.sync.some((s) => !s.ok) ? 2 : 0;
     } finally {
       ctx.db.close();
     }

@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { AdminError } from '../../../shared/api/errors.js';
+import type { GatewayAuthType } from '../../../shared/model/gateway.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import type { ServiceContext } from '../../services/context.js';
+import { addGateway, listGateways, removeGateway, syncGateways, testGateway } from '../../services/gateways/service.js';
+import { scopeFindings } from '../../services/tenants/service.js';
+import type { Command, CliIo } from '../command.js';
+import { formatFrom, stateDirFrom } from '../common-options.js';
+import { renderTable } from '../table.js';
+import { UsageError } from '../usage-error.js';
+
+const USAGE = `gatehouse gateway <add|list|test|sync|findings|remove> [options]
+
+  add NAME --url URL [--auth bearer|basic|none] [--username U]
+           (--token-env VAR | --token-file FILE | --token-stdin) [--ca-file PEM] [--timeout MS]
+                       add a gateway; the credential goes to the secret store (never pass it as an argument)
+  list                 configured gateways (credentials masked)
+  test NAME            check reachability and the credential (exit 2 when it fails)
+  sync [NAME]          read servers, tools, teams, roles and tokens into the local store
+  findings [NAME]      tenant-scope findings (scope.*) from the stored snapshots
+  remove NAME          remove a gateway and its stored credential
+
+  --format F           table | json (default table)
+  --state DIR          local store (default: OS app-data folder, or $GATEHOUSE_STATE)`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function secretFrom(values: {
+  'token-env'?: string;
+  'token-file'?: string;
+  'token-stdin'?: boolean;
+}): Promise<string | undefined> {
+  const given = [values['token-env'], values['token-file'], values['token-stdin'] ? 'stdin' : undefined].filter(
+    Boolean,
+  );
+  if (given.length > 1) throw new UsageError('use only one of --token-env, --token-file, --token-stdin');
+  let raw: string | undefined;
+  if (values['token-env']) {
+    raw = process.env[values['token-env']];
+    if (!raw) throw new UsageError(`environment variable ${values['token-env']} is empty or unset`);
+  } else if (values['token-file']) {
+    raw = await readFile(values['token-file'], 'utf8');
+  } else if (values['token-stdin']) {
+    raw = await readStdin();
+  }
+  const s = raw?.trim();
+  return s ? s : undefined;
+}
+
+export const gatewayCommand: Command = {
+  name: 'gateway',
+  summary: 'Configure MCP gateways (ContextForge) and read their tenant scopes',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        auth: { type: 'string' },
+        username: { type: 'string' },
+        'token-env': { type: 'string' },
+        'token-file': { type: 'string' },
+        'token-stdin': { type: 'boolean' },
+        'ca-file': { type: 'string' },
+        timeout: { type: 'string' },
+        format: { type: 'string' },
+        state: { type: 'string' },
+      },
+    });
+    const [sub, name] = positionals;
+    if (!sub) throw new UsageError('a sub-command is required');
+    const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
+    const stateDir = stateDirFrom(values);
+    const ctx = createNodeContext({ stateDir, mode: 'cli', secrets: openNodeSecretStore(stateDir) });
+    try {
+      return await runSub(ctx, sub, name, values, format, io);
+    } catch (err) {
+      if (err instanceof AdminError) {
+        io.stderr(`gatehouse gateway ${sub}: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    } finally {
+      ctx.db.close();
+    }
+  },
+};
+
+async function runSub(
+  ctx: ServiceContext,
+  sub: string,
+  name: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+  format: 'table' | 'json',
+  io: CliIo,
+): Promise<number> {
+  const out = (v: unknown, table: () => string) =>
+    io.stdout(format === 'json' ? JSON.stringify(v, null, 2) + '\n' : table());
+  switch (sub) {
+    case 'add': {
+      if (!name) throw new UsageError('gateway add needs a NAME');
+      if (typeof values.url !== 'string') throw new UsageError('gateway add needs --url');
+      const auth = (typeof values.auth === 'string' ? values.auth : 'bearer') as GatewayAuthType;
+      if (!['bearer', 'basic', 'none'].includes(auth)) throw new UsageError('--auth must be bearer, basic or none');
+      const secret = await secretFrom(
+        values as { 'token-env'?: string; 'token-file'?: string; 'token-stdin'?: boolean },
+      );
+      const timeoutMs = typeof values.timeout === 'string' ? Number(values.timeout) : undefined;
+      if (timeoutMs !== undefined && !Number.isInteger(timeoutMs))
+        throw new UsageError('--timeout must be milliseconds');
+      const conn = await addGateway(ctx, {
+        name,
+        kind: 'contextforge',
+        baseUrl: values.url,
+        authType: auth,
+        secret,
+        username: typeof values.username === 'string' ? values.username : undefined,
+        caFile: typeof values['ca-file'] === 'string' ? values['ca-file'] : undefined,
+        timeoutMs,
+      });
+      out(
+        conn,
+        () =>
+          `added gateway ${conn.name} (${conn.baseUrl}); credential ${conn.credentialHint ?? 'none'} in ${conn.secretStore}\n`,
+      );
+      return 0;
+    }
+    case 'list': {
+      const list = await listGateways(ctx);
+      out(list, () =>
+        renderTable(
+          ['NAME', 'KIND', 'URL', 'AUTH', 'CREDENTIAL', 'CA FILE', 'LAST TEST', 'LAST SYNC'],
+          list.map((g) => [
+            g.name,
+            g.kind,
+            g.baseUrl,
+            g.authType,
+            g.credentialHint ?? (g.hasCredential ? 'stored' : '-'),
+            g.caFile ?? '',
+            g.lastTest ? `${g.lastTest.status}` : '',
+            g.lastSyncError ? 'failed' : (g.lastSyncAt ?? ''),
+          ]),
+        ),
+      );
+      return 0;
+    }
+    case 'test': {
+      if (!name) throw new UsageError('gateway test needs a NAME');
+      const r = await testGateway(ctx, name);
+      out(r, () => `${r.ok ? 'ok' : r.status}: ${r.message}${r.version ? ` (ContextForge ${r.version})` : ''}\n`);
+      return r.ok ? 0 : 2;
+    }
+    case 'sync': {
+      const results = await syncGateways(ctx, name);
+      out(results, () => results.map((r) => `${r.ok ? 'synced' : 'FAILED'} ${r.gatewayId}: ${r.message}\n`).join(''));
+      return results.every((r) => r.ok) ? 0 : 2;
+    }
+    case 'findings': {
+      const findings = scopeFindings(ctx, name);
+      out(
+        findings,
+        () =>
+          renderTable(
+            ['SEVERITY', 'RULE', 'GATEWAY', 'TITLE'],
+            findings.map((f) => [f.severity, f.ruleId, f.gatewayName, f.title]),
+          ) + `\n${findings.length} finding(s)\n`,
+      );
+      return 0;
+    }
+    case 'remove': {
+      if (!name) throw new UsageError('gateway remove needs a NAME');
+      const removed = await removeGateway(ctx, name);
+      out({ removed }, () => (removed ? `removed gateway ${name}\n` : `no gateway named ${name}\n`));
+      return removed ? 0 : 2;
+    }
+    default:
+      throw new UsageError(`unknown sub-command "${sub}"`);
+  }
+}

@@ -1,0 +1,58 @@
+import type { MergedInventory } from '../../shared/model/gateway.js';
+import type { ScopeFinding } from '../../shared/model/tenant.js';
+import type { ServiceContext } from '../services/context.js';
+import { gatewayInventory } from '../services/gateways/handlers.js';
+import { syncGateways, type SyncOutcome } from '../services/gateways/service.js';
+import { scopeFindings } from '../services/tenants/service.js';
+import { renderTable } from './table.js';
+
+/** `--gateway NAME` (repeatable) for discover/scan: include a configured gateway. */
+export const gatewayFlag = { gateway: { type: 'string', multiple: true } } as const;
+export const GATEWAY_FLAG_HELP =
+  '  --gateway NAME       also read configured gateway NAME (repeatable; see `gatehouse gateway add`)';
+
+export interface GatewayInclusion {
+  sync: SyncOutcome[];
+  inventory: MergedInventory;
+  findings: ScopeFinding[];
+}
+
+/** Syncs the named gateways, then returns the merged inventory and their scope findings. */
+export async function includeGateways(ctx: ServiceContext, names: string[]): Promise<GatewayInclusion> {
+  const sync: SyncOutcome[] = [];
+  for (const n of names) sync.push(...(await syncGateways(ctx, n)));
+  const wanted = new Set(sync.map((s) => s.gatewayId));
+  const inventory = gatewayInventory(ctx);
+  const findings = [...wanted].flatMap((id) => scopeFindings(ctx, id));
+  return { sync, inventory, findings };
+}
+
+export function gatewayTables(g: GatewayInclusion): string {
+  const failed = g.sync.filter((s) => !s.ok);
+  const servers = renderTable(
+    ['NAME', 'URL', 'TRANSPORT', 'SOURCES', 'TOOLS'],
+    g.inventory.servers
+      .filter((s) => s.sources.some((x) => x.kind === 'gateway'))
+      .map((s) => [
+        s.name,
+        s.url ?? '',
+        s.transport,
+        s.sources.map((x) => (x.kind === 'gateway' ? `gateway:${x.gatewayName}` : `${x.client}`)).join(','),
+        String(s.tools.length),
+      ]),
+  );
+  const virtual = renderTable(
+    ['GATEWAY', 'VIRTUAL SERVER', 'TEAM', 'VISIBILITY', 'TOOLS'],
+    g.inventory.virtualServers.map((v) => [
+      v.gatewayName,
+      v.name,
+      v.teamName ?? '',
+      v.visibility,
+      String(v.tools.length),
+    ]),
+  );
+  return (
+    `\nGateway upstreams\n${servers}\nVirtual servers\n${virtual}` +
+    (failed.length ? `\n${failed.map((f) => `gateway sync failed: ${f.message}`).join('\n')}\n` : '')
+  );
+}

@@ -1,0 +1,389 @@
+import { randomUUID } from 'node:crypto';
+import { AdminError } from '../../../shared/api/errors.js';
+import {
+  GatewayInput,
+  GatewaySnapshot,
+  GatewayTestResult,
+  GatewayUpdate,
+  type GatewayConnection,
+  type GatewayTestStatus,
+} from '../../../shared/model/gateway.js';
+import { appendAdminAction } from '../audit/admin-log.js';
+import type { ServiceContext } from '../context.js';
+import { maskSecret } from '../discovery/mask.js';
+import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
+import { ContextForgeAdapter } from './contextforge.js';
+import { GatewayError } from './http.js';
+
+/**
+ * Gateway connections: SQLite holds the non-secret settings, the secret store holds the credential
+ * (key `gateway:<id>`). Nothing here logs, stores or returns a credential value.
+ */
+
+interface ConnectionRow {
+  id: string;
+  name: string;
+  kind: string;
+  base_url: string;
+  auth_type: string;
+  username: string | null;
+  ca_file: string | null;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+  last_test_json: string | null;
+  last_sync_at: string | null;
+  last_sync_error: string | null;
+}
+
+export const secretKey = (id: string) => `gateway:${id}`;
+
+function rows(ctx: ServiceContext): ConnectionRow[] {
+  return ctx.db.prepare('SELECT * FROM gateway_connections ORDER BY name').all() as unknown as ConnectionRow[];
+}
+
+function row(ctx: ServiceContext, idOrName: string): ConnectionRow | undefined {
+  return ctx.db.prepare('SELECT * FROM gateway_connections WHERE id = ? OR name = ?').get(idOrName, idOrName) as
+    ConnectionRow | undefined;
+}
+
+function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
+  const r = row(ctx, idOrName);
+  if (!r) throw new AdminError('not-found', `No gateway named or with id "${idOrName}"`);
+  return r;
+}
+
+async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<GatewayConnection> {
+  const secret = await ctx.secrets.get(secretKey(r.id)).catch(() => null);
+  const lastTest = r.last_test_json ? GatewayTestResult.safeParse(JSON.parse(r.last_test_json)) : undefined;
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind === 'contextforge' ? 'contextforge' : 'contextforge',
+    baseUrl: r.base_url,
+    authType: r.auth_type === 'basic' || r.auth_type === 'none' ? r.auth_type : 'bearer',
+    username: r.username ?? undefined,
+    caFile: r.ca_file ?? undefined,
+    timeoutMs: r.timeout_ms,
+    hasCredential: secret !== null,
+    credentialHint: secret !== null ? maskSecret(secret) : undefined,
+    secretStore: ctx.secrets.kind,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastTest: lastTest?.success ? lastTest.data : undefined,
+    lastSyncAt: r.last_sync_at ?? undefined,
+    lastSyncError: r.last_sync_error ?? undefined,
+  };
+}
+
+function normalizeBaseUrl(u: string): string {
+  const url = new URL(u);
+  if (url.username || url.password)
+    throw new AdminError('bad-request', 'Put credentials in the secret field, not in the URL');
+  url.hash = '';
+  url.search = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+async function checkCaFile(ctx: ServiceContext, caFile: string | undefined): Promise<void> {
+  if (!caFile) return;
+  let text: string;
+  try {
+    text = await ctx.fs.readFile(caFile);
+  } catch (err) {
+    throw new AdminError('bad-request', `CA file ${caFile} cannot be read: ${(err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new AdminError('bad-request', `CA file ${caFile} holds no PEM certificate`);
+  }
+}
+
+async function storeSecret(ctx: ServiceContext, id: string, secret: string): Promise<void> {
+  try {
+    await ctx.secrets.set(secretKey(id), secret);
+  } catch (err) {
+    throw new AdminError(
+      'unavailable',
+      `The credential could not be saved in the secret store (${ctx.secrets.kind}): ${(err as Error).message}`,
+    );
+  }
+}
+
+export async function listGateways(ctx: ServiceContext): Promise<GatewayConnection[]> {
+  return Promise.all(rows(ctx).map((r) => toConnection(ctx, r)));
+}
+
+export async function getGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayConnection> {
+  return toConnection(ctx, mustRow(ctx, idOrName));
+}
+
+export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promise<GatewayConnection> {
+  const input = GatewayInput.parse(raw);
+  if (row(ctx, input.name)) throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
+  if (input.authType !== 'none' && !input.secret) {
+    throw new AdminError('bad-request', `A ${input.authType} credential is required (or choose auth type "none")`);
+  }
+  if (input.authType === 'basic' && !input.username)
+    throw new AdminError('bad-request', 'Basic auth needs a user name');
+  await checkCaFile(ctx, input.caFile);
+  const id = randomUUID();
+  const now = ctx.clock.now().toISOString();
+  if (input.secret && input.authType !== 'none') await storeSecret(ctx, id, input.secret);
+  try {
+    ctx.db
+      .prepare(
+        `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, username, ca_file, timeout_ms, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        input.name,
+        input.kind,
+        normalizeBaseUrl(input.baseUrl),
+        input.authType,
+        input.username ?? null,
+        input.caFile ?? null,
+        input.timeoutMs,
+        now,
+        now,
+      );
+  } catch (err) {
+    await ctx.secrets.delete(secretKey(id)).catch(() => {});
+    throw err;
+  }
+  appendAdminAction(ctx.db, ctx.clock, {
+    action: 'gateway.add',
+    target: input.name,
+    actor: ctx.mode,
+    details: {
+      kind: input.kind,
+      baseUrl: normalizeBaseUrl(input.baseUrl),
+      authType: input.authType,
+      caFile: input.caFile ?? null,
+    },
+  });
+  ctx.events.emit('store.changed', { topics: ['gateways'] });
+  return getGateway(ctx, id);
+}
+
+export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Promise<GatewayConnection> {
+  const input = GatewayUpdate.parse(raw);
+  const cur = mustRow(ctx, input.id);
+  if (input.name && input.name !== cur.name && row(ctx, input.name)) {
+    throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
+  }
+  if (input.caFile) await checkCaFile(ctx, input.caFile);
+  const next = {
+    name: input.name ?? cur.name,
+    base_url: input.baseUrl ? normalizeBaseUrl(input.baseUrl) : cur.base_url,
+    auth_type: input.authType ?? cur.auth_type,
+    username: input.username ?? cur.username,
+    ca_file: input.clearCaFile ? null : (input.caFile ?? cur.ca_file),
+    timeout_ms: input.timeoutMs ?? cur.timeout_ms,
+  };
+  if (input.secret) await storeSecret(ctx, cur.id, input.secret);
+  if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
+  ctx.db
+    .prepare(
+      `UPDATE gateway_connections SET name = ?, base_url = ?, auth_type = ?, username = ?, ca_file = ?, timeout_ms = ?,
+         updated_at = ? WHERE id = ?`,
+    )
+    .run(
+      next.name,
+      next.base_url,
+      next.auth_type,
+      next.username,
+      next.ca_file,
+      next.timeout_ms,
+      ctx.clock.now().toISOString(),
+      cur.id,
+    );
+  appendAdminAction(ctx.db, ctx.clock, {
+    action: 'gateway.update',
+    target: next.name,
+    actor: ctx.mode,
+    details: {
+      baseUrl: next.base_url,
+      authType: next.auth_type,
+      caFile: next.ca_file,
+      credentialReplaced: !!input.secret,
+    },
+  });
+  ctx.events.emit('store.changed', { topics: ['gateways'] });
+  return getGateway(ctx, cur.id);
+}
+
+export async function removeGateway(ctx: ServiceContext, idOrName: string): Promise<boolean> {
+  const cur = row(ctx, idOrName);
+  if (!cur) return false;
+  await ctx.secrets.delete(secretKey(cur.id));
+  ctx.db.prepare('DELETE FROM gateway_snapshots WHERE gateway_id = ?').run(cur.id);
+  ctx.db.prepare('DELETE FROM scope_findings_seen WHERE gateway_id = ?').run(cur.id);
+  ctx.db.prepare('DELETE FROM gateway_connections WHERE id = ?').run(cur.id);
+  appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.remove', target: cur.name, actor: ctx.mode });
+  ctx.events.emit('store.changed', { topics: ['gateways'] });
+  return true;
+}
+
+/** Builds the adapter for a stored connection, reading the credential and CA file just in time. */
+export async function adapterFor(ctx: ServiceContext, idOrName: string): Promise<GatewayAdapter> {
+  const r = mustRow(ctx, idOrName);
+  const target: GatewayTarget = {
+    id: r.id,
+    name: r.name,
+    kind: 'contextforge',
+    baseUrl: r.base_url,
+    authType: r.auth_type === 'basic' || r.auth_type === 'none' ? r.auth_type : 'bearer',
+    username: r.username ?? undefined,
+    timeoutMs: r.timeout_ms,
+  };
+  if (target.authType !== 'none') {
+    const secret = await ctx.secrets.get(secretKey(r.id));
+    if (secret === null) {
+      throw new AdminError(
+        'unavailable',
+        `No credential for gateway "${r.name}" in the secret store (${ctx.secrets.kind}); edit it to add one`,
+      );
+    }
+    target.secret = secret;
+  }
+  if (r.ca_file) {
+    try {
+      target.ca = await ctx.fs.readFile(r.ca_file);
+    } catch (err) {
+      throw new AdminError('unavailable', `CA file ${r.ca_file} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return createAdapter(target);
+}
+
+export function createAdapter(target: GatewayTarget): GatewayAdapter {
+  switch (target.kind) {
+    case 'contextforge':
+      return new ContextForgeAdapter(target);
+  }
+}
+
+function statusOf(err: unknown): GatewayTestStatus {
+  if (err instanceof GatewayError) {
+    if (err.kind === 'unauthorized') return 'unauthorized';
+    if (err.kind === 'forbidden') return 'forbidden';
+    if (err.kind === 'tls') return 'tls';
+    if (err.kind === 'unreachable') return 'unreachable';
+    if (err.kind === 'timeout') return 'timeout';
+  }
+  return 'error';
+}
+
+export async function testGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayTestResult> {
+  const r = mustRow(ctx, idOrName);
+  const t0 = performance.now();
+  let result: GatewayTestResult;
+  try {
+    const adapter = await adapterFor(ctx, r.id);
+    const me = await adapter.whoami();
+    // The reads the inventory needs; permission gaps are reported, not fatal.
+    const missing: string[] = [];
+    for (const probe of [() => adapter.listUpstreams(), () => adapter.listTeams(), () => adapter.listTokens()]) {
+      try {
+        await probe();
+      } catch (err) {
+        if (err instanceof GatewayError && (err.kind === 'forbidden' || err.kind === 'unauthorized')) {
+          missing.push(err.permission ?? err.message);
+        } else throw err;
+      }
+    }
+    result = {
+      ok: true,
+      status: 'ok',
+      message:
+        `Connected as ${me.subject}${me.isAdmin ? ' (platform admin)' : ''}` +
+        (missing.length ? `; the token lacks ${missing.join(', ')} (those parts will be missing)` : ''),
+      at: ctx.clock.now().toISOString(),
+      latencyMs: performance.now() - t0,
+      version: me.version,
+      identity: me.subject,
+      missingPermissions: missing.length ? missing : undefined,
+    };
+  } catch (err) {
+    result = {
+      ok: false,
+      status: statusOf(err),
+      message: (err as Error).message,
+      at: ctx.clock.now().toISOString(),
+      latencyMs: performance.now() - t0,
+      missingPermissions: err instanceof GatewayError && err.permission ? [err.permission] : undefined,
+    };
+  }
+  ctx.db.prepare('UPDATE gateway_connections SET last_test_json = ? WHERE id = ?').run(JSON.stringify(result), r.id);
+  ctx.events.emit('store.changed', { topics: ['gateways'] });
+  return result;
+}
+
+export interface SyncOutcome {
+  gatewayId: string;
+  ok: boolean;
+  message: string;
+  fetchedAt?: string;
+}
+
+export async function syncGateway(ctx: ServiceContext, idOrName: string): Promise<SyncOutcome> {
+  const r = mustRow(ctx, idOrName);
+  try {
+    const adapter = await adapterFor(ctx, r.id);
+    const snap = GatewaySnapshot.parse(await adapter.snapshot());
+    ctx.db
+      .prepare(
+        `INSERT INTO gateway_snapshots (gateway_id, fetched_at, snapshot_json) VALUES (?, ?, ?)
+         ON CONFLICT (gateway_id) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot_json = excluded.snapshot_json`,
+      )
+      .run(r.id, snap.fetchedAt, JSON.stringify(snap));
+    ctx.db
+      .prepare('UPDATE gateway_connections SET last_sync_at = ?, last_sync_error = NULL WHERE id = ?')
+      .run(snap.fetchedAt, r.id);
+    ctx.events.emit('gateways.synced', { gatewayId: r.id, ok: true, fetchedAt: snap.fetchedAt });
+    ctx.events.emit('store.changed', { topics: ['gateways', 'inventory', 'findings', 'tenants'] });
+    const msg =
+      `${snap.upstreams.length} upstream(s), ${snap.tools.length} tool(s), ${snap.servers.length} virtual server(s), ` +
+      `${snap.teams.length} team(s), ${snap.tokens.length} token(s)` +
+      (snap.warnings.length ? `; ${snap.warnings.length} part(s) unreadable: ${snap.warnings.join('; ')}` : '');
+    return { gatewayId: r.id, ok: true, message: msg, fetchedAt: snap.fetchedAt };
+  } catch (err) {
+    const message = (err as Error).message;
+    ctx.db.prepare('UPDATE gateway_connections SET last_sync_error = ? WHERE id = ?').run(message, r.id);
+    ctx.events.emit('gateways.synced', { gatewayId: r.id, ok: false, fetchedAt: ctx.clock.now().toISOString() });
+    ctx.events.emit('store.changed', { topics: ['gateways'] });
+    return { gatewayId: r.id, ok: false, message };
+  }
+}
+
+export async function syncGateways(ctx: ServiceContext, idOrName?: string): Promise<SyncOutcome[]> {
+  const targets = idOrName ? [mustRow(ctx, idOrName)] : rows(ctx);
+  const out: SyncOutcome[] = [];
+  for (const t of targets) out.push(await syncGateway(ctx, t.id));
+  return out;
+}
+
+export function loadSnapshot(ctx: ServiceContext, idOrName: string): GatewaySnapshot | null {
+  const r = row(ctx, idOrName);
+  if (!r) return null;
+  const s = ctx.db.prepare('SELECT snapshot_json FROM gateway_snapshots WHERE gateway_id = ?').get(r.id) as
+    { snapshot_json: string } | undefined;
+  if (!s) return null;
+  const parsed = GatewaySnapshot.safeParse(JSON.parse(s.snapshot_json));
+  return parsed.success ? { ...parsed.data, gatewayName: r.name } : null;
+}
+
+export function loadSnapshots(ctx: ServiceContext, idOrName?: string): GatewaySnapshot[] {
+  const ids = idOrName ? [mustRow(ctx, idOrName).id] : rows(ctx).map((r) => r.id);
+  return ids.map((id) => loadSnapshot(ctx, id)).filter((s): s is GatewaySnapshot => s !== null);
+}
+
+/**
+ * Audit-trail records read live from a configured gateway (ContextForge `GET /api/logs/audit-trails`,
+ * needs `audit:read`). For the audit capability: `fetchGatewayAudit(ctx, 'cf', { since, limit: 500 })`.
+ */
+export async function fetchGatewayAudit(ctx: ServiceContext, idOrName: string, query: AuditQuery) {
+  const adapter = await adapterFor(ctx, idOrName);
+  return adapter.listAuditEvents(query);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Stops the gateway started by start.sh (and the upstream the seeder started) and removes its temp dir.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+STATE_DIR="${CONTEXTFORGE_STATE_DIR:-$ROOT/.state/contextforge}"
+STATE_FILE="$STATE_DIR/state.json"
+[ -f "$STATE_FILE" ] || { echo "no contextforge state at $STATE_FILE; nothing to stop"; exit 0; }
+field() { node -e "const s=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')); const v=s[process.argv[2]]; if (v!==undefined) console.log(v)" "$STATE_FILE" "$1"; }
+for key in upstreamPid pid; do
+  P="$(field "$key" || true)"
+  if [ -n "$P" ] && kill -0 "$P" 2>/dev/null; then
+    kill "$P" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$P" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$P" 2>/dev/null || true
+  fi
+done
+RUN_DIR="$(field runDir || true)"
+case "$RUN_DIR" in */contextforge.*) rm -rf "$RUN_DIR" ;; esac
+rm -f "$STATE_FILE" "$STATE_DIR/seed.json"
+echo "contextforge stopped"

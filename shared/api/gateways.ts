@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import {
+  GatewayConnection,
+  GatewayInput,
+  GatewaySnapshot,
+  GatewayTestResult,
+  GatewayUpdate,
+  GwAuditEvent,
+  MergedInventory,
+} from '../model/gateway.js';
+import { AccessMatrix, ScopeFinding } from '../model/tenant.js';
+import { method } from './define.js';
+
+const ById = z.object({ id: z.string() }).strict();
+
+export const gatewayMethods = {
+  'gateways.list': method({
+    input: z.object({}).strict(),
+    output: z.array(GatewayConnection),
+    mutates: false,
+    summary: 'Configured gateways (credentials are never returned, only whether one is stored).',
+  }),
+  'gateways.add': method({
+    input: GatewayInput,
+    output: GatewayConnection,
+    mutates: true,
+    summary: 'Add a gateway connection; its credential goes to the secret store.',
+  }),
+  'gateways.update': method({
+    input: GatewayUpdate,
+    output: GatewayConnection,
+    mutates: true,
+    summary: 'Edit a gateway connection (a new secret replaces the stored one).',
+  }),
+  'gateways.remove': method({
+    input: ById,
+    output: z.object({ removed: z.boolean() }),
+    mutates: true,
+    summary: 'Remove a gateway connection, its stored credential and its snapshot.',
+  }),
+  'gateways.test': method({
+    input: ById,
+    output: GatewayTestResult,
+    mutates: true,
+    summary: 'Check that the gateway answers and the credential can read it.',
+  }),
+  'gateways.sync': method({
+    input: z.object({ id: z.string().optional() }).strict(),
+    output: z.array(
+      z.object({ gatewayId: z.string(), ok: z.boolean(), message: z.string(), fetchedAt: z.string().optional() }),
+    ),
+    mutates: true,
+    summary: 'Read servers, tools, teams, roles and tokens from one gateway (or all) and store the snapshot.',
+  }),
+  'gateways.snapshot': method({
+    input: ById,
+    output: GatewaySnapshot.nullable(),
+    mutates: false,
+    summary: 'The last stored snapshot of a gateway, or null before the first sync.',
+  }),
+  'gateways.inventory': method({
+    input: z.object({}).strict(),
+    output: MergedInventory,
+    mutates: false,
+    summary: 'Workstation servers merged with gateway upstreams (one row per upstream URL), plus virtual servers.',
+  }),
+  'gateways.access': method({
+    input: z.object({ id: z.string().optional() }).strict(),
+    output: z.array(AccessMatrix),
+    mutates: false,
+    summary: 'Effective access team × virtual server × tool for one gateway (or every synced one).',
+  }),
+  'gateways.findings': method({
+    input: z.object({ id: z.string().optional() }).strict(),
+    output: z.array(ScopeFinding),
+    mutates: false,
+    summary: 'Tenant-scope findings (scope.*) over the stored gateway snapshots.',
+  }),
+  'gateways.audit': method({
+    input: z
+      .object({
+        id: z.string(),
+        since: z.string().optional(),
+        until: z.string().optional(),
+        action: z.array(z.string()).optional(),
+        resourceType: z.array(z.string()).optional(),
+        limit: z.number().int().min(1).max(5000).default(200),
+      })
+      .strict(),
+    output: z.array(GwAuditEvent),
+    mutates: false,
+    summary: "Audit-trail records read live from the gateway's audit API.",
+  }),
+};
+
+export const gatewayEvents = {
+  'gateways.synced': z.object({ gatewayId: z.string(), ok: z.boolean(), fetchedAt: z.string() }),
+};

@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { ServiceContext } from '../../electron/services/context.js';
+import { EventBus } from '../../electron/services/events.js';
+import { nodeFileSystem } from '../../electron/services/node-ports.js';
+import { systemClock, type SecretStore } from '../../electron/services/ports.js';
+import { openDatabase } from '../../electron/services/store/database.js';
+import { seed, type SeedResult } from '../../scripts/contextforge/seed.js';
+
+const run = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const VENV = process.env.CONTEXTFORGE_VENV ?? join(ROOT, '.venv-contextforge');
+export const REQUIRE = process.env.GATEHOUSE_REQUIRE_GATEWAYS === '1';
+
+/**
+ * Why the gateway suite cannot run here, or undefined when it can. With
+ * GATEHOUSE_REQUIRE_GATEWAYS=1 a missing gateway is an error, not a skip.
+ */
+export function gatewaySkipReason(): string | undefined {
+  if (existsSync(join(VENV, 'bin', 'mcpgateway'))) return undefined;
+  const reason = `ContextForge is not installed (${join(VENV, 'bin', 'mcpgateway')} missing; run scripts/contextforge/install.sh)`;
+  if (REQUIRE) throw new Error(`GATEHOUSE_REQUIRE_GATEWAYS=1 but ${reason}`);
+  return reason;
+}
+
+export interface LiveGateway {
+  stateDir: string;
+  stateFile: string;
+  baseUrl: string;
+  seed: SeedResult;
+  stop(): Promise<void>;
+}
+
+/** Starts a fresh ContextForge (own state dir, own port) and seeds it. */
+export async function startSeededGateway(): Promise<LiveGateway> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'gh-cf-state-'));
+  const env = { ...process.env, CONTEXTFORGE_STATE_DIR: stateDir, CONTEXTFORGE_VENV: VENV };
+  const stop = async () => {
+    await run('bash', [join(ROOT, 'scripts/contextforge/stop.sh')], { env }).catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const { stdout } = await run('bash', [join(ROOT, 'scripts/contextforge/start.sh')], { env, timeout: 240_000 });
+    const stateFile = stdout.trim().split('\n').pop()!;
+    const s = await seed(stateFile);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { baseUrl: string };
+    return { stateDir, stateFile, baseUrl: state.baseUrl, seed: s, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A secret store that records every value it was given (to prove where credentials went). */
+export class MemorySecretStore implements SecretStore {
+  readonly kind = 'memory (test)';
+  readonly values = new Map<string, string>();
+  async get(key: string) {
+    return this.values.get(key) ?? null;
+  }
+  async set(key: string, value: string) {
+    this.values.set(key, value);
+  }
+  async delete(key: string) {
+    this.values.delete(key);
+  }
+}
+
+export function testContext(
+  secrets: SecretStore = new MemorySecretStore(),
+): ServiceContext & { dir: string; dbFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-gw-'));
+  const dbFile = join(dir, 'gatehouse.db');
+  return {
+    dir,
+    dbFile,
+    db: openDatabase(dbFile),
+    events: new EventBus(),
+    clock: systemClock,
+    fs: nodeFileSystem,
+    workstation: { home: dir, platform: 'linux', projects: [], systemRoot: '', env: {} },
+    secrets,
+    stateDir: dir,
+    mode: 'cli',
+    version: '0.0.0-test',
+  };
+}
