@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DiscoveryResult } from '../../../shared/model/discovery.js';
@@ -85,6 +86,38 @@ test('unreadable files and folders in a file’s place are reported, not fatal',
       scan.servers.map((s) => s.entry.name),
       ['jetbrains'],
     );
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a command with spaces is kept whole when it names an existing file, split otherwise', async () => {
+  const t = await makeWorkstation('linux', [{ where: 'home', rel: 'My Tools/mcp server', text: '#!/bin/sh\n' }]);
+  try {
+    const program = t.pathOf({ where: 'home', rel: 'My Tools/mcp server' });
+    const config = {
+      mcpServers: {
+        existing: { command: program, args: ['--stdio'] },
+        line: { command: `"${program}" --flag 'two words'`, args: ['--stdio'] },
+      },
+    };
+    await writeFile(t.pathOf({ where: 'home', rel: '.lmstudio/mcp.json' }), JSON.stringify(config)).catch(async () => {
+      await mkdir(join(t.home, '.lmstudio'), { recursive: true });
+      await writeFile(t.pathOf({ where: 'home', rel: '.lmstudio/mcp.json' }), JSON.stringify(config));
+    });
+    const scan = await discover(t.ws, nodeFileSystem);
+    assert.deepEqual(
+      scan.servers.map((s) => [s.entry.command, s.entry.args]),
+      [
+        [program, ['--stdio']],
+        [program, ['--flag', 'two words', '--stdio']],
+      ],
+    );
+    assert.deepEqual(scan.servers[1]!.pointers.args, [
+      '/mcpServers/line/command',
+      '/mcpServers/line/command',
+      '/mcpServers/line/args/0',
+    ]);
   } finally {
     await t.cleanup();
   }

@@ -29,7 +29,7 @@ export interface ParsedSource {
   source: ConfigSource;
   /** File text (absent when unreadable). Never emitted. */
   text?: string;
-  /** All string leaves of the document (empty unless status is ok). */
+  /** All string leaves of the document (empty when it could not be read or parsed; present for unsupported shapes). */
   leaves: StringLeaf[];
   /** Mode bits of the file, for the permissions rule. */
   mode?: number;
