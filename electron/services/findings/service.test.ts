@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { chmod, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adminMethods } from '../../../shared/api/contract.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import { createAdminHandlers } from '../admin-service.js';
+import type { ServiceContext } from '../context.js';
+
+const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'findings');
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+async function planted(): Promise<string[]> {
+  const readme = await readFile(join(FIXTURE, 'README.md'), 'utf8');
+  const section = readme.split('## Planted credentials')[1]?.split('\n## ')[0] ?? '';
+  return [...section.matchAll(/^\|[^|]*\|\s*`([^`]+)`/gm)].map((m) => m[1]!);
+}
+
+let root = '';
+let now = new Date('2026-11-28T10:00:00Z');
+let ctx: ServiceContext;
+const events: { event: string; payload: unknown }[] = [];
+
+/** Calls a method the way the adapters do: validate input, call, validate output. */
+async function call<K extends keyof typeof adminMethods>(method: K, input: unknown) {
+  const spec = adminMethods[method];
+  const handlers = createAdminHandlers(ctx);
+  const parsed = spec.input.parse(input);
+  const out = await (handlers[method] as (i: unknown) => Promise<unknown>)(parsed);
+  return spec.output.parse(out) as Awaited<ReturnType<(typeof handlers)[K]>>;
+}
+
+describe('findings API (scan, list, suppress, unsuppress)', () => {
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gh-findings-'));
+    await cp(join(FIXTURE, 'home'), join(root, 'home'), { recursive: true });
+    for (const f of await walk(join(root, 'home'))) await chmod(f, 0o600);
+    const stateDir = join(root, 'state');
+    const base = createNodeContext({
+      stateDir,
+      mode: 'browser',
+      workstation: {
+        home: join(root, 'home'),
+        platform: 'linux',
+        projects: [],
+        systemRoot: join(root, 'none'),
+        env: {},
+      },
+      secrets: openNodeSecretStore(stateDir, { keyring: null }),
+    });
+    ctx = { ...base, clock: { now: () => now } };
+    ctx.events.subscribe((event, payload) => events.push({ event, payload }));
+  });
+  after(async () => {
+    ctx.db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('scan stores findings, emits store.changed and returns counts per server; no credential in any response', async () => {
+    const report = await call('findings.scan', {});
+    assert.ok(report.findings.length >= 15);
+    assert.equal(report.summary.open, report.findings.length);
+    assert.equal(report.secretStore.kind, 'encrypted-file');
+    assert.ok(report.secretStore.warning);
+    assert.ok(events.some((e) => e.event === 'store.changed' && JSON.stringify(e.payload).includes('findings')));
+    const gh = report.findings.find((f) => f.ruleId === 'secret.literal' && f.server === 'github')!;
+    assert.equal(report.serverCounts[gh.serverId!]!.critical, 1);
+    const list = await call('findings.list', { ruleId: 'secret.reused' });
+    assert.equal(list.findings.length, 2);
+    assert.equal(list.summary.total, report.summary.total);
+    const text = JSON.stringify([report, list, events]);
+    for (const v of await planted()) assert.ok(!text.includes(v), `leaked ${v.slice(0, 6)}…`);
+  });
+
+  it('a suppression needs a reason, is logged, survives a rescan, and re-opens when it expires', async () => {
+    const first = await call('findings.list', {});
+    const target = first.findings.find((f) => f.ruleId === 'secret.literal' && f.server === 'slack')!;
+    assert.throws(() => adminMethods['findings.suppress'].input.parse({ id: target.id, reason: '   ' }));
+    const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
+    const s = await call('findings.suppress', { id: target.id, reason: 'bot token scoped to #alerts only', expiresAt });
+    assert.equal(s.status, 'suppressed');
+    assert.equal(s.suppression?.reason, 'bot token scoped to #alerts only');
+    const log = ctx.db
+      .prepare("SELECT action, target, details_json FROM admin_log WHERE action LIKE 'finding.%'")
+      .all() as {
+      action: string;
+      target: string;
+      details_json: string;
+    }[];
+    assert.deepEqual(
+      log.map((l) => [l.action, l.target]),
+      [['finding.suppress', target.id]],
+    );
+    assert.match(log[0]!.details_json, /alerts only/);
+
+    now = new Date(now.getTime() + 60_000);
+    const rescan = await call('findings.scan', {});
+    const again = rescan.findings.find((f) => f.id === target.id)!;
+    assert.equal(again.status, 'suppressed');
+    assert.equal(again.firstSeen, target.firstSeen);
+    assert.equal(rescan.summary.suppressed, 1);
+    assert.equal(rescan.serverCounts[target.serverId!]?.high ?? 0, 0);
+
+    now = new Date(now.getTime() + 2 * 3600_000);
+    const expired = await call('findings.list', { status: 'open' });
+    assert.ok(expired.findings.some((f) => f.id === target.id));
+  });
+
+  it('unsuppress re-opens and is logged; unknown ids are not-found', async () => {
+    const list = await call('findings.list', {});
+    const target = list.findings.find((f) => f.ruleId === 'runner.unpinned')!;
+    await call('findings.suppress', { id: target.id, reason: 'pinned through our registry mirror' });
+    const open = await call('findings.unsuppress', { id: target.id });
+    assert.equal(open.status, 'open');
+    const actions = (
+      ctx.db.prepare('SELECT action FROM admin_log WHERE target = ? ORDER BY seq').all(target.id) as {
+        action: string;
+      }[]
+    ).map((r) => r.action);
+    assert.deepEqual(actions, ['finding.suppress', 'finding.unsuppress']);
+    await assert.rejects(call('findings.suppress', { id: 'f_nope', reason: 'x' }), /No finding/);
+  });
+});
