@@ -48,6 +48,8 @@ export const GatewayConnection = z.object({
   credentialHint: z.string().optional(),
   /** Kind of secret store holding the credential (keyring, safeStorage, encrypted-file…). */
   secretStore: z.string(),
+  /** Shown when the secret store is a fallback (e.g. an encrypted file, or Linux basic_text). */
+  secretStoreWarning: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastTest: GatewayTestResult.optional(),

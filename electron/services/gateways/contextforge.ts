@@ -48,7 +48,13 @@ export class ContextForgeAdapter implements GatewayAdapter {
   readonly kind = 'contextforge' as const;
   private readonly http: HttpClient;
 
-  constructor(private readonly target: GatewayTarget) {
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly target: GatewayTarget,
+    opts: { pageSize?: number } = {},
+  ) {
+    this.pageSize = opts.pageSize ?? PAGE;
     let authorization: string | undefined;
     if (target.authType === 'bearer' && target.secret) authorization = `Bearer ${target.secret}`;
     if (target.authType === 'basic' && target.secret)
@@ -182,8 +188,8 @@ export class ContextForgeAdapter implements GatewayAdapter {
 
   async listTokens(): Promise<GwToken[]> {
     const out: GwToken[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const page = obj(await this.getJson('/v1/tokens/admin/all', { include_inactive: true, limit: PAGE, offset }));
+    for (let offset = 0; ; offset += this.pageSize) {
+      const page = obj(await this.getJson('/v1/tokens/admin/all', { include_inactive: true, limit: this.pageSize, offset }));
       const tokens = arr(page.tokens);
       for (const t of tokens) {
         out.push({
@@ -201,7 +207,7 @@ export class ContextForgeAdapter implements GatewayAdapter {
         });
       }
       const total = typeof page.total === 'number' ? page.total : undefined;
-      if (tokens.length < PAGE || (total !== undefined && offset + tokens.length >= total)) break;
+      if (tokens.length < this.pageSize || (total !== undefined && offset + tokens.length >= total)) break;
     }
     return out;
   }
@@ -209,7 +215,7 @@ export class ContextForgeAdapter implements GatewayAdapter {
   async listAuditEvents(q: AuditQuery): Promise<GwAuditEvent[]> {
     const out: GwAuditEvent[] = [];
     for (let offset = 0; out.length < q.limit;) {
-      const limit = Math.min(PAGE, q.limit - out.length);
+      const limit = Math.min(this.pageSize, q.limit - out.length);
       const rows = arr(
         await this.getJson('/api/logs/audit-trails', {
           start_time: q.since,
@@ -328,7 +334,7 @@ export class ContextForgeAdapter implements GatewayAdapter {
     const out: Json[] = [];
     let cursor: string | undefined;
     for (let guard = 0; guard < 10_000; guard++) {
-      const body = await this.getJson(path, { ...query, include_pagination: true, limit: PAGE, cursor });
+      const body = await this.getJson(path, { ...query, include_pagination: true, limit: this.pageSize, cursor });
       if (Array.isArray(body)) {
         out.push(...arr(body));
         break;

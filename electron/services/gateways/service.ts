@@ -68,12 +68,18 @@ async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<Gate
     hasCredential: secret !== null,
     credentialHint: secret !== null ? maskSecret(secret) : undefined,
     secretStore: ctx.secrets.kind,
+    secretStoreWarning: storeWarning(ctx),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     lastTest: lastTest?.success ? lastTest.data : undefined,
     lastSyncAt: r.last_sync_at ?? undefined,
     lastSyncError: r.last_sync_error ?? undefined,
   };
+}
+
+function storeWarning(ctx: ServiceContext): string | undefined {
+  const w = (ctx.secrets as { warning?: unknown }).warning;
+  return typeof w === 'string' && w ? w : undefined;
 }
 
 function normalizeBaseUrl(u: string): string {
