@@ -61,4 +61,32 @@ export const AUDIT_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE audit_settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL);
     `,
   },
+  {
+    version: 301,
+    name: 'audit timeline: rollups for histogram (per minute) and facets (per day)',
+    sql: `
+      CREATE TABLE audit_minutes (
+        minute INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (minute, outcome)
+      ) WITHOUT ROWID;
+      CREATE TABLE audit_facet_days (
+        dim TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (dim, day, value, outcome)
+      ) WITHOUT ROWID;
+      INSERT INTO audit_minutes (minute, outcome, n)
+        SELECT ts / 60000, outcome, COUNT(*) FROM audit_events WHERE true GROUP BY 1, 2;
+${['tenant', 'client', 'server', 'tool', 'method', 'source']
+  .map(
+    (c) => `      INSERT INTO audit_facet_days (dim, day, value, outcome, n)
+        SELECT '${c}', ts / 86400000, COALESCE(${c}, ''), outcome, COUNT(*) FROM audit_events WHERE true GROUP BY 2, 3, 4;`,
+  )
+  .join('\n')}
+    `,
+  },
 ];

@@ -31,12 +31,20 @@ const TOKEN_RE = new RegExp(
   'g',
 );
 
+const keyCache = new Map<string, boolean>();
+
 function isSecretKey(key: string): boolean {
-  if (NOT_SECRET_KEYS.has(key.toLowerCase())) return false;
-  // camelCase → dotted, so `apiKey`, `accessToken`, `clientSecret` match too.
-  const k = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
-  return SECRET_KEY_RE.test(k);
+  let v = keyCache.get(key);
+  if (v === undefined) {
+    // camelCase → dotted, so `apiKey`, `accessToken`, `clientSecret` match too.
+    v = !NOT_SECRET_KEYS.has(key.toLowerCase()) && SECRET_KEY_RE.test(key.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
+    if (keyCache.size < 10_000) keyCache.set(key, v);
+  }
+  return v;
 }
+
+/** Cheap pre-check: only strings containing one of the token prefixes go through TOKEN_RE. */
+const TOKEN_HINT = /Bearer|Basic|eyJ|gh[pousr]_|github_pat_|sk[-_]|glpat-|xox|xapp|AKIA|ASIA|AIza|hf_|npm_/;
 
 function maskToken(m: string): string {
   const scheme = /^(Bearer|Basic)(\s+)(.*)$/s.exec(m);
@@ -46,7 +54,7 @@ function maskToken(m: string): string {
 
 /** Mask token-shaped substrings of a free-text value. */
 export function maskText(text: string): string {
-  if (text.length < 12) return text;
+  if (text.length < 12 || !TOKEN_HINT.test(text)) return text;
   return text.replace(TOKEN_RE, maskToken);
 }
 

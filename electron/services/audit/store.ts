@@ -113,10 +113,99 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
   return { ts: Number(m[1]), id: Number(m[2]) };
 }
 
+const INSERT_COLS = 21;
+const ROWS_PER_STATEMENT = 40;
+const MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+/** Facets kept in the per-day rollup (subject is high-cardinality: counted from its index). */
+const ROLLUP_DIMS = ['tenant', 'client', 'server', 'tool', 'method', 'source'] as const;
+type RollupDim = (typeof ROLLUP_DIMS)[number];
+
+function dimValue(e: AuditEventDraft, dim: RollupDim): string {
+  switch (dim) {
+    case 'tenant':
+      return e.tenant ?? '';
+    case 'client':
+      return e.client ?? '';
+    case 'server':
+      return e.server ?? '';
+    case 'tool':
+      return e['gen_ai.tool.name'] ?? '';
+    case 'method':
+      return e['mcp.method.name'] ?? '';
+    case 'source':
+      return e.source;
+  }
+}
+
+/**
+ * Counts per minute × outcome (histogram, totals) and per day × facet value × outcome (facets),
+ * aggregated in memory per batch and upserted in the batch's transaction.
+ */
+class Rollup {
+  private readonly minutes = new Map<string, number>();
+  private readonly days = new Map<string, number>();
+
+  add(e: AuditEventDraft): void {
+    const ts = Date.parse(e.time);
+    const mk = `${Math.floor(ts / MINUTE)}\u0000${e.outcome}`;
+    this.minutes.set(mk, (this.minutes.get(mk) ?? 0) + 1);
+    const day = Math.floor(ts / DAY_MS);
+    for (const dim of ROLLUP_DIMS) {
+      const k = `${dim}\u0000${day}\u0000${dimValue(e, dim)}\u0000${e.outcome}`;
+      this.days.set(k, (this.days.get(k) ?? 0) + 1);
+    }
+  }
+
+  flush(prep: (sql: string) => StatementSync): void {
+    const CH = 200;
+    const m = [...this.minutes];
+    for (let i = 0; i < m.length; i += CH) {
+      const part = m.slice(i, i + CH);
+      const params: SQLInputValue[] = [];
+      for (const [k, n] of part) {
+        const [minute, outcome] = k.split('\u0000');
+        params.push(Number(minute), outcome ?? '', n);
+      }
+      prep(
+        `INSERT INTO audit_minutes (minute, outcome, n) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+         ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
+      ).run(...params);
+    }
+    const d = [...this.days];
+    for (let i = 0; i < d.length; i += CH) {
+      const part = d.slice(i, i + CH);
+      const params: SQLInputValue[] = [];
+      for (const [k, n] of part) {
+        const [dim, day, value, outcome] = k.split('\u0000');
+        params.push(dim ?? '', Number(day), value ?? '', outcome ?? '', n);
+      }
+      prep(
+        `INSERT INTO audit_facet_days (dim, day, value, outcome, n) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
+      ).run(...params);
+    }
+    this.minutes.clear();
+    this.days.clear();
+  }
+}
+
+/** Filter fields other than these rule out the rollups. */
+function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): boolean {
+  return Object.entries(filter).every(
+    ([k, v]) =>
+      k === omit ||
+      v === undefined ||
+      k === 'since' ||
+      k === 'until' ||
+      k === 'outcome' ||
+      (Array.isArray(v) && !v.length) ||
+      (k === 'text' && !ftsQuery(String(v))),
+  );
+}
+
 /** The audit event store: batched idempotent inserts; every filter and aggregate runs in SQLite. */
 export class AuditStore {
-  private insertStmt: StatementSync | null = null;
-  private ftsStmt: StatementSync | null = null;
   private readonly stmtCache = new Map<string, StatementSync>();
 
   constructor(readonly db: Database) {}
@@ -130,67 +219,88 @@ export class AuditStore {
     return s;
   }
 
+  /** Multi-row insert statements (ROWS rows each; RETURNING the inserted ids, skipping duplicates). */
+  private insertMany(rows: number): StatementSync {
+    const one = `(${new Array(INSERT_COLS).fill('?').join(', ')})`;
+    const s = this.prep(
+      `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
+         method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
+       VALUES ${new Array(rows).fill(one).join(', ')} ON CONFLICT (uid) DO NOTHING RETURNING id, uid`,
+    );
+    s.setReadBigInts(true);
+    return s;
+  }
+
+  private ftsMany(rows: number): StatementSync {
+    return this.prep(`INSERT INTO audit_fts (rowid, body) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`);
+  }
+
   /**
-   * Inserts records in one transaction (duplicates by uid are skipped). `inTransaction` runs inside
-   * the same transaction after the inserts, e.g. to advance the source's cursor, so the cursor and
-   * the events commit or roll back together.
+   * Inserts records in one transaction (duplicates by uid are skipped, also within the batch).
+   * `inTransaction` runs inside the same transaction after the inserts, e.g. to advance the source's
+   * cursor, so the cursor and the events it covers commit or roll back together.
    */
   insertBatch(
     records: readonly IngestRecord[],
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
   ): { imported: number; duplicates: number } {
-    this.insertStmt ??= this.db.prepare(
-      `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
-         method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING`,
-    );
-    this.ftsStmt ??= this.db.prepare('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
-    const ins = this.insertStmt;
-    const fts = this.ftsStmt;
     let imported = 0;
-    let duplicates = 0;
+    const rollup = new Rollup();
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const r of records) {
-        const e = r.event;
-        const ts = Date.parse(e.time);
-        const info = ins.run(
-          dedupeUid(e.sourceKind, r.key),
-          ts,
-          e.source,
-          e.sourceKind,
-          e.sourceRecordId,
-          e.tenant,
-          e['user.id'],
-          e.client,
-          e['client.address'],
-          e['mcp.method.name'],
-          e.server,
-          e['gen_ai.tool.name'],
-          e['gen_ai.prompt.name'],
-          e['mcp.resource.uri'],
-          e.outcome,
-          e.reason,
-          e['error.type'],
-          e.durationMs,
-          e['jsonrpc.request.id'],
-          e['mcp.session.id'],
-          storedOriginal(e.original),
-        );
-        if (info.changes === 0) {
-          duplicates++;
-          continue;
+      for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
+        const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
+        const params: SQLInputValue[] = [];
+        const byUid = new Map<bigint, AuditEventDraft>();
+        for (const r of chunk) {
+          const e = r.event;
+          const uid = dedupeUid(e.sourceKind, r.key);
+          byUid.set(uid, e);
+          params.push(
+            uid,
+            Date.parse(e.time),
+            e.source,
+            e.sourceKind,
+            e.sourceRecordId,
+            e.tenant,
+            e['user.id'],
+            e.client,
+            e['client.address'],
+            e['mcp.method.name'],
+            e.server,
+            e['gen_ai.tool.name'],
+            e['gen_ai.prompt.name'],
+            e['mcp.resource.uri'],
+            e.outcome,
+            e.reason,
+            e['error.type'],
+            e.durationMs,
+            e['jsonrpc.request.id'],
+            e['mcp.session.id'],
+            storedOriginal(e.original),
+          );
         }
-        imported++;
-        fts.run(info.lastInsertRowid, searchBody(e));
+        const inserted = this.insertMany(chunk.length).all(...params) as unknown as { id: bigint; uid: bigint }[];
+        if (!inserted.length) continue;
+        const ftsParams: SQLInputValue[] = [];
+        for (const row of inserted) {
+          const e = byUid.get(row.uid);
+          if (!e) continue;
+          ftsParams.push(row.id, searchBody(e));
+          rollup.add(e);
+        }
+        this.ftsMany(ftsParams.length / 2).run(...ftsParams);
+        imported += inserted.length;
       }
-      inTransaction?.({ imported, duplicates });
+      rollup.flush((sql) => this.prep(sql));
+      const counts = { imported, duplicates: records.length - imported };
+      inTransaction?.(counts);
       this.db.exec('COMMIT');
+      return counts;
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
     }
-    return { imported, duplicates };
   }
 
   /** WHERE clause for a filter; `omit` drops one field (a facet ignores its own selection). */
@@ -227,6 +337,13 @@ export class AuditStore {
   }
 
   count(filter: AuditFilter): number {
+    if (onlyTimeAndOutcome(filter) && filter.since === undefined && filter.until === undefined) {
+      const o = filter.outcome?.length ? filter.outcome : null;
+      const r = this.prep(
+        `SELECT COALESCE(SUM(n), 0) AS n FROM audit_minutes${o ? ` WHERE outcome IN (${o.map(() => '?').join(', ')})` : ''}`,
+      ).get(...(o ?? [])) as { n: number };
+      return r.n;
+    }
     const w = this.where(filter);
     return (this.prep(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
@@ -269,8 +386,26 @@ export class AuditStore {
   ): Record<string, FacetCount[]> {
     const out: Record<string, FacetCount[]> = {};
     for (const name of names) {
+      const own = FACET_FILTER_FIELD[name];
+      const rolled = onlyTimeAndOutcome(filter, own) && filter.since === undefined && filter.until === undefined;
+      if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
+        const o = own !== 'outcome' && filter.outcome?.length ? filter.outcome : null;
+        const rows = this.prep(
+          `SELECT value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : ''}
+           GROUP BY value ORDER BY count DESC, value LIMIT ?`,
+        ).all(name, ...(o ?? []), limit) as unknown as { value: string; count: number }[];
+        out[name] = rows.map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
+        continue;
+      }
+      if (rolled && name === 'outcome') {
+        const rows = this.prep(
+          'SELECT outcome AS value, SUM(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value',
+        ).all() as unknown as FacetCount[];
+        out[name] = rows.filter((r) => r.count > 0).map((r) => ({ value: r.value, count: r.count }));
+        continue;
+      }
       const col = FACET_COLUMN[name];
-      const w = this.where(filter, FACET_FILTER_FIELD[name]);
+      const w = this.where(filter, own);
       const rows = this.prep(
         `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${w.sql} GROUP BY ${col} ORDER BY count DESC, value LIMIT ?`,
       ).all(...w.params, limit) as unknown as FacetCount[];
@@ -303,10 +438,13 @@ export class AuditStore {
     const span = Math.max(1, to - from);
     const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
     const origin = Math.floor(from / bucketMs) * bucketMs;
-    const rows = this.prep(
-      `SELECT (ts - ?) / ? AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
+    const rows =
+      bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter)
+        ? this.histogramFromMinutes(origin, bucketMs, from, to, filter.outcome)
+        : (this.prep(
+            `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
        FROM audit_events ${w.sql} GROUP BY b ORDER BY b`,
-    ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[];
+          ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[]);
     const byBucket = new Map(rows.map((r) => [r.b, r]));
     const count = Math.ceil((to - origin) / bucketMs);
     const buckets: AuditHistogram['buckets'] = [];
@@ -333,9 +471,76 @@ export class AuditStore {
     return this.deleteWhere('source = ?', [source]);
   }
 
+  /**
+   * Histogram buckets from the per-minute rollup for whole minutes, plus the events of the partial
+   * minutes at either edge of [from, to) counted from the time index: exact, and independent of N.
+   */
+  private histogramFromMinutes(
+    origin: number,
+    bucketMs: number,
+    from: number,
+    to: number,
+    outcomes: readonly AuditOutcome[] | undefined,
+  ): { b: number; n: number; d: number; e: number }[] {
+    const o = outcomes?.length ? outcomes : null;
+    const oSql = o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : '';
+    const firstFull = Math.ceil(from / MINUTE);
+    const lastFull = Math.floor(to / MINUTE);
+    const acc = new Map<number, { b: number; n: number; d: number; e: number }>();
+    const add = (b: number, outcome: string, n: number) => {
+      const r = acc.get(b) ?? { b, n: 0, d: 0, e: 0 };
+      r.n += n;
+      if (outcome === 'denied') r.d += n;
+      if (outcome === 'error') r.e += n;
+      acc.set(b, r);
+    };
+    if (firstFull < lastFull) {
+      const rows = this.prep(
+        `SELECT CAST((minute * ${MINUTE} - ?) / ? AS INTEGER) AS b, outcome, SUM(n) AS n FROM audit_minutes
+         WHERE minute >= ? AND minute < ?${oSql} GROUP BY b, outcome`,
+      ).all(origin, bucketMs, firstFull, lastFull, ...(o ?? [])) as { b: number; outcome: string; n: number }[];
+      for (const r of rows) add(r.b, r.outcome, r.n);
+    }
+    const edges: [number, number][] =
+      firstFull < lastFull
+        ? [
+            [from, firstFull * MINUTE],
+            [lastFull * MINUTE, to],
+          ]
+        : [[from, to]];
+    for (const [lo, hi] of edges) {
+      if (lo >= hi) continue;
+      const rows = this.prep(
+        `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, outcome, COUNT(*) AS n FROM audit_events
+         WHERE ts >= ? AND ts < ?${oSql} GROUP BY b, outcome`,
+      ).all(origin, bucketMs, lo, hi, ...(o ?? [])) as { b: number; outcome: string; n: number }[];
+      for (const r of rows) add(r.b, r.outcome, r.n);
+    }
+    return [...acc.values()];
+  }
+
   private deleteWhere(cond: string, params: SQLInputValue[]): number {
     this.db.exec('BEGIN IMMEDIATE');
     try {
+      // Take the deleted events out of the rollups first.
+      this.db
+        .prepare(
+          `INSERT INTO audit_minutes (minute, outcome, n)
+           SELECT ts / ${MINUTE}, outcome, -COUNT(*) FROM audit_events WHERE ${cond} GROUP BY 1, 2
+           ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
+        )
+        .run(...params);
+      for (const dim of ROLLUP_DIMS) {
+        this.db
+          .prepare(
+            `INSERT INTO audit_facet_days (dim, day, value, outcome, n)
+             SELECT '${dim}', ts / ${DAY_MS}, COALESCE(${FACET_COLUMN[dim]}, ''), outcome, -COUNT(*) FROM audit_events
+             WHERE ${cond} GROUP BY 2, 3, 4
+             ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
+          )
+          .run(...params);
+      }
+      this.db.exec('DELETE FROM audit_minutes WHERE n <= 0; DELETE FROM audit_facet_days WHERE n <= 0;');
       this.db
         .prepare(`DELETE FROM audit_fts WHERE rowid IN (SELECT id FROM audit_events WHERE ${cond})`)
         .run(...params);

@@ -1,0 +1,187 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../shared/model/audit.js';
+import { AuditStore, type IngestRecord } from '../electron/services/audit/store.js';
+import { openDatabase } from '../electron/services/store/database.js';
+
+/**
+ * Audit benchmark: N (default 1,000,000) synthetic events over 30 days — 8 tenants, 2,000 users,
+ * 12 clients, 40 servers, 300 tools, ~5% denied / ~2% errors — ingested through the store's batched,
+ * deduplicating insert (uid hash, masking/capping of the original, FTS5 row) into a fresh on-disk
+ * store. Then p50/p95 of a filtered first page, of facet counts (all facets) and of the histogram
+ * over the full range. Targets: ingest ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms, histogram ≤ 150 ms,
+ * facets ≤ 300 ms.
+ */
+
+const DAY = 86_400_000;
+const BASE = Date.UTC(2026, 9, 1);
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function synthetic(i: number, n: number, r: () => number): IngestRecord {
+  const time = new Date(BASE + Math.floor((i / n) * 30 * DAY)).toISOString();
+  const user = `user${Math.floor(r() * 2000)}@corp.example`;
+  const tenant = `team-${Math.floor(r() * 8)}`;
+  const server = `server-${Math.floor(r() * 40)}`;
+  const tool = `tool_${Math.floor(r() * 300)}`;
+  const client = `client-${Math.floor(r() * 12)}`;
+  const x = r();
+  const outcome: AuditOutcome = x < 0.05 ? 'denied' : x < 0.07 ? 'error' : 'success';
+  const original = {
+    type: 'mcp_tool_call',
+    loggedAt: time,
+    outcome,
+    subjects: { user, client_name: client },
+    component: server,
+    target: { method: 'tools/call', type: 'tool', name: tool },
+    metadata: { auditId: `bench-${i}`, extra: { duration_ms: Math.floor(r() * 900) } },
+  };
+  const event: AuditEventDraft = {
+    time,
+    source: 'bench',
+    sourceKind: 'toolhive',
+    sourceRecordId: `bench-${i}`,
+    tenant,
+    'user.id': user,
+    client,
+    'client.address': `10.1.${i % 256}.${(i >> 8) % 256}`,
+    'mcp.method.name': 'tools/call',
+    server,
+    'gen_ai.tool.name': tool,
+    'gen_ai.prompt.name': null,
+    'mcp.resource.uri': null,
+    outcome,
+    reason:
+      outcome === 'denied' ? 'policy: tool not allowed for team' : outcome === 'error' ? 'upstream timeout' : null,
+    'error.type': outcome === 'error' ? 'timeout' : null,
+    durationMs: original.metadata.extra.duration_ms,
+    'jsonrpc.request.id': String(i % 10_000),
+    'mcp.session.id': `sess-${Math.floor(i / 50)}`,
+    original,
+  };
+  return { event, key: `bench-${i}` };
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+export async function benchAudit(
+  n = Number(process.env.AUDIT_BENCH_N ?? 1_000_000),
+): Promise<Record<string, string | number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-audit-'));
+  let peakRss = process.memoryUsage().rss;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  const timer = setInterval(sample, 50);
+  try {
+    const db = openDatabase(join(dir, 'gatehouse.db'));
+    const store = new AuditStore(db);
+    const r = rng(42);
+    const BATCH = 5000;
+    const t0 = performance.now();
+    let imported = 0;
+    for (let start = 0; start < n; start += BATCH) {
+      const batch: IngestRecord[] = [];
+      for (let i = start; i < Math.min(n, start + BATCH); i++) batch.push(synthetic(i, n, r));
+      imported += store.insertBatch(batch).imported;
+      sample();
+      // Let the RSS sampler run between batches.
+      if ((start / BATCH) % 20 === 0) await new Promise((res) => setImmediate(res));
+    }
+    const ingestMs = performance.now() - t0;
+    sample();
+    if (imported !== n) throw new Error(`imported ${imported} of ${n}`);
+
+    // Filtered first pages: a spread of realistic filters.
+    const filters: AuditFilter[] = [
+      { tenant: ['team-3'] },
+      { subject: ['user17@corp.example'] },
+      { outcome: ['denied'] },
+      { server: ['server-7'], outcome: ['error'] },
+      { tool: ['tool_42'] },
+      {
+        since: new Date(BASE + 10 * DAY).toISOString(),
+        until: new Date(BASE + 12 * DAY).toISOString(),
+        tenant: ['team-1'],
+      },
+      { text: 'timeout' },
+      {},
+    ];
+    const pageTimes: number[] = [];
+    const totalTimes: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const f of filters) {
+        const a = performance.now();
+        const page = store.query(f, { limit: 100 });
+        pageTimes.push(performance.now() - a);
+        if (!page.events.length) throw new Error(`no events for ${JSON.stringify(f)}`);
+        const b = performance.now();
+        store.count(f);
+        totalTimes.push(performance.now() - b);
+      }
+    }
+    sample();
+    const facetTimes: number[] = [];
+    const facetFiltered: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      let a = performance.now();
+      store.facets({});
+      facetTimes.push(performance.now() - a);
+      a = performance.now();
+      store.facets({ tenant: ['team-2'], outcome: ['denied'] });
+      facetFiltered.push(performance.now() - a);
+    }
+    sample();
+    const histTimes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const a = performance.now();
+      const h = store.histogram({}, 120);
+      histTimes.push(performance.now() - a);
+      if (h.total !== n) throw new Error(`histogram total ${h.total} ≠ ${n}`);
+    }
+    sample();
+    const dbBytes = (
+      db.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as {
+        b: number;
+      }
+    ).b;
+    db.close();
+    return {
+      events: n,
+      'ingest wall (target ≤ 5 s)': `${(ingestMs / 1000).toFixed(2)} s (${Math.round(n / (ingestMs / 1000)).toLocaleString('en')} events/s)`,
+      'peak RSS (target ≤ 250 MB)': `${Math.round(peakRss / 2 ** 20)} MB`,
+      'store size': `${Math.round(dbBytes / 2 ** 20)} MB`,
+      'filtered first page p50': ms(pct(pageTimes, 50)),
+      'filtered first page p95 (≤ 30 ms)': ms(pct(pageTimes, 95)),
+      'filtered total count p50 / p95': `${ms(pct(totalTimes, 50))} / ${ms(pct(totalTimes, 95))}`,
+      'facets, 8 facets, p50': ms(pct(facetTimes, 50)),
+      'facets, 8 facets, p95 (≤ 300 ms)': ms(pct(facetTimes, 95)),
+      'facets filtered p50 / p95': `${ms(pct(facetFiltered, 50))} / ${ms(pct(facetFiltered, 95))}`,
+      'histogram full range p50': ms(pct(histTimes, 50)),
+      'histogram full range p95 (≤ 150 ms)': ms(pct(histTimes, 95)),
+    };
+  } finally {
+    clearInterval(timer);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const figures = await benchAudit();
+  for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(36)} ${v}\n`);
+}
