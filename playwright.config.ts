@@ -3,10 +3,12 @@ import { defineConfig } from '@playwright/test';
 /**
  * Browser e2e (`browser`: real Chromium against `gatehouse serve`) and the desktop e2e
  * (`electron`: `_electron.launch`, see e2e/electron.spec.ts). Specs start their own servers on
- * loopback through e2e/support/serve.ts, so there is no global webServer here.
+ * loopback through e2e/support/serve.ts, so there is no global webServer here; the global setup
+ * only builds the UI once up front.
  */
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/support/global-setup.ts',
   outputDir: 'test-results',
   workers: 2,
   fullyParallel: false,

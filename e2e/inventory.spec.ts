@@ -32,10 +32,16 @@ test.afterAll(async () => {
   await gh?.stop();
 });
 
+let pageErrors: string[] = [];
 test.beforeEach(async ({ page }) => {
-  page.on('pageerror', (err) => {
-    throw err;
+  pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/401|Unauthorized/i.test(msg.text())) pageErrors.push(msg.text());
   });
+});
+test.afterEach(() => {
+  expect(pageErrors, 'errors in the page').toEqual([]);
 });
 
 async function open(page: Page, hash = '') {
@@ -283,6 +289,13 @@ test('every page of the nav is reachable by its nav link', async ({ page }) => {
     await expect(page.getByTestId(`page-${id}`)).toBeVisible();
     await expect(page.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page');
   }
+  // Keyboard: `g f` jumps to Findings, `g i` back to the inventory.
+  await page.locator('body').press('g');
+  await page.locator('body').press('f');
+  await expect(page.getByTestId('page-findings')).toBeVisible();
+  await page.keyboard.press('g');
+  await page.keyboard.press('i');
+  await expect(page.getByTestId('page-inventory')).toBeVisible();
 });
 
 test('no planted credential value appears in the page or in any API response or event', async ({ page }) => {
