@@ -48,30 +48,43 @@ export async function discover(
   let located = 0;
   onProgress?.({ phase: 'locating', done: 0, total });
 
-  const stats = await Promise.all(
-    candidates.map(async (loc) => {
-      const st = await safeStat(fs, loc.path);
-      onProgress?.({ phase: 'locating', done: ++located, total });
-      return st;
-    }),
-  );
+  const stats = await mapLimit(candidates, CONCURRENCY, async (loc) => {
+    const st = await safeStat(fs, loc.path);
+    onProgress?.({ phase: 'locating', done: ++located, total });
+    return st;
+  });
   const present = candidates
     .map((loc, i) => ({ loc, st: stats[i] }))
     .filter((x): x is { loc: Location; st: Exclude<StatResult, null> } => x.st !== null && x.st !== undefined);
 
   let parsed = 0;
   onProgress?.({ phase: 'parsing', done: 0, total: present.length });
-  const results = await Promise.all(
-    present.map(async ({ loc, st }) => {
-      const r = await readOne(loc, st, fs);
-      onProgress?.({ phase: 'parsing', done: ++parsed, total: present.length });
-      return r;
-    }),
-  );
+  const results = await mapLimit(present, CONCURRENCY, async ({ loc, st }) => {
+    const r = await readOne(loc, st, fs);
+    onProgress?.({ phase: 'parsing', done: ++parsed, total: present.length });
+    return r;
+  });
   return {
     sources: results.map((r) => r.source),
     servers: results.flatMap((r) => r.servers),
   };
+}
+
+/** Files read at once: enough to keep the disk busy, few enough never to run out of handles. */
+const CONCURRENCY = 64;
+
+/** Promise.all over `items` with at most `limit` calls in flight; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 type StatResult = { mode: number; isFile: boolean; isDirectory: boolean; size: number } | 'error' | null;

@@ -1,16 +1,6 @@
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node as YamlNode,
-} from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { StringLeaf } from './types.js';
 import { locateToml, type TomlLocation } from './toml-locate.js';
 import { childPointer } from './pointer.js';
@@ -132,15 +122,16 @@ function fromJson(node: JsonNode, pointer: string, lines: Lines): DocNode {
 // ---------------------------------------------------------------- YAML
 
 function parseYaml(text: string): ParseOutcome {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const err = doc.errors[0];
-  if (err) {
-    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
-    return { ok: false, line, reason: `${err.message.split('\n')[0] ?? 'invalid YAML'} (YAML)` };
-  }
-  if (!doc.contents) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const lines = new Lines(text);
+  const err = doc.errors[0];
+  if (err)
+    return {
+      ok: false,
+      line: lines.lineOf(err.pos[0]),
+      reason: `${err.message.split('\n')[0] ?? 'invalid YAML'} (YAML)`,
+    };
+  if (!doc.contents) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
   return { ok: true, root: fromYaml(doc.contents as YamlNode, '', lines, doc, 0) };
 }
 
