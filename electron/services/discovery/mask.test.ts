@@ -57,6 +57,8 @@ test('looksLikeSecret: known prefixes and high-entropy literals, not references,
     'mcp-server-sqlite',
     '--local-timezone=Europe/Paris',
     'ModelContextProtocolServer',
+    'GitHubCopilotChatExtension',
+    'ApplicationInsightsConnector',
     'https://mcp.linear.app/mcp',
   ]) {
     assert.ok(!looksLikeSecret(v), v);

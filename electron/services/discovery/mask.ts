@@ -112,12 +112,17 @@ export function isHighEntropy(value: string): boolean {
   if (value.length < 20) return false;
   if (!/^[A-Za-z0-9+/=_\-.~:]+$/.test(value)) return false;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
-  if (/^[@./~]/.test(value) || (value.includes('/') === true && !/^[A-Za-z0-9+/]+=*$/.test(value))) return false;
+  // Paths and package specs are not secrets; base64 (which may contain '/') can be.
+  if (/^[@./~]/.test(value)) return false;
+  if (value.includes('/') && !/^[A-Za-z0-9+/]+=*$/.test(value)) return false;
+  // CamelCase words (identifiers, class names) are not secrets.
+  if (/^(?:[A-Z]?[a-z]{2,})+(?:[A-Z][a-z]+)*\d{0,4}$/.test(value)) return false;
   const classes = Number(/[a-z]/.test(value)) + Number(/[A-Z]/.test(value)) + Number(/[0-9]/.test(value));
   if (classes < 2) return /^[a-f0-9]{32,}$/.test(value) && shannonEntropy(value) > 3.5;
   // Words joined by dashes (package names, slugs) are not secrets.
   if (/^[a-z]+(?:[-_.][a-z0-9]+)+$/i.test(value) && !/\d{3}/.test(value)) return false;
-  return shannonEntropy(value) >= 3.8;
+  // Random strings of n chars have an entropy close to log2(n): scale the bar for short ones.
+  return shannonEntropy(value) >= Math.min(3.8, Math.log2(value.length) - 0.7);
 }
 
 /** Whether a literal (not a reference or placeholder) looks like a credential on its own. */
