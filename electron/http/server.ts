@@ -112,6 +112,12 @@ class HttpError extends Error {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
+  if (!res.req.complete) {
+    // Answered before the body was read (refused early, or too large): drain it and close, so a
+    // keep-alive client never sends its next request into a half-read stream.
+    res.setHeader('Connection', 'close');
+    res.req.resume();
+  }
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
