@@ -30,7 +30,12 @@ export interface DiscoveryFlagValues {
 
 export function workstationFrom(values: DiscoveryFlagValues): Partial<WorkstationPort> {
   const ws: Partial<WorkstationPort> = {};
-  if (values.home !== undefined) ws.home = resolve(values.home);
+  if (values.home !== undefined) {
+    ws.home = resolve(values.home);
+    // Another home means another user's layout: this shell's relocations (CODEX_HOME,
+    // CLAUDE_CONFIG_DIR, COPILOT_HOME) describe *this* user, so they must not redirect it.
+    ws.env = {};
+  }
   if (values.platform !== undefined) {
     const p = Platform.safeParse(values.platform);
     if (!p.success) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
