@@ -4,9 +4,11 @@ import type { ServerEntry } from '../../../../shared/model/discovery.js';
 import { navigate, routeHref } from '../../app/router.js';
 import type { InventorySort, InventorySortKey } from '../../app/ui-store.js';
 import { clientLabel, ltr, serverTarget } from '../../lib/labels.js';
+import { LiveStatusCell } from '../server/live-ui.js';
+import { FindingCounts } from '../findings/FindingCounts.js';
 
 interface Column {
-  key: InventorySortKey | 'env' | 'headers';
+  key: InventorySortKey | 'env' | 'headers' | 'live' | 'findings';
   label: string;
   width: string;
   sortable: boolean;
@@ -97,6 +99,22 @@ const COLUMNS: Column[] = [
     width: '70px',
     sortable: true,
     cell: (s) => (s.disabled ? <span className="badge badge-warn">yes</span> : <span className="faint">—</span>),
+  },
+  {
+    key: 'live',
+    label: 'Live',
+    hint: 'Live state: consent, connection, counts, auth mode',
+    width: 'minmax(150px, 1.6fr)',
+    sortable: false,
+    cell: (s) => <LiveStatusCell serverId={s.id} />,
+  },
+  {
+    key: 'findings',
+    label: 'Findings',
+    hint: 'Open findings by severity (C critical, H high, M medium, L low) from the latest findings scan',
+    width: 'minmax(96px, 0.9fr)',
+    sortable: false,
+    cell: (s) => <FindingCounts serverId={s.id} />,
   },
 ];
 const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');

@@ -6,7 +6,9 @@ import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/ind
 import { clientLabel } from '../../lib/labels.js';
 import { filterServers, sortServers } from './filter.js';
 import { InventoryTable } from './InventoryTable.js';
+import { ConnectAll } from '../server/live-ui.js';
 import { SourcesPanel, sourceKey } from './SourcesPanel.js';
+import { GatewayInventorySection } from '../gateways/GatewayInventory.js';
 
 type Progress = AdminEvents['discovery.progress'];
 const EMPTY: ServerEntry[] = [];
@@ -73,6 +75,7 @@ export default function InventoryPage() {
             </span>
           </span>
         )}
+        {run && <ConnectAll />}
         <button
           type="button"
           className="btn btn-primary"
@@ -215,6 +218,7 @@ export default function InventoryPage() {
         </div>
         {run && sourcesOpen && <SourcesPanel sources={run.result.sources} serverCounts={serverCounts} />}
       </div>
+      <GatewayInventorySection compact />
     </section>
   );
 }

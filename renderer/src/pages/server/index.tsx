@@ -4,6 +4,7 @@ import { routeHref } from '../../app/router.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminQuery } from '../../client/index.js';
 import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
+import { LivePanel } from './LivePanel.js';
 
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -141,6 +142,7 @@ export default function ServerPage({ params }: PageProps) {
           <p className="faint">
             Values that carry credentials are masked; environment variables and headers are listed by name only.
           </p>
+          <LivePanel serverId={server.id} transport={server.transport} disabled={server.disabled} />
         </>
       )}
     </section>

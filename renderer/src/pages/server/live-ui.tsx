@@ -1,0 +1,323 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { AdminEvents } from '../../../../shared/api/contract.js';
+import type { LiveServerState } from '../../../../shared/model/live.js';
+import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { visibleSegments } from './visible.js';
+import './live.css';
+
+/** Untrusted text rendered as plain text: ANSI stripped, invisible characters visible. */
+export function UntrustedText({
+  text,
+  className = 'gh-desc',
+  testId,
+}: {
+  text: string;
+  className?: string;
+  testId?: string;
+}) {
+  return (
+    <pre className={className} data-testid={testId}>
+      {visibleSegments(text).map((s, i) =>
+        s.kind === 'text' ? (
+          <span key={i}>{s.value}</span>
+        ) : s.kind === 'mark' ? (
+          <span key={i} className="gh-invisible" title="Invisible character" data-testid="invisible-char">
+            {s.value}
+          </span>
+        ) : (
+          <span key={i} className="gh-hidden" title="Hidden text in Unicode tag characters" data-testid="hidden-text">
+            hidden: {s.value}
+          </span>
+        ),
+      )}
+    </pre>
+  );
+}
+
+const STATUS_CLASS: Record<LiveServerState['status'], string> = {
+  ok: 'badge badge-ok',
+  error: 'badge badge-danger',
+  'needs-consent': 'badge badge-warn',
+  connecting: 'badge badge-accent',
+  cancelled: 'badge',
+  skipped: 'badge',
+  idle: 'badge',
+};
+
+export function liveStatusText(s: LiveServerState): string {
+  switch (s.status) {
+    case 'ok':
+      return `ok · ${s.toolCount ?? 0} tools · ${s.promptCount ?? 0} prompts · ${s.resourceCount ?? 0} resources`;
+    case 'error':
+      return `error: ${s.error ?? 'unknown'}`;
+    case 'needs-consent':
+      return 'needs consent';
+    case 'connecting':
+      return 'connecting…';
+    case 'cancelled':
+      return 'cancelled';
+    case 'skipped':
+      return s.error ? `skipped: ${s.error}` : 'skipped';
+    case 'idle':
+      return 'not connected';
+  }
+}
+
+/** The live state of one server (`data-testid="live-status"`, `data-status`). */
+export function LiveStatusBadge({ state }: { state: LiveServerState | undefined }) {
+  if (!state) {
+    return (
+      <span className="badge" data-testid="live-status" data-status="unknown">
+        —
+      </span>
+    );
+  }
+  const text = liveStatusText(state);
+  return (
+    <span className="keys" title={text}>
+      <span className={STATUS_CLASS[state.status]} data-testid="live-status" data-status={state.status}>
+        {text.length > 60 ? text.slice(0, 60) + '…' : text}
+      </span>
+      {state.authMode && state.authMode !== 'n/a' && (
+        <span
+          className={state.authMode === 'none' ? 'badge badge-danger' : 'badge'}
+          data-testid="live-auth"
+          data-auth={state.authMode}
+        >
+          auth {state.authMode}
+        </span>
+      )}
+      {state.changes ? (
+        <span className="badge badge-danger" data-testid="live-changes" data-count={state.changes}>
+          {state.changes} changed
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+export function useLiveStates() {
+  return useAdminQuery('live.states', {}, { topics: ['discovery'] });
+}
+
+/** Inventory cell: the row's live state (one shared query for all rows). */
+export function LiveStatusCell({ serverId }: { serverId: string }) {
+  const states = useLiveStates();
+  return <LiveStatusBadge state={states.data?.find((s) => s.serverId === serverId)} />;
+}
+
+type Progress = AdminEvents['live.progress'];
+
+/** Connect all: enumerates every reachable server, with progress and per-server cancel. */
+export function ConnectAll() {
+  const [progress, setProgress] = useState<Map<string, Progress>>(new Map());
+  const [open, setOpen] = useState(false);
+  const scan = useAdminMutation('live.scan', { onSettled: () => setTimeout(() => setOpen(false), 1500) });
+  const cancel = useAdminMutation('live.cancel');
+  const states = useLiveStates();
+  useAdminEvent('live.progress', (p) => {
+    if (!scan.isPending) return;
+    setProgress((m) => new Map(m).set(p.serverId, p));
+  });
+  const items = [...progress.values()];
+  const last = items.reduce<Progress | undefined>((a, b) => (!a || b.done >= a.done ? b : a), undefined);
+  const waiting = states.data?.filter((s) => s.status === 'needs-consent').length ?? 0;
+  return (
+    <span className="gh-connect-all">
+      {waiting > 0 && (
+        <span
+          className="badge badge-warn"
+          data-testid="needs-consent-count"
+          title="Stdio servers start only after consent (open the server to review its command)"
+        >
+          {waiting} need consent
+        </span>
+      )}
+      <button
+        type="button"
+        className="btn"
+        data-testid="connect-all"
+        disabled={scan.isPending}
+        aria-busy={scan.isPending}
+        onClick={() => {
+          setProgress(new Map());
+          setOpen(true);
+          scan.mutate({});
+        }}
+      >
+        {scan.isPending ? `Connecting… ${last ? `${last.done}/${last.total}` : ''}` : 'Connect all'}
+      </button>
+      {open && (
+        <div className="gh-connect-pop" role="status" aria-live="polite" data-testid="connect-progress">
+          <div className="gh-live-head">
+            <strong>{scan.isPending ? 'Connecting' : 'Done'}</strong>
+            {last && (
+              <span className="muted">
+                {last.done}/{last.total}
+              </span>
+            )}
+            <span className="spacer" />
+            {scan.isPending && (
+              <button
+                type="button"
+                className="btn btn-ghost"
+                data-testid="cancel-all"
+                onClick={() => cancel.mutate({})}
+              >
+                Cancel all
+              </button>
+            )}
+            {!scan.isPending && (
+              <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
+                Close
+              </button>
+            )}
+          </div>
+          {scan.isError && <div className="callout callout-error">{scan.error.message}</div>}
+          <div className="gh-progress-list">
+            {items.map((p) => (
+              <div
+                key={p.serverId}
+                className="gh-progress-item"
+                data-testid="connect-progress-item"
+                data-status={p.status}
+              >
+                <span className={STATUS_CLASS[p.status]}>{p.status}</span>
+                <span>{p.name}</span>
+                {p.status === 'connecting' && (
+                  <button
+                    type="button"
+                    className="btn btn-ghost"
+                    data-testid="cancel-server"
+                    onClick={() => cancel.mutate({ serverId: p.serverId })}
+                  >
+                    Cancel
+                  </button>
+                )}
+                {p.error && p.status !== 'needs-consent' && <span className="muted">{p.error.slice(0, 80)}</span>}
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+    </span>
+  );
+}
+
+/** Shows exactly what a stdio server will run, and asks for consent. */
+export function ConsentDialog({
+  serverId,
+  onClose,
+  onConsented,
+}: {
+  serverId: string;
+  onClose: () => void;
+  onConsented: () => void;
+}) {
+  const line = useAdminQuery('live.commandLine', { serverId }, { staleTime: 0 });
+  const grant = useAdminMutation('live.grantConsent', { onSuccess: onConsented });
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    cancelRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  const l = line.data;
+  const row = (label: string, value: ReactNode) => (
+    <>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </>
+  );
+  return (
+    <div className="gh-backdrop" onClick={onClose}>
+      <div
+        className="gh-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="consent-title"
+        data-testid="consent-dialog"
+        onClick={(e) => e.stopPropagation()}
+      >
+        <h2 id="consent-title">Start this server?</h2>
+        <p className="muted">
+          Gatehouse will start this command on your machine, as you, to list what it exposes. It runs directly (no
+          shell) with the environment variables named below. Consent covers exactly this command line; if it changes you
+          will be asked again.
+        </p>
+        {line.isPending && <p className="muted">Loading…</p>}
+        {line.isError && <div className="callout callout-error">{line.error.message}</div>}
+        {l && (
+          <>
+            <div className="gh-cmd" data-testid="consent-command">
+              {[l.command, ...l.args].map((a) => (/\s/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ')}
+            </div>
+            <dl className="detail">
+              {row('Server', `${l.serverName} (${l.client})`)}
+              {row('Command', <code>{l.command}</code>)}
+              {row(
+                'Arguments',
+                l.args.length ? (
+                  <ol className="arg-list" data-testid="consent-args">
+                    {l.args.map((a, i) => (
+                      <li key={i}>
+                        <code className="key-chip">{a}</code>
+                      </li>
+                    ))}
+                  </ol>
+                ) : (
+                  <span className="faint">—</span>
+                ),
+              )}
+              {row(
+                'Env variables',
+                l.envKeys.length ? (
+                  <span className="keys" data-testid="consent-env">
+                    {l.envKeys.map((k) => (
+                      <span key={k} className="key-chip">
+                        {k}
+                      </span>
+                    ))}
+                  </span>
+                ) : (
+                  <span className="faint">none</span>
+                ),
+              )}
+              {row('Working directory', l.cwd ? <code>{l.cwd}</code> : <span className="faint">default</span>)}
+              {l.unresolvedEnv.length > 0 &&
+                row(
+                  'Unresolved',
+                  <span className="badge badge-warn">not set in your environment: {l.unresolvedEnv.join(', ')}</span>,
+                )}
+              {row('Fingerprint', <code className="muted">{l.hash.slice(0, 16)}…</code>)}
+            </dl>
+          </>
+        )}
+        {grant.isError && <div className="callout callout-error">{grant.error.message}</div>}
+        <div className="gh-actions">
+          <button
+            type="button"
+            className="btn btn-ghost"
+            ref={cancelRef}
+            data-testid="consent-cancel"
+            onClick={onClose}
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="consent-accept"
+            disabled={!l || grant.isPending}
+            onClick={() => l && grant.mutate({ serverId, hash: l.hash })}
+          >
+            Consent and start
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

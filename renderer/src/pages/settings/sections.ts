@@ -1,0 +1,16 @@
+import type { ComponentType } from 'react';
+import { ConsentsSection } from './ConsentsSection.js';
+
+/**
+ * Settings is a list of sections, one per capability: add yours here (id, title, component).
+ * Each renders inside its own `<section data-testid="settings-<id>">`.
+ */
+export interface SettingsSection {
+  id: string;
+  title: string;
+  component: ComponentType;
+}
+
+export const SETTINGS_SECTIONS: SettingsSection[] = [
+  { id: 'consents', title: 'Server start consents', component: ConsentsSection },
+];
