@@ -5,6 +5,9 @@ import type { WorkstationPort } from '../services/ports.js';
 import { defaultStateDir } from '../node/runtime.js';
 import { UsageError } from './usage-error.js';
 
+/** Environment variables that move a client's config folder (client-configs.md). */
+const CONFIG_RELOCATIONS = ['CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'COPILOT_HOME'];
+
 /** Flags every command that looks at the workstation shares. */
 export const discoveryFlags = {
   home: { type: 'string' },
@@ -32,9 +35,11 @@ export function workstationFrom(values: DiscoveryFlagValues): Partial<Workstatio
   const ws: Partial<WorkstationPort> = {};
   if (values.home !== undefined) {
     ws.home = resolve(values.home);
-    // Another home means another user's layout: this shell's relocations (CODEX_HOME,
-    // CLAUDE_CONFIG_DIR, COPILOT_HOME) describe *this* user, so they must not redirect it.
-    ws.env = {};
+    // Another home means another user's layout: this shell's config relocations describe *this*
+    // user, so they must not redirect it. The rest of the environment still resolves references.
+    const env = { ...process.env };
+    for (const k of CONFIG_RELOCATIONS) delete env[k];
+    ws.env = env;
   }
   if (values.platform !== undefined) {
     const p = Platform.safeParse(values.platform);
