@@ -19,6 +19,8 @@ const common = {
   platform: 'node',
   sourcemap: false,
   legalComments: 'none',
+  // Prefer ESM builds: some deps (jsonc-parser) ship a UMD `main` whose dynamic requires break bundling.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 };
 // In the CJS bundles, `import.meta.url` (used by modules that locate package.json) becomes the
