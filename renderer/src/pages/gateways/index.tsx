@@ -1,12 +1,421 @@
-import { NotBuilt } from '../../components/NotBuilt.js';
+import { useState, type FormEvent } from 'react';
+import type { GatewayConnection, GatewayTestResult } from '../../../../shared/model/gateway.js';
+import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { GatewayInventoryTables } from './GatewayInventory.js';
+import './gateways.css';
 
-/** Placeholder until the Gateways page is built. */
+interface FormState {
+  id?: string;
+  name: string;
+  baseUrl: string;
+  authType: 'bearer' | 'basic' | 'none';
+  username: string;
+  secret: string;
+  caFile: string;
+  timeoutMs: string;
+}
+
+const EMPTY_FORM: FormState = {
+  name: '',
+  baseUrl: 'http://127.0.0.1:4444',
+  authType: 'bearer',
+  username: '',
+  secret: '',
+  caFile: '',
+  timeoutMs: '15000',
+};
+
+/** Gateways: connections (add, edit, test, sync, remove) and what they serve, merged with the inventory. */
 export default function GatewaysPage() {
+  const list = useAdminQuery('gateways.list', {});
+  const inv = useAdminQuery('gateways.inventory', {}, { topics: ['discovery'] });
+  const [form, setForm] = useState<FormState | null>(null);
+  const [results, setResults] = useState<
+    Record<string, { kind: 'test' | 'sync'; ok: boolean; text: string; status?: string }>
+  >({});
+  const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
+
+  const add = useAdminMutation('gateways.add', { onSuccess: () => setForm(null) });
+  const update = useAdminMutation('gateways.update', { onSuccess: () => setForm(null) });
+  const remove = useAdminMutation('gateways.remove', { onSuccess: () => setConfirmRemove(null) });
+  const test = useAdminMutation('gateways.test', {
+    onSuccess: (r: GatewayTestResult, v) =>
+      setResults((m) => ({ ...m, [v.id]: { kind: 'test', ok: r.ok, text: r.message, status: r.status } })),
+    onError: (e, v) => setResults((m) => ({ ...m, [v.id]: { kind: 'test', ok: false, text: e.message } })),
+  });
+  const sync = useAdminMutation('gateways.sync', {
+    onSuccess: (rs) =>
+      setResults((m) => {
+        const next = { ...m };
+        for (const r of rs) next[r.gatewayId] = { kind: 'sync', ok: r.ok, text: r.message };
+        return next;
+      }),
+  });
+
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    if (!form) return;
+    const common = {
+      name: form.name.trim(),
+      baseUrl: form.baseUrl.trim(),
+      authType: form.authType,
+      username: form.authType === 'basic' && form.username ? form.username : undefined,
+      secret: form.secret ? form.secret : undefined,
+      caFile: form.caFile.trim() ? form.caFile.trim() : undefined,
+      timeoutMs: Number(form.timeoutMs) || 15000,
+    };
+    if (form.id) update.mutate({ id: form.id, ...common, clearCaFile: !common.caFile });
+    else add.mutate({ kind: 'contextforge', ...common });
+  };
+  const saveError = add.error ?? update.error;
+  const gateways = list.data ?? [];
+  const warning = gateways.find((g) => g.secretStoreWarning)?.secretStoreWarning;
+
   return (
-    <NotBuilt
-      id="gateways"
-      title="Gateways"
-      purpose="Will register MCP gateways and show which servers reach the network through them."
-    />
+    <section className="page gw-page" data-testid="page-gateways" aria-labelledby="gateways-title">
+      <header className="page-header">
+        <h1 id="gateways-title">Gateways</h1>
+        <span className="page-sub">MCP gateways whose servers, teams and tokens Gatehouse reads</span>
+        <span className="spacer" />
+        {gateways.length > 0 && (
+          <button
+            type="button"
+            className="btn"
+            data-testid="gw-sync-all"
+            disabled={sync.isPending}
+            onClick={() => sync.mutate({})}
+          >
+            {sync.isPending ? 'Syncing…' : 'Sync all'}
+          </button>
+        )}
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="gw-add"
+          onClick={() => {
+            add.reset();
+            setForm({ ...EMPTY_FORM });
+          }}
+        >
+          Add gateway
+        </button>
+      </header>
+
+      {warning && (
+        <div className="callout gw-result-warn" role="status" data-testid="gw-secret-warning">
+          {warning}
+        </div>
+      )}
+      {list.isError && (
+        <div className="callout callout-error" role="alert">
+          Could not load gateways: {list.error.message}
+        </div>
+      )}
+
+      {form && (
+        <form
+          className="panel"
+          onSubmit={save}
+          data-testid="gw-form"
+          aria-label={form.id ? 'Edit gateway' : 'Add gateway'}
+        >
+          <header className="panel-head">
+            <h2 className="gw-section-title">{form.id ? `Edit ${form.name}` : 'Add a gateway'}</h2>
+            <span className="muted">The credential is kept in the OS secret store, never in Gatehouse's database.</span>
+          </header>
+          <div className="gw-form">
+            <label>
+              Kind
+              <select className="select" value="contextforge" disabled aria-label="Kind">
+                <option value="contextforge">IBM ContextForge</option>
+              </select>
+            </label>
+            <label>
+              Name
+              <input
+                className="input"
+                required
+                data-testid="gw-name"
+                value={form.name}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
+                placeholder="contextforge-prod"
+              />
+            </label>
+            <label>
+              Base URL
+              <input
+                className="input"
+                required
+                type="url"
+                data-testid="gw-url"
+                value={form.baseUrl}
+                onChange={(e) => setForm({ ...form, baseUrl: e.target.value })}
+              />
+            </label>
+            <label>
+              Auth
+              <select
+                className="select"
+                data-testid="gw-auth"
+                value={form.authType}
+                onChange={(e) => setForm({ ...form, authType: e.target.value as FormState['authType'] })}
+              >
+                <option value="bearer">Bearer token</option>
+                <option value="basic">Basic</option>
+                <option value="none">None</option>
+              </select>
+            </label>
+            {form.authType === 'basic' && (
+              <label>
+                User name
+                <input
+                  className="input"
+                  data-testid="gw-username"
+                  value={form.username}
+                  onChange={(e) => setForm({ ...form, username: e.target.value })}
+                />
+              </label>
+            )}
+            {form.authType !== 'none' && (
+              <label>
+                {form.authType === 'bearer' ? 'Token' : 'Password'}
+                <input
+                  className="input"
+                  type="password"
+                  autoComplete="off"
+                  data-testid="gw-secret"
+                  value={form.secret}
+                  required={!form.id}
+                  placeholder={form.id ? 'unchanged' : ''}
+                  onChange={(e) => setForm({ ...form, secret: e.target.value })}
+                />
+              </label>
+            )}
+            <label>
+              CA file (PEM, optional)
+              <input
+                className="input"
+                data-testid="gw-ca"
+                value={form.caFile}
+                placeholder="/etc/ssl/private-ca.pem"
+                onChange={(e) => setForm({ ...form, caFile: e.target.value })}
+              />
+            </label>
+            <label>
+              Timeout (ms)
+              <input
+                className="input"
+                type="number"
+                min={500}
+                max={120000}
+                data-testid="gw-timeout"
+                value={form.timeoutMs}
+                onChange={(e) => setForm({ ...form, timeoutMs: e.target.value })}
+              />
+            </label>
+            <div className="gw-form-actions">
+              <button
+                type="submit"
+                className="btn btn-primary"
+                data-testid="gw-save"
+                disabled={add.isPending || update.isPending}
+              >
+                {form.id ? 'Save' : 'Add'}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setForm(null)}>
+                Cancel
+              </button>
+              {saveError && (
+                <span className="callout callout-error" role="alert" data-testid="gw-save-error">
+                  {saveError.message}
+                </span>
+              )}
+            </div>
+          </div>
+        </form>
+      )}
+
+      <table className="gw-table" data-testid="gw-list">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Kind</th>
+            <th>Base URL</th>
+            <th>Credential</th>
+            <th>CA file</th>
+            <th>Last test</th>
+            <th>Last sync</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.isPending && (
+            <tr>
+              <td colSpan={8}>Loading…</td>
+            </tr>
+          )}
+          {list.data && gateways.length === 0 && (
+            <tr>
+              <td colSpan={8} className="muted" data-testid="gw-empty">
+                No gateways yet. Add one to bring its servers, teams and tokens into Gatehouse.
+              </td>
+            </tr>
+          )}
+          {gateways.map((g) => (
+            <GatewayRow
+              key={g.id}
+              g={g}
+              result={results[g.id]}
+              busy={
+                (test.isPending && test.variables?.id === g.id) ||
+                (sync.isPending && (!sync.variables?.id || sync.variables.id === g.id))
+              }
+              confirming={confirmRemove === g.id}
+              onTest={() => test.mutate({ id: g.id })}
+              onSync={() => sync.mutate({ id: g.id })}
+              onEdit={() => {
+                update.reset();
+                setForm({
+                  id: g.id,
+                  name: g.name,
+                  baseUrl: g.baseUrl,
+                  authType: g.authType,
+                  username: g.username ?? '',
+                  secret: '',
+                  caFile: g.caFile ?? '',
+                  timeoutMs: String(g.timeoutMs),
+                });
+              }}
+              onRemove={() => (confirmRemove === g.id ? remove.mutate({ id: g.id }) : setConfirmRemove(g.id))}
+              onCancelRemove={() => setConfirmRemove(null)}
+            />
+          ))}
+        </tbody>
+      </table>
+
+      {gateways.length > 0 && (
+        <section className="panel" aria-labelledby="gw-inv-title" data-testid="gw-inventory">
+          <header className="panel-head">
+            <h2 id="gw-inv-title" className="gw-section-title">
+              What the gateways serve
+            </h2>
+            <span className="muted">merged with workstation entries on the same upstream URL</span>
+          </header>
+          <div className="panel-body">
+            {inv.isError && (
+              <div className="callout callout-error" role="alert">
+                {inv.error.message}
+              </div>
+            )}
+            {inv.data && <GatewayInventoryTables inv={inv.data} />}
+          </div>
+        </section>
+      )}
+    </section>
+  );
+}
+
+function GatewayRow(props: {
+  g: GatewayConnection;
+  result?: { kind: 'test' | 'sync'; ok: boolean; text: string; status?: string };
+  busy: boolean;
+  confirming: boolean;
+  onTest(): void;
+  onSync(): void;
+  onEdit(): void;
+  onRemove(): void;
+  onCancelRemove(): void;
+}) {
+  const { g, result } = props;
+  return (
+    <>
+      <tr data-testid="gw-row" data-name={g.name}>
+        <td>{g.name}</td>
+        <td>ContextForge</td>
+        <td className="mono">{g.baseUrl}</td>
+        <td>
+          {g.authType === 'none' ? (
+            <span className="muted">none</span>
+          ) : g.hasCredential ? (
+            <span title={`stored in ${g.secretStore}`} data-testid="gw-credential">
+              <span className="mono">{g.credentialHint ?? 'stored'}</span>{' '}
+              <span className="faint">({g.secretStore})</span>
+            </span>
+          ) : (
+            <span className="badge badge-danger">missing</span>
+          )}
+        </td>
+        <td className="mono">{g.caFile ?? <span className="muted">system</span>}</td>
+        <td>
+          {g.lastTest ? (
+            <span className={`badge ${g.lastTest.ok ? 'badge-ok' : 'badge-danger'}`} title={g.lastTest.message}>
+              {g.lastTest.status}
+            </span>
+          ) : (
+            <span className="muted">never</span>
+          )}
+        </td>
+        <td>
+          {g.lastSyncError ? (
+            <span className="badge badge-danger" title={g.lastSyncError}>
+              failed
+            </span>
+          ) : g.lastSyncAt ? (
+            new Date(g.lastSyncAt).toLocaleString()
+          ) : (
+            <span className="muted">never</span>
+          )}
+        </td>
+        <td>
+          <span className="gw-actions">
+            <button type="button" className="btn" data-testid="gw-test" disabled={props.busy} onClick={props.onTest}>
+              Test
+            </button>
+            <button type="button" className="btn" data-testid="gw-sync" disabled={props.busy} onClick={props.onSync}>
+              Sync
+            </button>
+            <button type="button" className="btn btn-ghost" data-testid="gw-edit" onClick={props.onEdit}>
+              Edit
+            </button>
+            <button
+              type="button"
+              className={`btn ${props.confirming ? 'btn-primary' : 'btn-ghost'}`}
+              data-testid="gw-remove"
+              onClick={props.onRemove}
+            >
+              {props.confirming ? 'Confirm remove' : 'Remove'}
+            </button>
+            {props.confirming && (
+              <button type="button" className="btn btn-ghost" onClick={props.onCancelRemove}>
+                Keep
+              </button>
+            )}
+          </span>
+        </td>
+      </tr>
+      {(result || g.lastSyncError) && (
+        <tr>
+          <td colSpan={8}>
+            {result && (
+              <div
+                className={`callout ${result.ok ? 'gw-result-ok' : 'callout-error'}`}
+                role={result.ok ? 'status' : 'alert'}
+                data-testid={`gw-${result.kind}-result`}
+                data-ok={result.ok}
+                data-status={result.status}
+              >
+                {result.kind === 'test' ? 'Test' : 'Sync'}: {result.status === 'tls' ? 'Certificate problem — ' : ''}
+                {result.text}
+              </div>
+            )}
+            {!result && g.lastSyncError && (
+              <div className="callout callout-error" role="alert">
+                Last sync failed: {g.lastSyncError}
+              </div>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
