@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { AuditSourcesSection } from './AuditSourcesSection.js';
 import { ConsentsSection } from './ConsentsSection.js';
 
 /**
@@ -13,4 +14,5 @@ export interface SettingsSection {
 
 export const SETTINGS_SECTIONS: SettingsSection[] = [
   { id: 'consents', title: 'Server start consents', component: ConsentsSection },
+  { id: 'audit-sources', title: 'Audit sources', component: AuditSourcesSection },
 ];

@@ -1,0 +1,260 @@
+import { useState } from 'react';
+import { JsonlMapping, type AuditSourceConfig } from '../../../../shared/model/audit.js';
+import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import '../audit/audit.css';
+
+type Kind = AuditSourceConfig['kind'];
+const KIND_LABEL: Record<Kind | 'gatehouse', string> = {
+  toolhive: 'ToolHive audit log (JSON lines file)',
+  'otlp-json': 'OTLP JSON logs (Collector file exporter)',
+  jsonl: 'Generic JSON lines + field mapping',
+  contextforge: 'IBM ContextForge (audit trails + tool calls)',
+  gatehouse: "Gatehouse's own actions (hash-chained)",
+};
+const MAPPING_EXAMPLE = '{"time":"ts","user":"actor","tool":"tool","outcome":"result"}';
+
+/** Audit sources: files followed as they grow and gateways pulled incrementally; retention; chain check. */
+export function AuditSourcesSection() {
+  const sources = useAdminQuery('audit.sources.list', {});
+  const settings = useAdminQuery('audit.settings.get', {});
+  const add = useAdminMutation('audit.sources.add');
+  const update = useAdminMutation('audit.sources.update');
+  const remove = useAdminMutation('audit.sources.remove');
+  const sync = useAdminMutation('audit.sync');
+  const setSettings = useAdminMutation('audit.settings.set');
+  const verify = useAdminMutation('audit.verify');
+
+  const [kind, setKind] = useState<Kind>('toolhive');
+  const [name, setName] = useState('');
+  const [path, setPath] = useState('');
+  const [baseUrl, setBaseUrl] = useState('http://127.0.0.1:4444');
+  const [token, setToken] = useState('');
+  const [mapping, setMapping] = useState(MAPPING_EXAMPLE);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [retention, setRetention] = useState<string | null>(null);
+
+  const submit = () => {
+    setFormError(null);
+    let config: AuditSourceConfig;
+    if (kind === 'contextforge') config = { kind, baseUrl };
+    else if (kind === 'jsonl') {
+      let parsed;
+      try {
+        parsed = JsonlMapping.safeParse(JSON.parse(mapping));
+      } catch (err) {
+        return setFormError(`Mapping is not JSON: ${(err as Error).message}`);
+      }
+      if (!parsed.success)
+        return setFormError(
+          `Mapping: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        );
+      config = { kind, path, mapping: parsed.data };
+    } else config = { kind, path };
+    add.mutate(
+      { name: name || kind, config, ...(kind === 'contextforge' && token ? { token } : {}) },
+      {
+        onSuccess: () => {
+          setName('');
+          setPath('');
+          setToken('');
+        },
+      },
+    );
+  };
+
+  const retentionValue = retention ?? (settings.data?.retentionDays ? String(settings.data.retentionDays) : '');
+
+  return (
+    <div data-testid="audit-sources">
+      {sources.isError && <div className="callout callout-error">{sources.error.message}</div>}
+      <table className="gh-table audit-sources-table" data-testid="audit-sources-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Kind</th>
+            <th>Where</th>
+            <th>Imported</th>
+            <th>Duplicates</th>
+            <th>Rejected</th>
+            <th>Last sync</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(sources.data ?? []).map((s) => (
+            <tr key={s.id} data-testid="audit-source-row" data-kind={s.kind}>
+              <td>{s.name}</td>
+              <td>{KIND_LABEL[s.kind]}</td>
+              <td className="mono">{s.config ? ('path' in s.config ? s.config.path : s.config.baseUrl) : '—'}</td>
+              <td className="count">{s.imported.toLocaleString()}</td>
+              <td className="count">{s.duplicates.toLocaleString()}</td>
+              <td className="count">{s.rejected.toLocaleString()}</td>
+              <td>{s.lastSyncAt ? new Date(s.lastSyncAt).toLocaleString() : '—'}</td>
+              <td>
+                {s.lastError ? (
+                  <span className="badge badge-warn" title={s.lastError}>
+                    {s.lastError.slice(0, 80)}
+                  </span>
+                ) : s.enabled ? (
+                  'ok'
+                ) : (
+                  'disabled'
+                )}
+              </td>
+              <td>
+                {s.kind !== 'gatehouse' && (
+                  <>
+                    <button
+                      type="button"
+                      className="btn btn-ghost"
+                      onClick={() => update.mutate({ id: s.id, enabled: !s.enabled })}
+                    >
+                      {s.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                    <button
+                      type="button"
+                      className="btn btn-ghost"
+                      onClick={() => remove.mutate({ id: s.id, deleteEvents: false })}
+                    >
+                      Remove
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <div className="audit-sources-form" role="group" aria-label="Add an audit source">
+        <label className="field-label">
+          Kind
+          <select
+            className="select"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as Kind)}
+            data-testid="audit-source-kind"
+          >
+            {(['toolhive', 'otlp-json', 'jsonl', 'contextforge'] as const).map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABEL[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field-label">
+          Name
+          <input
+            className="input"
+            value={name}
+            placeholder={kind}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="audit-source-name"
+          />
+        </label>
+        {kind === 'contextforge' ? (
+          <>
+            <label className="field-label">
+              Base URL
+              <input className="input" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
+            </label>
+            <label className="field-label">
+              Bearer token (kept in the secret store)
+              <input
+                className="input"
+                type="password"
+                autoComplete="off"
+                value={token}
+                onChange={(e) => setToken(e.target.value)}
+              />
+            </label>
+          </>
+        ) : (
+          <label className="field-label">
+            File path
+            <input
+              className="input mono"
+              value={path}
+              placeholder="/var/log/toolhive/audit.log"
+              onChange={(e) => setPath(e.target.value)}
+              data-testid="audit-source-path"
+            />
+          </label>
+        )}
+        {kind === 'jsonl' && (
+          <label className="field-label">
+            Field mapping (JSON: field → dotted path)
+            <textarea value={mapping} onChange={(e) => setMapping(e.target.value)} spellCheck={false} />
+          </label>
+        )}
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={submit}
+          disabled={add.isPending}
+          data-testid="audit-source-add"
+        >
+          Add source
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => sync.mutate({})}
+          disabled={sync.isPending}
+          data-testid="audit-sync"
+        >
+          {sync.isPending ? 'Syncing…' : 'Sync now'}
+        </button>
+      </div>
+      {(formError || add.isError) && (
+        <div className="callout callout-error" role="alert">
+          {formError ?? add.error?.message}
+        </div>
+      )}
+      {sync.data && (
+        <p className="muted" role="status" data-testid="audit-sync-result">
+          {sync.data.sources
+            .map(
+              (s) =>
+                `${s.name}: +${s.imported} (${s.duplicates} dup, ${s.rejected} rejected)${s.error ? ` — ${s.error}` : ''}`,
+            )
+            .join(' · ')}
+        </p>
+      )}
+
+      <div className="audit-sources-form">
+        <label className="field-label">
+          Keep events for (days; empty = forever)
+          <input
+            className="input"
+            inputMode="numeric"
+            value={retentionValue}
+            onChange={(e) => setRetention(e.target.value.replace(/\D/g, ''))}
+            data-testid="audit-retention"
+          />
+        </label>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => setSettings.mutate({ retentionDays: retentionValue ? Number(retentionValue) : null })}
+          disabled={setSettings.isPending}
+        >
+          Save retention
+        </button>
+        {setSettings.data && <span className="muted">Saved; {setSettings.data.deletedEvents} old events deleted.</span>}
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={() => verify.mutate({})} data-testid="audit-verify">
+          Verify Gatehouse action chain
+        </button>
+        {verify.data && (
+          <span className={verify.data.ok ? 'badge badge-ok' : 'badge badge-danger'} data-testid="audit-verify-result">
+            {verify.data.ok
+              ? `Intact: ${verify.data.entries} entries`
+              : `Broken at entry ${verify.data.brokenAt?.seq}: ${verify.data.brokenAt?.problem}`}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
