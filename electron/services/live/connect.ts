@@ -10,7 +10,11 @@ import {
   ListToolsResultSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type {
+  JsonSchemaValidator,
+  JsonSchemaValidatorResult,
+  jsonSchemaValidator,
+} from '@modelcontextprotocol/sdk/validation/types.js';
 import canonicalize from 'canonicalize';
 import type {
   PromptDef,
@@ -129,6 +133,8 @@ export class MeteredTransport implements Transport {
   garbage = 0;
   protocolVersion?: string;
   failReason?: string;
+  /** The server sent notifications/tools/list_changed while being enumerated. */
+  toolsChanged = false;
 
   constructor(
     private readonly inner: Transport,
@@ -148,6 +154,7 @@ export class MeteredTransport implements Transport {
     this.inner.onmessage = (message, extra) => {
       const m = message as JSONRPCMessage & { id?: unknown; method?: string; result?: Record<string, unknown> };
       if (m.method !== undefined && m.id === undefined) {
+        if (m.method === 'notifications/tools/list_changed') this.toolsChanged = true;
         this.notifications++;
         if (this.notifications > this.limits.maxNotifications) {
           this.dropped++;
@@ -205,9 +212,13 @@ class Tail {
 }
 
 const NO_VALIDATION: jsonSchemaValidator = {
-  getValidator:
-    <T>() =>
-    (input: unknown) => ({ valid: true as const, data: input as T, errorMessage: undefined }),
+  getValidator<T>(): JsonSchemaValidator<T> {
+    return (input: unknown): JsonSchemaValidatorResult<T> => ({
+      valid: true,
+      data: input as T,
+      errorMessage: undefined,
+    });
+  },
 };
 
 type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -452,7 +463,9 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
       }
     };
 
-    if (caps.tools || opts.probeOnly) {
+    const listTools = async () => {
+      enumeration.tools = [];
+      for (const k of Object.keys(hashes)) if (k.startsWith('tool:')) delete hashes[k];
       const tools = await listAll(client, 'tools/list', 'tools', limits, budget.signal, notes, opts.probeOnly);
       for (const t of tools) {
         const name = str(t.name) ?? '';
@@ -466,7 +479,8 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
           annotations: obj(t.annotations),
         });
       }
-    }
+    };
+    if (caps.tools || opts.probeOnly) await listTools();
     if (!opts.probeOnly) {
       for (const p of await optional('prompts', 'prompts/list', 'prompts')) {
         const name = str(p.name) ?? '';
@@ -505,6 +519,12 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
           mimeType: str(r.mimeType),
         });
       }
+    }
+    if (transport.toolsChanged && !opts.probeOnly) {
+      // Re-check on notifications/tools/list_changed: what counts is the list after the change.
+      transport.toolsChanged = false;
+      notes.push('the server signalled tools/list_changed while being enumerated; tools were listed again');
+      await listTools();
     }
     if (transport.dropped > 0) {
       notes.push(

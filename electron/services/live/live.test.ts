@@ -309,10 +309,15 @@ describe('pinning and integrity', () => {
   });
 });
 
+function crashSpec() {
+  const f = fixture('crash', 'crash');
+  return { name: 'crash', command: f.raw.command!, args: f.raw.args! };
+}
+
 describe('hostile and broken servers', () => {
   test('each gets a clear outcome within limits; the others complete', async () => {
     const d = deps();
-    const limits = { connectTimeoutMs: 3000, requestTimeoutMs: 3000, serverBudgetMs: 10000 };
+    const limits = { connectTimeoutMs: 6000, requestTimeoutMs: 6000, serverBudgetMs: 12000 };
     const t0 = performance.now();
     const r = await runLiveScan(d, {
       servers: [
@@ -320,18 +325,18 @@ describe('hostile and broken servers', () => {
         fixture('garbage', 'garbage'),
         fixture('huge', 'huge'),
         fixture('many', 'many'),
-        fixture('crash', 'crash'),
+        rawServer({ ...crashSpec(), env: { FIXTURE_SECRET: '${GH_FIXTURE_SECRET}' } }),
         fixture('flood', 'flood'),
         fixture('plain', 'plain'),
         rawServer({ name: 'missing', command: '/nonexistent/mcp-server-xyz' }),
       ],
-      env: process.env,
+      env: { ...process.env, GH_FIXTURE_SECRET: 'sekret-value-1234567890' },
       consent: 'run',
       limits,
     });
     const elapsed = performance.now() - t0;
     const by = Object.fromEntries(r.servers.map((x) => [x.entry.name, x.snapshot]));
-    assert.equal(by.plain!.status, 'ok');
+    assert.equal(by.plain!.status, 'ok', by.plain!.error);
     assert.equal(by.hang!.status, 'error');
     assert.match(by.hang!.error!, /timed out|no answer/);
     assert.equal(by.garbage!.status, 'error');
@@ -345,6 +350,8 @@ describe('hostile and broken servers', () => {
     assert.equal(by.crash!.status, 'error');
     assert.match(by.crash!.error!, /closed|crash/);
     assert.match(by.crash!.stderrTail ?? '', /fixture crashed/);
+    assert.ok(!by.crash!.stderrTail!.includes('sekret-value-1234567890'), 'a credential echoed on stderr is masked');
+    assert.match(by.crash!.stderrTail!, /sekr…7890/);
     assert.equal(by.flood!.status, 'ok');
     assert.ok(by.flood!.limits.some((l) => /dropped/.test(l)));
     assert.equal(by.missing!.status, 'error');
@@ -354,6 +361,22 @@ describe('hostile and broken servers', () => {
       .sort();
     assert.deepEqual(unreachable, ['crash', 'garbage', 'hang', 'missing']);
     assert.ok(elapsed < 20000, `took ${elapsed} ms`);
+  });
+
+  test('tools/list_changed during enumeration: tools are listed again', async () => {
+    const r = await runLiveScan(deps(), {
+      servers: [fixture('listchanged', 'listchanged')],
+      env: process.env,
+      consent: 'run',
+      limits: FAST,
+    });
+    const s = r.servers[0]!.snapshot;
+    assert.equal(s.status, 'ok', s.error);
+    assert.deepEqual(
+      s.tools.map((t) => t.name),
+      ['echo'],
+    );
+    assert.ok(s.limits.some((l) => /list_changed/.test(l)));
   });
 
   test('cancellation stops a server mid-connect', async () => {

@@ -55,6 +55,16 @@ export interface LiveScanResult {
   changes: PinChange[];
 }
 
+/** Masks known credential values (resolved env and header values) wherever a server echoes them. */
+export function redactor(values: Iterable<string>): (text: string) => string {
+  const list = [...new Set([...values].filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const v of list) out = out.split(v).join(v.length > 12 ? `${v.slice(0, 4)}…${v.slice(-4)}` : '****');
+    return out;
+  };
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function pool<T>(
   items: readonly T[],
@@ -150,6 +160,7 @@ export async function runLiveScan(
     results[i] = result;
     const st = performance.now();
     const controller = new AbortController();
+    let redact = (t: string) => t;
     const onAbort = () => controller.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -177,6 +188,7 @@ export async function runLiveScan(
         command.unresolved.forEach((n) => unresolved.add(n));
         const args = resolveList(s.raw.args ?? [], opts.env, client, unresolved);
         const env = resolveMap(s.raw.env, opts.env, client, unresolved);
+        redact = redactor(Object.values(env));
         const cwdRaw = s.raw.cwd !== undefined ? resolveValue(s.raw.cwd, opts.env, client) : undefined;
         cwdRaw?.unresolved.forEach((n) => unresolved.add(n));
         snap.unresolvedEnv = [...unresolved].sort();
@@ -200,6 +212,7 @@ export async function runLiveScan(
         const url = resolveValue(s.raw.url ?? '', opts.env, client);
         url.unresolved.forEach((n) => unresolved.add(n));
         const headers = resolveMap(s.raw.headers, opts.env, client, unresolved);
+        redact = redactor(Object.values(headers).flatMap((v) => [v, ...v.split(/\s+/)]));
         snap.unresolvedEnv = [...unresolved].sort();
         if (!url.value) {
           snap.status = 'error';
@@ -221,8 +234,8 @@ export async function runLiveScan(
     } catch (err) {
       const e = err instanceof LiveError ? err : new LiveError((err as Error).message ?? String(err));
       snap.status = controller.signal.aborted || e.message === 'cancelled' ? 'cancelled' : 'error';
-      snap.error = snap.status === 'cancelled' ? 'cancelled' : e.message;
-      if (e.stderrTail) snap.stderrTail = e.stderrTail;
+      snap.error = snap.status === 'cancelled' ? 'cancelled' : redact(e.message);
+      if (e.stderrTail) snap.stderrTail = redact(e.stderrTail);
       if (snap.unresolvedEnv.length && snap.status === 'error') {
         snap.error += ` (unresolved environment references: ${snap.unresolvedEnv.join(', ')})`;
       }
