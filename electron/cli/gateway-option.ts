@@ -1,4 +1,5 @@
 import type { MergedInventory } from '../../shared/model/gateway.js';
+import { SEVERITY_ORDER, type Severity } from '../../shared/model/finding.js';
 import type { ScopeFinding } from '../../shared/model/tenant.js';
 import type { ServiceContext } from '../services/context.js';
 import { gatewayInventory } from '../services/gateways/handlers.js';
@@ -55,4 +56,23 @@ export function gatewayTables(g: GatewayInclusion): string {
     `\nGateway upstreams\n${servers}\nVirtual servers\n${virtual}` +
     (failed.length ? `\n${failed.map((f) => `gateway sync failed: ${f.message}`).join('\n')}\n` : '')
   );
+}
+
+/** Scope findings as a table (for `scan --gateway` in table format). */
+export function scopeFindingsTable(findings: ScopeFinding[]): string {
+  if (findings.length === 0) return 'No gateway scope findings.\n';
+  return (
+    '\nGateway scope findings\n' +
+    renderTable(
+      ['SEVERITY', 'RULE', 'GATEWAY', 'SUBJECT', 'TITLE'],
+      findings.map((f) => [f.severity, f.ruleId, f.gatewayName, `${f.subject.type} ${f.subject.name}`, f.title]),
+    ) +
+    `\n${findings.length} gateway scope finding(s)\n`
+  );
+}
+
+/** 1 when a scope finding is at or above the --fail-on threshold. */
+export function scopeExitCode(findings: ScopeFinding[], failOn: Severity): 0 | 1 {
+  const limit = SEVERITY_ORDER.indexOf(failOn);
+  return findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) <= limit) ? 1 : 0;
 }

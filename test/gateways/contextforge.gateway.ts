@@ -381,7 +381,15 @@ describe('ContextForge gateway (live)', { skip, timeout: 600_000 }, () => {
         assert.equal(disc.code, 0, disc.err);
         const doc = JSON.parse(disc.out) as { gateways: { inventory: { virtualServers: unknown[] } } };
         assert.equal(doc.gateways.inventory.virtualServers.length, 3);
-        for (const r of [add, list, sync, findings, disc]) assert.ok(!(r.out + r.err).includes(adminToken));
+        const scan = await run('scan', '--home', home, '--gateway', 'cf', '--state', state, '--format', 'json');
+        assert.equal(scan.code, 1, `high scope findings fail the scan at the default --fail-on high: ${scan.err}`);
+        const scanDoc = JSON.parse(scan.out) as { gateways: { findings: { ruleId: string }[] } };
+        assert.ok(scanDoc.gateways.findings.some((f) => f.ruleId === 'scope.admin-token'));
+        const lenient = await run('scan', '--home', home, '--gateway', 'cf', '--state', state, '--fail-on', 'critical');
+        assert.equal(lenient.code, 1, 'the unscoped admin token without expiry is critical');
+        assert.match(lenient.out, /Gateway scope findings/);
+        for (const r of [add, list, sync, findings, disc, scan, lenient])
+          assert.ok(!(r.out + r.err).includes(adminToken));
         const files = readdirSync(state).filter((f) => f.startsWith('gatehouse.db'));
         for (const f of files) assert.ok(!readFileSync(join(state, f)).includes(adminToken), `token in ${f}`);
         assert.equal((await run('gateway', 'remove', 'cf', '--state', state)).code, 0);

@@ -12,6 +12,7 @@ import type { AuthProbeResult, FindingDraft } from '../../services/findings/type
 import type { CliIo, Command } from '../command.js';
 import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
 import { renderTable } from '../table.js';
+import { GATEWAY_FLAG_HELP, gatewayFlag, includeGateways, scopeExitCode, scopeFindingsTable } from '../gateway-option.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -108,6 +109,7 @@ ${DISCOVERY_FLAGS_HELP}
                        above S (default high); suppressed findings do not count
   --connect            also connect to servers (live inventory) when available
   --yes                with --connect: consent to starting stdio servers for this run
+${GATEWAY_FLAG_HELP} (adds its scope.* findings)
 
 Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or scan errors.`,
   async run(argv, io) {
@@ -119,6 +121,7 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
         'fail-on': { type: 'string' },
         connect: { type: 'boolean' },
         yes: { type: 'boolean' },
+        ...gatewayFlag,
       },
       strict: true,
     });
@@ -149,12 +152,14 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       if (report.secretStore.warning) io.stderr(`gatehouse scan: warning: ${report.secretStore.warning}\n`);
       for (const e of report.errors ?? []) io.stderr(`gatehouse scan: error: ${e}\n`);
       const doc = scanDocument(run.result.servers, report, live);
-      if (format === 'json') io.stdout(JSON.stringify(doc, null, 2) + '\n');
+      const gw = values.gateway?.length ? await includeGateways(ctx, values.gateway) : undefined;
+      for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
+      if (format === 'json') io.stdout(JSON.stringify(gw ? { ...doc, gateways: gw } : doc, null, 2) + '\n');
       else if (format === 'sarif')
         io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
-      else io.stdout(table(doc, report));
-      if (report.errors?.length) return 2;
-      return exitCodeFor(report.findings, failOn);
+      else io.stdout(table(doc, report) + (gw ? scopeFindingsTable(gw.findings) : ''));
+      if (report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
+      return Math.max(exitCodeFor(report.findings, failOn), gw ? scopeExitCode(gw.findings, failOn) : 0);
     } finally {
       ctx.db.close();
     }
