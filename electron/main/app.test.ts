@@ -78,10 +78,10 @@ function fakeElectron(opts: { lock: boolean }) {
       quit: () => void log.push('quit'),
       whenReady: async () => void log.push('whenReady'),
       getVersion: () => '7.7.7',
-      on: (e: string, l: (...args: unknown[]) => void) => {
+      on: ((e: string, l: (...args: unknown[]) => void) => {
         appListeners.set(e, l);
         return undefined;
-      },
+      }) as ElectronLike['app']['on'],
     },
     BrowserWindow: FakeWindow,
     ipcMain,

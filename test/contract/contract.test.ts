@@ -392,11 +392,12 @@ describe('HTTP-only rules', () => {
   test('403 on a cross-site Origin for a mutating call, which then never runs', async () => {
     assert.equal(adminMethods['discovery.run'].mutates, true);
     const before = await h.call('discovery.latest', {});
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: 'https://attacker.example' },
       { origin: `http://127.0.0.1:${h.server.port + 1}` },
       { 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const res = await raw(h.server.port, '/api/invoke/discovery.run', {
         headers: { ...json, authorization: `Bearer ${h.server.token}`, ...headers },
       });
