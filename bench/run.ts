@@ -19,6 +19,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./discovery.js')).benchDiscovery,
   },
   {
+    name: 'findings',
+    target: '≤ 2 s for 200 files / 2,000 servers scanned statically',
+    load: async () => (await import('./findings.js')).benchFindings,
+  },
+  {
     name: 'live',
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,

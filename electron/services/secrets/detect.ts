@@ -1,6 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { creator as patternRule } from '@secretlint/secretlint-rule-pattern';
 import { creator as recommendPreset } from '@secretlint/secretlint-rule-preset-recommend';
+import { secretLintProfiler } from '@secretlint/profiler';
 import type { SecretLintCoreConfig, SecretLintRawSource } from '@secretlint/types';
 import type { ParsedSource, StringLeaf } from '../discovery/types.js';
 import { isPlaceholder, isReference } from '../discovery/mask.js';
@@ -238,6 +239,14 @@ export async function lintText(path: string, text: string): Promise<LintMessage[
   const res = await lintSource({ source, options: { config: CONFIG, noPhysicFilePath: true } });
   return res.messages as unknown as LintMessage[];
 }
+
+/**
+ * secretlint's built-in profiler puts a performance mark on the global timeline for every rule and
+ * file, keeps every mark it observes and searches all of them on each new one: O(n²) over a
+ * long-running process (scans got several times slower from one run to the next) and a timeline
+ * that only grows. Gatehouse never reads the profile, so its marks are switched off.
+ */
+(secretLintProfiler as unknown as { mark: (marker: unknown) => void }).mark = () => {};
 
 /** Names of keys that hold credentials (for the generic entropy check). */
 const CREDENTIAL_KEY_RE = /key|token|secret|passw|pwd|(?:^|[^a-z])pat(?:[^a-z]|$)|auth|credential|cookie|session/i;
