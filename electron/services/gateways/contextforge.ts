@@ -189,7 +189,9 @@ export class ContextForgeAdapter implements GatewayAdapter {
   async listTokens(): Promise<GwToken[]> {
     const out: GwToken[] = [];
     for (let offset = 0; ; offset += this.pageSize) {
-      const page = obj(await this.getJson('/v1/tokens/admin/all', { include_inactive: true, limit: this.pageSize, offset }));
+      const page = obj(
+        await this.getJson('/v1/tokens/admin/all', { include_inactive: true, limit: this.pageSize, offset }),
+      );
       const tokens = arr(page.tokens);
       for (const t of tokens) {
         out.push({

@@ -57,7 +57,7 @@ describe('gateway HTTP client', () => {
 
   test('sends the authorization header and never puts it in errors', async () => {
     let seen = '';
-    const base = await serve((req, res) => {
+    const base = await serve((req, _res) => {
       seen = req.headers.authorization ?? '';
       req.socket.destroy();
     });
