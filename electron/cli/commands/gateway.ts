@@ -127,6 +127,7 @@ async function runSub(
         caFile: typeof values['ca-file'] === 'string' ? values['ca-file'] : undefined,
         timeoutMs,
       });
+      if (conn.secretStoreWarning) io.stderr(`gatehouse gateway add: warning: ${conn.secretStoreWarning}\n`);
       out(
         conn,
         () =>
