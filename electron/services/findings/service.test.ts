@@ -8,6 +8,7 @@ import { createNodeContext } from '../../node/runtime.js';
 import { openNodeSecretStore } from '../../node/secret-store.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
+import { runFindingsScan } from './service.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'findings');
 
@@ -130,5 +131,29 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
     ).map((r) => r.action);
     assert.deepEqual(actions, ['finding.suppress', 'finding.unsuppress']);
     await assert.rejects(call('findings.suppress', { id: 'f_nope', reason: 'x' }), /No finding/);
+  });
+
+  it('a static rescan keeps the latest live findings of servers still configured', async () => {
+    const before = await call('findings.list', {});
+    const server = before.findings.find((f) => f.server === 'slack')!;
+    await runFindingsScan(ctx, {
+      live: true,
+      extraDrafts: [
+        {
+          ruleId: 'tool.poisoning',
+          severity: 'high',
+          title: 'Hidden instructions in a tool description',
+          message: 'Tool "post" asks the model to read ~/.ssh.',
+          client: server.client,
+          server: 'slack',
+          serverId: server.serverId!,
+          location: { file: server.location.file, pointer: '/mcpServers/1' },
+        },
+      ],
+    });
+    const rescan = await call('findings.scan', {});
+    const live = rescan.findings.filter((f) => f.ruleId === 'tool.poisoning');
+    assert.equal(live.length, 1);
+    assert.equal(live[0]!.serverId, server.serverId);
   });
 });

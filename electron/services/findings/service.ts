@@ -59,10 +59,11 @@ export async function runFindingsScan(
     advisories: shippedAdvisories().advisories,
   });
   errors.push(...ruleErrors);
-  const seen = new Set(drafts.map((d) => d.id));
-  const all: IdentifiedDraft[] = [...drafts, ...identify(opts.extraDrafts ?? []).filter((d) => !seen.has(d.id))];
-  const durationMs = performance.now() - t0;
   const repo = new FindingsRepository(ctx.db);
+  const extra = opts.live || opts.extraDrafts ? identify(opts.extraDrafts ?? []) : carriedLiveDrafts(repo, scan);
+  const seen = new Set(drafts.map((d) => d.id));
+  const all: IdentifiedDraft[] = [...drafts, ...extra.filter((d) => !seen.has(d.id) && !!seen.add(d.id))];
+  const durationMs = performance.now() - t0;
   const { id } = repo.insertScan({ startedAt: startedAt.toISOString(), durationMs, live: !!opts.live, drafts: all });
   ctx.events.emit('store.changed', { topics: ['findings'] });
   const report = buildReport(
@@ -74,6 +75,27 @@ export async function runFindingsScan(
   );
   if (warnings.length) report.secretStore.warning = [report.secretStore.warning, ...warnings].filter(Boolean).join(' ');
   return { report, scan };
+}
+
+/** Rules whose findings come from connecting to servers (live inventory and its auth probe). */
+export const LIVE_RULE_IDS: ReadonlySet<string> = new Set([
+  'auth.none',
+  'auth.static',
+  'tool.poisoning',
+  'tool.hidden-unicode',
+  'tool.shadowing',
+  'tool.changed',
+  'server.unreachable',
+]);
+
+/**
+ * A static-only rescan cannot re-check live findings, so it keeps the latest ones for servers that
+ * are still configured (until the next live scan replaces them).
+ */
+function carriedLiveDrafts(repo: FindingsRepository, scan: DiscoveryScan): IdentifiedDraft[] {
+  const present = new Set(scan.servers.map((s) => s.entry.id));
+  const previous = repo.latestScan()?.drafts ?? [];
+  return previous.filter((d) => LIVE_RULE_IDS.has(d.ruleId) && (!d.serverId || present.has(d.serverId)));
 }
 
 function matches(f: Finding, filter: FindingsFilter): boolean {
