@@ -12,7 +12,13 @@ import type { AuthProbeResult, FindingDraft } from '../../services/findings/type
 import type { CliIo, Command } from '../command.js';
 import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
 import { renderTable } from '../table.js';
-import { GATEWAY_FLAG_HELP, gatewayFlag, includeGateways, scopeExitCode, scopeFindingsTable } from '../gateway-option.js';
+import {
+  GATEWAY_FLAG_HELP,
+  gatewayFlag,
+  includeGateways,
+  scopeExitCode,
+  scopeFindingsTable,
+} from '../gateway-option.js';
 import { UsageError } from '../usage-error.js';
 
 /**
