@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { nodeGitStatus } from './git.js';
+
+describe('nodeGitStatus', () => {
+  it('finds the work tree and asks git whether each file is ignored', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-git-'));
+    try {
+      const repo = join(root, 'repo');
+      const plain = join(root, 'plain');
+      await mkdir(join(repo, '.vscode'), { recursive: true });
+      await mkdir(plain, { recursive: true });
+      execFileSync('git', ['init', '-q'], { cwd: repo });
+      await writeFile(join(repo, '.gitignore'), '.vscode/\n');
+      const files = [join(repo, '.mcp.json'), join(repo, '.vscode', 'mcp.json'), join(plain, '.mcp.json')];
+      for (const f of files) await writeFile(f, '{}');
+      const st = await nodeGitStatus(files);
+      assert.deepEqual(st.get(files[0]!), { workTree: repo, ignored: false });
+      assert.deepEqual(st.get(files[1]!), { workTree: repo, ignored: true });
+      assert.deepEqual(st.get(files[2]!), { workTree: null, ignored: false });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
