@@ -21,6 +21,8 @@ export const liveMethods = {
       .object({
         /** Only these servers (default: every configured server). */
         serverIds: z.array(z.string()).optional(),
+        /** Also list each server under its owning client's name and compare (bait-and-switch check). */
+        baitCheck: z.boolean().optional(),
       })
       .strict(),
     output: LiveScanSummary,

@@ -100,6 +100,8 @@ export const ServerSnapshot = z.object({
   hashes: z.record(z.string(), z.string()),
   /** Environment references that were not set in the admin's environment (names only). */
   unresolvedEnv: z.array(z.string()),
+  /** Definitions that differ when listed under another client's name (bait-and-switch check), as `kind:name`. */
+  clientDependent: z.array(z.string()).optional(),
   /** Limits that were hit (truncations, dropped notifications), in words. */
   limits: z.array(z.string()),
 });

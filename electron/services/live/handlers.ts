@@ -108,6 +108,7 @@ export async function scanAndRecord(
   ctx: ServiceContext,
   opts: LiveServiceOptions,
   serverIds?: string[],
+  baitCheck = false,
 ): Promise<Awaited<ReturnType<typeof runLiveScan>>> {
   const scan = await (opts.loadScan ?? (() => discover(ctx.workstation, ctx.fs)))();
   const runtime = runtimeOf(ctx);
@@ -115,6 +116,7 @@ export async function scanAndRecord(
     servers: scan.servers,
     env: ctx.workstation.env,
     consent: 'stored',
+    baitCheck,
     ...(serverIds ? { serverIds } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
@@ -161,7 +163,8 @@ export function liveHandlers(
   const load = opts.loadScan ?? (() => discover(ctx.workstation, ctx.fs));
   const store = () => new LiveStore(ctx.db);
   return {
-    'live.scan': async ({ serverIds }) => (await scanAndRecord(ctx, { ...opts, loadScan: load }, serverIds)).summary,
+    'live.scan': async ({ serverIds, baitCheck }) =>
+      (await scanAndRecord(ctx, { ...opts, loadScan: load }, serverIds, baitCheck)).summary,
     'live.cancel': async ({ serverId }) => {
       const running = runtimeOf(ctx).running;
       let cancelled = 0;

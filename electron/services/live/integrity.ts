@@ -313,13 +313,30 @@ export function changedRule(s: ScannedServer, changes: PinChange[]): FindingDraf
     }));
 }
 
+/** A server that shows different definitions depending on who asks (bait-and-switch). */
+export function clientDependentRule(s: ScannedServer): FindingDraft[] {
+  return (s.snapshot.clientDependent ?? []).map((key) => {
+    const name = key.slice(key.indexOf(':') + 1);
+    return {
+      ruleId: 'tool.changed' as const,
+      severity: 'high' as const,
+      title: `${label('tool', name)} differs depending on the client asking`,
+      message: `Server "${s.entry.name}" described ${label('tool', name)} differently when listed as ${s.entry.client} than when listed as Gatehouse: it may show reviewers a harmless definition and clients another (bait-and-switch).`,
+      ...base(s),
+      evidence: `tool ${makeVisible(name).slice(0, 120)}`,
+      fingerprint: stableId('bait', name),
+      remediation: 'Do not use this server; report it to its author or registry.',
+    };
+  });
+}
+
 /** All live rules over one scan's servers. `changes` are the pending (unaccepted) pin changes. */
 export function liveFindings(servers: ScannedServer[], changes: PinChange[]): FindingDraft[] {
   const drafts: FindingDraft[] = [];
   for (const s of servers) {
     drafts.push(...unreachableRule(s), ...authNoneRule(s));
     if (s.snapshot.status !== 'ok') continue;
-    drafts.push(...poisoningRule(s), ...hiddenUnicodeRule(s), ...changedRule(s, changes));
+    drafts.push(...poisoningRule(s), ...hiddenUnicodeRule(s), ...changedRule(s, changes), ...clientDependentRule(s));
   }
   drafts.push(...shadowingRule(servers));
   return drafts;

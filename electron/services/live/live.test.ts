@@ -17,7 +17,7 @@ import { acceptChanges } from './pins.js';
 import { runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
 
-const FAST = { connectTimeoutMs: 8000, requestTimeoutMs: 6000, serverBudgetMs: 15000 };
+const FAST = { connectTimeoutMs: 15000, requestTimeoutMs: 15000, serverBudgetMs: 30000 };
 
 function deps() {
   return { db: openDatabase(':memory:'), clock: systemClock };
@@ -317,7 +317,7 @@ function crashSpec() {
 describe('hostile and broken servers', () => {
   test('each gets a clear outcome within limits; the others complete', async () => {
     const d = deps();
-    const limits = { connectTimeoutMs: 6000, requestTimeoutMs: 6000, serverBudgetMs: 12000 };
+    const limits = { connectTimeoutMs: 6000, requestTimeoutMs: 12000, serverBudgetMs: 20000 };
     const t0 = performance.now();
     const r = await runLiveScan(d, {
       servers: [
@@ -341,10 +341,10 @@ describe('hostile and broken servers', () => {
     assert.match(by.hang!.error!, /timed out|no answer/);
     assert.equal(by.garbage!.status, 'error');
     assert.match(by.garbage!.error!, /not JSON-RPC/);
-    assert.equal(by.huge!.status, 'ok');
+    assert.equal(by.huge!.status, 'ok', by.huge!.error);
     assert.ok(by.huge!.limits.some((l) => /truncated/.test(l)));
     assert.ok(by.huge!.tools[0]!.description!.length < 70 * 1024);
-    assert.equal(by.many!.status, 'ok');
+    assert.equal(by.many!.status, 'ok', by.many!.error);
     assert.equal(by.many!.tools.length, DEFAULT_LIMITS.maxItems);
     assert.ok(by.many!.limits.some((l) => /more than 1000/.test(l)));
     assert.equal(by.crash!.status, 'error');
@@ -352,7 +352,7 @@ describe('hostile and broken servers', () => {
     assert.match(by.crash!.stderrTail ?? '', /fixture crashed/);
     assert.ok(!by.crash!.stderrTail!.includes('sekret-value-1234567890'), 'a credential echoed on stderr is masked');
     assert.match(by.crash!.stderrTail!, /sekr…7890/);
-    assert.equal(by.flood!.status, 'ok');
+    assert.equal(by.flood!.status, 'ok', by.flood!.error);
     assert.ok(by.flood!.limits.some((l) => /dropped/.test(l)));
     assert.equal(by.missing!.status, 'error');
     const unreachable = r.drafts
@@ -360,7 +360,25 @@ describe('hostile and broken servers', () => {
       .map((f) => f.server)
       .sort();
     assert.deepEqual(unreachable, ['crash', 'garbage', 'hang', 'missing']);
-    assert.ok(elapsed < 20000, `took ${elapsed} ms`);
+    assert.ok(elapsed < 30000, `took ${elapsed} ms`);
+  });
+
+  test('bait-and-switch: a server that answers clients differently is flagged', async () => {
+    const r = await runLiveScan(deps(), {
+      servers: [fixture('bait', 'bait'), fixture('plain', 'plain')],
+      env: process.env,
+      consent: 'run',
+      limits: FAST,
+      baitCheck: true,
+    });
+    const [bait, plain] = r.servers.map((x) => x.snapshot);
+    assert.deepEqual(bait!.clientDependent, ['tool:read']);
+    assert.deepEqual(plain!.clientDependent, []);
+    const flagged = r.drafts.filter((f) => f.ruleId === 'tool.changed' && /depending on the client/.test(f.title));
+    assert.deepEqual(
+      flagged.map((f) => f.server),
+      ['bait'],
+    );
   });
 
   test('tools/list_changed during enumeration: tools are listed again', async () => {

@@ -37,6 +37,11 @@ export interface LiveScanOptions {
   concurrency?: number;
   limits?: Partial<LiveLimits>;
   signal?: AbortSignal;
+  /**
+   * Bait-and-switch check: list each server a second time under its owning client's name and
+   * compare tool hashes (doubles the connections; off by default).
+   */
+  baitCheck?: boolean;
   /** Per-server cancellation: called with each server's controller while it runs. */
   register?: (serverId: string, controller: AbortController | null) => void;
   onProgress?: (p: LiveProgress) => void;
@@ -63,6 +68,36 @@ export function redactor(values: Iterable<string>): (text: string) => string {
     for (const v of list) out = out.split(v).join(v.length > 12 ? `${v.slice(0, 4)}…${v.slice(-4)}` : '****');
     return out;
   };
+}
+
+/** How each client introduces itself (clientInfo.name), for the bait-and-switch check. */
+const CLIENT_INFO: Partial<Record<string, string>> = {
+  'claude-desktop': 'claude-ai',
+  'claude-code': 'claude-code',
+  cursor: 'cursor-vscode',
+  vscode: 'Visual Studio Code',
+  'vscode-insiders': 'Visual Studio Code - Insiders',
+  windsurf: 'windsurf-client',
+  'gemini-cli': 'gemini-cli-mcp-client',
+  codex: 'codex-mcp-client',
+};
+
+export function clientInfoOf(client: string): { name: string; version: string } {
+  return { name: CLIENT_INFO[client] ?? client, version: '1.0.0' };
+}
+
+/** Lists the server again as its real client would introduce itself; records definitions that differ. */
+async function baitCheck(snap: ServerSnapshot, again: () => Promise<Enumeration>): Promise<void> {
+  try {
+    const second = await again();
+    const keys = new Set(
+      [...Object.keys(snap.hashes), ...Object.keys(second.hashes)].filter((k) => k.startsWith('tool:')),
+    );
+    const differ = [...keys].filter((k) => snap.hashes[k] !== second.hashes[k]).sort();
+    snap.clientDependent = differ;
+  } catch (err) {
+    snap.limits.push(`bait-and-switch check could not list the server again: ${(err as Error).message}`);
+  }
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -199,11 +234,13 @@ export async function runLiveScan(
         }
         opts.register?.(s.entry.id, controller);
         progress(s, 'connecting');
-        const enumeration = await connectAndEnumerate(
-          { kind: 'stdio', command: command.value, args, env, cwd: cwdOf(s, cwdRaw?.value) },
-          { limits, signal: controller.signal },
-        );
+        const target = { kind: 'stdio' as const, command: command.value, args, env, cwd: cwdOf(s, cwdRaw?.value) };
+        const enumeration = await connectAndEnumerate(target, { limits, signal: controller.signal });
         fill(snap, enumeration);
+        if (opts.baitCheck)
+          await baitCheck(snap, () =>
+            connectAndEnumerate(target, { limits, signal: controller.signal, clientInfo: clientInfoOf(client) }),
+          );
       } else if (s.entry.transport === 'http' || s.entry.transport === 'sse') {
         if (opts.remote === false) {
           snap.error = 'remote servers not selected';
@@ -228,6 +265,16 @@ export async function runLiveScan(
         snap.authProbe = probe;
         if (remote.enumeration) fill(snap, remote.enumeration);
         else throw remote.error ?? new LiveError('unreachable');
+        if (opts.baitCheck) {
+          const target = {
+            kind: s.entry.transport,
+            url: url.value,
+            headers: remote.probe.mode === 'none' ? {} : headers,
+          };
+          await baitCheck(snap, () =>
+            connectAndEnumerate(target, { limits, signal: controller.signal, clientInfo: clientInfoOf(client) }),
+          );
+        }
       } else {
         snap.error = `transport ${s.entry.transport} is not supported for live connections`;
       }

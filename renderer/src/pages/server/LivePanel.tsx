@@ -363,7 +363,7 @@ export function LivePanel({
   const snap = snapshot.data ?? null;
   const connect = () => {
     if (state?.status === 'needs-consent') setConsent(true);
-    else scan.mutate({ serverIds: [serverId] });
+    else scan.mutate({ serverIds: [serverId], baitCheck: true });
   };
   const tabs: { id: Tab; label: string }[] = [
     { id: 'tools', label: `Tools${snap ? ` (${snap.tools.length})` : ''}` },
@@ -415,6 +415,12 @@ export function LivePanel({
           {snap.unresolvedEnv.length ? ` · unresolved: ${snap.unresolvedEnv.join(', ')}` : ''}
         </p>
       )}
+      {snap?.clientDependent && snap.clientDependent.length > 0 && (
+        <div className="callout callout-error" role="alert" data-testid="live-bait">
+          This server describes {snap.clientDependent.map((k) => visiblePlain(k.slice(k.indexOf(':') + 1))).join(', ')}{' '}
+          differently when asked as {'its client'} than when asked as Gatehouse (bait-and-switch).
+        </div>
+      )}
       {snap && snap.limits.length > 0 && (
         <div className="callout" data-testid="live-limits">
           Limits hit: {snap.limits.join('; ')}
@@ -462,7 +468,7 @@ export function LivePanel({
           onClose={() => setConsent(false)}
           onConsented={() => {
             setConsent(false);
-            scan.mutate({ serverIds: [serverId] });
+            scan.mutate({ serverIds: [serverId], baitCheck: true });
           }}
         />
       )}
