@@ -387,7 +387,7 @@ test.describe('a large workstation', () => {
     const last = page.locator('[data-testid="inventory-row"]:focus');
     await expect(last).toHaveAttribute('data-index', String(N - 1));
     await expect(last.locator('[data-col="name"]')).toHaveText(`srv-${String(N - 1).padStart(4, '0')}`);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(5000);
     await page.getByTestId('inventory-filter-text').fill('srv-12');
     await expect(page.getByTestId('inventory-count')).toHaveText(`100 of ${N} servers`);
   });

@@ -93,7 +93,7 @@ function Header({ clientMode }: { clientMode: ClientMode }) {
       <span className="badge" data-testid="app-mode" title="How this window talks to Gatehouse">
         {mode === 'desktop' ? 'Desktop' : 'Browser mode'}
       </span>
-      <span className="muted mono" data-testid="app-version">
+      <span className={info.isError ? 'badge badge-danger' : 'muted mono'} data-testid="app-version">
         {info.data ? `v${info.data.version}` : info.isError ? 'service unavailable' : '…'}
       </span>
       <button

@@ -118,6 +118,8 @@ const COLUMNS: Column[] = [
   },
 ];
 const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');
+/** Sum of the columns' minimum widths: below it the grid scrolls sideways instead of overlapping. */
+const MIN_WIDTH = COLUMNS.reduce((sum, c) => sum + Number(/(\d+)px/.exec(c.width)?.[1] ?? 60), 0);
 
 /**
  * The servers grid: ARIA grid semantics, sortable headers (aria-sort), virtualized body, and a
@@ -202,7 +204,7 @@ export function InventoryTable({
       data-testid="inventory-table"
     >
       <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
-        <div className="grid-minwidth">
+        <div className="grid-minwidth" style={{ minWidth: MIN_WIDTH }}>
           <div
             className="grid-head sticky"
             role="row"

@@ -201,6 +201,8 @@ export default function InventoryPage() {
             empty={
               latest.isPending ? (
                 'Loading…'
+              ) : latest.isError ? (
+                'The inventory could not be loaded.'
               ) : !run ? (
                 <>No discovery run yet. Use Rescan to look for MCP servers on this workstation.</>
               ) : servers.length === 0 ? (
