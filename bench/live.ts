@@ -83,6 +83,7 @@ export async function benchLive(): Promise<Record<string, string | number>> {
       'gatehouse CPU during the run': `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`,
       'load average (1 min) at the end': (await import('node:os')).loadavg()[0]!.toFixed(2),
       'in-run per-server sum / 8': `${(inRunSum / CONCURRENCY).toFixed(0)} ms (durations under contention)`,
+      'wall / in-run ideal (pool packing)': `${(wall / (inRunSum / CONCURRENCY)).toFixed(2)}×`,
     };
   } finally {
     deps.db.close();
