@@ -12,7 +12,11 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'audit', target: '1M events: ingest ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms, histogram ≤ 150 ms, facets ≤ 300 ms', load: async () => (await import('./audit.js')).benchAudit },
+  {
+    name: 'audit',
+    target: '1M events: ingest ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms, histogram ≤ 150 ms, facets ≤ 300 ms',
+    load: async () => (await import('./audit.js')).benchAudit,
+  },
   {
     name: 'discovery',
     target: '≤ 300 ms warm for 200 files / 2,000 servers',

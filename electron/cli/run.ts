@@ -21,9 +21,21 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Serve the admin console to a browser on 127.0.0.1 (browser mode)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
-  { name: 'scan', summary: 'Find exposed, static or reused credentials and risky server configurations', load: async () => (await import('./commands/scan.js')).scanCommand },
-  { name: 'audit', summary: 'Import, query and verify the audit timeline', load: async () => (await import('./commands/audit.js')).auditCommand },
-  { name: 'gateway', summary: 'Configure MCP gateways (ContextForge) and read their tenant scopes', load: async () => (await import('./commands/gateway.js')).gatewayCommand },
+  {
+    name: 'scan',
+    summary: 'Find exposed, static or reused credentials and risky server configurations',
+    load: async () => (await import('./commands/scan.js')).scanCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'Import, query and verify the audit timeline',
+    load: async () => (await import('./commands/audit.js')).auditCommand,
+  },
+  {
+    name: 'gateway',
+    summary: 'Configure MCP gateways (ContextForge) and read their tenant scopes',
+    load: async () => (await import('./commands/gateway.js')).gatewayCommand,
+  },
 ];
 
 function help(): string {

@@ -50,4 +50,10 @@ const FOUNDATION: readonly Migration[] = [
   },
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...FOUNDATION, ...AUDIT_MIGRATIONS, ...GATEWAY_MIGRATIONS, ...LIVE_MIGRATIONS, ...FINDINGS_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [
+  ...FOUNDATION,
+  ...AUDIT_MIGRATIONS,
+  ...GATEWAY_MIGRATIONS,
+  ...LIVE_MIGRATIONS,
+  ...FINDINGS_MIGRATIONS,
+];
