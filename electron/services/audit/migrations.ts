@@ -89,4 +89,17 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
   .join('\n')}
     `,
   },
+  {
+    version: 302,
+    name: 'audit timeline: leaner write path (rollups answer method/outcome facets; FTS5 detail=none)',
+    sql: `
+      DROP INDEX audit_events_method;
+      DROP INDEX audit_events_outcome;
+      DROP TABLE audit_fts;
+      CREATE VIRTUAL TABLE audit_fts USING fts5 (body, content = '', contentless_delete = 1, detail = none);
+      INSERT INTO audit_fts (rowid, body)
+        SELECT id, concat_ws(' ', tenant, user_id, client, method, server, tool, prompt, resource_uri, reason, error_type,
+          session_id, source_record_id) FROM audit_events WHERE true;
+    `,
+  },
 ];

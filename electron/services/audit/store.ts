@@ -101,7 +101,14 @@ export function ftsQuery(text: string): string | null {
     .map((w) => w.replace(/"/g, ''))
     .filter((w) => /[\p{L}\p{N}]/u.test(w));
   if (!words.length) return null;
-  return words.map((w) => `"${w}"*`).join(' AND ');
+  // detail=none indexes no positions: a word with punctuation (an e-mail, a path) becomes the AND of
+  // its tokens; the last token of each word matches as a prefix.
+  const terms: string[] = [];
+  for (const w of words) {
+    const toks = w.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    toks.forEach((t, i) => terms.push(i === toks.length - 1 ? `"${t}"*` : `"${t}"`));
+  }
+  return terms.join(' AND ');
 }
 
 export function encodeCursor(ts: number, id: number): string {
@@ -114,7 +121,6 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
 }
 
 const INSERT_COLS = 21;
-const ROWS_PER_STATEMENT = 40;
 const MINUTE = 60_000;
 const DAY_MS = 86_400_000;
 /** Facets kept in the per-day rollup (subject is high-cardinality: counted from its index). */
@@ -146,44 +152,32 @@ class Rollup {
   private readonly minutes = new Map<string, number>();
   private readonly days = new Map<string, number>();
 
-  add(e: AuditEventDraft): void {
-    const ts = Date.parse(e.time);
+  add(e: AuditEventDraft, ts: number): void {
     const mk = `${Math.floor(ts / MINUTE)}\u0000${e.outcome}`;
     this.minutes.set(mk, (this.minutes.get(mk) ?? 0) + 1);
-    const day = Math.floor(ts / DAY_MS);
+    const tail = `\u0000${Math.floor(ts / DAY_MS)}\u0000`;
+    const o = `\u0000${e.outcome}`;
     for (const dim of ROLLUP_DIMS) {
-      const k = `${dim}\u0000${day}\u0000${dimValue(e, dim)}\u0000${e.outcome}`;
+      const k = dim + tail + dimValue(e, dim) + o;
       this.days.set(k, (this.days.get(k) ?? 0) + 1);
     }
   }
 
   flush(prep: (sql: string) => StatementSync): void {
-    const CH = 200;
-    const m = [...this.minutes];
-    for (let i = 0; i < m.length; i += CH) {
-      const part = m.slice(i, i + CH);
-      const params: SQLInputValue[] = [];
-      for (const [k, n] of part) {
-        const [minute, outcome] = k.split('\u0000');
-        params.push(Number(minute), outcome ?? '', n);
-      }
-      prep(
-        `INSERT INTO audit_minutes (minute, outcome, n) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
-         ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
-      ).run(...params);
+    const minute = prep(
+      'INSERT INTO audit_minutes (minute, outcome, n) VALUES (?, ?, ?) ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n',
+    );
+    for (const [k, n] of this.minutes) {
+      const [m, outcome] = k.split('\u0000');
+      minute.run(Number(m), outcome ?? '', n);
     }
-    const d = [...this.days];
-    for (let i = 0; i < d.length; i += CH) {
-      const part = d.slice(i, i + CH);
-      const params: SQLInputValue[] = [];
-      for (const [k, n] of part) {
-        const [dim, day, value, outcome] = k.split('\u0000');
-        params.push(dim ?? '', Number(day), value ?? '', outcome ?? '', n);
-      }
-      prep(
-        `INSERT INTO audit_facet_days (dim, day, value, outcome, n) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
-      ).run(...params);
+    const day = prep(
+      `INSERT INTO audit_facet_days (dim, day, value, outcome, n) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
+    );
+    for (const [k, n] of this.days) {
+      const [dim, d, value, outcome] = k.split('\u0000');
+      day.run(dim ?? '', Number(d), value ?? '', outcome ?? '', n);
     }
     this.minutes.clear();
     this.days.clear();
@@ -208,7 +202,10 @@ function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): bool
 export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
 
-  constructor(readonly db: Database) {}
+  constructor(readonly db: Database) {
+    // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
+    db.exec('PRAGMA cache_size = -32768');
+  }
 
   private prep(sql: string): StatementSync {
     let s = this.stmtCache.get(sql);
@@ -217,22 +214,6 @@ export class AuditStore {
       this.stmtCache.set(sql, s);
     }
     return s;
-  }
-
-  /** Multi-row insert statements (ROWS rows each; RETURNING the inserted ids, skipping duplicates). */
-  private insertMany(rows: number): StatementSync {
-    const one = `(${new Array(INSERT_COLS).fill('?').join(', ')})`;
-    const s = this.prep(
-      `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
-         method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
-       VALUES ${new Array(rows).fill(one).join(', ')} ON CONFLICT (uid) DO NOTHING RETURNING id, uid`,
-    );
-    s.setReadBigInts(true);
-    return s;
-  }
-
-  private ftsMany(rows: number): StatementSync {
-    return this.prep(`INSERT INTO audit_fts (rowid, body) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`);
   }
 
   /**
@@ -248,49 +229,42 @@ export class AuditStore {
     const rollup = new Rollup();
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
-        const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
-        const params: SQLInputValue[] = [];
-        const byUid = new Map<bigint, AuditEventDraft>();
-        for (const r of chunk) {
-          const e = r.event;
-          const uid = dedupeUid(e.sourceKind, r.key);
-          byUid.set(uid, e);
-          params.push(
-            uid,
-            Date.parse(e.time),
-            e.source,
-            e.sourceKind,
-            e.sourceRecordId,
-            e.tenant,
-            e['user.id'],
-            e.client,
-            e['client.address'],
-            e['mcp.method.name'],
-            e.server,
-            e['gen_ai.tool.name'],
-            e['gen_ai.prompt.name'],
-            e['mcp.resource.uri'],
-            e.outcome,
-            e.reason,
-            e['error.type'],
-            e.durationMs,
-            e['jsonrpc.request.id'],
-            e['mcp.session.id'],
-            storedOriginal(e.original),
-          );
-        }
-        const inserted = this.insertMany(chunk.length).all(...params) as unknown as { id: bigint; uid: bigint }[];
-        if (!inserted.length) continue;
-        const ftsParams: SQLInputValue[] = [];
-        for (const row of inserted) {
-          const e = byUid.get(row.uid);
-          if (!e) continue;
-          ftsParams.push(row.id, searchBody(e));
-          rollup.add(e);
-        }
-        this.ftsMany(ftsParams.length / 2).run(...ftsParams);
-        imported += inserted.length;
+      const ins = this.prep(
+        `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
+           method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
+         VALUES (${new Array(INSERT_COLS).fill('?').join(', ')}) ON CONFLICT (uid) DO NOTHING`,
+      );
+      const fts = this.prep('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
+      for (const r of records) {
+        const e = r.event;
+        const ts = Date.parse(e.time);
+        const info = ins.run(
+          dedupeUid(e.sourceKind, r.key),
+          ts,
+          e.source,
+          e.sourceKind,
+          e.sourceRecordId,
+          e.tenant,
+          e['user.id'],
+          e.client,
+          e['client.address'],
+          e['mcp.method.name'],
+          e.server,
+          e['gen_ai.tool.name'],
+          e['gen_ai.prompt.name'],
+          e['mcp.resource.uri'],
+          e.outcome,
+          e.reason,
+          e['error.type'],
+          e.durationMs,
+          e['jsonrpc.request.id'],
+          e['mcp.session.id'],
+          storedOriginal(e.original),
+        );
+        if (info.changes === 0) continue;
+        imported++;
+        fts.run(info.lastInsertRowid, searchBody(e));
+        rollup.add(e, ts);
       }
       rollup.flush((sql) => this.prep(sql));
       const counts = { imported, duplicates: records.length - imported };
@@ -554,27 +528,26 @@ export class AuditStore {
   }
 }
 
+/** The searchable text of an event (keep in step with migration 302's backfill). */
 function searchBody(e: AuditEventDraft): string {
-  return [
-    e.source,
+  let out = '';
+  for (const v of [
     e.tenant,
     e['user.id'],
     e.client,
-    e['client.address'],
     e['mcp.method.name'],
     e.server,
     e['gen_ai.tool.name'],
     e['gen_ai.prompt.name'],
     e['mcp.resource.uri'],
-    e.outcome,
     e.reason,
     e['error.type'],
-    e['jsonrpc.request.id'],
     e['mcp.session.id'],
     e.sourceRecordId,
-  ]
-    .filter((x) => x)
-    .join(' ');
+  ]) {
+    if (v) out += out ? ` ${v}` : v;
+  }
+  return out;
 }
 
 function rowToEvent(r: EventRow): AuditEvent {
