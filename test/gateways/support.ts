@@ -34,8 +34,21 @@ export interface LiveGateway {
   stop(): Promise<void>;
 }
 
-/** Starts a fresh ContextForge (own state dir, own port) and seeds it. */
+/**
+ * Starts a fresh ContextForge (own state dir, own port) and seeds it. One retry: on a loaded
+ * 2-core CI machine a start-up can lose a race (port, upstream registration); the first error is
+ * printed so a real problem still shows.
+ */
 export async function startSeededGateway(): Promise<LiveGateway> {
+  try {
+    return await startSeededGatewayOnce();
+  } catch (err) {
+    process.stderr.write(`ContextForge start/seed failed, retrying once: ${(err as Error).message}\n`);
+    return startSeededGatewayOnce();
+  }
+}
+
+async function startSeededGatewayOnce(): Promise<LiveGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gh-cf-state-'));
   const env = { ...process.env, CONTEXTFORGE_STATE_DIR: stateDir, CONTEXTFORGE_VENV: VENV };
   const stop = async () => {
