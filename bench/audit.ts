@@ -124,11 +124,15 @@ export async function benchAudit(
     ];
     const pageTimes: number[] = [];
     const totalTimes: number[] = [];
+    const perFilter = new Map<string, number[]>();
     for (let round = 0; round < 5; round++) {
       for (const f of filters) {
         const a = performance.now();
         const page = store.query(f, { limit: 100 });
-        pageTimes.push(performance.now() - a);
+        const took = performance.now() - a;
+        pageTimes.push(took);
+        const key = JSON.stringify(f);
+        perFilter.set(key, [...(perFilter.get(key) ?? []), took]);
         if (!page.events.length) throw new Error(`no events for ${JSON.stringify(f)}`);
         const b = performance.now();
         store.count(f);
@@ -168,6 +172,12 @@ export async function benchAudit(
       'store size': `${Math.round(dbBytes / 2 ** 20)} MB`,
       'filtered first page p50': ms(pct(pageTimes, 50)),
       'filtered first page p95 (≤ 30 ms)': ms(pct(pageTimes, 95)),
+      'slowest filter (median of 5)': [...perFilter]
+        .map(([k, xs]) => [k, pct(xs, 50)] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 1)
+        .map(([k, t]) => `${k} ${ms(t)}`)
+        .join(''),
       'filtered total count p50 / p95': `${ms(pct(totalTimes, 50))} / ${ms(pct(totalTimes, 95))}`,
       'facets, 8 facets, p50': ms(pct(facetTimes, 50)),
       'facets, 8 facets, p95 (≤ 300 ms)': ms(pct(facetTimes, 95)),

@@ -110,9 +110,31 @@ function maskObjectLeaves(v: unknown): unknown {
   return maskSecretValue(v);
 }
 
+/**
+ * The same masking as maskRecord, applied while serializing (no deep copy of the record).
+ * `this` is the object holding `key`.
+ */
+function maskingReplacer(this: unknown, key: string, v: unknown): unknown {
+  if (key === '' || Array.isArray(this)) return typeof v === 'string' ? maskText(v) : v;
+  const holder = this as Record<string, unknown>;
+  if (
+    key === 'value' &&
+    typeof holder.key === 'string' &&
+    Object.keys(holder).length === 2 &&
+    isSecretKey(holder.key)
+  ) {
+    return maskOtlpValue(v);
+  }
+  if (isSecretKey(key)) {
+    if (typeof v !== 'object' || v === null) return maskSecretValue(v);
+    if (key.toLowerCase() !== 'headers') return maskObjectLeaves(v);
+  }
+  return typeof v === 'string' ? maskText(v) : v;
+}
+
 /** The masked original as stored: JSON text of at most ORIGINAL_MAX_BYTES (else a truncated preview). */
 export function storedOriginal(value: unknown): string {
-  const json = JSON.stringify(maskRecord(value)) ?? 'null';
+  const json = JSON.stringify(value, maskingReplacer) ?? 'null';
   if (json.length <= ORIGINAL_MAX_BYTES) return json;
   const preview = json.slice(0, ORIGINAL_MAX_BYTES - 200);
   return JSON.stringify({ _truncated: true, size: json.length, preview });

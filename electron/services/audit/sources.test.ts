@@ -327,6 +327,14 @@ describe('original record masking', () => {
     assert.equal(m.key, 'weather');
     assert.equal(m.id, '550e8400-e29b-41d4-a716-446655440000');
     assert.match(JSON.stringify(m.headers), /"x-trace":"ok"/);
+    // What is stored (masked while serializing) equals the masked copy.
+    const rec = {
+      headers: { Authorization: 'Bearer abcdefghijklmnop1234', 'x-trace': 'ok' },
+      list: ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', 1, null],
+      attributes: [{ key: 'api_key', value: { stringValue: 'AKIAABCDEFGHIJKLMNOP' } }],
+      nested: { clientSecret: { a: 'x'.repeat(20) }, ok: 'fine' },
+    };
+    assert.equal(storedOriginal(rec), JSON.stringify(maskRecord(rec)));
   });
 
   test('caps the stored original', () => {

@@ -211,6 +211,19 @@ describe('queries', () => {
     );
   });
 
+  test('single-pass facet counting equals one query per facet', () => {
+    for (const f of [
+      { tool: ['read_file'] },
+      { subject: ['bob@example.com'], outcome: ['denied' as const] },
+      { text: 'github' },
+    ]) {
+      const together = store.facets(f);
+      for (const name of Object.keys(together) as (keyof typeof together)[]) {
+        assert.deepEqual(together[name], store.facets(f, [name as never])[name], `${JSON.stringify(f)} ${name}`);
+      }
+    }
+  });
+
   test('histogram buckets fit the range and add up to the total', () => {
     const h = store.histogram({}, 60);
     assert.ok(h.buckets.length <= 60 && h.buckets.length >= 20, `${h.buckets.length} buckets`);

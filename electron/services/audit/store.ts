@@ -122,6 +122,8 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
 
 const INSERT_COLS = 21;
 const MINUTE = 60_000;
+/** Facet counting in one pass when at most this many events match. */
+const SINGLE_PASS_MAX = 200_000;
 const DAY_MS = 86_400_000;
 /** Facets kept in the per-day rollup (subject is high-cardinality: counted from its index). */
 const ROLLUP_DIMS = ['tenant', 'client', 'server', 'tool', 'method', 'source'] as const;
@@ -359,7 +361,48 @@ export class AuditStore {
     limit = 12,
   ): Record<string, FacetCount[]> {
     const out: Record<string, FacetCount[]> = {};
+    const open = filter.since === undefined && filter.until === undefined;
+    // Facets with no selection of their own share the whole filter: when it is selective, count them
+    // all in one pass over the matching rows instead of one scan each.
+    const shared = names.filter((n) => {
+      const own = FACET_FILTER_FIELD[n];
+      const sel = filter[own];
+      if (Array.isArray(sel) && sel.length) return false;
+      const rollupOk = open && onlyTimeAndOutcome(filter, own);
+      return !(rollupOk && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome'));
+    });
+    if (shared.length >= 2) {
+      const w = this.where(filter);
+      const bounded = (
+        this.prep(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SINGLE_PASS_MAX + 1})`).get(
+          ...w.params,
+        ) as { n: number }
+      ).n;
+      if (bounded <= SINGLE_PASS_MAX) {
+        const cols = shared.map((n) => FACET_COLUMN[n]);
+        const rows = this.prep(
+          `SELECT ${cols.join(', ')}, COUNT(*) AS n FROM audit_events ${w.sql} GROUP BY ${cols.join(', ')}`,
+        ).all(...w.params) as Record<string, string | number | null>[];
+        for (const name of shared) {
+          const col = FACET_COLUMN[name];
+          const counts = new Map<string | null, number>();
+          for (const r of rows) {
+            const v = r[col] as string | null;
+            counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
+          }
+          out[name] = [...counts]
+            .map(([value, count]) => ({ value, count }))
+            .sort(
+              (a, b) =>
+                b.count - a.count ||
+                (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+            )
+            .slice(0, limit);
+        }
+      }
+    }
     for (const name of names) {
+      if (out[name]) continue;
       const own = FACET_FILTER_FIELD[name];
       const rolled = onlyTimeAndOutcome(filter, own) && filter.since === undefined && filter.until === undefined;
       if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
