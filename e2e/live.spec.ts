@@ -124,3 +124,67 @@ test('consent → connect → tools → change → diff → accept; consents in 
   );
   expect(errors).toEqual([]);
 });
+
+test.describe('Connect all', () => {
+  let gh2: ServeHandle;
+  let home2: string;
+
+  test.beforeAll(async () => {
+    home2 = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-live-all-'));
+    writeFileSync(
+      join(home2, '.claude.json'),
+      JSON.stringify({
+        mcpServers: {
+          plain: { command: process.execPath, args: [FIXTURE, '--mode', 'plain'] },
+          stuck: { command: process.execPath, args: [FIXTURE, '--mode', 'hang'] },
+          unconsented: { command: process.execPath, args: [FIXTURE, '--mode', 'poisoned'] },
+        },
+      }),
+    );
+    gh2 = await startServe({ home: home2 });
+    // Consent to two of the three through the API, as the dialog would.
+    const call = async (method: string, input: unknown) => {
+      const res = await fetch(`${gh2.baseUrl}/api/invoke/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gh2.token}`, 'content-type': 'application/json', origin: gh2.baseUrl },
+        body: JSON.stringify(input),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return (await res.json()) as unknown;
+    };
+    await call('discovery.run', {});
+    const states = (await call('live.states', {})) as { serverId: string }[];
+    for (const st of states) {
+      const line = (await call('live.commandLine', { serverId: st.serverId })) as { serverName: string; hash: string };
+      if (line.serverName !== 'unconsented')
+        await call('live.grantConsent', { serverId: st.serverId, hash: line.hash });
+    }
+  });
+
+  test.afterAll(async () => {
+    await gh2?.stop();
+    rmSync(home2, { recursive: true, force: true });
+  });
+
+  test('progress, per-server cancel, and each row ends with its own state', async ({ page }) => {
+    await page.goto(gh2.url);
+    await expect(page.getByTestId('inventory-row')).toHaveCount(3);
+    await expect(page.getByTestId('needs-consent-count')).toHaveText('1 need consent');
+    await page.getByTestId('connect-all').click();
+    const progress = page.getByTestId('connect-progress');
+    await expect(progress).toBeVisible();
+    const stuck = progress.locator('[data-testid="connect-progress-item"]', { hasText: 'stuck' });
+    await expect(stuck).toHaveAttribute('data-status', 'connecting', { timeout: 20_000 });
+    await stuck.getByTestId('cancel-server').click();
+    await expect(stuck).toHaveAttribute('data-status', 'cancelled', { timeout: 20_000 });
+    await expect(progress.locator('[data-testid="connect-progress-item"]', { hasText: 'plain' })).toHaveAttribute(
+      'data-status',
+      'ok',
+    );
+    const row = (name: string) =>
+      page.getByTestId('inventory-row').filter({ hasText: name }).getByTestId('live-status');
+    await expect(row('plain')).toHaveAttribute('data-status', 'ok');
+    await expect(row('stuck')).toHaveAttribute('data-status', 'cancelled');
+    await expect(row('unconsented')).toHaveAttribute('data-status', 'needs-consent');
+  });
+});
