@@ -32,7 +32,11 @@ function startups(n: number): number[] {
 
 function serversOf(lean: string, delays: number[]): RawServer[] {
   return delays.map((ms, i) =>
-    rawServer({ name: `bench-${i}`, command: process.execPath, args: [lean, '--startup-ms', String(ms)] }),
+    rawServer({
+      name: `bench-${i}`,
+      command: process.execPath,
+      args: ['--v8-pool-size=0', lean, '--startup-ms', String(ms)],
+    }),
   );
 }
 
