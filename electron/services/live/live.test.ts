@@ -224,6 +224,37 @@ describe('auth probe', () => {
     assert.ok(!stored.includes('sekret-static-token'));
   });
 
+  test('a remote server answering with an oversize body or never answering gets a clear outcome', async () => {
+    const { createServer: createHttp } = await import('node:http');
+    const big = createHttp((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"jsonrpc":"2.0","id":0,"result":{"pad":"' + 'x'.repeat(3 * 1024 * 1024) + '"}}');
+    });
+    const silent = createHttp(() => undefined);
+    await Promise.all([big, silent].map((h) => new Promise<void>((r) => h.listen(0, '127.0.0.1', r))));
+    after(() => {
+      for (const h of [big, silent]) {
+        h.closeAllConnections();
+        h.close();
+      }
+    });
+    const port = (h: typeof big) => (h.address() as { port: number }).port;
+    const r = await runLiveScan(deps(), {
+      servers: [
+        rawServer({ name: 'big', url: `http://127.0.0.1:${port(big)}/mcp` }),
+        rawServer({ name: 'silent', url: `http://127.0.0.1:${port(silent)}/mcp` }),
+      ],
+      env: process.env,
+      consent: 'stored',
+      limits: { ...FAST, maxMessageBytes: 1024 * 1024, connectTimeoutMs: 2000, serverBudgetMs: 8000 },
+    });
+    const [bigSnap, silentSnap] = r.servers.map((x) => x.snapshot);
+    assert.equal(bigSnap!.status, 'error');
+    assert.match(bigSnap!.error!, /exceeded the 1 MB/);
+    assert.equal(silentSnap!.status, 'error');
+    assert.match(silentSnap!.error!, /timed out|no answer|budget/);
+  });
+
   test('guardedFetch strips configured headers on requests to another origin', async () => {
     const a = await startHttpFixture('none');
     const b = await startHttpFixture('none');
