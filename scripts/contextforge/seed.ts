@@ -275,7 +275,8 @@ export async function seed(stateFile: string): Promise<SeedResult> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const stateFile = resolve(process.argv[2] ?? join(ROOT, '.state/contextforge/state.json'));
+  const stateDir = process.env.CONTEXTFORGE_STATE_DIR ?? join(ROOT, '.state/contextforge');
+  const stateFile = resolve(process.argv[2] ?? join(stateDir, 'state.json'));
   seed(stateFile).then(
     (r) => {
       process.stdout.write(

@@ -81,6 +81,10 @@ http.listen(port, '127.0.0.1', () => {
   const addr = http.address();
   process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : port}\n`);
 });
-const stop = () => http.close(() => process.exit(0));
+const stop = () => {
+  http.close(() => process.exit(0));
+  http.closeAllConnections(); // the gateway keeps sessions open; do not wait for them
+  setTimeout(() => process.exit(0), 1000).unref();
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -52,7 +52,16 @@ async function startSeededGatewayOnce(): Promise<LiveGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gh-cf-state-'));
   const env = { ...process.env, CONTEXTFORGE_STATE_DIR: stateDir, CONTEXTFORGE_VENV: VENV };
   const stop = async () => {
-    await run('bash', [join(ROOT, 'scripts/contextforge/stop.sh')], { env }).catch(() => undefined);
+    // Kill what the state file names from here first (stop.sh does the same and cleans up), so a
+    // runner without bash/node on PATH cannot leave a gateway or upstream behind.
+    const stateFile = join(stateDir, 'state.json');
+    if (existsSync(stateFile)) {
+      const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid?: number; upstreamPid?: number };
+      for (const pid of [st.upstreamPid, st.pid]) if (pid) await killAndWait(pid);
+    }
+    await run('bash', [join(ROOT, 'scripts/contextforge/stop.sh')], { env }).catch((err: Error) =>
+      process.stderr.write(`contextforge stop.sh: ${err.message}\n`),
+    );
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
@@ -65,6 +74,23 @@ async function startSeededGatewayOnce(): Promise<LiveGateway> {
     await stop();
     throw err;
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s. */
+async function killAndWait(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** A secret store that records every value it was given (to prove where credentials went). */
