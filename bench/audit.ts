@@ -96,9 +96,12 @@ export async function benchAudit(
     const t0 = performance.now();
     let imported = 0;
     for (let start = 0; start < n; start += BATCH) {
-      const batch: IngestRecord[] = [];
-      for (let i = start; i < Math.min(n, start + BATCH); i++) batch.push(synthetic(i, n, r));
-      imported += store.insertBatch(batch).imported;
+      // Records are made as the transaction consumes them (as a file reader would), not held in an array.
+      const end = Math.min(n, start + BATCH);
+      const gen = function* () {
+        for (let i = start; i < end; i++) yield synthetic(i, n, r);
+      };
+      imported += store.insertBatch(gen()).imported;
       sample();
       // Let the RSS sampler run between batches.
       if ((start / BATCH) % 20 === 0) await new Promise((res) => setImmediate(res));

@@ -102,4 +102,20 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
           session_id, source_record_id) FROM audit_events WHERE true;
     `,
   },
+  {
+    version: 303,
+    name: 'audit timeline: outcome in the per-column indexes (filters on column + outcome stay in the index)',
+    sql: `
+      DROP INDEX audit_events_tenant;
+      DROP INDEX audit_events_user;
+      DROP INDEX audit_events_client;
+      DROP INDEX audit_events_server;
+      DROP INDEX audit_events_tool;
+      CREATE INDEX audit_events_tenant ON audit_events (tenant, ts, outcome);
+      CREATE INDEX audit_events_user ON audit_events (user_id, ts, outcome);
+      CREATE INDEX audit_events_client ON audit_events (client, ts, outcome);
+      CREATE INDEX audit_events_server ON audit_events (server, ts, outcome);
+      CREATE INDEX audit_events_tool ON audit_events (tool, ts, outcome);
+    `,
+  },
 ];

@@ -122,6 +122,8 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
 
 const INSERT_COLS = 21;
 const MINUTE = 60_000;
+/** An FTS query matching more rows than this is walked in time order (see where()). */
+const COMMON_TERM = 3000;
 /** Facet counting in one pass when at most this many events match. */
 const SINGLE_PASS_MAX = 200_000;
 const DAY_MS = 86_400_000;
@@ -203,6 +205,7 @@ function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): bool
 /** The audit event store: batched idempotent inserts; every filter and aggregate runs in SQLite. */
 export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
+  private readonly termCache = new Map<string, { common: boolean; at: number }>();
 
   constructor(readonly db: Database) {
     // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
@@ -224,10 +227,11 @@ export class AuditStore {
    * cursor, so the cursor and the events it covers commit or roll back together.
    */
   insertBatch(
-    records: readonly IngestRecord[],
+    records: Iterable<IngestRecord>,
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
   ): { imported: number; duplicates: number } {
     let imported = 0;
+    let seen = 0;
     const rollup = new Rollup();
     this.db.exec('BEGIN IMMEDIATE');
     try {
@@ -238,6 +242,7 @@ export class AuditStore {
       );
       const fts = this.prep('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
       for (const r of records) {
+        seen++;
         const e = r.event;
         const ts = Date.parse(e.time);
         const info = ins.run(
@@ -269,7 +274,7 @@ export class AuditStore {
         rollup.add(e, ts);
       }
       rollup.flush((sql) => this.prep(sql));
-      const counts = { imported, duplicates: records.length - imported };
+      const counts = { imported, duplicates: seen - imported };
       inTransaction?.(counts);
       this.db.exec('COMMIT');
       return counts;
@@ -280,7 +285,11 @@ export class AuditStore {
   }
 
   /** WHERE clause for a filter; `omit` drops one field (a facet ignores its own selection). */
-  private where(filter: AuditFilter, omit?: keyof AuditFilter): { sql: string; params: SQLInputValue[] } {
+  private where(
+    filter: AuditFilter,
+    omit?: keyof AuditFilter,
+    forPage = false,
+  ): { sql: string; params: SQLInputValue[] } {
     const parts: string[] = [];
     const params: SQLInputValue[] = [];
     if (filter.since !== undefined && omit !== 'since') {
@@ -305,11 +314,29 @@ export class AuditStore {
     if (filter.text !== undefined && omit !== 'text') {
       const q = ftsQuery(filter.text);
       if (q) {
-        parts.push('id IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ?)');
+        // A common term matches many rows: then walking newest-first and probing the match set beats
+        // sorting every match (`+id` keeps the planner off the FTS-first plan); a rare term goes FTS-first.
+        parts.push(
+          `${forPage && this.commonTerm(q) ? '+id' : 'id'} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ?)`,
+        );
         params.push(q);
       }
     }
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+  }
+
+  /** Whether an FTS query matches more than COMMON_TERM rows (bounded count; cached briefly). */
+  private commonTerm(q: string): boolean {
+    const hit = this.termCache.get(q);
+    if (hit && hit.at > Date.now() - 5000) return hit.common;
+    const n = (
+      this.prep(
+        `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ? LIMIT ${COMMON_TERM + 1})`,
+      ).get(q) as { n: number }
+    ).n;
+    if (this.termCache.size > 100) this.termCache.clear();
+    this.termCache.set(q, { common: n > COMMON_TERM, at: Date.now() });
+    return n > COMMON_TERM;
   }
 
   count(filter: AuditFilter): number {
@@ -326,7 +353,7 @@ export class AuditStore {
 
   /** One page, newest first; keyset on (ts, id). */
   query(filter: AuditFilter, opts: { cursor?: string | null; limit: number; withTotal?: boolean }): AuditPage {
-    const w = this.where(filter);
+    const w = this.where(filter, undefined, true);
     let sql = w.sql;
     const params = [...w.params];
     if (opts.cursor) {
