@@ -8,7 +8,7 @@ import { useAdminClient } from '../../client/index.js';
 const ROW_H = 28;
 const PAGE = 200;
 const TEMPLATE =
-  '170px 86px minmax(90px,1fr) minmax(110px,1.2fr) minmax(90px,1fr) minmax(90px,1fr) minmax(100px,1.2fr) 90px';
+  '188px 86px minmax(90px,1fr) minmax(110px,1.2fr) minmax(90px,1fr) minmax(90px,1fr) minmax(100px,1.2fr) 90px';
 
 /** Audit events newest first, loaded page by page (keyset cursor) as you scroll; virtualized. */
 export function EventList({
@@ -41,6 +41,8 @@ export function EventList({
     getScrollElement: () => bodyRef.current,
     estimateSize: () => ROW_H,
     overscan: 20,
+    scrollMargin: ROW_H,
+    scrollPaddingStart: ROW_H,
     getItemKey: (i) => events[i]?.id ?? i,
   });
   const items = v.getVirtualItems();
@@ -76,83 +78,89 @@ export function EventList({
       aria-rowcount={total ?? events.length}
       data-testid="audit-list"
     >
-      <div className="grid-head" role="row" style={{ gridTemplateColumns: TEMPLATE, height: ROW_H }}>
-        {['Time', 'Outcome', 'Subject', 'Method', 'Server', 'Tool / target', 'Reason', 'Source'].map((h) => (
-          <span key={h} role="columnheader" className="grid-hcell static">
-            {h}
-          </span>
-        ))}
-      </div>
       <div className="grid-body" ref={bodyRef} tabIndex={0} onKeyDown={onKeyDown}>
-        {q.isError && (
-          <div className="callout callout-error" role="alert">
-            Could not load events: {q.error.message}
+        <div className="audit-grid-inner">
+          <div
+            className="grid-head audit-grid-head"
+            role="row"
+            style={{ gridTemplateColumns: TEMPLATE, height: ROW_H }}
+          >
+            {['Time', 'Outcome', 'Subject', 'Method', 'Server', 'Tool / target', 'Reason', 'Source'].map((h) => (
+              <span key={h} role="columnheader" className="grid-hcell static">
+                {h}
+              </span>
+            ))}
           </div>
-        )}
-        {q.isSuccess && events.length === 0 && (
-          <div className="grid-empty" data-testid="audit-empty">
-            No events match. Import a gateway audit file (<span className="mono">gatehouse audit import</span>) or add a
-            source in Settings.
-          </div>
-        )}
-        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-          {items.map((it) => {
-            const e = events[it.index];
-            if (!e) return null;
-            const target = e['gen_ai.tool.name'] ?? e['gen_ai.prompt.name'] ?? e['mcp.resource.uri'] ?? '';
-            return (
-              <div
-                key={it.key}
-                role="row"
-                data-index={it.index}
-                data-testid="audit-row"
-                data-id={e.id}
-                aria-selected={e.id === selectedId}
-                className="grid-row audit-row"
-                style={{
-                  position: 'absolute',
-                  top: 0,
-                  left: 0,
-                  right: 0,
-                  height: ROW_H,
-                  transform: `translateY(${it.start}px)`,
-                  gridTemplateColumns: TEMPLATE,
-                }}
-                onClick={() => onSelect(e)}
-              >
-                <span role="gridcell" className="grid-cell mono">
-                  {e.time.replace('T', ' ').replace('Z', '')}
-                </span>
-                <span role="gridcell" className="grid-cell">
-                  <span className={`badge audit-outcome-${e.outcome}`}>{e.outcome}</span>
-                </span>
-                <span
-                  role="gridcell"
-                  className="grid-cell"
-                  title={[e['user.id'], e.client].filter(Boolean).join(' via ')}
+          {q.isError && (
+            <div className="callout callout-error" role="alert">
+              Could not load events: {q.error.message}
+            </div>
+          )}
+          {q.isSuccess && events.length === 0 && (
+            <div className="grid-empty" data-testid="audit-empty">
+              No events match. Import a gateway audit file (<span className="mono">gatehouse audit import</span>) or add
+              a source in Settings.
+            </div>
+          )}
+          <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+            {items.map((it) => {
+              const e = events[it.index];
+              if (!e) return null;
+              const target = e['gen_ai.tool.name'] ?? e['gen_ai.prompt.name'] ?? e['mcp.resource.uri'] ?? '';
+              return (
+                <div
+                  key={it.key}
+                  role="row"
+                  data-index={it.index}
+                  data-testid="audit-row"
+                  data-id={e.id}
+                  aria-selected={e.id === selectedId}
+                  className="grid-row audit-row"
+                  style={{
+                    position: 'absolute',
+                    top: 0,
+                    left: 0,
+                    right: 0,
+                    height: ROW_H,
+                    transform: `translateY(${it.start - ROW_H}px)`,
+                    gridTemplateColumns: TEMPLATE,
+                  }}
+                  onClick={() => onSelect(e)}
                 >
-                  {e['user.id'] ?? e.client ?? '—'}
-                </span>
-                <span role="gridcell" className="grid-cell mono">
-                  {e['mcp.method.name'] ?? '—'}
-                </span>
-                <span role="gridcell" className="grid-cell">
-                  {e.server ?? '—'}
-                </span>
-                <span role="gridcell" className="grid-cell mono" title={target}>
-                  {target || '—'}
-                </span>
-                <span role="gridcell" className="grid-cell muted" title={e.reason ?? ''}>
-                  {e.reason ?? ''}
-                </span>
-                <span role="gridcell" className="grid-cell muted">
-                  {e.source}
-                </span>
-              </div>
-            );
-          })}
+                  <span role="gridcell" className="grid-cell mono">
+                    {e.time.replace('T', ' ').replace('Z', '')}
+                  </span>
+                  <span role="gridcell" className="grid-cell">
+                    <span className={`badge audit-outcome-${e.outcome}`}>{e.outcome}</span>
+                  </span>
+                  <span
+                    role="gridcell"
+                    className="grid-cell"
+                    title={[e['user.id'], e.client].filter(Boolean).join(' via ')}
+                  >
+                    {e['user.id'] ?? e.client ?? '—'}
+                  </span>
+                  <span role="gridcell" className="grid-cell mono">
+                    {e['mcp.method.name'] ?? '—'}
+                  </span>
+                  <span role="gridcell" className="grid-cell">
+                    {e.server ?? '—'}
+                  </span>
+                  <span role="gridcell" className="grid-cell mono" title={target}>
+                    {target || '—'}
+                  </span>
+                  <span role="gridcell" className="grid-cell muted" title={e.reason ?? ''}>
+                    {e.reason ?? ''}
+                  </span>
+                  <span role="gridcell" className="grid-cell muted">
+                    {e.source}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
+          {q.isFetchingNextPage && <div className="grid-empty">Loading more…</div>}
         </div>
-        {q.isFetchingNextPage && <div className="grid-empty">Loading more…</div>}
       </div>
     </div>
   );
