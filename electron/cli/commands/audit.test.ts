@@ -312,9 +312,8 @@ describe('crash safety', () => {
     const { n, d } = db3
       .prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT source_record_id) AS d FROM audit_events')
       .get() as { n: number; d: number };
-    const fts = (
-      db3.prepare("SELECT COUNT(*) AS n FROM audit_fts WHERE audit_fts MATCH 'toolhive'").get() as { n: number }
-    ).n;
+    const fts = (db3.prepare("SELECT COUNT(*) AS n FROM audit_fts WHERE audit_fts MATCH 'th'").get() as { n: number })
+      .n;
     db3.close();
     assert.equal(n, N);
     assert.equal(d, N);
