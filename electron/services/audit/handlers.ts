@@ -32,7 +32,7 @@ type AuditMethod =
 const FOLLOW_INTERVAL_MS = 5000;
 
 /** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
-function startFollower(ctx: ServiceContext, svc: AuditService, announce: (n: number, source: string) => void): void {
+function startFollower(svc: AuditService, announce: (n: number, source: string) => void): void {
   const timer = setInterval(() => {
     void svc
       .sync()
@@ -42,7 +42,6 @@ function startFollower(ctx: ServiceContext, svc: AuditService, announce: (n: num
       .catch(() => undefined);
   }, FOLLOW_INTERVAL_MS);
   timer.unref?.();
-  void ctx;
 }
 
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
@@ -53,7 +52,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     ctx.events.emit('audit.ingested', { source, imported });
     ctx.events.emit('store.changed', { topics: ['audit'] });
   };
-  if (opts.follow ?? ctx.mode !== 'cli') startFollower(ctx, svc, announce);
+  if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce);
   const fresh = () => {
     const n = svc.catchUpGatehouse();
     if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
