@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,25 @@ describe('nodeGitStatus', () => {
       assert.deepEqual(st.get(files[0]!), { workTree: repo, ignored: false });
       assert.deepEqual(st.get(files[1]!), { workTree: repo, ignored: true });
       assert.deepEqual(st.get(files[2]!), { workTree: null, ignored: false });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("never runs programs named by the scanned repository's own git config", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-git-'));
+    try {
+      const repo = join(root, 'repo');
+      await mkdir(repo, { recursive: true });
+      execFileSync('git', ['init', '-q'], { cwd: repo });
+      const marker = join(root, 'PWNED');
+      // A hostile clone: git would run core.fsmonitor for index-reading commands.
+      execFileSync('git', ['config', 'core.fsmonitor', `touch ${marker}`], { cwd: repo });
+      await writeFile(join(repo, '.mcp.json'), '{}');
+      execFileSync('git', ['-c', 'core.fsmonitor=false', 'add', '.mcp.json'], { cwd: repo });
+      const st = await nodeGitStatus([join(repo, '.mcp.json')]);
+      assert.deepEqual(st.get(join(repo, '.mcp.json')), { workTree: repo, ignored: false });
+      assert.equal(existsSync(marker), false, 'the repository-configured fsmonitor program ran');
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -23,7 +23,9 @@ function checkIgnore(workTree: string, rels: string[]): Promise<Set<string>> {
   return new Promise((resolve) => {
     execFile(
       'git',
-      ['-C', workTree, 'check-ignore', '--', ...rels],
+      // The repository is untrusted (a cloned project): its .git/config may name programs that
+      // git would run (core.fsmonitor). Switch those off for this read-only question.
+      ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', '-C', workTree, 'check-ignore', '--', ...rels],
       { timeout: 5000, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
       (err, stdout) => {
         // exit 0: some ignored; 1: none ignored; anything else (no git, not a repo): none known.
