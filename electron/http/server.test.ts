@@ -274,8 +274,16 @@ describe('startHttpServer', () => {
         assert.equal(res.status, 403, `${host} ${path}`);
       }
     }
+    // Only the bound address is accepted: a name (even localhost) is what DNS rebinding abuses.
     const localhost = await raw(server.port, { path: '/api/health', headers: { host: `localhost:${server.port}` } });
-    assert.equal(localhost.status, 200);
+    assert.equal(localhost.status, 403);
+    const exact = await raw(server.port, { path: '/api/health', headers: { host: `127.0.0.1:${server.port}` } });
+    assert.equal(exact.status, 200);
+    const badEscape = await raw(server.port, {
+      path: '/api/invoke/%E0%A4%A',
+      headers: { ...auth(), host: `127.0.0.1:${server.port}` },
+    });
+    assert.equal(badEscape.status, 400);
   });
 
   test('POSTs from another origin are refused, with or without Origin', async () => {
@@ -286,7 +294,7 @@ describe('startHttpServer', () => {
       [{ 'sec-fetch-site': 'cross-site' }, 403],
       [{ 'sec-fetch-site': 'same-site' }, 403],
       [{ origin: `http://127.0.0.1:${server.port}` }, 409],
-      [{ origin: `http://localhost:${server.port}` }, 409],
+      [{ origin: `http://localhost:${server.port}` }, 403],
       [{ 'sec-fetch-site': 'same-origin' }, 409],
       [{}, 409],
     ];

@@ -16,7 +16,8 @@ import { isMethodName } from '../../shared/api/contract.js';
  *
  * Generated from the contract: `POST /api/invoke/<method>` for every method, `GET /api/events`
  * for every event, `GET /api/health` for liveness. Guards, in order, on every request:
- *   1. Host must be exactly `127.0.0.1:PORT` or `localhost:PORT` (DNS-rebinding guard) → 403.
+ *   1. Host must be exactly `127.0.0.1:PORT`, the address printed and bound (DNS-rebinding guard;
+ *      names such as `localhost` are refused too, since a name is what rebinding abuses) → 403.
  *   2. `/api/*` except health needs the per-launch token (Bearer header; `?token=` for SSE only,
  *      since EventSource cannot set headers), checked before any routing → 401.
  *   3. POSTs must come from our own origin (Origin equal to ours; without Origin,
@@ -151,7 +152,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const streams = new Set<ServerResponse>();
   let port = 0;
 
-  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedHosts = () => [`127.0.0.1:${port}`];
   const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
 
   function hasValidToken(req: IncomingMessage, url: URL, allowQuery: boolean): boolean {
@@ -271,7 +272,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       if (!hasValidToken(req, url, isEvents)) return sendError(res, 401, 'unauthorized', 'Missing or invalid token.');
       if (isEvents) return handleEvents(req, res);
       const prefix = '/api/invoke/';
-      if (pathname.startsWith(prefix)) return handleInvoke(req, res, decodeURIComponent(pathname.slice(prefix.length)));
+      if (pathname.startsWith(prefix)) {
+        let method: string;
+        try {
+          method = decodeURIComponent(pathname.slice(prefix.length));
+        } catch {
+          return sendError(res, 400, 'bad-request', 'Malformed method name.');
+        }
+        return handleInvoke(req, res, method);
+      }
       return sendError(res, 404, 'not-found', 'Unknown API path.');
     }
     return handleStatic(req, res, pathname);

@@ -74,7 +74,7 @@ describe('webContents hardening', () => {
 
   test('the external allow-list is exact', () => {
     assert.ok(isAllowedExternalUrl('https://github.com/x'));
-    assert.ok(isAllowedExternalUrl('http://modelcontextprotocol.io/'));
+    assert.equal(isAllowedExternalUrl('http://modelcontextprotocol.io/'), false, 'plain http is never opened');
     for (const url of [
       'https://github.com.evil.example/',
       'https://evilgithub.com/',

@@ -56,7 +56,7 @@ export function isAllowedExternalUrl(raw: string, allowList: readonly string[] =
   } catch {
     return false;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.protocol !== 'https:') return false;
   if (url.username || url.password || url.port) return false;
   return allowList.includes(url.hostname.toLowerCase());
 }
