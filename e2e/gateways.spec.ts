@@ -122,6 +122,30 @@ test('add the gateway, see its servers, the team matrix, a why chain and the cro
   await expect(finding).toContainText('Team Red');
   await expect(finding).toContainText('Team Blue');
 
+  // The same finding on the Findings page, next to the workstation findings, with its chain.
+  await page.goto(gh.url + '#/findings');
+  await expect(page.getByTestId('page-findings')).toBeVisible();
+  const scopeRow = page.locator(
+    '[data-testid="finding-row"][data-source="gateway"][data-rule="scope.cross-tenant-credential"]',
+  );
+  await expect(scopeRow).toHaveCount(1);
+  await expect(scopeRow.getByTestId('finding-origin')).toContainText('contextforge-ci');
+  await expect(scopeRow.getByTestId('finding-subject')).toContainText('everything');
+  await expect(page.locator('[data-testid="severity-summary"] [data-severity="high"]')).not.toHaveAttribute(
+    'data-count',
+    '0',
+  );
+  await page.getByTestId('findings-filter-client').selectOption({ label: 'Gateway contextforge-ci' });
+  await expect(page.locator('[data-testid="finding-row"][data-source="workstation"]')).toHaveCount(0);
+  await scopeRow.click();
+  const detail = page.getByTestId('finding-detail');
+  await expect(detail.getByTestId('finding-gateway')).toHaveText('contextforge-ci');
+  await expect(detail.getByTestId('finding-teams')).toContainText('Team Red');
+  await expect(detail.getByTestId('finding-teams')).toContainText('Team Blue');
+  await expect(detail.getByTestId('finding-file')).toContainText(gw.baseUrl.replace(/\/$/, ''));
+  await expect(detail.locator('[data-testid="finding-chain"] li[data-team="Team Red"]')).toContainText('everything');
+  await expect(detail.getByTestId('finding-remediation')).not.toBeEmpty();
+
   // No credential crossed the wire or reached the store.
   await api.settle();
   const secrets = [adminToken, gw.seed.upstream.token, gw.seed.tokens.aliceRed.value, gw.seed.tokens.bobBlue.value];

@@ -71,8 +71,8 @@ export function scopeFindingsTable(findings: ScopeFinding[]): string {
   );
 }
 
-/** 1 when a scope finding is at or above the --fail-on threshold. */
+/** 1 when an open (not suppressed) scope finding is at or above the --fail-on threshold. */
 export function scopeExitCode(findings: ScopeFinding[], failOn: Severity): 0 | 1 {
   const limit = SEVERITY_ORDER.indexOf(failOn);
-  return findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) <= limit) ? 1 : 0;
+  return findings.some((f) => f.status === 'open' && SEVERITY_ORDER.indexOf(f.severity) <= limit) ? 1 : 0;
 }

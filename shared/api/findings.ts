@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClientId } from '../model/discovery.js';
-import { Finding, FindingsReport, FindingStatus, RuleId, Severity } from '../model/finding.js';
+import { FindingsReport, FindingStatus, RuleId, Severity } from '../model/finding.js';
+import { AnyFinding, FindingsListReport } from '../model/tenant.js';
 import { method } from './define.js';
 
 export const FindingsFilter = z
@@ -10,6 +11,9 @@ export const FindingsFilter = z
     status: FindingStatus.optional(),
     client: ClientId.optional(),
     serverId: z.string().optional(),
+    /** Workstation findings, or gateway scope findings only. */
+    source: z.enum(['workstation', 'gateway']).optional(),
+    gatewayId: z.string().optional(),
   })
   .strict();
 export type FindingsFilter = z.infer<typeof FindingsFilter>;
@@ -24,9 +28,10 @@ export const findingsMethods = {
   }),
   'findings.list': method({
     input: FindingsFilter,
-    output: FindingsReport,
+    output: FindingsListReport,
     mutates: false,
-    summary: 'The findings of the latest scan (filtered), with the unfiltered summary and per-server counts.',
+    summary:
+      'The findings of the latest scan plus the scope findings of synced gateways (filtered), with the unfiltered summary and per-server counts.',
   }),
   'findings.suppress': method({
     input: z
@@ -37,13 +42,13 @@ export const findingsMethods = {
         expiresAt: z.iso.datetime({ offset: true }).optional(),
       })
       .strict(),
-    output: Finding,
+    output: AnyFinding,
     mutates: true,
     summary: 'Accept a finding: suppressed with a reason (and optional expiry) until it expires; survives rescans.',
   }),
   'findings.unsuppress': method({
     input: z.object({ id: z.string().min(1) }).strict(),
-    output: Finding,
+    output: AnyFinding,
     mutates: true,
     summary: 'Re-open a suppressed finding.',
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Severity } from './finding.js';
+import { Finding, FindingStatus, FindingsReport, Severity, Suppression } from './finding.js';
 import { Visibility } from './gateway.js';
 
 /**
@@ -103,10 +103,38 @@ export const ScopeFinding = z.object({
   }),
   /** Teams involved (ids). */
   teams: z.array(z.string()),
+  /**
+   * How each team reaches the subject (team → the virtual servers that expose it), when the
+   * subject is an upstream or a server; empty for tokens and roles.
+   */
+  reach: z.array(z.object({ teamId: z.string(), teamName: z.string(), via: z.array(z.string()) })).optional(),
+  /** Names of `teams`, same order. */
+  teamNames: z.array(z.string()).optional(),
   location: z.object({ file: z.string(), pointer: z.string() }),
   evidence: z.string().optional(),
   remediation: z.string(),
-  status: z.literal('open'),
+  /** Suppressed like a workstation finding (same store, keyed by id). */
+  status: FindingStatus,
+  suppression: Suppression.optional(),
   firstSeen: z.string(),
 });
 export type ScopeFinding = z.infer<typeof ScopeFinding>;
+
+/** A workstation finding or a gateway scope finding (`source: 'gateway'`), as the Findings page lists them. */
+export const AnyFinding = z.union([ScopeFinding, Finding]);
+export type AnyFinding = z.infer<typeof AnyFinding>;
+
+export function isScopeFinding(f: AnyFinding): f is ScopeFinding {
+  return 'source' in f && f.source === 'gateway';
+}
+
+/**
+ * `findings.list`: the latest workstation scan plus the scope findings of every synced gateway.
+ * `summary` counts both; `serverCounts` stays per workstation server id.
+ */
+export const FindingsListReport = FindingsReport.extend({
+  findings: z.array(AnyFinding),
+  /** Synced gateways whose scope findings are included. */
+  gateways: z.array(z.object({ id: z.string(), name: z.string(), fetchedAt: z.string() })),
+});
+export type FindingsListReport = z.infer<typeof FindingsListReport>;

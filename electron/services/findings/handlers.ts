@@ -1,13 +1,13 @@
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
-import { latestReport, runFindingsScan, suppressFinding, unsuppressFinding } from './service.js';
+import { listFindings, runFindingsScan, suppressFinding, unsuppressFinding } from './service.js';
 
 export function findingsHandlers(
   ctx: ServiceContext,
 ): HandlerGroup<'findings.scan' | 'findings.list' | 'findings.suppress' | 'findings.unsuppress'> {
   return {
     'findings.scan': async () => (await runFindingsScan(ctx)).report,
-    'findings.list': async (input) => latestReport(ctx, input),
+    'findings.list': async (input) => listFindings(ctx, input),
     'findings.suppress': async (input) => suppressFinding(ctx, input),
     'findings.unsuppress': async (input) => unsuppressFinding(ctx, input),
   };

@@ -8,7 +8,12 @@ import { createNodeContext } from '../../node/runtime.js';
 import { openNodeSecretStore } from '../../node/secret-store.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
+import { isScopeFinding, type AnyFinding } from '../../../shared/model/tenant.js';
+import type { Finding } from '../../../shared/model/finding.js';
 import { runFindingsScan } from './service.js';
+
+/** findings.list also carries gateway scope findings (none here): the workstation ones. */
+const workstation = (list: AnyFinding[]): Finding[] => list.filter((f): f is Finding => !isScopeFinding(f));
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'findings');
 
@@ -86,7 +91,7 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
 
   it('a suppression needs a reason, is logged, survives a rescan, and re-opens when it expires', async () => {
     const first = await call('findings.list', {});
-    const target = first.findings.find((f) => f.ruleId === 'secret.literal' && f.server === 'slack')!;
+    const target = workstation(first.findings).find((f) => f.ruleId === 'secret.literal' && f.server === 'slack')!;
     assert.throws(() => adminMethods['findings.suppress'].input.parse({ id: target.id, reason: '   ' }));
     const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
     const s = await call('findings.suppress', { id: target.id, reason: 'bot token scoped to #alerts only', expiresAt });
@@ -135,7 +140,7 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
 
   it('a static rescan keeps the latest live findings of servers still configured', async () => {
     const before = await call('findings.list', {});
-    const server = before.findings.find((f) => f.server === 'slack')!;
+    const server = workstation(before.findings).find((f) => f.server === 'slack')!;
     await runFindingsScan(ctx, {
       live: true,
       extraDrafts: [

@@ -6,6 +6,10 @@ import {
   type SeverityCounts,
 } from '../../../shared/model/finding.js';
 import type { FindingsFilter } from '../../../shared/api/findings.js';
+import type { AnyFinding, FindingsListReport, ScopeFinding } from '../../../shared/model/tenant.js';
+import { SEVERITY_ORDER } from '../../../shared/model/finding.js';
+import { loadSnapshots } from '../gateways/service.js';
+import { findingsFor } from '../tenants/service.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
@@ -100,6 +104,8 @@ function carriedLiveDrafts(repo: FindingsRepository, scan: DiscoveryScan): Ident
 
 function matches(f: Finding, filter: FindingsFilter): boolean {
   return (
+    (!filter.source || filter.source === 'workstation') &&
+    !filter.gatewayId &&
     (!filter.ruleId || f.ruleId === filter.ruleId) &&
     (!filter.severity || f.severity === filter.severity) &&
     (!filter.status || f.status === filter.status) &&
@@ -158,19 +164,78 @@ export function latestReport(ctx: ServiceContext, filter: FindingsFilter = {}): 
   return buildReport(ctx, repo, repo.latestScan(), filter);
 }
 
-function findDraft(repo: FindingsRepository, id: string): IdentifiedDraft {
+function scopeMatches(f: ScopeFinding, filter: FindingsFilter): boolean {
+  return (
+    (!filter.source || filter.source === 'gateway') &&
+    !filter.client &&
+    !filter.serverId &&
+    (!filter.gatewayId || f.gatewayId === filter.gatewayId) &&
+    (!filter.ruleId || f.ruleId === filter.ruleId) &&
+    (!filter.severity || f.severity === filter.severity) &&
+    (!filter.status || f.status === filter.status)
+  );
+}
+
+/**
+ * `findings.list`: the latest workstation scan and the scope findings of every synced gateway in
+ * one list (most severe first); the summary counts both, `serverCounts` only workstation servers.
+ */
+export function listFindings(ctx: ServiceContext, filter: FindingsFilter = {}): FindingsListReport {
+  const ws = latestReport(ctx, {});
+  const snaps = loadSnapshots(ctx);
+  const scope = snaps.flatMap((s) => findingsFor(ctx, s));
+  const summary = { ...ws.summary, bySeverity: { ...ws.summary.bySeverity } };
+  for (const f of scope) {
+    summary.total++;
+    if (f.status === 'open') {
+      summary.open++;
+      summary.bySeverity[f.severity]++;
+    } else summary.suppressed++;
+  }
+  const rank = (f: AnyFinding) => SEVERITY_ORDER.indexOf(f.severity);
+  const findings: AnyFinding[] = [
+    ...ws.findings.filter((f) => matches(f, filter)),
+    ...scope.filter((f) => scopeMatches(f, filter)),
+  ].sort((a, b) => rank(a) - rank(b)); // stable: keeps each kind's own order within a severity
+  return {
+    ...ws,
+    findings,
+    summary,
+    gateways: snaps.map((s) => ({ id: s.gatewayId, name: s.gatewayName, fetchedAt: s.fetchedAt })),
+  };
+}
+
+type Target = { kind: 'workstation'; d: IdentifiedDraft } | { kind: 'gateway'; f: ScopeFinding };
+
+/** A finding of the latest scan, or a scope finding of a synced gateway (same id space, same suppressions). */
+function findTarget(ctx: ServiceContext, repo: FindingsRepository, id: string): Target {
   const d = repo.latestScan()?.drafts.find((x) => x.id === id);
-  if (!d) throw new AdminError('not-found', `No finding ${id} in the latest scan.`);
-  return d;
+  if (d) return { kind: 'workstation', d };
+  for (const snap of loadSnapshots(ctx)) {
+    const f = findingsFor(ctx, snap).find((x) => x.id === id);
+    if (f) return { kind: 'gateway', f };
+  }
+  throw new AdminError('not-found', `No finding ${id} in the latest scan or the gateway snapshots.`);
+}
+
+function targetKey(t: Target): {
+  id: string;
+  ruleId: string;
+  server: string;
+  location: { file: string; pointer: string };
+  fingerprint?: string | undefined;
+} {
+  return t.kind === 'workstation' ? t.d : t.f;
 }
 
 export function suppressFinding(
   ctx: ServiceContext,
   input: { id: string; reason: string; expiresAt?: string | undefined },
   actor = 'admin',
-): Finding {
+): AnyFinding {
   const repo = new FindingsRepository(ctx.db);
-  const d = findDraft(repo, input.id);
+  const target = findTarget(ctx, repo, input.id);
+  const d = targetKey(target);
   const now = ctx.clock.now();
   if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
     throw new AdminError('bad-request', 'The expiry must be in the future.');
@@ -196,13 +261,14 @@ export function suppressFinding(
       ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
     },
   });
-  ctx.events.emit('store.changed', { topics: ['findings'] });
-  return current(ctx, repo, d);
+  ctx.events.emit('store.changed', { topics: topicsOf(target) });
+  return current(ctx, repo, target);
 }
 
-export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, actor = 'admin'): Finding {
+export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, actor = 'admin'): AnyFinding {
   const repo = new FindingsRepository(ctx.db);
-  const d = findDraft(repo, input.id);
+  const target = findTarget(ctx, repo, input.id);
+  const d = targetKey(target);
   const existing = repo.suppressions().get(d.id);
   if (!existing) throw new AdminError('conflict', `Finding ${d.id} is not suppressed.`);
   repo.unsuppress(d.id);
@@ -218,11 +284,20 @@ export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, ac
       expired: !isActive(existing, ctx.clock.now()),
     },
   });
-  ctx.events.emit('store.changed', { topics: ['findings'] });
-  return current(ctx, repo, d);
+  ctx.events.emit('store.changed', { topics: topicsOf(target) });
+  return current(ctx, repo, target);
 }
 
-function current(ctx: ServiceContext, repo: FindingsRepository, d: IdentifiedDraft): Finding {
+function topicsOf(t: Target): string[] {
+  return t.kind === 'workstation' ? ['findings'] : ['findings', 'gateways', 'tenants'];
+}
+
+function current(ctx: ServiceContext, repo: FindingsRepository, t: Target): AnyFinding {
+  if (t.kind === 'gateway') {
+    const snap = loadSnapshots(ctx, t.f.gatewayId)[0];
+    return (snap && findingsFor(ctx, snap).find((x) => x.id === t.f.id)) ?? t.f;
+  }
+  const d = t.d;
   const first = repo.firstSeen([d.id]).get(d.id) ?? ctx.clock.now().toISOString();
   return toFinding(d, first, repo.suppressions().get(d.id), ctx.clock.now());
 }

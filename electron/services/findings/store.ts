@@ -102,7 +102,11 @@ export class FindingsRepository {
     );
   }
 
-  suppress(d: IdentifiedDraft, s: { reason: string; createdAt: string; expiresAt?: string; actor: string }): void {
+  /** Suppresses a workstation finding or a gateway scope finding (both keyed by their stable id). */
+  suppress(
+    d: { id: string; ruleId: string; location: { file: string; pointer: string }; fingerprint?: string | undefined },
+    s: { reason: string; createdAt: string; expiresAt?: string; actor: string },
+  ): void {
     this.db
       .prepare(
         `INSERT INTO finding_suppressions (id, rule_id, file, pointer, fingerprint, reason, created_at, expires_at, actor)

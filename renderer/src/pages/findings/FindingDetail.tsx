@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import type { Finding } from '../../../../shared/model/finding.js';
+import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
 import { useAdminMutation } from '../../client/index.js';
 import { clientLabel } from '../../lib/labels.js';
 import { severityClass } from './model.js';
 
 /** Detail of one finding: what, where, how to fix it, and suppress / unsuppress. */
-export function FindingDetail({ finding: f, onClose }: { finding: Finding; onClose: () => void }) {
+export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; onClose: () => void }) {
   const [formOpen, setFormOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [expiry, setExpiry] = useState('');
@@ -18,7 +18,9 @@ export function FindingDetail({ finding: f, onClose }: { finding: Finding; onClo
     },
   });
   const unsuppress = useAdminMutation('findings.unsuppress');
-  const loc = `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`;
+  const scope = isScopeFinding(f) ? f : null;
+  const ws = isScopeFinding(f) ? null : f;
+  const loc = ws ? `${ws.location.file}${ws.location.line ? `:${ws.location.line}` : ''}` : f.location.file;
 
   const submit = () => {
     if (!reason.trim()) return;
@@ -43,10 +45,10 @@ export function FindingDetail({ finding: f, onClose }: { finding: Finding; onClo
       <dl>
         <dt>Rule</dt>
         <dd className="mono">{f.ruleId}</dd>
-        {f.secretType && (
+        {ws?.secretType && (
           <>
             <dt>Secret type</dt>
-            <dd className="mono">{f.secretType}</dd>
+            <dd className="mono">{ws.secretType}</dd>
           </>
         )}
         {f.evidence && (
@@ -57,22 +59,38 @@ export function FindingDetail({ finding: f, onClose }: { finding: Finding; onClo
             </dd>
           </>
         )}
-        <dt>Client</dt>
-        <dd>{clientLabel(f.client)}</dd>
-        <dt>Server</dt>
-        <dd>{f.server || '—'}</dd>
-        <dt>File</dt>
+        {ws && (
+          <>
+            <dt>Client</dt>
+            <dd>{clientLabel(ws.client)}</dd>
+            <dt>Server</dt>
+            <dd>{ws.server || '—'}</dd>
+          </>
+        )}
+        {scope && (
+          <>
+            <dt>Gateway</dt>
+            <dd data-testid="finding-gateway">{scope.gatewayName}</dd>
+            <dt>Subject</dt>
+            <dd data-testid="finding-scope-subject">
+              <span className="faint">{scope.subject.type}</span> {scope.subject.name}
+            </dd>
+            <dt>Teams</dt>
+            <dd data-testid="finding-teams">{(scope.teamNames ?? scope.teams).join(', ') || '—'}</dd>
+          </>
+        )}
+        <dt>{scope ? 'Gateway URL' : 'File'}</dt>
         <dd className="mono" data-testid="finding-file">
           {loc}{' '}
           <button
             type="button"
             className="btn btn-ghost"
-            title="Copy the file path"
+            title={scope ? 'Copy the gateway URL' : 'Copy the file path'}
             onClick={() => {
               void navigator.clipboard?.writeText(f.location.file).then(() => setCopied(true));
             }}
           >
-            {copied ? 'Copied' : 'Copy path'}
+            {copied ? 'Copied' : scope ? 'Copy URL' : 'Copy path'}
           </button>
         </dd>
         <dt>Pointer</dt>
@@ -81,15 +99,29 @@ export function FindingDetail({ finding: f, onClose }: { finding: Finding; onClo
         </dd>
         <dt>First seen</dt>
         <dd>{new Date(f.firstSeen).toLocaleString()}</dd>
-        {f.fingerprint && (
+        {ws?.fingerprint && (
           <>
             <dt>Fingerprint</dt>
             <dd className="mono faint" title="Keyed hash (per-install key): equal credentials share it">
-              {f.fingerprint}
+              {ws.fingerprint}
             </dd>
           </>
         )}
       </dl>
+      {scope?.reach && scope.reach.length > 0 && (
+        <div>
+          <div className="muted" style={{ marginBottom: 4 }}>
+            Access chain
+          </div>
+          <ol className="scope-chain" data-testid="finding-chain">
+            {scope.reach.map((r) => (
+              <li key={r.teamId} data-team={r.teamName}>
+                {r.teamName} → {r.via.join(', ')} → {scope.subject.name}
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
       {f.remediation && (
         <div>
           <div className="muted" style={{ marginBottom: 4 }}>

@@ -1,6 +1,7 @@
 import { Fragment, useMemo, useState, type KeyboardEvent } from 'react';
 import { CLIENT_IDS } from '../../../../shared/model/discovery.js';
-import { SEVERITY_ORDER, type Finding, type Severity } from '../../../../shared/model/finding.js';
+import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.js';
+import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { clientLabel } from '../../lib/labels.js';
 import { FindingDetail } from './FindingDetail.js';
@@ -8,17 +9,22 @@ import {
   filterFindings,
   groupFindings,
   NO_FILTERS,
+  originLabel,
   severityClass,
+  subjectLabel,
   type FindingFilters,
   type GroupBy,
 } from './model.js';
 import './findings.css';
 
-const EMPTY: Finding[] = [];
+const EMPTY: AnyFinding[] = [];
 
-/** Findings: credential and configuration findings of the latest scan, with suppressions. */
+/**
+ * Findings: credential and configuration findings of the latest scan plus the tenant-scope
+ * findings of synced gateways, with suppressions.
+ */
 export default function FindingsPage() {
-  const latest = useAdminQuery('findings.list', {});
+  const latest = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
   const scan = useAdminMutation('findings.scan');
   const [filters, setFilters] = useState<FindingFilters>(NO_FILTERS);
   const [groupBy, setGroupBy] = useState<GroupBy>('none');
@@ -31,11 +37,19 @@ export default function FindingsPage() {
   const flat = useMemo(() => groups.flatMap((g) => g.items), [groups]);
   const selected = all.find((f) => f.id === selectedId) ?? null;
   const rulesPresent = useMemo(() => [...new Set(all.map((f) => f.ruleId))].sort(), [all]);
-  const clientsPresent = useMemo(() => CLIENT_IDS.filter((c) => all.some((f) => f.client === c)), [all]);
+  const clientsPresent = useMemo(
+    () => CLIENT_IDS.filter((c) => all.some((f) => !isScopeFinding(f) && f.client === c)),
+    [all],
+  );
+  const gatewaysPresent = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const f of all) if (isScopeFinding(f)) m.set(f.gatewayId, f.gatewayName);
+    return [...m].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [all]);
   const set = <K extends keyof FindingFilters>(k: K, v: FindingFilters[K]) => setFilters((f) => ({ ...f, [k]: v }));
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
 
-  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, f: Finding) => {
+  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, f: AnyFinding) => {
     const i = flat.findIndex((x) => x.id === f.id);
     const focusRow = (j: number) => {
       const next = flat[Math.max(0, Math.min(j, flat.length - 1))];
@@ -64,6 +78,16 @@ export default function FindingsPage() {
           <span className="page-sub" data-testid="findings-scanned-at">
             Scan #{report.scanId} · {new Date(report.scannedAt).toLocaleString()}
             {report.durationMs !== undefined ? ` · ${Math.round(report.durationMs)} ms` : ''}
+          </span>
+        )}
+        {!!report?.gateways.length && (
+          <span
+            className="page-sub"
+            data-testid="findings-gateways"
+            title="Scope findings from these gateway snapshots"
+          >
+            + {report.gateways.length === 1 ? 'gateway' : `${report.gateways.length} gateways`}{' '}
+            {report.gateways.map((g) => g.name).join(', ')}
           </span>
         )}
         <span className="spacer" />
@@ -165,6 +189,11 @@ export default function FindingsPage() {
                 {clientLabel(c)}
               </option>
             ))}
+            {gatewaysPresent.map(([id, name]) => (
+              <option key={id} value={`gw:${id}`}>
+                Gateway {name}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field-label">
@@ -226,7 +255,7 @@ export default function FindingsPage() {
                   <td colSpan={8} className="muted" data-testid="findings-empty">
                     {latest.isPending
                       ? 'Loading…'
-                      : !report?.scanId
+                      : !report?.scanId && all.length === 0
                         ? 'No scan yet. Use Scan to check the configured MCP servers for exposed credentials and risky settings.'
                         : all.length === 0
                           ? 'No findings: nothing exposed or risky was found.'
@@ -269,16 +298,19 @@ function FindingRow({
   onSelect,
   onKeyDown,
 }: {
-  f: Finding;
+  f: AnyFinding;
   selected: boolean;
   onSelect: () => void;
   onKeyDown: (e: KeyboardEvent<HTMLTableRowElement>) => void;
 }) {
-  const loc = `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`;
+  const scope = isScopeFinding(f);
+  const loc = scope ? f.location.file : `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`;
+  const subject = subjectLabel(f);
   return (
     <tr
       className="finding-row"
       data-testid="finding-row"
+      data-source={scope ? 'gateway' : 'workstation'}
       data-id={f.id}
       data-rule={f.ruleId}
       data-status={f.status}
@@ -293,10 +325,13 @@ function FindingRow({
       </td>
       <td className="mono" title={f.title}>
         {f.ruleId}
-        {f.secretType ? <div className="faint">{f.secretType}</div> : null}
+        {!scope && f.secretType ? <div className="faint">{f.secretType}</div> : null}
       </td>
-      <td>{clientLabel(f.client)}</td>
-      <td>{f.server || <span className="faint">—</span>}</td>
+      <td data-testid="finding-origin">
+        {originLabel(f)}
+        {scope && <div className="faint">gateway</div>}
+      </td>
+      <td data-testid="finding-subject">{subject || <span className="faint">—</span>}</td>
       <td className="mono">
         <div className="finding-loc" title={loc}>
           <bdi>{loc}</bdi>

@@ -1,4 +1,6 @@
-import { SEVERITY_ORDER, type Finding, type Severity } from '../../../../shared/model/finding.js';
+import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.js';
+import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
+import { clientLabel } from '../../lib/labels.js';
 
 /** Pure view logic of the Findings page (filters, grouping), kept out of the components. */
 export type GroupBy = 'none' | 'rule' | 'server' | 'client';
@@ -7,56 +9,70 @@ export interface FindingFilters {
   text: string;
   severity: Severity | '';
   ruleId: string;
+  /** A client id, or `gw:<gatewayId>` for a gateway's scope findings. */
   client: string;
   status: 'open' | 'suppressed' | '';
 }
 
 export const NO_FILTERS: FindingFilters = { text: '', severity: '', ruleId: '', client: '', status: '' };
 
-export function filterFindings(list: readonly Finding[], f: FindingFilters): Finding[] {
+/** The "client" of a finding: the workstation client id, or `gw:<gatewayId>` for a gateway finding. */
+export function originKey(f: AnyFinding): string {
+  return isScopeFinding(f) ? `gw:${f.gatewayId}` : f.client;
+}
+
+/** What the Client column shows: the client's label, or the gateway's name. */
+export function originLabel(f: AnyFinding): string {
+  return isScopeFinding(f) ? f.gatewayName : clientLabel(f.client);
+}
+
+/** What the Server column shows: the configured server, or the gateway subject (upstream, server, token, role). */
+export function subjectLabel(f: AnyFinding): string {
+  return isScopeFinding(f) ? `${f.subject.type} ${f.subject.name}` : f.server;
+}
+
+function haystack(x: AnyFinding): string[] {
+  const common = [x.ruleId, x.title, x.message, x.server, x.location.file, x.location.pointer, x.evidence ?? ''];
+  return isScopeFinding(x)
+    ? [...common, x.gatewayName, x.subject.name, ...(x.teamNames ?? x.teams)]
+    : [...common, x.client, x.secretType ?? ''];
+}
+
+export function filterFindings<F extends AnyFinding>(list: readonly F[], f: FindingFilters): F[] {
   const text = f.text.trim().toLowerCase();
   return list.filter(
     (x) =>
       (!f.severity || x.severity === f.severity) &&
       (!f.ruleId || x.ruleId === f.ruleId) &&
-      (!f.client || x.client === f.client) &&
+      (!f.client || originKey(x) === f.client) &&
       (!f.status || x.status === f.status) &&
-      (!text ||
-        [
-          x.ruleId,
-          x.title,
-          x.message,
-          x.client,
-          x.server,
-          x.location.file,
-          x.location.pointer,
-          x.secretType ?? '',
-          x.evidence ?? '',
-        ]
-          .join('\n')
-          .toLowerCase()
-          .includes(text)),
+      (!text || haystack(x).join('\n').toLowerCase().includes(text)),
   );
 }
 
-export function groupKey(f: Finding, by: GroupBy): string {
+export function groupKey(f: AnyFinding, by: GroupBy): string {
   if (by === 'rule') return f.ruleId;
+  if (isScopeFinding(f)) {
+    if (by === 'server') return `${subjectLabel(f)} (${f.gatewayName})`;
+    if (by === 'client') return `gateway ${f.gatewayName}`;
+    return '';
+  }
   if (by === 'server') return f.server ? `${f.server} (${f.client})` : `(file) ${f.location.file}`;
   if (by === 'client') return f.client;
   return '';
 }
 
 /** Groups in order of their most severe finding, then name. */
-export function groupFindings(list: readonly Finding[], by: GroupBy): { key: string; items: Finding[] }[] {
+export function groupFindings<F extends AnyFinding>(list: readonly F[], by: GroupBy): { key: string; items: F[] }[] {
   if (by === 'none') return [{ key: '', items: [...list] }];
-  const map = new Map<string, Finding[]>();
+  const map = new Map<string, F[]>();
   for (const f of list) {
     const k = groupKey(f, by);
     const g = map.get(k);
     if (g) g.push(f);
     else map.set(k, [f]);
   }
-  const worst = (items: Finding[]) => Math.min(...items.map((i) => SEVERITY_ORDER.indexOf(i.severity)));
+  const worst = (items: F[]) => Math.min(...items.map((i) => SEVERITY_ORDER.indexOf(i.severity)));
   return [...map]
     .map(([key, items]) => ({ key, items }))
     .sort((a, b) => worst(a.items) - worst(b.items) || a.key.localeCompare(b.key));

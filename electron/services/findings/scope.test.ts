@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adminMethods } from '../../../shared/api/contract.js';
+import type { GatewaySnapshot } from '../../../shared/model/gateway.js';
+import { isScopeFinding, type ScopeFinding } from '../../../shared/model/tenant.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import { createAdminHandlers } from '../admin-service.js';
+import type { ServiceContext } from '../context.js';
+import { scopeFindings } from '../tenants/service.js';
+
+/**
+ * Gateway scope findings through the findings API: listed with the workstation findings, counted in
+ * the summary, filterable, and suppressible with the same store (keyed by the stable id).
+ */
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+
+/** Two teams over one upstream with a shared bearer credential; mirrors scripts/contextforge/seed.ts. */
+function snapshot(): GatewaySnapshot {
+  const role = (id: string, name: string, scope: string, permissions: string[], system = true) => ({
+    id,
+    name,
+    scope,
+    permissions,
+    system,
+  });
+  const tool = (id: string, readOnly = true, visibility: 'public' | 'team' = 'public') => ({
+    id,
+    name: `up-${id}`,
+    originalName: id,
+    upstreamId: 'up1',
+    description: '',
+    visibility,
+    enabled: true,
+    readOnly,
+    destructive: false,
+  });
+  return {
+    gatewayId: 'g1',
+    gatewayName: 'cf',
+    kind: 'contextforge',
+    baseUrl: 'http://127.0.0.1:4444',
+    fetchedAt: NOW.toISOString(),
+    upstreams: [
+      {
+        id: 'up1',
+        name: 'everything',
+        url: 'http://localhost:1/mcp',
+        transport: 'STREAMABLEHTTP',
+        enabled: true,
+        reachable: true,
+        visibility: 'public',
+        authType: 'bearer',
+        toolCount: 4,
+      },
+    ],
+    tools: [tool('echo'), tool('sum'), tool('toggle', false), tool('gzip', false, 'team')],
+    servers: [
+      {
+        id: 's-red',
+        name: 'red-tools',
+        description: '',
+        visibility: 'team',
+        teamId: 'red',
+        enabled: true,
+        toolIds: ['echo', 'sum'],
+      },
+      {
+        id: 's-blue',
+        name: 'blue-tools',
+        description: '',
+        visibility: 'team',
+        teamId: 'blue',
+        enabled: true,
+        toolIds: ['echo'],
+      },
+      {
+        id: 's-pub',
+        name: 'shared',
+        description: '',
+        visibility: 'public',
+        enabled: true,
+        toolIds: ['sum', 'toggle', 'gzip'],
+      },
+    ],
+    teams: [
+      { id: 'red', name: 'Team Red', slug: 'red', personal: false, visibility: 'private', memberCount: 2 },
+      { id: 'blue', name: 'Team Blue', slug: 'blue', personal: false, visibility: 'private', memberCount: 2 },
+      { id: 'p', name: 'admin personal', slug: 'p', personal: true, visibility: 'private', memberCount: 1 },
+    ],
+    members: [
+      { teamId: 'red', email: 'admin@x', role: 'owner', active: true },
+      { teamId: 'red', email: 'alice@x', role: 'member', active: true },
+      { teamId: 'blue', email: 'admin@x', role: 'owner', active: true },
+      { teamId: 'blue', email: 'bob@x', role: 'member', active: true },
+    ],
+    users: [
+      { email: 'admin@x', isAdmin: true, active: true },
+      { email: 'alice@x', isAdmin: false, active: true },
+      { email: 'bob@x', isAdmin: false, active: true },
+    ],
+    roles: [
+      role('r-admin', 'platform_admin', 'global', ['*']),
+      role('r-viewer', 'viewer', 'team', ['servers.use', 'tools.read', 'tools.execute']),
+      role('r-pv', 'platform_viewer', 'global', ['servers.use', 'tools.read']),
+      role(
+        'r-custom',
+        'power',
+        'team',
+        ['tools.read', 'tools.execute', 'tools.create', 'tools.update', 'tools.delete'],
+        false,
+      ),
+    ],
+    assignments: [
+      { email: 'admin@x', roleId: 'r-admin', scope: 'global', active: true },
+      { email: 'alice@x', roleId: 'r-pv', scope: 'global', active: true },
+      { email: 'alice@x', roleId: 'r-viewer', scope: 'team', scopeId: 'red', active: true },
+      { email: 'alice@x', roleId: 'r-custom', scope: 'team', scopeId: 'red', active: true },
+      // Bob only has the global viewer role: no tools.execute anywhere.
+      { email: 'bob@x', roleId: 'r-pv', scope: 'global', active: true },
+    ],
+    tokens: [
+      {
+        id: 't-red',
+        name: 'red-ci',
+        userEmail: 'alice@x',
+        teamId: 'red',
+        permissions: ['tools.execute'],
+        expiresAt: '2026-07-01T00:00:00',
+        active: true,
+        revoked: false,
+      },
+      {
+        id: 't-blue',
+        name: 'blue-forever',
+        userEmail: 'admin@x',
+        teamId: 'blue',
+        permissions: [],
+        active: true,
+        revoked: false,
+      },
+      {
+        id: 't-old',
+        name: 'expired',
+        userEmail: 'admin@x',
+        teamId: 'red',
+        permissions: [],
+        expiresAt: '2026-01-01T00:00:00',
+        active: true,
+        revoked: false,
+      },
+    ],
+    warnings: [],
+  };
+}
+
+let root = '';
+let ctx: ServiceContext;
+
+async function call<K extends keyof typeof adminMethods>(method: K, input: unknown) {
+  const spec = adminMethods[method];
+  const handlers = createAdminHandlers(ctx);
+  const out = await (handlers[method] as (i: unknown) => Promise<unknown>)(spec.input.parse(input));
+  return spec.output.parse(out) as Awaited<ReturnType<(typeof handlers)[K]>>;
+}
+
+describe('gateway scope findings in findings.list', () => {
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gh-scope-findings-'));
+    const stateDir = join(root, 'state');
+    const base = createNodeContext({
+      stateDir,
+      mode: 'browser',
+      workstation: {
+        home: join(root, 'home'),
+        platform: 'linux',
+        projects: [],
+        systemRoot: join(root, 'none'),
+        env: {},
+      },
+      secrets: openNodeSecretStore(stateDir, { keyring: null }),
+    });
+    ctx = { ...base, clock: { now: () => NOW } };
+    const snap = snapshot();
+    ctx.db
+      .prepare(
+        `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, timeout_ms, created_at, updated_at)
+         VALUES (?, ?, 'contextforge', ?, 'none', 5000, ?, ?)`,
+      )
+      .run(snap.gatewayId, snap.gatewayName, snap.baseUrl, NOW.toISOString(), NOW.toISOString());
+    ctx.db
+      .prepare('INSERT INTO gateway_snapshots (gateway_id, fetched_at, snapshot_json) VALUES (?, ?, ?)')
+      .run(snap.gatewayId, snap.fetchedAt, JSON.stringify(snap));
+  });
+  after(async () => {
+    ctx.db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('lists scope findings before any workstation scan, counted in the summary', async () => {
+    const list = await call('findings.list', {});
+    assert.equal(list.scanId, null);
+    assert.deepEqual(list.gateways, [{ id: 'g1', name: 'cf', fetchedAt: NOW.toISOString() }]);
+    const scope = list.findings.filter(isScopeFinding);
+    assert.equal(scope.length, list.findings.length);
+    assert.ok(scope.length >= 2);
+    assert.equal(list.summary.total, scope.length);
+    assert.equal(list.summary.open, scope.length);
+    assert.equal(list.summary.bySeverity.high, scope.filter((f) => f.severity === 'high').length);
+    const cross = scope.find((f) => f.ruleId === 'scope.cross-tenant-credential')!;
+    assert.equal(cross.location.file, 'http://127.0.0.1:4444');
+    assert.deepEqual(cross.teamNames, ['Team Blue', 'Team Red']);
+    assert.deepEqual(
+      cross.reach?.map((r) => [r.teamName, r.via]),
+      [
+        ['Team Blue', ['blue-tools', 'shared']],
+        ['Team Red', ['red-tools', 'shared']],
+      ],
+    );
+    // Filters: a client or server filter means workstation findings only; source/gateway select them.
+    assert.equal((await call('findings.list', { client: 'cursor' })).findings.length, 0);
+    assert.equal((await call('findings.list', { source: 'workstation' })).findings.length, 0);
+    assert.equal((await call('findings.list', { gatewayId: 'g1' })).findings.length, scope.length);
+    assert.equal((await call('findings.list', { gatewayId: 'other' })).findings.length, 0);
+    const onlyCross = await call('findings.list', { ruleId: 'scope.cross-tenant-credential' });
+    assert.deepEqual(
+      onlyCross.findings.map((f) => f.id),
+      [cross.id],
+    );
+  });
+
+  it('suppresses and re-opens a scope finding by id, visible to gateways.findings too', async () => {
+    const before = (await call('findings.list', {})).findings.filter(isScopeFinding);
+    const cross = before.find((f) => f.ruleId === 'scope.cross-tenant-credential')!;
+    const s = (await call('findings.suppress', {
+      id: cross.id,
+      reason: 'one team per upstream next sprint',
+    })) as ScopeFinding;
+    assert.equal(s.status, 'suppressed');
+    assert.equal(s.source, 'gateway');
+    assert.equal(s.suppression?.reason, 'one team per upstream next sprint');
+    const list = await call('findings.list', {});
+    assert.equal(list.summary.suppressed, 1);
+    assert.equal(list.summary.open, before.length - 1);
+    assert.equal(list.summary.bySeverity.high, before.filter((f) => f.severity === 'high').length - 1);
+    assert.equal((await call('findings.list', { status: 'suppressed' })).findings[0]?.id, cross.id);
+    assert.equal(scopeFindings(ctx).find((f) => f.id === cross.id)?.status, 'suppressed');
+    const tenants = await call('gateways.findings', {});
+    assert.equal(tenants.find((f) => f.id === cross.id)?.status, 'suppressed');
+    const log = ctx.db.prepare('SELECT action, details_json FROM admin_log WHERE target = ?').all(cross.id) as {
+      action: string;
+      details_json: string;
+    }[];
+    assert.equal(log[0]?.action, 'finding.suppress');
+    assert.match(log[0]!.details_json, /scope\.cross-tenant-credential/);
+
+    const open = await call('findings.unsuppress', { id: cross.id });
+    assert.equal(open.status, 'open');
+    assert.equal((await call('findings.list', {})).summary.suppressed, 0);
+    await assert.rejects(call('findings.suppress', { id: 'nope', reason: 'x' }), /No finding/);
+  });
+});
