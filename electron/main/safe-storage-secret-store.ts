@@ -36,6 +36,8 @@ export interface SafeStorageSecretStoreOptions {
 
 export class SafeStorageSecretStore implements SecretStore {
   readonly kind: string;
+  /** Shown by the UI and CLI next to anything that stores a secret (SecretStore.warning). */
+  readonly warning?: string;
   private readonly file: string;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -47,10 +49,10 @@ export class SafeStorageSecretStore implements SecretStore {
     const platform = opts.platform ?? process.platform;
     const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend?.() : undefined;
     if (backend === 'basic_text') {
-      (opts.warn ?? ((l) => process.stderr.write(l + '\n')))(
-        'gatehouse: no OS keyring found (safeStorage backend basic_text); stored secrets are only obfuscated. ' +
-          'Install and unlock a Secret Service (gnome-keyring, KWallet) to encrypt them.',
-      );
+      this.warning =
+        'No OS keyring found (safeStorage backend basic_text): stored secrets are only obfuscated. ' +
+        'Install and unlock a Secret Service (gnome-keyring, KWallet) to encrypt them.';
+      (opts.warn ?? ((l) => process.stderr.write(l + '\n')))(`gatehouse: ${this.warning}`);
       this.kind = 'electron-safe-storage:basic_text';
     } else {
       this.kind = 'electron-safe-storage';

@@ -1,6 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 
+/** Cap on one response body. */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
 /**
  * Small JSON-over-HTTP(S) client for gateway admin APIs: per-request timeout, optional extra CA
  * certificates (private TLS), retries with exponential backoff for idempotent reads, and errors
@@ -110,7 +113,16 @@ export class HttpClient {
     return new Promise<HttpResponse>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          // A gateway page is a few MB at most; a bigger body is a broken or hostile peer.
+          if (size > MAX_RESPONSE_BYTES) {
+            req.destroy(new GatewayError('unreachable', `${url.host}: response over ${MAX_RESPONSE_BYTES >> 20} MiB`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', (e) => reject(new GatewayError('unreachable', `${url.host}: ${e.message}`)));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');

@@ -82,8 +82,20 @@ function storeWarning(ctx: ServiceContext): string | undefined {
   return typeof w === 'string' && w ? w : undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 function normalizeBaseUrl(u: string): string {
-  const url = new URL(u);
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    throw new AdminError('bad-request', `Base URL "${u}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AdminError('bad-request', `Base URL must be https:// (got ${url.protocol})`);
+  // A bearer token over plain HTTP is readable by anyone on the path; only loopback is exempt.
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    throw new AdminError('bad-request', `Base URL must use https:// for a non-loopback host (${url.hostname})`);
   if (url.username || url.password)
     throw new AdminError('bad-request', 'Put credentials in the secret field, not in the URL');
   url.hash = '';
@@ -93,6 +105,10 @@ function normalizeBaseUrl(u: string): string {
 
 async function checkCaFile(ctx: ServiceContext, caFile: string | undefined): Promise<void> {
   if (!caFile) return;
+  const st = await ctx.fs.stat(caFile).catch(() => null);
+  if (st && (!st.isFile || st.size > 1024 * 1024)) {
+    throw new AdminError('bad-request', `CA file ${caFile} is not a PEM file of at most 1 MiB`);
+  }
   let text: string;
   try {
     text = await ctx.fs.readFile(caFile);
@@ -187,6 +203,19 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     ca_file: input.clearCaFile ? null : (input.caFile ?? cur.ca_file),
     timeout_ms: input.timeoutMs ?? cur.timeout_ms,
   };
+  // The stored credential was given for one origin: never let it follow the connection elsewhere.
+  const originChanged = new URL(next.base_url).origin !== new URL(cur.base_url).origin;
+  if (
+    originChanged &&
+    !input.secret &&
+    next.auth_type !== 'none' &&
+    (await ctx.secrets.get(secretKey(cur.id))) !== null
+  ) {
+    throw new AdminError(
+      'bad-request',
+      `The base URL moves to another origin (${new URL(next.base_url).origin}); enter the credential again for it`,
+    );
+  }
   if (input.secret) await storeSecret(ctx, cur.id, input.secret);
   if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
   ctx.db

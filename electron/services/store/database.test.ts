@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -66,3 +66,15 @@ test('admin log entries chain by hash', () => {
   assert.equal(entryHash(rest), hash);
   db.close();
 });
+
+test(
+  'the store folder and database are readable by their owner only',
+  { skip: process.platform === 'win32' && 'POSIX modes' },
+  () => {
+    const file = join(dir, 'private', 'nested', 'g.db');
+    const db = openDatabase(file);
+    db.close();
+    assert.equal(statSync(join(dir, 'private', 'nested')).mode & 0o077, 0);
+    assert.equal(statSync(file).mode & 0o077, 0);
+  },
+);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as NodeSqlite from 'node:sqlite';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
@@ -20,8 +20,10 @@ export function openDatabase(file: string): Database {
   } catch {
     throw new Error(`Gatehouse's store needs node:sqlite (Node 22.5 or newer); this is Node ${process.versions.node}.`);
   }
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // The store holds consents, findings and audit trails: readable by this user only.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new sqlite.DatabaseSync(file);
+  if (file !== ':memory:') restrictToOwner(file);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   migrate(db);
   return db;
@@ -67,5 +69,16 @@ export function transaction<T>(db: Database, fn: () => T): T {
   } catch (err) {
     db.exec('ROLLBACK');
     throw err;
+  }
+}
+
+/** 0600 on the database and its WAL/SHM companions (POSIX; a no-op where modes do not apply). */
+function restrictToOwner(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if (existsSync(f)) chmodSync(f, 0o600);
+    } catch {
+      // Not ours to change (e.g. a shared folder): the store still works.
+    }
   }
 }
