@@ -196,14 +196,14 @@ test('credential-bearing args and URLs are masked in entries but kept raw with p
   const scan = await discover(workstation(), nodeFileSystem);
   const byName = (n: string) => scan.servers.find((s) => s.entry.name === n)!;
   const roo = byName('gitlab');
-  assert.deepEqual(roo.entry.args, ['-y', '@modelcontextprotocol/server-gitlab', '--token', 'glpat-…wBAD']);
+  assert.deepEqual(roo.entry.args, ['-y', '@modelcontextprotocol/server-gitlab', '--token', '…wBAD']);
   assert.equal(roo.raw.args?.[3], 'glpat-U74KKEpYEZAmggQBwBAD');
   assert.equal(roo.pointers.args?.[3], '/mcpServers/gitlab/args/3');
   const wiki = byName('team-wiki');
   assert.equal(wiki.entry.url, 'https://wiki.example.com/sse?token=ghp_…fJs1');
   assert.equal(wiki.pointers.url, '/mcpServers/team-wiki/url');
   const lm = byName('db-admin');
-  assert.equal(lm.entry.url, 'https://admin:S3…81Lm@db.internal.example:8443/mcp');
+  assert.equal(lm.entry.url, 'https://admin:…81Lm@db.internal.example:8443/mcp');
   const slack = byName('slack');
   assert.equal(slack.raw.env.SLACK_BOT_TOKEN?.slice(0, 5), 'xoxb-');
   assert.equal(slack.pointers.env.SLACK_BOT_TOKEN, '/mcpServers/slack/env/SLACK_BOT_TOKEN');

@@ -16,7 +16,7 @@ const RANDOM = 'q8Z2xLk93VbT0rWmN7sYpA4d';
 test('maskSecret keeps at most a short known prefix and the last 4', () => {
   assert.equal(maskSecret(GHP), 'ghp_…oCLr');
   assert.equal(maskSecret(SK_PROJ), 'sk-pro…Ot1O');
-  assert.equal(maskSecret(AKIA), 'AKIA…XKXW');
+  assert.equal(maskSecret(AKIA), '…XKXW');
   assert.equal(maskSecret(XOXB), 'xoxb-…FnIi');
   assert.equal(maskSecret(JWT), 'eyJ…oP7q');
   assert.equal(maskSecret(RANDOM), 'q8Z2…pA4d');
@@ -72,8 +72,8 @@ test('maskArgs: flag=value, flag value, env-style assignments, headers and bare 
     '@scope/server',
     '--api-key=sk-pro…Ot1O',
   ]);
-  assert.deepEqual(maskArgs(['--token', GLPAT, '--verbose']), ['--token', 'glpat-…wBAD', '--verbose']);
-  assert.deepEqual(maskArgs(['-k', 'plainpassword123']), ['-k', 'pl…d123']);
+  assert.deepEqual(maskArgs(['--token', GLPAT, '--verbose']), ['--token', '…wBAD', '--verbose']);
+  assert.deepEqual(maskArgs(['-k', 'plainpassword123']), ['-k', '…d123']);
   assert.deepEqual(maskArgs(['--password', '${input:db-pass}']), ['--password', '${input:db-pass}']);
   assert.deepEqual(maskArgs(['-e', `GITHUB_TOKEN=${GHP}`]), ['-e', 'GITHUB_TOKEN=ghp_…oCLr']);
   assert.deepEqual(maskArgs(['-e', 'JIRA_API_TOKEN=${JIRA_API_TOKEN}']), ['-e', 'JIRA_API_TOKEN=${JIRA_API_TOKEN}']);
@@ -129,7 +129,7 @@ test('maskArgs: flag=value, flag value, env-style assignments, headers and bare 
 test('maskUrl: userinfo password, credential query params and token path segments', () => {
   assert.equal(
     maskUrl('https://admin:S3cr3tP4ssw0rd-Xq81Lm@db.internal.example:8443/mcp'),
-    'https://admin:S3…81Lm@db.internal.example:8443/mcp',
+    'https://admin:…81Lm@db.internal.example:8443/mcp',
   );
   assert.equal(
     maskUrl(`https://mcp.example-search.com/mcp?api_key=${SK_PROJ}&region=eu`),

@@ -89,7 +89,7 @@ describe('masked evidence', () => {
     assert.equal(maskEvidence(GHP, 'github-classic-pat'), `ghp_…${GHP.slice(-4)}`);
     assert.equal(
       maskEvidence('postgres://app:Pg-Fixture-Pass-9931@db.corp:5432/x', 'db-connection-string'),
-      'postgres://app:Pg…9931@db.corp:5432/x',
+      'postgres://app:…9931@db.corp:5432/x',
     );
     assert.equal(
       maskEvidence('-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n', 'private-key'),

@@ -4,7 +4,10 @@ import { creator as recommendPreset } from '@secretlint/secretlint-rule-preset-r
 import { secretLintProfiler } from '@secretlint/profiler';
 import type { SecretLintCoreConfig, SecretLintRawSource } from '@secretlint/types';
 import type { ParsedSource, StringLeaf } from '../discovery/types.js';
-import { isPlaceholder, isReference } from '../discovery/mask.js';
+import { containsReference, isPlaceholder, isReference } from './references.js';
+import { isHighEntropySecret } from './shapes.js';
+
+export { isHighEntropySecret } from './shapes.js';
 
 /**
  * Credential detection over whole config files: secretlint (recommended preset + extra gitleaks
@@ -258,35 +261,6 @@ export function isCredentialKey(key: string): boolean {
   return CREDENTIAL_KEY_RE.test(key) && !NOT_CREDENTIAL_KEY_RE.test(key);
 }
 
-function shannonEntropy(s: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
-
-/** High-entropy token check (≈3.5 bits/char for base64-ish, 3.0 for hex), 16+ chars. */
-export function isHighEntropySecret(value: string): boolean {
-  const v = value.trim();
-  if (v.length < 16 || /\s/.test(v)) return false;
-  if (isReference(v) || isPlaceholder(v) || looksLikeReferenceInside(v)) return false;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^[~./]/.test(v) || /^[A-Za-z]:\\/.test(v)) return false;
-  if (/^[a-f0-9]+$/i.test(v)) return v.length >= 20 && shannonEntropy(v) >= 3.0;
-  if (!/^[A-Za-z0-9+/=_\-.~:]+$/.test(v)) return false;
-  const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/[0-9]/.test(v));
-  if (classes < 2) return false;
-  return shannonEntropy(v) >= 3.5;
-}
-
-/** `${…}`, `$VAR`, `{env:…}` anywhere inside: a template, not a literal. */
-function looksLikeReferenceInside(v: string): boolean {
-  return /\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}/.test(v);
-}
-
 /** `Bearer x` / `Basic x` / `token x`: the credential part of an Authorization-style value. */
 export function authSchemeCredential(value: string): string | undefined {
   const m = /^\s*(?:Bearer|Basic|Token|Bot|ApiKey|Api-Key)\s+(\S+)\s*$/i.exec(value);
@@ -301,7 +275,7 @@ export function genericCredential(value: string, keyHint: string | undefined, is
   if (isReference(value) || isPlaceholder(value)) return undefined;
   const scheme = authSchemeCredential(value);
   if (scheme !== undefined) {
-    if (isReference(scheme) || isPlaceholder(scheme) || looksLikeReferenceInside(scheme)) return undefined;
+    if (isReference(scheme) || isPlaceholder(scheme) || containsReference(scheme)) return undefined;
     return scheme.length >= 8 ? scheme : undefined;
   }
   const underCredentialKey =

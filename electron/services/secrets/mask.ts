@@ -1,6 +1,6 @@
-import { maskSecret, maskUrl } from '../discovery/mask.js';
+import { maskSecret, maskUrl } from './redact.js';
 
-export { isPlaceholder, isReference, maskSecret, maskUrl } from '../discovery/mask.js';
+export { isPlaceholder, isReference, maskSecret, maskUrl } from './redact.js';
 
 /**
  * Masked evidence for one detected credential: `prefix…last4` for tokens, the URL with its

@@ -1,0 +1,284 @@
+import { containsReference, isPlaceholder, isReference } from './references.js';
+
+/**
+ * What a credential looks like, shared by detection (findings) and masking (every display), so
+ * whatever a finding flags is masked everywhere: well-known token shapes, ONE high-entropy check
+ * with ONE threshold, and ONE secret-name test (camelCase, kebab-case and snake_case alike).
+ *
+ * Every regular expression here runs over untrusted text (configs, args, URLs, logs): they are
+ * linear (no nested or overlapping quantifiers; unbounded runs only over one character class).
+ */
+
+/** Well-known credential prefixes (longest first so the most specific wins). */
+export const KNOWN_PREFIXES: readonly string[] = [
+  'github_pat_',
+  'sk-proj-',
+  'sk-ant-',
+  'sk_live_',
+  'sk_test_',
+  'rk_live_',
+  'pk_live_',
+  'dop_v1_',
+  'lin_api_',
+  'glpat-',
+  'xoxb-',
+  'xoxp-',
+  'xoxa-',
+  'xoxr-',
+  'xoxs-',
+  'xapp-',
+  'pypi-',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'AKIA',
+  'ASIA',
+  'AIza',
+  'npm_',
+  'ntn_',
+  'hf_',
+  'sk-',
+  'eyJ',
+];
+
+/** Provider token shapes (no anchors; each alternative starts with a literal prefix). */
+export const KNOWN_TOKEN_SOURCE = [
+  'github_pat_[A-Za-z0-9_]{20,}',
+  'gh[pousr]_[A-Za-z0-9]{20,}',
+  'sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}',
+  '[sr]k_(?:live|test)_[A-Za-z0-9]{16,}',
+  'pk_live_[A-Za-z0-9]{16,}',
+  'glpat-[A-Za-z0-9_-]{16,}',
+  'xox[abprs]-[A-Za-z0-9-]{10,}',
+  'xapp-[A-Za-z0-9-]{10,}',
+  '(?:AKIA|ASIA)[A-Z0-9]{16}',
+  'AIza[A-Za-z0-9_-]{30,}',
+  'hf_[A-Za-z0-9]{20,}',
+  'npm_[A-Za-z0-9]{30,}',
+  'pypi-[A-Za-z0-9_-]{30,}',
+  'dop_v1_[a-f0-9]{30,}',
+  'lin_api_[A-Za-z0-9]{20,}',
+  'ntn_[A-Za-z0-9]{20,}',
+  'hv[sb]\\.[A-Za-z0-9_-]{20,}',
+  'eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}',
+].join('|');
+
+const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_SOURCE})$`);
+
+/** Whether the whole value has a known provider token shape. */
+export function isKnownTokenShape(value: string): boolean {
+  return value.length <= 4096 && KNOWN_TOKEN_EXACT_RE.test(value);
+}
+
+export function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Shortest value the entropy check considers. */
+export const MIN_SECRET_LENGTH = 16;
+
+/** Identifiers in camelCase / PascalCase (`ModelContextProtocolServer`): letters only, one word per case change. */
+const CAMEL_WORDS_RE = /^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$/;
+/** Words joined by separators (package names, slugs): `mcp-server-sqlite`. */
+const SLUG_RE = /^[A-Za-z]+(?:[-_.][A-Za-z0-9]+)+$/;
+
+/**
+ * THE high-entropy check (detection and masking alike): a random-looking token of 16+ chars that is
+ * not a path, URL, reference, placeholder, identifier or slug. Random strings of n chars have an
+ * entropy close to log2(n), so the bar scales for short values (≈3.3 bits/char at 16, 3.5 from 20);
+ * hex needs 20+ chars and 3.0 bits/char.
+ */
+export function isHighEntropySecret(value: string): boolean {
+  const v = value.trim();
+  if (v.length < MIN_SECRET_LENGTH || v.length > 4096 || /\s/.test(v)) return false;
+  if (!/^[A-Za-z0-9+/=_\-.~:]+$/.test(v)) return false;
+  if (/^[a-z][a-z0-9+.-]{0,30}:\/\//i.test(v) || /^[~./]/.test(v)) return false;
+  if (isReference(v) || isPlaceholder(v) || containsReference(v)) return false;
+  // Paths and package specs are not secrets; base64 (which may contain '/') can be.
+  if (v.includes('/') && !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
+  if (/^[a-f0-9]+$/i.test(v)) return v.length >= 20 && shannonEntropy(v) >= 3.0;
+  if (CAMEL_WORDS_RE.test(v)) return false;
+  const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/[0-9]/.test(v));
+  if (classes < 2) return false;
+  if (SLUG_RE.test(v) && !/\d{3}/.test(v)) return false;
+  return shannonEntropy(v) >= Math.min(3.5, Math.log2(v.length) - 0.7);
+}
+
+/** Whether a literal (not a reference or placeholder) looks like a credential on its own. */
+export function looksLikeSecret(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 8 || isReference(v) || isPlaceholder(v)) return false;
+  return isKnownTokenShape(v) || isHighEntropySecret(v);
+}
+
+/** Last words of a name that make its value a secret (`--api-key`, `GITHUB_TOKEN`, `dbPassword`). */
+const SECRET_TAIL = new Set([
+  'key',
+  'apikey',
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'pat',
+  'auth',
+  'authorization',
+  'bearer',
+  'credential',
+  'credentials',
+  'creds',
+  'sig',
+  'signature',
+  'session',
+  'cookie',
+  'jwt',
+  'dsn',
+  'privatekey',
+  'accesskey',
+  'secretkey',
+  'accesstoken',
+  'authtoken',
+  'connectionstring',
+  'connstr',
+  'connstring',
+]);
+
+/** Words that make a name secret wherever they sit, unless the name ends in a non-secret word. */
+const SECRET_ANYWHERE = new Set([
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'apikey',
+  'credential',
+  'credentials',
+  'authorization',
+  'bearer',
+  'cookie',
+  'privatekey',
+  'accesskey',
+  'secretkey',
+  'accesstoken',
+  'authtoken',
+]);
+
+/** Last words saying the value is about a secret, not the secret (`token_type`, `key_file`, `token-limit`). */
+const NOT_SECRET_TAIL = new Set([
+  'id',
+  'ids',
+  'type',
+  'types',
+  'kind',
+  'name',
+  'names',
+  'file',
+  'files',
+  'path',
+  'paths',
+  'dir',
+  'url',
+  'uri',
+  'endpoint',
+  'host',
+  'env',
+  'var',
+  'envvar',
+  'variable',
+  'limit',
+  'limits',
+  'count',
+  'length',
+  'len',
+  'size',
+  'max',
+  'min',
+  'mode',
+  'ttl',
+  'timeout',
+  'expiry',
+  'expires',
+  'expiration',
+  'lifetime',
+  'at',
+  'in',
+  'format',
+  'prefix',
+  'suffix',
+  'enabled',
+  'disabled',
+  'required',
+  'through',
+  'budget',
+  'usage',
+  'ref',
+  'location',
+  'source',
+  'hint',
+  'helper',
+  'command',
+  'cmd',
+  'field',
+  'policy',
+  'provider',
+  'store',
+  'storage',
+  'rotation',
+  'version',
+]);
+
+/** Splits a name into lower-case words at case changes and separators (`X-Api-Key`, `dbPassword`, `API_KEY`). */
+export function nameWords(name: string): string[] {
+  return name
+    .slice(0, 256)
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+}
+
+const nameCache = new Map<string, boolean>();
+
+/**
+ * Whether a name (flag, env var, JSON key, query parameter, header) says its value is a secret:
+ * it ends in a secret word (`--api-key`, `apiToken`, `X-Api-Key`, `db_password`, `Cookie`), or
+ * carries a strong secret word and does not end in a word like `type`/`file`/`limit`
+ * (`refresh_token_value` yes; `token_type`, `password_file`, `--token-limit` no).
+ */
+export function isSecretName(name: string): boolean {
+  const cached = nameCache.get(name);
+  if (cached !== undefined) return cached;
+  const words = nameWords(name.replace(/^-+/, ''));
+  let secret = false;
+  const last = words.at(-1);
+  if (last !== undefined) {
+    const last2 = words.length >= 2 ? `${words.at(-2)}${last}` : last;
+    if (SECRET_TAIL.has(last) || SECRET_TAIL.has(last2)) secret = true;
+    else if (!NOT_SECRET_TAIL.has(last)) {
+      for (let i = 0; i < words.length && !secret; i++) {
+        const w = words[i] ?? '';
+        if (SECRET_ANYWHERE.has(w) || SECRET_ANYWHERE.has(w + (words[i + 1] ?? ''))) secret = true;
+      }
+    }
+  }
+  if (nameCache.size < 10_000) nameCache.set(name, secret);
+  return secret;
+}
+
+/** Header names whose value is a credential (`Authorization`, `Cookie`, `X-Api-Key`, `Private-Token`…). */
+export function isSecretHeaderName(name: string): boolean {
+  return isSecretName(name) || /^(?:proxy-)?authorization$|^(?:set-)?cookie$/i.test(name.trim());
+}
