@@ -1,4 +1,4 @@
-import { isPlaceholder, isReference, parseReferences, wholeReference } from './references.js';
+import { isPlaceholder, isReference, wholeReference } from './references.js';
 import {
   isHighEntropySecret,
   isKnownTokenShape,
