@@ -92,7 +92,10 @@ test('window.gatehouse exposes only invoke and subscribe; no Node globals', asyn
 
 test('the bridge answers contract methods and refuses anything else', async () => {
   const info = await page.evaluate(() => window.gatehouse!.invoke('app.info', {}));
-  expect(info).toMatchObject({ ok: true, output: { name: 'gatehouse', mode: 'desktop', stateDir: userData } });
+  expect(info).toMatchObject({
+    ok: true,
+    output: { name: 'gatehouse', mode: 'desktop', stateDir: userData, canReveal: true },
+  });
   const unknown = await page.evaluate(() =>
     window.gatehouse!.invoke('shell.exec', {}).then(
       () => 'resolved',

@@ -79,15 +79,25 @@ test('a scan lists every finding with masked evidence, the severity summary and 
   await expect(summary.locator('[data-severity="critical"]')).toHaveAttribute('data-count', '6');
   await expect(page.getByTestId('secret-store-warning')).toContainText('encrypted file');
 
-  const gh = page.locator('[data-testid="finding-row"][data-rule="secret.literal"]', { hasText: 'github-mirror' });
-  await expect(gh.getByTestId('finding-evidence')).toHaveText('ghp_…VAnr');
-  await gh.click();
+  const ghRow = page.locator('[data-testid="finding-row"][data-rule="secret.literal"]', { hasText: 'github-mirror' });
+  await expect(ghRow.getByTestId('finding-evidence')).toHaveText('ghp_…VAnr');
+  await ghRow.click();
   const detail = page.getByTestId('finding-detail');
   await expect(detail).toBeVisible();
   await expect(detail.getByTestId('finding-pointer')).toHaveText(
     '/mcpServers/github-mirror/env/GITHUB_PERSONAL_ACCESS_TOKEN',
   );
   await expect(detail.getByTestId('finding-remediation')).toContainText('${env:GITHUB_PERSONAL_ACCESS_TOKEN}');
+  // Reveal in folder is desktop only: no button here, and the service answers unavailable.
+  await expect(detail.getByTestId('finding-reveal')).toHaveCount(0);
+  const file = (await detail.getByTestId('finding-file').innerText()).split(/\s/)[0]!.replace(/:\d+$/, '');
+  const base = new URL(gh.url);
+  const res = await page.request.post(`${base.origin}/api/invoke/app.reveal`, {
+    headers: { authorization: `Bearer ${base.searchParams.get('token')}`, origin: base.origin },
+    data: { path: file },
+  });
+  const reveal = { status: res.status(), body: (await res.json()) as { error?: { code: string } } };
+  expect([reveal.status, reveal.body.error?.code]).toEqual([503, 'unavailable']);
   if (process.env.GATEHOUSE_SHOTS) await page.screenshot({ path: join(process.env.GATEHOUSE_SHOTS, 'findings.png') });
 
   // Grouping by rule shows one group per rule id.

@@ -14,6 +14,7 @@ function fakeElectron(opts: { lock: boolean }) {
   const paths = new Map<string, string>([['userData', '/nonexistent/default']]);
   const appListeners = new Map<string, (...args: unknown[]) => void>();
   const windows: FakeWindow[] = [];
+  const revealed: string[] = [];
   let protocolHandler: ((r: Request) => Promise<Response> | Response) | undefined;
   const sessionState: { permission?: (wc: unknown, p: string, cb: (g: boolean) => void) => void } = {};
 
@@ -93,7 +94,7 @@ function fakeElectron(opts: { lock: boolean }) {
       },
     },
     session: { defaultSession: session },
-    shell: { openExternal: async () => {} },
+    shell: { openExternal: async () => {}, showItemInFolder: (p) => void revealed.push(p) },
     safeStorage: {
       isEncryptionAvailable: () => true,
       encryptString: (s) => Buffer.from(s),
@@ -101,7 +102,17 @@ function fakeElectron(opts: { lock: boolean }) {
       getSelectedStorageBackend: () => 'gnome_libsecret',
     },
   };
-  return { electron, log, paths, appListeners, windows, ipcMain, sessionState, protocol: () => protocolHandler };
+  return {
+    electron,
+    log,
+    paths,
+    appListeners,
+    windows,
+    ipcMain,
+    sessionState,
+    revealed,
+    protocol: () => protocolHandler,
+  };
 }
 
 let userData: string;
@@ -162,6 +173,30 @@ describe('startDesktopApp', () => {
         ok: boolean;
       };
       assert.equal(refused.ok, false);
+
+      // Reveal in folder: main provides the shell, the services accept only discovered config sources.
+      const infoOut = info.output as { canReveal?: boolean };
+      assert.equal(infoOut.canReveal, true);
+      const source = join(userData, 'home', '.cursor', 'mcp.json');
+      started.ctx.db
+        .prepare(
+          'INSERT INTO discovery_runs (started_at, duration_ms, options_json, source_count, server_count, result_json) VALUES (?, 1, ?, 1, 0, ?)',
+        )
+        .run(
+          new Date().toISOString(),
+          '{}',
+          JSON.stringify({ sources: [{ client: 'cursor', path: source, scope: 'user', status: 'ok' }], servers: [] }),
+        );
+      const reveal = (path: string) =>
+        f.ipcMain.invokeFrom(win.webContents.mainFrame, 'gatehouse:invoke:app.reveal', { path }) as Promise<{
+          ok: boolean;
+          error?: { code: string };
+        }>;
+      assert.equal((await reveal(source)).ok, true);
+      const other = await reveal('/etc/passwd');
+      assert.equal(other.ok, false);
+      assert.equal(other.error?.code, 'forbidden');
+      assert.deepEqual(f.revealed, [source]);
 
       // Service events reach the window.
       started.ctx.events.emit('store.changed', { topics: ['t'] });

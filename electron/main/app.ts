@@ -38,7 +38,7 @@ export interface ElectronLike<W extends BrowserWindowLike = BrowserWindowLike> {
   ipcMain: IpcMainLike;
   protocol: ProtocolLike;
   session: { readonly defaultSession: SessionLike };
-  shell: { openExternal(url: string): Promise<void> };
+  shell: { openExternal(url: string): Promise<void>; showItemInFolder(fullPath: string): void };
   safeStorage: SafeStorageLike;
 }
 
@@ -83,6 +83,8 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
   const secrets = new SafeStorageSecretStore(electron.safeStorage, { userData, platform: opts.platform });
   const ctx = createNodeContext({ stateDir: userData, mode: 'desktop', secrets });
   ctx.version = app.getVersion();
+  // The services decide which paths may be revealed (app.reveal); main only provides the action.
+  ctx.shell = { showItemInFolder: (p) => electron.shell.showItemInFolder(p) };
   const disposeIpc = registerIpcHandlers(
     electron.ipcMain,
     createAdminHandlers(ctx),

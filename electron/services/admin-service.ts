@@ -1,3 +1,4 @@
+import { revealSource } from './app/reveal.js';
 import { auditHandlers } from './audit/handlers.js';
 import type { ServiceContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
@@ -16,7 +17,9 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
       platform: ctx.workstation.platform,
       nodeVersion: process.versions.node,
       stateDir: ctx.stateDir,
+      canReveal: !!ctx.shell,
     }),
+    'app.reveal': async ({ path }) => revealSource(ctx, path),
     ...discoveryHandlers(ctx),
     ...liveHandlers(ctx),
     ...findingsHandlers(ctx),

@@ -1,6 +1,6 @@
 import type { Database } from './store/database.js';
 import type { EventBus } from './events.js';
-import type { Clock, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';
+import type { Clock, DesktopShell, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';
 
 /** Everything a capability's handlers may use; built once per process by the composition root. */
 export interface ServiceContext {
@@ -14,4 +14,6 @@ export interface ServiceContext {
   stateDir: string;
   mode: 'desktop' | 'browser' | 'cli';
   version: string;
+  /** OS shell actions; only the desktop app provides them. */
+  shell?: DesktopShell;
 }

@@ -44,3 +44,12 @@ export interface SecretStore {
 export interface EventSink {
   emit(event: string, payload: unknown): void;
 }
+
+/**
+ * Desktop-only OS shell actions (Electron `shell`), provided by electron/main; absent in browser
+ * mode and the CLI. Services check for it and answer `unavailable` without it.
+ */
+export interface DesktopShell {
+  /** Opens the OS file manager at the file's folder with the file selected. */
+  showItemInFolder(path: string): void;
+}

@@ -9,6 +9,8 @@ export const AppInfo = z.object({
   platform: z.string(),
   nodeVersion: z.string(),
   stateDir: z.string(),
+  /** Whether `app.reveal` can open the OS file manager (desktop only). */
+  canReveal: z.boolean(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -18,6 +20,13 @@ export const appMethods = {
     output: AppInfo,
     mutates: false,
     summary: 'Version, mode and where the local store lives.',
+  }),
+  'app.reveal': method({
+    input: z.object({ path: z.string().min(1) }).strict(),
+    output: z.object({ revealed: z.literal(true) }),
+    mutates: true,
+    summary:
+      'Desktop only: show a configuration file of the latest discovery run in the OS file manager (any other path is refused; unavailable in browser mode).',
   }),
 };
 

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
-import { useAdminMutation } from '../../client/index.js';
+import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { clientLabel } from '../../lib/labels.js';
 import { severityClass } from './model.js';
 
@@ -21,6 +21,11 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
   const scope = isScopeFinding(f) ? f : null;
   const ws = isScopeFinding(f) ? null : f;
   const loc = ws ? `${ws.location.file}${ws.location.line ? `:${ws.location.line}` : ''}` : f.location.file;
+  // Desktop only: the services accept config files of the latest discovery run and nothing else.
+  const desktop = useAdminQuery('app.info', {}, { staleTime: Infinity }).data?.canReveal ?? false;
+  const sources = useAdminQuery('discovery.latest', {}, { enabled: desktop }).data?.result.sources;
+  const canReveal = desktop && !!ws && !!sources?.some((s) => s.path === ws.location.file);
+  const reveal = useAdminMutation('app.reveal');
 
   const submit = () => {
     if (!reason.trim()) return;
@@ -92,6 +97,23 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
           >
             {copied ? 'Copied' : scope ? 'Copy URL' : 'Copy path'}
           </button>
+          {canReveal && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="finding-reveal"
+              title="Show the file in the file manager"
+              disabled={reveal.isPending}
+              onClick={() => reveal.mutate({ path: ws.location.file })}
+            >
+              Reveal in folder
+            </button>
+          )}
+          {reveal.isError && (
+            <div className="callout callout-error" role="alert" data-testid="finding-reveal-error">
+              {reveal.error.message}
+            </div>
+          )}
         </dd>
         <dt>Pointer</dt>
         <dd className="mono" data-testid="finding-pointer">
