@@ -137,6 +137,27 @@ test('the Sources panel lists every file looked at and the broken file with its 
   await expect(panel.locator('[data-testid="source-row"][data-status="ok"]')).toHaveCount(oracle.sources.length - 1);
 });
 
+test('the Sources panel collapses to a rail with its counts, stays collapsed after a reload, and reopens', async ({
+  page,
+}) => {
+  await open(page);
+  await page.getByTestId('sources-collapse').click();
+  await expect(page.getByTestId('sources-panel')).toHaveCount(0);
+  const rail = page.getByTestId('sources-rail');
+  await expect(rail.getByTestId('sources-count')).toHaveText(String(oracle.sources.length));
+  await expect(rail.getByTestId('sources-problem-count')).toHaveText('1');
+  await page.reload();
+  await expect(page.getByTestId('inventory-table')).toBeVisible();
+  await expect(page.getByTestId('sources-rail')).toBeVisible();
+  await expect(page.getByTestId('sources-panel')).toHaveCount(0);
+  await page.getByTestId('sources-expand').click();
+  await expect(page.getByTestId('sources-panel').getByTestId('source-row')).toHaveCount(oracle.sources.length);
+  // Client and Name stay in view when the grid scrolls sideways.
+  const first = page.getByTestId('inventory-row').first();
+  for (const col of ['client', 'name'])
+    await expect(first.locator(`[data-col="${col}"]`)).toHaveCSS('position', 'sticky');
+});
+
 test('text, client, scope and transport filters narrow the rows', async ({ page }) => {
   await open(page);
   const count = page.getByTestId('inventory-count');

@@ -4,6 +4,16 @@ import { create } from 'zustand';
 
 export type Theme = 'dark' | 'light';
 const THEME_KEY = 'gatehouse.theme';
+const SOURCES_KEY = 'gatehouse.sourcesOpen';
+
+/** The inventory's Sources panel is open unless the user collapsed it (remembered per profile). */
+function initialSourcesOpen(): boolean {
+  try {
+    return typeof window === 'undefined' || window.localStorage.getItem(SOURCES_KEY) !== '0';
+  } catch {
+    return true;
+  }
+}
 
 function initialTheme(): Theme {
   if (typeof window === 'undefined') return 'dark';
@@ -69,6 +79,13 @@ export const useUi = create<UiState>((set) => ({
           ? { key, dir: s.inventorySort.dir === 'asc' ? 'desc' : 'asc' }
           : { key, dir: 'asc' },
     })),
-  sourcesOpen: true,
-  setSourcesOpen: (sourcesOpen) => set({ sourcesOpen }),
+  sourcesOpen: initialSourcesOpen(),
+  setSourcesOpen: (sourcesOpen) => {
+    try {
+      window.localStorage.setItem(SOURCES_KEY, sourcesOpen ? '1' : '0');
+    } catch {
+      // not persisted; still applied
+    }
+    set({ sourcesOpen });
+  },
 }));

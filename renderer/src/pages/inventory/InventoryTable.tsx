@@ -15,9 +15,13 @@ interface Column {
   cell: (s: ServerEntry) => ReactNode;
   mono?: boolean;
   hint?: string;
+  /** Frozen while the grid scrolls sideways: offset from the left edge (px). */
+  stickyLeft?: number;
 }
 
 const ROW_HEIGHT = 30;
+/** Fixed, so the Name column can be frozen right after it. */
+const CLIENT_WIDTH = 112;
 const HEAD_HEIGHT = 30;
 
 function Keys({ keys }: { keys: string[] }) {
@@ -34,19 +38,27 @@ function Keys({ keys }: { keys: string[] }) {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'client', label: 'Client', width: 'minmax(104px, 0.9fr)', sortable: true, cell: (s) => clientLabel(s.client) },
-  { key: 'scope', label: 'Scope', width: '84px', sortable: true, cell: (s) => s.scope },
+  {
+    key: 'client',
+    label: 'Client',
+    width: `${CLIENT_WIDTH}px`,
+    sortable: true,
+    stickyLeft: 0,
+    cell: (s) => <span title={clientLabel(s.client)}>{clientLabel(s.client)}</span>,
+  },
   {
     key: 'name',
     label: 'Name',
     width: 'minmax(116px, 1.1fr)',
     sortable: true,
+    stickyLeft: CLIENT_WIDTH,
     cell: (s) => (
       <a className="cell-name" href={routeHref('servers', s.id)} tabIndex={-1} title={s.name}>
         {s.name}
       </a>
     ),
   },
+  { key: 'scope', label: 'Scope', width: '84px', sortable: true, cell: (s) => s.scope },
   {
     key: 'transport',
     label: 'Transport',
@@ -118,6 +130,16 @@ const COLUMNS: Column[] = [
   },
 ];
 const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');
+const LAST_STICKY = COLUMNS.reduce((last, c, i) => (c.stickyLeft !== undefined ? i : last), -1);
+
+/** Class and inline offset of a frozen column's cells (header and body). */
+function stickyProps(c: Column, ci: number): { className: string; style?: { left: number } } {
+  if (c.stickyLeft === undefined) return { className: '' };
+  return {
+    className: ci === LAST_STICKY ? 'grid-sticky grid-sticky-edge' : 'grid-sticky',
+    style: { left: c.stickyLeft },
+  };
+}
 /** Sum of the columns' minimum widths: below it the grid scrolls sideways instead of overlapping. */
 const MIN_WIDTH = COLUMNS.reduce((sum, c) => sum + Number(/(\d+)px/.exec(c.width)?.[1] ?? 60), 0);
 
@@ -221,7 +243,13 @@ export function InventoryTable({
                   : 'none'
                 : undefined;
               return (
-                <div key={c.key} role="columnheader" aria-colindex={ci + 1} aria-sort={ariaSort}>
+                <div
+                  key={c.key}
+                  role="columnheader"
+                  aria-colindex={ci + 1}
+                  aria-sort={ariaSort}
+                  {...stickyProps(c, ci)}
+                >
                   {c.sortable ? (
                     <button
                       type="button"
@@ -273,17 +301,21 @@ export function InventoryTable({
                       transform: `translateY(${v.start - virtualizer.options.scrollMargin}px)`,
                     }}
                   >
-                    {COLUMNS.map((c, ci) => (
-                      <div
-                        key={c.key}
-                        role="gridcell"
-                        aria-colindex={ci + 1}
-                        className={c.mono ? 'grid-cell mono' : 'grid-cell'}
-                        data-col={c.key}
-                      >
-                        {c.cell(s)}
-                      </div>
-                    ))}
+                    {COLUMNS.map((c, ci) => {
+                      const sticky = stickyProps(c, ci);
+                      return (
+                        <div
+                          key={c.key}
+                          role="gridcell"
+                          aria-colindex={ci + 1}
+                          className={['grid-cell', c.mono ? 'mono' : '', sticky.className].filter(Boolean).join(' ')}
+                          style={sticky.style}
+                          data-col={c.key}
+                        >
+                          {c.cell(s)}
+                        </div>
+                      );
+                    })}
                   </div>
                 );
               })}

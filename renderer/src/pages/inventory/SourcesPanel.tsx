@@ -20,13 +20,20 @@ function problem(s: ConfigSource): string | null {
   return where + (s.error ?? SOURCE_STATUS_LABELS[s.status]);
 }
 
-/** Every config file discovery looked at, problems first, with the reason and line of each. */
+/**
+ * Every config file discovery looked at, problems first, with the reason and line of each.
+ * Collapsible to a narrow rail that keeps the file count and the problem count in view.
+ */
 export function SourcesPanel({
   sources,
   serverCounts,
+  open,
+  onOpenChange,
 }: {
   sources: ConfigSource[];
   serverCounts: Map<string, number>;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
 }) {
   const sorted = [...sources].sort(
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.path.localeCompare(b.path),
@@ -35,6 +42,38 @@ export function SourcesPanel({
   // Paths are shown relative to the folder they all share (full path on hover and in data-path).
   const base = commonDir(sources.map((s) => s.path));
   const shown = (path: string) => (base ? path.slice(base.length + 1) : path);
+  if (!open) {
+    return (
+      <aside className="sources-rail" data-testid="sources-rail" aria-label="Sources (collapsed)">
+        <button
+          type="button"
+          className="sources-rail-btn"
+          data-testid="sources-expand"
+          aria-expanded={false}
+          aria-controls="sources-panel"
+          title={`Show the ${sources.length} config files looked at`}
+          onClick={() => onOpenChange(true)}
+        >
+          <span className="sources-rail-chevron" aria-hidden="true">
+            «
+          </span>
+          <span className="badge" data-testid="sources-count">
+            {sources.length}
+          </span>
+          {problems > 0 && (
+            <span
+              className="badge badge-danger"
+              data-testid="sources-problem-count"
+              title={`${problems} with problems`}
+            >
+              {problems}
+            </span>
+          )}
+          <span className="sources-rail-label">Sources</span>
+        </button>
+      </aside>
+    );
+  }
   return (
     <section
       id="sources-panel"
@@ -52,6 +91,19 @@ export function SourcesPanel({
             {problems} with problems
           </span>
         )}
+        <span className="spacer" style={{ flex: 1 }} />
+        <button
+          type="button"
+          className="btn btn-ghost sources-collapse"
+          data-testid="sources-collapse"
+          aria-expanded={true}
+          aria-controls="sources-panel"
+          aria-label="Collapse sources"
+          title="Collapse the Sources panel"
+          onClick={() => onOpenChange(false)}
+        >
+          »
+        </button>
       </header>
       {base && (
         <div className="panel-sub mono" title={base} data-testid="sources-base">

@@ -167,18 +167,6 @@ export default function InventoryPage() {
           </button>
         )}
         <span className="spacer" />
-        {run && (
-          <button
-            type="button"
-            className="btn btn-ghost"
-            data-testid="sources-toggle"
-            aria-expanded={sourcesOpen}
-            aria-controls="sources-panel"
-            onClick={() => setSourcesOpen(!sourcesOpen)}
-          >
-            {sourcesOpen ? 'Hide sources' : `Show sources (${run.result.sources.length})`}
-          </button>
-        )}
         <span
           className="count"
           data-testid="inventory-count"
@@ -218,7 +206,14 @@ export default function InventoryPage() {
             }
           />
         </div>
-        {run && sourcesOpen && <SourcesPanel sources={run.result.sources} serverCounts={serverCounts} />}
+        {run && (
+          <SourcesPanel
+            sources={run.result.sources}
+            serverCounts={serverCounts}
+            open={sourcesOpen}
+            onOpenChange={setSourcesOpen}
+          />
+        )}
       </div>
       <GatewayInventorySection compact />
     </section>
