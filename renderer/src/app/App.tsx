@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import type { ClientMode } from '../client/index.js';
 import { useAdminQuery } from '../client/index.js';
 import { ErrorBoundary } from '../components/ErrorBoundary.js';
@@ -58,7 +58,15 @@ export function App({ clientMode }: { clientMode: ClientMode }) {
         <main id="main" className="main" tabIndex={-1}>
           <ErrorBoundary key={route.page}>
             {Page ? (
-              <Page params={route.params} />
+              <Suspense
+                fallback={
+                  <section className="page" data-testid="page-loading" aria-busy="true">
+                    <p className="muted">Loading…</p>
+                  </section>
+                }
+              >
+                <Page params={route.params} />
+              </Suspense>
             ) : (
               <section className="page" data-testid="page-not-found">
                 <header className="page-header">

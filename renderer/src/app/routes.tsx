@@ -1,12 +1,17 @@
-import type { ComponentType } from 'react';
-import AuditPage from '../pages/audit/index.js';
-import FindingsPage from '../pages/findings/index.js';
-import GatewaysPage from '../pages/gateways/index.js';
-import InventoryPage from '../pages/inventory/index.js';
-import PolicyPage from '../pages/policy/index.js';
-import ServerPage from '../pages/server/index.js';
-import SettingsPage from '../pages/settings/index.js';
-import TenantsPage from '../pages/tenants/index.js';
+import { lazy, type ComponentType } from 'react';
+
+/*
+ * Pages load on demand, one chunk each (React.lazy + the Suspense boundary in App): the first
+ * paint only needs the shell and the page that is open.
+ */
+const InventoryPage = lazy(() => import('../pages/inventory/index.js'));
+const FindingsPage = lazy(() => import('../pages/findings/index.js'));
+const TenantsPage = lazy(() => import('../pages/tenants/index.js'));
+const AuditPage = lazy(() => import('../pages/audit/index.js'));
+const PolicyPage = lazy(() => import('../pages/policy/index.js'));
+const GatewaysPage = lazy(() => import('../pages/gateways/index.js'));
+const SettingsPage = lazy(() => import('../pages/settings/index.js'));
+const ServerPage = lazy(() => import('../pages/server/index.js'));
 
 /** What every page component receives: the route segments after the page id (URI-decoded). */
 export interface PageProps {
