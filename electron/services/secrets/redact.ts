@@ -422,7 +422,7 @@ const EMBEDDED_SCHEME_RE = /\b(Bearer|Basic|Token)(\s+)([A-Za-z0-9._~+/=:-]{4,40
 const JSON_PAIR_RE = /"([^"\\\n]{1,128})"(\s*:\s*)"((?:[^"\\\n]|\\.){0,4096})"/g;
 /** `name=value` / `name: value` pairs in free text, quoted or bare. */
 const PAIR_RE =
-  /(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(['"]?[ \t]*[=:][ \t]*)(?:"([^"\n]{0,4096})"|'([^'\n]{0,4096})'|([^\s"'&;,<>)}\]]{1,4096}))/g;
+  /(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,127})(['"]?[ \t]*[=:][ \t]*)(?:"([^"\n]{0,4096})"|'([^'\n]{0,4096})'|(\$?\{[^}\s]{1,256}\})|([^\s"'&;,<>)}\]]{1,4096}))/g;
 
 function escapeJsonString(s: string): string {
   return JSON.stringify(s).slice(1, -1);
@@ -460,7 +460,8 @@ export function redactText(text: string, knownValues?: readonly string[]): strin
     const body = tail ? u.slice(0, -tail.length) : u;
     return maskUrl(body) + tail;
   });
-  out = out.replace(EMBEDDED_SCHEME_RE, (m, scheme: string, sp: string, cred: string) => {
+  out = out.replace(EMBEDDED_SCHEME_RE, (m, scheme: string, sp: string, cred: string, at: number, all: string) => {
+    if (all[at + m.length] === ELLIPSIS) return m; // `Bearer ghp_…oCLr`: already masked
     if (isMasked(cred) || isReference(cred) || isPlaceholder(cred)) return m;
     // Prose ("Basic authentication", "Token expired") is not a credential; Bearer always is.
     if (scheme.toLowerCase() !== 'bearer' && !/[^A-Za-z]/.test(cred) && cred.length < 20) return m;
@@ -482,8 +483,16 @@ export function redactText(text: string, knownValues?: readonly string[]): strin
   }
   out = out.replace(
     PAIR_RE,
-    (m, name: string, sep: string, dq: string | undefined, sq: string | undefined, bare: string | undefined) => {
-      if (!isSecretName(name)) return m;
+    (
+      m,
+      name: string,
+      sep: string,
+      dq: string | undefined,
+      sq: string | undefined,
+      ref: string | undefined,
+      bare: string | undefined,
+    ) => {
+      if (ref !== undefined || !isSecretName(name)) return m;
       const value = dq ?? sq ?? bare ?? '';
       if (
         value === '' ||

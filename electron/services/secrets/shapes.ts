@@ -43,26 +43,32 @@ export const KNOWN_PREFIXES: readonly string[] = [
   'eyJ',
 ];
 
-/** Provider token shapes (no anchors; each alternative starts with a literal prefix). */
+/**
+ * Provider token shapes (no anchors). Each alternative starts with a literal prefix and a
+ * look-behind whose class covers the token body, so a scan over text never starts a match inside
+ * a run another start already covered: scanning stays linear on hostile input (`eyJeyJeyJ…`).
+ */
+const B = '(?<![A-Za-z0-9_-])'; // bodies with _ or -
+const A = '(?<![A-Za-z0-9])'; // alphanumeric bodies
 export const KNOWN_TOKEN_SOURCE = [
-  'github_pat_[A-Za-z0-9_]{20,}',
-  'gh[pousr]_[A-Za-z0-9]{20,}',
-  'sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}',
-  '[sr]k_(?:live|test)_[A-Za-z0-9]{16,}',
-  'pk_live_[A-Za-z0-9]{16,}',
-  'glpat-[A-Za-z0-9_-]{16,}',
-  'xox[abprs]-[A-Za-z0-9-]{10,}',
-  'xapp-[A-Za-z0-9-]{10,}',
-  '(?:AKIA|ASIA)[A-Z0-9]{16}',
-  'AIza[A-Za-z0-9_-]{30,}',
-  'hf_[A-Za-z0-9]{20,}',
-  'npm_[A-Za-z0-9]{30,}',
-  'pypi-[A-Za-z0-9_-]{30,}',
-  'dop_v1_[a-f0-9]{30,}',
-  'lin_api_[A-Za-z0-9]{20,}',
-  'ntn_[A-Za-z0-9]{20,}',
-  'hv[sb]\\.[A-Za-z0-9_-]{20,}',
-  'eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}',
+  `${B}github_pat_[A-Za-z0-9_]{20,}`,
+  `${A}gh[pousr]_[A-Za-z0-9]{20,}`,
+  `${B}sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}`,
+  `${A}[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`,
+  `${A}pk_live_[A-Za-z0-9]{16,}`,
+  `${B}glpat-[A-Za-z0-9_-]{16,}`,
+  `${B}xox[abprs]-[A-Za-z0-9-]{10,}`,
+  `${B}xapp-[A-Za-z0-9-]{10,}`,
+  `${A}(?:AKIA|ASIA)[A-Z0-9]{16}`,
+  `${B}AIza[A-Za-z0-9_-]{30,}`,
+  `${A}hf_[A-Za-z0-9]{20,}`,
+  `${A}npm_[A-Za-z0-9]{30,}`,
+  `${B}pypi-[A-Za-z0-9_-]{30,}`,
+  `${A}dop_v1_[a-f0-9]{30,}`,
+  `${A}lin_api_[A-Za-z0-9]{20,}`,
+  `${A}ntn_[A-Za-z0-9]{20,}`,
+  `${B}hv[sb]\\.[A-Za-z0-9_-]{20,}`,
+  `${B}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}`,
 ].join('|');
 
 const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_SOURCE})$`);
