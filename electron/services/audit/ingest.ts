@@ -3,7 +3,7 @@ import type { AuditFileFormat, JsonlMapping, RejectedRecord } from '../../../sha
 import { mapJsonl } from './sources/jsonl.js';
 import { mapOtlpRequest } from './sources/otlp.js';
 import { mapToolHive } from './sources/toolhive.js';
-import type { AuditStore, IngestRecord } from './store.js';
+import { AUDIT_INGEST_BATCH, type AuditStore, type IngestRecord } from './store.js';
 
 /**
  * File ingestion for the line formats (ToolHive, OTLP JSON, generic JSON lines). Lines are read from
@@ -70,7 +70,7 @@ const CHUNK = 1 << 20;
 const NL = 0x0a;
 
 export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & FilePosition> {
-  const batchSize = o.batchSize ?? 2000;
+  const batchSize = o.batchSize ?? AUDIT_INGEST_BATCH;
   const total: IngestCounts = { imported: 0, duplicates: 0, rejected: 0 };
   let pos: FilePosition = { ...(o.start ?? { offset: 0, line: 0 }) };
   let batch: IngestRecord[] = [];

@@ -2,8 +2,8 @@ import type { Migration } from '../store/migrations.js';
 
 /**
  * Audit timeline schema (versions 300–399). Events carry a 63-bit `uid` (SHA-256 of the source's
- * record id, or of the record's content) under a unique index: the same event ingested twice is
- * stored once. `audit_fts` is a contentless FTS5 index over the searchable fields (rowid = event id).
+ * record id, or of the record's content) under a unique index (with ts and outcome since 304): the
+ * same event ingested twice is stored once. `audit_fts` is a contentless FTS5 index over the searchable fields (rowid = event id).
  */
 export const AUDIT_MIGRATIONS: readonly Migration[] = [
   {
@@ -116,6 +116,19 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
       CREATE INDEX audit_events_client ON audit_events (client, ts, outcome);
       CREATE INDEX audit_events_server ON audit_events (server, ts, outcome);
       CREATE INDEX audit_events_tool ON audit_events (tool, ts, outcome);
+    `,
+  },
+  {
+    version: 304,
+    name: 'audit timeline: dedupe on (ts, outcome, uid), merged with the time index (localized index writes)',
+    // A unique index on the random uid alone is written all over on every batch (at 1M events each
+    // 10k-event commit rewrote nearly all of its leaf pages). Keyed by time first, a batch touches
+    // only the leaves of its time range, and the same index serves time order and outcome filters.
+    // The same event (same source kind + key, hence the same time and outcome) still maps to one row.
+    sql: `
+      DROP INDEX audit_events_uid;
+      DROP INDEX audit_events_ts;
+      CREATE UNIQUE INDEX audit_events_ts_uid ON audit_events (ts, outcome, uid);
     `,
   },
 ];

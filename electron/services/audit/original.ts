@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ORIGINAL_MAX_BYTES } from '../../../shared/model/audit.js';
 import { maskSecret } from '../discovery/mask.js';
 
@@ -132,9 +132,34 @@ function maskingReplacer(this: unknown, key: string, v: unknown): unknown {
   return typeof v === 'string' ? maskText(v) : v;
 }
 
+/**
+ * Whether masking could change the plain serialization: some key is credential-named, an OTLP
+ * `{key, value}` pair is present, or (checked on the JSON text) some string holds a token hint (hint
+ * characters are never escaped by JSON.stringify, so a hint in a value is a hint in the text).
+ * False positives only cost the slower masking pass.
+ */
+function hasMaskableKey(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > 32) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasMaskableKey(v, depth + 1)) return true;
+    return false;
+  }
+  const rec = value as Record<string, unknown>;
+  if (typeof rec.toJSON === 'function') return true;
+  for (const k of Object.keys(rec)) {
+    if (k === 'key' || isSecretKey(k)) return true;
+    if (hasMaskableKey(rec[k], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** The masked original as stored: JSON text of at most ORIGINAL_MAX_BYTES (else a truncated preview). */
 export function storedOriginal(value: unknown): string {
-  const json = JSON.stringify(value, maskingReplacer) ?? 'null';
+  // Most records hold nothing to mask: serialize plainly, and mask only when that could matter.
+  const plain = JSON.stringify(value) ?? 'null';
+  const json =
+    TOKEN_HINT.test(plain) || hasMaskableKey(value, 0) ? (JSON.stringify(value, maskingReplacer) ?? 'null') : plain;
   if (json.length <= ORIGINAL_MAX_BYTES) return json;
   const preview = json.slice(0, ORIGINAL_MAX_BYTES - 200);
   return JSON.stringify({ _truncated: true, size: json.length, preview });
@@ -142,6 +167,6 @@ export function storedOriginal(value: unknown): string {
 
 /** The 63-bit dedupe id of a record: SHA-256 of its source kind and key (record id or content). */
 export function dedupeUid(kind: string, key: string): bigint {
-  const h = createHash('sha256').update(kind).update('\0').update(key).digest();
-  return h.readBigInt64BE(0) & 0x7fffffffffffffffn;
+  // One-shot hash of the same bytes as before (kind, NUL, key): ~2× faster than createHash().update().
+  return BigInt(`0x${hash('sha256', `${kind}\0${key}`, 'hex').slice(0, 16)}`) & 0x7fffffffffffffffn;
 }

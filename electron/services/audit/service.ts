@@ -10,7 +10,7 @@ import {
 } from './sources/contextforge.js';
 import { syncGatehouseLog } from './sources/gatehouse.js';
 import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
-import { AuditStore } from './store.js';
+import { AUDIT_INGEST_BATCH, AuditStore } from './store.js';
 
 /** Sync of configured sources and retention; shared by the handlers, the follower and the CLI. */
 
@@ -105,7 +105,8 @@ export class AuditService {
         for (const r of pulled.rejected)
           addRejection({ where: `${src.name}: ${r.where}`, line: null, offset: null, reason: r.reason });
         const batches: (typeof pulled.records)[] = [];
-        for (let i = 0; i < pulled.records.length; i += 2000) batches.push(pulled.records.slice(i, i + 2000));
+        for (let i = 0; i < pulled.records.length; i += AUDIT_INGEST_BATCH)
+          batches.push(pulled.records.slice(i, i + AUDIT_INGEST_BATCH));
         if (!batches.length) batches.push([]);
         batches.forEach((slice, i) => {
           const last = i === batches.length - 1;

@@ -121,6 +121,12 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
 }
 
 const INSERT_COLS = 21;
+/**
+ * Records per ingest transaction (file import, pulls, benchmark). Each commit rewrites every index
+ * leaf page it touched (thousands: one per user, tool, server… value), so larger batches write far
+ * fewer pages per event; a crash re-reads at most one batch (deduplicated).
+ */
+export const AUDIT_INGEST_BATCH = 10_000;
 const MINUTE = 60_000;
 /** An FTS query matching more rows than this is walked in time order (see where()). */
 const COMMON_TERM = 3000;
@@ -153,17 +159,25 @@ function dimValue(e: AuditEventDraft, dim: RollupDim): string {
  * aggregated in memory per batch and upserted in the batch's transaction.
  */
 class Rollup {
-  private readonly minutes = new Map<string, number>();
-  private readonly days = new Map<string, number>();
+  /** minute → outcome → n */
+  private readonly minutes = new Map<number, Map<string, number>>();
+  /** day → per ROLLUP_DIMS index: value → outcome → n (nested maps: no key strings built per event). */
+  private readonly days = new Map<number, Map<string, Map<string, number>>[]>();
 
   add(e: AuditEventDraft, ts: number): void {
-    const mk = `${Math.floor(ts / MINUTE)}\u0000${e.outcome}`;
-    this.minutes.set(mk, (this.minutes.get(mk) ?? 0) + 1);
-    const tail = `\u0000${Math.floor(ts / DAY_MS)}\u0000`;
-    const o = `\u0000${e.outcome}`;
-    for (const dim of ROLLUP_DIMS) {
-      const k = dim + tail + dimValue(e, dim) + o;
-      this.days.set(k, (this.days.get(k) ?? 0) + 1);
+    const minute = Math.floor(ts / MINUTE);
+    let m = this.minutes.get(minute);
+    if (!m) this.minutes.set(minute, (m = new Map()));
+    m.set(e.outcome, (m.get(e.outcome) ?? 0) + 1);
+    const day = Math.floor(ts / DAY_MS);
+    let dims = this.days.get(day);
+    if (!dims) this.days.set(day, (dims = ROLLUP_DIMS.map(() => new Map())));
+    for (let i = 0; i < ROLLUP_DIMS.length; i++) {
+      const values = dims[i] as Map<string, Map<string, number>>;
+      const v = dimValue(e, ROLLUP_DIMS[i] as RollupDim);
+      let o = values.get(v);
+      if (!o) values.set(v, (o = new Map()));
+      o.set(e.outcome, (o.get(e.outcome) ?? 0) + 1);
     }
   }
 
@@ -171,17 +185,16 @@ class Rollup {
     const minute = prep(
       'INSERT INTO audit_minutes (minute, outcome, n) VALUES (?, ?, ?) ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n',
     );
-    for (const [k, n] of this.minutes) {
-      const [m, outcome] = k.split('\u0000');
-      minute.run(Number(m), outcome ?? '', n);
-    }
+    for (const [m, outcomes] of this.minutes) for (const [outcome, n] of outcomes) minute.run(m, outcome, n);
     const day = prep(
       `INSERT INTO audit_facet_days (dim, day, value, outcome, n) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
     );
-    for (const [k, n] of this.days) {
-      const [dim, d, value, outcome] = k.split('\u0000');
-      day.run(dim ?? '', Number(d), value ?? '', outcome ?? '', n);
+    for (const [d, dims] of this.days) {
+      dims.forEach((values, i) => {
+        for (const [value, outcomes] of values)
+          for (const [outcome, n] of outcomes) day.run(ROLLUP_DIMS[i] as string, d, value, outcome, n);
+      });
     }
     this.minutes.clear();
     this.days.clear();
@@ -222,7 +235,7 @@ export class AuditStore {
   }
 
   /**
-   * Inserts records in one transaction (duplicates by uid are skipped, also within the batch).
+   * Inserts records in one transaction (duplicates by (ts, outcome, uid) are skipped, also within the batch).
    * `inTransaction` runs inside the same transaction after the inserts, e.g. to advance the source's
    * cursor, so the cursor and the events it covers commit or roll back together.
    */
@@ -233,12 +246,17 @@ export class AuditStore {
     let imported = 0;
     let seen = 0;
     const rollup = new Rollup();
+    // WAL + synchronous=NORMAL for the ingest transaction: commits are still atomic and a crash
+    // (killed process) loses nothing committed; only a power loss/OS crash may drop the last commits,
+    // and then their cursor rolls back with them (the source is re-read, deduplicated).
+    const sync = (this.db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    if (sync > 1) this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const ins = this.prep(
         `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
            method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
-         VALUES (${new Array(INSERT_COLS).fill('?').join(', ')}) ON CONFLICT (uid) DO NOTHING`,
+         VALUES (${new Array(INSERT_COLS).fill('?').join(', ')}) ON CONFLICT (ts, outcome, uid) DO NOTHING`,
       );
       const fts = this.prep('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
       for (const r of records) {
@@ -281,6 +299,8 @@ export class AuditStore {
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
+    } finally {
+      if (sync > 1) this.db.exec(`PRAGMA synchronous = ${sync}`);
     }
   }
 
