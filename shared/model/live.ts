@@ -125,18 +125,49 @@ export const LiveServerState = z.object({
 export type LiveServerState = z.infer<typeof LiveServerState>;
 
 /** What a stdio server would run: shown in the consent dialog, hashed for the consent key. */
+export const CommandLineEnv = z.object({
+  key: z.string(),
+  /** `literal`: the value is written in the config; `reference`: taken from the admin's environment. */
+  source: z.enum(['literal', 'reference']),
+  /** Referenced variable names (for `reference`). */
+  refs: z.array(z.string()),
+  /** Referenced variables not set in the admin's environment. */
+  unresolved: z.array(z.string()),
+  /** Changes what runs (NODE_OPTIONS, LD_*, PATH…): consent covers its resolved value. */
+  affectsExecution: z.boolean(),
+});
+export type CommandLineEnv = z.infer<typeof CommandLineEnv>;
+
+export const CommandLineArg = z.object({
+  /** The resolved argument; a credential is shown masked. */
+  value: z.string(),
+  /** A credential is hidden here: what is shown is not what runs. */
+  masked: z.boolean(),
+});
+export type CommandLineArg = z.infer<typeof CommandLineArg>;
+
 export const CommandLine = z.object({
   serverId: z.string(),
   client: ClientId,
   serverName: z.string(),
-  /** SHA-256 of the exact command line (command, args, env key names, cwd). */
+  /** Keyed hash of what runs (resolved command and args, env, absolute cwd): the consent key. */
   hash: z.string(),
+  /** The resolved command (masked if it carries a credential). */
   command: z.string(),
-  /** As configured; credential-looking values masked. */
+  commandMasked: z.boolean().optional(),
+  /** Variables the configured command references (the command shown is their value). */
+  commandRefs: z.array(z.string()).optional(),
+  /** Resolved arguments; credential-looking values masked. */
   args: z.array(z.string()),
+  /** The same arguments, each saying whether a value is hidden. */
+  argList: z.array(CommandLineArg).optional(),
   envKeys: z.array(z.string()),
+  env: z.array(CommandLineEnv).optional(),
+  /** The absolute working directory the server starts in. */
   cwd: z.string().optional(),
   consented: z.boolean(),
+  /** A consent exists for an earlier command line of this server. */
+  changedSinceConsent: z.boolean().optional(),
   unresolvedEnv: z.array(z.string()),
 });
 export type CommandLine = z.infer<typeof CommandLine>;

@@ -1,6 +1,8 @@
 import type { ServiceContext } from '../context.js';
 import type { DiscoveryScan } from '../discovery/types.js';
 import type { AuthProbeResult, FindingDraft } from '../findings/types.js';
+import { appendAdminAction } from '../audit/admin-log.js';
+import { openLiveFingerprinter } from './command-line.js';
 import { runLiveScan } from './scan.js';
 
 /** Per-server outcome as `gatehouse scan --connect` reports it (merged into the JSON `servers`). */
@@ -35,7 +37,21 @@ export async function liveScanProvider(
     servers: scan.servers,
     env: ctx.workstation.env,
     consent: opts.yes ? 'run' : 'stored',
+    fingerprint: await openLiveFingerprinter(ctx.secrets),
+    home: ctx.workstation.home,
   });
+  if (opts.yes) {
+    // A run-only consent still leaves a record: which command line (by hash, no values) was started.
+    for (const r of result.servers) {
+      if (!r.commandHash || r.snapshot.status === 'skipped' || r.snapshot.status === 'needs-consent') continue;
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'consent.run-only',
+        target: r.entry.id,
+        actor: 'cli',
+        details: { server: r.entry.name, client: r.entry.client, source: r.entry.source, hash: r.commandHash },
+      });
+    }
+  }
   const servers = new Map<string, CliLiveServer>();
   const probes = new Map<string, AuthProbeResult>();
   for (const r of result.servers) {

@@ -25,6 +25,7 @@ import type {
 } from '../../../shared/model/live.js';
 import { sha256 } from './command-line.js';
 import { formatBytes, type LiveLimits } from './limits.js';
+import { pinNames } from './pins.js';
 
 /** What to connect to, with references already resolved (values never leave this module). */
 export type ConnectTarget =
@@ -168,7 +169,7 @@ export class MeteredTransport implements Transport {
     };
     this.inner.onerror = (error) => {
       const msg = error.message ?? '';
-      if (/ReadBuffer exceeded|exceeded the .* cap/.test(msg)) {
+      if (/ReadBuffer exceeded|exceeded the .{0,80} cap/.test(msg)) {
         this.failReason ??= `a message exceeded the ${formatBytes(this.limits.maxMessageBytes)} size cap`;
       } else if (error.name === 'SyntaxError' || error.name === 'ZodError' || /JSON|Unexpected token/.test(msg)) {
         this.garbage++;
@@ -467,9 +468,11 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
       enumeration.tools = [];
       for (const k of Object.keys(hashes)) if (k.startsWith('tool:')) delete hashes[k];
       const tools = await listAll(client, 'tools/list', 'tools', limits, budget.signal, notes, opts.probeOnly);
-      for (const t of tools) {
+      // A name listed twice must not let the second definition replace the first: pin each.
+      const pins = pinNames(tools.map((t) => str(t.name) ?? ''));
+      for (const [i, t] of tools.entries()) {
         const name = str(t.name) ?? '';
-        hashes[definitionKey('tool', name)] = pinHash('tool', t);
+        hashes[definitionKey('tool', pins[i]!)] = pinHash('tool', t);
         enumeration.tools.push({
           name,
           title: clip(str(t.title), limits, `title of tool ${name.slice(0, 80)}`, notes),

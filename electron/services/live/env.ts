@@ -38,7 +38,7 @@ const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const PATTERN = new RegExp(
   [
     `\\$\\{env:(${NAME})\\}`, // 1: ${env:VAR}
-    `\\$\\{(${NAME}):-([^}]*)\\}`, // 2,3: ${VAR:-default}
+    `\\$\\{(${NAME}):-([^}]{0,1024})\\}`, // 2,3: ${VAR:-default} (bounded: config text may be hostile)
     `\\$\\{(${NAME})\\}`, // 4: ${VAR}
     `\\{env:(${NAME})\\}`, // 5: {env:VAR}
     `\\$(${NAME})`, // 6: $VAR
@@ -101,4 +101,17 @@ export function resolveList(
     for (const n of r.unresolved) unresolved.add(n);
     return r.value;
   });
+}
+
+/** The variable names a value references (in the owning client's syntaxes), resolved or not. */
+export function referencedNames(value: string, client?: ClientId): string[] {
+  const names: string[] = [];
+  const recorder = new Proxy({} as EnvSource, {
+    get: (_t, name) => {
+      if (typeof name === 'string') names.push(name);
+      return undefined;
+    },
+  });
+  resolveValue(value, recorder, client);
+  return [...new Set(names)];
 }

@@ -6,12 +6,13 @@ import { discover } from '../discovery/discover.js';
 import type { DiscoveryScan, RawServer } from '../discovery/types.js';
 import { runFindingsScan } from '../findings/service.js';
 import type { HandlerGroup } from '../handlers.js';
-import { commandLineHash, serverIdentity } from './command-line.js';
-import { resolveList, resolveMap, resolveValue } from './env.js';
+import type { Fingerprinter } from '../secrets/fingerprint.js';
+import { openLiveFingerprinter, resolveCommandLine, serverIdentity } from './command-line.js';
+import { referencedNames } from './env.js';
 import { latestLiveFindings } from './findings-bridge.js';
 import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
-import { runLiveScan } from './scan.js';
+import { CHANGED_SINCE_CONSENT, runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
 
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
@@ -38,33 +39,47 @@ function serverOf(servers: RawServer[], id: string): RawServer {
   return s;
 }
 
-export function commandLineOf(ctx: ServiceContext, s: RawServer): CommandLine {
+/** The per-install key of consent hashes (the findings engine's fingerprint key). */
+export function fingerprintOf(ctx: ServiceContext): Promise<Fingerprinter> {
+  return openLiveFingerprinter(ctx.secrets);
+}
+
+/** Exactly what a stdio server will run, for the consent dialog (credentials masked and flagged). */
+export async function commandLineOf(ctx: ServiceContext, s: RawServer): Promise<CommandLine> {
   if (s.entry.transport !== 'stdio')
     throw new AdminError('bad-request', `Server "${s.entry.name}" is not a stdio server.`);
-  const hash = commandLineHash(s);
-  const unresolved = new Set<string>();
-  const env = ctx.workstation.env;
-  resolveValue(s.raw.command ?? '', env, s.entry.client).unresolved.forEach((n) => unresolved.add(n));
-  resolveList(s.raw.args ?? [], env, s.entry.client, unresolved);
-  resolveMap(s.raw.env, env, s.entry.client, unresolved);
+  const line = resolveCommandLine(s, {
+    env: ctx.workstation.env,
+    fingerprint: await fingerprintOf(ctx),
+    home: ctx.workstation.home,
+  });
+  const store = new LiveStore(ctx.db);
+  const consented = store.consent(line.hash) !== null;
+  const commandRefs = referencedNames(s.raw.command ?? '', s.entry.client);
   return {
     serverId: s.entry.id,
     client: s.entry.client,
     serverName: s.entry.name,
-    hash,
-    // The entry's args are masked by discovery: the dialog never shows a credential.
-    command: s.entry.command ?? s.raw.command ?? '',
-    args: s.entry.args ?? [],
-    envKeys: s.entry.envKeys,
-    ...(s.entry.cwd ? { cwd: s.entry.cwd } : {}),
-    consented: new LiveStore(ctx.db).consent(hash) !== null,
-    unresolvedEnv: [...unresolved].sort(),
+    hash: line.hash,
+    command: line.shown.command,
+    ...(line.shown.commandMasked ? { commandMasked: true } : {}),
+    ...(commandRefs.length ? { commandRefs } : {}),
+    args: line.shown.args.map((a) => a.value),
+    argList: line.shown.args,
+    envKeys: line.shown.env.map((e) => e.key),
+    env: line.shown.env,
+    cwd: line.cwd,
+    consented,
+    changedSinceConsent: !consented && store.hasOtherConsent(s.entry.id, line.hash),
+    unresolvedEnv: line.unresolved,
   };
 }
 
 /** The live state of every configured server, for the inventory. */
-export function liveStates(ctx: ServiceContext, servers: RawServer[]): LiveServerState[] {
+export async function liveStates(ctx: ServiceContext, servers: RawServer[]): Promise<LiveServerState[]> {
   const store = new LiveStore(ctx.db);
+  const fingerprint = await fingerprintOf(ctx);
+  const lineCtx = { env: ctx.workstation.env, fingerprint, home: ctx.workstation.home };
   const running = runtimeOf(ctx).running;
   const latest = new Map(store.latestPerServer().map((r) => [r.serverId, r]));
   const pending = new Map<string, number>();
@@ -90,10 +105,13 @@ export function liveStates(ctx: ServiceContext, servers: RawServer[]): LiveServe
     if (changes) base.changes = changes;
     if (running.has(id)) base.status = 'connecting';
     else if (s.entry.transport === 'stdio' && !s.entry.disabled) {
-      const consented = store.consent(commandLineHash(s)) !== null;
+      const hash = resolveCommandLine(s, lineCtx).hash;
+      const consented = store.consent(hash) !== null;
       if (!consented) {
         base.status = 'needs-consent';
-        base.error = 'waiting for consent to start this command';
+        base.error = store.hasOtherConsent(id, hash)
+          ? CHANGED_SINCE_CONSENT
+          : 'waiting for consent to start this command';
       } else if (base.status === 'needs-consent') {
         base.status = 'idle';
         delete base.error;
@@ -116,6 +134,8 @@ export async function scanAndRecord(
     servers: scan.servers,
     env: ctx.workstation.env,
     consent: 'stored',
+    fingerprint: await fingerprintOf(ctx),
+    home: ctx.workstation.home,
     baitCheck,
     ...(serverIds ? { serverIds } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
@@ -179,7 +199,7 @@ export function liveHandlers(
     'live.commandLine': async ({ serverId }) => commandLineOf(ctx, serverOf((await load()).servers, serverId)),
     'live.consents': async () => store().consents(),
     'live.grantConsent': async ({ serverId, hash }) => {
-      const line = commandLineOf(ctx, serverOf((await load()).servers, serverId));
+      const line = await commandLineOf(ctx, serverOf((await load()).servers, serverId));
       if (line.hash !== hash) {
         throw new AdminError(
           'conflict',

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ServerEntry } from '../../../shared/model/discovery.js';
 import type { DefinitionKind, PinChange, ServerSnapshot } from '../../../shared/model/live.js';
 import type { FindingDraft } from '../findings/types.js';
-import { decodeTagText, excerpt, invisibleHits, makeVisible, stripInvisible } from './text.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { pinNames } from './pins.js';
+import { decodeTagText, excerpt, hasInvisible, invisibleHits, makeVisible, stripInvisible } from './text.js';
 
 /**
  * Offline integrity rules over what live scans enumerated: nothing here leaves the machine.
@@ -21,9 +23,15 @@ interface TextField {
   /** Where in the definition: description, title, name, inputSchema/properties/x/description… */
   field: string;
   text: string;
+  /** The text in lower case (for anchor checks), computed once. */
+  lower: string;
+  /** Whether it has invisible characters (one pass, computed once). */
+  invisible: boolean;
 }
 
 const MAX_SCHEMA_STRINGS = 200;
+/** Every text is checked up to this many characters (descriptions are stored clipped to it anyway). */
+const MAX_CHECKED_TEXT = DEFAULT_LIMITS.maxTextLength;
 
 function schemaStrings(schema: unknown, path: string, out: { path: string; text: string }[]): void {
   if (out.length >= MAX_SCHEMA_STRINGS) return;
@@ -35,10 +43,17 @@ function schemaStrings(schema: unknown, path: string, out: { path: string; text:
 }
 
 /** Every piece of server-provided text worth checking, with where it came from. */
+const fieldsCache = new WeakMap<ServerSnapshot, TextField[]>();
+
 export function textFields(s: ServerSnapshot): TextField[] {
+  const cached = fieldsCache.get(s);
+  if (cached) return cached;
   const out: TextField[] = [];
+  fieldsCache.set(s, out);
   const add = (kind: DefinitionKind, name: string, field: string, text: string | undefined) => {
-    if (text) out.push({ kind, name, field, text });
+    if (!text) return;
+    const clipped = text.length > MAX_CHECKED_TEXT ? text.slice(0, MAX_CHECKED_TEXT) : text;
+    out.push({ kind, name, field, text: clipped, lower: clipped.toLowerCase(), invisible: hasInvisible(clipped) });
   };
   if (s.instructions) add('instructions', 'instructions', 'instructions', s.instructions);
   for (const t of s.tools) {
@@ -72,34 +87,92 @@ export function textFields(s: ServerSnapshot): TextField[] {
   return out;
 }
 
-/** Phrases that hide instructions for the model in a description. */
-export const POISON_PATTERNS: { id: string; re: RegExp; what: string }[] = [
+/**
+ * Phrases that hide instructions for the model in a description. `all` lists groups of literal
+ * anchors (lower case): the pattern can only match when every group has one anchor in the text, so
+ * the (bounded) regex runs only on texts that pass a few native `indexOf` scans.
+ */
+export const POISON_PATTERNS: { id: string; re: RegExp; what: string; all: string[][] }[] = [
   {
     id: 'instruction-tag',
-    re: /<\s*\/?\s*(important|system|instructions?|secret|hidden|admin|critical|note_to_assistant|assistant)\b[^>]*>/i,
+    // Bounded and stopping at the next '<': linear on hostile text (`<system <system …`).
+    re: /<\s{0,20}\/?\s{0,20}(important|system|instructions?|secret|hidden|admin|critical|note_to_assistant|assistant)\b[^<>]{0,200}>/i,
     what: 'an instruction tag',
+    all: [
+      ['<'],
+      ['important', 'system', 'instruction', 'secret', 'hidden', 'admin', 'critical', 'note_to_assistant', 'assistant'],
+      ['>'],
+    ],
   },
   {
     id: 'ignore-previous',
-    re: /\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|other)\s+(instructions?|prompts?|rules|directions)/i,
+    re: /\b(ignore|disregard|forget)\s{1,20}(all\s{1,20}|any\s{1,20})?(the\s{1,20})?(previous|prior|above|earlier|other)\s{1,20}(instructions?|prompts?|rules|directions)/i,
     what: '"ignore previous instructions"',
+    all: [
+      ['ignore', 'disregard', 'forget'],
+      ['instruction', 'prompt', 'rules', 'directions'],
+    ],
   },
   {
     id: 'conceal',
-    re: /\b(do\s+not|don'?t|never)\s+(tell|inform|mention|reveal|show|notify|alert)\b[^.\n]{0,30}\b(the\s+)?user\b|\bwithout\s+(telling|informing|notifying|alerting)\s+the\s+user\b|\bhide\s+this\s+from\s+the\s+user\b/i,
+    re: /\b(do\s{1,20}not|don'?t|never)\s{1,20}(tell|inform|mention|reveal|show|notify|alert)\b[^.\n]{0,30}\b(the\s{1,20})?user\b|\bwithout\s{1,20}(telling|informing|notifying|alerting)\s{1,20}the\s{1,20}user\b|\bhide\s{1,20}this\s{1,20}from\s{1,20}the\s{1,20}user\b/i,
     what: 'an instruction to keep something from the user',
+    all: [['user'], ['not', "don't", 'dont', 'never', 'without', 'hide']],
   },
   {
     id: 'sensitive-file',
-    re: /(~\/\.ssh\b|\.ssh\/|\bid_rsa\b|\bid_ed25519\b|\bid_ecdsa\b|(^|[\s'"`(/])\.env\b|\bmcp\.json\b|\bmcp_config\.json\b|\.cursor\/|\.aws\/credentials|\.npmrc\b|\.netrc\b|\.git-credentials\b|\/etc\/(passwd|shadow)\b|\bprivate[_ ]key\b)/i,
+    re: /(~\/\.ssh\b|\.ssh\/|\bid_rsa\b|\bid_ed25519\b|\bid_ecdsa\b|(?<![^\s'"`(/])\.env\b|\bmcp\.json\b|\bmcp_config\.json\b|\.cursor\/|\.aws\/credentials|\.npmrc\b|\.netrc\b|\.git-credentials\b|\/etc\/(passwd|shadow)\b|\bprivate[_ ]key\b)/i,
     what: 'a request touching credential files',
+    all: [
+      [
+        '.ssh',
+        'id_rsa',
+        'id_ed25519',
+        'id_ecdsa',
+        '.env',
+        'mcp.json',
+        'mcp_config.json',
+        '.cursor/',
+        '.aws/credentials',
+        '.npmrc',
+        '.netrc',
+        '.git-credentials',
+        '/etc/passwd',
+        '/etc/shadow',
+        'private_key',
+        'private key',
+      ],
+    ],
   },
   {
     id: 'exfiltrate',
-    re: /\b(pass|send|include|append|upload|post)\s+(its|their|the|all)\s+(full\s+)?(contents?|keys?|credentials|tokens?|secrets?)\b/i,
+    re: /\b(pass|send|include|append|upload|post)\s{1,20}(its|their|the|all)\s{1,20}(full\s{1,20})?(contents?|keys?|credentials|tokens?|secrets?)\b/i,
     what: 'an instruction to pass file contents or credentials along',
+    all: [
+      ['pass', 'send', 'include', 'append', 'upload', 'post'],
+      ['content', 'key', 'credential', 'token', 'secret'],
+    ],
   },
 ];
+
+/** Whether every anchor group has a member in `lower` (the text in lower case). */
+function anchorsPresent(lower: string, all: string[][]): boolean {
+  return all.every((group) => group.some((a) => lower.includes(a)));
+}
+
+/** The first poison pattern hit in a text (bounded regexes, run only when their anchors are present). */
+export function poisonMatches(
+  text: string,
+  lower = text.toLowerCase(),
+): { what: string; index: number; length: number }[] {
+  const out: { what: string; index: number; length: number }[] = [];
+  for (const p of POISON_PATTERNS) {
+    if (!anchorsPresent(lower, p.all)) continue;
+    const m = p.re.exec(text);
+    if (m) out.push({ what: p.what, index: m.index, length: m[0].length });
+  }
+  return out;
+}
 
 function stableId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
@@ -126,17 +199,15 @@ export function poisoningRule(s: ScannedServer): FindingDraft[] {
   for (const f of textFields(s.snapshot)) {
     if (f.field === 'name') continue;
     // Check the text as a model would read it: hidden tag text included.
-    const hidden = decodeTagText(f.text);
-    const cleaned = stripInvisible(f.text);
+    const hidden = f.invisible ? decodeTagText(f.text) : '';
+    const cleaned = f.invisible ? stripInvisible(f.text) : f.text;
     const candidates = [f.text, ...(hidden ? [hidden] : []), ...(cleaned !== f.text ? [cleaned] : [])];
     for (const text of candidates) {
-      for (const p of POISON_PATTERNS) {
-        const m = p.re.exec(text);
-        if (!m) continue;
+      for (const m of poisonMatches(text, text === f.text ? f.lower : undefined)) {
         const key = `${f.kind}:${f.name}`;
         const cur = byDef.get(key) ?? { kind: f.kind, name: f.name, reasons: new Set(), evidence: '' };
-        cur.reasons.add(p.what + (text === hidden ? ' (in hidden text)' : ''));
-        if (!cur.evidence) cur.evidence = `${f.field}: ${excerpt(text, m.index, m.index + m[0].length)}`;
+        cur.reasons.add(m.what + (text === hidden ? ' (in hidden text)' : ''));
+        if (!cur.evidence) cur.evidence = `${f.field}: ${excerpt(text, m.index, m.index + m.length)}`;
         byDef.set(key, cur);
       }
     }
@@ -156,6 +227,7 @@ export function poisoningRule(s: ScannedServer): FindingDraft[] {
 export function hiddenUnicodeRule(s: ScannedServer): FindingDraft[] {
   const byDef = new Map<string, { kind: DefinitionKind; name: string; kinds: Set<string>; evidence: string[] }>();
   for (const f of textFields(s.snapshot)) {
+    if (!f.invisible) continue;
     const hits = invisibleHits(f.text);
     if (!hits.length) continue;
     const key = `${f.kind}:${f.name}`;
@@ -178,14 +250,152 @@ export function hiddenUnicodeRule(s: ScannedServer): FindingDraft[] {
   }));
 }
 
-const OVERRIDE_OTHERS =
-  /\b(overrid\w*|replac\w*|supersed\w*|instead of|takes? precedence over)\b[^.\n]{0,60}\b(other|all|any)\s+(tools?|servers?|instructions)\b/i;
+/**
+ * "overrides … other tools": a keyword, then within 60 characters (no sentence end between) a
+ * tail like "all tools". Found by merging the keyword and tail matches (each found by one linear
+ * regex pass) rather than by one regex with a window after every keyword (O(n·60) on hostile text).
+ */
+const OVERRIDE_KEY = /\b(?:overrid\w{0,20}|replac\w{0,20}|supersed\w{0,20}|instead of|takes? precedence over)\b/gi;
+const OVERRIDE_TAIL = /\b(?:other|all|any)\s{1,20}(?:tools?|servers?|instructions)\b/gi;
+const STOP = /[.\n]/g;
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export function overrideClaim(text: string): [number, number] | undefined {
+  const keys = [...text.matchAll(OVERRIDE_KEY)];
+  if (!keys.length) return undefined;
+  let ki = 0;
+  let keyStart = -1;
+  let keyEnd = -1;
+  let lastStop = -1;
+  const stops = text.matchAll(STOP);
+  let nextStop = stops.next();
+  for (const m of text.matchAll(OVERRIDE_TAIL)) {
+    const t = m.index;
+    while (ki < keys.length && keys[ki]!.index + keys[ki]![0].length <= t) {
+      keyStart = keys[ki]!.index;
+      keyEnd = keyStart + keys[ki]![0].length;
+      ki++;
+    }
+    while (!nextStop.done && nextStop.value.index < t) {
+      lastStop = nextStop.value.index;
+      nextStop = stops.next();
+    }
+    if (keyEnd >= 0 && t - keyEnd <= 60 && lastStop < keyEnd) return [keyStart, t + m[0].length];
+  }
+  return undefined;
 }
 
-/** Duplicate tool names across servers, and descriptions that name or override other servers' tools. */
+/** Names longer than this are not looked for in other servers' text. */
+const MAX_MATCHED_NAME = 128;
+
+/**
+ * Aho–Corasick over tool names, compiled to a dense DFA over the names' own alphabet (every other
+ * character is one "other" symbol): one array lookup per character of text, whatever the number of
+ * names. Candidates are confirmed with `startsWith`, so folding characters never yields a false hit.
+ */
+class NameMatcher {
+  private readonly symbol = new Uint16Array(65536);
+  private readonly width: number;
+  private readonly delta: Int32Array;
+  private readonly out: (string[] | undefined)[] = [];
+  /** Next node (towards the root) with outputs, or -1. */
+  private readonly dict: Int32Array;
+  /** 1 where a name ends at the node or at one of its suffix nodes. */
+  private readonly emits: Uint8Array;
+
+  constructor(names: Iterable<string>) {
+    const list = [...new Set(names)].filter((n) => n.length > 0 && n.length <= MAX_MATCHED_NAME);
+    let symbols = 1;
+    for (const n of list)
+      for (let i = 0; i < n.length; i++) {
+        const c = n.charCodeAt(i);
+        if (this.symbol[c] === 0) this.symbol[c] = symbols++;
+      }
+    this.width = symbols;
+    // Trie with sparse children first; then the dense table.
+    const children: Map<number, number>[] = [new Map()];
+    const outs: (string[] | undefined)[] = [undefined];
+    for (const n of list) {
+      let node = 0;
+      for (let i = 0; i < n.length; i++) {
+        const sym = this.symbol[n.charCodeAt(i)]!;
+        let to = children[node]!.get(sym);
+        if (to === undefined) {
+          to = children.length;
+          children.push(new Map());
+          outs.push(undefined);
+          children[node]!.set(sym, to);
+        }
+        node = to;
+      }
+      (outs[node] ??= []).push(n);
+    }
+    const count = children.length;
+    this.delta = new Int32Array(count * symbols);
+    this.dict = new Int32Array(count).fill(-1);
+    this.out = outs;
+    this.emits = new Uint8Array(count);
+    const fail = new Int32Array(count);
+    const queue: number[] = [];
+    for (const [sym, to] of children[0]!) {
+      this.delta[sym] = to;
+      queue.push(to);
+    }
+    for (let q = 0; q < queue.length; q++) {
+      const node = queue[q]!;
+      const f = fail[node]!;
+      this.dict[node] = outs[f] ? f : this.dict[f]!;
+      this.emits[node] = outs[node] || this.dict[node]! > 0 ? 1 : 0;
+      for (let sym = 0; sym < symbols; sym++) {
+        const to = children[node]!.get(sym);
+        if (to === undefined) this.delta[node * symbols + sym] = this.delta[f * symbols + sym]!;
+        else {
+          this.delta[node * symbols + sym] = to;
+          fail[to] = node === 0 ? 0 : this.delta[f * symbols + sym]!;
+          queue.push(to);
+        }
+      }
+    }
+  }
+
+  /** The first occurrence (by end position) of a name accepted by `accept`, as [start, end, name]. */
+  find(
+    text: string,
+    accept: (name: string, start: number, end: number) => boolean,
+  ): [number, number, string] | undefined {
+    const { delta, symbol, width, out, dict, emits } = this;
+    if (out.length <= 1) return undefined;
+    let node = 0;
+    const length = text.length;
+    for (let i = 0; i < length; i++) {
+      node = delta[node * width + symbol[text.charCodeAt(i)]!]!;
+      if (emits[node] === 0) continue;
+      for (let n = out[node] ? node : dict[node]!; n > 0; n = dict[n]!) {
+        for (const name of out[n]!) {
+          const start = i + 1 - name.length;
+          if (start >= 0 && text.startsWith(name, start) && accept(name, start, i + 1)) return [start, i + 1, name];
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+const WORD = /\w/;
+const isWordAt = (text: string, i: number) => i >= 0 && i < text.length && WORD.test(text[i]!);
+
+/** Names a short, common-word tool only counts as named in "the X tool" / "use X tool" phrasing. */
+const GENERIC_MENTION =
+  /\b(?:when|whenever|before|after|instead of|rather than|with|using|calls?|the)\s{1,20}(?:the\s{1,20})?[`"']?([^\s`"']{1,64}?)[`"']?\s{1,20}tool\b/gi;
+
+function isDistinctive(name: string): boolean {
+  return /[_\-.]/.test(name) || /[a-z][A-Z]/.test(name) || name.length >= 10;
+}
+
+/**
+ * Duplicate tool names across servers, and descriptions that name or override other servers'
+ * tools. Linear in the text: each text is scanned once by one automaton over every distinctive
+ * tool name and once by one regex for the common-word names (no per-name regex).
+ */
 export function shadowingRule(all: ScannedServer[]): FindingDraft[] {
   const drafts: FindingDraft[] = [];
   const ok = all.filter((s) => s.snapshot.status === 'ok');
@@ -210,34 +420,44 @@ export function shadowingRule(all: ScannedServer[]): FindingDraft[] {
       });
     }
   }
+  // Every tool name (3+ chars) → the servers offering it.
+  const named = [...owners].filter(([n]) => n.length >= 3);
+  const matcher = new NameMatcher(named.filter(([n]) => isDistinctive(n)).map(([n]) => n));
+  const generic = new Map<string, string[]>();
+  for (const [n] of named) {
+    if (isDistinctive(n)) continue;
+    const key = n.toLowerCase();
+    generic.set(key, [...(generic.get(key) ?? []), n]);
+  }
   for (const s of ok) {
-    const otherTools = new Map<string, ScannedServer>();
-    for (const o of ok) {
-      if (o.snapshot.identity === s.snapshot.identity) continue;
-      for (const t of o.snapshot.tools) if (t.name.length >= 3) otherTools.set(t.name, o);
-    }
+    const own = new Set(s.snapshot.tools.map((t) => t.name));
+    const ownerOf = (name: string) =>
+      own.has(name) ? undefined : owners.get(name)?.find((o) => o.snapshot.identity !== s.snapshot.identity);
     const seen = new Set<string>();
     for (const f of textFields(s.snapshot)) {
       if (f.field === 'name' || seen.has(`${f.kind}:${f.name}`)) continue;
       let reason: string | undefined;
       let at: [number, number] = [0, 0];
-      const override = OVERRIDE_OTHERS.exec(f.text);
+      const override = overrideClaim(f.text);
       if (override) {
         reason = 'claims to override other tools or servers';
-        at = [override.index, override.index + override[0].length];
+        at = override;
       } else {
-        for (const [name, owner] of otherTools) {
-          if (s.snapshot.tools.some((t) => t.name === name)) continue;
-          const distinctive = /[_\-.]/.test(name) || /[a-z][A-Z]/.test(name) || name.length >= 10;
-          const re = distinctive
-            ? new RegExp(`(^|[^\\w])${escapeRe(name)}([^\\w]|$)`)
-            : new RegExp(
-                `\\b(when|whenever|before|after|instead of|rather than|with|using|calls?|the)\\s+(the\\s+)?[\`"']?${escapeRe(name)}[\`"']?\\s+tool\\b`,
-                'i',
-              );
-          const m = re.exec(f.text);
-          if (m) {
-            reason = `names tool "${makeVisible(name).slice(0, 80)}" of server "${owner.entry.name}"`;
+        const hit = matcher.find(
+          f.text,
+          (name, start, end) =>
+            !!ownerOf(name) &&
+            !(WORD.test(name[0]!) && isWordAt(f.text, start - 1)) &&
+            !(WORD.test(name[name.length - 1]!) && isWordAt(f.text, end)),
+        );
+        if (hit) {
+          reason = `names tool "${makeVisible(hit[2]).slice(0, 80)}" of server "${ownerOf(hit[2])!.entry.name}"`;
+          at = [hit[0], hit[1]];
+        } else if (generic.size && f.lower.includes('tool')) {
+          for (const m of f.text.matchAll(GENERIC_MENTION)) {
+            const name = generic.get((m[1] ?? '').toLowerCase())?.find((n) => ownerOf(n));
+            if (!name) continue;
+            reason = `names tool "${makeVisible(name).slice(0, 80)}" of server "${ownerOf(name)!.entry.name}"`;
             at = [m.index, m.index + m[0].length];
             break;
           }
@@ -258,6 +478,30 @@ export function shadowingRule(all: ScannedServer[]): FindingDraft[] {
     }
   }
   return drafts;
+}
+
+/**
+ * One server listing two tools under the same name: clients keep one of them (usually the last),
+ * so a second definition can hide behind a reviewed one. Both are pinned (the second as
+ * `name (duplicate #2)`); this flags it as `tool.shadowing` (a name collision, within one server).
+ */
+export function duplicateToolRule(s: ScannedServer): FindingDraft[] {
+  const counts = new Map<string, number>();
+  for (const t of s.snapshot.tools) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  return [...counts]
+    .filter(([, n]) => n > 1)
+    .map(([name, n]) => ({
+      ruleId: 'tool.shadowing',
+      severity: 'medium' as const,
+      title: `Server "${s.entry.name}" lists tool "${makeVisible(name).slice(0, 120)}" ${n} times`,
+      message: `Server "${s.entry.name}" returned ${n} different definitions under the one tool name "${makeVisible(name).slice(0, 120)}". A client keeps only one of them, so what the model is told can differ from what was reviewed. Each definition is pinned separately.`,
+      ...base(s),
+      evidence: `tool ${makeVisible(name).slice(0, 120)} × ${n}; pinned as ${pinNames(Array(n).fill(name) as string[])
+        .map((p) => `"${makeVisible(p).slice(0, 140)}"`)
+        .join(', ')}`,
+      fingerprint: stableId('dup-in-server', name),
+      remediation: 'Do not use this server until its author explains the duplicate definitions.',
+    }));
 }
 
 export function unreachableRule(s: ScannedServer): FindingDraft[] {
@@ -336,7 +580,13 @@ export function liveFindings(servers: ScannedServer[], changes: PinChange[]): Fi
   for (const s of servers) {
     drafts.push(...unreachableRule(s), ...authNoneRule(s));
     if (s.snapshot.status !== 'ok') continue;
-    drafts.push(...poisoningRule(s), ...hiddenUnicodeRule(s), ...changedRule(s, changes), ...clientDependentRule(s));
+    drafts.push(
+      ...poisoningRule(s),
+      ...hiddenUnicodeRule(s),
+      ...duplicateToolRule(s),
+      ...changedRule(s, changes),
+      ...clientDependentRule(s),
+    );
   }
   drafts.push(...shadowingRule(servers));
   return drafts;

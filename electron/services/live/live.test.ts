@@ -9,7 +9,7 @@ import { fixture, packageEntry, rawServer } from '../../../test/fixtures/mcp-ser
 import { startHttpFixture } from '../../../test/fixtures/mcp-servers/http-fixture.js';
 import { systemClock } from '../ports.js';
 import { openDatabase } from '../store/database.js';
-import { commandLineHash } from './command-line.js';
+import { ephemeralFingerprinter, resolveCommandLine } from './command-line.js';
 import { guardedFetch } from './connect.js';
 import { resolveValue } from './env.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -72,24 +72,18 @@ describe('consent', () => {
     assert.equal(new LiveStore(d.db).consents().length, 0, 'run-only consent is not stored');
   });
 
-  test('the consent hash covers command, args, env key names and cwd, not env values', () => {
-    const a = rawServer({ name: 'x', command: 'node', args: ['a.js'], env: { K: '1' } });
+  test('the consent hash covers the resolved command, args, env and effective cwd (see security.test.ts)', () => {
+    const ctx = { env: {}, fingerprint: ephemeralFingerprinter(), home: '/home/admin' };
+    const hash = (spec: Parameters<typeof rawServer>[0]) => resolveCommandLine(rawServer(spec), ctx).hash;
+    const a = hash({ name: 'x', command: 'node', args: ['a.js'], env: { K: '1' } });
     assert.equal(
-      commandLineHash(a),
-      commandLineHash(rawServer({ name: 'y', command: 'node', args: ['a.js'], env: { K: '2' } })),
+      a,
+      hash({ name: 'y', command: 'node', args: ['a.js'], env: { K: '1' } }),
+      'the name is not part of it',
     );
-    assert.notEqual(
-      commandLineHash(a),
-      commandLineHash(rawServer({ name: 'x', command: 'node', args: ['b.js'], env: { K: '1' } })),
-    );
-    assert.notEqual(
-      commandLineHash(a),
-      commandLineHash(rawServer({ name: 'x', command: 'node', args: ['a.js'], env: { L: '1' } })),
-    );
-    assert.notEqual(
-      commandLineHash(a),
-      commandLineHash(rawServer({ name: 'x', command: 'node', args: ['a.js'], env: { K: '1' }, cwd: '/tmp' })),
-    );
+    assert.notEqual(a, hash({ name: 'x', command: 'node', args: ['b.js'], env: { K: '1' } }));
+    assert.notEqual(a, hash({ name: 'x', command: 'node', args: ['a.js'], env: { L: '1' } }));
+    assert.notEqual(a, hash({ name: 'x', command: 'node', args: ['a.js'], env: { K: '1' }, cwd: '/tmp' }));
   });
 });
 
@@ -382,7 +376,7 @@ describe('hostile and broken servers', () => {
     assert.match(by.crash!.error!, /closed|crash/);
     assert.match(by.crash!.stderrTail ?? '', /fixture crashed/);
     assert.ok(!by.crash!.stderrTail!.includes('sekret-value-1234567890'), 'a credential echoed on stderr is masked');
-    assert.match(by.crash!.stderrTail!, /sekr…7890/);
+    assert.match(by.crash!.stderrTail!, /…7890/);
     assert.equal(by.flood!.status, 'ok', by.flood!.error);
     assert.ok(by.flood!.limits.some((l) => /dropped/.test(l)));
     assert.equal(by.missing!.status, 'error');

@@ -1,6 +1,21 @@
 import type { DefinitionKind, PinChange, ServerSnapshot } from '../../../shared/model/live.js';
 import type { LiveStore } from './store.js';
 
+/**
+ * Pin names of a list of tool names, in order: a name listed again gets ` (duplicate #n)`, so a
+ * second definition under one name is pinned too instead of silently replacing the first. Unique
+ * even when a server also uses such a suffixed name itself.
+ */
+export function pinNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let pin = name;
+    for (let n = 2; used.has(pin); n++) pin = `${name} (duplicate #${n})`;
+    used.add(pin);
+    return pin;
+  });
+}
+
 /** The definitions of a snapshot by pin key, as shown in diffs (stored, possibly truncated text). */
 export function definitionsOf(
   s: ServerSnapshot,
@@ -13,7 +28,8 @@ export function definitionsOf(
       definition: { instructions: s.instructions },
     });
   }
-  for (const t of s.tools) out.set(`tool:${t.name}`, { kind: 'tool', name: t.name, definition: t });
+  const tools = pinNames(s.tools.map((t) => t.name));
+  s.tools.forEach((t, i) => out.set(`tool:${tools[i]}`, { kind: 'tool', name: tools[i]!, definition: t }));
   for (const p of s.prompts) out.set(`prompt:${p.name}`, { kind: 'prompt', name: p.name, definition: p });
   for (const r of s.resources) out.set(`resource:${r.uri}`, { kind: 'resource', name: r.uri, definition: r });
   for (const r of s.resourceTemplates) {

@@ -1,16 +1,16 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ServerEntry } from '../../../shared/model/discovery.js';
 import type { LiveScanSummary, LiveStatus, PinChange, ServerSnapshot } from '../../../shared/model/live.js';
 import type { RawServer } from '../discovery/types.js';
 import type { FindingDraft } from '../findings/types.js';
 import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
-import { commandLineHash, serverIdentity } from './command-line.js';
-import { connectAndEnumerate, LiveError, settleClosing, type Enumeration } from './connect.js';
-import { resolveList, resolveMap, resolveValue, type EnvSource } from './env.js';
+import type { Fingerprinter } from '../secrets/fingerprint.js';
+import { ephemeralFingerprinter, resolveCommandLine, serverIdentity } from './command-line.js';
+import { connectAndEnumerate, LiveError, settleClosing, type ConnectTarget, type Enumeration } from './connect.js';
+import { resolveMap, resolveValue, type EnvSource } from './env.js';
 import { liveFindings, type ScannedServer } from './integrity.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_LIMITS, type LiveLimits } from './limits.js';
 import { comparePins } from './pins.js';
+import { redactDeep, redactGeneric, knownValues, urlSecrets } from './redaction.js';
 import { probeAndEnumerateRemote, type AuthProbe } from './remote.js';
 import { LiveStore } from './store.js';
 
@@ -42,6 +42,10 @@ export interface LiveScanOptions {
    * compare tool hashes (doubles the connections; off by default).
    */
   baitCheck?: boolean;
+  /** Consent key (per-install fingerprint key); default: a key for this process only. */
+  fingerprint?: Fingerprinter;
+  /** Working directory of stdio servers with neither cwd nor project (default: the home folder). */
+  home?: string;
   /** Per-server cancellation: called with each server's controller while it runs. */
   register?: (serverId: string, controller: AbortController | null) => void;
   onProgress?: (p: LiveProgress) => void;
@@ -60,14 +64,86 @@ export interface LiveScanResult {
   changes: PinChange[];
 }
 
-/** Masks known credential values (resolved env and header values) wherever a server echoes them. */
-export function redactor(values: Iterable<string>): (text: string) => string {
-  const list = [...new Set([...values].filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const v of list) out = out.split(v).join(v.length > 12 ? `${v.slice(0, 4)}…${v.slice(-4)}` : '****');
-    return out;
-  };
+/** Shown (and stored) when a stdio server's command line no longer matches its consent. */
+export const CHANGED_SINCE_CONSENT = 'command line changed since consent';
+
+type Prepared =
+  | { skip: string }
+  | {
+      target: ConnectTarget;
+      /** Set when the target cannot run (no command / URL). */
+      missing?: string;
+      commandHash?: string;
+      unresolved: string[];
+      redact: (t: string) => string;
+      redactKnown?: (t: string) => string;
+    };
+
+/**
+ * Resolves one server's connection target, and its redactor: every resolved value that differs
+ * from what is written, every secret-position argument, secret env/header values and the URL's
+ * credentials; then the generic pass.
+ */
+function prepare(s: RawServer, opts: LiveScanOptions, fingerprint: Fingerprinter): Prepared {
+  const client = s.entry.client;
+  if (s.entry.transport === 'stdio') {
+    const line = resolveCommandLine(s, { env: opts.env, fingerprint, ...(opts.home ? { home: opts.home } : {}) });
+    const { redact, redactKnown } = redactors(line.secrets);
+    return {
+      target: { kind: 'stdio', command: line.command, args: line.args, env: line.env, cwd: line.cwd },
+      ...(line.command ? {} : { missing: 'no command configured' }),
+      commandHash: line.hash,
+      unresolved: line.unresolved,
+      redact,
+      redactKnown,
+    };
+  }
+  if (s.entry.transport === 'http' || s.entry.transport === 'sse') {
+    if (opts.remote === false) return { skip: 'remote servers not selected' };
+    const unresolved = new Set<string>();
+    const literalUrl = s.raw.url ?? '';
+    const url = resolveValue(literalUrl, opts.env, client);
+    url.unresolved.forEach((n) => unresolved.add(n));
+    const headers = resolveMap(s.raw.headers, opts.env, client, unresolved);
+    const secrets = [...urlSecrets(url.value)];
+    if (url.value !== literalUrl) secrets.push(url.value);
+    // Header values are credentials or carry them (`Bearer x`): the value and each of its words.
+    for (const v of Object.values(headers)) secrets.push(v, ...v.split(/\s+/));
+    const { redact, redactKnown } = redactors(secrets);
+    return {
+      target: { kind: s.entry.transport, url: url.value, headers },
+      ...(url.value ? {} : { missing: 'no URL configured' }),
+      unresolved: [...unresolved].sort(),
+      redact,
+      redactKnown,
+    };
+  }
+  return { skip: `transport ${s.entry.transport} is not supported for live connections` };
+}
+
+function redactors(secrets: string[]): { redact: (t: string) => string; redactKnown: (t: string) => string } {
+  const known = knownValues(secrets);
+  return { redact: (t) => redactGeneric(known(t)), redactKnown: known };
+}
+
+/**
+ * Masks what a server could echo: error, stderr tail and notes through the full redactor; the
+ * definitions' display copies (pins hash the originals) through the known values only.
+ */
+function redactSnapshot(
+  snap: ServerSnapshot,
+  redact: (t: string) => string,
+  known: ((t: string) => string) | undefined,
+): void {
+  if (snap.error) snap.error = redact(snap.error);
+  if (snap.stderrTail) snap.stderrTail = redact(snap.stderrTail);
+  snap.limits = snap.limits.map(redact);
+  if (!known) return;
+  if (snap.instructions !== undefined) snap.instructions = known(snap.instructions);
+  snap.tools = redactDeep(snap.tools, known);
+  snap.prompts = redactDeep(snap.prompts, known);
+  snap.resources = redactDeep(snap.resources, known);
+  snap.resourceTemplates = redactDeep(snap.resourceTemplates, known);
 }
 
 /** How each client introduces itself (clientInfo.name), for the bait-and-switch check. */
@@ -114,12 +190,6 @@ export async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-/** Where a stdio server runs: its configured cwd (relative to the config file), or the project folder. */
-function cwdOf(s: RawServer, resolved: string | undefined): string | undefined {
-  if (resolved) return isAbsolute(resolved) ? resolved : resolve(dirname(s.entry.source), resolved);
-  return s.entry.project;
 }
 
 function emptySnapshot(s: RawServer, scanId: number, at: string, status: LiveStatus): ServerSnapshot {
@@ -188,6 +258,7 @@ export async function runLiveScan(
       ...(error ? { error } : {}),
     });
 
+  const fingerprint = opts.fingerprint ?? ephemeralFingerprinter();
   await pool(selected, opts.concurrency ?? DEFAULT_CONCURRENCY, async (s, i) => {
     const at = deps.clock.now().toISOString();
     const snap = emptySnapshot(s, scanId, at, 'skipped');
@@ -195,7 +266,8 @@ export async function runLiveScan(
     results[i] = result;
     const st = performance.now();
     const controller = new AbortController();
-    let redact = (t: string) => t;
+    let redact: (t: string) => string = redactGeneric;
+    let redactKnown: ((t: string) => string) | undefined;
     const onAbort = () => controller.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -204,91 +276,66 @@ export async function runLiveScan(
         snap.error = 'cancelled';
         return;
       }
-      const client = s.entry.client;
-      const unresolved = new Set<string>();
       if (s.entry.disabled) {
         snap.error = 'disabled in the client configuration';
         return;
       }
-      if (s.entry.transport === 'stdio') {
-        const hash = commandLineHash(s);
-        result.commandHash = hash;
+      const prep = prepare(s, opts, fingerprint);
+      if ('skip' in prep) {
+        snap.error = prep.skip;
+        return;
+      }
+      redact = prep.redact;
+      redactKnown = prep.redactKnown;
+      snap.unresolvedEnv = prep.unresolved;
+      if (prep.commandHash) {
+        result.commandHash = prep.commandHash;
         snap.authMode = 'n/a';
-        if (opts.consent !== 'run' && !store.consent(hash)) {
+        if (opts.consent !== 'run' && !store.consent(prep.commandHash)) {
           snap.status = 'needs-consent';
-          snap.error = 'waiting for consent to start this command';
+          snap.error = store.hasOtherConsent(s.entry.id, prep.commandHash)
+            ? CHANGED_SINCE_CONSENT
+            : 'waiting for consent to start this command';
           return;
         }
-        const command = resolveValue(s.raw.command ?? '', opts.env, client);
-        command.unresolved.forEach((n) => unresolved.add(n));
-        const args = resolveList(s.raw.args ?? [], opts.env, client, unresolved);
-        const env = resolveMap(s.raw.env, opts.env, client, unresolved);
-        redact = redactor(Object.values(env));
-        const cwdRaw = s.raw.cwd !== undefined ? resolveValue(s.raw.cwd, opts.env, client) : undefined;
-        cwdRaw?.unresolved.forEach((n) => unresolved.add(n));
-        snap.unresolvedEnv = [...unresolved].sort();
-        if (!command.value) {
-          snap.status = 'error';
-          snap.error = 'no command configured';
-          return;
-        }
-        opts.register?.(s.entry.id, controller);
-        progress(s, 'connecting');
-        const target = { kind: 'stdio' as const, command: command.value, args, env, cwd: cwdOf(s, cwdRaw?.value) };
-        const enumeration = await connectAndEnumerate(target, { limits, signal: controller.signal });
-        fill(snap, enumeration);
-        if (opts.baitCheck)
-          await baitCheck(snap, () =>
-            connectAndEnumerate(target, { limits, signal: controller.signal, clientInfo: clientInfoOf(client) }),
-          );
-      } else if (s.entry.transport === 'http' || s.entry.transport === 'sse') {
-        if (opts.remote === false) {
-          snap.error = 'remote servers not selected';
-          return;
-        }
-        const url = resolveValue(s.raw.url ?? '', opts.env, client);
-        url.unresolved.forEach((n) => unresolved.add(n));
-        const headers = resolveMap(s.raw.headers, opts.env, client, unresolved);
-        redact = redactor(Object.values(headers).flatMap((v) => [v, ...v.split(/\s+/)]));
-        snap.unresolvedEnv = [...unresolved].sort();
-        if (!url.value) {
-          snap.status = 'error';
-          snap.error = 'no URL configured';
-          return;
-        }
-        opts.register?.(s.entry.id, controller);
-        progress(s, 'connecting');
-        const remote = await probeAndEnumerateRemote(s.entry.transport, url.value, headers, limits, controller.signal);
+      }
+      if (prep.missing) {
+        snap.status = 'error';
+        snap.error = prep.missing;
+        return;
+      }
+      opts.register?.(s.entry.id, controller);
+      progress(s, 'connecting');
+      let again: ConnectTarget = prep.target;
+      if (prep.target.kind === 'stdio') {
+        fill(snap, await connectAndEnumerate(prep.target, { limits, signal: controller.signal }));
+      } else {
+        const { kind, url, headers } = prep.target;
+        const remote = await probeAndEnumerateRemote(kind, url, headers, limits, controller.signal);
         result.probe = remote.probe;
         snap.authMode = remote.probe.mode;
         const { mode: _mode, ...probe } = remote.probe;
         snap.authProbe = probe;
         if (remote.enumeration) fill(snap, remote.enumeration);
         else throw remote.error ?? new LiveError('unreachable');
-        if (opts.baitCheck) {
-          const target = {
-            kind: s.entry.transport,
-            url: url.value,
-            headers: remote.probe.mode === 'none' ? {} : headers,
-          };
-          await baitCheck(snap, () =>
-            connectAndEnumerate(target, { limits, signal: controller.signal, clientInfo: clientInfoOf(client) }),
-          );
-        }
-      } else {
-        snap.error = `transport ${s.entry.transport} is not supported for live connections`;
+        if (remote.probe.mode === 'none') again = { kind, url: remote.probeUrl, headers: {} };
       }
+      if (opts.baitCheck)
+        await baitCheck(snap, () =>
+          connectAndEnumerate(again, { limits, signal: controller.signal, clientInfo: clientInfoOf(s.entry.client) }),
+        );
     } catch (err) {
       const e = err instanceof LiveError ? err : new LiveError((err as Error).message ?? String(err));
       snap.status = controller.signal.aborted || e.message === 'cancelled' ? 'cancelled' : 'error';
-      snap.error = snap.status === 'cancelled' ? 'cancelled' : redact(e.message);
-      if (e.stderrTail) snap.stderrTail = redact(e.stderrTail);
+      snap.error = snap.status === 'cancelled' ? 'cancelled' : e.message;
+      if (e.stderrTail) snap.stderrTail = e.stderrTail;
       if (snap.unresolvedEnv.length && snap.status === 'error') {
         snap.error += ` (unresolved environment references: ${snap.unresolvedEnv.join(', ')})`;
       }
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       opts.register?.(s.entry.id, null);
+      redactSnapshot(snap, redact, redactKnown);
       snap.durationMs = performance.now() - st;
       snap.id = store.insertSnapshot(snap);
       done++;
@@ -314,9 +361,4 @@ export async function runLiveScan(
   // Let background closes (process stops) settle so no child outlives the scan for long.
   await Promise.race([settleClosing(), new Promise((r) => setTimeout(r, 5000).unref())]);
   return { summary, servers: results, drafts: liveFindings(results, changes), changes };
-}
-
-/** The entry a server id refers to, for callers holding only stored (masked) entries. */
-export function entryById(servers: RawServer[], id: string): ServerEntry | undefined {
-  return servers.find((s) => s.entry.id === id)?.entry;
 }

@@ -26,6 +26,13 @@ export class LiveStore {
     ).map(consentFromRow);
   }
 
+  /** Whether this server has a stored consent for another (older) command line. */
+  hasOtherConsent(serverId: string, hash: string): boolean {
+    return !!this.db
+      .prepare('SELECT 1 FROM live_consents WHERE server_id = ? AND hash <> ? LIMIT 1')
+      .get(serverId, hash);
+  }
+
   grant(c: Consent): void {
     this.db
       .prepare(

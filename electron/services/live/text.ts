@@ -2,6 +2,7 @@
  * Helpers for untrusted text from MCP servers: find invisible characters, decode Unicode tag
  * characters, and make text safe to show as evidence (visible, short, long tokens masked).
  */
+import { redactGeneric } from './redaction.js';
 
 export interface InvisibleHit {
   kind: 'tag' | 'bidi' | 'zero-width' | 'ansi' | 'control';
@@ -16,8 +17,18 @@ const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001A\u001C-\u001F\u007F]/gu;
 
+const ANY_INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDC7F]/;
+
+/** One pass: whether the text has anything invisibleHits / stripInvisible / decodeTagText would act on. */
+export function hasInvisible(text: string): boolean {
+  return ANY_INVISIBLE.test(text);
+}
+
 export function invisibleHits(text: string): InvisibleHit[] {
   const hits: InvisibleHit[] = [];
+  if (!hasInvisible(text)) return hits;
   const count = (re: RegExp) => (text.match(re) ?? []).length;
   const tag = count(TAG);
   if (tag) hits.push({ kind: 'tag', count: tag });
@@ -56,18 +67,13 @@ export function makeVisible(text: string): string {
     .replace(CONTROL, codepoint);
 }
 
-/** Masks token-like runs (possible secrets) as `prefix…last4`. */
-export function maskTokens(text: string): string {
-  return text.replace(/[A-Za-z0-9_\-+/=]{32,}/g, (t) => `${t.slice(0, 4)}…${t.slice(-4)}`);
-}
-
 /** A short, visible, masked excerpt around [start, end) for evidence. */
 export function excerpt(text: string, start = 0, end = Math.min(text.length, 120), context = 40): string {
   const a = Math.max(0, start - context);
   const b = Math.min(text.length, end + context);
   const body = makeVisible(text.slice(a, b)).replace(/\s+/g, ' ').trim();
   const clipped = body.length > 240 ? body.slice(0, 240) + '…' : body;
-  return maskTokens((a > 0 ? '…' : '') + clipped + (b < text.length ? '…' : ''));
+  return redactGeneric((a > 0 ? '…' : '') + clipped + (b < text.length ? '…' : ''));
 }
 
 /** The text as a model reads it: ANSI sequences, controls and invisible format characters removed. */
