@@ -346,7 +346,7 @@ test('no planted credential value appears in the page or in any API response or 
   const keyName = [...keyed!.envKeys, ...keyed!.headerKeys][0]!;
   expect(pages.some((h) => h.includes(keyName))).toBe(true);
   // Masked forms are what is shown instead (fixture README).
-  expect(pages.some((h) => h.includes('glpat-…wBAD'))).toBe(true);
+  expect(pages.some((h) => h.includes('--token') && h.includes('…wBAD'))).toBe(true);
   const haystacks = [...pages, ...api.responses.map((r) => r.body), events.text(), JSON.stringify(oracle)];
   for (const secret of WORKSTATION.secrets) {
     for (const h of haystacks) expect(h.includes(secret), `secret ${secret.slice(0, 4)}… leaked`).toBe(false);

@@ -149,7 +149,7 @@ describe('gatehouse discover (linux workstation fixture)', () => {
       pointer: '/projects/~1home~1dev~1code~1webapp/mcpServers/postgres',
       transport: 'stdio',
       command: 'npx',
-      args: ['-y', '@modelcontextprotocol/server-postgres', 'postgresql://app:Pg…e-77@localhost:5432/app'],
+      args: ['-y', '@modelcontextprotocol/server-postgres', 'postgresql://app:…e-77@localhost:5432/app'],
       envKeys: [],
       headerKeys: [],
       disabled: false,
