@@ -11,6 +11,7 @@ import { openNodeSecretStore } from '../../node/secret-store.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
 import { scopeFindings } from '../tenants/service.js';
+import { scopeExitCode } from '../../cli/gateway-option.js';
 
 /**
  * Gateway scope findings through the findings API: listed with the workstation findings, counted in
@@ -257,6 +258,17 @@ describe('gateway scope findings in findings.list', () => {
     }[];
     assert.equal(log[0]?.action, 'finding.suppress');
     assert.match(log[0]!.details_json, /scope\.cross-tenant-credential/);
+
+    // `scan --gateway --fail-on high` no longer fails on the accepted finding alone.
+    const highs = scopeFindings(ctx).filter((f) => f.severity === 'high' || f.severity === 'critical');
+    assert.equal(scopeExitCode(highs, 'high'), highs.some((f) => f.id !== cross.id) ? 1 : 0);
+    assert.equal(
+      scopeExitCode(
+        scopeFindings(ctx).filter((f) => f.id === cross.id),
+        'info',
+      ),
+      0,
+    );
 
     const open = await call('findings.unsuppress', { id: cross.id });
     assert.equal(open.status, 'open');
