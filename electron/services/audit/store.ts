@@ -121,6 +121,9 @@ function decodeCursor(cursor: string): { ts: number; id: number } {
 }
 
 const INSERT_COLS = 21;
+/** The searchable text of an event, from its row (the same expression as migration 302's backfill). */
+const FTS_BODY_SQL = `concat_ws(' ', tenant, user_id, client, method, server, tool, prompt, resource_uri, reason, error_type,
+  session_id, source_record_id)`;
 /**
  * Records per ingest transaction (file import, pulls, benchmark). Each commit rewrites every index
  * leaf page it touched (thousands: one per user, tool, server… value), so larger batches write far
@@ -258,7 +261,9 @@ export class AuditStore {
            method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
          VALUES (${new Array(INSERT_COLS).fill('?').join(', ')}) ON CONFLICT (ts, outcome, uid) DO NOTHING`,
       );
-      const fts = this.prep('INSERT INTO audit_fts (rowid, body) VALUES (?, ?)');
+      // New rows get ids above the current maximum: the batch's full-text rows are added in one
+      // statement after the inserts (same transaction), with no per-event round trip.
+      const maxId = (this.prep('SELECT COALESCE(MAX(id), 0) AS m FROM audit_events').get() as { m: number }).m;
       for (const r of records) {
         seen++;
         const e = r.event;
@@ -288,8 +293,12 @@ export class AuditStore {
         );
         if (info.changes === 0) continue;
         imported++;
-        fts.run(info.lastInsertRowid, searchBody(e));
         rollup.add(e, ts);
+      }
+      if (imported) {
+        this.prep(`INSERT INTO audit_fts (rowid, body) SELECT id, ${FTS_BODY_SQL} FROM audit_events WHERE id > ?`).run(
+          maxId,
+        );
       }
       rollup.flush((sql) => this.prep(sql));
       const counts = { imported, duplicates: seen - imported };
@@ -616,28 +625,6 @@ export class AuditStore {
       throw err;
     }
   }
-}
-
-/** The searchable text of an event (keep in step with migration 302's backfill). */
-function searchBody(e: AuditEventDraft): string {
-  let out = '';
-  for (const v of [
-    e.tenant,
-    e['user.id'],
-    e.client,
-    e['mcp.method.name'],
-    e.server,
-    e['gen_ai.tool.name'],
-    e['gen_ai.prompt.name'],
-    e['mcp.resource.uri'],
-    e.reason,
-    e['error.type'],
-    e['mcp.session.id'],
-    e.sourceRecordId,
-  ]) {
-    if (v) out += out ? ` ${v}` : v;
-  }
-  return out;
 }
 
 function rowToEvent(r: EventRow): AuditEvent {
