@@ -332,6 +332,15 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
                 <span className={`tn-sev tn-sev-${f.severity}`}>{f.severity}</span>
                 <span className="mono faint">{f.ruleId}</span>
                 <span>{f.title}</span>
+                {f.status === 'suppressed' && (
+                  <span
+                    className="badge badge-warn"
+                    data-testid="tenants-finding-suppressed"
+                    title={f.suppression?.reason}
+                  >
+                    suppressed
+                  </span>
+                )}
               </div>
               <div>{f.message}</div>
               <div className="muted">Fix: {f.remediation}</div>
