@@ -5,7 +5,7 @@ import { secretLintProfiler } from '@secretlint/profiler';
 import type { SecretLintCoreConfig, SecretLintRawSource } from '@secretlint/types';
 import type { ParsedSource, StringLeaf } from '../discovery/types.js';
 import { containsReference, isPlaceholder, isReference } from './references.js';
-import { isHighEntropySecret } from './shapes.js';
+import { isHighEntropySecret, stripTrailing } from './shapes.js';
 
 export { isHighEntropySecret } from './shapes.js';
 
@@ -43,21 +43,25 @@ export const CRITICAL_SECRET_TYPES: ReadonlySet<string> = new Set([
   'stripe-secret-key',
 ]);
 
-/** Extra patterns the preset lacks or matches too narrowly (gitleaks), named by secret type. */
+/**
+ * Extra patterns the preset lacks or matches too narrowly (gitleaks), named by secret type. They run
+ * over whole config files: a look-behind covering the token body keeps unbounded bodies linear
+ * (no scan restarts inside a run an earlier start already covered).
+ */
 const EXTRA_PATTERNS: { name: string; patterns: string[] }[] = [
   { name: 'google-api-key', patterns: ['/AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/'] },
   // gitleaks uses hf_[A-Za-z]{34}; issued tokens also carry digits.
   { name: 'hugging-face-token', patterns: ['/(?<![A-Za-z0-9])hf_[A-Za-z0-9]{34,40}(?![A-Za-z0-9])/'] },
-  { name: 'gitlab-pat', patterns: ['/(?<![A-Za-z0-9])glpat-[0-9A-Za-z_-]{20,}(?![0-9A-Za-z_-])/'] },
+  { name: 'gitlab-pat', patterns: ['/(?<![A-Za-z0-9_-])glpat-[0-9A-Za-z_-]{20,}(?![0-9A-Za-z_-])/'] },
   { name: 'anthropic-api-key', patterns: ['/(?<![A-Za-z0-9])sk-ant-api0\\d-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/'] },
   {
     name: 'anthropic-admin-key',
     patterns: ['/(?<![A-Za-z0-9])sk-ant-admin0\\d-[A-Za-z0-9_-]{20,128}(?![A-Za-z0-9_-])/'],
   },
-  { name: 'openai-api-key', patterns: ['/(?<![A-Za-z0-9])sk-(?:proj|svcacct)-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
+  { name: 'openai-api-key', patterns: ['/(?<![A-Za-z0-9_-])sk-(?:proj|svcacct)-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
   // Legacy user keys: sk- and 32+ alphanumerics (no dashes, so sk-ant-/sk-proj- do not match).
   { name: 'openai-api-key', patterns: ['/(?<![A-Za-z0-9_-])sk-[A-Za-z0-9]{32,64}(?![A-Za-z0-9_-])/'] },
-  { name: 'openai-admin-key', patterns: ['/(?<![A-Za-z0-9])sk-admin-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
+  { name: 'openai-admin-key', patterns: ['/(?<![A-Za-z0-9_-])sk-admin-[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])/'] },
   {
     name: 'jwt',
     patterns: [
@@ -227,7 +231,7 @@ function locate(text: string, idx: LeafIndex, m: LintMessage): { leaf: StringLea
   }
   // Fallback: the credential text in a leaf on the hit's line (or the line of the range start).
   const raw = named ?? text.slice(start, end);
-  const needle = raw.replace(/["',]+$/, '');
+  const needle = stripTrailing(raw, `"',`);
   if (!needle) return undefined;
   const line = m.loc.start.line;
   for (const l of [...(idx.byLine.get(line) ?? []), ...(idx.byLine.get(line + 1) ?? [])]) {

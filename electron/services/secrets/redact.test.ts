@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { genericCredential, isHighEntropySecret } from './detect.js';
+import { splitPypiSpec } from '../findings/rules/runner.js';
+import { urlCarriesCredentials } from '../findings/rules/transport-plaintext.js';
+import { genericCredential, isHighEntropySecret, lintText } from './detect.js';
 import {
   isReference,
   isSecretName,
@@ -14,6 +16,7 @@ import {
   redactText,
   shellSplit,
 } from './redact.js';
+import { stripTrailing } from './shapes.js';
 
 /** Asserts that no masked output contains the secret (or a long piece of it). */
 function assertHidden(output: string | readonly string[], secret: string): void {
@@ -93,6 +96,47 @@ describe('H1: no catastrophic backtracking on hostile input', () => {
         assert.ok(ms < 250, `${name} on ${JSON.stringify(input.slice(0, 20))}… took ${ms} ms`);
       }
     }
+  });
+});
+
+describe('H1: the other quadratic/cubic patterns found in discovery, secrets and findings', () => {
+  it('findings: pip spec split and the plain-HTTP credential check stay linear', () => {
+    splitPypiSpec('warm==1');
+    urlCarriesCredentials('http://h/?a=b');
+    // Was `\s*(op)?\s*(.*)$`: 4 s at 2,000 chars.
+    const spec = 'a' + ' '.repeat(5000) + 'b\nc';
+    assert.ok(elapsedMs(() => splitPypiSpec(spec)) < 10);
+    assert.deepEqual(splitPypiSpec('mcp-server-fetch==1.2.3'), {
+      name: 'mcp-server-fetch',
+      version: '1.2.3',
+      exact: true,
+    });
+    assert.deepEqual(splitPypiSpec('pkg[extra] >= 1'), { name: 'pkg', version: '1', exact: false });
+    // Was `[?&](?:[^=]*(?:key|token|secret|auth)[^=]*)=`: 4.7 s at 5,000 chars.
+    const url = 'http://h/?' + '?key'.repeat(1250);
+    assert.ok(elapsedMs(() => urlCarriesCredentials(url)) < 10);
+    assert.equal(urlCarriesCredentials(url), false);
+    assert.equal(urlCarriesCredentials('http://h/mcp?region=eu&apiKey=x'), true);
+    assert.equal(urlCarriesCredentials('http://u:p@h/mcp'), true);
+    assert.equal(urlCarriesCredentials('http://h/mcp?page=2'), false);
+  });
+
+  it('secrets: trailing-quote trimming and the extra token patterns stay linear', async () => {
+    // Was `/["',]+$/`: quadratic on a long run of quotes.
+    const quotes = "'".repeat(20_000) + '!';
+    assert.ok(elapsedMs(() => stripTrailing(quotes, `"',`)) < 10);
+    assert.equal(stripTrailing(`abc",'`, `"',`), 'abc');
+    await lintText('/x.json', 'warm');
+    const small = '-glpat-'.repeat(1000);
+    const large = '-glpat-'.repeat(8000);
+    let t = process.hrtime.bigint();
+    await lintText('/x.json', small);
+    const smallMs = Number(process.hrtime.bigint() - t) / 1e6;
+    t = process.hrtime.bigint();
+    await lintText('/x.json', large);
+    const largeMs = Number(process.hrtime.bigint() - t) / 1e6;
+    // 8x the input: linear is ~8x; quadratic would be ~64x.
+    assert.ok(largeMs < Math.max(smallMs, 2) * 25, `${smallMs} ms → ${largeMs} ms`);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   KNOWN_TOKEN_SOURCE,
   looksLikeSecret,
   MIN_SECRET_LENGTH,
+  stripTrailing,
 } from './shapes.js';
 
 /**
@@ -456,9 +457,8 @@ export function redactText(text: string, knownValues?: readonly string[]): strin
   if (out.length < 8) return out;
   out = out.replace(EMBEDDED_URL_RE, (u) => {
     // Trailing punctuation belongs to the sentence, not the URL.
-    const tail = /[.,;:!?)\]}]+$/.exec(u)?.[0] ?? '';
-    const body = tail ? u.slice(0, -tail.length) : u;
-    return maskUrl(body) + tail;
+    const body = stripTrailing(u, '.,;:!?)]}');
+    return maskUrl(body) + u.slice(body.length);
   });
   out = out.replace(EMBEDDED_SCHEME_RE, (m, scheme: string, sp: string, cred: string, at: number, all: string) => {
     if (all[at + m.length] === ELLIPSIS) return m; // `Bearer ghp_…oCLr`: already masked

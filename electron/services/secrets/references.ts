@@ -30,15 +30,16 @@ export interface Reference {
   default?: string;
 }
 
-const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+/** Bounded so that a scan over `${a${a${a…` (no closing brace) stays linear. */
+const NAME = '[A-Za-z_][A-Za-z0-9_]{0,255}';
 
 const REFERENCE_RE = new RegExp(
   [
     `\\$\\{env:(${NAME})\\}`, // 1: ${env:VAR}
-    `\\$\\{input:([^}\\s]+)\\}`, // 2: ${input:id}
-    `\\$\\{(${NAME}):-([^}]*)\\}`, // 3,4: ${VAR:-default}
+    `\\$\\{input:([^}\\s]{1,256})\\}`, // 2: ${input:id}
+    `\\$\\{(${NAME}):-([^}]{0,1024})\\}`, // 3,4: ${VAR:-default}
     `\\$\\{(${NAME})\\}`, // 5: ${VAR}
-    `\\$\\{([^}\\s]+)\\}`, // 6: ${workspaceFolder}, ${config:x}, …
+    `\\$\\{([^}\\s]{1,256})\\}`, // 6: ${workspaceFolder}, ${config:x}, …
     `\\{env:(${NAME})\\}`, // 7: {env:VAR}
     `\\$(${NAME})`, // 8: $VAR
     `%(${NAME})%`, // 9: %VAR%

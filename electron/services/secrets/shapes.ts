@@ -73,6 +73,13 @@ export const KNOWN_TOKEN_SOURCE = [
 
 const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_SOURCE})$`);
 
+/** `value` without trailing characters from `chars` (a loop: `/[…]+$/` is quadratic on long runs). */
+export function stripTrailing(value: string, chars: string): string {
+  let end = value.length;
+  while (end > 0 && chars.includes(value[end - 1] ?? '')) end--;
+  return value.slice(0, end);
+}
+
 /** Whether the whole value has a known provider token shape. */
 export function isKnownTokenShape(value: string): boolean {
   return value.length <= 4096 && KNOWN_TOKEN_EXACT_RE.test(value);

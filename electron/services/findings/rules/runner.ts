@@ -90,7 +90,9 @@ export function splitNpmSpec(spec: string): { name: string; version?: string } {
 
 /** `name==1.2.3`, `name@1.2.3`, `name[extra]>=1` → name + exact version when pinned. */
 export function splitPypiSpec(spec: string): { name: string; version?: string; exact: boolean } {
-  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(==|@|>=|<=|~=|!=|>|<)?\s*(.*)$/.exec(spec.trim());
+  // One optional `op\s*` group and a dotall tail: the old `\s*(op)?\s*(.*)$` split whitespace runs
+  // three ways and backtracked cubically on a spec with a newline (seconds at 2,000 chars).
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:(==|@|>=|<=|~=|!=|>|<)\s*)?(.*)$/s.exec(spec.trim());
   if (!m) return { name: spec, exact: false };
   const [, name = spec, op, ver] = m;
   if (!op) return { name, exact: false };
