@@ -67,6 +67,12 @@ test('consent → connect → tools → change → diff → accept; consents in 
   await expect(dialog.getByTestId('consent-command')).toContainText('--description-file');
   await expect(dialog.getByTestId('consent-env')).toContainText('API_TOKEN');
   await expect(dialog).not.toContainText('e2e-live-token-value');
+  // References are shown as such, and the working directory is the absolute effective one.
+  const envVar = dialog.locator('[data-testid="consent-env-var"][data-key="API_TOKEN"]');
+  await expect(envVar).toHaveAttribute('data-source', 'reference');
+  await expect(envVar).toContainText('from $API_TOKEN');
+  await expect(dialog.getByTestId('consent-cwd')).toHaveText(join(root, 'home'));
+  await expect(dialog.getByTestId('consent-changed')).toHaveCount(0);
   await dialog.getByTestId('consent-accept').click();
   await expect(dialog).toBeHidden();
 
@@ -186,5 +192,67 @@ test.describe('Connect all', () => {
     await expect(row('plain')).toHaveAttribute('data-status', 'ok');
     await expect(row('stuck')).toHaveAttribute('data-status', 'cancelled');
     await expect(row('unconsented')).toHaveAttribute('data-status', 'needs-consent');
+  });
+});
+
+test.describe('Consent dialog shows what runs', () => {
+  let gh3: ServeHandle;
+  let home3: string;
+  const writeConfig = (nodeOptions: string) =>
+    writeFileSync(
+      join(home3, '.claude.json'),
+      JSON.stringify({
+        mcpServers: {
+          keyed: {
+            command: process.execPath,
+            args: ['-e', '0', '--', '--api-key', '${E2E_API_KEY}'],
+            env: { NODE_OPTIONS: nodeOptions, REGION: 'eu-west-1' },
+          },
+        },
+      }),
+    );
+
+  test.beforeAll(async () => {
+    home3 = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-live-consent-'));
+    writeConfig('--max-old-space-size=4096');
+    gh3 = await startServe({ home: home3, env: { E2E_API_KEY: 'sk-e2e-0123456789abcdefXYZ' } });
+  });
+
+  test.afterAll(async () => {
+    await gh3?.stop();
+    rmSync(home3, { recursive: true, force: true });
+  });
+
+  test('masked arguments are flagged, env sources shown, a changed NODE_OPTIONS asks again', async ({ page }) => {
+    await page.goto(gh3.url);
+    await page.getByTestId('rescan-button').click();
+    await page.getByTestId('inventory-row').first().getByRole('link').click();
+    await page.getByTestId('live-connect').click();
+    const dialog = page.getByTestId('consent-dialog');
+    await expect(dialog).toBeVisible();
+    const secretArg = dialog.locator('[data-testid="consent-arg"][data-masked="true"]');
+    await expect(secretArg).toHaveCount(1);
+    await expect(secretArg.getByTestId('masked-value')).toHaveText('masked value');
+    await expect(dialog).not.toContainText('0123456789abcdef');
+    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="NODE_OPTIONS"]')).toContainText(
+      'affects execution',
+    );
+    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).toHaveAttribute(
+      'data-source',
+      'literal',
+    );
+    await expect(dialog).not.toContainText('4096');
+    await expect(dialog.getByTestId('consent-cwd')).toHaveText(home3);
+    await dialog.getByTestId('consent-accept').click();
+    await expect(dialog).toBeHidden();
+
+    // The config now preloads a script: consent no longer covers it.
+    writeConfig('--require ./evil.js');
+    await page.reload();
+    const status = page.getByTestId('live-panel').getByTestId('live-status');
+    await expect(status).toHaveAttribute('data-status', 'needs-consent', { timeout: 15_000 });
+    await expect(status).toContainText('command line changed since consent');
+    await page.getByTestId('live-connect').click();
+    await expect(page.getByTestId('consent-changed')).toBeVisible();
   });
 });

@@ -134,7 +134,8 @@ export function resolveCommandLine(s: RawServer, ctx: CommandLineContext): Resol
   const body = canonicalize({ v: 2, command, args: argsForHash, env: envForHash, cwd }) ?? '';
   const shownCommand = maskCommand(command);
   return {
-    hash: ctx.fingerprint(body),
+    // 64 hex chars (the API's consent-hash shape), derived from the keyed HMAC: still keyed.
+    hash: sha256(ctx.fingerprint(body)),
     command,
     args,
     env,

@@ -518,7 +518,7 @@ describe('M7: scan --yes leaves a record', () => {
       assert.equal(rows.length, 1);
       const details = JSON.parse(rows[0]!.details_json) as { hash: string; server: string };
       assert.equal(details.server, 'raw');
-      assert.match(details.hash, /^hs1:[0-9a-f]{32}$/);
+      assert.match(details.hash, /^[0-9a-f]{64}$/);
       assert.ok(!rows[0]!.details_json.includes('Zx81kQ0p') && !rows[0]!.details_json.includes('val-should'));
       assert.equal(new LiveStore(ctx.db).consents().length, 0, 'still nothing stored as a consent');
     } finally {

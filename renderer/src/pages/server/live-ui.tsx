@@ -34,6 +34,9 @@ export function UntrustedText({
   );
 }
 
+/** Matches the live service's reason for a stale consent (scan.ts CHANGED_SINCE_CONSENT). */
+const CHANGED_SINCE_CONSENT = 'command line changed since consent';
+
 const STATUS_CLASS: Record<LiveServerState['status'], string> = {
   ok: 'badge badge-ok',
   error: 'badge badge-danger',
@@ -51,7 +54,8 @@ export function liveStatusText(s: LiveServerState): string {
     case 'error':
       return `error: ${s.error ?? 'unknown'}`;
     case 'needs-consent':
-      return 'needs consent';
+      // The service says so when a consent exists for an earlier command line of this server.
+      return s.error === CHANGED_SINCE_CONSENT ? `needs consent: ${CHANGED_SINCE_CONSENT}` : 'needs consent';
     case 'connecting':
       return 'connecting…';
     case 'cancelled':
@@ -204,6 +208,19 @@ export function ConnectAll() {
   );
 }
 
+/** A value is hidden here (a credential): what is shown is not what runs. Nothing reveals it. */
+function MaskedBadge() {
+  return (
+    <span
+      className="badge badge-warn"
+      data-testid="masked-value"
+      title="A credential is passed here; Gatehouse never shows its value"
+    >
+      masked value
+    </span>
+  );
+}
+
 /** Shows exactly what a stdio server will run, and asks for consent. */
 export function ConsentDialog({
   serverId,
@@ -245,11 +262,17 @@ export function ConsentDialog({
         <h2 id="consent-title">Start this server?</h2>
         <p className="muted">
           Gatehouse will start this command on your machine, as you, to list what it exposes. It runs directly (no
-          shell) with the environment variables named below. Consent covers exactly this command line; if it changes you
-          will be asked again.
+          shell), in the folder and with the environment variables shown below; references are shown resolved. Consent
+          covers exactly this command line (resolved command and arguments, working directory, environment values); if
+          it changes you will be asked again.
         </p>
         {line.isPending && <p className="muted">Loading…</p>}
         {line.isError && <div className="callout callout-error">{line.error.message}</div>}
+        {l?.changedSinceConsent && (
+          <div className="callout callout-warn" data-testid="consent-changed">
+            Command line changed since consent: what this server runs is no longer what you agreed to. Review it again.
+          </div>
+        )}
         {l && (
           <>
             <div className="gh-cmd" data-testid="consent-command">
@@ -257,14 +280,24 @@ export function ConsentDialog({
             </div>
             <dl className="detail">
               {row('Server', `${l.serverName} (${l.client})`)}
-              {row('Command', <code>{l.command}</code>)}
+              {row(
+                'Command',
+                <span className="keys">
+                  <code data-testid="consent-program">{l.command}</code>
+                  {l.commandMasked && <MaskedBadge />}
+                  {l.commandRefs?.length ? (
+                    <span className="muted">from {l.commandRefs.map((r) => `$${r}`).join(', ')}</span>
+                  ) : null}
+                </span>,
+              )}
               {row(
                 'Arguments',
                 l.args.length ? (
                   <ol className="arg-list" data-testid="consent-args">
-                    {l.args.map((a, i) => (
-                      <li key={i}>
-                        <code className="key-chip">{a}</code>
+                    {(l.argList ?? l.args.map((value) => ({ value, masked: false }))).map((a, i) => (
+                      <li key={i} data-testid="consent-arg" data-masked={a.masked ? 'true' : 'false'}>
+                        <code className="key-chip">{a.value}</code>
+                        {a.masked && <MaskedBadge />}
                       </li>
                     ))}
                   </ol>
@@ -275,24 +308,54 @@ export function ConsentDialog({
               {row(
                 'Env variables',
                 l.envKeys.length ? (
-                  <span className="keys" data-testid="consent-env">
-                    {l.envKeys.map((k) => (
-                      <span key={k} className="key-chip">
-                        {k}
-                      </span>
+                  <ul className="env-list" data-testid="consent-env">
+                    {(
+                      l.env ??
+                      l.envKeys.map((key) => ({
+                        key,
+                        source: 'literal' as const,
+                        refs: [],
+                        unresolved: [],
+                        affectsExecution: false,
+                      }))
+                    ).map((e) => (
+                      <li key={e.key} data-testid="consent-env-var" data-key={e.key} data-source={e.source}>
+                        <span className="key-chip">{e.key}</span>{' '}
+                        <span className="muted">
+                          {e.source === 'literal'
+                            ? 'literal (value hidden)'
+                            : `from ${e.refs.map((r) => `$${r}`).join(', ')}`}
+                        </span>
+                        {e.unresolved.length > 0 && (
+                          <span className="badge badge-warn" data-testid="consent-env-unresolved">
+                            unresolved: {e.unresolved.join(', ')}
+                          </span>
+                        )}
+                        {e.affectsExecution && (
+                          <span
+                            className="badge"
+                            title="Changes what runs (interpreter options, preloads, search paths): consent covers its value"
+                          >
+                            affects execution
+                          </span>
+                        )}
+                      </li>
                     ))}
-                  </span>
+                  </ul>
                 ) : (
                   <span className="faint">none</span>
                 ),
               )}
-              {row('Working directory', l.cwd ? <code>{l.cwd}</code> : <span className="faint">default</span>)}
+              {row(
+                'Working directory',
+                l.cwd ? <code data-testid="consent-cwd">{l.cwd}</code> : <span className="faint">unknown</span>,
+              )}
               {l.unresolvedEnv.length > 0 &&
                 row(
                   'Unresolved',
                   <span className="badge badge-warn">not set in your environment: {l.unresolvedEnv.join(', ')}</span>,
                 )}
-              {row('Fingerprint', <code className="muted">{l.hash.slice(0, 16)}…</code>)}
+              {row('Fingerprint', <code className="muted">{l.hash.slice(0, 20)}…</code>)}
             </dl>
           </>
         )}
