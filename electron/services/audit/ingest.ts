@@ -67,52 +67,62 @@ export interface FileIngestOptions {
 }
 
 const CHUNK = 1 << 20;
+/** A batch also ends at this many bytes of lines (OTLP lines can hold many records each). */
+const MAX_BATCH_BYTES = 16 << 20;
 const NL = 0x0a;
 
 export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & FilePosition> {
   const batchSize = o.batchSize ?? AUDIT_INGEST_BATCH;
   const total: IngestCounts = { imported: 0, duplicates: 0, rejected: 0 };
   let pos: FilePosition = { ...(o.start ?? { offset: 0, line: 0 }) };
-  let batch: IngestRecord[] = [];
+  // A batch is kept as raw lines and mapped lazily while insertBatch consumes it: the parsed records
+  // die young (no batch of parsed objects survives into the old generation of the JS heap).
+  let lines: { text: string; line: number; offset: number }[] = [];
+  let batchBytes = 0;
   let batchRejected = 0;
-  let linesInBatch = 0;
-
-  const commit = (after: FilePosition) => {
-    if (!batch.length && !linesInBatch) return;
-    const rejected = batchRejected;
-    const r = o.store.insertBatch(batch, (c) => o.onCommit?.(after, { ...c, rejected }));
-    total.imported += r.imported;
-    total.duplicates += r.duplicates;
-    total.rejected += batchRejected;
-    batch = [];
-    batchRejected = 0;
-    linesInBatch = 0;
-    o.onProgress?.(after, total);
-  };
 
   const reject = (line: number, offset: number, reason: string) => {
     batchRejected++;
     o.onReject?.({ where: o.path, line, offset, reason });
   };
 
+  function* mapped(batch: typeof lines): Generator<IngestRecord> {
+    for (const { text, line, offset } of batch) {
+      if (!text) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        reject(line, offset, `invalid JSON: ${(err as Error).message}`);
+        continue;
+      }
+      let r: LineMapResult;
+      try {
+        r = o.mapper(value);
+      } catch (err) {
+        reject(line, offset, (err as Error).message);
+        continue;
+      }
+      yield* r.records;
+      for (const why of r.rejected) reject(line, offset, why);
+    }
+  }
+
+  const commit = (after: FilePosition) => {
+    if (!lines.length) return;
+    batchRejected = 0;
+    const r = o.store.insertBatch(mapped(lines), (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }));
+    total.imported += r.imported;
+    total.duplicates += r.duplicates;
+    total.rejected += batchRejected;
+    lines = [];
+    batchBytes = 0;
+    o.onProgress?.(after, total);
+  };
+
   const handleLine = (buf: Buffer, lineNo: number, offset: number) => {
-    linesInBatch++;
-    const text = buf.toString('utf8').trim();
-    if (!text) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      reject(lineNo, offset, `invalid JSON: ${(err as Error).message}`);
-      return;
-    }
-    try {
-      const r = o.mapper(value);
-      for (const rec of r.records) batch.push(rec);
-      for (const why of r.rejected) reject(lineNo, offset, why);
-    } catch (err) {
-      reject(lineNo, offset, (err as Error).message);
-    }
+    lines.push({ text: buf.toString('utf8').trim(), line: lineNo, offset });
+    batchBytes += buf.length;
   };
 
   const fh = await open(o.path, 'r');
@@ -135,7 +145,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
         handleLine(data.subarray(start, nl), pos.line + 1, lineOffset);
         pos = { offset: lineOffset + (nl - start) + 1, line: pos.line + 1 };
         start = nl + 1;
-        if (batch.length >= batchSize || linesInBatch >= batchSize * 2) commit(pos);
+        if (lines.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) commit(pos);
       }
       carry = data.subarray(start);
     }
