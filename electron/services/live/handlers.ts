@@ -40,8 +40,12 @@ function serverOf(servers: RawServer[], id: string): RawServer {
 }
 
 /** The per-install key of consent hashes (the findings engine's fingerprint key). */
+const fingerprints = new WeakMap<ServiceContext, Promise<Fingerprinter>>();
 export function fingerprintOf(ctx: ServiceContext): Promise<Fingerprinter> {
-  return openLiveFingerprinter(ctx.secrets);
+  // Once per context: live.states is polled, and the secret store may be an OS keyring.
+  let fp = fingerprints.get(ctx);
+  if (!fp) fingerprints.set(ctx, (fp = openLiveFingerprinter(ctx.secrets)));
+  return fp;
 }
 
 /** Exactly what a stdio server will run, for the consent dialog (credentials masked and flagged). */

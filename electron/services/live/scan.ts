@@ -138,7 +138,10 @@ function redactSnapshot(
   if (snap.error) snap.error = redact(snap.error);
   if (snap.stderrTail) snap.stderrTail = redact(snap.stderrTail);
   snap.limits = snap.limits.map(redact);
+  if (snap.authProbe?.resourceMetadataUrl)
+    snap.authProbe.resourceMetadataUrl = redact(snap.authProbe.resourceMetadataUrl);
   if (!known) return;
+  if (snap.serverInfo) snap.serverInfo = redactDeep(snap.serverInfo, known);
   if (snap.instructions !== undefined) snap.instructions = known(snap.instructions);
   snap.tools = redactDeep(snap.tools, known);
   snap.prompts = redactDeep(snap.prompts, known);
