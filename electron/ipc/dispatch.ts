@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { adminMethods, isMethodName } from '../../shared/api/contract.js';
 import { AdminError, type ErrorBody, type ErrorCode } from '../../shared/api/errors.js';
 import type { AdminHandlers } from '../services/handlers.js';
+import { redactText } from '../services/secrets/redact.js';
 
 /**
  * Transport-neutral dispatch of one contract call.
@@ -44,9 +45,9 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Masks anything that looks like a credential (long token-ish runs) as `prefix…last4`. */
+/** Masks credentials in a log line: the shared redactText (token shapes, auth schemes, secret pairs, URLs, entropy). */
 export function redact(text: string): string {
-  return text.replace(/[A-Za-z0-9_\-+/=.]{20,}/g, (m) => `${m.slice(0, 4)}…${m.slice(-4)}`);
+  return redactText(text);
 }
 
 function describeUnexpected(err: unknown): string {

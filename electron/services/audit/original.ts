@@ -1,61 +1,40 @@
 import { hash } from 'node:crypto';
 import { ORIGINAL_MAX_BYTES } from '../../../shared/model/audit.js';
-import { maskSecret } from '../discovery/mask.js';
+import { isSecretName, maskSecret, redactText } from '../secrets/redact.js';
 
 /**
  * Credential masking and size-capping of original records before they are stored, plus the
  * dedupe key hash. Masked: values under credential-named keys (authorization, token, key, secret,
- * password, cookie…), and token-shaped substrings anywhere (JWTs, `Bearer x`, well-known prefixes).
+ * password, cookie…; the shared camelCase-aware `isSecretName`), and in strings what the shared
+ * `redactText` masks (token shapes, `Bearer x`, URL credentials, `name=value` pairs), without its
+ * entropy check so trace ids, UUIDs and hashes stay readable.
  */
 
-const SECRET_KEY_RE =
-  /(?:^|[-_.])(?:authorization|auth|token|access[-_]?token|refresh[-_]?token|id[-_]?token|api[-_]?key|apikey|key|secret|client[-_]?secret|password|passwd|pwd|cookie|set[-_]?cookie|credentials?|private[-_]?key|signature|bearer)(?:$|[-_.])/i;
-/** Keys that end in "key"/"token" but name something that is not a secret. */
+/** Keys that end in "key"/"token" but name something that is not a secret (OTLP `{key, value}`). */
 const NOT_SECRET_KEYS = new Set(['key', 'token_type', 'tokens', 'key_id', 'keyid', 'resource_key', 'tokentype']);
-
-const TOKEN_RE = new RegExp(
-  [
-    '(?:Bearer|Basic)\\s+[A-Za-z0-9._~+/=-]{8,}',
-    'eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}',
-    'github_pat_[A-Za-z0-9_]{20,}',
-    'gh[pousr]_[A-Za-z0-9]{20,}',
-    'sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}',
-    'sk_(?:live|test)_[A-Za-z0-9]{16,}',
-    'glpat-[A-Za-z0-9_-]{16,}',
-    'xox[abprs]-[A-Za-z0-9-]{10,}',
-    '(?:AKIA|ASIA)[A-Z0-9]{16}',
-    'AIza[A-Za-z0-9_-]{30,}',
-    'hf_[A-Za-z0-9]{20,}',
-    'npm_[A-Za-z0-9]{30,}',
-  ].join('|'),
-  'g',
-);
 
 const keyCache = new Map<string, boolean>();
 
 function isSecretKey(key: string): boolean {
   let v = keyCache.get(key);
   if (v === undefined) {
-    // camelCase → dotted, so `apiKey`, `accessToken`, `clientSecret` match too.
-    v = !NOT_SECRET_KEYS.has(key.toLowerCase()) && SECRET_KEY_RE.test(key.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
+    v = !NOT_SECRET_KEYS.has(key.toLowerCase()) && isSecretName(key);
     if (keyCache.size < 10_000) keyCache.set(key, v);
   }
   return v;
 }
 
-/** Cheap pre-check: only strings containing one of the token prefixes go through TOKEN_RE. */
-const TOKEN_HINT = /Bearer|Basic|eyJ|gh[pousr]_|github_pat_|sk[-_]|glpat-|xox|xapp|AKIA|ASIA|AIza|hf_|npm_/;
+/**
+ * Cheap pre-check: only strings holding a token prefix, an auth scheme, URL userinfo or a
+ * `secret-name=` pair go through redactText (all linear; JSON.stringify never escapes these chars).
+ */
+const TOKEN_HINT =
+  /Bearer|Basic|eyJ|gh[pousr]_|github_pat_|sk[-_]|[rp]k_live|glpat-|xox|xapp|AKIA|ASIA|AIza|hf_|npm_|pypi-|dop_v1|lin_api|ntn_|hv[sb]\.|:\/\/[^\s/@"]{1,256}@|(?:key|token|secret|passw|pwd|auth|sig|cookie|credential)[A-Za-z0-9_-]{0,32}=/i;
 
-function maskToken(m: string): string {
-  const scheme = /^(Bearer|Basic)(\s+)(.*)$/s.exec(m);
-  if (scheme) return `${scheme[1]}${scheme[2]}${maskSecret(scheme[3] ?? '')}`;
-  return maskSecret(m);
-}
-
-/** Mask token-shaped substrings of a free-text value. */
+/** Mask credentials in a free-text value (the shared redactText, without its entropy check). */
 export function maskText(text: string): string {
   if (text.length < 12 || !TOKEN_HINT.test(text)) return text;
-  return text.replace(TOKEN_RE, maskToken);
+  return redactText(text, undefined, { entropy: false });
 }
 
 function maskSecretValue(v: unknown): unknown {

@@ -14,6 +14,7 @@ import type {
 } from '../../../shared/model/gateway.js';
 import type { AuditQuery, GatewayAdapter, GatewayTarget, Identity } from './adapter.js';
 import { GatewayError, HttpClient, type HttpResponse } from './http.js';
+import { maskUrl } from '../secrets/redact.js';
 
 /**
  * IBM ContextForge (mcp-context-forge 1.0.x) over its REST admin API (`/v1/...`, OpenAPI served at
@@ -86,7 +87,9 @@ export class ContextForgeAdapter implements GatewayAdapter {
     return items.map((g) => ({
       id: String(g.id),
       name: str(g.name) ?? String(g.id),
-      url: str(g.url) ?? '',
+      // Upstream URLs can carry credentials (userinfo, ?api_key=, token path segments); they flow to
+      // snapshots, the API, the merged inventory and finding messages, so only the masked form is kept.
+      url: maskUrl(str(g.url) ?? ''),
       transport: str(g.transport) ?? 'unknown',
       enabled: g.enabled !== false,
       reachable: g.reachable !== false,

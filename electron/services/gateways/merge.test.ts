@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServerEntry } from '../../../shared/model/discovery.js';
 import type { GatewaySnapshot } from '../../../shared/model/gateway.js';
+import { maskUrl } from '../secrets/redact.js';
 import { mergeInventory, normalizeUpstreamUrl } from './merge.js';
 
 test('URL normalization folds loopback aliases, default ports and trailing slashes', () => {
@@ -104,4 +105,17 @@ test('workstation entries and gateway upstreams on the same URL are one row; vir
     inv.virtualServers.map((v) => [v.name, v.teamName, v.visibility, v.tools.length]),
     [['red', 'Team Red', 'team', 1]],
   );
+});
+
+test('upstream URLs with credentials: masked the same way on both sides, still one row, nothing leaks', () => {
+  const raw = 'https://tok3nUser:Pa55w0rd-Upstream@mcp.example.org/t/Xy7pQ2rT9kLm3NvB/mcp?api_key=abc123&region=eu';
+  // What discovery stores for the workstation entry and what the ContextForge adapter keeps for the upstream.
+  const masked = maskUrl(raw);
+  for (const secret of ['Pa55w0rd-Upstream', 'Xy7pQ2rT9kLm3NvB', 'abc123']) assert.ok(!masked.includes(secret), masked);
+  const upstream = { ...snap.upstreams[1]!, id: 'u3', name: 'creds', url: masked };
+  const inv = mergeInventory([entry('w', masked)], [{ ...snap, upstreams: [upstream] }]);
+  const row = inv.servers.find((s) => s.sources.length === 2);
+  assert.ok(row, 'workstation entry and upstream merge on the masked URL');
+  assert.ok(!JSON.stringify(inv).includes('Pa55w0rd-Upstream'));
+  assert.equal(normalizeUpstreamUrl(masked), normalizeUpstreamUrl(maskUrl(raw)));
 });

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/model/gateway.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
-import { maskSecret } from '../discovery/mask.js';
+import { maskSecret } from '../secrets/redact.js';
 import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
 import { ContextForgeAdapter } from './contextforge.js';
 import { GatewayError } from './http.js';

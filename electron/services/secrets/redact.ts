@@ -61,10 +61,10 @@ const KNOWN_TOKEN_GLOBAL_RE = new RegExp(KNOWN_TOKEN_SOURCE, 'g');
 const LONG_RUN_RE = new RegExp(`[A-Za-z0-9+/=_\\-.~]{${MIN_SECRET_LENGTH},}`, 'g');
 
 /** Mask token-shaped and high-entropy substrings of a free-text value (keeps references). */
-function maskInline(text: string): string {
+function maskInline(text: string, entropy = true): string {
   if (text.length < 8) return text;
   let out = text.replace(KNOWN_TOKEN_GLOBAL_RE, (m) => maskSecret(m));
-  if (out.length >= MIN_SECRET_LENGTH) {
+  if (entropy && out.length >= MIN_SECRET_LENGTH) {
     out = out.replace(LONG_RUN_RE, (m) => (isHighEntropySecret(m) ? maskSecret(m) : m));
   }
   return out;
@@ -429,6 +429,15 @@ function escapeJsonString(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
+export interface RedactOptions {
+  /**
+   * Also mask high-entropy runs that have no known token shape (default true). Off for structured
+   * logs whose ids (trace ids, UUIDs, hashes) must stay readable: token shapes, auth schemes,
+   * secret-named pairs, URL credentials and known values are masked either way.
+   */
+  entropy?: boolean;
+}
+
 /**
  * Generic free-text redaction (log lines, error messages, untrusted tool output, admin-log text):
  * known secret values (and their URL/JSON-encoded forms), `Bearer`/`Basic` credentials,
@@ -438,7 +447,7 @@ function escapeJsonString(s: string): string {
  * `knownValues` are exact secrets to remove wherever they occur (e.g. resolved env values); values
  * shorter than 4 chars are ignored (masking them would shred the text).
  */
-export function redactText(text: string, knownValues?: readonly string[]): string {
+export function redactText(text: string, knownValues?: readonly string[], options: RedactOptions = {}): string {
   let out = text;
   if (knownValues && knownValues.length) {
     const forms = new Set<string>();
@@ -509,7 +518,7 @@ export function redactText(text: string, knownValues?: readonly string[]): strin
       return `${name}${sep}${q}${masked}${q}`;
     },
   );
-  return maskInline(out);
+  return maskInline(out, options.entropy !== false);
 }
 
 /** Whether free text contains nothing redactText would change (cheap callers may skip it). */
