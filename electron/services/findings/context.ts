@@ -8,7 +8,8 @@ import {
   type SecretHit,
 } from '../secrets/detect.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
-import { isPlaceholder, isReference, maskEvidence } from '../secrets/mask.js';
+import { maskEvidence } from '../secrets/mask.js';
+import { containsReference, isPlaceholder, isReference } from '../secrets/redact.js';
 import type { Advisory, AuthProbeResult, GitFileStatus, ScanContext, SecretField, SecretOccurrence } from './types.js';
 
 /** Where a leaf sits in its server entry. */
@@ -98,7 +99,7 @@ function urlCredentials(url: string): { key: string; value: string; type: string
     const raw = pair.slice(eq + 1);
     const value = decodeSafe(raw);
     if (!isCredentialKey(name) && !/^(?:sig|signature|code)$/i.test(name)) continue;
-    if (!value || isReference(value) || isPlaceholder(value) || /\$\{|\{env:/.test(value)) continue;
+    if (!value || isReference(value) || isPlaceholder(value) || containsReference(value)) continue;
     if (value.length < 8) continue;
     out.push({ key: name, value: raw, type: 'generic-high-entropy' });
   }

@@ -4,6 +4,7 @@ import { splitPypiSpec } from '../findings/rules/runner.js';
 import { urlCarriesCredentials } from '../findings/rules/transport-plaintext.js';
 import { genericCredential, isHighEntropySecret, lintText } from './detect.js';
 import {
+  containsReference,
   isReference,
   isSecretName,
   looksLikeSecret,
@@ -371,5 +372,15 @@ describe('reference grammar', () => {
     // The literal default of ${VAR:-default} is masked like the value it stands in for.
     assert.deepEqual(maskArgs(['--token', '${TOKEN:-Xy7pQ2rT9kLm3NvB}']), ['--token', '${TOKEN:-…3NvB}']);
     assert.deepEqual(maskArgs(['--token', '${TOKEN}']), ['--token', '${TOKEN}']);
+  });
+});
+
+describe('references inside literals', () => {
+  it('a `$` or `%` inside a password does not make it a template', () => {
+    assert.ok(!containsReference('P@ss$word1'));
+    assert.ok(!containsReference('100%sure%'));
+    assert.ok(containsReference('Bearer $API_TOKEN'));
+    assert.ok(containsReference('x-${env:KEY}'));
+    assert.ok(containsReference('%APPDATA%\\tool'));
   });
 });

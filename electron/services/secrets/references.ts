@@ -93,9 +93,14 @@ export function isReference(value: string): boolean {
   return true;
 }
 
-/** Whether a reference appears anywhere inside the value (a template, not a literal). */
+/**
+ * Whether a reference appears anywhere inside the value (a template, not a literal). Inside a larger
+ * string, `$name` / `%name%` count only as UPPER_SNAKE names of 3+ chars: `P@ss$word1` is a literal.
+ */
 export function containsReference(value: string): boolean {
-  return parseReferences(value).length > 0;
+  return parseReferences(value).some(
+    (r) => (r.syntax !== 'bare-dollar' && r.syntax !== 'percent') || /^[A-Z_][A-Z0-9_]{2,}$/.test(r.name),
+  );
 }
 
 /** Obvious placeholders (`your-token-here`, `<API_KEY>`, `xxxx`, `changeme`) are not credentials. */

@@ -1,4 +1,4 @@
-import { maskUrl } from '../../secrets/mask.js';
+import { maskUrl } from '../../secrets/redact.js';
 import type { FindingDraft, StaticRule } from '../types.js';
 import { serverDraft } from './common.js';
 
