@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pipesDownloadToShell } from '../findings/rules/command-inline-shell.js';
 import { splitPypiSpec } from '../findings/rules/runner.js';
 import { urlCarriesCredentials } from '../findings/rules/transport-plaintext.js';
 import { genericCredential, isHighEntropySecret, lintText } from './detect.js';
@@ -120,6 +121,17 @@ describe('H1: the other quadratic/cubic patterns found in discovery, secrets and
     assert.equal(urlCarriesCredentials('http://h/mcp?region=eu&apiKey=x'), true);
     assert.equal(urlCarriesCredentials('http://u:p@h/mcp'), true);
     assert.equal(urlCarriesCredentials('http://h/mcp?page=2'), false);
+  });
+
+  it('findings: the download-piped-into-a-shell check stays linear', () => {
+    pipesDownloadToShell('warm | up');
+    const script = 'curl '.repeat(16_000);
+    assert.ok(elapsedMs(() => pipesDownloadToShell(script)) < 10);
+    assert.ok(elapsedMs(() => pipesDownloadToShell(script + '|' + script)) < 20);
+    assert.equal(pipesDownloadToShell('curl -fsSL https://x.sh | sudo bash'), true);
+    assert.equal(pipesDownloadToShell('iwr https://x/a.ps1 | iex'), true);
+    assert.equal(pipesDownloadToShell('curl https://x | jq . | sh'), false);
+    assert.equal(pipesDownloadToShell('echo hi | sh'), false);
   });
 
   it('secrets: trailing-quote trimming and the extra token patterns stay linear', async () => {

@@ -17,9 +17,22 @@ const INTERPRETERS: Record<string, Set<string>> = {
   php: new Set(['-r']),
   osascript: new Set(['-e']),
 };
-/** `curl … | sh`, `wget -O- … | bash`, `iwr … | iex`. */
-const PIPE_TO_SHELL =
-  /\b(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod)\b[^|]*\|\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|iex|invoke-expression|python3?|node)\b/i;
+const DOWNLOADER = /\b(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod)\b/i;
+const SHELL_AFTER_PIPE = /^\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|iex|invoke-expression|python3?|node)\b/i;
+
+/**
+ * `curl … | sh`, `wget -O- … | bash`, `iwr … | iex`: a downloader in the pipeline stage right before
+ * a shell. Checked stage by stage: the single regex `\b(?:curl|…)\b[^|]*\|…` restarted its `[^|]*`
+ * scan at every `curl` of a pipe-less script (quadratic: 2 s on 80 KB).
+ */
+export function pipesDownloadToShell(text: string): boolean {
+  if (!text.includes('|')) return false;
+  const stages = text.split('|');
+  for (let i = 0; i + 1 < stages.length; i++) {
+    if (DOWNLOADER.test(stages[i] ?? '') && SHELL_AFTER_PIPE.test(stages[i + 1] ?? '')) return true;
+  }
+  return false;
+}
 
 interface InlineScript {
   how: string;
@@ -54,7 +67,7 @@ export function inlineScript(words: Word[]): InlineScript | undefined {
     if (i >= 0 && rest[i + 1]) return { how: `${exe} ${rest[i]!.value}`, script: rest[i + 1]! };
   }
   // Any word that pipes a download into a shell.
-  const piped = words.find((w) => PIPE_TO_SHELL.test(w.value));
+  const piped = words.find((w) => pipesDownloadToShell(w.value));
   if (piped) return { how: 'download piped into a shell', script: piped };
   return undefined;
 }
@@ -67,7 +80,7 @@ export const commandInlineShell: StaticRule = {
     for (const s of ctx.scan.servers) {
       const found = inlineScript(commandWords(s));
       if (!found) continue;
-      const piped = PIPE_TO_SHELL.test(found.script.value);
+      const piped = pipesDownloadToShell(found.script.value);
       out.push(
         serverDraft(
           'command.inline-shell',
