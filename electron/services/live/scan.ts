@@ -106,12 +106,13 @@ function prepare(s: RawServer, opts: LiveScanOptions, fingerprint: Fingerprinter
     url.unresolved.forEach((n) => unresolved.add(n));
     const headers = resolveMap(s.raw.headers, opts.env, client, unresolved);
     const secrets = [...urlSecrets(url.value)];
+    const target = withUserinfoAsBasic(url.value, headers);
     if (url.value !== literalUrl) secrets.push(url.value);
     // Header values are credentials or carry them (`Bearer x`): the value and each of its words.
-    for (const v of Object.values(headers)) secrets.push(v, ...v.split(/\s+/));
+    for (const v of Object.values(target.headers)) secrets.push(v, ...v.split(/\s+/));
     const { redact, redactKnown } = redactors(secrets);
     return {
-      target: { kind: s.entry.transport, url: url.value, headers },
+      target: { kind: s.entry.transport, ...target },
       ...(url.value ? {} : { missing: 'no URL configured' }),
       unresolved: [...unresolved].sort(),
       redact,
@@ -119,6 +120,34 @@ function prepare(s: RawServer, opts: LiveScanOptions, fingerprint: Fingerprinter
     };
   }
   return { skip: `transport ${s.entry.transport} is not supported for live connections` };
+}
+
+/**
+ * `https://user:pass@host/…`: fetch refuses URLs with credentials, so they travel as HTTP Basic
+ * (what clients do with userinfo) unless an Authorization header is configured; the URL loses them.
+ */
+function withUserinfoAsBasic(
+  url: string,
+  headers: Record<string, string>,
+): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return {
+    url: u.href,
+    headers: hasAuth
+      ? headers
+      : { ...headers, Authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
+  };
 }
 
 function redactors(secrets: string[]): { redact: (t: string) => string; redactKnown: (t: string) => string } {

@@ -197,15 +197,16 @@ describe('H3: the consent hash covers what runs', () => {
 });
 
 /** A raw JSON-RPC stdio server (no dependencies) for `node -e`. */
-const RAW_SERVER = (tools: unknown[]) => `
+const RAW_SERVER = (tools: unknown[], opts: { promptsEcho?: boolean } = {}) => `
 const rl = require('readline').createInterface({ input: process.stdin });
 rl.on('line', (l) => {
   const m = JSON.parse(l);
   if (m.id === undefined) return;
   const send = (x) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, ...x }) + '\\n');
   if (m.method === 'initialize')
-    return send({ result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'raw', version: '1' } } });
+    return send({ result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {}${opts.promptsEcho ? ', prompts: {}' : ''} }, serverInfo: { name: 'raw', version: '1' } } });
   if (m.method === 'tools/list') return send({ result: { tools: ${JSON.stringify(tools)} } });
+  if (m.method === 'prompts/list') return send({ error: { code: -32000, message: 'boom: ' + process.argv.slice(1).join(' ') } });
   send({ error: { code: -32601, message: 'not found' } });
 });`;
 
@@ -232,6 +233,27 @@ describe('H5: what a server echoes is redacted', () => {
     assert.match(snap.stderrTail ?? '', /argv/);
     for (const secret of ['abcDEF123456ghiJKL', 'x9k2q', 'u-77123', 'Lit3ralKeyValue99'])
       assert.ok(!out.includes(secret), `${secret} leaked: ${snap.stderrTail}`);
+  });
+
+  test('notes: a "prompts/list failed:" message echoing a secret argument is redacted', async () => {
+    const s = rawServer({
+      name: 'notes',
+      command: process.execPath,
+      args: ['-e', RAW_SERVER([], { promptsEcho: true }), '--', '--token', '${TOK}'],
+    });
+    const r = await runLiveScan(deps(), {
+      servers: [s],
+      env: { TOK: 'n0tes-t0ken-98765' },
+      consent: 'run',
+      limits: FAST,
+    });
+    const snap = r.servers[0]!.snapshot;
+    assert.equal(snap.status, 'ok', snap.error);
+    assert.ok(
+      snap.limits.some((l) => /prompts\/list failed: .*boom/.test(l)),
+      snap.limits.join(' | '),
+    );
+    assert.ok(!JSON.stringify(snap).includes('n0tes-t0ken-98765'), snap.limits.join(' | '));
   });
 
   test('remote: URL userinfo, query and header values in error messages', async () => {
@@ -409,12 +431,14 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 }
 
 /** An MCP server that answers only with `?api_key=<key>` (and records every URL it saw). */
-async function queryKeyServer(key: string): Promise<Listening & { urls: string[] }> {
+async function queryKeyServer(
+  key: string,
+  authorised = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://x').searchParams.get('api_key') === key,
+): Promise<Listening & { urls: string[] }> {
   const urls: string[] = [];
   const srv = await listen((req, res) => {
     urls.push(req.url ?? '');
-    const u = new URL(req.url ?? '/', 'http://x');
-    if (u.searchParams.get('api_key') !== key) {
+    if (!authorised(req)) {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('missing key');
       return;
     }
@@ -449,6 +473,21 @@ describe('M5/M6: auth probe', () => {
     assert.ok(!r.drafts.some((d) => d.ruleId === 'auth.none'));
     assert.ok(!srv.urls[0]!.includes('api_key'), `first request carried the key: ${srv.urls[0]}`);
     assert.ok(srv.urls[0]!.includes('v=1'), 'other query parameters are kept');
+  });
+
+  test('URL userinfo travels as HTTP Basic (fetch refuses it in the URL) and counts as a credential', async () => {
+    const basic = `Basic ${Buffer.from('svc:pw-0123456789').toString('base64')}`;
+    const srv = await queryKeyServer('', (req) => req.headers.authorization === basic);
+    after(() => srv.close());
+    const r = await runLiveScan(deps(), {
+      servers: [rawServer({ name: 'b', url: `http://svc:\${PW}@127.0.0.1:${srv.port}/mcp` })],
+      env: { PW: 'pw-0123456789' },
+      consent: 'stored',
+      limits: FAST,
+    });
+    const snap = r.servers[0]!.snapshot;
+    assert.equal(snap.status, 'ok', snap.error);
+    assert.equal(snap.authMode, 'static');
   });
 
   test('protected-resource metadata: capped body, cross-origin http hints not followed', async () => {
