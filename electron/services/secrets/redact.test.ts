@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { pipesDownloadToShell } from '../findings/rules/command-inline-shell.js';
 import { splitPypiSpec } from '../findings/rules/runner.js';
 import { urlCarriesCredentials } from '../findings/rules/transport-plaintext.js';
-import { genericCredential, isHighEntropySecret, lintText } from './detect.js';
+import type { ParsedSource, StringLeaf } from '../discovery/types.js';
+import { detectInSource, genericCredential, isHighEntropySecret, lintText } from './detect.js';
 import {
   containsReference,
   isReference,
@@ -31,10 +32,18 @@ function assertHidden(output: string | readonly string[], secret: string): void 
   }
 }
 
+/**
+ * Fastest of three runs, in ms: the machine is shared, so a single run can be preempted; a
+ * backtracking regex is slow every time.
+ */
 function elapsedMs(fn: () => unknown): number {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return best;
 }
 
 describe('H1: no catastrophic backtracking on hostile input', () => {
@@ -394,5 +403,69 @@ describe('references inside literals', () => {
     assert.ok(containsReference('Bearer $API_TOKEN'));
     assert.ok(containsReference('x-${env:KEY}'));
     assert.ok(containsReference('%APPDATA%\\tool'));
+  });
+});
+
+describe('whatever detection flags, every display masks', () => {
+  it('each secretlint/pattern/generic hit in args, URLs and command lines is hidden by the masker', async () => {
+    const samples = [
+      'ghp_Xq7RtY2uIo9PaS4dFgH6jKl1ZxC3vBn8M0we',
+      'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab',
+      'glpat-U74KKEpYEZAmggQBwBAD',
+      'AKIAQZ7XR4NB2LK9WD3M',
+      'xoxb-227824896383-4657871331509-JoLoaeTOdoe5c3veGprQFnIi',
+      'sk-ant-api03-GMmjxWkI9X7H6aMuFbh7x41Ztpdp4K8ffUF0eWIX',
+      'sk-proj-YRBMeyyMDHqJ38aRUhR4IWrXPvhsBkDa9U4UqGWlG6g3Ot1O',
+      'hf_3UdRPPgdzUvZ3gpmmICiBlrDp37eCZ32Jg',
+      'AIzaSyD4x9Qm2Lr7Tn5Vb8Wc1Xe3Yf6Zg0Hh2Jk',
+      'npm_Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A',
+      'SG.aB3dE5fG7hJ9kL1mN3pQ5r.sT7uV9wX1yZ3aB5cD7eF9gH1iJ3kL5mN7oP9qR1sT3',
+      'shpat_0123456789abcdef0123456789abcdef',
+      'dapi0123456789abcdef0123456789abcdef',
+      'sk_live_51H8x9Qm2Lr7Tn5Vb8Wc1Xe3Yf6Zg0Hh2Jk4Lm',
+      'Zm9vYmFyOTg3NjU0MzIxcXdlcnR5dWlvcGFzZGZn',
+      'Xy7pQ2rT9kLm3NvB',
+    ];
+    const args = samples.flatMap((v, i) => [`--opt${i}`, v, `--k${i}=${v}`, `--token`, v]);
+    const config = {
+      mcpServers: {
+        s: { command: 'npx', args, env: {} },
+        u: { url: `https://h.example/mcp?api_key=${samples[0]}&q=${samples[14]}` },
+      },
+    };
+    const text = JSON.stringify(config, null, 2);
+    const leaves: StringLeaf[] = [];
+    let cursor = 0;
+    args.forEach((v, i) => {
+      const token = JSON.stringify(v);
+      const from = text.indexOf(token, cursor);
+      cursor = from + token.length;
+      leaves.push({
+        pointer: `/mcpServers/s/args/${i}`,
+        key: String(i),
+        value: v,
+        line: text.slice(0, from).split('\n').length,
+        offset: from,
+        length: token.length,
+      });
+    });
+    const src: ParsedSource = {
+      source: { client: 'cursor', path: '/x/mcp.json', scope: 'user', status: 'ok' },
+      text,
+      leaves,
+    };
+    const hits = await detectInSource(src, () => true);
+    assert.ok(hits.length >= samples.length - 2, `secretlint found ${hits.length}`);
+    const flagged = new Set([
+      ...hits.map((h) => h.value),
+      ...samples.filter((v) => genericCredential(v, 'API_KEY', false) !== undefined),
+    ]);
+    const shown = [
+      maskArgs(args).join(' '),
+      maskCommand(`npx srv ${args.map((a) => `'${a}'`).join(' ')}`),
+      maskUrl(config.mcpServers.u.url),
+      redactText(text),
+    ];
+    for (const v of flagged) for (const s of shown) assertHidden(s, v);
   });
 });

@@ -85,7 +85,8 @@ const MAX_DEPTH = 4;
 function maskValue(value: string, secretPosition: boolean, depth: number): string {
   if (value === '' || isMasked(value)) return value;
   const scheme = SCHEME_RE.exec(value);
-  if (scheme && (secretPosition || /^(?:bearer|basic)$/i.test(scheme[1] ?? '')))
+  // `Token x` / `ApiKey x` outside a secret position only as one credential word (what detection flags).
+  if (scheme && (secretPosition || /^(?:bearer|basic)$/i.test(scheme[1] ?? '') || !/\s/.test((scheme[3] ?? '').trim())))
     return `${scheme[1]}${scheme[2]}${maskValue(scheme[3] ?? '', true, depth)}`;
   if (isReference(value)) return value;
   const ref = wholeReference(value);

@@ -68,6 +68,15 @@ export const KNOWN_TOKEN_SOURCE = [
   `${A}lin_api_[A-Za-z0-9]{20,}`,
   `${A}ntn_[A-Za-z0-9]{20,}`,
   `${B}hv[sb]\\.[A-Za-z0-9_-]{20,}`,
+  `${B}SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}`,
+  `${A}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}`,
+  `${A}dapi[a-f0-9]{32}`,
+  `${A}gsk_[A-Za-z0-9]{20,}`,
+  `${B}gl(?:c|sa)_[A-Za-z0-9_-]{20,}`,
+  `${B}dckr_pat_[A-Za-z0-9_-]{20,}`,
+  `${B}figd_[A-Za-z0-9_-]{20,}`,
+  `${B}ops_[A-Za-z0-9_-]{40,}`,
+  `${A}secret_[A-Za-z0-9]{32,}`,
   `${B}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}`,
 ].join('|');
 
