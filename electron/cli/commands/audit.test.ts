@@ -314,7 +314,24 @@ describe('crash safety', () => {
       .get() as { n: number; d: number };
     const fts = (db3.prepare("SELECT COUNT(*) AS n FROM audit_fts WHERE audit_fts MATCH 'th'").get() as { n: number })
       .n;
+    // The import went through the bulk path (indexes dropped, built at the end): all are back.
+    const indexes = (
+      db3.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events'").all() as {
+        name: string;
+      }[]
+    )
+      .map((x) => x.name)
+      .filter((x) => !x.startsWith('sqlite_'))
+      .sort();
     db3.close();
+    assert.deepEqual(indexes, [
+      'audit_events_client',
+      'audit_events_server',
+      'audit_events_tenant',
+      'audit_events_tool',
+      'audit_events_ts_uid',
+      'audit_events_user',
+    ]);
     assert.equal(n, N);
     assert.equal(d, N);
     assert.equal(fts, N, 'the full-text index matches the events');

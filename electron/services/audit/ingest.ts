@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { AuditFileFormat, JsonlMapping, RejectedRecord } from '../../../shared/model/audit.js';
 import { mapJsonl } from './sources/jsonl.js';
 import { mapOtlpRequest } from './sources/otlp.js';
@@ -69,6 +69,8 @@ export interface FileIngestOptions {
 const CHUNK = 1 << 20;
 /** A batch also ends at this many bytes of lines (OTLP lines can hold many records each). */
 const MAX_BATCH_BYTES = 16 << 20;
+/** A low estimate of a line's size, for deciding on a bulk load (ToolHive/OTLP lines are larger). */
+const BYTES_PER_EVENT = 200;
 const NL = 0x0a;
 
 export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & FilePosition> {
@@ -127,6 +129,15 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
 
   const fh = await open(o.path, 'r');
   try {
+    // A large unread remainder (estimated at BYTES_PER_EVENT) may go through the store's bulk path.
+    const expected = Math.floor(Math.max(0, (await fh.stat()).size - pos.offset) / BYTES_PER_EVENT);
+    await o.store.bulk(expected, () => readAll(fh));
+  } finally {
+    await fh.close();
+  }
+  return { ...total, ...pos };
+
+  async function readAll(fh: FileHandle): Promise<void> {
     let carry: Buffer = Buffer.alloc(0);
     let readAt = pos.offset;
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -154,10 +165,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       pos = { offset: pos.offset + carry.length, line: pos.line + 1 };
     }
     commit(pos);
-  } finally {
-    await fh.close();
   }
-  return { ...total, ...pos };
 }
 
 export function encodeFilePosition(p: FilePosition): string {

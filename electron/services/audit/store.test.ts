@@ -48,6 +48,45 @@ describe('ingestion', () => {
     db.close();
   });
 
+  test('bulk load: column indexes dropped during a large import into an empty store, built after; repaired on open', async () => {
+    const db = freshDb('bulk');
+    const store = new AuditStore(db);
+    const indexes = () =>
+      (
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'audit_events_%'").all() as {
+          name: string;
+        }[]
+      )
+        .map((r) => r.name)
+        .sort();
+    const all = indexes();
+    assert.equal(all.length, 6);
+    const file = join(dir, 'bulk.jsonl');
+    await writeLines(file, 0, 3000);
+    let during: string[] = [];
+    const r = await store.bulk(100_000, async () => {
+      const out = await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
+      during = indexes();
+      // Queries stay correct meanwhile (without the column indexes).
+      assert.equal(store.count({ user: ['alice@example.com'] }), 600);
+      return out;
+    });
+    assert.equal(r.imported, 3000);
+    assert.deepEqual(during, ['audit_events_ts_uid']);
+    assert.deepEqual(indexes(), all);
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT id FROM audit_events WHERE user_id = 'x' ORDER BY ts DESC LIMIT 5")
+      .all() as { detail: string }[];
+    assert.match(plan.map((p) => p.detail).join(' '), /audit_events_user/);
+    // Not worth it (few new events): nothing dropped.
+    await store.bulk(1000, async () => assert.deepEqual(indexes(), all));
+    // A bulk load killed mid-way leaves indexes dropped: opening the store builds them.
+    db.exec('DROP INDEX audit_events_user; DROP INDEX audit_events_tool');
+    new AuditStore(db);
+    assert.deepEqual(indexes(), all);
+    db.close();
+  });
+
   test('malformed lines are counted with line and offset, and never stop the import', async () => {
     const db = freshDb('malformed');
     const store = new AuditStore(db);
