@@ -281,6 +281,8 @@ describe('H4: discovery masking bypasses', () => {
       '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b',
       'q8Z2xLk93VbT0rWmN7sYpA4d',
       'aB3dE5fG7hJ9kL1m',
+      'live-Xy7pQ2rT9kLm3NvB',
+      '123e4567-e89b-12d3-a456-426614174000',
     ];
     for (const v of values) {
       assert.ok(isHighEntropySecret(v), v);
@@ -296,7 +298,16 @@ describe('H4: discovery masking bypasses', () => {
       assertHidden(redactText(`failed with ${v} today`), v);
     }
     // …and what detection does not flag stays readable.
-    for (const v of ['ModelContextProtocolServer', 'mcp-server-sqlite', '/home/dev/code/some-long-folder-name']) {
+    for (const v of [
+      'ModelContextProtocolServer',
+      'mcp-server-sqlite',
+      '/home/dev/code/some-long-folder-name',
+      'claude-3-5-sonnet-20241022',
+      'gpt-4o-mini-2024-07-18',
+      'python3.12-slim-bookworm',
+      'v20.11.1-linux-x64',
+      'anthropic.claude-3-haiku-20240307-v1:0',
+    ]) {
       assert.ok(!isHighEntropySecret(v), v);
       assert.deepEqual(maskArgs([v]), [v]);
     }

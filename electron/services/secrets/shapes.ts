@@ -110,8 +110,18 @@ export const MIN_SECRET_LENGTH = 16;
 
 /** Identifiers in camelCase / PascalCase (`ModelContextProtocolServer`): letters only, one word per case change. */
 const CAMEL_WORDS_RE = /^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$/;
-/** Words joined by separators (package names, slugs): `mcp-server-sqlite`. */
-const SLUG_RE = /^[A-Za-z]+(?:[-_.][A-Za-z0-9]+)+$/;
+/** One word of a name or version: `sonnet`, `python3`, `20241022`, `4o`, `x64`, `v1`. */
+const WORD_RE = /^(?:[A-Za-z]+\d*|\d+[A-Za-z]?|[A-Za-z]\d+[A-Za-z]?)$/;
+
+/**
+ * Words and numbers joined by separators (package names, model ids, versions, slugs):
+ * `mcp-server-sqlite`, `claude-3-5-sonnet-20241022`, `v20.11.1-linux-x64`. A token with a word
+ * prefix (`live-Xy7pQ2rT9kLm3NvB`) is not: its random part is not a word.
+ */
+function isWordsJoined(v: string): boolean {
+  const parts = v.split(/[-_.:/+~=]+/).filter((p) => p !== '');
+  return parts.length >= 2 && parts.every((p) => WORD_RE.test(p));
+}
 
 /**
  * THE high-entropy check (detection and masking alike): a random-looking token of 16+ chars that is
@@ -131,7 +141,7 @@ export function isHighEntropySecret(value: string): boolean {
   if (CAMEL_WORDS_RE.test(v)) return false;
   const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/[0-9]/.test(v));
   if (classes < 2) return false;
-  if (SLUG_RE.test(v) && !/\d{3}/.test(v)) return false;
+  if (isWordsJoined(v)) return false;
   return shannonEntropy(v) >= Math.min(3.5, Math.log2(v.length) - 0.7);
 }
 
