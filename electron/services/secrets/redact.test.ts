@@ -241,6 +241,12 @@ describe('H4: discovery masking bypasses', () => {
     ]);
   });
 
+  it('user:password flags (curl -u), not docker uid:gid', () => {
+    assert.deepEqual(maskArgs(['-u', 'admin:hunter2']), ['-u', 'admin:****']);
+    assert.deepEqual(maskArgs(['--user=admin:Sup3rS3cretPass']), ['--user=admin:…Pass']);
+    assert.deepEqual(maskArgs(['run', '-u', '1000:1000', 'img']), ['run', '-u', '1000:1000', 'img']);
+  });
+
   it('JSON inside an argument', () => {
     assert.deepEqual(maskArgs(['--config={"apiKey":"abcd1234efgh","region":"eu"}']), [
       '--config={"apiKey":"…efgh","region":"eu"}',

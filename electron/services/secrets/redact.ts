@@ -182,6 +182,8 @@ function isSecretFlag(arg: string): boolean {
 function maskUserPass(value: string, depth: number): string {
   const colon = value.indexOf(':');
   if (colon < 0) return value;
+  // `docker run -u 1000:1000` is uid:gid, not user:password.
+  if (/^\d+:\d+$/.test(value)) return value;
   return `${value.slice(0, colon)}:${maskValue(value.slice(colon + 1), true, depth)}`;
 }
 
