@@ -555,7 +555,10 @@ export class AuditStore {
     let from = filter.since !== undefined ? parseTime(filter.since, 'since') : null;
     let to = filter.until !== undefined ? parseTime(filter.until, 'until') : null;
     if (from === null || to === null) {
-      const r = this.prep(`SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM audit_events ${w.sql}`).get(...w.params) as {
+      // Separate MIN and MAX subqueries: each is one index seek (together in one SELECT, SQLite scans).
+      const r = this.prep(
+        `SELECT (SELECT MIN(ts) FROM audit_events ${w.sql}) AS lo, (SELECT MAX(ts) FROM audit_events ${w.sql}) AS hi`,
+      ).get(...w.params, ...w.params) as {
         lo: number | null;
         hi: number | null;
       };
