@@ -3,7 +3,7 @@ import type { ClientId, Scope, ServerEntry, Transport } from '../../../shared/mo
 import type { FileSystemPort } from '../ports.js';
 import { entriesOf, get, str, type DocNode } from './document.js';
 import type { Dialect } from './locations.js';
-import { maskArgs, maskCommand, maskUrl } from './mask.js';
+import { maskArgs, maskCommand, maskUrl } from '../secrets/redact.js';
 import type { RawServer } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isReference, looksLikeSecret, maskArgs, maskCommand, maskSecret, maskUrl } from './mask.js';
+import { isReference, looksLikeSecret, maskArgs, maskCommand, maskSecret, maskUrl } from '../secrets/redact.js';
 
 const GHP = 'ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr';
 const AKIA = 'AKIAXMECOSFOGYR3XKXW';
