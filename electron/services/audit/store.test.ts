@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,9 +81,27 @@ describe('ingestion', () => {
     assert.match(plan.map((p) => p.detail).join(' '), /audit_events_user/);
     // Not worth it (few new events): nothing dropped.
     await store.bulk(1000, async () => assert.deepEqual(indexes(), all));
-    // A bulk load killed mid-way leaves indexes dropped: opening the store builds them.
+    // A bulk load killed mid-way leaves indexes dropped: opening the store builds them…
+    const mark = (pid: number) =>
+      db
+        .prepare("INSERT OR REPLACE INTO audit_settings (key, value_json) VALUES ('bulkLoad', ?)")
+        .run(JSON.stringify({ pid, at: new Date().toISOString() }));
     db.exec('DROP INDEX audit_events_user; DROP INDEX audit_events_tool');
+    mark(2 ** 22 + 12345); // a pid that is not running
     new AuditStore(db);
+    assert.deepEqual(indexes(), all);
+    assert.equal(db.prepare("SELECT 1 FROM audit_settings WHERE key = 'bulkLoad'").get(), undefined);
+    // …unless another live process is still bulk loading (it builds them itself when done).
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      db.exec('DROP INDEX audit_events_user');
+      mark(other.pid ?? 0);
+      new AuditStore(db);
+      assert.ok(!indexes().includes('audit_events_user'));
+    } finally {
+      other.kill();
+    }
+    new AuditStore(db).ensureIndexes();
     assert.deepEqual(indexes(), all);
     db.close();
   });

@@ -143,6 +143,8 @@ const COLUMN_INDEXES: readonly (readonly [string, string])[] = [
 ];
 /** A bulk load pays off from this many new events, when they at least match the events stored. */
 const BULK_MIN_EVENTS = 50_000;
+/** A bulk-load mark older than this is stale (its process died and the pid may be reused). */
+const BULK_MARK_TTL_MS = 3_600_000;
 const MINUTE = 60_000;
 /** An FTS query matching more rows than this is walked in time order (see where()). */
 const COMMON_TERM = 3000;
@@ -239,8 +241,30 @@ export class AuditStore {
   constructor(readonly db: Database) {
     // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
     db.exec('PRAGMA cache_size = -32768');
-    // A bulk load that did not finish (killed) leaves its indexes dropped: build them now.
-    this.ensureIndexes();
+    // A bulk load that did not finish (killed) leaves its indexes dropped: build them now, unless
+    // another live process is bulk loading (it builds them when done; building now would hold the write
+    // lock for seconds between its batches).
+    if (!this.bulkLoadElsewhere()) this.ensureIndexes();
+  }
+
+  private bulkLoadElsewhere(): boolean {
+    const row = this.db.prepare("SELECT value_json FROM audit_settings WHERE key = 'bulkLoad'").get() as
+      { value_json: string } | undefined;
+    if (!row) return false;
+    let mark: { pid?: unknown; at?: unknown };
+    try {
+      mark = JSON.parse(row.value_json) as { pid?: unknown; at?: unknown };
+    } catch {
+      return false;
+    }
+    if (typeof mark.pid !== 'number' || mark.pid === process.pid) return false;
+    if (typeof mark.at !== 'string' || !(Date.now() - Date.parse(mark.at) < BULK_MARK_TTL_MS)) return false;
+    try {
+      process.kill(mark.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
   }
 
   /** Creates any missing per-column index (normally none: a no-op). */
@@ -257,6 +281,7 @@ export class AuditStore {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const [name, cols] of missing) this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON audit_events (${cols})`);
+      this.db.exec("DELETE FROM audit_settings WHERE key = 'bulkLoad'");
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -278,6 +303,11 @@ export class AuditStore {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const [name] of COLUMN_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
+      this.db
+        .prepare(
+          "INSERT INTO audit_settings (key, value_json) VALUES ('bulkLoad', ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json",
+        )
+        .run(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
