@@ -66,6 +66,7 @@ const handlers = new Proxy(
         platform: 'linux',
         nodeVersion: process.versions.node,
         stateDir: '/tmp/x',
+        canReveal: false,
       };
     },
     'discovery.latest': async () => (brokenOutput ? ({ bogus: true } as never) : null),

@@ -17,6 +17,7 @@ const info = {
   platform: 'linux',
   nodeVersion: '24.0.0',
   stateDir: '/s',
+  canReveal: false,
 };
 let calls = 0;
 const handlers = new Proxy(
