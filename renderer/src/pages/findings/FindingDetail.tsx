@@ -3,6 +3,7 @@ import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { clientLabel } from '../../lib/labels.js';
 import { severityClass } from './model.js';
+import { copyText } from '../../lib/clipboard.js';
 
 /** Detail of one finding: what, where, how to fix it, and suppress / unsuppress. */
 export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; onClose: () => void }) {
@@ -92,7 +93,7 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
             className="btn btn-ghost"
             title={scope ? 'Copy the gateway URL' : 'Copy the file path'}
             onClick={() => {
-              void navigator.clipboard?.writeText(f.location.file).then(() => setCopied(true));
+              void copyText(f.location.file).then(setCopied);
             }}
           >
             {copied ? 'Copied' : scope ? 'Copy URL' : 'Copy path'}
