@@ -31,9 +31,14 @@ function isSecretKey(key: string): boolean {
 const TOKEN_HINT =
   /Bearer|Basic|eyJ|gh[pousr]_|github_pat_|sk[-_]|[rp]k_live|glpat-|xox|xapp|AKIA|ASIA|AIza|hf_|npm_|pypi-|dop_v1|lin_api|ntn_|hv[sb]\.|:\/\/[^\s/@"]{1,256}@|(?:key|token|secret|passw|pwd|auth|sig|cookie|credential)[A-Za-z0-9_-]{0,32}=/i;
 
+/** Whether maskText could change `text` (when false, it returns `text` unchanged). */
+function mayHoldToken(text: string): boolean {
+  return text.length >= 12 && TOKEN_HINT.test(text);
+}
+
 /** Mask credentials in a free-text value (the shared redactText, without its entropy check). */
 export function maskText(text: string): string {
-  if (text.length < 12 || !TOKEN_HINT.test(text)) return text;
+  if (!mayHoldToken(text)) return text;
   return redactText(text, undefined, { entropy: false });
 }
 
@@ -113,22 +118,22 @@ function maskingReplacer(this: unknown, key: string, v: unknown): unknown {
 
 /**
  * Whether masking could change the plain serialization: some key is credential-named, an OTLP
- * `{key, value}` pair is present, or (checked on the JSON text) some string holds a token hint (hint
- * characters are never escaped by JSON.stringify, so a hint in a value is a hint in the text).
- * False positives only cost the slower masking pass.
+ * `{key, value}` pair is present, or some string (value, array element or the root) is one maskText
+ * could change (the same test it makes). False positives only cost the slower masking pass.
  */
-function hasMaskableKey(value: unknown, depth: number): boolean {
+function needsMasking(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return mayHoldToken(value);
   if (value === null || typeof value !== 'object') return false;
   if (depth > 32) return true;
   if (Array.isArray(value)) {
-    for (const v of value) if (hasMaskableKey(v, depth + 1)) return true;
+    for (const v of value) if (needsMasking(v, depth + 1)) return true;
     return false;
   }
   const rec = value as Record<string, unknown>;
   if (typeof rec.toJSON === 'function') return true;
   for (const k of Object.keys(rec)) {
     if (k === 'key' || isSecretKey(k)) return true;
-    if (hasMaskableKey(rec[k], depth + 1)) return true;
+    if (needsMasking(rec[k], depth + 1)) return true;
   }
   return false;
 }
@@ -136,9 +141,9 @@ function hasMaskableKey(value: unknown, depth: number): boolean {
 /** The masked original as stored: JSON text of at most ORIGINAL_MAX_BYTES (else a truncated preview). */
 export function storedOriginal(value: unknown): string {
   // Most records hold nothing to mask: serialize plainly, and mask only when that could matter.
-  const plain = JSON.stringify(value) ?? 'null';
-  const json =
-    TOKEN_HINT.test(plain) || hasMaskableKey(value, 0) ? (JSON.stringify(value, maskingReplacer) ?? 'null') : plain;
+  const json = needsMasking(value, 0)
+    ? (JSON.stringify(value, maskingReplacer) ?? 'null')
+    : (JSON.stringify(value) ?? 'null');
   if (json.length <= ORIGINAL_MAX_BYTES) return json;
   const preview = json.slice(0, ORIGINAL_MAX_BYTES - 200);
   return JSON.stringify({ _truncated: true, size: json.length, preview });

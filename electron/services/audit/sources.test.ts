@@ -347,6 +347,9 @@ describe('original record masking', () => {
       { 'x\ntoken': 'zzzzzzzzzzzzzz', 'a"token': 'yyyyyyyyyyyy' },
       'sk-abcdefghijklmnopqrstuv',
       { note: 'AKIAABCDEFGHIJKLMNOP' },
+      // Characters JSON escapes (backslashes, control characters) inside a hinted value.
+      { url: `https://${'\\'.repeat(200)}:pw@host/x` },
+      { url: 'https://a\u0001b:secretpw@host/x', q: 'x?api_key=abcdef123456' },
     ];
     for (const c of cases) assert.equal(storedOriginal(c), JSON.stringify(maskRecord(c)), JSON.stringify(c));
     const plain = cases[0];
