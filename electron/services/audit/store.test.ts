@@ -395,3 +395,42 @@ describe('retention and handlers', () => {
     db.close();
   });
 });
+
+test('free-text fields are masked before they are stored, indexed or exported', () => {
+  const db = freshDb('mask-fields');
+  const store = new AuditStore(db);
+  const token = 'ghp_' + 'Q7w3E9r1T5y8U2i6O4p0A3s7D1f5G9h2J6k4';
+  const draft = {
+    time: '2026-11-01T00:00:00.000Z',
+    source: 'test',
+    sourceKind: 'jsonl' as const,
+    sourceRecordId: 'r1',
+    tenant: 'red',
+    'user.id': 'alice@example.com',
+    client: 'cursor',
+    'client.address': '127.0.0.1',
+    'mcp.method.name': 'resources/read',
+    server: `https://mcp.example.test/sse?token=${token}`,
+    'gen_ai.tool.name': null,
+    'gen_ai.prompt.name': null,
+    'mcp.resource.uri': `https://files.example.test/a.txt?access_token=${token}`,
+    outcome: 'error' as const,
+    reason: `upstream said 401 for Authorization: Bearer ${token}`,
+    'error.type': `auth failed with ${token}`,
+    durationMs: 5,
+    'jsonrpc.request.id': '1',
+    'mcp.session.id': 's1',
+    original: {},
+  };
+  store.insertBatch([{ event: draft, key: 'r1' }]);
+  const page = store.query({}, { limit: 10 });
+  assert.equal(page.events.length, 1);
+  assert.ok(!JSON.stringify(page.events).includes(token), 'a credential reached a stored field');
+  assert.equal(
+    store.count({ text: 'Q7w3E9r1T5y8U2i6O4p0A3s7D1f5G9h2J6k4' }),
+    0,
+    'the full-text index holds the credential',
+  );
+  assert.ok(page.events[0]?.reason?.includes('Bearer'), 'the rest of the reason stays readable');
+  db.close();
+});

@@ -12,9 +12,18 @@ import {
 } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
-import { dedupeUid, storedOriginal } from './original.js';
+import { dedupeUid, maskText, storedOriginal } from './original.js';
 
 /** A normalized record ready to store: the draft (original unmasked) and its dedupe key. */
+/**
+ * Free-text normalized fields can carry what a gateway logged verbatim (a URL with `?token=`, an
+ * error quoting an Authorization header): they are stored, indexed and exported, so they are
+ * masked like the original record. Names and ids are not.
+ */
+function maskField(v: string | null): string | null {
+  return v === null ? null : maskText(v);
+}
+
 export interface IngestRecord {
   event: AuditEventDraft;
   /** Source record id, or the record's canonical content: hashed into the unique uid. */
@@ -372,13 +381,13 @@ export class AuditStore {
           e.client,
           e['client.address'],
           e['mcp.method.name'],
-          e.server,
+          maskField(e.server),
           e['gen_ai.tool.name'],
           e['gen_ai.prompt.name'],
-          e['mcp.resource.uri'],
+          maskField(e['mcp.resource.uri']),
           e.outcome,
-          e.reason,
-          e['error.type'],
+          maskField(e.reason),
+          maskField(e['error.type']),
           e.durationMs,
           e['jsonrpc.request.id'],
           e['mcp.session.id'],
