@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import canonicalize from 'canonicalize';
-import { maskArgs, maskCommand } from '../secrets/redact.js';
+import { isSecretName, maskArgs, maskCommand } from '../secrets/redact.js';
 import type { RawServer } from '../discovery/types.js';
 import type { SecretStore } from '../ports.js';
 import { fingerprinter, loadFingerprintKey, type Fingerprinter } from '../secrets/fingerprint.js';
 import { referencedNames, resolveValue, type EnvSource } from './env.js';
-import { isSecretName } from './redaction.js';
 
 /**
  * Environment variables that change what a process executes or loads (preloads, interpreter

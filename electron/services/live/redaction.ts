@@ -1,4 +1,4 @@
-import { isSecretName, looksLikeSecret, maskSecret, redactText } from '../secrets/redact.js';
+import { isSecretName, looksLikeSecret, maskOccurrences, redactText } from '../secrets/redact.js';
 
 /**
  * Redaction of everything a live connection can echo back (error messages, stderr tails, notes):
@@ -7,8 +7,6 @@ import { isSecretName, looksLikeSecret, maskSecret, redactText } from '../secret
  *
  * The generic pass and the masking are the shared ones (`secrets/redact.ts`).
  */
-
-export { isSecretName };
 
 /** The shared generic pass (URL credentials, secret-named pairs, `Bearer x`, token-shaped runs). */
 export function redactGeneric(text: string): string {
@@ -61,9 +59,8 @@ export function knownValues(values: Iterable<string>): (text: string) => string 
     : undefined;
   return (text) => {
     if (!text) return text;
-    let out = text;
-    for (const v of long) if (out.includes(v)) out = out.split(v).join(maskSecret(v));
-    if (shortRe) out = out.replace(shortRe, '****');
+    const out = maskOccurrences(text, long);
+    if (shortRe) return out.replace(shortRe, '****');
     return out;
   };
 }

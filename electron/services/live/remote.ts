@@ -1,8 +1,7 @@
 import type { AuthMode } from '../../../shared/model/live.js';
 import { connectAndEnumerate, LiveError, type Enumeration } from './connect.js';
 import type { LiveLimits } from './limits.js';
-import { looksLikeSecret } from '../secrets/redact.js';
-import { isSecretName } from './redaction.js';
+import { isSecretName, looksLikeSecret } from '../secrets/redact.js';
 
 /** Largest protected-resource metadata document read (a server picks where it comes from). */
 export const MAX_METADATA_BYTES = 256 * 1024;

@@ -432,6 +432,16 @@ function escapeJsonString(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
+/**
+ * Replace every occurrence of each value with its mask (`maskSecret`). `longestFirst` must be
+ * ordered longest first so a value that contains another is masked whole.
+ */
+export function maskOccurrences(text: string, longestFirst: readonly string[]): string {
+  let out = text;
+  for (const v of longestFirst) if (out.includes(v)) out = out.split(v).join(maskSecret(v));
+  return out;
+}
+
 export interface RedactOptions {
   /**
    * Also mask high-entropy runs that have no known token shape (default true). Off for structured
@@ -462,9 +472,10 @@ export function redactText(text: string, knownValues?: readonly string[], option
       const js = escapeJsonString(v);
       if (js !== v) forms.add(js);
     }
-    for (const f of [...forms].sort((a, b) => b.length - a.length)) {
-      if (out.includes(f)) out = out.split(f).join(maskSecret(f));
-    }
+    out = maskOccurrences(
+      out,
+      [...forms].sort((a, b) => b.length - a.length),
+    );
   }
   if (out.length < 8) return out;
   out = out.replace(EMBEDDED_URL_RE, (u) => {
