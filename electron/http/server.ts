@@ -10,6 +10,7 @@ import type { EventBus } from '../services/events.js';
 import type { AdminHandlers } from '../services/handlers.js';
 import { defaultLog, dispatch, ERROR_STATUS, errorBody, type Log } from '../ipc/dispatch.js';
 import { isMethodName } from '../../shared/api/contract.js';
+import { CONTENT_SECURITY_POLICY, contentTypeFor } from '../web-security.js';
 
 /**
  * Loopback HTTP + SSE adapter for browser mode (`gatehouse serve`).
@@ -49,17 +50,7 @@ export interface HttpServerHandle {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY };
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -68,26 +59,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
 };
 
 export function generateToken(): string {
@@ -246,7 +217,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const real = await realpath(file);
     if (!real.startsWith(staticRoot + sep)) return sendError(res, 404, 'not-found', 'Not found.');
     res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeFor(extname(real)),
       'Content-Length': info.size,
       'Cache-Control': extname(real) === '.html' ? 'no-store' : 'no-cache',
     });

@@ -1,23 +1,10 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { APP_HOST, APP_SCHEME } from './origin.js';
+import { contentTypeFor } from '../web-security.js';
 import { APP_CSP } from './security.js';
 
 export { APP_ENTRY_URL, APP_HOST, APP_ORIGIN, APP_SCHEME } from './origin.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-};
 
 export interface ProtocolLike {
   registerSchemesAsPrivileged(
@@ -73,7 +60,7 @@ export async function appResponse(root: string, rawUrl: string, method = 'GET'):
     status: 200,
     headers: {
       ...headers,
-      'Content-Type': CONTENT_TYPES[extname(realFile).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeFor(extname(realFile)),
     },
   });
 }

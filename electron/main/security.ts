@@ -1,3 +1,4 @@
+import { CONTENT_SECURITY_POLICY } from '../web-security.js';
 import { APP_ORIGIN } from './origin.js';
 
 /**
@@ -12,18 +13,8 @@ import { APP_ORIGIN } from './origin.js';
  * - IPC: only the main window's top frame, showing the app's own origin, may call.
  */
 
-export const APP_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+/** The app's CSP: the one policy browser mode serves too (`electron/web-security.ts`). */
+export const APP_CSP = CONTENT_SECURITY_POLICY;
 
 /** Hosts whose http(s) links may be opened in the system browser. */
 export const EXTERNAL_HOST_ALLOW_LIST: readonly string[] = [
