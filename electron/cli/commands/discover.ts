@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { DiscoveryResult } from '../../../shared/model/discovery.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import type { Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom } from '../common-options.js';
+import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import { GATEWAY_FLAG_HELP, gatewayFlag, gatewayTables, includeGateways } from '../gateway-option.js';
 
@@ -23,13 +22,7 @@ ${GATEWAY_FLAG_HELP}
       strict: true,
     });
     const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
-    const stateDir = stateDirFrom(values);
-    const ctx = createNodeContext({
-      stateDir,
-      workstation: workstationFrom(values),
-      mode: 'cli',
-      secrets: openNodeSecretStore(stateDir),
-    });
+    const ctx = contextFrom(values);
     try {
       const { run } = await runDiscovery(ctx);
       const gw = values.gateway?.length ? await includeGateways(ctx, values.gateway) : undefined;

@@ -2,13 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { GatewayAuthType } from '../../../shared/model/gateway.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import type { ServiceContext } from '../../services/context.js';
 import { addGateway, listGateways, removeGateway, syncGateways, testGateway } from '../../services/gateways/service.js';
 import { scopeFindings } from '../../services/tenants/service.js';
 import type { Command, CliIo } from '../command.js';
-import { formatFrom, stateDirFrom } from '../common-options.js';
+import { formatFrom } from '../common-options.js';
+import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
@@ -79,8 +78,7 @@ export const gatewayCommand: Command = {
     const [sub, name] = positionals;
     if (!sub) throw new UsageError('a sub-command is required');
     const format = formatFrom(values.format, ['table', 'json'] as const, 'table');
-    const stateDir = stateDirFrom(values);
-    const ctx = createNodeContext({ stateDir, mode: 'cli', secrets: openNodeSecretStore(stateDir) });
+    const ctx = contextFrom({ state: values.state });
     try {
       return await runSub(ctx, sub, name, values, format, io);
     } catch (err) {

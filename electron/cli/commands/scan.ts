@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SEVERITY_ORDER, type Finding, type FindingsReport, type Severity } from '../../../shared/model/finding.js';
 import type { ServerEntry } from '../../../shared/model/discovery.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import type { ServiceContext } from '../../services/context.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
 import type { DiscoveryScan } from '../../services/discovery/types.js';
@@ -10,7 +8,8 @@ import { toSarif } from '../../services/findings/sarif.js';
 import { runFindingsScan } from '../../services/findings/service.js';
 import type { AuthProbeResult, FindingDraft } from '../../services/findings/types.js';
 import type { CliIo, Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, stateDirFrom, workstationFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom } from '../common-options.js';
+import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import {
   GATEWAY_FLAG_HELP,
@@ -143,9 +142,7 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       provider = liveScan.provider ?? (liveScan.load ? await liveScan.load() : undefined);
       if (!provider) throw new UsageError('--connect needs the live inventory, which this build does not include');
     }
-    const stateDir = stateDirFrom(values);
-    const secrets = openNodeSecretStore(stateDir);
-    const ctx = createNodeContext({ stateDir, workstation: workstationFrom(values), mode: 'cli', secrets });
+    const ctx = contextFrom(values);
     try {
       const { run, scan } = await runDiscovery(ctx);
       const live = provider ? await provider(ctx, scan, { yes: !!values.yes, io }) : undefined;

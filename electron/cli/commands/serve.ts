@@ -2,11 +2,10 @@ import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
 import { startHttpServer } from '../../http/server.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import { ensureRendererBuilt } from '../../node/renderer-assets.js';
 import type { Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, stateDirFrom, workstationFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags } from '../common-options.js';
+import { contextFrom } from '../context.js';
 import { UsageError } from '../usage-error.js';
 
 export const serveCommand: Command = {
@@ -27,13 +26,7 @@ ${DISCOVERY_FLAGS_HELP}`,
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
     const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
-    const stateDir = stateDirFrom(values);
-    const ctx = createNodeContext({
-      stateDir,
-      workstation: workstationFrom(values),
-      mode: 'browser',
-      secrets: openNodeSecretStore(stateDir),
-    });
+    const ctx = contextFrom(values, 'browser');
     // First look happens at start-up so the page has something to show.
     await runDiscovery(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
