@@ -3,6 +3,7 @@ import { CLIENT_IDS } from '../../../../shared/model/discovery.js';
 import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.js';
 import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { FilterSelect } from '../../components/FilterSelect.js';
 import { clientLabel } from '../../lib/labels.js';
 import { FindingDetail } from './FindingDetail.js';
 import {
@@ -159,70 +160,48 @@ export default function FindingsPage() {
           value={filters.text}
           onChange={(e) => set('text', e.target.value)}
         />
-        <label className="field-label">
-          Rule
-          <select
-            className="select"
-            data-testid="findings-filter-rule"
-            value={filters.ruleId}
-            onChange={(e) => set('ruleId', e.target.value)}
-          >
-            <option value="">All</option>
-            {rulesPresent.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field-label">
-          Client
-          <select
-            className="select"
-            data-testid="findings-filter-client"
-            value={filters.client}
-            onChange={(e) => set('client', e.target.value)}
-          >
-            <option value="">All</option>
-            {clientsPresent.map((c) => (
-              <option key={c} value={c}>
-                {clientLabel(c)}
-              </option>
-            ))}
-            {gatewaysPresent.map(([id, name]) => (
-              <option key={id} value={`gw:${id}`}>
-                Gateway {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field-label">
-          Status
-          <select
-            className="select"
-            data-testid="findings-filter-status"
-            value={filters.status}
-            onChange={(e) => set('status', e.target.value as FindingFilters['status'])}
-          >
-            <option value="">All</option>
-            <option value="open">Open</option>
-            <option value="suppressed">Suppressed</option>
-          </select>
-        </label>
-        <label className="field-label">
-          Group by
-          <select
-            className="select"
-            data-testid="findings-group-by"
-            value={groupBy}
-            onChange={(e) => setGroupBy(e.target.value as GroupBy)}
-          >
-            <option value="none">Nothing</option>
-            <option value="rule">Rule</option>
-            <option value="server">Server</option>
-            <option value="client">Client</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="Rule"
+          testId="findings-filter-rule"
+          value={filters.ruleId}
+          onChange={(v) => set('ruleId', v)}
+          allLabel="All"
+          options={rulesPresent.map((r) => ({ value: r, label: r }))}
+        />
+        <FilterSelect
+          label="Client"
+          testId="findings-filter-client"
+          value={filters.client}
+          onChange={(v) => set('client', v)}
+          allLabel="All"
+          options={[
+            ...clientsPresent.map((c) => ({ value: c, label: clientLabel(c) })),
+            ...gatewaysPresent.map(([id, name]) => ({ value: `gw:${id}`, label: `Gateway ${name}` })),
+          ]}
+        />
+        <FilterSelect<FindingFilters['status']>
+          label="Status"
+          testId="findings-filter-status"
+          value={filters.status}
+          onChange={(v) => set('status', v)}
+          allLabel="All"
+          options={[
+            { value: 'open', label: 'Open' },
+            { value: 'suppressed', label: 'Suppressed' },
+          ]}
+        />
+        <FilterSelect<GroupBy>
+          label="Group by"
+          testId="findings-group-by"
+          value={groupBy}
+          onChange={setGroupBy}
+          options={[
+            { value: 'none', label: 'Nothing' },
+            { value: 'rule', label: 'Rule' },
+            { value: 'server', label: 'Server' },
+            { value: 'client', label: 'Client' },
+          ]}
+        />
         {filtering && (
           <button type="button" className="btn btn-ghost" onClick={() => setFilters(NO_FILTERS)}>
             Clear

@@ -3,6 +3,7 @@ import type { AdminEvents } from '../../../../shared/api/contract.js';
 import { CLIENT_IDS, Scope, Transport, type ServerEntry } from '../../../../shared/model/discovery.js';
 import { useUi } from '../../app/ui-store.js';
 import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { FilterSelect } from '../../components/FilterSelect.js';
 import { clientLabel } from '../../lib/labels.js';
 import { filterServers, sortServers } from './filter.js';
 import { InventoryTable } from './InventoryTable.js';
@@ -110,57 +111,35 @@ export default function InventoryPage() {
           value={filters.text}
           onChange={(e) => setFilter('text', e.target.value)}
         />
-        <label className="field-label">
-          Client
-          <select
-            className="select"
-            data-testid="inventory-filter-client"
-            value={filters.client}
-            onChange={(e) => setFilter('client', e.target.value)}
-          >
-            <option value="">All</option>
-            {clientsPresent.map((c) => (
-              <option key={c.id} value={c.id}>
-                {clientLabel(c.id)} ({c.count})
-              </option>
-            ))}
-            {filters.client !== '' && !clientsPresent.some((c) => c.id === filters.client) && (
-              <option value={filters.client}>{clientLabel(filters.client)} (0)</option>
-            )}
-          </select>
-        </label>
-        <label className="field-label">
-          Scope
-          <select
-            className="select"
-            data-testid="inventory-filter-scope"
-            value={filters.scope}
-            onChange={(e) => setFilter('scope', e.target.value)}
-          >
-            <option value="">All</option>
-            {Scope.options.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field-label">
-          Transport
-          <select
-            className="select"
-            data-testid="inventory-filter-transport"
-            value={filters.transport}
-            onChange={(e) => setFilter('transport', e.target.value)}
-          >
-            <option value="">All</option>
-            {Transport.options.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Client"
+          testId="inventory-filter-client"
+          value={filters.client}
+          onChange={(v) => setFilter('client', v)}
+          allLabel="All"
+          options={[
+            ...clientsPresent.map((c) => ({ value: c.id, label: `${clientLabel(c.id)} (${c.count})` })),
+            ...(filters.client !== '' && !clientsPresent.some((c) => c.id === filters.client)
+              ? [{ value: filters.client, label: `${clientLabel(filters.client)} (0)` }]
+              : []),
+          ]}
+        />
+        <FilterSelect
+          label="Scope"
+          testId="inventory-filter-scope"
+          value={filters.scope}
+          onChange={(v) => setFilter('scope', v)}
+          allLabel="All"
+          options={Scope.options.map((s) => ({ value: s, label: s }))}
+        />
+        <FilterSelect
+          label="Transport"
+          testId="inventory-filter-transport"
+          value={filters.transport}
+          onChange={(v) => setFilter('transport', v)}
+          allLabel="All"
+          options={Transport.options.map((t) => ({ value: t, label: t }))}
+        />
         {filtering && (
           <button type="button" className="btn btn-ghost" data-testid="inventory-filter-clear" onClick={clearFilters}>
             Clear

@@ -2,6 +2,7 @@ import { Fragment, useMemo, useState } from 'react';
 import type { AccessCell, AccessMatrix, AccessStatus, ScopeFinding } from '../../../../shared/model/tenant.js';
 import { navigate } from '../../app/router.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { FilterSelect } from '../../components/FilterSelect.js';
 import '../gateways/gateways.css';
 
 type StatusFilter = '' | AccessStatus;
@@ -27,21 +28,13 @@ export default function TenantsPage() {
         <span className="page-sub">which team can reach which tool, and why</span>
         <span className="spacer" />
         {matrices.length > 1 && (
-          <label className="field-label">
-            Gateway
-            <select
-              className="select"
-              data-testid="tenants-gateway"
-              value={matrix?.gatewayId ?? ''}
-              onChange={(e) => setGatewayId(e.target.value)}
-            >
-              {matrices.map((m) => (
-                <option key={m.gatewayId} value={m.gatewayId}>
-                  {m.gatewayName}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="Gateway"
+            testId="tenants-gateway"
+            value={matrix?.gatewayId ?? ''}
+            onChange={setGatewayId}
+            options={matrices.map((m) => ({ value: m.gatewayId, label: m.gatewayName }))}
+          />
         )}
         {matrix && (
           <span className="muted" data-testid="tenants-fetched">
@@ -129,22 +122,14 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
   return (
     <>
       <div className="toolbar" role="search" aria-label="Filter the matrix">
-        <label className="field-label">
-          Team
-          <select
-            className="select"
-            data-testid="tenants-filter-team"
-            value={teamFilter}
-            onChange={(e) => setTeamFilter(e.target.value)}
-          >
-            <option value="">All teams</option>
-            {matrix.teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Team"
+          testId="tenants-filter-team"
+          value={teamFilter}
+          onChange={setTeamFilter}
+          allLabel="All teams"
+          options={matrix.teams.map((t) => ({ value: t.id, label: t.name }))}
+        />
         <input
           className="input input-search"
           type="search"
@@ -154,20 +139,18 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
           value={serverFilter}
           onChange={(e) => setServerFilter(e.target.value)}
         />
-        <label className="field-label">
-          Status
-          <select
-            className="select"
-            data-testid="tenants-filter-status"
-            value={statusFilter}
-            onChange={(e) => setStatusFilter(e.target.value as StatusFilter)}
-          >
-            <option value="">Any</option>
-            <option value="allowed">Allowed</option>
-            <option value="partial">Partial</option>
-            <option value="denied">Denied</option>
-          </select>
-        </label>
+        <FilterSelect<StatusFilter>
+          label="Status"
+          testId="tenants-filter-status"
+          value={statusFilter}
+          onChange={setStatusFilter}
+          allLabel="Any"
+          options={[
+            { value: 'allowed', label: 'Allowed' },
+            { value: 'partial', label: 'Partial' },
+            { value: 'denied', label: 'Denied' },
+          ]}
+        />
         <span className="spacer" />
         <span className="count">
           {matrix.teams.length} teams · {matrix.servers.length} virtual servers
