@@ -119,6 +119,10 @@ test('search finds an event; the detail shows normalized fields and the masked o
 });
 
 test('brushing the histogram zooms the time range', async ({ page }) => {
+  // The histogram is its own query: brush only once its buckets are drawn.
+  await expect
+    .poll(async () => Number(await page.getByTestId('audit-histogram').getAttribute('data-buckets')))
+    .toBeGreaterThan(10);
   const svg = page.locator('[data-testid="audit-histogram"] svg');
   const box = await svg.boundingBox();
   if (!box) throw new Error('no histogram box');
