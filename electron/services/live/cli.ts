@@ -2,6 +2,7 @@ import type { ServiceContext } from '../context.js';
 import type { DiscoveryScan } from '../discovery/types.js';
 import type { AuthProbeResult, FindingDraft } from '../findings/types.js';
 import { appendAdminAction } from '../audit/admin-log.js';
+import { maskUrl } from '../secrets/redact.js';
 import { openLiveFingerprinter } from './command-line.js';
 import { runLiveScan } from './scan.js';
 
@@ -78,7 +79,8 @@ export async function liveScanProvider(
       probes.set(r.entry.id, {
         ...(r.probe.mode !== 'n/a' ? { authMode: r.probe.mode } : {}),
         advertisesOAuth: r.probe.advertisesOAuth,
-        ...(r.probe.resourceMetadataUrl ? { resourceMetadata: r.probe.resourceMetadataUrl } : {}),
+        // Server-chosen URL: shown in findings, so masked like every other URL.
+        ...(r.probe.resourceMetadataUrl ? { resourceMetadata: maskUrl(r.probe.resourceMetadataUrl) } : {}),
       });
     }
   }

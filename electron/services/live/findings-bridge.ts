@@ -3,6 +3,7 @@ import type { RawServer } from '../discovery/types.js';
 import type { Database } from '../store/database.js';
 import { liveFindings, type ScannedServer } from './integrity.js';
 import { LiveStore } from './store.js';
+import { maskUrl } from '../secrets/redact.js';
 
 /**
  * What the findings engine takes from the live inventory, computed offline from the latest stored
@@ -24,7 +25,9 @@ export function latestLiveFindings(
       probes.set(s.entry.id, {
         ...(snap.authMode && snap.authMode !== 'n/a' ? { authMode: snap.authMode } : {}),
         advertisesOAuth: snap.authProbe.advertisesOAuth,
-        ...(snap.authProbe.resourceMetadataUrl ? { resourceMetadata: snap.authProbe.resourceMetadataUrl } : {}),
+        ...(snap.authProbe.resourceMetadataUrl
+          ? { resourceMetadata: maskUrl(snap.authProbe.resourceMetadataUrl) }
+          : {}),
       });
     }
   }
