@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
-import { runDiscovery } from '../../services/discovery/handlers.js';
+import { runFindingsScan } from '../../services/findings/service.js';
 import { startHttpServer } from '../../http/server.js';
 import { ensureRendererBuilt } from '../../node/renderer-assets.js';
 import type { Command } from '../command.js';
@@ -27,8 +27,8 @@ ${DISCOVERY_FLAGS_HELP}`,
       throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
     const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
     const ctx = contextFrom(values, 'browser');
-    // First look happens at start-up so the page has something to show.
-    await runDiscovery(ctx);
+    // First look (discovery + static findings) at start-up, so the pages open with data.
+    await runFindingsScan(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
     io.stdout(`${server.url}\n`);
     await new Promise<void>((resolve) => {
