@@ -147,8 +147,9 @@ export async function seed(stateFile: string): Promise<SeedResult> {
     let out = 'Rk7!';
     for (const b of randomBytes(16)) {
       const c = alphabet[b % alphabet.length]!;
-      const prev = out.charCodeAt(out.length - 1);
-      out += Math.abs(c.charCodeAt(0) - prev) <= 1 ? '#' + c : c;
+      // ContextForge compares letters case-insensitively ("bCd" is a run), so compare lower-cased.
+      const prev = out.toLowerCase().charCodeAt(out.length - 1);
+      out += Math.abs(c.toLowerCase().charCodeAt(0) - prev) <= 1 ? '#' + c : c;
     }
     return out;
   };
