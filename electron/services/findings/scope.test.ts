@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminMethods } from '../../../shared/api/contract.js';
 import { isScopeFinding, type ScopeFinding } from '../../../shared/model/tenant.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
+import { findingsTestContext } from './test-context.js';
 import { scopeFindings } from '../tenants/service.js';
 import { NOW, snapshot } from '../tenants/test-snapshot.js';
 import { scopeExitCode } from '../../cli/gateway-option.js';
@@ -31,20 +30,7 @@ async function call<K extends keyof typeof adminMethods>(method: K, input: unkno
 describe('gateway scope findings in findings.list', () => {
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-scope-findings-'));
-    const stateDir = join(root, 'state');
-    const base = createNodeContext({
-      stateDir,
-      mode: 'browser',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
-    ctx = { ...base, clock: { now: () => NOW } };
+    ctx = findingsTestContext(root, { now: () => NOW });
     const snap = snapshot();
     ctx.db
       .prepare(

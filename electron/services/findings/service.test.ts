@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminMethods } from '../../../shared/api/contract.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
+import { findingsTestContext } from './test-context.js';
 import { isScopeFinding, type AnyFinding } from '../../../shared/model/tenant.js';
 import type { Finding } from '../../../shared/model/finding.js';
 import { runFindingsScan } from './service.js';
@@ -52,20 +51,7 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
     root = await mkdtemp(join(tmpdir(), 'gh-findings-'));
     await cp(join(FIXTURE, 'home'), join(root, 'home'), { recursive: true });
     for (const f of await walk(join(root, 'home'))) await chmod(f, 0o600);
-    const stateDir = join(root, 'state');
-    const base = createNodeContext({
-      stateDir,
-      mode: 'browser',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
-    ctx = { ...base, clock: { now: () => now } };
+    ctx = findingsTestContext(root, { now: () => now });
     ctx.events.subscribe((event, payload) => events.push({ event, payload }));
   });
   after(async () => {
