@@ -6,6 +6,7 @@ import { findingsHandlers } from './findings/handlers.js';
 import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
 import { liveHandlers } from './live/handlers.js';
+import { policyHandlers } from './policy/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
@@ -25,5 +26,6 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...findingsHandlers(ctx),
     ...gatewayHandlers(ctx),
     ...auditHandlers(ctx),
+    ...policyHandlers(ctx),
   };
 }

@@ -6,6 +6,7 @@ import { discoveryEvents, discoveryMethods } from './discovery.js';
 import { findingsEvents, findingsMethods } from './findings.js';
 import { gatewayEvents, gatewayMethods } from './gateways.js';
 import { liveEvents, liveMethods } from './live.js';
+import { policyEvents, policyMethods } from './policy.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -19,6 +20,7 @@ export const adminMethods = {
   ...findingsMethods,
   ...gatewayMethods,
   ...auditMethods,
+  ...policyMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const adminEvents = {
@@ -28,6 +30,7 @@ export const adminEvents = {
   ...findingsEvents,
   ...gatewayEvents,
   ...auditEvents,
+  ...policyEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof adminMethods;

@@ -4,3 +4,4 @@ export * from './gateway.js';
 export * from './tenant.js';
 export * from './audit.js';
 export * from './live.js';
+export * from './policy.js';
