@@ -82,7 +82,15 @@ const CONFIG = {
     // Not credentials: none of these may be reported.
     plain: {
       command: 'docker',
-      args: ['run', '-u', '1000:1000', '-v', '/home/dev/code/some-long-folder-name:/data', 'python:3.12-slim-bookworm'],
+      args: [
+        'run',
+        '-u',
+        '1000:1000',
+        '-v',
+        '/home/dev/code/some-long-folder-name:/data',
+        'python:3.12-slim-bookworm',
+        'ghcr.io/github/github-mcp-server@sha256:5d1d3b3e1c1f0a0b9f6e2d4c8a7b6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a99',
+      ],
       env: {
         MODEL: 'claude-3-5-sonnet-20241022',
         WORKSPACE_ID: '123e4567-e89b-12d3-a456-426614174000',

@@ -95,12 +95,17 @@ const KNOWN_TOKEN_GLOBAL_RE = new RegExp(KNOWN_TOKEN_SOURCE, 'g');
 /** Candidate runs for the entropy check inside free text. */
 const LONG_RUN_RE = new RegExp(`[A-Za-z0-9+/=_\\-.~]{${MIN_SECRET_LENGTH},}`, 'g');
 
+const DIGEST_BEFORE_RE = /(?:sha(?:1|224|256|384|512)|md5):$/i;
+
 /** Mask token-shaped and high-entropy substrings of a free-text value (keeps references). */
 function maskInline(text: string, entropy = true): string {
   if (text.length < 8) return text;
   let out = text.replace(KNOWN_TOKEN_GLOBAL_RE, (m) => maskSecret(m));
   if (entropy && out.length >= MIN_SECRET_LENGTH) {
-    out = out.replace(LONG_RUN_RE, (m) => (isHighEntropySecret(m) ? maskSecret(m) : m));
+    out = out.replace(LONG_RUN_RE, (m: string, at: number, all: string) =>
+      // A content digest (`image@sha256:…`) names public content; it is not a credential.
+      isHighEntropySecret(m) && !DIGEST_BEFORE_RE.test(all.slice(Math.max(0, at - 8), at)) ? maskSecret(m) : m,
+    );
   }
   return out;
 }
