@@ -75,7 +75,7 @@ async function importCmd(argv: string[], io: Parameters<Command['run']>[1]): Pro
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') {
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'ENOTREG') {
       io.stderr(`gatehouse audit import: ${e.message}\n`);
       io.stdout(JSON.stringify(totals) + '\n');
       return 2;

@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { AuditSourceConfig } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
@@ -44,6 +47,42 @@ function startFollower(svc: AuditService, announce: (n: number, source: string) 
   timer.unref?.();
 }
 
+/**
+ * A file source must name an existing regular file by absolute path: a directory, device, FIFO or
+ * socket is refused (reading /dev/zero or a FIFO never ends). Symlinks are followed; ingestion checks
+ * again on the opened file, so a path swapped later is refused then.
+ */
+export function checkSourcePath(config: AuditSourceConfig): void {
+  if (config.kind === 'contextforge') return;
+  const path = config.path;
+  if (!isAbsolute(path)) throw new AdminError('bad-request', `audit source path must be absolute: ${path}`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read (${code ?? 'error'})`;
+    throw new AdminError('bad-request', `audit source path ${path} ${why}`);
+  }
+  if (!st.isFile()) {
+    const what = st.isDirectory()
+      ? 'a directory'
+      : st.isFIFO()
+        ? 'a FIFO'
+        : st.isSocket()
+          ? 'a socket'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'a special file';
+    throw new AdminError('bad-request', `audit source path ${path} is ${what}, not a regular file`);
+  }
+}
+
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
   const svc = new AuditService(ctx.db, { secrets: ctx.secrets, now: () => ctx.clock.now() });
   const store = svc.store;
@@ -76,6 +115,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       exportChunk(store, filter, format, cursor ?? null, limit),
     'audit.sources.list': async () => listSources(ctx.db),
     'audit.sources.add': async ({ name, config, token }) => {
+      checkSourcePath(config);
       let src = addSource(ctx.db, name, config);
       if (config.kind === 'contextforge' && token) {
         const ref = tokenKey(src.id);

@@ -122,6 +122,7 @@ export function rejectionReason(err: unknown): string {
 
 /** A JSON.parse failure described without quoting the line (V8 messages quote its start). */
 export function jsonErrorReason(err: unknown): string {
+  if (err instanceof RangeError) return 'invalid JSON: nested too deeply';
   const msg = err instanceof Error ? err.message : '';
   const pos = /at position (\d+)/.exec(msg);
   if (pos) return `invalid JSON at column ${Number(pos[1]) + 1}`;
