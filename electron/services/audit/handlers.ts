@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { verifyAdminLog } from './admin-log.js';
 import { exportChunk } from './export.js';
+import { maskAuditText } from './mask.js';
 import { AuditService, tokenKey } from './service.js';
 import {
   addSource,
@@ -53,7 +54,16 @@ function startFollower(svc: AuditService, announce: (n: number, source: string) 
  * again on the opened file, so a path swapped later is refused then.
  */
 export function checkSourcePath(config: AuditSourceConfig): void {
-  if (config.kind === 'contextforge') return;
+  if (config.kind === 'contextforge') {
+    // The base URL is stored and listed as it is: a credential in it (userinfo, `?token=`) belongs
+    // in the token field, which goes to the secret store.
+    if (maskAuditText(config.baseUrl) !== config.baseUrl)
+      throw new AdminError(
+        'bad-request',
+        `ContextForge base URL ${maskAuditText(config.baseUrl)} carries a credential: give it as the token instead`,
+      );
+    return;
+  }
   const path = config.path;
   if (!isAbsolute(path)) throw new AdminError('bad-request', `audit source path must be absolute: ${path}`);
   let st;

@@ -253,4 +253,44 @@ describe('audit.sources.add only takes regular files', () => {
     );
     store.db.close();
   });
+
+  test('a ContextForge base URL holding a credential is refused without echoing it', async () => {
+    const db = openDatabase(join(dir, 'cf.db'));
+    const h = auditHandlers(context(db), { follow: false });
+    for (const baseUrl of [`https://cf.example.test/?token=${TOKEN}`, `https://admin:${TOKEN}@cf.example.test`]) {
+      const err = await h['audit.sources.add']({ name: 'cf', config: { kind: 'contextforge', baseUrl } }).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      assert.match(err ?? '', /carries a credential: give it as the token instead/);
+      assert.ok(!err?.includes(TOKEN.slice(6, -4)), err ?? '');
+    }
+    const ok = await h['audit.sources.add']({
+      name: 'cf',
+      config: { kind: 'contextforge', baseUrl: 'https://cf.example.test' },
+    });
+    assert.equal(ok.kind, 'contextforge');
+    db.close();
+  });
+
+  test('a --mapping file that is not JSON (a credentials file) is not quoted on stderr', async () => {
+    const creds = join(dir, 'credentials');
+    writeFileSync(creds, `[default]\naws_secret_access_key = ${TOKEN}\n`);
+    const data = join(dir, 'd.jsonl');
+    writeFileSync(data, '{}\n');
+    const r = await cli([
+      'audit',
+      'import',
+      data,
+      '--format',
+      'jsonl',
+      '--mapping',
+      creds,
+      '--state',
+      join(dir, 'st-m'),
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--mapping .*credentials: invalid JSON/);
+    assert.ok(!r.stderr.includes('[default]') && !r.stderr.includes('aws_secret'), r.stderr);
+  });
 });
