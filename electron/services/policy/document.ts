@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  parseTree,
+  printParseErrorCode,
+  type Node as JsonNode,
+  type ParseError,
+} from 'jsonc-parser';
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, stringify, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import {
@@ -203,12 +209,12 @@ export function parsePolicyText(text: string, opts: ParseOptions = {}): ParsedPo
       format,
       locate: none,
       diagnostics: [
-        diag(
-          'parse.too-deep',
-          `policy document nests ${depth} levels deep; the limit is ${MAX_POLICY_DEPTH}`,
-          [],
-          { line: 1, column: 1, from: 0, to: 0 },
-        ),
+        diag('parse.too-deep', `policy document nests ${depth} levels deep; the limit is ${MAX_POLICY_DEPTH}`, [], {
+          line: 1,
+          column: 1,
+          from: 0,
+          to: 0,
+        }),
       ],
     };
   }
@@ -248,7 +254,7 @@ function parseYaml(text: string, starts: number[]): RawParse {
     diagnostics.push(
       diag(
         dup ? 'parse.duplicate-key' : 'parse',
-        dup ? `duplicate key: ${e.message.split('\n')[0]}` : e.message.split('\n')[0] ?? e.message,
+        dup ? `duplicate key: ${e.message.split('\n')[0]}` : (e.message.split('\n')[0] ?? e.message),
         [],
         pos(a, b),
       ),
@@ -366,9 +372,7 @@ export function normalizePolicy(doc: PolicyDocument): PolicyDocument {
   const d = PolicyDocument.parse(doc);
   return {
     ...d,
-    teams: d.teams
-      .map((t) => ({ ...t, members: [...t.members].sort((a, b) => cmp(a.email, b.email)) }))
-      .sort(byName),
+    teams: d.teams.map((t) => ({ ...t, members: [...t.members].sort((a, b) => cmp(a.email, b.email)) })).sort(byName),
     roles: d.roles.map((r) => ({ ...r, permissions: sortedUnique(r.permissions) })).sort(byName),
     assignments: [...d.assignments].sort(
       (a, b) => cmp(a.user, b.user) || cmp(a.role, b.role) || cmp(a.team ?? '', b.team ?? ''),

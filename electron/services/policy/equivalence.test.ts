@@ -69,8 +69,7 @@ test('evaluator, Cedar and CEL agree on every (user × server × tool) call and 
 });
 
 test('the reference decisions of the fixture are the documented semantics', () => {
-  const call = (user: string, server: string, tool: string) =>
-    decide(doc, { user, action: 'call_tool', server, tool });
+  const call = (user: string, server: string, tool: string) => decide(doc, { user, action: 'call_tool', server, tool });
   assert.equal(call('ann@x.io', 'shared', 'send_email').by, 'red-no-email');
   assert.equal(call('cat@x.io', 'shared', 'send_email').allowed, true); // public, default member perms
   assert.equal(call('dan@x.io', 'blue-tools', 'query').allowed, false); // explicit reader role: no tools.execute
@@ -96,5 +95,8 @@ test('what a target cannot express is exactly what it lists', () => {
   const ids = [...new Set(cf.map((d) => /^rule (\S+):/.exec(d.message)?.[1]))].sort();
   assert.deepEqual(ids, ['auditors-prompts', 'docs', 'fay-query', 'no-deploy-bob', 'ops-deploy', 'red-no-email']);
   const email = cf.find((d) => d.message.startsWith('rule red-no-email'));
-  assert.match(email?.hint ?? '', /move send_email into a separate server not visible to team:red, or remove it from shared/);
+  assert.match(
+    email?.hint ?? '',
+    /move send_email into a separate server not visible to team:red, or remove it from shared/,
+  );
 });

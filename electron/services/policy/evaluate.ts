@@ -127,8 +127,7 @@ export function indexPolicy(doc: PolicyDocument, now = Date.now()): PolicyIndex 
     }
   }
   const namedUsers = new Set<string>();
-  for (const r of doc.rules)
-    for (const s of r.subjects) if (s.startsWith('user:')) namedUsers.add(lower(s.slice(5)));
+  for (const r of doc.rules) for (const s of r.subjects) if (s.startsWith('user:')) namedUsers.add(lower(s.slice(5)));
   const idx: PolicyIndex = {
     doc,
     teamsOf,
@@ -342,8 +341,7 @@ function computeProfiles(idx: PolicyIndex, users: Iterable<string>): Profiles {
       if (s.visibility === 'public' || (s.visibility === 'team' && s.team !== undefined && teams.has(s.team)))
         addServer(s.name);
     for (const r of idx.allows) {
-      if (!r.actions.includes('call_tool') || !r.subjects.some((s) => subjectMatches(s, user, teams, roles)))
-        continue;
+      if (!r.actions.includes('call_tool') || !r.subjects.some((s) => subjectMatches(s, user, teams, roles))) continue;
       for (const res of r.resources) {
         if (res === '*') for (const [s, t] of everyCell) cand.set(cellKey(s, t), [s, t]);
         else if (res.startsWith('server:')) {

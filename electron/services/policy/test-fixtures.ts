@@ -35,7 +35,13 @@ export const FIXTURE_INPUT: PolicyDocumentInput = {
       actions: ['call_tool'],
       resources: ['server:shared/tool:send_email'],
     },
-    { id: 'fay-query', effect: 'allow', subjects: ['user:fay@x.io'], actions: ['call_tool'], resources: ['tool:query'] },
+    {
+      id: 'fay-query',
+      effect: 'allow',
+      subjects: ['user:fay@x.io'],
+      actions: ['call_tool'],
+      resources: ['tool:query'],
+    },
     {
       id: 'auditors-prompts',
       effect: 'allow',
@@ -43,8 +49,20 @@ export const FIXTURE_INPUT: PolicyDocumentInput = {
       actions: ['get_prompt'],
       resources: ['prompt:weekly-report'],
     },
-    { id: 'ops-deploy', effect: 'allow', subjects: ['team:ops'], actions: ['call_tool'], resources: ['server:red-tools'] },
-    { id: 'no-deploy-bob', effect: 'deny', subjects: ['user:bob@x.io'], actions: ['call_tool'], resources: ['tool:deploy'] },
+    {
+      id: 'ops-deploy',
+      effect: 'allow',
+      subjects: ['team:ops'],
+      actions: ['call_tool'],
+      resources: ['server:red-tools'],
+    },
+    {
+      id: 'no-deploy-bob',
+      effect: 'deny',
+      subjects: ['user:bob@x.io'],
+      actions: ['call_tool'],
+      resources: ['tool:deploy'],
+    },
     {
       id: 'docs',
       effect: 'allow',
