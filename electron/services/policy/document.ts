@@ -98,6 +98,7 @@ function scanDepth(text: string): number {
       if (c === '-' && text[i + 1] === ' ') {
         // `- - - x` nests sequences on one line.
         dashes++;
+        max = Math.max(max, depth + Math.ceil(lineIndent / 4) + dashes);
         i++;
         continue;
       }
