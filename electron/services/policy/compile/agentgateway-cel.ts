@@ -78,7 +78,9 @@ function checked(expr: string): string {
   try {
     parse(expr);
   } catch (err) {
-    throw new Error(`agentgateway CEL compiler emitted an unparsable expression (${(err as Error).message}): ${expr}`);
+    throw new Error(`agentgateway CEL compiler emitted an unparsable expression (${(err as Error).message}): ${expr}`, {
+      cause: err,
+    });
   }
   return expr;
 }
