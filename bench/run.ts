@@ -30,6 +30,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./findings.js')).benchFindings,
   },
   {
+    name: 'policy',
+    target: 'simulate 1M audit events ≤ 3 s; validate 200 teams / 2,000 servers / 20,000 tools ≤ 1 s',
+    load: async () => (await import('./policy.js')).benchPolicy,
+  },
+  {
     name: 'live',
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,
