@@ -34,6 +34,11 @@ const BENCHES: Bench[] = [
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,
   },
+  {
+    name: 'policy',
+    target: 'a ~50-change push to a local ContextForge (figures only: time and HTTP requests)',
+    load: async () => (await import('./policy.js')).benchPolicy,
+  },
 ];
 
 const CHILD_FLAG = '--only';
