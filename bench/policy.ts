@@ -20,7 +20,15 @@ export async function benchPolicy(): Promise<Record<string, string | number>> {
   const ctx = testContext();
   try {
     const adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
-    const target: GatewayTarget = { id: 'g1', name: 'cf', kind: 'contextforge', baseUrl: gw.baseUrl, authType: 'bearer', secret: adminToken, timeoutMs: 30_000 };
+    const target: GatewayTarget = {
+      id: 'g1',
+      name: 'cf',
+      kind: 'contextforge',
+      baseUrl: gw.baseUrl,
+      authType: 'bearer',
+      secret: adminToken,
+      timeoutMs: 30_000,
+    };
     const deps = (): PushDeps => ({
       adapter: new ContextForgeAdapter(target),
       writer: new ContextForgeWriter(target),
@@ -30,19 +38,44 @@ export async function benchPolicy(): Promise<Record<string, string | number>> {
     });
     const base = await new ContextForgeAdapter(target).snapshot();
     const before = policyFromSnapshot(base);
-    const pulled = saveVersion(ctx.db, ctx.clock, { doc: before, author: 'bench', message: 'pull', origin: 'pull', gatewayId: 'g1', gatewayName: 'cf', changes: 0 });
+    const pulled = saveVersion(ctx.db, ctx.clock, {
+      doc: before,
+      author: 'bench',
+      message: 'pull',
+      origin: 'pull',
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      changes: 0,
+    });
     const draft = structuredClone(before);
-    for (let i = 0; i < 10; i++) draft.roles.push({ name: `bench-role-${i}`, scope: 'team', permissions: ['tools.read'] });
+    for (let i = 0; i < 10; i++)
+      draft.roles.push({ name: `bench-role-${i}`, scope: 'team', permissions: ['tools.read'] });
     for (const user of Object.values(gw.seed.users))
       for (let i = 0; i < 8; i++) draft.assignments.push({ user, role: `bench-role-${i}`, team: 'Team Red' });
-    draft.teams.find((t) => t.name === 'Team Red')!.members.push({ email: gw.seed.users.bob, role: 'member' }, { email: gw.seed.users.carol, role: 'member' });
+    draft.teams
+      .find((t) => t.name === 'Team Red')!
+      .members.push({ email: gw.seed.users.bob, role: 'member' }, { email: gw.seed.users.carol, role: 'member' });
     draft.tools = base.tools.map((t) => ({ name: t.name, visibility: 'private' as const }));
     for (const s of draft.servers.filter((x) => x.name !== 'shared-utilities')) s.visibility = 'public';
 
-    const push = await pushPolicy(deps(), { draft, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: base, message: 'bench', dryRun: false });
+    const push = await pushPolicy(deps(), {
+      draft,
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      baseSnapshot: base,
+      message: 'bench',
+      dryRun: false,
+    });
     if (push.status !== 'applied' || !push.verified) throw new Error(`push: ${push.status}: ${push.message}`);
     const now = await new ContextForgeAdapter(target).snapshot();
-    const back = await rollbackPolicy(deps(), { hash: pulled.hash, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: now, message: '', dryRun: false });
+    const back = await rollbackPolicy(deps(), {
+      hash: pulled.hash,
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      baseSnapshot: now,
+      message: '',
+      dryRun: false,
+    });
     if (back.status !== 'applied' || !back.verified) throw new Error(`rollback: ${back.status}: ${back.message}`);
     return {
       'push changes': push.plan.changes.length,

@@ -125,7 +125,14 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     draft.roles.push({ name: 'policy-auditor', scope: 'team', permissions: ['tools.read', 'servers.use'] });
     draft.assignments.push({ user: gw.seed.users.bob, role: 'policy-auditor', team: 'Team Red' });
 
-    const dry = await pushPolicy(deps(), { draft, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: base, message: 'dry', dryRun: true });
+    const dry = await pushPolicy(deps(), {
+      draft,
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      baseSnapshot: base,
+      message: 'dry',
+      dryRun: true,
+    });
     assert.equal(dry.status, 'dry-run');
     assert.deepEqual(
       dry.plan.changes.map((c) => `${c.op} ${c.key}`),
@@ -139,7 +146,14 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     );
     assert.deepEqual((await pull()).doc, before, 'dry run wrote nothing');
 
-    const res = await pushPolicy(deps(), { draft, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: base, message: 'tighten red', dryRun: false });
+    const res = await pushPolicy(deps(), {
+      draft,
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      baseSnapshot: base,
+      message: 'tighten red',
+      dryRun: false,
+    });
     assert.equal(res.status, 'applied', res.message);
     assert.equal(res.verified, true);
     assert.ok(res.requests > 0 && res.durationMs > 0);
@@ -184,7 +198,9 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     assert.equal(back.status, 'applied', back.message);
     assert.equal(back.verified, true);
     assert.deepEqual((await pull()).doc, before, 'rollback restores the pulled document exactly');
-    assert.ok(!((await api('GET', '/v1/rbac/roles')) as Array<{ name: string }>).some((r) => r.name === 'policy-auditor'));
+    assert.ok(
+      !((await api('GET', '/v1/rbac/roles')) as Array<{ name: string }>).some((r) => r.name === 'policy-auditor'),
+    );
     assert.deepEqual(await mcpTools(gw.seed.users.alice, gw.seed.teams.red.id, gw.seed.servers.red.id), [
       'everything-echo',
       'everything-get-env',
@@ -199,7 +215,10 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     );
     assert.equal(versions[0]!.hash, pulled.hash);
     assert.equal(versions[1]!.parent, pulled.hash);
-    assert.equal(getVersion(ctx.db, res.versionHash!.slice(0, 8)).document.roles.some((r) => r.name === 'policy-auditor'), true);
+    assert.equal(
+      getVersion(ctx.db, res.versionHash!.slice(0, 8)).document.roles.some((r) => r.name === 'policy-auditor'),
+      true,
+    );
     const log = adminLogEntriesAfter(ctx.db, logSeq, 100);
     const push = log.find((e) => e.action === 'policy.push');
     const rollback = log.find((e) => e.action === 'policy.rollback');
@@ -222,7 +241,14 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     // Someone edits the server directly after our pull.
     await api('PUT', `/v1/servers/${gw.seed.servers.red.id}`, { description: 'edited behind our back' });
     const between = await pull();
-    const res = await pushPolicy(deps(), { draft, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: base, message: 'x', dryRun: false });
+    const res = await pushPolicy(deps(), {
+      draft,
+      gatewayId: 'g1',
+      gatewayName: 'cf',
+      baseSnapshot: base,
+      message: 'x',
+      dryRun: false,
+    });
     assert.equal(res.status, 'conflict', res.message);
     assert.equal(res.ok, false);
     assert.equal(res.conflicts.length, 1);
@@ -242,12 +268,20 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     draft.roles.push({ name: 'policy-temp', scope: 'team', permissions: ['tools.read'] });
     draft.teams.find((t) => t.name === 'Team Blue')!.members.push({ email: gw.seed.users.alice, role: 'member' });
     draft.assignments.push({ user: gw.seed.users.alice, role: 'policy-temp', team: 'Team Blue' });
-    draft.teams.find((t) => t.name === 'Team Blue')!.members.find((m) => m.email === gw.seed.users.carol)!.role = 'member';
+    draft.teams.find((t) => t.name === 'Team Blue')!.members.find((m) => m.email === gw.seed.users.carol)!.role =
+      'member';
     draft.servers.find((s) => s.name === 'blue-tools')!.tools = ['everything-echo'];
     draft.servers.find((s) => s.name === 'shared-utilities')!.enabled = false;
     const proxy = await failingProxy(gw.baseUrl, 5);
     try {
-      const res = await pushPolicy(deps(proxy.url), { draft, gatewayId: 'g1', gatewayName: 'cf', baseSnapshot: base, message: 'x', dryRun: false });
+      const res = await pushPolicy(deps(proxy.url), {
+        draft,
+        gatewayId: 'g1',
+        gatewayName: 'cf',
+        baseSnapshot: base,
+        message: 'x',
+        dryRun: false,
+      });
       assert.equal(res.status, 'rolled-back', res.message);
       assert.equal(res.ok, false);
       assert.deepEqual(
@@ -264,7 +298,10 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
 });
 
 /** A loopback proxy in front of the gateway that answers 500 to the Nth write (non-GET). */
-async function failingProxy(upstream: string, n: number): Promise<{ url: string; writes: () => number; close: () => Promise<void> }> {
+async function failingProxy(
+  upstream: string,
+  n: number,
+): Promise<{ url: string; writes: () => number; close: () => Promise<void> }> {
   const up = new URL(upstream);
   let writes = 0;
   const server: Server = createServer((req, res) => {
@@ -274,7 +311,13 @@ async function failingProxy(upstream: string, n: number): Promise<{ url: string;
       return;
     }
     const fwd = httpRequest(
-      { host: up.hostname, port: up.port, path: req.url, method: req.method, headers: { ...req.headers, host: up.host } },
+      {
+        host: up.hostname,
+        port: up.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: up.host },
+      },
       (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);

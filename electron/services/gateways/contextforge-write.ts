@@ -116,7 +116,10 @@ export class ContextForgeWriter implements PolicyWriter {
       }),
     );
   }
-  async updateServer(id: string, s: { visibility?: Visibility; toolIds?: string[]; description?: string }): Promise<void> {
+  async updateServer(
+    id: string,
+    s: { visibility?: Visibility; toolIds?: string[]; description?: string },
+  ): Promise<void> {
     await this.call('PUT', `/v1/servers/${enc(id)}`, {
       ...(s.visibility ? { visibility: s.visibility } : {}),
       ...(s.toolIds ? { associated_tools: s.toolIds } : {}),
@@ -165,7 +168,8 @@ function enc(s: string): string {
 function idOf(body: unknown): string {
   const o = body && typeof body === 'object' ? (body as Json) : {};
   const id = o.id ?? (o.team && typeof o.team === 'object' ? (o.team as Json).id : undefined);
-  if (typeof id !== 'string' || !id) throw new GatewayError('bad-response', 'the gateway did not return the new object id');
+  if (typeof id !== 'string' || !id)
+    throw new GatewayError('bad-response', 'the gateway did not return the new object id');
   return id;
 }
 function detailOf(body: unknown): string | undefined {

@@ -24,11 +24,38 @@ const snap: GatewaySnapshot = {
     },
   ],
   tools: [
-    { id: 't1', name: 'up-a', originalName: 'a', upstreamId: 'u1', description: '', visibility: 'public', enabled: true, version: 1 },
-    { id: 't2', name: 'up-b', originalName: 'b', upstreamId: 'u1', description: '', visibility: 'team', enabled: true, version: 2 },
+    {
+      id: 't1',
+      name: 'up-a',
+      originalName: 'a',
+      upstreamId: 'u1',
+      description: '',
+      visibility: 'public',
+      enabled: true,
+      version: 1,
+    },
+    {
+      id: 't2',
+      name: 'up-b',
+      originalName: 'b',
+      upstreamId: 'u1',
+      description: '',
+      visibility: 'team',
+      enabled: true,
+      version: 2,
+    },
   ],
   servers: [
-    { id: 's1', name: 'red-tools', description: '', visibility: 'team', teamId: 'T1', enabled: true, toolIds: ['t1', 't2'], version: 1 },
+    {
+      id: 's1',
+      name: 'red-tools',
+      description: '',
+      visibility: 'team',
+      teamId: 'T1',
+      enabled: true,
+      toolIds: ['t1', 't2'],
+      version: 1,
+    },
   ],
   teams: [
     { id: 'T1', name: 'Red', slug: 'red', personal: false, visibility: 'private', memberCount: 1 },
@@ -57,8 +84,14 @@ const snap: GatewaySnapshot = {
 
 test('pull: names not ids, personal teams and system roles left out, only non-default tools', () => {
   const doc = policyFromSnapshot(snap);
-  assert.deepEqual(doc.teams.map((t) => t.name), ['Red']);
-  assert.deepEqual(doc.roles.map((r) => r.name), ['power']);
+  assert.deepEqual(
+    doc.teams.map((t) => t.name),
+    ['Red'],
+  );
+  assert.deepEqual(
+    doc.roles.map((r) => r.name),
+    ['power'],
+  );
   assert.deepEqual(doc.assignments, [{ user: 'a@x.io', role: 'power', team: 'Red', expires: '2030-01-01T00:00:00Z' }]);
   assert.deepEqual(doc.servers[0]!.tools, ['up-a', 'up-b']);
   assert.deepEqual(doc.tools, [{ name: 'up-b', visibility: 'team' }]);
@@ -92,7 +125,10 @@ test('plan: ordered creates and updates, then deletions in reverse dependency or
   // Unlisted tools keep their settings, unless a rollback asks for defaults.
   assert.ok(!changes.some((c) => c.kind === 'tool'));
   const reset = planChanges(draft, snap, { unlistedTools: 'default' }).changes.filter((c) => c.kind === 'tool');
-  assert.deepEqual(reset.map((c) => c.after), [{ name: 'up-b', visibility: 'public', enabled: true }]);
+  assert.deepEqual(
+    reset.map((c) => c.after),
+    [{ name: 'up-b', visibility: 'public', enabled: true }],
+  );
 });
 
 test('plan: unknown names and system-role redefinitions are errors; teams the draft omits are untouched', () => {
@@ -102,7 +138,13 @@ test('plan: unknown names and system-role redefinitions are errors; teams the dr
   draft.roles = [{ name: 'viewer', scope: 'team', permissions: [] }];
   draft.servers[0]!.tools.push('nope');
   const { changes, diagnostics } = planChanges(draft, snap);
-  assert.deepEqual(diagnostics.filter((d) => d.severity === 'error').map((d) => d.code).sort(), ['system-role', 'unknown-tool']);
+  assert.deepEqual(
+    diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => d.code)
+      .sort(),
+    ['system-role', 'unknown-tool'],
+  );
   // Red is not in the draft: its members and team assignments stay, and so does the role assigned there.
   assert.ok(!changes.some((c) => c.kind === 'member' || c.kind === 'assignment' || c.op === 'delete'));
   assert.ok(diagnostics.some((d) => d.code === 'role-still-assigned'));
@@ -114,5 +156,8 @@ test('diffDocuments: changes between two stored documents', () => {
   b.servers[0]!.visibility = 'public';
   b.tools = [];
   const { changes } = diffDocuments(a, b);
-  assert.deepEqual(changes.map((c) => `${c.op} ${c.key}`), ['update server:red-tools', 'update tool:up-b']);
+  assert.deepEqual(
+    changes.map((c) => `${c.op} ${c.key}`),
+    ['update server:red-tools', 'update tool:up-b'],
+  );
 });

@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { GatewaySnapshot } from '../../../shared/model/gateway.js';
-import type {
-  PolicyChange,
-  PolicyDiagnostic,
-  PolicyDocument,
-  PolicyObjectKind,
-} from '../../../shared/model/policy.js';
+import type { PolicyChange, PolicyDiagnostic, PolicyDocument, PolicyObjectKind } from '../../../shared/model/policy.js';
 import { assignmentKey, normalizeExpiry, policyFromSnapshot, toolDefaults } from './from-snapshot.js';
 
 /**
@@ -275,7 +270,8 @@ function diffIndexes(
     if (want.kind === 'tool') {
       if (!cur) {
         // Against the gateway an unknown tool is reported by checkNames; between documents it is news.
-        if (opts.documents) change('update', 'tool', key, { kind: 'tool', key, state: { name: want.state.name } }, want.state);
+        if (opts.documents)
+          change('update', 'tool', key, { kind: 'tool', key, state: { name: want.state.name } }, want.state);
         continue;
       }
       const after = { ...cur.state, ...want.state };
@@ -287,15 +283,36 @@ function diffIndexes(
     if (cur && after.description === undefined && cur.state.description !== undefined)
       after = { ...after, description: cur.state.description };
     if (want.kind === 'role' && cur?.system) {
-      diagnostics.push(diag('error', 'system-role', `Role ${String(want.state.name)} is a system role of the gateway; reference it in assignments, do not redefine it`, ['roles']));
+      diagnostics.push(
+        diag(
+          'error',
+          'system-role',
+          `Role ${String(want.state.name)} is a system role of the gateway; reference it in assignments, do not redefine it`,
+          ['roles'],
+        ),
+      );
       continue;
     }
     if (want.kind === 'role' && cur && cur.state.scope !== after.scope) {
-      diagnostics.push(diag('error', 'role-scope-change', `Role ${String(after.name)}: the gateway cannot change a role's scope (${String(cur.state.scope)} → ${String(after.scope)}); use a new role name`, ['roles']));
+      diagnostics.push(
+        diag(
+          'error',
+          'role-scope-change',
+          `Role ${String(after.name)}: the gateway cannot change a role's scope (${String(cur.state.scope)} → ${String(after.scope)}); use a new role name`,
+          ['roles'],
+        ),
+      );
       continue;
     }
     if (want.kind === 'server' && cur && (cur.state.team ?? null) !== (after.team ?? null)) {
-      diagnostics.push(diag('error', 'server-team-change', `Server ${String(after.name)}: moving a server between teams is not supported by push`, ['servers']));
+      diagnostics.push(
+        diag(
+          'error',
+          'server-team-change',
+          `Server ${String(after.name)}: moving a server between teams is not supported by push`,
+          ['servers'],
+        ),
+      );
       continue;
     }
     if (!cur) change('create', want.kind, key, undefined, after);
@@ -315,13 +332,27 @@ function diffIndexes(
       change('update', 'tool', key, cur, cur.defaults);
     if (cur.kind === 'tool' && opts.documents) change('update', 'tool', key, cur, { name: cur.state.name });
     if (cur.kind === 'server')
-      diagnostics.push(diag('info', 'server-not-in-draft', `Server ${String(cur.state.name)} is on the gateway but not in the draft; push leaves it as it is`, ['servers']));
+      diagnostics.push(
+        diag(
+          'info',
+          'server-not-in-draft',
+          `Server ${String(cur.state.name)} is on the gateway but not in the draft; push leaves it as it is`,
+          ['servers'],
+        ),
+      );
   }
   for (const [key, cur] of current) {
     if (cur.kind !== 'role' || cur.system || desired.has(key)) continue;
     const name = String(cur.state.name);
     if (assignedElsewhere.has(name)) {
-      diagnostics.push(diag('warning', 'role-still-assigned', `Role ${name} is not in the draft but is assigned in a team the draft does not list; it is kept`, ['roles']));
+      diagnostics.push(
+        diag(
+          'warning',
+          'role-still-assigned',
+          `Role ${name} is not in the draft but is assigned in a team the draft does not list; it is kept`,
+          ['roles'],
+        ),
+      );
       continue;
     }
     change('delete', 'role', key, cur, null);
@@ -340,7 +371,10 @@ function checkNames(draft: PolicyDocument, snap: GatewaySnapshot): PolicyDiagnos
   const out: PolicyDiagnostic[] = [];
   const users = new Set(snap.users.map((u) => u.email.toLowerCase()));
   const tools = new Set(snap.tools.map((t) => t.name));
-  const teams = new Set([...snap.teams.filter((t) => !t.personal).map((t) => t.name), ...draft.teams.map((t) => t.name)]);
+  const teams = new Set([
+    ...snap.teams.filter((t) => !t.personal).map((t) => t.name),
+    ...draft.teams.map((t) => t.name),
+  ]);
   const roles = new Map<string, string>([
     ...snap.roles.map((r): [string, string] => [r.name, r.scope]),
     ...draft.roles.map((r): [string, string] => [r.name, r.scope]),
@@ -352,17 +386,48 @@ function checkNames(draft: PolicyDocument, snap: GatewaySnapshot): PolicyDiagnos
       seen.add(n);
     }
   };
-  dup(draft.teams.map((t) => t.name), 'Team', 'teams');
-  dup(draft.roles.map((r) => r.name), 'Role', 'roles');
-  dup(draft.servers.map((s) => s.name), 'Server', 'servers');
-  dup(draft.tools.map((t) => t.name), 'Tool', 'tools');
+  dup(
+    draft.teams.map((t) => t.name),
+    'Team',
+    'teams',
+  );
+  dup(
+    draft.roles.map((r) => r.name),
+    'Role',
+    'roles',
+  );
+  dup(
+    draft.servers.map((s) => s.name),
+    'Server',
+    'servers',
+  );
+  dup(
+    draft.tools.map((t) => t.name),
+    'Tool',
+    'tools',
+  );
   const serverNames = snap.servers.map((s) => s.name);
   if (new Set(serverNames).size !== serverNames.length)
-    out.push(diag('warning', 'ambiguous-server-name', 'Two virtual servers on the gateway share a name; the planner matches the first', ['servers']));
+    out.push(
+      diag(
+        'warning',
+        'ambiguous-server-name',
+        'Two virtual servers on the gateway share a name; the planner matches the first',
+        ['servers'],
+      ),
+    );
   draft.teams.forEach((t, i) =>
     t.members.forEach((m, j) => {
       if (!users.has(m.email.toLowerCase()))
-        out.push(diag('error', 'unknown-user', `No gateway account for ${m.email} (team ${t.name})`, ['teams', i, 'members', j, 'email']));
+        out.push(
+          diag('error', 'unknown-user', `No gateway account for ${m.email} (team ${t.name})`, [
+            'teams',
+            i,
+            'members',
+            j,
+            'email',
+          ]),
+        );
     }),
   );
   draft.assignments.forEach((a, i) => {
@@ -370,23 +435,55 @@ function checkNames(draft: PolicyDocument, snap: GatewaySnapshot): PolicyDiagnos
     if (!users.has(a.user.toLowerCase()))
       out.push(diag('error', 'unknown-user', `No gateway account for ${a.user}`, ['assignments', i, 'user']));
     const scope = roles.get(a.role);
-    if (!scope) out.push(diag('error', 'unknown-role', `Role ${a.role} is neither in the draft nor on the gateway`, ['assignments', i, 'role']));
+    if (!scope)
+      out.push(
+        diag('error', 'unknown-role', `Role ${a.role} is neither in the draft nor on the gateway`, [
+          'assignments',
+          i,
+          'role',
+        ]),
+      );
     if (scope === 'team' && !a.team)
-      out.push(diag('error', 'assignment-team', `Role ${a.role} is team-scoped: the assignment needs a team`, ['assignments', i]));
+      out.push(
+        diag('error', 'assignment-team', `Role ${a.role} is team-scoped: the assignment needs a team`, [
+          'assignments',
+          i,
+        ]),
+      );
     if (scope && scope !== 'team' && a.team)
-      out.push(diag('error', 'assignment-team', `Role ${a.role} is ${scope}-scoped: the assignment takes no team`, ['assignments', i, 'team']));
+      out.push(
+        diag('error', 'assignment-team', `Role ${a.role} is ${scope}-scoped: the assignment takes no team`, [
+          'assignments',
+          i,
+          'team',
+        ]),
+      );
     if (a.team && !teams.has(a.team))
-      out.push(diag('error', 'unknown-team', `Team ${a.team} is neither in the draft nor on the gateway`, ['assignments', i, 'team']));
+      out.push(
+        diag('error', 'unknown-team', `Team ${a.team} is neither in the draft nor on the gateway`, [
+          'assignments',
+          i,
+          'team',
+        ]),
+      );
   });
   draft.servers.forEach((s, i) => {
     if (s.team && !teams.has(s.team))
-      out.push(diag('error', 'unknown-team', `Team ${s.team} is neither in the draft nor on the gateway`, ['servers', i, 'team']));
+      out.push(
+        diag('error', 'unknown-team', `Team ${s.team} is neither in the draft nor on the gateway`, [
+          'servers',
+          i,
+          'team',
+        ]),
+      );
     s.tools.forEach((t, j) => {
-      if (!tools.has(t)) out.push(diag('error', 'unknown-tool', `No gateway tool named ${t}`, ['servers', i, 'tools', j]));
+      if (!tools.has(t))
+        out.push(diag('error', 'unknown-tool', `No gateway tool named ${t}`, ['servers', i, 'tools', j]));
     });
   });
   draft.tools.forEach((t, i) => {
-    if (!tools.has(t.name)) out.push(diag('error', 'unknown-tool', `No gateway tool named ${t.name}`, ['tools', i, 'name']));
+    if (!tools.has(t.name))
+      out.push(diag('error', 'unknown-tool', `No gateway tool named ${t.name}`, ['tools', i, 'name']));
   });
   return out;
 }
@@ -396,23 +493,28 @@ function summarize(op: PolicyChange['op'], kind: PolicyObjectKind, before: State
   const n = String(s.name ?? '');
   switch (kind) {
     case 'team':
-      return op === 'create' ? `Create team ${n} (${String(s.visibility)})` : `Update team ${n}: ${fieldsChanged(before, after)}`;
+      return op === 'create'
+        ? `Create team ${n} (${String(s.visibility)})`
+        : `Update team ${n}: ${fieldsChanged(before, after)}`;
     case 'member':
       if (op === 'create') return `Add ${String(s.email)} to team ${String(s.team)} as ${String(s.role)}`;
       if (op === 'delete') return `Remove ${String(s.email)} from team ${String(s.team)}`;
       return `Make ${String(s.email)} ${String(s.role)} of team ${String(s.team)}`;
     case 'role':
-      if (op === 'create') return `Create ${String(s.scope)} role ${n} (${(s.permissions as string[]).join(', ') || 'no permissions'})`;
+      if (op === 'create')
+        return `Create ${String(s.scope)} role ${n} (${(s.permissions as string[]).join(', ') || 'no permissions'})`;
       if (op === 'delete') return `Delete role ${n}`;
       return `Update role ${n}: ${fieldsChanged(before, after)}`;
     case 'assignment': {
       const where = s.team ? ` in team ${String(s.team)}` : '';
-      if (op === 'create') return `Assign role ${String(s.role)} to ${String(s.user)}${where}${s.expires ? ` until ${String(s.expires)}` : ''}`;
+      if (op === 'create')
+        return `Assign role ${String(s.role)} to ${String(s.user)}${where}${s.expires ? ` until ${String(s.expires)}` : ''}`;
       if (op === 'delete') return `Revoke role ${String(s.role)} from ${String(s.user)}${where}`;
       return `Change expiry of role ${String(s.role)} for ${String(s.user)}${where} to ${String(s.expires ?? 'never')}`;
     }
     case 'server':
-      if (op === 'create') return `Create server ${n}${s.team ? ` in team ${String(s.team)}` : ''} (${String(s.visibility)}, ${(s.tools as string[]).length} tools)`;
+      if (op === 'create')
+        return `Create server ${n}${s.team ? ` in team ${String(s.team)}` : ''} (${String(s.visibility)}, ${(s.tools as string[]).length} tools)`;
       return `Update server ${n}: ${fieldsChanged(before, after)}`;
     case 'tool':
       return `Update tool ${n}: ${fieldsChanged(before, after)}`;

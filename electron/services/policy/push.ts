@@ -118,7 +118,12 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
   if (input.dryRun)
     return result({ status: 'dry-run', ok: true, message: `Dry run: ${changes.length} change(s) would be applied.` });
   if (changes.length === 0)
-    return result({ status: 'no-changes', ok: true, message: 'The gateway already matches the draft.', verified: true });
+    return result({
+      status: 'no-changes',
+      ok: true,
+      message: 'The gateway already matches the draft.',
+      verified: true,
+    });
 
   const live = await readLive(deps.adapter, input.baseSnapshot, changes);
   const conflicts = findConflicts(changes, live);
@@ -223,7 +228,11 @@ function requestCount(deps: PushDeps): number {
 }
 
 /** The base snapshot with every object the plan touches re-read from the gateway. */
-async function readLive(reader: PolicyReader, base: GatewaySnapshot, changes: PolicyChange[]): Promise<GatewaySnapshot> {
+async function readLive(
+  reader: PolicyReader,
+  base: GatewaySnapshot,
+  changes: PolicyChange[],
+): Promise<GatewaySnapshot> {
   const live: GatewaySnapshot = structuredClone(base);
   const kinds = new Set(changes.map((c) => c.kind));
   if (kinds.has('team') || kinds.has('member') || kinds.has('assignment') || kinds.has('server'))
@@ -236,7 +245,9 @@ async function readLive(reader: PolicyReader, base: GatewaySnapshot, changes: Po
   const memberTeamIds = [...memberTeams].map((n) => teamIds.get(n)).filter((x): x is string => !!x);
   live.members = live.members.filter((m) => !memberTeamIds.includes(m.teamId));
   for (const id of memberTeamIds) live.members.push(...(await reader.listMembers(id)));
-  const emails = [...new Set(changes.filter((c) => c.kind === 'assignment').map((c) => String((c.after ?? c.before)!.user)))];
+  const emails = [
+    ...new Set(changes.filter((c) => c.kind === 'assignment').map((c) => String((c.after ?? c.before)!.user))),
+  ];
   live.assignments = live.assignments.filter((a) => !emails.includes(a.email));
   for (const e of emails) live.assignments.push(...(await reader.listRoleAssignments(e)));
   const serverChanges = changes.filter((c) => c.kind === 'server');

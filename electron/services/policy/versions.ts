@@ -66,8 +66,12 @@ export interface SaveVersionInput {
 export function saveVersion(db: Database, clock: Clock, input: SaveVersionInput): PolicyVersion {
   const doc = PolicyDocument.parse(input.doc);
   const hash = policyHash(doc);
-  const parent = input.parent !== undefined ? input.parent : (latestVersion(db, input.gatewayId ?? undefined)?.hash ?? null);
-  db.prepare('INSERT OR IGNORE INTO policy_documents (hash, document_json) VALUES (?, ?)').run(hash, canonicalJson(doc));
+  const parent =
+    input.parent !== undefined ? input.parent : (latestVersion(db, input.gatewayId ?? undefined)?.hash ?? null);
+  db.prepare('INSERT OR IGNORE INTO policy_documents (hash, document_json) VALUES (?, ?)').run(
+    hash,
+    canonicalJson(doc),
+  );
   const row: VersionRow = {
     hash,
     parent,
@@ -81,17 +85,25 @@ export function saveVersion(db: Database, clock: Clock, input: SaveVersionInput)
   };
   db.prepare(
     'INSERT INTO policy_versions (hash, parent, author, message, created_at, gateway_id, gateway_name, origin, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(row.hash, row.parent, row.author, row.message, row.created_at, row.gateway_id, row.gateway_name, row.origin, row.changes);
+  ).run(
+    row.hash,
+    row.parent,
+    row.author,
+    row.message,
+    row.created_at,
+    row.gateway_id,
+    row.gateway_name,
+    row.origin,
+    row.changes,
+  );
   return toVersion(row);
 }
 
 /** Newest first; one gateway's versions, or all. */
 export function listVersions(db: Database, gatewayId?: string): PolicyVersion[] {
-  const rows = (
-    gatewayId
-      ? db.prepare(`SELECT ${COLS} FROM policy_versions v WHERE v.gateway_id = ? ORDER BY v.id DESC`).all(gatewayId)
-      : db.prepare(`SELECT ${COLS} FROM policy_versions v ORDER BY v.id DESC`).all()
-  ) as unknown as VersionRow[];
+  const rows = (gatewayId
+    ? db.prepare(`SELECT ${COLS} FROM policy_versions v WHERE v.gateway_id = ? ORDER BY v.id DESC`).all(gatewayId)
+    : db.prepare(`SELECT ${COLS} FROM policy_versions v ORDER BY v.id DESC`).all()) as unknown as VersionRow[];
   return rows.map(toVersion);
 }
 
@@ -104,16 +116,17 @@ export function getVersion(db: Database, hashOrPrefix: string): { version: Polic
   const prefix = hashOrPrefix.toLowerCase();
   if (!/^[0-9a-f]{4,64}$/.test(prefix)) throw new AdminError('bad-request', `"${hashOrPrefix}" is not a version hash`);
   const hashes = (
-    db.prepare('SELECT hash FROM policy_documents WHERE hash >= ? AND hash < ? ORDER BY hash LIMIT 2').all(
-      prefix,
-      prefix + 'g',
-    ) as { hash: string }[]
+    db
+      .prepare('SELECT hash FROM policy_documents WHERE hash >= ? AND hash < ? ORDER BY hash LIMIT 2')
+      .all(prefix, prefix + 'g') as { hash: string }[]
   ).map((r) => r.hash);
   if (hashes.length === 0) throw new AdminError('not-found', `No policy version ${hashOrPrefix}`);
-  if (hashes.length > 1) throw new AdminError('bad-request', `Version prefix ${hashOrPrefix} is ambiguous; give more digits`);
+  if (hashes.length > 1)
+    throw new AdminError('bad-request', `Version prefix ${hashOrPrefix} is ambiguous; give more digits`);
   const hash = hashes[0]!;
-  const row = db.prepare(`SELECT ${COLS} FROM policy_versions v WHERE v.hash = ? ORDER BY v.id DESC LIMIT 1`).get(hash) as
-    VersionRow | undefined;
+  const row = db
+    .prepare(`SELECT ${COLS} FROM policy_versions v WHERE v.hash = ? ORDER BY v.id DESC LIMIT 1`)
+    .get(hash) as VersionRow | undefined;
   const doc = db.prepare('SELECT document_json FROM policy_documents WHERE hash = ?').get(hash) as
     { document_json: string } | undefined;
   if (!row || !doc) throw new AdminError('not-found', `No policy version ${hashOrPrefix}`);
