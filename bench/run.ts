@@ -39,6 +39,11 @@ const BENCHES: Bench[] = [
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,
   },
+  {
+    name: 'policy-push',
+    target: 'a ~50-change push to a local ContextForge (figures only: time and HTTP requests)',
+    load: async () => (await import('./policy-push.js')).benchPolicyPush,
+  },
 ];
 
 const CHILD_FLAG = '--only';
@@ -61,7 +66,8 @@ if (args[0] === CHILD_FLAG) {
 } else {
   let failed = false;
   for (const b of BENCHES) {
-    if (args.length && !args.includes(b.name)) continue;
+    // `policy` also runs `policy-push`: a name selects itself and its `name-…` variants.
+    if (args.length && !args.some((a) => b.name === a || b.name.startsWith(`${a}-`))) continue;
     process.stdout.write(`\n== ${b.name} (target ${b.target})\n`);
     const child = spawnSync(
       process.execPath,
