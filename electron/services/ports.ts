@@ -38,6 +38,13 @@ export interface SecretStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Synchronous access, offered only by stores that are synchronous underneath (the Node OS
+   * keyring and encrypted-file stores). Used once when a context is opened, to bind the admin-log
+   * key before the first (synchronous) append; see services/audit/admin-log-anchor.ts.
+   */
+  getSync?(key: string): string | null;
+  setSync?(key: string, value: string): void;
 }
 
 /** Publishes service events to whichever adapter is attached (IPC or SSE). */
