@@ -19,7 +19,7 @@ import { rng } from './audit.js';
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-function simDocs(): { live: PolicyDocument; draft: PolicyDocument } {
+export function simDocs(): { live: PolicyDocument; draft: PolicyDocument } {
   const input: PolicyDocumentInput = {
     apiVersion: 'gatehouse/v1',
     kind: 'Policy',
@@ -46,7 +46,7 @@ function simDocs(): { live: PolicyDocument; draft: PolicyDocument } {
   return { live, draft };
 }
 
-function event(i: number, n: number, r: () => number): IngestRecord {
+export function event(i: number, n: number, r: () => number): IngestRecord {
   const user = Math.floor(r() * 500);
   const team = Math.floor(user / 10);
   // Mostly the team's own servers, sometimes a public one, rarely someone else's.
