@@ -80,7 +80,7 @@ export function event(i: number, n: number, r: () => number): IngestRecord {
   return { event, key: `p${i}` };
 }
 
-function bigDoc(withRule: boolean): PolicyDocument {
+export function bigDoc(withRule: boolean): PolicyDocument {
   return PolicyDocument.parse({
     apiVersion: 'gatehouse/v1',
     kind: 'Policy',
