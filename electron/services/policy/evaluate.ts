@@ -224,6 +224,42 @@ export function structuralGrant(
   return undefined;
 }
 
+/**
+ * What a structural grant depends on for a user: known or not, teams, live assignments. Users with
+ * the same key are granted alike (structuralGrant reads nothing else of the user).
+ */
+const grantKeys = new WeakMap<PolicyIndex, Map<string, string>>();
+function grantKey(idx: PolicyIndex, user: string): string {
+  let m = grantKeys.get(idx);
+  if (!m) grantKeys.set(idx, (m = new Map()));
+  let k = m.get(user);
+  if (k === undefined) {
+    const e = lower(user);
+    const teams = [...(idx.teamsOf.get(e) ?? [])].sort();
+    const assigns = (idx.assignmentsOf.get(e) ?? []).map((a) => `${a.role}@${a.team ?? ''}`).sort();
+    m.set(user, (k = JSON.stringify([idx.knownUsers.has(e), teams, assigns])));
+  }
+  return k;
+}
+
+/** The users (in their order) a structural grant lets do `action` on `tool` via `server`; one check per grant profile. */
+export function grantedUsers(
+  idx: PolicyIndex,
+  users: readonly string[],
+  action: PolicyAction,
+  server: string,
+  tool: string | undefined,
+): string[] {
+  const seen = new Map<string, boolean>();
+  return users.filter((u) => {
+    const k = grantKey(idx, u);
+    let g = seen.get(k);
+    if (g === undefined)
+      seen.set(k, (g = !!structuralGrant(idx, u, idx.teamsOf.get(lower(u)) ?? new Set(), action, server, tool)));
+    return g;
+  });
+}
+
 export function subjectMatches(subject: string, user: string, teams: ReadonlySet<string>, roles: ReadonlySet<string>) {
   if (subject === '*') return true;
   const i = subject.indexOf(':');
