@@ -143,6 +143,11 @@ export async function benchPolicy(
     const a = performance.now();
     const sim = simulatePolicy(db, draft, live);
     const simMs = performance.now() - a;
+    // The last tenth of the month: a range goes through the time index (about n / 10 events).
+    const since = new Date(Date.UTC(2026, 9, 1) + Math.floor(0.9 * 30 * 86_400_000)).toISOString();
+    const b = performance.now();
+    const recent = simulatePolicy(db, draft, live, { since });
+    const recentMs = performance.now() - b;
     db.close();
 
     const big = bigDoc(false);
@@ -160,6 +165,7 @@ export async function benchPolicy(
       'audit events (setup ingest)': `${n} in ${ms(ingestMs)}`,
       'simulate 1M events (≤ 3 s)': ms(simMs),
       'simulate tuples / changed groups': `${sim.tuples} / ${sim.newlyDenied.length + sim.newlyAllowed.length}`,
+      'simulate last 10% of the month (range)': `${ms(recentMs)} (${recent.events} events, ${recent.tuples} tuples)`,
       'validate 200t/2000s/20000 tools (≤ 1 s)': `${ms(validateMs)} (${diags.length} diagnostics)`,
       'validate incl. target checks': `${ms(validateTargetsMs)} (${targetDiags.length} diagnostics)`,
       'matrixDelta same doc': `${ms(deltaMs)} (${delta.length} entries)`,
