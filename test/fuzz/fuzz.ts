@@ -52,7 +52,13 @@ export function caseSeed(seed: number, i: number): number {
 }
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
-const EXTS: Record<string, DocFormat> = { '.json': 'json', '.jsonc': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.toml': 'toml' };
+const EXTS: Record<string, DocFormat> = {
+  '.json': 'json',
+  '.jsonc': 'json',
+  '.yaml': 'yaml',
+  '.yml': 'yaml',
+  '.toml': 'toml',
+};
 
 interface Corpus {
   name: string;
@@ -135,7 +141,29 @@ function at(text: string, r: () => number): number {
   return int(r, 0, text.length);
 }
 
-const TOKENS = ['{', '}', '[', ']', ':', ',', '"', "'", '=', '\n', '#', '&a', '*a', '<<: *a', '- ', '.', '\\', '${', '\u0000', '\ufeff', '…'];
+const TOKENS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '"',
+  "'",
+  '=',
+  '\n',
+  '#',
+  '&a',
+  '*a',
+  '<<: *a',
+  '- ',
+  '.',
+  '\\',
+  '${',
+  '\u0000',
+  '\ufeff',
+  '…',
+];
 
 const MUTATORS: Record<string, Mutator> = {
   flip: (t, r) => {
@@ -208,7 +236,9 @@ const MUTATORS: Record<string, Mutator> = {
 };
 /** Weighted: mutations that keep the document valid (long values, repeats, nesting) come up more. */
 const MUTATOR_NAMES = Object.keys(MUTATORS).flatMap((n) =>
-  ['longString', 'repeatLine', 'duplicate', 'nest', 'dottedKey', 'aliasBomb', 'mergeKeys'].includes(n) ? [n, n, n] : [n],
+  ['longString', 'repeatLine', 'duplicate', 'nest', 'dottedKey', 'aliasBomb', 'mergeKeys'].includes(n)
+    ? [n, n, n]
+    : [n],
 );
 
 /** Case `seed`: a fixture, 1–4 mutations, a client path of its format. */

@@ -274,9 +274,7 @@ function fromYaml(
   }
   if (isSeq(node)) {
     const items: DocNode[] = [];
-    node.items.forEach((c, i) =>
-      items.push(fromYaml(c as YamlNode, childPointer(pointer, i), w, depth + 1, viaAlias)),
-    );
+    node.items.forEach((c, i) => items.push(fromYaml(c as YamlNode, childPointer(pointer, i), w, depth + 1, viaAlias)));
     return { ...pos, kind: 'array', items };
   }
   if (isScalar(node)) {
@@ -337,7 +335,10 @@ function fromToml(
   }
   let node: DocNode;
   if (Array.isArray(value)) {
-    node = { ...pos, kind: 'array', items: value.map((v, i) => fromToml(v, childPointer(pointer, i), located, lines, depth + 1)),
+    node = {
+      ...pos,
+      kind: 'array',
+      items: value.map((v, i) => fromToml(v, childPointer(pointer, i), located, lines, depth + 1)),
     };
   } else if (value instanceof Date || (value !== null && typeof value === 'object' && !isPlainObject(value))) {
     node = { ...pos, kind: 'other', value };
@@ -379,7 +380,8 @@ export function collectLeaves(root: DocNode): StringLeaf[] {
   const stack: Array<[DocNode, string]> = [[root, '']];
   while (stack.length) {
     const [n, key] = stack.pop()!;
-    if (n.kind === 'object') for (let i = n.entries.length - 1; i >= 0; i--) stack.push([n.entries[i]![1], n.entries[i]![0]]);
+    if (n.kind === 'object')
+      for (let i = n.entries.length - 1; i >= 0; i--) stack.push([n.entries[i]![1], n.entries[i]![0]]);
     else if (n.kind === 'array') for (let i = n.items.length - 1; i >= 0; i--) stack.push([n.items[i]!, String(i)]);
     else if (n.kind === 'string') {
       const leaf: StringLeaf = { pointer: n.pointer, key, value: n.value, line: n.line };

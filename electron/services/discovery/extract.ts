@@ -84,7 +84,7 @@ function mapEntries(map: DocNode, scope: Scope, project?: string): Found[] {
       ...base,
       ...(n > 0 ? { duplicate: n } : {}),
       problems: [
-        `duplicate name "${name}" (also on line ${others.join(', ')}): YAML readers disagree on which entry applies (some reject the file)`,
+        `duplicate name "${name}" (the other entry is at line ${others.join(', ')}): YAML readers disagree on which entry applies (some reject the file)`,
       ],
     };
   });
