@@ -39,7 +39,7 @@ const ATTACKS: Attack[] = [
   },
   { name: '8 symlinks to /proc/self/pagemap', rel: 'pagemap', link: '/proc/self/pagemap', copies: 8 },
   { name: 'symlink to /proc/kmsg', rel: '.cursor/mcp.json', link: '/proc/kmsg' },
-  { name: '16k servers (1.4 MB)', rel: '.cursor/mcp.json', text: () => attacks.manyServers(16_000) },
+  { name: '16k servers (1.8 MB)', rel: '.cursor/mcp.json', text: () => attacks.manyServers(16_000) },
 ];
 
 /** Files of several clients, for the copies of a symlink attack. */

@@ -56,7 +56,7 @@ export function yamlManyMergesOneMap(count = 5000): string {
   return out.join('\n') + '\n';
 }
 
-/** An `mcpServers` JSON file with `n` servers, one credential each (16,000 ≈ 1.4 MB). */
+/** An `mcpServers` JSON file with `n` servers, one credential each (16,000 ≈ 1.8 MB). */
 export function manyServers(n = 16_000): string {
   const servers: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
