@@ -146,7 +146,7 @@ export function consentStateOf(s: RawServer, ctx: ConsentContext, store: LiveSto
     ...(projectDir ? { projectDir } : {}),
     ...(projectKey ? { projectKey } : {}),
   };
-  const other = (key: string) => store.otherConsent(s.entry.id, key);
+  const other = (key: string, kind: 'stdio' | 'remote') => store.otherConsent(s.entry.id, key, kind);
   if (s.entry.transport === 'stdio') {
     const line = resolveCommandLine(s, {
       env: ctx.env,
@@ -155,7 +155,7 @@ export function consentStateOf(s: RawServer, ctx: ConsentContext, store: LiveSto
     });
     const key = stdioConsentKey(s, line.hash, ctx.fingerprint);
     const consented = store.consent(key) !== null;
-    const prior = consented ? null : other(key);
+    const prior = consented ? null : other(key, 'stdio');
     return {
       kind: 'stdio',
       required: true,
@@ -193,7 +193,7 @@ export function consentStateOf(s: RawServer, ctx: ConsentContext, store: LiveSto
     const own = store.consent(key) !== null;
     const viaProject = !own && projectKey !== undefined && store.consent(projectKey) !== null;
     const consented = own || viaProject;
-    const prior = consented ? null : other(key);
+    const prior = consented ? null : other(key, 'remote');
     return {
       kind: 'remote',
       required: true,
