@@ -311,11 +311,14 @@ test.describe('A project file’s remote server is not contacted before consent'
     await expect(row('remote-q').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
     // Connect all touches nothing that waits for consent.
     await page.getByTestId('connect-all').click();
-    await expect(page.getByTestId('connect-progress')).toContainText('Done', { timeout: 20_000 });
+    await expect(page.getByTestId('connect-progress')).toBeVisible();
+    await expect(page.getByTestId('connect-all')).toBeEnabled({ timeout: 20_000 });
+    await expect(row('remote-p').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
     expect(remote.authorizations.length, 'requests before consent').toBe(0);
 
     await row('remote-p').getByRole('link').click();
-    await expect(page.getByTestId('live-status')).toContainText('waiting for consent to contact its URL');
+    // The reason, in full in the badge's title: nothing was contacted yet.
+    await expect(page.getByTestId('live-panel').getByTitle(/waiting for consent to contact its URL/)).toBeVisible();
     await page.getByTestId('live-connect').click();
     const dialog = page.getByTestId('consent-dialog');
     await expect(dialog).toHaveAttribute('data-kind', 'remote');
