@@ -233,9 +233,7 @@ test.describe('Consent dialog shows what runs', () => {
     await page.getByTestId('inventory-row').filter({ hasText: 'unpinned' }).getByRole('link').click();
     await page.getByTestId('live-connect').click();
     const warned = page.getByTestId('consent-dialog');
-    await expect(warned.getByTestId('consent-warning')).toContainText(
-      'npx downloads and runs package some-mcp-server',
-    );
+    await expect(warned.getByTestId('consent-warning')).toContainText('npx downloads and runs package some-mcp-server');
     await expect(warned.getByTestId('consent-warning')).toContainText('unpinned code');
     await warned.getByTestId('consent-cancel').click();
     await page.getByTestId('server-back').click();
@@ -255,9 +253,7 @@ test.describe('Consent dialog shows what runs', () => {
       'data-source',
       'literal',
     );
-    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).not.toContainText(
-      'eu-west-1',
-    );
+    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).not.toContainText('eu-west-1');
     await expect(dialog.getByTestId('consent-cwd')).toHaveText(home3);
     await expect(dialog.getByTestId('consent-warning')).toHaveCount(0);
     await dialog.getByTestId('consent-accept').click();

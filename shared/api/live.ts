@@ -67,7 +67,7 @@ export const liveMethods = {
     output: Consent,
     mutates: true,
     summary:
-      "Trust a project folder (from one of its servers): its remote servers may be contacted. Stdio servers still need their own consent. Revocable; recorded in the admin log.",
+      'Trust a project folder (from one of its servers): its remote servers may be contacted. Stdio servers still need their own consent. Revocable; recorded in the admin log.',
   }),
   'live.revokeConsent': method({
     input: z.object({ hash: z.string().min(1) }).strict(),

@@ -184,7 +184,10 @@ describe('a project file’s servers are untouched before trust', () => {
 
       // Consent to P's remote server: it connects; Q's identical server still waits, untouched.
       await h['live.grantConsent']({ serverId: pRemote, hash: line.hash });
-      await assert.rejects(h['live.grantConsent']({ serverId: qRemote, hash: line.hash }), /changed since it was shown/);
+      await assert.rejects(
+        h['live.grantConsent']({ serverId: qRemote, hash: line.hash }),
+        /changed since it was shown/,
+      );
       assert.equal((await state(pRemote)).status, 'idle');
       assert.equal((await state(qRemote)).status, 'needs-consent');
       const ok = await h['live.scan']({ serverIds: [pRemote] });

@@ -169,7 +169,9 @@ export function consentStateOf(s: RawServer, ctx: ConsentContext, store: LiveSto
       legacyConsent: prior === 'legacy',
       ...(consented
         ? {}
-        : { reason: prior === 'changed' ? CHANGED_SINCE_CONSENT : prior === 'legacy' ? LEGACY_CONSENT : WAITING_STDIO }),
+        : {
+            reason: prior === 'changed' ? CHANGED_SINCE_CONSENT : prior === 'legacy' ? LEGACY_CONSENT : WAITING_STDIO,
+          }),
     };
   }
   if (s.entry.transport === 'http' || s.entry.transport === 'sse') {

@@ -263,7 +263,13 @@ export function liveHandlers(
       appendAdminAction(ctx.db, ctx.clock, {
         action: 'consent.trust-project',
         target: serverId,
-        details: { projectDir, fromServer: s.entry.name, client: s.entry.client, source: s.entry.source, hash: consent.hash },
+        details: {
+          projectDir,
+          fromServer: s.entry.name,
+          client: s.entry.client,
+          source: s.entry.source,
+          hash: consent.hash,
+        },
       });
       ctx.events.emit('store.changed', { topics: ['live'] });
       return consent;

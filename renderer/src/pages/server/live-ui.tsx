@@ -300,9 +300,9 @@ export function ConsentDialog({
         ) : (
           <p className="muted">
             Gatehouse will start this command on your machine, as you, to list what it exposes. It runs directly (no
-            shell), in the folder and with the environment variables shown below; references are shown resolved.
-            Consent covers exactly this server (client, config file, name) with this command line (resolved command
-            and arguments, working directory, environment values); if it changes you will be asked again.
+            shell), in the folder and with the environment variables shown below; references are shown resolved. Consent
+            covers exactly this server (client, config file, name) with this command line (resolved command and
+            arguments, working directory, environment values); if it changes you will be asked again.
           </p>
         )}
         {line.isPending && <p className="muted">Loading…</p>}

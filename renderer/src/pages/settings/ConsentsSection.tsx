@@ -13,8 +13,8 @@ export function ConsentsSection() {
   if (consents.data.length === 0) {
     return (
       <p className="muted" data-testid="consents-empty">
-        No consents. Gatehouse starts a configured stdio server, or contacts a remote server configured in a
-        project file, only after you review it on the server&apos;s page and consent (or trust the project folder).
+        No consents. Gatehouse starts a configured stdio server, or contacts a remote server configured in a project
+        file, only after you review it on the server&apos;s page and consent (or trust the project folder).
       </p>
     );
   }
