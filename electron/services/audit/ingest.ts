@@ -74,6 +74,8 @@ const MAX_BATCH_BYTES = 16 << 20;
 /** A low estimate of a line's size, for deciding on a bulk load (ToolHive/OTLP lines are larger). */
 const BYTES_PER_EVENT = 200;
 const NL = 0x0a;
+/** A longer line is rejected (streamed past, never held whole): records are capped far below. */
+export const MAX_LINE_BYTES = 32 << 20;
 
 export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & FilePosition> {
   const batchSize = o.batchSize ?? AUDIT_INGEST_BATCH;
@@ -119,8 +121,8 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
   }
 
   const commit = (after: FilePosition) => {
-    if (!lines.length) return;
-    batchRejected = 0;
+    // Lines rejected before mapping (over-long) still commit, so the cursor moves past them.
+    if (!lines.length && !batchRejected) return;
     const r = o.store.insertBatch(
       mapped(lines),
       (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }),
@@ -129,6 +131,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     total.imported += r.imported;
     total.duplicates += r.duplicates;
     total.rejected += batchRejected;
+    batchRejected = 0;
     lines = [];
     batchBytes = 0;
     o.onProgress?.(after, total);
@@ -150,32 +153,62 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
   return { ...total, ...pos };
 
   async function readAll(fh: FileHandle): Promise<void> {
-    let carry: Buffer = Buffer.alloc(0);
+    // The unfinished line is kept as a list of chunks and joined only when its newline arrives: a
+    // file without newlines was re-concatenated and re-scanned on every chunk (quadratic), and a
+    // line over MAX_LINE_BYTES is streamed past and rejected, never held whole.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let skipped = 0;
     let readAt = pos.offset;
     const buf = Buffer.allocUnsafe(CHUNK);
+    const tooLong = `line longer than ${MAX_LINE_BYTES >> 20} MiB; skipped`;
+    const endLine = (tail: Buffer) => {
+      const lineOffset = pos.offset;
+      if (skipped) {
+        reject(pos.line + 1, lineOffset, tooLong);
+        pos = { offset: lineOffset + skipped + pendingBytes + tail.length + 1, line: pos.line + 1 };
+      } else {
+        const text = pending.length ? Buffer.concat([...pending, tail]) : tail;
+        handleLine(text, pos.line + 1, lineOffset);
+        pos = { offset: lineOffset + text.length + 1, line: pos.line + 1 };
+      }
+      pending = [];
+      pendingBytes = 0;
+      skipped = 0;
+      if (lines.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) commit(pos);
+    };
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
       if (bytesRead === 0) break;
       readAt += bytesRead;
-      const data: Buffer = carry.length
-        ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
-        : Buffer.from(buf.subarray(0, bytesRead));
+      const data = buf.subarray(0, bytesRead);
       let start = 0;
       for (;;) {
         const nl = data.indexOf(NL, start);
         if (nl < 0) break;
-        const lineOffset = pos.offset;
-        handleLine(data.subarray(start, nl), pos.line + 1, lineOffset);
-        pos = { offset: lineOffset + (nl - start) + 1, line: pos.line + 1 };
+        endLine(Buffer.from(data.subarray(start, nl)));
         start = nl + 1;
-        if (lines.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) commit(pos);
       }
-      carry = data.subarray(start);
+      if (start < data.length) {
+        if (skipped) skipped += data.length - start;
+        else {
+          pending.push(Buffer.from(data.subarray(start)));
+          pendingBytes += data.length - start;
+          if (pendingBytes > MAX_LINE_BYTES) {
+            skipped = pendingBytes;
+            pending = [];
+            pendingBytes = 0;
+          }
+        }
+      }
     }
-    if (o.final && carry.length) {
-      handleLine(carry, pos.line + 1, pos.offset);
-      pos = { offset: pos.offset + carry.length, line: pos.line + 1 };
+    if (o.final && (skipped || pendingBytes)) {
+      const lineOffset = pos.offset;
+      if (skipped) reject(pos.line + 1, lineOffset, tooLong);
+      else handleLine(Buffer.concat(pending), pos.line + 1, lineOffset);
+      pos = { offset: lineOffset + skipped + pendingBytes, line: pos.line + 1 };
     }
+    // Following: an unfinished line is read again from its start once it has an end.
     commit(pos);
   }
 }
