@@ -36,6 +36,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Configure MCP gateways (ContextForge) and read their tenant scopes',
     load: async () => (await import('./commands/gateway.js')).gatewayCommand,
   },
+  {
+    name: 'policy',
+    summary: 'Pull, validate, diff, simulate, push, version and compile gateway policy',
+    load: async () => (await import('./commands/policy.js')).policyCommand,
+  },
 ];
 
 function help(): string {

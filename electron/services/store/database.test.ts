@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { appendAdminAction, entryHash, GENESIS_HASH } from '../audit/admin-log.js';
 import { migrate, openDatabase } from './database.js';
-import { DiscoveryRunRepository } from './discovery-runs.js';
+import { DISCOVERY_RUNS_KEPT, DiscoveryRunRepository } from './discovery-runs.js';
 import { MIGRATIONS } from './migrations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'));
@@ -78,3 +79,49 @@ test(
     assert.equal(statSync(file).mode & 0o077, 0);
   },
 );
+
+test('discovery runs are pruned to the latest DISCOVERY_RUNS_KEPT', () => {
+  const db = openDatabase(':memory:');
+  const repo = new DiscoveryRunRepository(db);
+  const result = { sources: [], servers: [] };
+  let last;
+  for (let i = 0; i < DISCOVERY_RUNS_KEPT + 15; i++)
+    last = repo.insert({
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      durationMs: i,
+      options: {},
+      result,
+    });
+  assert.equal(repo.count(), DISCOVERY_RUNS_KEPT);
+  assert.deepEqual(repo.latest(), last);
+  db.close();
+});
+
+test('several processes opening a new state folder at once all succeed (no "database is locked")', async () => {
+  const file = join(dir, 'concurrent', 'g.db');
+  const script = `
+    const { openDatabase, transaction } = await import(${JSON.stringify(new URL('./database.ts', import.meta.url).href)});
+    const { appendAdminAction } = await import(${JSON.stringify(new URL('../audit/admin-log.ts', import.meta.url).href)});
+    const db = openDatabase(process.argv[1]);
+    for (let i = 0; i < 20; i++) transaction(db, () => appendAdminAction(db, { now: () => new Date() }, { action: 'test.write', target: String(i) }));
+    db.close();
+  `;
+  const runs = Array.from(
+    { length: 6 },
+    () =>
+      new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => done({ code, stderr }));
+      }),
+  );
+  const results = await Promise.all(runs);
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  const db = openDatabase(file);
+  const n = db.prepare("SELECT COUNT(*) AS n FROM admin_log WHERE action = 'test.write'").get() as { n: number };
+  assert.equal(n.n, 6 * 20, 'every write of every process landed');
+  db.close();
+});

@@ -24,7 +24,10 @@ export function openDatabase(file: string): Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new sqlite.DatabaseSync(file);
   if (file !== ':memory:') restrictToOwner(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  // The busy timeout first: switching to WAL and migrating take locks that a second process
+  // opening the same folder at the same moment must wait for, not fail on.
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
   migrate(db);
   return db;
 }
@@ -38,10 +41,17 @@ export function migrate(db: Database): number {
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
   let applied = 0;
+  const isDone = db.prepare('SELECT 1 AS x FROM schema_migrations WHERE version = ?');
   // Versions are applied by set membership, not max: capabilities own disjoint ranges.
   for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
-    db.exec('BEGIN');
+    // IMMEDIATE takes the write lock up front (waiting out the busy timeout); another process may
+    // have applied the same migration while we waited, so check again inside the transaction.
+    db.exec('BEGIN IMMEDIATE');
+    if (isDone.get(m.version)) {
+      db.exec('COMMIT');
+      continue;
+    }
     try {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
@@ -59,9 +69,13 @@ export function migrate(db: Database): number {
   return applied;
 }
 
-/** Runs `fn` in a transaction. */
+/**
+ * Runs `fn` in a write transaction. IMMEDIATE: a deferred transaction that reads and then writes
+ * fails at once with SQLITE_BUSY when another process wrote in between (the busy timeout does not
+ * apply to that upgrade); taking the write lock first makes concurrent writers wait their turn.
+ */
 export function transaction<T>(db: Database, fn: () => T): T {
-  db.exec('BEGIN');
+  db.exec('BEGIN IMMEDIATE');
   try {
     const out = fn();
     db.exec('COMMIT');

@@ -1,7 +1,13 @@
 import { DiscoveryResult, type DiscoveryOptions, type DiscoveryRun } from '../../../shared/model/discovery.js';
 import type { Database } from './database.js';
 
-/** Stored discovery runs. Results are stored as they are output: masked, key names only. */
+/** Runs kept: the latest is what every page reads; a few older ones help when comparing. */
+export const DISCOVERY_RUNS_KEPT = 20;
+
+/**
+ * Stored discovery runs. Results are stored as they are output: masked, key names only. Older
+ * runs are pruned on insert (each holds the whole inventory; unbounded, 3k runs took 63 MB).
+ */
 export class DiscoveryRunRepository {
   constructor(private readonly db: Database) {}
 
@@ -24,6 +30,7 @@ export class DiscoveryRunRepository {
         run.result.servers.length,
         JSON.stringify(run.result),
       );
+    this.db.prepare('DELETE FROM discovery_runs WHERE id <= ?').run(Number(info.lastInsertRowid) - DISCOVERY_RUNS_KEPT);
     return {
       id: Number(info.lastInsertRowid),
       startedAt: run.startedAt,
