@@ -56,8 +56,15 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, PolicyEditorProps>(fu
   useEffect(() => {
     if (!host.current) return;
     const getSchema = () => schemaRef.current;
+    // CodeMirror injects its styles with a <style> element, which the app's CSP (style-src 'self')
+    // refuses; inside a shadow root it uses a constructed stylesheet instead, which CSP allows.
+    const shadow = host.current.shadowRoot ?? host.current.attachShadow({ mode: 'open' });
+    const parent = document.createElement('div');
+    parent.style.height = '100%';
+    shadow.replaceChildren(parent);
     const v = new EditorView({
-      parent: host.current,
+      root: shadow,
+      parent,
       state: EditorState.create({
         doc: initialText,
         extensions: [
@@ -216,6 +223,17 @@ const editorTheme = EditorView.theme({
     textDecoration: 'underline wavy var(--warn)',
     textUnderlineOffset: '3px',
   },
+  '.pol-hover': {
+    padding: '6px 8px',
+    maxWidth: '420px',
+    fontFamily: 'var(--font)',
+    fontSize: 'var(--fs-small)',
+    display: 'flex',
+    flexDirection: 'column',
+    gap: '3px',
+  },
+  '.pol-hover-head': { fontFamily: 'var(--font-mono)', color: 'var(--text-strong)' },
+  '.pol-hover-faint': { color: 'var(--text-faint)', fontFamily: 'var(--font-mono)', fontSize: '11px' },
   '.cm-lintRange-info': {
     backgroundImage: 'none',
     textDecoration: 'underline dotted var(--accent)',

@@ -417,7 +417,7 @@ export default function PolicyPage({ params }: PageProps) {
               )}
             </span>
             <span className="spacer" />
-            <span className="faint">Ctrl+Space completes · Esc then Tab leaves the editor</span>
+            <span className="faint pol-status-help">Ctrl+Space: complete · Esc, Tab: leave the editor</span>
           </div>
         </div>
 

@@ -168,8 +168,7 @@ export function DeltaPanel({ plan }: { plan: PolicyPlan | undefined }) {
           <tr>
             <th scope="col">Change</th>
             <th scope="col">Subject</th>
-            <th scope="col">Tool</th>
-            <th scope="col">Server</th>
+            <th scope="col">Tool · server</th>
             <th scope="col">Via</th>
           </tr>
         </thead>
@@ -190,8 +189,10 @@ function DeltaRow({ r }: { r: MatrixDeltaEntry }) {
         <span className={`pol-change-mark pol-${r.change}`}>{r.change === 'gains' ? '+ gains' : '− loses'}</span>
       </td>
       <td>{r.subject}</td>
-      <td className="mono">{r.tool}</td>
-      <td>{r.server}</td>
+      <td>
+        <span className="mono">{r.tool}</span>
+        <div className="faint">{r.server}</div>
+      </td>
       <td className="muted">{r.via}</td>
     </tr>
   );
@@ -301,38 +302,40 @@ function SimGroups({
           <thead>
             <tr>
               <th scope="col">Calls</th>
-              <th scope="col">User</th>
-              <th scope="col">Team</th>
-              <th scope="col">Tool</th>
+              <th scope="col">Who</th>
+              <th scope="col">Tool · server</th>
               <th scope="col">Why</th>
-              <th scope="col">Events</th>
             </tr>
           </thead>
           <tbody>
             {groups.map((g, i) => (
               <tr key={i} data-testid="policy-sim-group" data-user={g.user ?? ''} data-tool={g.tool ?? ''}>
                 <td className="count">{g.count.toLocaleString()}</td>
-                <td>{g.user ?? <span className="faint">—</span>}</td>
-                <td>{g.team ?? <span className="faint">—</span>}</td>
-                <td className="mono">
-                  {g.tool ?? g.action}
-                  {g.server && <span className="faint"> @ {g.server}</span>}
-                </td>
-                <td className="muted">{g.reason}</td>
                 <td>
-                  <a
-                    href={routeHref(
-                      'audit',
-                      ...auditParams({
-                        user: g.user ? [g.user] : undefined,
-                        tool: g.tool ? [g.tool] : undefined,
-                      }),
-                    )}
-                    data-testid="policy-sim-events"
-                    title={g.sampleEventIds.join(', ')}
-                  >
-                    {g.sampleEventIds.length} sample{g.sampleEventIds.length === 1 ? '' : 's'} in Audit
-                  </a>
+                  {g.user ?? <span className="faint">—</span>}
+                  {g.team && <div className="faint">{g.team}</div>}
+                </td>
+                <td>
+                  <span className="mono">{g.tool ?? g.action}</span>
+                  {g.server && <div className="faint">{g.server}</div>}
+                </td>
+                <td>
+                  <span className="muted">{g.reason}</span>
+                  <div>
+                    <a
+                      href={routeHref(
+                        'audit',
+                        ...auditParams({
+                          user: g.user ? [g.user] : undefined,
+                          tool: g.tool ? [g.tool] : undefined,
+                        }),
+                      )}
+                      data-testid="policy-sim-events"
+                      title={`Sample events: ${g.sampleEventIds.join(', ')}`}
+                    >
+                      Events in Audit →
+                    </a>
+                  </div>
                 </td>
               </tr>
             ))}
