@@ -12,6 +12,7 @@ import {
   hoverTooltip,
   keymap,
   lineNumbers,
+  placeholder,
 } from '@codemirror/view';
 import { tags as t } from '@lezer/highlight';
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
@@ -80,7 +81,9 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, PolicyEditorProps>(fu
           autocompletion({ override: [schemaCompletion(getSchema)], activateOnTyping: true }),
           hoverTooltip(schemaHover(getSchema), { hoverTime: 350 }),
           lintGutter(),
-          keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap]),
+          placeholder('Pull the live policy of a gateway, open a file, or write one here.'),
+          // Mod-Enter is the page's "Plan" (it would insert a blank line otherwise).
+          keymap.of([...completionKeymap, ...defaultKeymap.filter((k) => k.key !== 'Mod-Enter'), ...historyKeymap]),
           EditorState.tabSize.of(2),
           EditorView.contentAttributes.of({
             'aria-label': 'Policy document (YAML)',
@@ -125,9 +128,10 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, PolicyEditorProps>(fu
     reveal(d) {
       const v = view.current;
       if (!v) return;
+      // The cursor goes to the start (a selection would paint over the squiggle's colour).
       const pos = offsetOf(d, v);
       v.dispatch({
-        selection: { anchor: pos, head: d.to !== undefined && d.from !== undefined ? clamp(d.to, v) : pos },
+        selection: { anchor: pos },
         effects: EditorView.scrollIntoView(pos, { y: 'center' }),
       });
       v.focus();
@@ -213,14 +217,19 @@ const editorTheme = EditorView.theme({
   '.cm-diagnostic-error': { borderLeftColor: 'var(--danger)' },
   '.cm-diagnostic-warning': { borderLeftColor: 'var(--warn)' },
   '.cm-diagnostic-info': { borderLeftColor: 'var(--accent)' },
+  // Squiggles as text decoration: the default ones are data: images, which the CSP refuses.
   '.cm-lintRange-error': {
     backgroundImage: 'none',
-    textDecoration: 'underline wavy var(--danger)',
+    textDecorationLine: 'underline',
+    textDecorationStyle: 'wavy',
+    textDecorationColor: 'var(--danger)',
     textUnderlineOffset: '3px',
   },
   '.cm-lintRange-warning': {
     backgroundImage: 'none',
-    textDecoration: 'underline wavy var(--warn)',
+    textDecorationLine: 'underline',
+    textDecorationStyle: 'wavy',
+    textDecorationColor: 'var(--warn)',
     textUnderlineOffset: '3px',
   },
   '.pol-hover': {
@@ -236,7 +245,9 @@ const editorTheme = EditorView.theme({
   '.pol-hover-faint': { color: 'var(--text-faint)', fontFamily: 'var(--font-mono)', fontSize: '11px' },
   '.cm-lintRange-info': {
     backgroundImage: 'none',
-    textDecoration: 'underline dotted var(--accent)',
+    textDecorationLine: 'underline',
+    textDecorationStyle: 'dotted',
+    textDecorationColor: 'var(--accent)',
     textUnderlineOffset: '3px',
   },
 });

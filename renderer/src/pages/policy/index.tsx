@@ -218,7 +218,7 @@ export default function PolicyPage({ params }: PageProps) {
   const openFile = async (f: File) => {
     setFileError(null);
     if (f.size > 2 * 1024 * 1024) {
-      setFileError(`${f.name} is larger than 2 MiB.`);
+      setFileError(`${f.name} is larger than 2 MiB`);
       return;
     }
     loadDraft({ text: await f.text(), baseId: draft.baseId, origin: `file ${f.name}`, gatewayId: draft.gatewayId });
@@ -239,7 +239,11 @@ export default function PolicyPage({ params }: PageProps) {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   const planStale = plan.data !== undefined && planText !== text;
-  const actionError = pull.error ?? plan.error ?? null;
+  const actionError = pull.error
+    ? `Pull failed: ${pull.error.message}`
+    : plan.error
+      ? `Plan failed: ${plan.error.message}`
+      : null;
 
   const onPageKey = (e: KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
@@ -381,9 +385,9 @@ export default function PolicyPage({ params }: PageProps) {
         </div>
       )}
       {pull.isPending && <ProgressLine p={progress.pull} label="Reading the gateway…" />}
-      {actionError && <Alert testId="policy-error">{actionError.message}</Alert>}
-      {fileError && <Alert>{fileError}</Alert>}
-      {loadError && <Alert>{loadError}</Alert>}
+      {actionError && <Alert testId="policy-error">{actionError}</Alert>}
+      {fileError && <Alert>Could not open the file: {fileError}</Alert>}
+      {loadError && <Alert>Could not load the version: {loadError}</Alert>}
       {schemaQ.isError && (
         <div className="callout pol-note" role="status">
           Schema unavailable ({schemaQ.error.message}): editing works without completion.
@@ -417,7 +421,7 @@ export default function PolicyPage({ params }: PageProps) {
               )}
             </span>
             <span className="spacer" />
-            <span className="faint pol-status-help">Ctrl+Space: complete · Esc, Tab: leave the editor</span>
+            <span className="faint pol-status-help">Ctrl+Space complete · Ctrl+Enter plan · Ctrl+S save file</span>
           </div>
         </div>
 
@@ -463,7 +467,7 @@ export default function PolicyPage({ params }: PageProps) {
               <SimulationPanel
                 result={simulate.data}
                 pending={simulate.isPending}
-                error={simulate.error?.message ?? null}
+                error={simulate.error ? `Simulation failed: ${simulate.error.message}` : null}
                 progress={progress.simulate ?? null}
                 range={range}
                 onRange={setRange}
@@ -481,7 +485,7 @@ export default function PolicyPage({ params }: PageProps) {
                 onCompile={() => runCompile()}
                 result={compile.data}
                 pending={compile.isPending}
-                error={compile.error?.message ?? null}
+                error={compile.error ? `Compile failed: ${compile.error.message}` : null}
                 canRun={hasText}
               />
             )}
@@ -489,7 +493,7 @@ export default function PolicyPage({ params }: PageProps) {
               <VersionsPanel
                 versions={versions.data ?? []}
                 loading={versions.isPending}
-                error={versions.error?.message ?? null}
+                error={versions.error ? `Could not list versions: ${versions.error.message}` : null}
                 selected={route.version}
                 onSelect={(hash) => setRoute({ version: hash === route.version ? '' : hash })}
                 compare={compare}
@@ -507,7 +511,7 @@ export default function PolicyPage({ params }: PageProps) {
                 }}
                 diff={diff.data}
                 diffPending={diff.isPending}
-                diffError={diff.error?.message ?? null}
+                diffError={diff.error ? `Compare failed: ${diff.error.message}` : null}
                 onLoad={(h) => void loadVersion(h)}
                 onRollback={(v) => void openRollback(v)}
                 canRollback={!!gateway}

@@ -133,6 +133,19 @@ export function againstText(plan: PolicyPlan): string {
   return plan.against.gatewayName ?? plan.against.gatewayId ?? 'the gateway';
 }
 
+/** `Dec 2, 10:05` (the year only when it is not this year). */
+export function shortTime(iso: string): string {
+  const d = new Date(iso);
+  const sameYear = d.getFullYear() === new Date().getFullYear();
+  return d.toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    ...(sameYear ? {} : { year: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
 export function short(hash: string): string {
   return hash.replace(/^sha256:/, '').slice(0, 8);
 }
@@ -531,9 +544,7 @@ export function VersionsPanel({
                   <span className="sr-only">Compare</span>
                 </th>
                 <th scope="col">Version</th>
-                <th scope="col">Origin</th>
                 <th scope="col">Message</th>
-                <th scope="col">When</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -546,7 +557,6 @@ export function VersionsPanel({
                   data-testid="policy-version"
                   data-hash={v.hash}
                   data-origin={v.origin}
-                  aria-selected={selected === v.hash}
                   className={selected === v.hash ? 'pol-selected' : undefined}
                 >
                   <td>
@@ -563,29 +573,34 @@ export function VersionsPanel({
                     <button
                       type="button"
                       className="btn btn-ghost pol-hash mono"
-                      title={v.hash}
+                      title={`${v.hash} — select (kept in the URL)`}
                       aria-pressed={selected === v.hash}
                       onClick={() => onSelect(v.hash)}
                     >
                       {short(v.hash)}
                     </button>
+                    <div>
+                      <span className="badge">{v.origin}</span>
+                      {v.changes > 0 && (
+                        <span className="faint" title={`${v.changes} changes`}>
+                          {' '}
+                          {v.changes}Δ
+                        </span>
+                      )}
+                    </div>
                   </td>
-                  <td>
-                    <span className="badge">{v.origin}</span>
-                    {v.changes > 0 && <span className="faint"> {v.changes}Δ</span>}
-                  </td>
-                  <td className="pol-version-msg" title={v.message}>
-                    {v.message || <span className="faint">—</span>}
-                    <div className="faint">{v.author}</div>
-                  </td>
-                  <td className="muted" title={v.createdAt}>
-                    {new Date(v.createdAt).toLocaleString()}
+                  <td className="pol-version-msg">
+                    {v.message || <span className="faint">no message</span>}
+                    <div className="faint" title={v.createdAt}>
+                      {v.author} · {shortTime(v.createdAt)}
+                    </div>
                   </td>
                   <td className="pol-row-actions">
                     <button
                       type="button"
                       className="btn btn-ghost"
                       data-testid="policy-version-load"
+                      aria-label={`Load ${short(v.hash)} into the editor`}
                       onClick={() => onLoad(v.hash)}
                     >
                       Load
@@ -594,6 +609,7 @@ export function VersionsPanel({
                       type="button"
                       className="btn btn-ghost"
                       data-testid="policy-version-rollback"
+                      aria-label={`Roll back to ${short(v.hash)}`}
                       disabled={!canRollback}
                       onClick={() => onRollback(v)}
                     >
