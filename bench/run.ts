@@ -30,9 +30,19 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./findings.js')).benchFindings,
   },
   {
+    name: 'policy',
+    target: 'simulate 1M audit events ≤ 3 s; validate 200 teams / 2,000 servers / 20,000 tools ≤ 1 s',
+    load: async () => (await import('./policy.js')).benchPolicy,
+  },
+  {
     name: 'live',
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,
+  },
+  {
+    name: 'policy-push',
+    target: 'a ~50-change push to a local ContextForge (figures only: time and HTTP requests)',
+    load: async () => (await import('./policy-push.js')).benchPolicyPush,
   },
 ];
 
@@ -56,7 +66,8 @@ if (args[0] === CHILD_FLAG) {
 } else {
   let failed = false;
   for (const b of BENCHES) {
-    if (args.length && !args.includes(b.name)) continue;
+    // `policy` also runs `policy-push`: a name selects itself and its `name-…` variants.
+    if (args.length && !args.some((a) => b.name === a || b.name.startsWith(`${a}-`))) continue;
     process.stdout.write(`\n== ${b.name} (target ${b.target})\n`);
     const child = spawnSync(
       process.execPath,

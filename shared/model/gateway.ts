@@ -115,6 +115,9 @@ export const GwTool = z.object({
   enabled: z.boolean(),
   readOnly: z.boolean().optional(),
   destructive: z.boolean().optional(),
+  /** Row version (ContextForge increments it on every PUT, never checks it) and last update: policy conflict checks. */
+  version: z.number().int().optional(),
+  updatedAt: z.string().optional(),
 });
 export type GwTool = z.infer<typeof GwTool>;
 
@@ -128,6 +131,9 @@ export const GwVirtualServer = z.object({
   ownerEmail: z.string().optional(),
   enabled: z.boolean(),
   toolIds: z.array(z.string()),
+  /** Row version and last update (see GwTool): policy conflict checks. */
+  version: z.number().int().optional(),
+  updatedAt: z.string().optional(),
 });
 export type GwVirtualServer = z.infer<typeof GwVirtualServer>;
 
@@ -138,6 +144,8 @@ export const GwTeam = z.object({
   personal: z.boolean(),
   visibility: z.string(),
   memberCount: z.number().int().nonnegative(),
+  description: z.string().optional(),
+  updatedAt: z.string().optional(),
 });
 export type GwTeam = z.infer<typeof GwTeam>;
 
@@ -164,6 +172,8 @@ export const GwRole = z.object({
   scope: z.string(),
   permissions: z.array(z.string()),
   system: z.boolean(),
+  description: z.string().optional(),
+  updatedAt: z.string().optional(),
 });
 export type GwRole = z.infer<typeof GwRole>;
 

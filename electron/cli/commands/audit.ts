@@ -5,6 +5,7 @@ import { AuditFileFormat, AuditOutcome, JsonlMapping, type AuditFilter } from '.
 import { verifyAdminLog } from '../../services/audit/admin-log.js';
 import { csvHeader, renderEvents } from '../../services/audit/export.js';
 import { ingestFile, lineMapper } from '../../services/audit/ingest.js';
+import { jsonErrorReason } from '../../services/audit/mask.js';
 import { syncGatehouseLog } from '../../services/audit/sources/gatehouse.js';
 import { AuditStore } from '../../services/audit/store.js';
 import { openDatabase } from '../../services/store/database.js';
@@ -46,7 +47,9 @@ async function importCmd(argv: string[], io: Parameters<Command['run']>[1]): Pro
     try {
       raw = JSON.parse(readFileSync(resolve(values.mapping), 'utf8'));
     } catch (err) {
-      throw new UsageError(`--mapping ${values.mapping}: ${(err as Error).message}`);
+      // Never quote the file: a mistyped path may point at a credentials file.
+      const why = err instanceof SyntaxError ? jsonErrorReason(err) : (err as Error).message;
+      throw new UsageError(`--mapping ${values.mapping}: ${why}`);
     }
     const parsed = JsonlMapping.safeParse(raw);
     if (!parsed.success)
@@ -75,7 +78,7 @@ async function importCmd(argv: string[], io: Parameters<Command['run']>[1]): Pro
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') {
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'ENOTREG') {
       io.stderr(`gatehouse audit import: ${e.message}\n`);
       io.stdout(JSON.stringify(totals) + '\n');
       return 2;

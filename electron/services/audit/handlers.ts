@@ -1,8 +1,12 @@
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { AuditSourceConfig } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { verifyAdminLog } from './admin-log.js';
 import { exportChunk } from './export.js';
+import { maskAuditText } from './mask.js';
 import { AuditService, tokenKey } from './service.js';
 import {
   addSource,
@@ -44,6 +48,51 @@ function startFollower(svc: AuditService, announce: (n: number, source: string) 
   timer.unref?.();
 }
 
+/**
+ * A file source must name an existing regular file by absolute path: a directory, device, FIFO or
+ * socket is refused (reading /dev/zero or a FIFO never ends). Symlinks are followed; ingestion checks
+ * again on the opened file, so a path swapped later is refused then.
+ */
+export function checkSourcePath(config: AuditSourceConfig): void {
+  if (config.kind === 'contextforge') {
+    // The base URL is stored and listed as it is: a credential in it (userinfo, `?token=`) belongs
+    // in the token field, which goes to the secret store.
+    if (maskAuditText(config.baseUrl) !== config.baseUrl)
+      throw new AdminError(
+        'bad-request',
+        `ContextForge base URL ${maskAuditText(config.baseUrl)} carries a credential: give it as the token instead`,
+      );
+    return;
+  }
+  const path = config.path;
+  if (!isAbsolute(path)) throw new AdminError('bad-request', `audit source path must be absolute: ${path}`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read (${code ?? 'error'})`;
+    throw new AdminError('bad-request', `audit source path ${path} ${why}`);
+  }
+  if (!st.isFile()) {
+    const what = st.isDirectory()
+      ? 'a directory'
+      : st.isFIFO()
+        ? 'a FIFO'
+        : st.isSocket()
+          ? 'a socket'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'a special file';
+    throw new AdminError('bad-request', `audit source path ${path} is ${what}, not a regular file`);
+  }
+}
+
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
   const svc = new AuditService(ctx.db, { secrets: ctx.secrets, now: () => ctx.clock.now() });
   const store = svc.store;
@@ -76,6 +125,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       exportChunk(store, filter, format, cursor ?? null, limit),
     'audit.sources.list': async () => listSources(ctx.db),
     'audit.sources.add': async ({ name, config, token }) => {
+      checkSourcePath(config);
       let src = addSource(ctx.db, name, config);
       if (config.kind === 'contextforge' && token) {
         const ref = tokenKey(src.id);

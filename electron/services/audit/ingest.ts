@@ -1,5 +1,7 @@
+import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { AuditFileFormat, JsonlMapping, RejectedRecord } from '../../../shared/model/audit.js';
+import { jsonErrorReason, rejectionReason } from './mask.js';
 import { mapJsonl } from './sources/jsonl.js';
 import { mapOtlpRequest } from './sources/otlp.js';
 import { mapToolHive } from './sources/toolhive.js';
@@ -88,21 +90,27 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     o.onReject?.({ where: o.path, line, offset, reason });
   };
 
+  /** The line whose records insertBatch is consuming (records are mapped lazily, line by line). */
+  let current = { line: 0, offset: 0 };
+
+  // Reasons name what is wrong, never the line's content (it may be a credential, or a file that is
+  // not an audit log at all).
   function* mapped(batch: typeof lines): Generator<IngestRecord> {
     for (const { text, line, offset } of batch) {
       if (!text) continue;
+      current = { line, offset };
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (err) {
-        reject(line, offset, `invalid JSON: ${(err as Error).message}`);
+        reject(line, offset, jsonErrorReason(err));
         continue;
       }
       let r: LineMapResult;
       try {
         r = o.mapper(value);
       } catch (err) {
-        reject(line, offset, (err as Error).message);
+        reject(line, offset, rejectionReason(err));
         continue;
       }
       yield* r.records;
@@ -113,7 +121,11 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
   const commit = (after: FilePosition) => {
     if (!lines.length) return;
     batchRejected = 0;
-    const r = o.store.insertBatch(mapped(lines), (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }));
+    const r = o.store.insertBatch(
+      mapped(lines),
+      (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }),
+      (_record, reason) => reject(current.line, current.offset, reason),
+    );
     total.imported += r.imported;
     total.duplicates += r.duplicates;
     total.rejected += batchRejected;
@@ -127,7 +139,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     batchBytes += buf.length;
   };
 
-  const fh = await open(o.path, 'r');
+  const fh = await openRegularFile(o.path);
   try {
     // A large unread remainder (estimated at BYTES_PER_EVENT) may go through the store's bulk path.
     const expected = Math.floor(Math.max(0, (await fh.stat()).size - pos.offset) / BYTES_PER_EVENT);
@@ -166,6 +178,30 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     }
     commit(pos);
   }
+}
+
+/** A path that is not a regular file (a directory, device, FIFO, socket): never read as a log. */
+export class NotRegularFileError extends Error {
+  override name = 'NotRegularFileError';
+  readonly code = 'ENOTREG';
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file`);
+  }
+}
+
+/**
+ * Opens a log for reading only if it is a regular file (following symlinks). Non-blocking, so a FIFO
+ * is refused instead of waiting for a writer; the check is on the opened descriptor (no race).
+ */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await fh.stat()).isFile()) throw new NotRegularFileError(path);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  return fh;
 }
 
 export function encodeFilePosition(p: FilePosition): string {

@@ -1,13 +1,14 @@
 import { hash } from 'node:crypto';
 import { ORIGINAL_MAX_BYTES } from '../../../shared/model/audit.js';
-import { isSecretName, maskSecret, redactText } from '../secrets/redact.js';
+import { isSecretName, maskSecret } from '../secrets/redact.js';
+import { MAX_TEXT, maskAuditText, mayHoldSecret } from './mask.js';
 
 /**
  * Credential masking and size-capping of original records before they are stored, plus the
  * dedupe key hash. Masked: values under credential-named keys (authorization, token, key, secret,
- * password, cookie…; the shared camelCase-aware `isSecretName`), and in strings what the shared
- * `redactText` masks (token shapes, `Bearer x`, URL credentials, `name=value` pairs), without its
- * entropy check so trace ids, UUIDs and hashes stay readable.
+ * password, cookie…; the shared camelCase-aware `isSecretName`), and in strings what
+ * `maskAuditText` masks (token shapes, `Bearer x`, URL credentials, `name=value` pairs, PEM key
+ * blocks, random-looking runs other than UUIDs and hex ids/hashes).
  */
 
 /** Keys that end in "key"/"token" but name something that is not a secret (OTLP `{key, value}`). */
@@ -24,22 +25,9 @@ function isSecretKey(key: string): boolean {
   return v;
 }
 
-/**
- * Cheap pre-check: only strings holding a token prefix, an auth scheme, URL userinfo or a
- * `secret-name=` pair go through redactText (all linear; JSON.stringify never escapes these chars).
- */
-const TOKEN_HINT =
-  /Bearer|Basic|eyJ|gh[pousr]_|github_pat_|sk[-_]|[rp]k_live|glpat-|xox|xapp|AKIA|ASIA|AIza|hf_|npm_|pypi-|dop_v1|lin_api|ntn_|hv[sb]\.|:\/\/[^\s/@"]{1,256}@|(?:key|token|secret|passw|pwd|auth|sig|cookie|credential)[A-Za-z0-9_-]{0,32}=/i;
-
-/** Whether maskText could change `text` (when false, it returns `text` unchanged). */
-function mayHoldToken(text: string): boolean {
-  return text.length >= 12 && TOKEN_HINT.test(text);
-}
-
-/** Mask credentials in a free-text value (the shared redactText, without its entropy check). */
+/** Mask credentials in a free-text value (the audit masker: see mask.ts). */
 export function maskText(text: string): string {
-  if (!mayHoldToken(text)) return text;
-  return redactText(text, undefined, { entropy: false });
+  return maskAuditText(text);
 }
 
 function maskSecretValue(v: unknown): unknown {
@@ -122,7 +110,7 @@ function maskingReplacer(this: unknown, key: string, v: unknown): unknown {
  * could change (the same test it makes). False positives only cost the slower masking pass.
  */
 function needsMasking(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return mayHoldToken(value);
+  if (typeof value === 'string') return mayHoldSecret(value) || value.length > MAX_TEXT;
   if (value === null || typeof value !== 'object') return false;
   if (depth > 32) return true;
   if (Array.isArray(value)) {
@@ -138,12 +126,24 @@ function needsMasking(value: unknown, depth: number): boolean {
   return false;
 }
 
+/** Whether `value` nests objects/arrays more than `max` levels (stops at the first such path). */
+function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max < 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value as Record<string, unknown>))
+    if (v !== null && typeof v === 'object' && deeperThan(v, max - 1)) return true;
+  return false;
+}
+
 /** The masked original as stored: JSON text of at most ORIGINAL_MAX_BYTES (else a truncated preview). */
 export function storedOriginal(value: unknown): string {
   // Most records hold nothing to mask: serialize plainly, and mask only when that could matter.
-  const json = needsMasking(value, 0)
-    ? (JSON.stringify(value, maskingReplacer) ?? 'null')
-    : (JSON.stringify(value) ?? 'null');
+  // A record nested deeper than maskRecord walks is stored pruned (masked, `[too deep]` below).
+  const json = deeperThan(value, 32)
+    ? (JSON.stringify(maskRecord(value)) ?? 'null')
+    : needsMasking(value, 0)
+      ? (JSON.stringify(value, maskingReplacer) ?? 'null')
+      : (JSON.stringify(value) ?? 'null');
   if (json.length <= ORIGINAL_MAX_BYTES) return json;
   const preview = json.slice(0, ORIGINAL_MAX_BYTES - 200);
   return JSON.stringify({ _truncated: true, size: json.length, preview });

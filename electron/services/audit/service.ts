@@ -9,6 +9,7 @@ import {
   type ContextForgeCursor,
 } from './sources/contextforge.js';
 import { syncGatehouseLog } from './sources/gatehouse.js';
+import { maskAuditField } from './mask.js';
 import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
 import { AUDIT_INGEST_BATCH, AuditStore } from './store.js';
 
@@ -111,19 +112,32 @@ export class AuditService {
         batches.forEach((slice, i) => {
           const last = i === batches.length - 1;
           // The new cursor commits with the last batch; a crash before it only means re-pulling (deduped).
-          const r = this.store.insertBatch(slice, (c) =>
-            setSourceCursor(
-              this.db,
-              src.id,
-              last ? JSON.stringify(pulled.cursor) : JSON.stringify(cursor),
-              { ...c, rejected: last ? pulled.rejected.length : 0 },
-              'contextforge',
-            ),
+          let bad = 0;
+          const r = this.store.insertBatch(
+            slice,
+            (c) =>
+              setSourceCursor(
+                this.db,
+                src.id,
+                last ? JSON.stringify(pulled.cursor) : JSON.stringify(cursor),
+                { ...c, rejected: bad + (last ? pulled.rejected.length : 0) },
+                'contextforge',
+              ),
+            (rec, reason) => {
+              bad++;
+              addRejection({
+                where: `${src.name}: ${maskAuditField(rec.key) ?? ''}`,
+                line: null,
+                offset: null,
+                reason,
+              });
+            },
           );
           result.imported += r.imported;
           result.duplicates += r.duplicates;
+          result.rejected += r.rejected;
         });
-        result.rejected = pulled.rejected.length;
+        result.rejected += pulled.rejected.length;
       } else {
         const start = await resumePosition(config.path, src.cursor);
         const mapper = lineMapper(config.kind, {
@@ -150,7 +164,7 @@ export class AuditService {
           : null,
       );
     } catch (err) {
-      result.error = (err as Error).message;
+      result.error = maskAuditField(err instanceof Error ? err.message : String(err));
       setSourceError(this.db, src.id, result.error);
     }
     return result;

@@ -6,6 +6,7 @@ import {
   type AuditSettings,
 } from '../../../shared/model/audit.js';
 import type { Database } from '../store/database.js';
+import { maskAuditField } from './mask.js';
 
 /** Configured sources (and the built-in `gatehouse` one): config, cursor and counters. */
 
@@ -108,9 +109,10 @@ export function setSourceCursor(
   ).run(cursor, add.imported ?? 0, add.duplicates ?? 0, add.rejected ?? 0, new Date().toISOString(), id);
 }
 
+/** Records a source's last error (masked: it may quote a record, a URL or a library message). */
 export function setSourceError(db: Database, id: string, error: string | null): void {
   db.prepare('UPDATE audit_sources SET last_error = ?, last_sync_at = ? WHERE id = ?').run(
-    error,
+    maskAuditField(error),
     new Date().toISOString(),
     id,
   );

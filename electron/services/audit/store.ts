@@ -12,18 +12,45 @@ import {
 } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
-import { dedupeUid, maskText, storedOriginal } from './original.js';
+import { maskAuditField, rejectionReason } from './mask.js';
+import { dedupeUid, storedOriginal } from './original.js';
 
-/** A normalized record ready to store: the draft (original unmasked) and its dedupe key. */
 /**
- * Free-text normalized fields can carry what a gateway logged verbatim (a URL with `?token=`, an
- * error quoting an Authorization header): they are stored, indexed and exported, so they are
- * masked like the original record. Names and ids are not.
+ * A record as it is stored: every string field a source mapped from the record (ids, subject,
+ * tenant, address, method, server, tool, prompt, resource, reason, error type) masked with the
+ * audit masker and capped, and the original masked and serialized. Sealing happens once, before
+ * anything is written, so the event row, the full-text index, the facet rollups and everything read
+ * back from them (queries, facets, exports, CLI) only ever see the masked values.
  */
-function maskField(v: string | null): string | null {
-  return v === null ? null : maskText(v);
+export interface SealedEvent {
+  event: AuditEventDraft;
+  original: string;
 }
 
+const MASKED_FIELDS = [
+  'sourceRecordId',
+  'tenant',
+  'user.id',
+  'client',
+  'client.address',
+  'mcp.method.name',
+  'server',
+  'gen_ai.tool.name',
+  'gen_ai.prompt.name',
+  'mcp.resource.uri',
+  'reason',
+  'error.type',
+  'jsonrpc.request.id',
+  'mcp.session.id',
+] as const satisfies readonly (keyof AuditEventDraft)[];
+
+export function sealEvent(draft: AuditEventDraft): SealedEvent {
+  const event = { ...draft, original: null };
+  for (const f of MASKED_FIELDS) event[f] = maskAuditField(draft[f]);
+  return { event, original: storedOriginal(draft.original) };
+}
+
+/** A normalized record ready to store: the draft (unmasked; sealEvent masks it) and its dedupe key. */
 export interface IngestRecord {
   event: AuditEventDraft;
   /** Source record id, or the record's canonical content: hashed into the unique uid. */
@@ -347,9 +374,11 @@ export class AuditStore {
   insertBatch(
     records: Iterable<IngestRecord>,
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
-  ): { imported: number; duplicates: number } {
+    onBadRecord?: (record: IngestRecord, reason: string) => void,
+  ): { imported: number; duplicates: number; rejected: number } {
     let imported = 0;
     let seen = 0;
+    let rejected = 0;
     const rollup = new Rollup();
     // WAL + synchronous=NORMAL for the ingest transaction: commits are still atomic and a crash
     // (killed process) loses nothing committed; only a power loss/OS crash may drop the last commits,
@@ -367,9 +396,21 @@ export class AuditStore {
       // statement after the inserts (same transaction), with no per-event round trip.
       const maxId = (this.prep('SELECT COALESCE(MAX(id), 0) AS m FROM audit_events').get() as { m: number }).m;
       for (const r of records) {
+        // One record that cannot be sealed (too deep, too large, a masker failure) is rejected on
+        // its own: the rest of the batch is stored.
+        let sealed: SealedEvent;
+        let ts: number;
+        try {
+          sealed = sealEvent(r.event);
+          ts = Date.parse(sealed.event.time);
+          if (!Number.isFinite(ts)) throw new RangeError('time');
+        } catch (err) {
+          rejected++;
+          onBadRecord?.(r, rejectionReason(err));
+          continue;
+        }
         seen++;
-        const e = r.event;
-        const ts = Date.parse(e.time);
+        const e = sealed.event;
         const info = ins.run(
           dedupeUid(e.sourceKind, r.key),
           ts,
@@ -381,17 +422,17 @@ export class AuditStore {
           e.client,
           e['client.address'],
           e['mcp.method.name'],
-          maskField(e.server),
+          e.server,
           e['gen_ai.tool.name'],
           e['gen_ai.prompt.name'],
-          maskField(e['mcp.resource.uri']),
+          e['mcp.resource.uri'],
           e.outcome,
-          maskField(e.reason),
-          maskField(e['error.type']),
+          e.reason,
+          e['error.type'],
           e.durationMs,
           e['jsonrpc.request.id'],
           e['mcp.session.id'],
-          storedOriginal(e.original),
+          sealed.original,
         );
         if (info.changes === 0) continue;
         imported++;
@@ -406,7 +447,7 @@ export class AuditStore {
       const counts = { imported, duplicates: seen - imported };
       inTransaction?.(counts);
       this.db.exec('COMMIT');
-      return counts;
+      return { ...counts, rejected };
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;

@@ -1,15 +1,9 @@
 import type { Platform } from '../../../shared/model/discovery.js';
 import type { DiscoveryScan, ParsedSource, RawServer, StringLeaf } from '../discovery/types.js';
-import {
-  CRITICAL_SECRET_TYPES,
-  detectInSource,
-  genericCredential,
-  isCredentialKey,
-  type SecretHit,
-} from '../secrets/detect.js';
+import { CRITICAL_SECRET_TYPES, detectInSource, type SecretHit } from '../secrets/detect.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { maskEvidence } from '../secrets/mask.js';
-import { containsReference, isPlaceholder, isReference } from '../secrets/redact.js';
+import { secretsInConfig, type ConfigValue } from '../secrets/redact.js';
 import type { Advisory, AuthProbeResult, GitFileStatus, ScanContext, SecretField, SecretOccurrence } from './types.js';
 
 /** Where a leaf sits in its server entry. */
@@ -76,48 +70,6 @@ function argKeyAndValue(args: readonly string[], i: number): { key?: string; val
   return { value: arg };
 }
 
-/** Credentials inside a URL: userinfo password and credential-named query parameters. */
-function urlCredentials(url: string): { key: string; value: string; type: string }[] {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)[^?#\s]*(\?[^#\s]*)?/i.exec(url.trim());
-  if (!m) return [];
-  const out: { key: string; value: string; type: string }[] = [];
-  const authority = m[2] ?? '';
-  const at = authority.lastIndexOf('@');
-  if (at > 0) {
-    const userinfo = authority.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    const pass = colon >= 0 ? userinfo.slice(colon + 1) : '';
-    if (pass && !isReference(pass) && !isPlaceholder(decodeSafe(pass)) && !/^\$|\{/.test(pass)) {
-      out.push({ key: 'password', value: pass, type: 'url-credentials' });
-    }
-  }
-  const query = m[3]?.slice(1) ?? '';
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = decodeSafe(pair.slice(0, eq));
-    const raw = pair.slice(eq + 1);
-    const value = decodeSafe(raw);
-    if (!isCredentialKey(name) && !/^(?:sig|signature|code)$/i.test(name)) continue;
-    if (!value || isReference(value) || isPlaceholder(value) || containsReference(value)) continue;
-    if (value.length < 8) continue;
-    out.push({ key: name, value: raw, type: 'generic-high-entropy' });
-  }
-  return out;
-}
-
-function decodeSafe(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
-
-function isUrl(v: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim());
-}
-
 interface Candidate {
   leaf: StringLeaf;
   ref: FieldRef;
@@ -126,7 +78,28 @@ interface Candidate {
   fieldKey?: string;
 }
 
-/** Generic and URL detection for the leaves of one file that provider rules did not cover. */
+/** The configured value a leaf holds, placed the way the displays mask it. */
+function configValue(leaf: StringLeaf, ref: FieldRef, key: string): ConfigValue {
+  switch (ref.field) {
+    case 'args':
+      return ref.argIndex !== undefined
+        ? { field: 'args', args: ref.server.raw.args ?? [], index: ref.argIndex }
+        : { field: 'args', args: [leaf.value], index: 0 };
+    case 'command':
+    case 'url':
+      return { field: ref.field, value: leaf.value };
+    case 'env':
+    case 'headers':
+      return { field: ref.field, name: key, value: leaf.value };
+    default:
+      return { field: 'other', name: key, value: leaf.value };
+  }
+}
+
+/**
+ * The masker's decision for the leaves of one file that the provider rules did not cover: every
+ * credential a display masks (`secretsInConfig`) is a finding, so masking and detection agree.
+ */
 function genericHits(
   leaves: readonly StringLeaf[],
   idx: SourceServers | undefined,
@@ -135,27 +108,17 @@ function genericHits(
   const out: Candidate[] = [];
   for (const leaf of leaves) {
     const ref = fieldOf(idx, leaf);
-    if (!ref || ref.field === 'command') continue;
+    if (!ref) continue;
+    const fieldKey =
+      ref.field === 'args' && ref.argIndex !== undefined
+        ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
+        : ref.fieldKey;
     const overlaps = (value: string) =>
-      covered.some((c) => c.leaf === leaf && (c.value.includes(value) || value.includes(c.value)));
-    const push = (secretType: string, value: string, fieldKey?: string) => {
-      if (!leaf.value.includes(value) || overlaps(value)) return;
-      out.push({ leaf, ref, secretType, value, fieldKey: fieldKey ?? ref.fieldKey });
-    };
-    if (isUrl(leaf.value) && (ref.field === 'url' || ref.field === 'args' || ref.field === 'other')) {
-      for (const c of urlCredentials(leaf.value)) push(c.type, c.value, c.key);
-      continue;
+      [...covered, ...out].some((c) => c.leaf === leaf && (c.value.includes(value) || value.includes(c.value)));
+    for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key))) {
+      if (overlaps(span.value)) continue;
+      out.push({ leaf, ref, secretType: span.type, value: span.value, fieldKey });
     }
-    if (ref.field === 'args') {
-      const args = ref.server.raw.args ?? [];
-      const { key, value } = ref.argIndex !== undefined ? argKeyAndValue(args, ref.argIndex) : { value: leaf.value };
-      const cred = genericCredential(value, key, key !== undefined && /^authorization$/i.test(key));
-      if (cred) push('generic-high-entropy', cred, key);
-      continue;
-    }
-    const key = ref.fieldKey ?? leaf.key;
-    const cred = genericCredential(leaf.value, key, ref.field === 'headers');
-    if (cred) push('generic-high-entropy', cred, key);
   }
   return out;
 }
@@ -169,7 +132,7 @@ export interface BuildContextOptions {
   advisories?: readonly Advisory[];
 }
 
-/** Detection pass: one secretlint run per file, then generic checks; builds what rules read. */
+/** Detection pass: one secretlint run per file, then the masker's decision; builds what rules read. */
 export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOptions): Promise<ScanContext> {
   const servers = indexServers(scan);
   const secrets: SecretOccurrence[] = [];
@@ -203,6 +166,10 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
     ...(opts.probes ? { probes: opts.probes } : {}),
     advisories: opts.advisories ?? [],
   };
+}
+
+function isUrl(v: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim());
 }
 
 function occurrence(src: ParsedSource, c: Candidate, fp: Fingerprinter): SecretOccurrence {

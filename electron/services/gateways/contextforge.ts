@@ -103,35 +103,27 @@ export class ContextForgeAdapter implements GatewayAdapter {
 
   async listTools(): Promise<GwTool[]> {
     const items = await this.cursorPages('/v1/tools', 'tools', { include_inactive: true });
-    return items.map((t) => {
-      const ann = obj(t.annotations);
-      return {
-        id: String(t.id),
-        name: str(t.name) ?? String(t.id),
-        originalName: str(t.originalName ?? t.original_name) ?? str(t.name) ?? '',
-        upstreamId: str(t.gatewayId ?? t.gateway_id),
-        description: str(t.description) ?? '',
-        visibility: vis(t.visibility),
-        teamId: str(t.teamId ?? t.team_id),
-        enabled: t.enabled !== false,
-        readOnly: typeof ann.readOnlyHint === 'boolean' ? ann.readOnlyHint : undefined,
-        destructive: typeof ann.destructiveHint === 'boolean' ? ann.destructiveHint : undefined,
-      };
-    });
+    return items.map(toTool);
+  }
+
+  /** One tool, fresh (policy conflict checks re-read what they touch). */
+  async getTool(id: string): Promise<GwTool> {
+    return toTool(obj(await this.getJson(`/v1/tools/${encodeURIComponent(id)}`)));
+  }
+
+  /** One virtual server, fresh. */
+  async getVirtualServer(id: string): Promise<GwVirtualServer> {
+    return toServer(obj(await this.getJson(`/v1/servers/${encodeURIComponent(id)}`)));
+  }
+
+  /** HTTP requests sent so far (push and bench figures). */
+  get requests(): number {
+    return this.http.requests;
   }
 
   async listVirtualServers(): Promise<GwVirtualServer[]> {
     const items = await this.cursorPages('/v1/servers', 'servers', { include_inactive: true });
-    return items.map((s) => ({
-      id: String(s.id),
-      name: str(s.name) ?? String(s.id),
-      description: str(s.description) ?? '',
-      visibility: vis(s.visibility),
-      teamId: str(s.teamId ?? s.team_id),
-      ownerEmail: str(s.ownerEmail ?? s.owner_email),
-      enabled: s.enabled !== false,
-      toolIds: strings(s.associatedToolIds ?? s.associated_tool_ids),
-    }));
+    return items.map(toServer);
   }
 
   async listTeams(): Promise<GwTeam[]> {
@@ -143,6 +135,8 @@ export class ContextForgeAdapter implements GatewayAdapter {
       personal: t.is_personal === true,
       visibility: str(t.visibility) ?? 'private',
       memberCount: typeof t.member_count === 'number' ? t.member_count : 0,
+      description: str(t.description),
+      updatedAt: str(t.updated_at),
     }));
   }
 
@@ -174,6 +168,8 @@ export class ContextForgeAdapter implements GatewayAdapter {
       scope: str(r.scope) ?? 'global',
       permissions: strings(r.permissions),
       system: r.is_system_role === true,
+      description: str(r.description),
+      updatedAt: str(r.updated_at),
     }));
   }
 
@@ -353,6 +349,39 @@ export class ContextForgeAdapter implements GatewayAdapter {
     }
     return out;
   }
+}
+
+export function toTool(t: Json): GwTool {
+  const ann = obj(t.annotations);
+  return {
+    id: String(t.id),
+    name: str(t.name) ?? String(t.id),
+    originalName: str(t.originalName ?? t.original_name) ?? str(t.name) ?? '',
+    upstreamId: str(t.gatewayId ?? t.gateway_id),
+    description: str(t.description) ?? '',
+    visibility: vis(t.visibility),
+    teamId: str(t.teamId ?? t.team_id),
+    enabled: t.enabled !== false,
+    readOnly: typeof ann.readOnlyHint === 'boolean' ? ann.readOnlyHint : undefined,
+    destructive: typeof ann.destructiveHint === 'boolean' ? ann.destructiveHint : undefined,
+    version: typeof t.version === 'number' ? t.version : undefined,
+    updatedAt: str(t.updatedAt ?? t.updated_at),
+  };
+}
+
+export function toServer(s: Json): GwVirtualServer {
+  return {
+    id: String(s.id),
+    name: str(s.name) ?? String(s.id),
+    description: str(s.description) ?? '',
+    visibility: vis(s.visibility),
+    teamId: str(s.teamId ?? s.team_id),
+    ownerEmail: str(s.ownerEmail ?? s.owner_email),
+    enabled: s.enabled !== false,
+    toolIds: strings(s.associatedToolIds ?? s.associated_tool_ids),
+    version: typeof s.version === 'number' ? s.version : undefined,
+    updatedAt: str(s.updatedAt ?? s.updated_at),
+  };
 }
 
 function toAuditEvent(r: Json): GwAuditEvent {

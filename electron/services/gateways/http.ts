@@ -64,8 +64,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HttpClient {
   private readonly base: URL;
+  private sent = 0;
   constructor(private readonly opts: HttpClientOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : opts.baseUrl + '/');
+  }
+
+  /** Requests sent (each attempt counts): push and bench figures. */
+  get requests(): number {
+    return this.sent;
   }
 
   get baseUrl(): string {
@@ -100,6 +106,7 @@ export class HttpClient {
 
   /** Non-idempotent calls are sent once. */
   async send(method: string, url: URL, body?: unknown): Promise<HttpResponse> {
+    this.sent++;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.opts.authorization) headers.authorization = this.opts.authorization;

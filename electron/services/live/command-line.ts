@@ -7,6 +7,7 @@ import type { RawServer } from '../discovery/types.js';
 import type { SecretStore } from '../ports.js';
 import { fingerprinter, loadFingerprintKey, type Fingerprinter } from '../secrets/fingerprint.js';
 import { referencedNames, resolveValue, type EnvSource } from './env.js';
+import { isMeaningfulLiteral } from './redaction.js';
 
 /**
  * Environment variables that change what a process executes or loads (preloads, interpreter
@@ -50,7 +51,10 @@ export interface ResolvedCommandLine {
   cwd: string;
   unresolved: string[];
   shown: { command: string; commandMasked: boolean; args: ShownArg[]; env: EnvVarInfo[] };
-  /** Values a server could echo that must be masked (resolved references, secret arguments, secret env). */
+  /**
+   * Values a server could echo that must be masked: resolved references, secret arguments, secret
+   * env, and every meaningful configured literal (see `isMeaningfulLiteral`).
+   */
   secrets: string[];
 }
 
@@ -99,6 +103,10 @@ export function resolveCommandLine(s: RawServer, ctx: CommandLineContext): Resol
     const secretRef = refs.some(isSecretName) && a !== literal;
     const masked = maskedArgs[i] !== a || secretRef;
     if (masked) secrets.push(a);
+    // Every configured literal is a value the server must not echo back, whatever its name
+    // (`--config=Qz8vLm2pR7tX`, a positional value): the argument and the value after `=`.
+    for (const v of [literal, /^[^=]{1,128}=(.+)$/s.exec(literal)?.[1] ?? ''])
+      if (!refs.length && isMeaningfulLiteral(v)) secrets.push(v);
     argsForHash.push(masked && refs.length ? { ref: literal } : a);
     return { value: masked ? (maskedArgs[i] !== a ? maskedArgs[i]! : '****') : a, masked };
   });
@@ -118,7 +126,8 @@ export function resolveCommandLine(s: RawServer, ctx: CommandLineContext): Resol
       : isRef
         ? `ref:${literal}`
         : `literal:${ctx.fingerprint(literal)}`;
-    if (r.value && (isRef || isSecretName(key))) secrets.push(r.value);
+    // Resolved references, secret-named values and every meaningful literal, whatever its name.
+    if (r.value && (isRef || isSecretName(key) || isMeaningfulLiteral(r.value))) secrets.push(r.value);
     envInfo.push({
       key,
       source: isRef ? 'reference' : 'literal',

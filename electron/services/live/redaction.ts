@@ -72,6 +72,31 @@ export function redactor(values: Iterable<string>): (text: string) => string {
   return (text) => (text ? redactText(short(text), list) : text);
 }
 
+/** Values common enough that masking them would shred ordinary text (settings, not secrets). */
+const COMMON_VALUES =
+  /^(?:true|false|yes|no|on|off|enabled?|disabled?|none|null|undefined|default|production|development|staging|localhost|info|debug|warning|error|verbose|stdio|http|https)$/i;
+
+/**
+ * Whether a configured literal (env/header value, argument) is worth masking wherever a server
+ * echoes it, whatever its name: a value that is not secret-named can still be a credential
+ * (`CONFIG=Qz8vLm2pR7tX`). Kept readable, because they carry no secret and servers routinely
+ * print them: values under 8 chars (too short to tell from ordinary words; secret-named ones are
+ * masked anyway), common words and numbers, flags, absolute/relative paths (they name files,
+ * and masking them would hide which file a tool reads), URLs (their credentials are added
+ * separately by `urlSecrets`) and package specs (`@scope/pkg@1.2.3`, `pkg==1.0`).
+ */
+export function isMeaningfulLiteral(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 8 || COMMON_VALUES.test(v)) return false;
+  if (/^[\d.,:_-]+$/.test(v)) return false; // numbers, versions, ports, dates
+  if (/^--?[A-Za-z][A-Za-z0-9_.-]*$/.test(v)) return false; // a flag
+  if (/^(?:\/|\.{1,2}[\\/]|~[\\/]|[A-Za-z]:[\\/])/.test(v) && !/\s/.test(v) && !looksLikeSecret(v)) return false;
+  if (/^[a-z][a-z0-9+.-]{0,30}:\/\//i.test(v)) return false;
+  if (/^@[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*(?:@[A-Za-z0-9._^~<>=-]+)?$/.test(v)) return false;
+  if (/^[a-z0-9][a-z0-9._-]*(?:@|==)\d[A-Za-z0-9._-]*$/.test(v)) return false;
+  return true;
+}
+
 /** Applies `redact` to every string inside a JSON-like value (returns a copy). */
 export function redactDeep<T>(value: T, redact: (t: string) => string): T {
   if (typeof value === 'string') return redact(value) as T;

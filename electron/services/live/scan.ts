@@ -9,7 +9,7 @@ import { connectAndEnumerate, LiveError, settleClosing, type ConnectTarget, type
 import { resolveMap, resolveValue, type EnvSource } from './env.js';
 import { liveFindings, type ScannedServer } from './integrity.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_LIMITS, type LiveLimits } from './limits.js';
-import { comparePins } from './pins.js';
+import { comparePins, pinNames } from './pins.js';
 import { redactDeep, redactGeneric, knownValues, urlSecrets } from './redaction.js';
 import { probeAndEnumerateRemote, type AuthProbe } from './remote.js';
 import { LiveStore } from './store.js';
@@ -170,12 +170,41 @@ function redactSnapshot(
   if (snap.authProbe?.resourceMetadataUrl)
     snap.authProbe.resourceMetadataUrl = redact(snap.authProbe.resourceMetadataUrl);
   if (!known) return;
+  const rawToolPins = pinNames(snap.tools.map((t) => t.name));
   if (snap.serverInfo) snap.serverInfo = redactDeep(snap.serverInfo, known);
   if (snap.instructions !== undefined) snap.instructions = known(snap.instructions);
   snap.tools = redactDeep(snap.tools, known);
   snap.prompts = redactDeep(snap.prompts, known);
   snap.resources = redactDeep(snap.resources, known);
   snap.resourceTemplates = redactDeep(snap.resourceTemplates, known);
+  redactKeys(snap, rawToolPins, known);
+}
+
+/**
+ * The pin-hash map and the bait-check list are keyed by `kind:name`, names the server chose (a
+ * tool named after a configured value, a resource URI carrying a token): the keys are renamed to
+ * the redacted names the snapshot shows, so no key carries a value and pins still match the
+ * definitions (`definitionsOf` keys the redacted copies the same way).
+ */
+function redactKeys(snap: ServerSnapshot, rawToolPins: readonly string[], known: (t: string) => string): void {
+  const shownToolPins = pinNames(snap.tools.map((t) => t.name));
+  const renamed = new Map<string, string>();
+  rawToolPins.forEach((p, i) => renamed.set(`tool:${p}`, `tool:${shownToolPins[i] ?? known(p)}`));
+  const rename = (key: string): string => {
+    const known2 = renamed.get(key);
+    if (known2 !== undefined) return known2;
+    const sep = key.indexOf(':');
+    return sep < 0 ? known(key) : `${key.slice(0, sep)}:${known(key.slice(sep + 1))}`;
+  };
+  const hashes: Record<string, string> = {};
+  for (const [key, hash] of Object.entries(snap.hashes)) {
+    const base = rename(key);
+    let k = base;
+    for (let n = 2; k in hashes; n++) k = `${base} (duplicate #${n})`;
+    hashes[k] = hash;
+  }
+  snap.hashes = hashes;
+  if (snap.clientDependent) snap.clientDependent = snap.clientDependent.map(rename);
 }
 
 /** How each client introduces itself (clientInfo.name), for the bait-and-switch check. */

@@ -4,8 +4,9 @@ import { creator as recommendPreset } from '@secretlint/secretlint-rule-preset-r
 import { secretLintProfiler } from '@secretlint/profiler';
 import type { SecretLintCoreConfig, SecretLintRawSource } from '@secretlint/types';
 import type { ParsedSource, StringLeaf } from '../discovery/types.js';
-import { containsReference, isPlaceholder, isReference } from './references.js';
-import { isHighEntropySecret, stripTrailing } from './shapes.js';
+import { secretsInConfig } from './redact.js';
+import { isPlaceholder, isReference } from './references.js';
+import { stripTrailing } from './shapes.js';
 
 export { isHighEntropySecret } from './shapes.js';
 
@@ -13,8 +14,9 @@ export { isHighEntropySecret } from './shapes.js';
  * Credential detection over whole config files: secretlint (recommended preset + extra gitleaks
  * patterns) runs ONCE per file's text, and every hit is mapped back to the string leaf (pointer,
  * line) it sits in. Hits outside leaves (keys, comments, commented-out JSONC lines) are dropped.
- * On top, a generic high-entropy check runs only for values under credential-like keys and for
- * Authorization-style header values. References and placeholders are never hits.
+ * On top (findings/context.ts), every credential the masker hides in a server's values is a hit
+ * too (`secretsInConfig`): detection and masking are one decision. References and placeholders
+ * are never hits.
  *
  * A hit carries the raw secret so the caller can fingerprint it; it must never leave the services
  * layer (findings carry masked evidence and the fingerprint only).
@@ -41,6 +43,8 @@ export const CRITICAL_SECRET_TYPES: ReadonlySet<string> = new Set([
   'github-classic-pat',
   'vault-token',
   'stripe-secret-key',
+  'azure-storage-connection-string',
+  'azure-app-configuration-connection-string',
 ]);
 
 /**
@@ -255,37 +259,14 @@ export async function lintText(path: string, text: string): Promise<LintMessage[
  */
 (secretLintProfiler as unknown as { mark: (marker: unknown) => void }).mark = () => {};
 
-/** Names of keys that hold credentials (for the generic entropy check). */
-const CREDENTIAL_KEY_RE = /key|token|secret|passw|pwd|(?:^|[^a-z])pat(?:[^a-z]|$)|auth|credential|cookie|session/i;
-/** Keys that look credential-like but hold identifiers or settings. */
-const NOT_CREDENTIAL_KEY_RE =
-  /^(?:key_?id|keyid|token_?type|auth_?type|auth_?mode|tokenizer|keyword|keys?_?path|.*_file|.*_path|.*_url|.*_uri|.*_env_?var)$/i;
-
-export function isCredentialKey(key: string): boolean {
-  return CREDENTIAL_KEY_RE.test(key) && !NOT_CREDENTIAL_KEY_RE.test(key);
-}
-
-/** `Bearer x` / `Basic x` / `token x`: the credential part of an Authorization-style value. */
-export function authSchemeCredential(value: string): string | undefined {
-  const m = /^\s*(?:Bearer|Basic|Token|Bot|ApiKey|Api-Key)\s+(\S+)\s*$/i.exec(value);
-  return m?.[1];
-}
-
 /**
- * Generic detection for one leaf the provider rules did not hit. `keyHint` is the credential-ish
- * name the value sits under (its key, a preceding `--token` flag, a `NAME=` prefix, a header name).
+ * Generic detection for one value the provider rules did not hit: the masker's decision
+ * (`secretsInConfig`), so a value is flagged exactly when a display masks it. `keyHint` is the
+ * name the value sits under (env key, header name, JSON key). Returns the first credential.
  */
 export function genericCredential(value: string, keyHint: string | undefined, isHeader: boolean): string | undefined {
-  if (isReference(value) || isPlaceholder(value)) return undefined;
-  const scheme = authSchemeCredential(value);
-  if (scheme !== undefined) {
-    if (isReference(scheme) || isPlaceholder(scheme) || containsReference(scheme)) return undefined;
-    return scheme.length >= 8 ? scheme : undefined;
-  }
-  const underCredentialKey =
-    keyHint !== undefined && (isCredentialKey(keyHint) || (isHeader && /^authorization$/i.test(keyHint)));
-  if (!underCredentialKey) return undefined;
-  return isHighEntropySecret(value) ? value.trim() : undefined;
+  const spans = secretsInConfig({ field: isHeader ? 'headers' : 'other', name: keyHint ?? '', value });
+  return spans[0]?.value;
 }
 
 /** Detects credentials in one parsed source: one secretlint pass over the text, mapped to leaves. */

@@ -4,10 +4,14 @@ import {
   isKnownTokenShape,
   isSecretHeaderName,
   isSecretName,
+  isSettingName,
   KNOWN_PREFIXES,
   KNOWN_TOKEN_SOURCE,
   looksLikeSecret,
+  knownTokenType,
+  nameWords,
   MIN_SECRET_LENGTH,
+  secretUrlPath,
   stripTrailing,
 } from './shapes.js';
 
@@ -34,6 +38,7 @@ const ELLIPSIS = '…';
  * or the first 4 chars, and only if prefix + last4 stays within a third of the value.
  */
 export function maskSecret(value: string): string {
+  collected?.push(value);
   const n = value.length;
   if (n < 12) return '****';
   const last4 = value.slice(-4);
@@ -44,15 +49,45 @@ export function maskSecret(value: string): string {
   return `${ELLIPSIS}${last4}`;
 }
 
+/**
+ * The values maskSecret hid while `collectSecrets` ran: the masker's own decision, read back by the
+ * detector so that whatever a display masks as a secret is reported (see `secretsInConfig`).
+ * Synchronous only: nothing awaits while it is set.
+ */
+let collected: string[] | undefined;
+
+function collectSecrets(fn: () => unknown): string[] {
+  const outer = collected;
+  const mine: string[] = [];
+  collected = mine;
+  try {
+    fn();
+  } finally {
+    collected = outer;
+  }
+  if (outer) outer.push(...mine);
+  return mine;
+}
+
 /** Whether a value is already masked (idempotence: masking twice changes nothing). */
 function isMasked(value: string): boolean {
   return value === '****' || /^[^\s…]{0,6}…[^\s…]{4}$/.test(value);
 }
 
-/** Placeholders that are safe to show even in a secret position (a literal there is the secret). */
+/**
+ * Values safe to show even in a secret position (a literal there is the secret): placeholders
+ * (`<token>`, `xxxx`) and switches (`ENABLE_AUTH=true`, `USE_TOKEN=1`), which are settings, not
+ * credentials. Neither masked nor reported.
+ */
 function isObviousPlaceholder(value: string): boolean {
   const v = value.trim();
-  return v === '' || /^<[^>]*>$/.test(v) || /^\[[^\]]*\]$/.test(v) || /^(?:x+|\*+|\.+)$/i.test(v);
+  return (
+    v.length <= 2 ||
+    /^<[^>]*>$/.test(v) ||
+    /^\[[^\]]*\]$/.test(v) ||
+    /^(?:x+|\*+|\.+)$/i.test(v) ||
+    /^(?:true|false|yes|no|on|off|enabled?|disabled?|none|null|undefined|default)$/i.test(v)
+  );
 }
 
 const URL_START_RE = /^[a-z][a-z0-9+.-]{0,30}:\/\//i;
@@ -60,12 +95,17 @@ const KNOWN_TOKEN_GLOBAL_RE = new RegExp(KNOWN_TOKEN_SOURCE, 'g');
 /** Candidate runs for the entropy check inside free text. */
 const LONG_RUN_RE = new RegExp(`[A-Za-z0-9+/=_\\-.~]{${MIN_SECRET_LENGTH},}`, 'g');
 
+const DIGEST_BEFORE_RE = /(?:sha(?:1|224|256|384|512)|md5):$/i;
+
 /** Mask token-shaped and high-entropy substrings of a free-text value (keeps references). */
 function maskInline(text: string, entropy = true): string {
   if (text.length < 8) return text;
   let out = text.replace(KNOWN_TOKEN_GLOBAL_RE, (m) => maskSecret(m));
   if (entropy && out.length >= MIN_SECRET_LENGTH) {
-    out = out.replace(LONG_RUN_RE, (m) => (isHighEntropySecret(m) ? maskSecret(m) : m));
+    out = out.replace(LONG_RUN_RE, (m: string, at: number, all: string) =>
+      // A content digest (`image@sha256:…`) names public content; it is not a credential.
+      isHighEntropySecret(m) && !DIGEST_BEFORE_RE.test(all.slice(Math.max(0, at - 8), at)) ? maskSecret(m) : m,
+    );
   }
   return out;
 }
@@ -82,8 +122,9 @@ const MAX_DEPTH = 4;
  * parts; a secret-position literal is masked whole unless it is a reference, an obvious
  * placeholder or a file path.
  */
-function maskValue(value: string, secretPosition: boolean, depth: number): string {
+function maskValue(value: string, position: Position, depth: number): string {
   if (value === '' || isMasked(value)) return value;
+  const secretPosition = position === true;
   const scheme = SCHEME_RE.exec(value);
   // `Token x` / `ApiKey x` outside a secret position only as one credential word (what detection flags).
   if (scheme && (secretPosition || /^(?:bearer|basic)$/i.test(scheme[1] ?? '') || !/\s/.test((scheme[3] ?? '').trim())))
@@ -92,7 +133,7 @@ function maskValue(value: string, secretPosition: boolean, depth: number): strin
   const ref = wholeReference(value);
   if (ref?.syntax === 'dollar-brace-default') {
     // ${VAR:-literal}: the literal is used when VAR is unset.
-    return `\${${ref.name}:-${maskValue(ref.default ?? '', secretPosition, depth)}}`;
+    return `\${${ref.name}:-${maskValue(ref.default ?? '', position, depth)}}`;
   }
   if (URL_START_RE.test(value)) return maskUrl(value);
   const trimmed = value.trimStart();
@@ -111,8 +152,22 @@ function maskValue(value: string, secretPosition: boolean, depth: number): strin
     return maskSecret(value);
   }
   if (/\s/.test(value.trim())) return depth < MAX_DEPTH ? maskCommandAt(value, depth + 1) : redactText(value);
+  // Under a setting/identifier name (`WORKSPACE_ID`, `--log-level`) only a known token shape is a secret.
+  if (position === 'setting') return isKnownTokenShape(value.trim()) ? maskSecret(value) : maskInline(value, false);
   if (looksLikeSecret(value)) return maskSecret(value);
   return maskInline(value);
+}
+
+/**
+ * What a name says about its value: `true` a secret (`--api-key`, `DB_PASSWORD`), `'setting'` an
+ * identifier or setting (`WORKSPACE_ID`, `--log-level`, `TOKEN_URL`: random-looking values there
+ * are ids, not credentials; known token shapes are still secrets), `false` nothing.
+ */
+type Position = boolean | 'setting';
+
+function positionOf(name: string): Position {
+  if (isSecretName(name)) return true;
+  return isSettingName(name) ? 'setting' : false;
 }
 
 /** `Server=db;Password=x;…` (ADO.NET / JDBC / ODBC style): two or more `key=value` parts split by `;`. */
@@ -130,7 +185,7 @@ function maskConnectionString(value: string, depth: number): string {
       const v = part.slice(eq + 1);
       if (/^\s*(?:password|pwd|account\s*key|shared\s*access\s*key|access\s*token|user\s*password)\s*$/i.test(name))
         return `${name}=${maskValue(v, true, depth)}`;
-      return `${name}=${maskValue(v, isSecretName(name.trim()), depth)}`;
+      return `${name}=${maskValue(v, positionOf(name.trim()), depth)}`;
     })
     .join(';');
 }
@@ -196,32 +251,37 @@ function maskArg(arg: string, depth: number): string {
     const [, name = '', value = ''] = flag;
     if (isHeaderFlag(name)) return `${name}=${maskHeaderString(value, true) ?? maskValue(value, false, depth)}`;
     if (USER_FLAGS.has(name)) return `${name}=${maskUserPass(value, depth)}`;
-    return `${name}=${maskValue(value, isSecretName(name), depth)}`;
+    return `${name}=${maskValue(value, positionOf(name), depth)}`;
   }
-  // NAME=VALUE (env-style, docker -e, wrappers, connection strings)
+  // NAME=VALUE (env-style, docker -e, wrappers, connection strings), the value possibly quoted
   const assign = /^([A-Za-z_][A-Za-z0-9_.-]{0,127})=(.*)$/s.exec(arg);
   if (assign) {
     const [, name = '', value = ''] = assign;
     if (isConnectionString(arg)) return maskConnectionString(arg, depth);
-    return `${name}=${maskValue(value, isSecretName(name), depth)}`;
+    const quoted = /^(["'])(.*)\1$/s.exec(value);
+    if (quoted) return `${name}=${quoted[1]}${maskValue(quoted[2] ?? '', positionOf(name), depth)}${quoted[1]}`;
+    return `${name}=${maskValue(value, positionOf(name), depth)}`;
   }
   const header = maskHeaderString(arg, false);
   if (header !== undefined) return header;
   return maskValue(arg, false, depth);
 }
 
+/** Mask argument `i` of an argument vector (the previous argument may make it a secret position). */
+function maskArgAt(args: readonly string[], i: number, depth: number): string {
+  const arg = args[i] ?? '';
+  const prev = i > 0 ? (args[i - 1] ?? '') : '';
+  const takesValue = !FLAG_RE.test(arg);
+  if (i > 0 && isSecretFlag(prev) && takesValue) return maskValue(arg, true, depth);
+  if (i > 0 && isHeaderFlag(prev)) return maskHeaderString(arg, true) ?? maskArg(arg, depth);
+  if (i > 0 && USER_FLAGS.has(prev) && takesValue) return maskUserPass(arg, depth);
+  if (i > 0 && takesValue && prev.startsWith('--') && FLAG_RE.test(prev) && isSettingName(prev))
+    return maskValue(arg, 'setting', depth);
+  return maskArg(arg, depth);
+}
+
 function maskArgsAt(args: readonly string[], depth: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const prev = i > 0 ? (args[i - 1] ?? '') : '';
-    const takesValue = !FLAG_RE.test(arg);
-    if (i > 0 && isSecretFlag(prev) && takesValue) out.push(maskValue(arg, true, depth));
-    else if (i > 0 && isHeaderFlag(prev)) out.push(maskHeaderString(arg, true) ?? maskArg(arg, depth));
-    else if (i > 0 && USER_FLAGS.has(prev) && takesValue) out.push(maskUserPass(arg, depth));
-    else out.push(maskArg(arg, depth));
-  }
-  return out;
+  return args.map((_, i) => maskArgAt(args, i, depth));
 }
 
 /** Mask every credential-bearing argument of a command line (given as an argument vector). */
@@ -397,13 +457,17 @@ export function maskUrl(url: string): string {
     }
     auth = `${masked}@${host}`;
   }
-  const maskedPath = path
-    .split('/')
-    .map((seg) => {
-      const decoded = decodeSafe(seg);
-      return looksLikeSecret(decoded) ? maskSecret(decoded) : seg;
-    })
-    .join('/');
+  // Webhook URLs (Teams, Slack, Discord): everything after the marker is the credential.
+  const hook = secretUrlPath(authority, path);
+  const maskedPath = hook
+    ? path.slice(0, hook.at) + maskSecret(path.slice(hook.at))
+    : path
+        .split('/')
+        .map((seg) => {
+          const decoded = decodeSafe(seg);
+          return looksLikeSecret(decoded) ? maskSecret(decoded) : seg;
+        })
+        .join('/');
   const maskedQuery = query ? '?' + maskParams(query.slice(1)) : '';
   let maskedFragment = fragment;
   if (fragment) {
@@ -543,4 +607,98 @@ export function isClean(text: string): boolean {
 /** Whether a value, on its own, would be masked by the displays (detector and masker agree). */
 export function wouldMask(value: string): boolean {
   return isKnownTokenShape(value.trim()) || isHighEntropySecret(value);
+}
+
+/** Where a configured value sits in a server entry: what makes it a secret position. */
+export type ConfigValue =
+  | { field: 'args'; args: readonly string[]; index: number }
+  | { field: 'command' | 'url'; value: string }
+  | { field: 'env' | 'headers' | 'other'; name: string; value: string };
+
+/**
+ * The display form of one configured value (what discovery, scan and the UI show): argument `i`
+ * with its flag look-behind, the command line, the URL, an env/header/other value by its name.
+ */
+export function maskConfigValue(c: ConfigValue): string {
+  switch (c.field) {
+    case 'args':
+      return maskArgAt(c.args, c.index, 0);
+    case 'command':
+      return maskCommand(c.value);
+    case 'url':
+      return maskUrl(c.value);
+    case 'headers':
+      return maskHeaderValue(c.name, c.value);
+    default:
+      return maskValue(c.value, positionOf(c.name), 0);
+  }
+}
+
+/** One credential inside a configured value: the text the masker hides, and its type. */
+export interface SecretSpan {
+  /** The credential (decoded where the value was URL-encoded). Never emitted. */
+  value: string;
+  /** Stable type name (the detector's vocabulary: `github-classic-pat`, `password`, `generic-secret`…). */
+  type: string;
+}
+
+/** The name a value of argument `i` sits under (`--token X`, `--token=X`, `NAME=X`), if any. */
+function argName(args: readonly string[], i: number): string {
+  const arg = args[i] ?? '';
+  const named = /^-{0,2}([A-Za-z_][A-Za-z0-9_.-]{0,127})=/.exec(arg);
+  if (named) return named[1] ?? '';
+  const prev = i > 0 ? (args[i - 1] ?? '') : '';
+  return FLAG_RE.test(prev) ? prev.replace(/^-+/, '') : '';
+}
+
+/** Connection strings whose type says more than "a password in a connection string". */
+function connectionStringType(whole: string): string | undefined {
+  if (/(?:^|;)\s*DefaultEndpointsProtocol\s*=|(?:^|;)\s*AccountKey\s*=/i.test(whole))
+    return 'azure-storage-connection-string';
+  if (/\.azconfig\.io\b/i.test(whole)) return 'azure-app-configuration-connection-string';
+  if (/(?:^|;)\s*SharedAccessKey\s*=/i.test(whole)) return 'azure-shared-access-key';
+  if (isConnectionString(whole)) return 'db-connection-string';
+  return undefined;
+}
+
+/** The type of a credential the masker hid in `whole` (the configured value) under `name`. */
+function classify(value: string, name: string, whole: string): string {
+  const token = knownTokenType(value.trim());
+  if (token) return token;
+  const url = URL_RE.exec(whole.trim());
+  if (url) {
+    const hook = secretUrlPath(url[2] ?? '', url[3] ?? '');
+    if (hook && (url[3] ?? '').includes(value)) return hook.type;
+    const at = (url[2] ?? '').lastIndexOf('@');
+    if (at >= 0 && decodeSafe((url[2] ?? '').slice(0, at)).includes(value)) return 'url-credentials';
+  }
+  const cs = connectionStringType(whole.replace(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}=(?=[A-Za-z][^=;]*=)/, ''));
+  if (cs) return cs;
+  const words = nameWords(name);
+  if (words.join('_') === 'secret_key' || (words.includes('django') && words.at(-1) === 'key')) {
+    if (value.length >= 40) return 'django-secret-key';
+  }
+  if (words.some((w) => /^(?:password|passwd|pwd|pass|passphrase)$/.test(w))) return 'password';
+  return isHighEntropySecret(value) ? 'generic-high-entropy' : 'generic-secret';
+}
+
+/**
+ * THE decision "is this configured value a secret, and where": exactly the text the displays
+ * mask (`maskConfigValue`, the function discovery's masked projection uses) read back from the
+ * masker, with a type. The findings detector reports these, so whatever is masked as a secret is
+ * reported and whatever is reported is masked. Placeholders (`your-token-here`) are the one
+ * exception: masked defensively in a secret position, but not a finding.
+ */
+export function secretsInConfig(c: ConfigValue): SecretSpan[] {
+  const whole = c.field === 'args' ? (c.args[c.index] ?? '') : c.value;
+  const name = c.field === 'args' ? argName(c.args, c.index) : 'name' in c ? c.name : '';
+  const values = [...new Set(collectSecrets(() => maskConfigValue(c)))].filter(
+    (v) => v.trim() !== '' && !isPlaceholder(v) && !isReference(v),
+  );
+  let spans = values.map((value) => ({ value, type: classify(value, name, whole) }));
+  // A connection string is one credential, however many of its parts are masked.
+  // (its key, secret or password is the longest part; an account id or name is shorter).
+  if (spans.length > 1 && spans.every((s) => s.type.endsWith('connection-string')))
+    spans = [spans.reduce((a, b) => (b.value.length > a.value.length ? b : a))];
+  return spans;
 }

@@ -44,6 +44,62 @@ export const KNOWN_PREFIXES: readonly string[] = [
 ];
 
 /**
+ * Secret types of known token shapes, by prefix (longest first), for findings of values the
+ * masker hides: the names match the secretlint-based detector's types.
+ */
+const TOKEN_TYPES: readonly [RegExp, string][] = [
+  [/^github_pat_/, 'github-fine-grained-pat'],
+  [/^ghp_/, 'github-classic-pat'],
+  [/^gho_/, 'github-oauth-token'],
+  [/^ghu_/, 'github-user-to-server-token'],
+  [/^ghs_/, 'github-server-to-server-token'],
+  [/^ghr_/, 'github-refresh-token'],
+  [/^sk-ant-admin/, 'anthropic-admin-key'],
+  [/^sk-ant-/, 'anthropic-api-key'],
+  [/^sk-admin-/, 'openai-admin-key'],
+  [/^sk-/, 'openai-api-key'],
+  [/^[sr]k_live_/, 'stripe-secret-key'],
+  [/^glpat-/, 'gitlab-pat'],
+  [/^xox[abprs]-/, 'slack-token'],
+  [/^AKIA/, 'aws-access-key'],
+  [/^ASIA/, 'aws-temporary-key'],
+  [/^AIza/, 'google-api-key'],
+  [/^hf_/, 'hugging-face-token'],
+  [/^npm_/, 'npm-token'],
+  [/^hv[sb]\./, 'vault-token'],
+  [/^SG\./, 'sendgrid-api-key'],
+  [/^django-insecure-/, 'django-secret-key'],
+  [/^eyJ/, 'jwt'],
+];
+
+/** The secret type of a value with a known token shape, or undefined. */
+export function knownTokenType(value: string): string | undefined {
+  if (!isKnownTokenShape(value)) return undefined;
+  return TOKEN_TYPES.find(([re]) => re.test(value))?.[1] ?? 'api-token';
+}
+
+/**
+ * URLs that are credentials themselves (anyone holding them can post): the path after the marker
+ * is the secret. Matched on the host and path of a parsed URL, never over free text.
+ */
+const SECRET_URL_PATHS: readonly { host: RegExp; path: RegExp; type: string }[] = [
+  { host: /(?:^|\.)webhook\.office\.com$/i, path: /^\/webhookb2\//i, type: 'teams-webhook-url' },
+  { host: /(?:^|\.)logic\.azure\.com$/i, path: /^\/workflows\//i, type: 'teams-webhook-url' },
+  { host: /^hooks\.slack\.com$/i, path: /^\/(?:services|workflows|triggers)\//i, type: 'slack-webhook-url' },
+  { host: /^(?:ptb\.|canary\.)?discord(?:app)?\.com$/i, path: /^\/api\/webhooks\//i, type: 'discord-webhook-url' },
+];
+
+/** Where the secret part of a webhook-style URL starts (index into `path`), and its type. */
+export function secretUrlPath(host: string, path: string): { at: number; type: string } | undefined {
+  const h = host.replace(/:\d+$/, '').replace(/^.*@/, '');
+  for (const s of SECRET_URL_PATHS) {
+    const m = s.host.test(h) ? s.path.exec(path) : null;
+    if (m && path.length > m[0].length) return { at: m[0].length, type: s.type };
+  }
+  return undefined;
+}
+
+/**
  * Provider token shapes (no anchors). Each alternative starts with a literal prefix and a
  * look-behind whose class covers the token body, so a scan over text never starts a match inside
  * a run another start already covered: scanning stays linear on hostile input (`eyJeyJeyJ…`).
@@ -78,6 +134,8 @@ export const KNOWN_TOKEN_SOURCE = [
   `${B}ops_[A-Za-z0-9_-]{40,}`,
   `${A}secret_[A-Za-z0-9]{32,}`,
   `${B}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{4,}`,
+  // Django's generated keys: 50 chars of [a-z0-9!@#$%^&*(-_=+)] behind `django-insecure-`.
+  `${B}django-insecure-[a-z0-9!@#$%^&*(=+_)-]{30,}`,
 ].join('|');
 
 const KNOWN_TOKEN_EXACT_RE = new RegExp(`^(?:${KNOWN_TOKEN_SOURCE})$`);
@@ -110,6 +168,25 @@ export const MIN_SECRET_LENGTH = 16;
 
 /** Identifiers in camelCase / PascalCase (`ModelContextProtocolServer`): letters only, one word per case change. */
 const CAMEL_WORDS_RE = /^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$/;
+
+/**
+ * A camelCase identifier, not random letters: real words average 3+ letters, while a random
+ * mixed-case run (`AbCdEfGhIjKlMnOp`, `xKqPzLmWnRtY`) changes case every one or two letters.
+ */
+function isCamelIdentifier(v: string): boolean {
+  if (!CAMEL_WORDS_RE.test(v)) return false;
+  const letters = v.replace(/\d+$/, '');
+  const words = (letters.match(/[A-Z]/g)?.length ?? 0) + (/^[a-z]/.test(letters) ? 1 : 0);
+  return letters.length / Math.max(1, words) >= 3;
+}
+
+/** One word of a slug: lower/upper/Capitalised or a camelCase identifier, not random mixed case. */
+function isSlugWord(p: string): boolean {
+  if (!WORD_RE.test(p)) return false;
+  const letters = p.replace(/\d+[A-Za-z]?$/, '');
+  if (letters.length < 8 || !/[a-z]/.test(letters) || !/[A-Z]/.test(letters)) return true;
+  return /^[A-Z][a-z]+$|^[A-Z]+$/.test(letters) || isCamelIdentifier(letters);
+}
 /** One word of a name or version: `sonnet`, `python3`, `20241022`, `4o`, `x64`, `v1`. */
 const WORD_RE = /^(?:[A-Za-z]+\d*|\d+[A-Za-z]?|[A-Za-z]\d+[A-Za-z]?)$/;
 
@@ -120,7 +197,7 @@ const WORD_RE = /^(?:[A-Za-z]+\d*|\d+[A-Za-z]?|[A-Za-z]\d+[A-Za-z]?)$/;
  */
 function isWordsJoined(v: string): boolean {
   const parts = v.split(/[-_.:/+~=]+/).filter((p) => p !== '');
-  return parts.length >= 2 && parts.every((p) => WORD_RE.test(p));
+  return parts.length >= 2 && parts.every(isSlugWord);
 }
 
 /**
@@ -138,7 +215,7 @@ export function isHighEntropySecret(value: string): boolean {
   // Paths and package specs are not secrets; base64 (which may contain '/') can be.
   if (v.includes('/') && !/^[A-Za-z0-9+/]+=*$/.test(v)) return false;
   if (/^[a-f0-9]+$/i.test(v)) return v.length >= 20 && shannonEntropy(v) >= 3.0;
-  if (CAMEL_WORDS_RE.test(v)) return false;
+  if (isCamelIdentifier(v)) return false;
   const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/[0-9]/.test(v));
   if (classes < 2) return false;
   if (isWordsJoined(v)) return false;
@@ -308,6 +385,51 @@ export function isSecretName(name: string): boolean {
   }
   if (nameCache.size < 10_000) nameCache.set(name, secret);
   return secret;
+}
+
+/** Last words of identifier and setting names (`WORKSPACE_ID`, `LOG_LEVEL`, `--model`, `BASE_URL`). */
+const SETTING_TAIL = new Set([
+  'id',
+  'ids',
+  'type',
+  'kind',
+  'name',
+  'names',
+  'file',
+  'path',
+  'dir',
+  'url',
+  'uri',
+  'endpoint',
+  'host',
+  'limit',
+  'count',
+  'size',
+  'max',
+  'min',
+  'mode',
+  'timeout',
+  'format',
+  'version',
+  'level',
+  'region',
+  'zone',
+  'model',
+  'tag',
+  'image',
+  'branch',
+  'locale',
+  'lang',
+]);
+
+/**
+ * Whether a name says its value is an identifier or setting (`WORKSPACE_ID`, `--log-level`,
+ * `TOKEN_URL`, `key_file`): its last word is one of the not-secret words and it is not a secret
+ * name. A random-looking value there is an id, not a credential (known token shapes still are).
+ */
+export function isSettingName(name: string): boolean {
+  const last = nameWords(name.replace(/^-+/, '')).at(-1);
+  return last !== undefined && SETTING_TAIL.has(last) && !isSecretName(name);
 }
 
 /** Header names whose value is a credential (`Authorization`, `Cookie`, `X-Api-Key`, `Private-Token`…). */

@@ -2,6 +2,7 @@ import { GATEWAY_MIGRATIONS } from '../gateways/migrations.js';
 import { AUDIT_MIGRATIONS } from '../audit/migrations.js';
 import { LIVE_MIGRATIONS } from '../live/migrations.js';
 import { FINDINGS_MIGRATIONS } from '../findings/migrations.js';
+import { POLICY_MIGRATIONS } from '../policy/migrations.js';
 
 /**
  * Numbered schema migrations. Append only: never edit a migration that has shipped; add a new one.
@@ -56,4 +57,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...GATEWAY_MIGRATIONS,
   ...LIVE_MIGRATIONS,
   ...FINDINGS_MIGRATIONS,
+  ...POLICY_MIGRATIONS,
 ];

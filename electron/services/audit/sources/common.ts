@@ -32,6 +32,18 @@ export function isoTime(v: unknown, what = 'time'): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * What an unexpected value is, for a rejection reason that must not quote it (it may be a
+ * credential): `a 5-character string`, `a number`, `an object`…
+ */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `a ${v.length}-character string`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
 /** Common outcome spellings → normalized outcome. */
 export function normOutcome(v: unknown): AuditOutcome | null {
   if (typeof v === 'boolean') return v ? 'success' : 'error';

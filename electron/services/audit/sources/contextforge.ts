@@ -1,4 +1,5 @@
 import type { IngestRecord } from '../store.js';
+import { rejectionReason } from '../mask.js';
 import { blankDraft, isoTime, num, obj, RecordError, s } from './common.js';
 
 /**
@@ -143,7 +144,7 @@ export async function pullContextForge(
         out.records.push(rec);
         out.cursor.audit = newest(out.cursor.audit, rec.event.time);
       } catch (err) {
-        out.rejected.push({ where: `audit-trails offset ${page * PAGE + i}`, reason: (err as Error).message });
+        out.rejected.push({ where: `audit-trails offset ${page * PAGE + i}`, reason: rejectionReason(err) });
       }
     }
     if (rows.length < PAGE) break;
@@ -168,7 +169,7 @@ export async function pullContextForge(
         out.records.push(rec);
         out.cursor.logs = newest(out.cursor.logs, rec.event.time);
       } catch (err) {
-        out.rejected.push({ where: `logs/search offset ${page * PAGE + i}`, reason: (err as Error).message });
+        out.rejected.push({ where: `logs/search offset ${page * PAGE + i}`, reason: rejectionReason(err) });
       }
     }
     if (rows.length < PAGE) break;

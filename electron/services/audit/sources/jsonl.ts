@@ -1,6 +1,6 @@
 import type { JsonlMapping } from '../../../../shared/model/audit.js';
 import type { IngestRecord } from '../store.js';
-import { blankDraft, getPath, isoTime, normOutcome, num, obj, RecordError, s } from './common.js';
+import { blankDraft, describeValue, getPath, isoTime, normOutcome, num, obj, RecordError, s } from './common.js';
 
 /**
  * Generic JSON lines with a saved field mapping (normalized field → dotted path in the record).
@@ -32,7 +32,10 @@ export function mapJsonl(record: unknown, mapping: JsonlMapping, source = 'jsonl
     const rawStr = s(raw) ?? (typeof raw === 'boolean' ? String(raw) : null);
     const mapped = rawStr !== null ? mapping.outcomeValues?.[rawStr] : undefined;
     const outcome = mapped ?? normOutcome(raw);
-    if (!outcome) throw new RecordError(`unknown outcome "${rawStr ?? ''}" at ${mapping.outcome}`);
+    if (!outcome)
+      throw new RecordError(
+        `unknown outcome (${describeValue(raw)}) at ${mapping.outcome}: map it in outcomeValues or use success, denied or error`,
+      );
     e.outcome = outcome;
   }
   return { event: e, key: e.sourceRecordId ?? JSON.stringify(record) };

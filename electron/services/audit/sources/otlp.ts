@@ -1,4 +1,5 @@
 import type { IngestRecord } from '../store.js';
+import { rejectionReason } from '../mask.js';
 import { blankDraft, isoTime, normOutcome, num, obj, RecordError, s } from './common.js';
 
 /**
@@ -78,7 +79,7 @@ export function mapOtlpRequest(request: unknown, source = 'otlp'): OtlpLineResul
         try {
           out.records.push(mapLogRecord(lr, resourceAttrs, source));
         } catch (err) {
-          out.rejected.push(`resourceLogs[${ri}].scopeLogs[${si}].logRecords[${li}]: ${(err as Error).message}`);
+          out.rejected.push(`resourceLogs[${ri}].scopeLogs[${si}].logRecords[${li}]: ${rejectionReason(err)}`);
         }
       });
     });

@@ -1,5 +1,5 @@
 import type { IngestRecord } from '../store.js';
-import { blankDraft, isoTime, normOutcome, num, obj, RecordError, s } from './common.js';
+import { blankDraft, describeValue, isoTime, normOutcome, num, obj, RecordError, s } from './common.js';
 
 /**
  * ToolHive audit events (one JSON object per line, on stdout or in the audit log file):
@@ -43,7 +43,8 @@ export function mapToolHive(record: unknown, source = 'toolhive'): IngestRecord 
 
   const outcomeRaw = s(r.outcome);
   const outcome = normOutcome(outcomeRaw);
-  if (!outcome) throw new RecordError(`unknown outcome "${outcomeRaw ?? ''}"`);
+  if (!outcome)
+    throw new RecordError(`unknown outcome (${describeValue(r.outcome)}); expected success, failure, error or denied`);
   e.outcome = outcome;
   e.sourceRecordId = s(meta?.auditId) ?? s(meta?.audit_id);
   e['client.address'] = src && s(src.type) === 'network' ? s(src.value) : null;
