@@ -553,7 +553,8 @@ export function VersionsPanel({
             <tbody>
               {versions.map((v) => (
                 <tr
-                  key={v.hash}
+                  // The same content can be recorded more than once (a rollback to an earlier version).
+                  key={`${v.hash}-${v.createdAt}-${v.origin}`}
                   data-testid="policy-version"
                   data-hash={v.hash}
                   data-origin={v.origin}
