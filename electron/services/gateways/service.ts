@@ -260,8 +260,8 @@ export async function removeGateway(ctx: ServiceContext, idOrName: string): Prom
   return true;
 }
 
-/** Builds the adapter for a stored connection, reading the credential and CA file just in time. */
-export async function adapterFor(ctx: ServiceContext, idOrName: string): Promise<GatewayAdapter> {
+/** The target of a stored connection, with its credential and CA file read just in time. */
+export async function targetFor(ctx: ServiceContext, idOrName: string): Promise<GatewayTarget> {
   const r = mustRow(ctx, idOrName);
   const target: GatewayTarget = {
     id: r.id,
@@ -289,7 +289,12 @@ export async function adapterFor(ctx: ServiceContext, idOrName: string): Promise
       throw new AdminError('unavailable', `CA file ${r.ca_file} cannot be read: ${(err as Error).message}`);
     }
   }
-  return createAdapter(target);
+  return target;
+}
+
+/** Builds the adapter for a stored connection, reading the credential and CA file just in time. */
+export async function adapterFor(ctx: ServiceContext, idOrName: string): Promise<GatewayAdapter> {
+  return createAdapter(await targetFor(ctx, idOrName));
 }
 
 export function createAdapter(target: GatewayTarget): GatewayAdapter {

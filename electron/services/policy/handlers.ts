@@ -1,6 +1,19 @@
-import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
+import { getGateway } from '../gateways/service.js';
+import { policyJsonSchema } from './document.js';
+import {
+  compilePolicyText,
+  diffPolicyVersions,
+  planPolicy,
+  pullPolicy,
+  pushPolicyText,
+  rollbackPolicyVersion,
+  simulatePolicyText,
+  validatePolicyText,
+  versionText,
+} from './service.js';
+import { listVersions } from './versions.js';
 
 type PolicyMethod =
   | 'policy.schema'
@@ -15,24 +28,19 @@ type PolicyMethod =
   | 'policy.rollback'
   | 'policy.compile';
 
-// Transitional: the policy capability is being built in this batch; every method answers
-// "unavailable" until its service lands (replaced before this change is submitted).
-const pending = async (): Promise<never> => {
-  throw new AdminError('unavailable', 'The policy capability is not built yet.');
-};
-
-export function policyHandlers(_ctx: ServiceContext): HandlerGroup<PolicyMethod> {
+export function policyHandlers(ctx: ServiceContext): HandlerGroup<PolicyMethod> {
   return {
-    'policy.schema': pending,
-    'policy.pull': pending,
-    'policy.validate': pending,
-    'policy.plan': pending,
-    'policy.simulate': pending,
-    'policy.push': pending,
-    'policy.versions': pending,
-    'policy.version': pending,
-    'policy.diffVersions': pending,
-    'policy.rollback': pending,
-    'policy.compile': pending,
+    'policy.schema': async () => ({ schema: policyJsonSchema() }),
+    'policy.pull': async ({ gatewayId, format }) => pullPolicy(ctx, gatewayId, format),
+    'policy.validate': async ({ text, gatewayId }) => validatePolicyText(ctx, text, gatewayId),
+    'policy.plan': async (input) => planPolicy(ctx, input),
+    'policy.simulate': async (input) => simulatePolicyText(ctx, input),
+    'policy.push': async (input) => pushPolicyText(ctx, input),
+    'policy.versions': async ({ gatewayId }) =>
+      listVersions(ctx.db, gatewayId ? (await getGateway(ctx, gatewayId)).id : undefined),
+    'policy.version': async ({ hash, format }) => versionText(ctx, hash, format),
+    'policy.diffVersions': async ({ from, to }) => diffPolicyVersions(ctx, from, to),
+    'policy.rollback': async (input) => rollbackPolicyVersion(ctx, input),
+    'policy.compile': async ({ text, target }) => compilePolicyText(text, target),
   };
 }
