@@ -23,6 +23,8 @@ test.describe.configure({ mode: 'serial', timeout: 240_000 });
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(REPO, 'bin', 'gatehouse.mjs');
 const GATEWAY = 'contextforge-ci';
+/** Set to a folder to keep screenshots of the page at 1024×700 in both themes. */
+const SHOTS = process.env.GATEHOUSE_SHOTS_DIR;
 
 let gw: LiveGateway;
 let gh: ServeHandle;
@@ -200,6 +202,28 @@ test('pull, edit with an inline error, plan, simulate, push, see it on Tenants, 
     'href',
     /#\/audit\/user\/alice%40example\.com/,
   );
+  // The sample link opens the Audit page filtered to those calls; Back returns here.
+  await allowed.getByTestId('policy-sim-events').first().click();
+  await expect(page.getByTestId('page-audit')).toBeVisible();
+  await expect(page.getByTestId('audit-total')).toHaveAttribute('data-total', '12');
+  await page.goBack();
+  await expect(page.getByTestId('policy-editor-content')).toContainText('visibility: public');
+  // The results are still there: coming back does not lose the draft, the plan or the simulation.
+  await expect(page).toHaveURL(/\/simulation$/);
+  await expect(allowed.locator('[data-testid="policy-sim-group"][data-user="alice@example.com"]')).toBeVisible();
+
+  if (SHOTS) {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    for (const theme of ['dark', 'light'] as const) {
+      if ((await page.locator('html').getAttribute('data-theme')) !== theme)
+        await page.getByTestId('theme-toggle').click();
+      await page.getByTestId('policy-tab-simulation').click();
+      await page.screenshot({ path: join(SHOTS, `real-simulation-${theme}.png`) });
+      await page.getByTestId('policy-tab-delta').click();
+      await page.screenshot({ path: join(SHOTS, `real-delta-${theme}.png`) });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
 
   // Push, with confirmation.
   await page.getByTestId('policy-push').click();
@@ -207,6 +231,7 @@ test('pull, edit with an inline error, plan, simulate, push, see it on Tenants, 
   await expect(dialog.getByTestId('policy-push-gateway')).toHaveText(GATEWAY);
   await expect(dialog.getByTestId('policy-push-count')).toHaveText('1');
   await dialog.getByTestId('policy-push-message').fill('Open blue-tools to every team (e2e)');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'real-push-confirm.png') });
   await dialog.getByTestId('policy-push-confirm').click();
   const result = dialog.getByTestId('policy-push-result');
   await expect(result).toHaveAttribute('data-status', 'applied', { timeout: 60_000 });

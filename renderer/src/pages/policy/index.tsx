@@ -8,6 +8,7 @@ import type {
   PolicyVersion,
   PushResult,
 } from '../../../../shared/model/policy.js';
+import type { MethodInput } from '../../../../shared/api/contract.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminClient, useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
 import {
@@ -123,34 +124,41 @@ export default function PolicyPage({ params }: PageProps) {
     pull.mutate({ gatewayId, format: 'yaml' });
   };
 
-  // ---- Plan, simulate, compile.
-  const plan = useAdminMutation('policy.plan');
-  const [planText, setPlanText] = useState('');
+  // ---- Plan, simulate, compile: queries over the last request (kept across visits).
+  const requests = usePolicyDraft((s) => s.requests);
+  const request = usePolicyDraft((s) => s.request);
+  const plan = useRequested('policy.plan', requests.plan);
   const runPlan = () => {
-    setPlanText(text);
-    plan.mutate({
+    const input = {
       text,
       ...(gatewayId ? { gatewayId } : {}),
       ...(draft.baseId && draft.gatewayId === gatewayId ? { baseId: draft.baseId } : {}),
-    });
+    };
+    if (same(input, requests.plan)) void plan.refetch();
+    else request('plan', input);
     if (route.tab !== 'plan' && route.tab !== 'delta') setRoute({ tab: 'plan' });
   };
-  const simulate = useAdminMutation('policy.simulate', {
-    onMutate: () => setProgress((p) => ({ ...p, simulate: undefined })),
-  });
+  const simulate = useRequested('policy.simulate', requests.simulate);
   const [range, setRange] = useState<SimRange>({ since: '', until: '' });
   const runSimulate = () => {
-    simulate.mutate({
+    setProgress((p) => ({ ...p, simulate: undefined }));
+    const input = {
       text,
       ...(gatewayId ? { gatewayId } : {}),
       ...(range.since ? { since: new Date(range.since).toISOString() } : {}),
       ...(range.until ? { until: new Date(range.until).toISOString() } : {}),
-    });
+    };
+    if (same(input, requests.simulate)) void simulate.refetch();
+    else request('simulate', input);
     if (route.tab !== 'simulation') setRoute({ tab: 'simulation' });
   };
-  const compile = useAdminMutation('policy.compile');
-  const [target, setTarget] = useState<CompileTarget>('contextforge');
-  const runCompile = (t: CompileTarget = target) => compile.mutate({ text, target: t });
+  const compile = useRequested('policy.compile', requests.compile);
+  const [target, setTarget] = useState<CompileTarget>(requests.compile?.target ?? 'contextforge');
+  const runCompile = (t: CompileTarget = target) => {
+    const input = { text, target: t };
+    if (same(input, requests.compile)) void compile.refetch();
+    else request('compile', input);
+  };
 
   // ---- Versions.
   const versions = useAdminQuery('policy.versions', gatewayId ? { gatewayId } : {}, { retry: false });
@@ -207,7 +215,7 @@ export default function PolicyPage({ params }: PageProps) {
   const onPushed = (r: PushResult) => {
     void queryClient.invalidateQueries({ queryKey: ['policy'] });
     void queryClient.invalidateQueries({ queryKey: ['gateways'] });
-    plan.reset();
+    usePolicyDraft.getState().clearRequests();
     // The gateway now holds what was pushed: read it back so the next push checks against it.
     if (r.ok && r.status === 'applied') pull.mutate({ gatewayId: r.gatewayId, format: 'yaml' });
   };
@@ -238,7 +246,7 @@ export default function PolicyPage({ params }: PageProps) {
   const hasText = text.trim().length > 0;
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
-  const planStale = plan.data !== undefined && planText !== text;
+  const planStale = plan.data !== undefined && requests.plan !== null && requests.plan.text !== text;
   const actionError = pull.error
     ? `Pull failed: ${pull.error.message}`
     : plan.error
@@ -348,21 +356,21 @@ export default function PolicyPage({ params }: PageProps) {
           type="button"
           className="btn"
           data-testid="policy-plan-run"
-          disabled={!hasText || plan.isPending}
+          disabled={!hasText || plan.isFetching}
           onClick={runPlan}
           aria-keyshortcuts="Control+Enter"
           title="Changes a push would make (Ctrl+Enter)"
         >
-          {plan.isPending ? 'Planning…' : 'Plan'}
+          {plan.isFetching ? 'Planning…' : 'Plan'}
         </button>
         <button
           type="button"
           className="btn"
           data-testid="policy-simulate"
-          disabled={!hasText || simulate.isPending}
+          disabled={!hasText || simulate.isFetching}
           onClick={runSimulate}
         >
-          {simulate.isPending ? 'Simulating…' : 'Simulate'}
+          {simulate.isFetching ? 'Simulating…' : 'Simulate'}
         </button>
         <span className="spacer" />
         <button
@@ -461,12 +469,12 @@ export default function PolicyPage({ params }: PageProps) {
                 onReveal={(d) => editor.current?.reveal(d)}
               />
             )}
-            {route.tab === 'plan' && <PlanPanel plan={plan.data} pending={plan.isPending} />}
+            {route.tab === 'plan' && <PlanPanel plan={plan.data} pending={plan.isFetching} />}
             {route.tab === 'delta' && <DeltaPanel plan={plan.data} />}
             {route.tab === 'simulation' && (
               <SimulationPanel
                 result={simulate.data}
-                pending={simulate.isPending}
+                pending={simulate.isFetching}
                 error={simulate.error ? `Simulation failed: ${simulate.error.message}` : null}
                 progress={progress.simulate ?? null}
                 range={range}
@@ -484,7 +492,7 @@ export default function PolicyPage({ params }: PageProps) {
                 }}
                 onCompile={() => runCompile()}
                 result={compile.data}
-                pending={compile.isPending}
+                pending={compile.isFetching}
                 error={compile.error ? `Compile failed: ${compile.error.message}` : null}
                 canRun={hasText}
               />
@@ -601,6 +609,22 @@ function ProgressLine({ p, label }: { p: Progress | undefined; label: string }) 
       {p?.message || label}
     </div>
   );
+}
+
+type RequestedMethod = 'policy.plan' | 'policy.simulate' | 'policy.compile';
+
+/** A query that runs only once asked (input null = not yet); answers stay cached for the session. */
+function useRequested<K extends RequestedMethod>(method: K, input: MethodInput<K> | null) {
+  return useAdminQuery(method, (input ?? { text: '' }) as MethodInput<K>, {
+    enabled: input !== null,
+    staleTime: Infinity,
+    gcTime: 30 * 60_000,
+    retry: false,
+  });
+}
+
+function same(a: object, b: object | null): boolean {
+  return b !== null && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function errorText(e: unknown): string {

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { MethodInput } from '../../../../shared/api/contract.js';
 import { navigate } from '../../app/router.js';
 
 /**
@@ -55,8 +56,23 @@ export interface Draft {
   gatewayId: string | null;
 }
 
+/**
+ * What was last asked of plan / simulate / compile. The answers live in the query cache under
+ * these inputs, so leaving the page (to the Audit events of a simulation, to Tenants) and coming
+ * back shows them again.
+ */
+export interface Requests {
+  plan: MethodInput<'policy.plan'> | null;
+  simulate: MethodInput<'policy.simulate'> | null;
+  compile: MethodInput<'policy.compile'> | null;
+}
+const NO_REQUESTS: Requests = { plan: null, simulate: null, compile: null };
+
 interface DraftState {
   draft: Draft;
+  requests: Requests;
+  request<K extends keyof Requests>(kind: K, input: Requests[K]): void;
+  clearRequests(): void;
   /** Bumped whenever the text is replaced from outside the editor (pull, open, load). */
   revision: number;
   load(d: Omit<Draft, 'loadedText'>): void;
@@ -68,6 +84,9 @@ export const EMPTY_DRAFT: Draft = { text: '', baseId: null, loadedText: '', orig
 export const usePolicyDraft = create<DraftState>((set) => ({
   draft: EMPTY_DRAFT,
   revision: 0,
+  requests: NO_REQUESTS,
+  request: (kind, input) => set((s) => ({ requests: { ...s.requests, [kind]: input } })),
+  clearRequests: () => set({ requests: NO_REQUESTS }),
   load: (d) => set((s) => ({ draft: { ...d, loadedText: d.text }, revision: s.revision + 1 })),
   edit: (text) => set((s) => (s.draft.text === text ? s : { draft: { ...s.draft, text } })),
 }));
