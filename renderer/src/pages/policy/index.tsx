@@ -15,6 +15,7 @@ import {
   CompilePanel,
   DeltaPanel,
   PlanPanel,
+  plural,
   ProblemsPanel,
   short,
   SimulationPanel,
@@ -424,7 +425,8 @@ export default function PolicyPage({ params }: PageProps) {
                 <span className="pol-status-error">Validation unavailable: {validateError}</span>
               ) : (
                 <>
-                  <span className={errors ? 'pol-status-error' : ''}>{errors} errors</span> · {warnings} warnings
+                  <span className={errors ? 'pol-status-error' : ''}>{plural(errors, 'error')}</span> ·{' '}
+                  {plural(warnings, 'warning')}
                 </>
               )}
             </span>

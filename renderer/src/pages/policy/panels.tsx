@@ -146,6 +146,10 @@ export function shortTime(iso: string): string {
   });
 }
 
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function short(hash: string): string {
   return hash.replace(/^sha256:/, '').slice(0, 8);
 }
@@ -174,15 +178,14 @@ export function DeltaPanel({ plan }: { plan: PolicyPlan | undefined }) {
         <span className="pol-loses" data-testid="policy-delta-loses">
           −{loses} lost
         </span>{' '}
-        · {new Set(rows.map((r) => r.subject)).size} subjects
+        · {plural(new Set(rows.map((r) => r.subject)).size, 'subject')}
       </p>
       <table className="pol-table" aria-label="Access delta">
         <thead>
           <tr>
             <th scope="col">Change</th>
             <th scope="col">Subject</th>
-            <th scope="col">Tool · server</th>
-            <th scope="col">Via</th>
+            <th scope="col">Tool · server · via</th>
           </tr>
         </thead>
         <tbody>
@@ -203,10 +206,9 @@ function DeltaRow({ r }: { r: MatrixDeltaEntry }) {
       </td>
       <td>{r.subject}</td>
       <td>
-        <span className="mono">{r.tool}</span>
-        <div className="faint">{r.server}</div>
+        <span className="mono">{r.tool}</span> <span className="faint">· {r.server}</span>
+        <div className="pol-via">{r.via}</div>
       </td>
-      <td className="muted">{r.via}</td>
     </tr>
   );
 }
