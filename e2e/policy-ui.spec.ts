@@ -303,8 +303,9 @@ test('conflict: the push shows base, live and draft side by side', async ({ page
   await dialog.getByTestId('policy-push-confirm').click();
   await expect(dialog.getByTestId('policy-push-result')).toHaveAttribute('data-status', 'conflict');
   const conflict = dialog.locator('[data-testid="policy-conflict"][data-key="server:blue-tools"]');
-  await expect(conflict).toContainText('"private"');
-  await expect(conflict).toContainText('"public"');
+  await expect(conflict.locator('tr[data-field="visibility"]')).toContainText('"private"');
+  await expect(conflict.locator('tr[data-field="visibility"]')).toHaveAttribute('data-live-changed', 'true');
+  await expect(conflict.locator('tr[data-field="enabled"]')).toHaveAttribute('data-draft-changed', 'false');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'policy-conflict.png') });
 });
 

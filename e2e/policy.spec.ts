@@ -31,6 +31,7 @@ let gh: ServeHandle;
 let root: string;
 let gatewayId: string;
 let importedEvents = 0;
+let adminToken: string;
 
 /** Calls the loopback API as the page does (bearer token), typed by the contract. */
 async function invoke<K extends MethodName>(method: K, input: MethodInput<K>): Promise<MethodOutput<K>> {
@@ -71,7 +72,7 @@ function auditLines(): string[] {
 test.beforeAll(async () => {
   test.setTimeout(360_000);
   gw = await startSeededGateway();
-  const adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
+  adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
   root = mkdtempSync(join(tmpdir(), 'gh-e2e-policy-'));
   const home = join(root, 'home');
   const state = join(root, 'state');
@@ -258,6 +259,55 @@ test('pull, edit with an inline error, plan, simulate, push, see it on Tenants, 
   await dialog.getByTestId('policy-push-close').click();
   await expect(page.locator('[data-testid="policy-version"][data-origin="rollback"]').first()).toBeVisible();
 
+  expect(await redToBlue(page)).toBe('denied');
+  expect(errors).toEqual([]);
+});
+
+test('a change made on the gateway after the pull: the push is a conflict, shown base / live / draft', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(gh.url + `#/policy/${gatewayId}/problems`);
+  await page.getByTestId('policy-pull').click();
+  await expect(page.getByTestId('policy-origin')).toContainText(`pulled from ${GATEWAY}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('policy-save').click()]);
+  const pulled = readFileSync(await download.path(), 'utf8');
+
+  // Someone edits blue-tools on the gateway directly.
+  const res = await fetch(`${gw.baseUrl}/v1/servers/${gw.seed.servers.blue.id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ description: 'Changed behind Gatehouse' }),
+  });
+  expect(res.ok, await res.text()).toBe(true);
+
+  // The reviewed file comes back from git: Open file keeps the pull as the base.
+  const file = join(root, 'reviewed-policy.yaml');
+  writeFileSync(
+    file,
+    editBlueTools(pulled, (b) => b.replace(/visibility: \S+/, 'visibility: public')),
+  );
+  await page.getByTestId('policy-open-input').setInputFiles(file);
+  await expect(page.getByTestId('policy-origin')).toContainText('file reviewed-policy.yaml');
+  await expect(page.getByTestId('policy-status')).toHaveAttribute('data-errors', '0');
+
+  await page.getByTestId('policy-push').click();
+  const dialog = page.getByTestId('policy-push-dialog');
+  await expect(dialog.getByTestId('policy-push-count')).not.toHaveText('0');
+  await dialog.getByTestId('policy-push-confirm').click();
+  await expect(dialog.getByTestId('policy-push-result')).toHaveAttribute('data-status', 'conflict', {
+    timeout: 60_000,
+  });
+  const conflict = dialog.locator('[data-testid="policy-conflict"][data-key="server:blue-tools"]');
+  await expect(conflict).toBeVisible();
+  await expect(conflict.locator('tr[data-field="description"]')).toHaveAttribute('data-live-changed', 'true');
+  await expect(conflict.locator('tr[data-field="description"]')).toContainText('Changed behind Gatehouse');
+  await expect(conflict.locator('tr[data-field="visibility"]')).toHaveAttribute('data-draft-changed', 'true');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'real-conflict.png') });
+  // Escape closes the dialog; nothing was written.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
   expect(await redToBlue(page)).toBe('denied');
   expect(errors).toEqual([]);
 });

@@ -230,25 +230,64 @@ function PushResultView({ result, onClose }: { result: PushResult; onClose(): vo
 }
 
 function ConflictView({ c }: { c: PolicyConflict }) {
-  const col = (label: string, v: unknown) => (
-    <div className="pol-three-col">
-      <div className="pol-three-label">{label}</div>
-      <pre className="pol-file-text" tabIndex={0} aria-label={`${c.key}: ${label}`}>
-        {v === null || v === undefined ? '(absent)' : JSON.stringify(v, null, 2)}
-      </pre>
-    </div>
-  );
+  const base = asRecord(c.base);
+  const live = asRecord(c.live);
+  const draft = asRecord(c.draft);
+  const keys = [...new Set([...Object.keys(base), ...Object.keys(live), ...Object.keys(draft)])];
+  const text = (o: Record<string, unknown>, k: string) => (k in o ? JSON.stringify(o[k], null, 1) : '—');
+  // Fields someone changed come first: on the gateway since the pull, or in the draft.
+  const rows = keys
+    .map((k) => {
+      const b = text(base, k);
+      const l = text(live, k);
+      const d = text(draft, k);
+      return { k, b, l, d, liveChanged: l !== b, draftChanged: d !== b };
+    })
+    .sort((x, y) => Number(y.liveChanged || y.draftChanged) - Number(x.liveChanged || x.draftChanged));
   return (
     <article className="pol-conflict" data-testid="policy-conflict" data-key={c.key}>
       <h3 className="pol-sim-title">
         <span className="faint">{c.kind}</span> <span className="mono">{c.key}</span>
       </h3>
       <p className="muted">{c.message}</p>
-      <div className="pol-three">
-        {col('Base (pulled)', c.base)}
-        {col('Live (gateway now)', c.live)}
-        {col('Draft', c.draft)}
-      </div>
+      <table className="pol-table pol-three" aria-label={`${c.key}: base, live and draft`}>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Base (pulled)</th>
+            <th scope="col">Live (gateway now)</th>
+            <th scope="col">Draft</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.live === null || c.live === undefined ? (
+            <tr>
+              <td colSpan={4} className="muted">
+                Absent on the gateway now.
+              </td>
+            </tr>
+          ) : null}
+          {rows.map((r) => (
+            <tr key={r.k} data-field={r.k} data-live-changed={r.liveChanged} data-draft-changed={r.draftChanged}>
+              <th scope="row" className="mono">
+                {r.k}
+              </th>
+              <td className="pol-three-cell">{r.b}</td>
+              <td className={`pol-three-cell${r.liveChanged ? ' pol-diff-live' : ''}`}>{r.l}</td>
+              <td className={`pol-three-cell${r.draftChanged ? ' pol-diff-draft' : ''}`}>{r.d}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="faint pol-three-legend">
+        <span className="pol-diff-live">changed on the gateway</span>{' '}
+        <span className="pol-diff-draft">changed in the draft</span>
+      </p>
     </article>
   );
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  return v === null || v === undefined ? {} : { value: v };
 }
