@@ -258,6 +258,16 @@ test('pull, edit with an inline error, plan, simulate, push, see it on Tenants, 
   await expect(result).toHaveAttribute('data-status', 'applied', { timeout: 60_000 });
   await dialog.getByTestId('policy-push-close').click();
   await expect(page.locator('[data-testid="policy-version"][data-origin="rollback"]').first()).toBeVisible();
+  // Compare the push with the first pull, then load the pushed version into the editor.
+  const pushed = versions.filter({ hasText: 'Open blue-tools to every team (e2e)' });
+  await pushed.getByTestId('policy-version-compare').check();
+  await oldest.getByTestId('policy-version-compare').check();
+  await page.getByTestId('policy-versions-compare').click();
+  const diff = page.getByTestId('policy-versions-diff');
+  await expect(diff.locator('[data-testid="policy-change"][data-kind="server"]')).toContainText('blue-tools');
+  await pushed.getByTestId('policy-version-load').click();
+  await expect(page.getByTestId('policy-origin')).toContainText('version');
+  await expect(page).toHaveURL(new RegExp(`#/policy/${gatewayId}/versions/[0-9a-f]{8,}$`));
 
   expect(await redToBlue(page)).toBe('denied');
   expect(errors).toEqual([]);
@@ -328,6 +338,12 @@ test('accessibility sanity: named controls, tabs, labelled editor, keyboard tab 
   await expect(page.getByRole('tab', { name: /Plan/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel')).toBeVisible();
   await expect(page).toHaveURL(/\/plan$/);
+  // Compile: the ToolHive target gives Cedar files, shown read-only with a copy button.
+  await page.getByTestId('policy-tab-compile').click();
+  await page.getByTestId('policy-compile-target').selectOption('toolhive-cedar');
+  const files = page.getByTestId('policy-compile-file');
+  await expect(files.first()).toBeVisible({ timeout: 30_000 });
+  await expect(files.first().getByRole('button', { name: /^Copy / })).toBeVisible();
   // Every control has an accessible name (text, aria-label or a wrapping label).
   const unnamed = await page
     .locator('[data-testid="page-policy"] :is(button, select, input, a[href], [role="tab"])')
