@@ -35,6 +35,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./policy.js')).benchPolicy,
   },
   {
+    name: 'parsing-attacks',
+    target: 'issue #12 shapes: each finishes in < 5 s, sibling kept; 16k servers scanned in a few seconds',
+    load: async () => async () => (await import('./parsing-attacks.js')).benchParsingAttacks(),
+  },
+  {
     name: 'live',
     target: '≤ 1.3× ideal (sum of start-ups / 8) for 50 stdio servers',
     load: async () => (await import('./live.js')).benchLive,

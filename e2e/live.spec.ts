@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { startHttpFixture, type HttpFixture } from '../test/fixtures/mcp-servers/http-fixture.js';
 import { startServe, type ServeHandle } from './support/serve.js';
 
 /**
@@ -208,6 +209,7 @@ test.describe('Consent dialog shows what runs', () => {
             args: ['-e', '0', '--', '--api-key', '${E2E_API_KEY}'],
             env: { NODE_OPTIONS: nodeOptions, REGION: 'eu-west-1' },
           },
+          unpinned: { command: 'npx', args: ['-y', 'some-mcp-server'] },
         },
       }),
     );
@@ -223,10 +225,19 @@ test.describe('Consent dialog shows what runs', () => {
     rmSync(home3, { recursive: true, force: true });
   });
 
-  test('masked arguments are flagged, env sources shown, a changed NODE_OPTIONS asks again', async ({ page }) => {
+  test('masked arguments flagged, NODE_OPTIONS shown in clear, unpinned runner warned, a change asks again', async ({
+    page,
+  }) => {
     await page.goto(gh3.url);
     await page.getByTestId('rescan-button').click();
-    await page.getByTestId('inventory-row').first().getByRole('link').click();
+    await page.getByTestId('inventory-row').filter({ hasText: 'unpinned' }).getByRole('link').click();
+    await page.getByTestId('live-connect').click();
+    const warned = page.getByTestId('consent-dialog');
+    await expect(warned.getByTestId('consent-warning')).toContainText('npx downloads and runs package some-mcp-server');
+    await expect(warned.getByTestId('consent-warning')).toContainText('unpinned code');
+    await warned.getByTestId('consent-cancel').click();
+    await page.getByTestId('server-back').click();
+    await page.getByTestId('inventory-row').filter({ hasText: 'keyed' }).getByRole('link').click();
     await page.getByTestId('live-connect').click();
     const dialog = page.getByTestId('consent-dialog');
     await expect(dialog).toBeVisible();
@@ -234,15 +245,17 @@ test.describe('Consent dialog shows what runs', () => {
     await expect(secretArg).toHaveCount(1);
     await expect(secretArg.getByTestId('masked-value')).toHaveText('masked value');
     await expect(dialog).not.toContainText('0123456789abcdef');
-    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="NODE_OPTIONS"]')).toContainText(
-      'affects execution',
-    );
+    const nodeOptions = dialog.locator('[data-testid="consent-env-var"][data-key="NODE_OPTIONS"]');
+    await expect(nodeOptions).toContainText('affects execution');
+    // Execution-affecting values are not secrets but change what runs: shown in clear.
+    await expect(nodeOptions.getByTestId('consent-env-value')).toHaveText('--max-old-space-size=4096');
     await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).toHaveAttribute(
       'data-source',
       'literal',
     );
-    await expect(dialog).not.toContainText('4096');
+    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).not.toContainText('eu-west-1');
     await expect(dialog.getByTestId('consent-cwd')).toHaveText(home3);
+    await expect(dialog.getByTestId('consent-warning')).toHaveCount(0);
     await dialog.getByTestId('consent-accept').click();
     await expect(dialog).toBeHidden();
 
@@ -254,5 +267,88 @@ test.describe('Consent dialog shows what runs', () => {
     await expect(status).toContainText('command line changed since consent');
     await page.getByTestId('live-connect').click();
     await expect(page.getByTestId('consent-changed')).toBeVisible();
+    await expect(page.getByTestId('consent-env-value')).toHaveText('--require ./evil.js');
+  });
+});
+
+test.describe('A project file’s remote server is not contacted before consent', () => {
+  let gh4: ServeHandle;
+  let root4: string;
+  let remote: HttpFixture;
+
+  test.beforeAll(async () => {
+    remote = await startHttpFixture('none');
+    root4 = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-live-project-'));
+    const home = join(root4, 'home');
+    mkdirSync(home, { recursive: true });
+    for (const name of ['p', 'q']) {
+      mkdirSync(join(root4, name), { recursive: true });
+      writeFileSync(
+        join(root4, name, '.mcp.json'),
+        JSON.stringify({ mcpServers: { [`remote-${name}`]: { type: 'http', url: remote.url } } }),
+      );
+    }
+    gh4 = await startServe({ home, projects: [join(root4, 'p'), join(root4, 'q')] });
+  });
+
+  test.afterAll(async () => {
+    await gh4?.stop();
+    await remote?.close();
+    rmSync(root4, { recursive: true, force: true });
+  });
+
+  test('needs consent, 0 requests; consent connects one server only; trust project; revoke in Settings', async ({
+    page,
+  }) => {
+    await page.goto(gh4.url);
+    await page.getByTestId('rescan-button').click();
+    const row = (name: string) => page.getByTestId('inventory-row').filter({ hasText: name });
+    await expect(row('remote-p').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
+    await expect(row('remote-q').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
+    // Connect all touches nothing that waits for consent.
+    await page.getByTestId('connect-all').click();
+    await expect(page.getByTestId('connect-progress')).toBeVisible();
+    await expect(page.getByTestId('connect-all')).toBeEnabled({ timeout: 20_000 });
+    await expect(row('remote-p').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
+    expect(remote.authorizations.length, 'requests before consent').toBe(0);
+
+    await row('remote-p').getByRole('link').click();
+    // The reason, in full in the badge's title: nothing was contacted yet.
+    await expect(page.getByTestId('live-panel').getByTitle(/waiting for consent to contact its URL/)).toBeVisible();
+    await page.getByTestId('live-connect').click();
+    const dialog = page.getByTestId('consent-dialog');
+    await expect(dialog).toHaveAttribute('data-kind', 'remote');
+    await expect(dialog.getByTestId('consent-url')).toHaveText(remote.url);
+    await expect(dialog.getByTestId('consent-project-file')).toBeVisible();
+    await expect(dialog.getByTestId('consent-project-dir')).toHaveText(join(root4, 'p'));
+    expect(remote.authorizations.length).toBe(0);
+    await dialog.getByTestId('consent-accept').click();
+    await expect(page.getByTestId('live-panel').getByTestId('live-status')).toHaveAttribute('data-status', 'ok', {
+      timeout: 30_000,
+    });
+    await expect(page.locator('[data-testid="live-tool"][data-name="remote_echo"]')).toBeVisible();
+    const afterP = remote.authorizations.length;
+    expect(afterP).toBeGreaterThan(0);
+
+    // Q's server, same URL, is still untouched; trusting project q lets it connect.
+    await page.getByTestId('server-back').click();
+    await expect(row('remote-q').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
+    expect(remote.authorizations.length).toBe(afterP);
+    await row('remote-q').getByRole('link').click();
+    await page.getByTestId('live-connect').click();
+    await page.getByTestId('consent-trust-project').click();
+    await expect(page.getByTestId('live-panel').getByTestId('live-status')).toHaveAttribute('data-status', 'ok', {
+      timeout: 30_000,
+    });
+
+    await page.getByTestId('nav-settings').click();
+    await expect(page.locator('[data-testid="consent-row"][data-kind="remote"]')).toContainText(remote.url);
+    const trust = page.locator('[data-testid="consent-row"][data-kind="project"]');
+    await expect(trust).toContainText(join(root4, 'q'));
+    await trust.getByTestId('consent-revoke').click();
+    await expect(trust).toHaveCount(0);
+    await page.getByTestId('nav-inventory').click();
+    await expect(row('remote-q').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
+    await expect(row('remote-p').getByTestId('live-status')).toHaveAttribute('data-status', 'ok');
   });
 });

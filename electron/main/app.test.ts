@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { ADMIN_LOG_KEY_NAME } from '../services/audit/admin-log-anchor.js';
+import { adminLogBinding } from '../services/audit/admin-log.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +145,9 @@ describe('startDesktopApp', () => {
       assert.equal(started.ctx.mode, 'desktop');
       assert.equal(started.ctx.version, '7.7.7');
       assert.equal(started.ctx.secrets.kind, 'electron-safe-storage');
+      // The admin-log key is bound (from the async safeStorage store) before any handler can append.
+      assert.ok(adminLogBinding(started.ctx.db), 'admin-log key bound at start-up');
+      assert.match((await started.ctx.secrets.get(ADMIN_LOG_KEY_NAME)) ?? '', /^[0-9a-f]{64}$/);
 
       const win = f.windows[0]!;
       assert.equal(f.windows.length, 1);

@@ -2,6 +2,7 @@ import { runFindingsScan } from '../services/findings/service.js';
 import { createAdminHandlers } from '../services/admin-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
+import { openAdminLog } from '../services/audit/admin-log-anchor.js';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';
 import { applyUserDataOverride, bundlePaths, type AppPathsLike } from './paths.js';
 import { registerAppScheme, serveApp, type ProtocolLike } from './protocol.js';
@@ -83,6 +84,12 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
   const secrets = new SafeStorageSecretStore(electron.safeStorage, { userData, platform: opts.platform });
   const ctx = createNodeContext({ stateDir: userData, mode: 'desktop', secrets });
   ctx.version = app.getVersion();
+  // safeStorage is async-only: bind the admin-log key (and anchor) before any handler can append.
+  await openAdminLog(ctx.db, ctx.secrets, ctx.clock).catch((err: unknown) => {
+    process.stderr.write(
+      `gatehouse: the admin-log key could not be loaded from the secret store (${err instanceof Error ? err.message : typeof err}); admin actions are logged unkeyed, or refused once the log is keyed\n`,
+    );
+  });
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
   ctx.shell = { showItemInFolder: (p) => electron.shell.showItemInFolder(p) };
   const disposeIpc = registerIpcHandlers(

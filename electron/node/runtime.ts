@@ -5,6 +5,7 @@ import type { Platform } from '../../shared/model/discovery.js';
 import type { ServiceContext } from '../services/context.js';
 import { EventBus } from '../services/events.js';
 import { nodeFileSystem } from '../services/node-ports.js';
+import { hasSyncAccess, openAdminLogSync } from '../services/audit/admin-log-anchor.js';
 import { systemClock, type SecretStore, type WorkstationPort } from '../services/ports.js';
 import { openDatabase } from '../services/store/database.js';
 
@@ -53,8 +54,13 @@ export function createNodeContext(opts: NodeContextOptions): ServiceContext {
     systemRoot: opts.workstation?.systemRoot ?? '',
     env: opts.workstation?.env ?? process.env,
   };
+  const db = openDatabase(join(opts.stateDir, 'gatehouse.db'));
+  // The admin-log key must be bound before the first append. Node stores are synchronous
+  // underneath, so it is done here and every root built on this (CLI, serve, tests) has it;
+  // with an async-only store (the desktop's safeStorage) the root awaits openAdminLog itself.
+  if (hasSyncAccess(opts.secrets)) openAdminLogSync(db, opts.secrets);
   return {
-    db: openDatabase(join(opts.stateDir, 'gatehouse.db')),
+    db,
     events: new EventBus(),
     clock: systemClock,
     fs: nodeFileSystem,

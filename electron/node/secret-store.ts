@@ -44,11 +44,17 @@ function defaultKeyring(): KeyringFactory | null {
 class KeyringSecretStore implements SecretStore {
   readonly kind = 'os-keyring';
   constructor(private readonly entry: (key: string) => KeyringEntry) {}
-  async get(key: string): Promise<string | null> {
+  getSync(key: string): string | null {
     return this.entry(key).getPassword() ?? null;
   }
-  async set(key: string, value: string): Promise<void> {
+  setSync(key: string, value: string): void {
     this.entry(key).setPassword(value);
+  }
+  async get(key: string): Promise<string | null> {
+    return this.getSync(key);
+  }
+  async set(key: string, value: string): Promise<void> {
+    this.setSync(key, value);
   }
   async delete(key: string): Promise<void> {
     try {

@@ -1,9 +1,42 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import type { FileSystemPort } from './ports.js';
+
+function fsError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Reads at most `maxBytes` of a regular file. Opened non-blocking (a character device such as
+ * `/proc/kmsg` or a FIFO swapped in after the stat answers EAGAIN instead of blocking a thread
+ * forever), checked with fstat on the open handle (no race with the earlier stat), and read in
+ * chunks up to the cap: `/proc` and `/sys` files report size 0 but can yield gigabytes.
+ */
+async function readCapped(path: string, maxBytes: number): Promise<string> {
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
+    if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.allocUnsafe(Math.min(1 << 16, maxBytes + 1));
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes + 1 - total), null);
+      if (bytesRead === 0) break;
+      chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
+      total += bytesRead;
+      if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
 
 /** The real filesystem, for the CLI, browser mode and the desktop app's main process. */
 export const nodeFileSystem: FileSystemPort = {
-  readFile: (path) => readFile(path, 'utf8'),
+  readFile: (path, opts) => (opts?.maxBytes !== undefined ? readCapped(path, opts.maxBytes) : readFile(path, 'utf8')),
   async stat(path) {
     try {
       const s = await stat(path);

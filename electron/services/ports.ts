@@ -13,7 +13,12 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** Read-only filesystem access, enough for discovery (node:fs/promises satisfies it). */
 export interface FileSystemPort {
-  readFile(path: string): Promise<string>;
+  /**
+   * Reads a regular file as UTF-8. With `maxBytes`, reads at most that many bytes and fails with
+   * code `EFBIG` beyond it, whatever the file claims as its size (`/proc` files say 0); it also
+   * fails (`EFTYPE`) on anything but a regular file and never blocks on a device or FIFO.
+   */
+  readFile(path: string, opts?: { maxBytes?: number }): Promise<string>;
   /** Mode bits and kind, or null when the path does not exist. */
   stat(path: string): Promise<{ mode: number; isFile: boolean; isDirectory: boolean; size: number } | null>;
   readdir(path: string): Promise<string[]>;
@@ -38,6 +43,13 @@ export interface SecretStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Synchronous access, offered only by stores that are synchronous underneath (the Node OS
+   * keyring and encrypted-file stores). Used once when a context is opened, to bind the admin-log
+   * key before the first (synchronous) append; see services/audit/admin-log-anchor.ts.
+   */
+  getSync?(key: string): string | null;
+  setSync?(key: string, value: string): void;
 }
 
 /** Publishes service events to whichever adapter is attached (IPC or SSE). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AdminLogAnchor,
   AuditEvent,
   AuditExportFormat,
   AuditFacetName,
@@ -29,6 +30,11 @@ export const ExportChunk = z.object({
   rows: z.number().int(),
   /** Rows in the whole export (first chunk only, so progress can be shown). */
   total: z.number().int().nullable(),
+  /**
+   * First chunk only: the admin log's anchor (count + head MAC) at export time, so an export
+   * carries evidence of the log's length that a later rollback or truncation cannot change.
+   */
+  adminLogAnchor: AdminLogAnchor.nullable().optional(),
 });
 export type ExportChunk = z.infer<typeof ExportChunk>;
 

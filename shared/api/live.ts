@@ -46,19 +46,28 @@ export const liveMethods = {
     input: ServerIdInput,
     output: CommandLine,
     mutates: false,
-    summary: 'Exactly what a stdio server would run (for the consent dialog), its hash and whether it is consented.',
+    summary:
+      'For the consent dialog: exactly what a stdio server would run, or the URL a remote server is reached at; the consent key (bound to the server identity) and whether it is consented.',
   }),
   'live.consents': method({
     input: z.object({}).strict(),
     output: z.array(Consent),
     mutates: false,
-    summary: 'Stored consents to start stdio servers.',
+    summary: 'Stored consents: stdio command lines, project remote servers, trusted project folders, legacy ones.',
   }),
   'live.grantConsent': method({
     input: z.object({ serverId: z.string().min(1), hash: z.string().length(64) }).strict(),
     output: Consent,
     mutates: true,
-    summary: 'Consent to start a stdio server; the hash must match its current command line (what the admin saw).',
+    summary:
+      'Consent to start a stdio server or contact a project remote server; the hash must match its current consent key (what the admin saw).',
+  }),
+  'live.trustProject': method({
+    input: z.object({ serverId: z.string().min(1), projectDir: z.string().min(1) }).strict(),
+    output: Consent,
+    mutates: true,
+    summary:
+      'Trust a project folder (from one of its servers): its remote servers may be contacted. Stdio servers still need their own consent. Revocable; recorded in the admin log.',
   }),
   'live.revokeConsent': method({
     input: z.object({ hash: z.string().min(1) }).strict(),

@@ -199,11 +199,45 @@ export const AuditSettings = z.object({
 });
 export type AuditSettings = z.infer<typeof AuditSettings>;
 
+/**
+ * The admin log's head as recorded outside the database (secret store, exports): entry count, MAC
+ * of the last entry, the seq from which every entry is keyed, and when it was written.
+ */
+export const AdminLogAnchor = z.object({
+  count: z.number().int(),
+  headHash: z.string(),
+  keyedFrom: z.number().int(),
+  at: z.string(),
+});
+export type AdminLogAnchor = z.infer<typeof AdminLogAnchor>;
+
 export const ChainVerification = z.object({
   ok: z.boolean(),
   entries: z.number().int(),
   /** The first broken link: the entry's seq and what is wrong. */
   brokenAt: z.object({ seq: z.number().int(), problem: z.string() }).nullable(),
+  /** Verified entries with the keyed MAC (HMAC) / with the legacy unkeyed SHA-256. */
+  keyed: z.number().int().optional(),
+  legacy: z.number().int().optional(),
+  /** The database's head against the anchor in the secret store. */
+  anchor: z
+    .object({
+      status: z.enum([
+        'matches',
+        'behind',
+        'truncated',
+        'head-differs',
+        'missing',
+        'unreadable',
+        'none',
+        'not-checked',
+      ]),
+      anchor: AdminLogAnchor.nullable(),
+      /** Entries after the anchored count (a crash between an append and its anchor write). */
+      unanchored: z.number().int(),
+      message: z.string(),
+    })
+    .optional(),
 });
 export type ChainVerification = z.infer<typeof ChainVerification>;
 

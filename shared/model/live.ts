@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientId } from './discovery.js';
+import { ClientId, Scope } from './discovery.js';
 
 /**
  * Live inventory: what each configured MCP server actually exposes when connected, its pins
@@ -135,6 +135,13 @@ export const CommandLineEnv = z.object({
   unresolved: z.array(z.string()),
   /** Changes what runs (NODE_OPTIONS, LD_*, PATH…): consent covers its resolved value. */
   affectsExecution: z.boolean(),
+  /**
+   * The resolved value, for execution-affecting variables only: not a secret, but it changes what
+   * runs, so the admin sees it in clear (masked only when it looks like a credential).
+   */
+  value: z.string().optional(),
+  /** The value shown is masked (it looked like a credential). */
+  valueMasked: z.boolean().optional(),
 });
 export type CommandLineEnv = z.infer<typeof CommandLineEnv>;
 
@@ -146,12 +153,40 @@ export const CommandLineArg = z.object({
 });
 export type CommandLineArg = z.infer<typeof CommandLineArg>;
 
+/** What a consent covers: a stdio command line, or a remote server's URL (origin + path). */
+export const ConsentTarget = z.enum(['stdio', 'remote']);
+export type ConsentTarget = z.infer<typeof ConsentTarget>;
+
+/**
+ * What the consent dialog shows for one server: for stdio, exactly what would run; for a remote
+ * server, the URL Gatehouse would contact. Name kept from when only stdio servers asked.
+ */
 export const CommandLine = z.object({
   serverId: z.string(),
   client: ClientId,
   serverName: z.string(),
-  /** Keyed hash of what runs (resolved command and args, env, absolute cwd): the consent key. */
+  /** `stdio` (default) or `remote`. */
+  kind: ConsentTarget.optional(),
+  scope: Scope.optional(),
+  /** The config file the server comes from (part of the consent key). */
+  source: z.string().optional(),
+  /**
+   * Consent key: keyed hash of the server identity (client, config file, server name) and what
+   * runs (resolved command and args, env, absolute cwd) or the URL's origin + path.
+   */
   hash: z.string(),
+  /** Remote: the URL contacted, origin + path (what consent covers), credentials masked. */
+  url: z.string().optional(),
+  /** The config file lies in a project folder (possibly a cloned, hostile repository). */
+  projectFile: z.boolean().optional(),
+  /** The project folder of a project file (what "trust project" covers). */
+  projectDir: z.string().optional(),
+  /** The project folder is trusted (covers its remote servers). */
+  projectTrusted: z.boolean().optional(),
+  /** Whether anything needs consent at all (user-scope remote servers do not). */
+  consentRequired: z.boolean().optional(),
+  /** Warnings to read before consenting (unpinned package runners…). */
+  warnings: z.array(z.string()).optional(),
   /** The resolved command (masked if it carries a credential). */
   command: z.string(),
   commandMasked: z.boolean().optional(),
@@ -166,14 +201,26 @@ export const CommandLine = z.object({
   /** The absolute working directory the server starts in. */
   cwd: z.string().optional(),
   consented: z.boolean(),
-  /** A consent exists for an earlier command line of this server. */
+  /** A consent exists for an earlier command line (or URL) of this server. */
   changedSinceConsent: z.boolean().optional(),
+  /** The only consent of this server predates server-bound consents: asked again. */
+  legacyConsent: z.boolean().optional(),
   unresolvedEnv: z.array(z.string()),
 });
 export type CommandLine = z.infer<typeof CommandLine>;
 
+/**
+ * A stored consent. `stdio`: one server's command line; `remote`: one project server's URL;
+ * `project`: trust of a project folder (covers its remote servers); `legacy`: a consent stored
+ * before consents were bound to the server identity — it no longer matches anything (ask again).
+ */
+export const ConsentKind = z.enum(['stdio', 'remote', 'project', 'legacy']);
+export type ConsentKind = z.infer<typeof ConsentKind>;
+
 export const Consent = z.object({
   hash: z.string(),
+  kind: ConsentKind.default('stdio'),
+  /** Server id (for `project`: the server the trust was given from). */
   serverId: z.string(),
   client: ClientId,
   serverName: z.string(),
@@ -181,6 +228,12 @@ export const Consent = z.object({
   args: z.array(z.string()),
   envKeys: z.array(z.string()),
   cwd: z.string().optional(),
+  /** Config file of the server. */
+  source: z.string().optional(),
+  /** Remote: origin + path (masked). */
+  url: z.string().optional(),
+  /** Project trust: the folder. */
+  projectDir: z.string().optional(),
   grantedAt: z.string(),
 });
 export type Consent = z.infer<typeof Consent>;

@@ -4,7 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { flushAdminLog } from '../../services/audit/admin-log-anchor.js';
 import { appendAdminAction } from '../../services/audit/admin-log.js';
+import { contextFrom } from '../context.js';
 import { otlpPayload, toolhiveLine } from '../../services/audit/test-helpers.js';
 import { openDatabase } from '../../services/store/database.js';
 
@@ -266,6 +268,34 @@ describe('gatehouse audit verify', () => {
     r = await gatehouse(['audit', 'verify', '--state', state]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /BROKEN at entry 3: content does not match its hash/);
+  });
+});
+
+describe('gatehouse audit verify, keyed log', () => {
+  test('says what it found: keyed/legacy counts and the anchor; a truncated tail exits 1', async () => {
+    const state = join(dir, 'state-keyed');
+    // The same context the CLI commands use: the state folder's own secret store holds the key and anchor.
+    const ctx = contextFrom({ state });
+    for (let i = 0; i < 5; i++) appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.add', target: `g${i}` });
+    await flushAdminLog(ctx.db);
+    ctx.db.close();
+    let r = await gatehouse(['audit', 'verify', '--state', state]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /audit chain intact: 5 entries \(5 keyed, 0 legacy\)/);
+    assert.match(r.stdout, /anchor: anchor matches: 5 entries/);
+    const q = JSON.parse((await gatehouse(['audit', 'query', '--state', state])).stdout) as {
+      adminLogAnchor: { count: number; headHash: string } | null;
+    };
+    assert.equal(q.adminLogAnchor?.count, 5);
+    assert.match(q.adminLogAnchor?.headHash ?? '', /^hm1:/);
+
+    const db = openDatabase(join(state, 'gatehouse.db'));
+    db.prepare('DELETE FROM admin_log WHERE seq > 3').run();
+    db.close();
+    r = await gatehouse(['audit', 'verify', '--state', state]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /audit chain TAMPERED/);
+    assert.match(r.stdout, /tail truncated: the anchor records 5 entries, the database has 3/);
   });
 });
 

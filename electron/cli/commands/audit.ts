@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditFileFormat, AuditOutcome, JsonlMapping, type AuditFilter } from '../../../shared/model/audit.js';
-import { verifyAdminLog } from '../../services/audit/admin-log.js';
+import { adminLogAnchorForExport, checkAdminLog } from '../../services/audit/admin-log-anchor.js';
+import type { ChainCheck } from '../../services/audit/admin-log.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
 import { csvHeader, renderEvents } from '../../services/audit/export.js';
 import { ingestFile, lineMapper } from '../../services/audit/ingest.js';
 import { jsonErrorReason } from '../../services/audit/mask.js';
@@ -20,10 +22,12 @@ const USAGE = `gatehouse audit <import|query|verify> [options]
       listed on stderr as FILE:LINE: reason. Re-importing reports duplicates only.
   gatehouse audit query [--state DIR] [--since ISO] [--until ISO] [--tenant T] [--subject S] [--server S]
       [--tool T] [--outcome success|denied|error] [--text Q] [--limit N] [--format json|csv|jsonl]
-      json: {"total":N,"events":[…]} (total counts every match; events ≤ --limit, default 100).
+      json: {"total":N,"events":[…],"adminLogAnchor":{…}} (total counts every match; events ≤ --limit,
+      default 100). csv/jsonl print the admin log's anchor on stderr.
       --since is inclusive, --until exclusive; --subject matches the user or the client exactly.
   gatehouse audit verify [--state DIR]
-      Check the hash chain of Gatehouse's own action log: exit 0 intact, 1 with the first broken link.`;
+      Check Gatehouse's own action log: the keyed (HMAC) chain, and its head against the anchor in the
+      secret store. Exit 0 intact, 1 tampered (first broken link, or truncated / rolled back).`;
 
 function openStore(stateDir: string) {
   const db = openDatabase(join(stateDir, 'gatehouse.db'));
@@ -130,15 +134,23 @@ async function queryCmd(argv: string[], io: Parameters<Command['run']>[1]): Prom
     filter.outcome = [o.data];
   }
   if (values.text !== undefined) filter.text = values.text;
-  const { db, store } = openStore(stateDirFrom(values));
+  const stateDir = stateDirFrom(values);
+  const { db, store } = openStore(stateDir);
   try {
     syncGatehouseLog(db, store);
+    // Every export carries the admin log's anchor (count + head MAC), evidence a later rollback cannot change.
+    const adminLogAnchor = await adminLogAnchorForExport(db, openNodeSecretStore(stateDir));
     if (format === 'json') {
       const total = store.count(filter);
       const events = limit === 0 ? [] : store.query(filter, { limit }).events;
-      io.stdout(JSON.stringify({ total, events }) + '\n');
+      io.stdout(JSON.stringify({ total, events, adminLogAnchor }) + '\n');
       return 0;
     }
+    io.stderr(
+      adminLogAnchor
+        ? `admin log anchor: ${adminLogAnchor.count} entries, head ${adminLogAnchor.headHash}, keyed from ${adminLogAnchor.keyedFrom}, at ${adminLogAnchor.at}\n`
+        : 'admin log anchor: none\n',
+    );
     if (format === 'csv') io.stdout(csvHeader());
     let cursor: string | null = null;
     let left = limit;
@@ -155,19 +167,26 @@ async function queryCmd(argv: string[], io: Parameters<Command['run']>[1]): Prom
   }
 }
 
+/** One line per finding: the chain, the key schemes, the anchor. */
+export function describeVerification(r: ChainCheck): string {
+  const schemes = `${r.keyed} keyed, ${r.legacy} legacy`;
+  const chain = r.brokenAt
+    ? `audit chain BROKEN at entry ${r.brokenAt.seq}: ${r.brokenAt.problem} (${r.entries} entries before it verified)`
+    : r.ok
+      ? `audit chain intact: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} (${schemes})`
+      : `audit chain TAMPERED: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} verify as a chain (${schemes}) but the anchor does not match`;
+  return `${chain}\nanchor: ${r.anchor.message}\n`;
+}
+
 async function verifyCmd(argv: string[], io: Parameters<Command['run']>[1]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { state: { type: 'string' } }, strict: true });
-  const { db } = openStore(stateDirFrom(values));
+  const stateDir = stateDirFrom(values);
+  const { db } = openStore(stateDir);
   try {
-    const r = verifyAdminLog(db);
-    if (r.ok) {
-      io.stdout(`audit chain intact: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'}\n`);
-      return 0;
-    }
-    io.stdout(
-      `audit chain BROKEN at entry ${r.brokenAt?.seq}: ${r.brokenAt?.problem} (${r.entries} entries before it verified)\n`,
-    );
-    return 1;
+    // Read-only: the key and anchor are read from this state folder's secret store, never created.
+    const r = await checkAdminLog(db, openNodeSecretStore(stateDir));
+    io.stdout(describeVerification(r));
+    return r.ok ? 0 : 1;
   } finally {
     db.close();
   }

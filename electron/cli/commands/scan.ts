@@ -113,7 +113,9 @@ ${DISCOVERY_FLAGS_HELP}
   --fail-on S          critical | high | medium | low: exit 1 when an open finding is at or
                        above S (default high); suppressed findings do not count
   --connect            also connect to servers (live inventory) when available
-  --yes                with --connect: consent to starting stdio servers for this run
+  --yes                with --connect: consent, for this run only, to starting stdio servers
+                       and contacting remote servers from project files (each is listed
+                       on stderr, with execution-affecting variables and warnings)
 ${GATEWAY_FLAG_HELP} (adds its scope.* findings)
 
 Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or scan errors.`,

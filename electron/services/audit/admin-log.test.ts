@@ -33,10 +33,16 @@ function seeded(count: number): Database {
   return db;
 }
 
-describe('admin log hash chain', () => {
+// A bare Database (no secret store bound) writes the legacy unkeyed chain; the keyed chain and
+// its anchor are tested in admin-log-anchor.test.ts.
+describe('admin log hash chain (legacy, unkeyed)', () => {
   test('an intact chain verifies', () => {
     const db = seeded(12);
-    assert.deepEqual(verifyAdminLog(db), { ok: true, entries: 12, brokenAt: null });
+    const r = verifyAdminLog(db);
+    assert.deepEqual(
+      { ok: r.ok, entries: r.entries, brokenAt: r.brokenAt, keyed: r.keyed, legacy: r.legacy },
+      { ok: true, entries: 12, brokenAt: null, keyed: 0, legacy: 12 },
+    );
     db.close();
   });
 

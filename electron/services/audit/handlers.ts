@@ -4,7 +4,7 @@ import type { AuditSourceConfig } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
-import { verifyAdminLog } from './admin-log.js';
+import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
 import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
 import { AuditService, tokenKey } from './service.js';
@@ -121,8 +121,10 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       fresh();
       return store.histogram(filter, buckets);
     },
-    'audit.export': async ({ filter, format, cursor, limit }) =>
-      exportChunk(store, filter, format, cursor ?? null, limit),
+    'audit.export': async ({ filter, format, cursor, limit }) => ({
+      ...exportChunk(store, filter, format, cursor ?? null, limit),
+      ...(cursor ? {} : { adminLogAnchor: await adminLogAnchorForExport(ctx.db, ctx.secrets) }),
+    }),
     'audit.sources.list': async () => listSources(ctx.db),
     'audit.sources.add': async ({ name, config, token }) => {
       checkSourcePath(config);
@@ -166,6 +168,6 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       if (deletedEvents) ctx.events.emit('store.changed', { topics: ['audit'] });
       return { ...getSettings(ctx.db), deletedEvents };
     },
-    'audit.verify': async () => verifyAdminLog(ctx.db),
+    'audit.verify': async () => checkAdminLog(ctx.db, ctx.secrets),
   };
 }

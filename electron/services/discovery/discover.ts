@@ -60,7 +60,7 @@ export async function discover(
   let parsed = 0;
   onProgress?.({ phase: 'parsing', done: 0, total: present.length });
   const results = await mapLimit(present, CONCURRENCY, async ({ loc, st }) => {
-    const r = await readOne(loc, st, fs);
+    const r = await readOneIsolated(loc, st, fs);
     onProgress?.({ phase: 'parsing', done: ++parsed, total: present.length });
     return r;
   });
@@ -98,8 +98,50 @@ async function safeStat(fs: FileSystemPort, path: string): Promise<Exclude<StatR
   }
 }
 
-/** A config file larger than this is not read (reported unreadable). */
-const MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * A config file larger than this is not read (reported unreadable). Real configs are kilobytes
+ * (a long-lived ~/.claude.json a few MB); the cap also bounds what a `/proc` file that reports
+ * size 0 can make us hold.
+ */
+export const MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One file's failure is that source's error, never its siblings': whatever escapes the parsers'
+ * own limits is reported on the source (without the error's text, which may quote the file).
+ */
+async function readOneIsolated(
+  loc: Location,
+  st: Exclude<StatResult, null>,
+  fs: FileSystemPort,
+): Promise<{ source: ParsedSource; servers: RawServer[] }> {
+  try {
+    return await readOne(loc, st, fs);
+  } catch (err) {
+    const what = err instanceof RangeError ? 'too complex to read (nesting or size limit)' : 'could not be processed';
+    return {
+      source: {
+        source: {
+          client: loc.client,
+          path: loc.path,
+          scope: loc.scope,
+          status: 'parse-error',
+          error: `the file ${what} (${(err as Error).name ?? 'Error'})`,
+        },
+        leaves: [],
+      },
+      servers: [],
+    };
+  }
+}
+
+function readErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EFBIG') return (err as Error).message;
+  if (code === 'EFTYPE') return 'not a regular file';
+  if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 'not a regular file (reading would block)';
+  return `cannot read the file (${code ?? (err as Error).message})`;
+}
 
 async function readOne(
   loc: Location,
@@ -118,16 +160,9 @@ async function readOne(
   if (st.size > MAX_BYTES) return fail('unreadable', `file too large (${st.size} bytes)`, { mode });
   let text: string;
   try {
-    text = await fs.readFile(loc.path);
+    text = await fs.readFile(loc.path, { maxBytes: MAX_BYTES });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(
-      'unreadable',
-      code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : `cannot read the file (${code ?? (err as Error).message})`,
-      { mode },
-    );
+    return fail('unreadable', readErrorReason(err), { mode });
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // BOM: keep offsets, drop the mark
   const doc = parseDoc(text, loc.format);

@@ -1,6 +1,17 @@
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import type { StringLeaf } from './types.js';
 import { locateToml, type TomlLocation } from './toml-locate.js';
 import { childPointer } from './pointer.js';
@@ -48,10 +59,71 @@ export class Lines {
   }
 }
 
+/**
+ * Bounds on one document, so a small crafted file cannot exhaust the stack, the heap or the clock
+ * (issue #12). A file over a limit is a parse error of that source, with the limit as its reason.
+ * Real configs nest < 10 levels; every walk below is either iterative or depth-guarded by these.
+ */
+export const DOC_LIMITS = {
+  /** Nesting of objects/arrays (TOML dotted keys and headers count one level per part). */
+  depth: 64,
+  /** Nodes a YAML document may produce through aliases and merges (alias-bomb guard). */
+  aliasNodes: 100_000,
+};
+
+/** A document over one of DOC_LIMITS. */
+export class DocLimitError extends Error {
+  constructor(
+    message: string,
+    readonly line = 1,
+  ) {
+    super(message);
+  }
+}
+
 export function parseDoc(text: string, format: DocFormat): ParseOutcome {
-  if (format === 'json') return parseJson(text);
-  if (format === 'yaml') return parseYaml(text);
-  return parseTomlDoc(text);
+  try {
+    if (format === 'json') return parseJson(text);
+    if (format === 'yaml') return parseYaml(text);
+    return parseTomlDoc(text);
+  } catch (err) {
+    const tag = format.toUpperCase();
+    if (err instanceof DocLimitError) return { ok: false, line: err.line, reason: `${err.message} (${tag})` };
+    // A third-party parser that recursed too deep: the same limit, found the hard way.
+    if (err instanceof RangeError) return { ok: false, line: 1, reason: `nested too deeply to read (${tag})` };
+    throw err;
+  }
+}
+
+const tooDeep = (line: number) => new DocLimitError(`nested deeper than ${DOC_LIMITS.depth} levels`, line);
+
+/**
+ * Deepest `{`/`[` nesting of a JSON(C) text (strings and comments skipped), and where it first
+ * went over the limit: checked before jsonc-parser, whose recursive descent overflows the stack
+ * at a few thousand levels.
+ */
+function jsonDepthOver(text: string, limit: number): number | undefined {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22 || d === 0x0a) break;
+      }
+    } else if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a /* * */) {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 1;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- JSON / JSONC
@@ -77,6 +149,8 @@ const JSON_REASONS: Record<string, string> = {
 
 function parseJson(text: string): ParseOutcome {
   const lines = new Lines(text);
+  const over = jsonDepthOver(text, DOC_LIMITS.depth);
+  if (over !== undefined) throw tooDeep(lines.lineOf(over));
   const errors: ParseError[] = [];
   // Comments and trailing commas are accepted everywhere (Zed, VS Code and opencode write them;
   // the stricter clients' files are still worth inventorying).
@@ -87,18 +161,19 @@ function parseJson(text: string): ParseOutcome {
     return { ok: false, line: lines.lineOf(first.offset), reason: `${JSON_REASONS[code] ?? code} (JSON)` };
   }
   if (!tree) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
-  return { ok: true, root: fromJson(tree, '', lines) };
+  return { ok: true, root: fromJson(tree, '', lines, 0) };
 }
 
-function fromJson(node: JsonNode, pointer: string, lines: Lines): DocNode {
+function fromJson(node: JsonNode, pointer: string, lines: Lines, depth: number): DocNode {
   const pos = { pointer, line: lines.lineOf(node.offset), offset: node.offset, length: node.length };
+  if (depth > DOC_LIMITS.depth) throw tooDeep(pos.line);
   switch (node.type) {
     case 'object': {
       const entries: Array<[string, DocNode]> = [];
       for (const prop of node.children ?? []) {
         const [k, v] = prop.children ?? [];
         if (!k || !v || typeof k.value !== 'string') continue;
-        entries.push([k.value, fromJson(v, childPointer(pointer, k.value), lines)]);
+        entries.push([k.value, fromJson(v, childPointer(pointer, k.value), lines, depth + 1)]);
       }
       return { ...pos, kind: 'object', entries };
     }
@@ -106,7 +181,7 @@ function fromJson(node: JsonNode, pointer: string, lines: Lines): DocNode {
       return {
         ...pos,
         kind: 'array',
-        items: (node.children ?? []).map((c, i) => fromJson(c, childPointer(pointer, i), lines)),
+        items: (node.children ?? []).map((c, i) => fromJson(c, childPointer(pointer, i), lines, depth + 1)),
       };
     case 'string':
       return { ...pos, kind: 'string', value: String(node.value) };
@@ -132,41 +207,75 @@ function parseYaml(text: string): ParseOutcome {
       reason: `${err.message.split('\n')[0] ?? 'invalid YAML'} (YAML)`,
     };
   if (!doc.contents) return { ok: true, root: { kind: 'null', value: null, pointer: '', line: 1 } };
-  return { ok: true, root: fromYaml(doc.contents as YamlNode, '', lines, doc, 0) };
+  const walk: YamlWalk = { lines, targets: aliasTargets(doc), aliasNodes: 0 };
+  const root = fromYaml(doc.contents as YamlNode, '', walk, 0, 0);
+  return { ok: true, root };
 }
 
+/**
+ * Every alias's target in one pass: the last node anchored with its name before it, in document
+ * order (the YAML rule, as `Alias.resolve` does, but that walks the whole document per alias:
+ * quadratic, 35 s for 5,000 merge keys).
+ */
+function aliasTargets(doc: Document): Map<Alias, YamlNode> {
+  const latest = new Map<string, YamlNode>();
+  const out = new Map<Alias, YamlNode>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = latest.get(node.source);
+        if (target) out.set(node, target);
+      } else if (node.anchor) latest.set(node.anchor, node);
+    },
+  });
+  return out;
+}
+
+interface YamlWalk {
+  lines: Lines;
+  targets: Map<Alias, YamlNode>;
+  /** Nodes produced so far through aliases (bounded by DOC_LIMITS.aliasNodes). */
+  aliasNodes: number;
+}
+
+/**
+ * `depth` is the nesting of the produced tree (an alias does not reset it, so a self-referencing
+ * anchor stops at the depth limit); `viaAlias` counts the aliases being expanded above this node:
+ * every node produced under one is charged to the alias budget, which bounds a "billion laughs".
+ */
 function fromYaml(
   node: YamlNode | null | undefined,
   pointer: string,
-  lines: Lines,
-  doc: Document,
+  w: YamlWalk,
   depth: number,
+  viaAlias: number,
 ): DocNode {
   if (node && isAlias(node)) {
-    const target = depth < 20 ? (node.resolve(doc) as YamlNode | undefined) : undefined;
+    const target = w.targets.get(node);
     // Values reached through an alias keep the position of the anchored value: that is where
     // the literal is written (and where a secret scanner finds it).
-    return fromYaml(target, pointer, lines, doc, depth + 1);
+    return fromYaml(target, pointer, w, depth, viaAlias + 1);
   }
   const start = node?.range?.[0];
-  const pos: NodePos = { pointer, line: start !== undefined ? lines.lineOf(start) : 1 };
+  const pos: NodePos = { pointer, line: start !== undefined ? w.lines.lineOf(start) : 1 };
+  if (depth > DOC_LIMITS.depth) throw tooDeep(pos.line);
+  if (viaAlias > 0 && ++w.aliasNodes > DOC_LIMITS.aliasNodes)
+    throw new DocLimitError(`aliases expand to more than ${DOC_LIMITS.aliasNodes} values`, pos.line);
   if (!node) return { ...pos, kind: 'null', value: null };
   if (isMap(node)) {
     const entries: Array<[string, DocNode]> = [];
     for (const item of node.items) {
       if (!isPair(item)) continue;
       const keyNode = item.key as YamlNode | null;
-      const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : String(keyNode ?? '');
-      entries.push([key, fromYaml(item.value as YamlNode | null, childPointer(pointer, key), lines, doc, depth)]);
+      const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : keyString(keyNode);
+      entries.push([key, fromYaml(item.value as YamlNode | null, childPointer(pointer, key), w, depth + 1, viaAlias)]);
     }
     return { ...pos, kind: 'object', entries };
   }
   if (isSeq(node)) {
-    return {
-      ...pos,
-      kind: 'array',
-      items: node.items.map((c, i) => fromYaml(c as YamlNode, childPointer(pointer, i), lines, doc, depth)),
-    };
+    const items: DocNode[] = [];
+    node.items.forEach((c, i) => items.push(fromYaml(c as YamlNode, childPointer(pointer, i), w, depth + 1, viaAlias)));
+    return { ...pos, kind: 'array', items };
   }
   if (isScalar(node)) {
     const range = node.range;
@@ -179,6 +288,13 @@ function fromYaml(
     return { ...pos, ...tok, kind: 'other', value: v };
   }
   return { ...pos, kind: 'other', value: null };
+}
+
+/** A complex key (`? [a, b]`) named by its source text, bounded: never stringified whole. */
+function keyString(keyNode: YamlNode | null): string {
+  if (!keyNode) return '';
+  if (isAlias(keyNode)) return `*${keyNode.source}`;
+  return `(${isMap(keyNode) ? 'map' : isSeq(keyNode) ? 'list' : 'complex'} key)`;
 }
 
 // ---------------------------------------------------------------- TOML
@@ -196,23 +312,34 @@ function parseTomlDoc(text: string): ParseOutcome {
   const lines = new Lines(text);
   let located: Map<string, TomlLocation>;
   try {
-    located = locateToml(text);
+    located = locateToml(text, DOC_LIMITS.depth);
   } catch {
     located = new Map();
   }
-  return { ok: true, root: fromToml(value, '', located, lines) };
+  return { ok: true, root: fromToml(value, '', located, lines, 0) };
 }
 
-function fromToml(value: unknown, pointer: string, located: Map<string, TomlLocation>, lines: Lines): DocNode {
+function fromToml(
+  value: unknown,
+  pointer: string,
+  located: Map<string, TomlLocation>,
+  lines: Lines,
+  depth: number,
+): DocNode {
   const loc = located.get(pointer);
   const pos: NodePos = { pointer, line: loc ? lines.lineOf(loc.offset) : 0 };
+  if (depth > DOC_LIMITS.depth) throw tooDeep(pos.line || 1);
   if (loc && loc.length !== undefined) {
     pos.offset = loc.offset;
     pos.length = loc.length;
   }
   let node: DocNode;
   if (Array.isArray(value)) {
-    node = { ...pos, kind: 'array', items: value.map((v, i) => fromToml(v, childPointer(pointer, i), located, lines)) };
+    node = {
+      ...pos,
+      kind: 'array',
+      items: value.map((v, i) => fromToml(v, childPointer(pointer, i), located, lines, depth + 1)),
+    };
   } else if (value instanceof Date || (value !== null && typeof value === 'object' && !isPlainObject(value))) {
     node = { ...pos, kind: 'other', value };
   } else if (value !== null && typeof value === 'object') {
@@ -221,7 +348,7 @@ function fromToml(value: unknown, pointer: string, located: Map<string, TomlLoca
       kind: 'object',
       entries: Object.entries(value as Record<string, unknown>).map(([k, v]) => [
         k,
-        fromToml(v, childPointer(pointer, k), located, lines),
+        fromToml(v, childPointer(pointer, k), located, lines, depth + 1),
       ]),
     };
   } else if (typeof value === 'string') node = { ...pos, kind: 'string', value };
@@ -240,18 +367,22 @@ function isPlainObject(v: object): boolean {
 
 function firstLine(n: DocNode): number | undefined {
   const kids = n.kind === 'object' ? n.entries.map((e) => e[1]) : n.kind === 'array' ? n.items : [];
-  const ls = kids.map((k) => k.line).filter((l) => l > 0);
-  return ls.length ? Math.min(...ls) : undefined;
+  let min: number | undefined;
+  for (const k of kids) if (k.line > 0 && (min === undefined || k.line < min)) min = k.line;
+  return min;
 }
 
 // ---------------------------------------------------------------- helpers
 
-/** Every string leaf of a document. */
+/** Every string leaf of a document, in document order (an explicit stack: no recursion). */
 export function collectLeaves(root: DocNode): StringLeaf[] {
   const out: StringLeaf[] = [];
-  const walk = (n: DocNode, key: string) => {
-    if (n.kind === 'object') for (const [k, v] of n.entries) walk(v, k);
-    else if (n.kind === 'array') n.items.forEach((v, i) => walk(v, String(i)));
+  const stack: Array<[DocNode, string]> = [[root, '']];
+  while (stack.length) {
+    const [n, key] = stack.pop()!;
+    if (n.kind === 'object')
+      for (let i = n.entries.length - 1; i >= 0; i--) stack.push([n.entries[i]![1], n.entries[i]![0]]);
+    else if (n.kind === 'array') for (let i = n.items.length - 1; i >= 0; i--) stack.push([n.items[i]!, String(i)]);
     else if (n.kind === 'string') {
       const leaf: StringLeaf = { pointer: n.pointer, key, value: n.value, line: n.line };
       if (n.offset !== undefined && n.length !== undefined) {
@@ -260,8 +391,7 @@ export function collectLeaves(root: DocNode): StringLeaf[] {
       }
       out.push(leaf);
     }
-  };
-  walk(root, '');
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientId, Scope, ServerEntry, Transport } from '../../../shared/model/discovery.js';
 import type { FileSystemPort } from '../ports.js';
-import { entriesOf, get, str, type DocNode } from './document.js';
+import { entriesOf, get, str, type DocFormat, type DocNode } from './document.js';
 import type { Dialect } from './locations.js';
 import { maskArgs, maskCommand, maskUrl } from '../secrets/redact.js';
 import type { RawServer } from './types.js';
@@ -18,6 +18,8 @@ export interface ExtractTarget {
   path: string;
   dialect: Dialect;
   general: boolean;
+  /** The file's format: YAML maps keep duplicate server names visible (see mapEntries). */
+  format?: DocFormat;
 }
 
 export type Extracted = { servers: RawServer[] } | { unsupported: string };
@@ -47,10 +49,45 @@ interface Found {
   scope: Scope;
   project?: string;
   problems?: string[];
+  /** 1 for the second entry of a duplicated name, 2 for the third… (keeps ids distinct). */
+  duplicate?: number;
 }
 
+/** Whether duplicate names are kept (set per file by `extract`; synchronous use only). */
+let keepDuplicates = false;
+
+/**
+ * A `{ name: entry }` map as servers. JSON keeps the last of duplicate names, as JSON.parse and
+ * every JSON client do. A YAML map with a duplicate name is ambiguous (goose's serde_yaml and
+ * Continue's parser reject the file, others keep the last one): every entry is listed, each with
+ * a problem naming the other lines, so a hidden second definition cannot slip by.
+ */
 function mapEntries(map: DocNode, scope: Scope, project?: string): Found[] {
-  return entriesOf(map).map(([name, node]) => ({ name, node, scope, ...(project !== undefined ? { project } : {}) }));
+  const base = { scope, ...(project !== undefined ? { project } : {}) };
+  if (!keepDuplicates || map.kind !== 'object') return entriesOf(map).map(([name, node]) => ({ name, node, ...base }));
+  const lines = new Map<string, number[]>();
+  for (const [k, v] of map.entries) {
+    const l = lines.get(k);
+    if (l) l.push(v.line);
+    else lines.set(k, [v.line]);
+  }
+  const seen = new Map<string, number>();
+  return map.entries.map(([name, node]) => {
+    const all = lines.get(name) ?? [];
+    if (all.length < 2) return { name, node, ...base };
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    const others = all.filter((_, i) => i !== n).slice(0, 5);
+    return {
+      name,
+      node,
+      ...base,
+      ...(n > 0 ? { duplicate: n } : {}),
+      problems: [
+        `duplicate name "${name}" (the other entry is at line ${others.join(', ')}): YAML readers disagree on which entry applies (some reject the file)`,
+      ],
+    };
+  });
 }
 
 /** A server collection that may be a `{ name: entry }` map or a `[ { name, ... } ]` list. */
@@ -127,8 +164,13 @@ function find(root: DocNode, t: ExtractTarget): Found[] | string {
       return optional(root, 'mcpServers', scope, t);
     case 'codex':
       return optional(root, 'mcp_servers', scope, t);
-    case 'goose':
-      return optional(root, 'extensions', scope, t);
+    case 'goose': {
+      // `platform` extensions (todo, chatrecall, extensionmanager…) are goose's own in-process
+      // tools, not MCP servers: nothing to inventory or govern.
+      const all = optional(root, 'extensions', scope, t);
+      if (typeof all === 'string') return all;
+      return all.filter((f) => str(get(f.node, 'type'))?.toLowerCase() !== 'platform');
+    }
     case 'opencode':
       return optional(root, 'mcp', scope, t);
     case 'continue': {
@@ -162,7 +204,13 @@ export function serverId(client: string, source: string, pointer: string): strin
 }
 
 export async function extract(root: DocNode, t: ExtractTarget, fs: FileSystemPort): Promise<Extracted> {
-  const found = find(root, t);
+  keepDuplicates = t.format === 'yaml';
+  let found: Found[] | string;
+  try {
+    found = find(root, t);
+  } finally {
+    keepDuplicates = false;
+  }
   if (typeof found === 'string') return { unsupported: found };
   const servers = await Promise.all(found.map((f) => normalize(f, t, fs)));
   return { servers };
@@ -222,10 +270,20 @@ interface Acc {
   env: Record<string, string>;
   envPtrs: Record<string, string>;
   envKeys: string[];
+  envSeen: Set<string>;
   headers: Record<string, string>;
   headerPtrs: Record<string, string>;
   headerKeys: string[];
+  headerSeen: Set<string>;
   problems: string[];
+}
+
+/** Record a key name once (a Set beside the list: an env of 100k keys stays linear). */
+function addKey(acc: Acc, which: 'env' | 'headers', k: string) {
+  const seen = which === 'env' ? acc.envSeen : acc.headerSeen;
+  if (seen.has(k)) return;
+  seen.add(k);
+  (which === 'env' ? acc.envKeys : acc.headerKeys).push(k);
 }
 
 function scalarString(n: DocNode): string | undefined {
@@ -266,8 +324,7 @@ function readMap(n: DocNode | undefined, acc: Acc, which: 'env' | 'headers', lab
     return;
   }
   for (const [k, v] of entriesOf(n)) {
-    const keys = which === 'env' ? acc.envKeys : acc.headerKeys;
-    if (!keys.includes(k)) keys.push(k);
+    addKey(acc, which, k);
     const s = scalarString(v);
     if (s === undefined) {
       acc.problems.push(`${label}.${k} is a ${v.kind}, ignored`);
@@ -335,9 +392,10 @@ async function readCommand(n: DocNode | undefined, acc: Acc, fs: FileSystemPort)
   const parts = win ? [win[1] ?? '', ...splitCommandLine(win[2] ?? '')] : splitCommandLine(line);
   const [program, ...rest] = parts;
   acc.command = program ?? '';
-  // The split arguments come before any `args` of the entry.
-  acc.args.unshift(...rest);
-  acc.argPtrs.unshift(...rest.map(() => n.pointer));
+  // The split arguments come before any `args` of the entry (concat, not `unshift(...rest)`: a
+  // spread of a 130k-word command line overflows the stack).
+  acc.args = rest.concat(acc.args);
+  acc.argPtrs = new Array<string>(rest.length).fill(n.pointer).concat(acc.argPtrs);
 }
 
 async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promise<RawServer> {
@@ -349,9 +407,11 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
     env: {},
     envPtrs: {},
     envKeys: [],
+    envSeen: new Set(),
     headers: {},
     headerPtrs: {},
     headerKeys: [],
+    headerSeen: new Set(),
     problems: [...(f.problems ?? [])],
   };
   let transport: Transport = 'unknown';
@@ -376,8 +436,7 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
     readMap(get(e, 'environment'), acc, 'env', 'environment');
     const envKeyList = get(e, 'env_keys'); // goose: names of env vars kept in the keyring
     if (envKeyList?.kind === 'array') {
-      for (const k of envKeyList.items)
-        if (k.kind === 'string' && !acc.envKeys.includes(k.value)) acc.envKeys.push(k.value);
+      for (const k of envKeyList.items) if (k.kind === 'string') addKey(acc, 'env', k.value);
     }
     readMap(get(e, 'headers'), acc, 'headers', 'headers');
     readMap(get(e, 'http_headers'), acc, 'headers', 'http_headers');
@@ -386,14 +445,14 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
     if (envHeaders?.kind === 'object') {
       raw.headerEnv = {};
       for (const [k, v] of entriesOf(envHeaders)) {
-        if (!acc.headerKeys.includes(k)) acc.headerKeys.push(k);
+        addKey(acc, 'headers', k);
         if (v.kind === 'string') raw.headerEnv[k] = v.value;
       }
     }
     const bearer = str(get(e, 'bearer_token_env_var'));
     if (bearer !== undefined) {
       raw.bearerTokenEnvVar = bearer;
-      if (!acc.headerKeys.includes('Authorization')) acc.headerKeys.push('Authorization');
+      addKey(acc, 'headers', 'Authorization');
     }
     const cwdNode = get(e, 'cwd');
     if (cwdNode?.kind === 'string') cwd = cwdNode.value;
@@ -418,7 +477,7 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
       if (mapped) transport = mapped;
       else if (/^(?:ws|wss|websocket)$/i.test(type))
         acc.problems.push(`transport "${type.toLowerCase()}" (WebSocket) is not supported`);
-      else if (type === 'builtin' || type === 'platform' || type === 'frontend' || type === 'inline_python') {
+      else if (type === 'builtin' || type === 'frontend' || type === 'inline_python') {
         acc.problems.push(`goose "${type}" extension runs inside goose (no separate server)`);
       } else acc.problems.push(`unrecognized type "${maskCommand(type)}"`);
     } else if (acc.command !== undefined) transport = 'stdio';
@@ -445,7 +504,7 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
   if (cwd !== undefined) raw.cwd = cwd;
 
   const entry: ServerEntry = {
-    id: serverId(t.client, t.path, pointer),
+    id: serverId(t.client, t.path, f.duplicate ? `${pointer}#${f.duplicate}` : pointer),
     name: f.name,
     client: t.client,
     scope: f.scope,

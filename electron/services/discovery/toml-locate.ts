@@ -13,7 +13,8 @@ export interface TomlLocation {
 
 const BARE_KEY = /[A-Za-z0-9_-]/;
 
-export function locateToml(text: string): Map<string, TomlLocation> {
+/** `maxDepth` bounds key parts and value nesting (deeper documents throw: no positions). */
+export function locateToml(text: string, maxDepth = 64): Map<string, TomlLocation> {
   const out = new Map<string, TomlLocation>();
   const aotCounters = new Map<string, number>();
   let i = 0;
@@ -111,6 +112,7 @@ export function locateToml(text: string): Map<string, TomlLocation> {
         segs.push(text.slice(s, i));
       }
       skipInline();
+      if (segs.length > maxDepth) throw new Error(`key deeper than ${maxDepth} parts`);
       if (text[i] === '.') {
         i++;
         continue;
@@ -120,6 +122,7 @@ export function locateToml(text: string): Map<string, TomlLocation> {
   };
 
   const readValue = (path: string[]) => {
+    if (path.length > maxDepth) throw new Error(`nested deeper than ${maxDepth} levels`);
     const p = ptr(path);
     const c = text[i];
     if (c === '"' || c === "'") {

@@ -3,7 +3,10 @@ import type { DiscoveryScan } from '../discovery/types.js';
 import type { AuthProbeResult, FindingDraft } from '../findings/types.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import { maskUrl } from '../secrets/redact.js';
+import type { CommandLine } from '../../../shared/model/live.js';
 import { openLiveFingerprinter } from './command-line.js';
+import { consentRequestOf, consentStateOf, consentText } from './consent.js';
+import { LiveStore } from './store.js';
 import { runLiveScan } from './scan.js';
 
 /** Per-server outcome as `gatehouse scan --connect` reports it (merged into the JSON `servers`). */
@@ -17,39 +20,71 @@ export interface CliLiveServer {
 }
 
 /**
- * The live inventory for `gatehouse scan --connect`: remote servers and consented stdio servers;
- * with `--yes`, every stdio server for this run only (said on stderr, nothing stored).
- * Structurally the CLI's `LiveScanProvider`.
+ * The live inventory for `gatehouse scan --connect`: user-scope remote servers, consented stdio
+ * servers and consented (or trusted-project) remote servers from project files. With `--yes`,
+ * every one of them for this run only: what is started or contacted is printed on stderr as the
+ * consent dialog shows it (execution-affecting variables in clear, unpinned-runner warnings),
+ * nothing is stored as a consent, and each is recorded in the admin log (`consent.run-only`).
+ * Without `--yes`, the servers still waiting are printed the same way. Structurally the CLI's
+ * `LiveScanProvider`.
  */
 export async function liveScanProvider(
   ctx: ServiceContext,
   scan: DiscoveryScan,
   opts: { yes: boolean; io: { stderr: (text: string) => void } },
 ): Promise<{ servers: Map<string, CliLiveServer>; probes: Map<string, AuthProbeResult>; drafts: FindingDraft[] }> {
-  const stdio = scan.servers.filter((s) => s.entry.transport === 'stdio' && !s.entry.disabled);
-  if (opts.yes && stdio.length) {
+  const fingerprint = await openLiveFingerprinter(ctx.secrets);
+  const store = new LiveStore(ctx.db);
+  const cctx = {
+    env: ctx.workstation.env,
+    fingerprint,
+    home: ctx.workstation.home,
+    projects: ctx.workstation.projects,
+  };
+  // What would wait for consent, as the dialog shows it.
+  const waiting = new Map<string, CommandLine>();
+  for (const s of scan.servers) {
+    if (s.entry.disabled) continue;
+    const state = consentStateOf(s, cctx, store);
+    if (!state?.required || state.consented) continue;
+    waiting.set(s.entry.id, consentRequestOf(s, state, false));
+  }
+  const lines = [...waiting.values()];
+  const remote = lines.filter((l) => l.kind === 'remote').length;
+  const stdio = lines.length - remote;
+  if (opts.yes && lines.length) {
     opts.io.stderr(
-      `gatehouse scan: --yes: consenting for this run only (not stored) to start ${stdio.length} stdio server(s): ` +
-        stdio.map((s) => `${s.entry.name} (${s.entry.client})`).join(', ') +
-        '\n',
+      `gatehouse scan: --yes: consenting for this run only (not stored) to start ${stdio} stdio server(s)` +
+        (remote ? ` and contact ${remote} remote server(s) from project files` : '') +
+        ':\n' +
+        lines.map(consentText).join(''),
     );
   }
   const result = await runLiveScan(ctx, {
     servers: scan.servers,
     env: ctx.workstation.env,
     consent: opts.yes ? 'run' : 'stored',
-    fingerprint: await openLiveFingerprinter(ctx.secrets),
+    fingerprint,
     home: ctx.workstation.home,
+    projects: ctx.workstation.projects,
   });
   if (opts.yes) {
-    // A run-only consent still leaves a record: which command line (by hash, no values) was started.
+    // A run-only consent still leaves a record: which command line or URL (by key, no values) was used.
     for (const r of result.servers) {
-      if (!r.commandHash || r.snapshot.status === 'skipped' || r.snapshot.status === 'needs-consent') continue;
+      const line = waiting.get(r.entry.id);
+      if (!line || r.snapshot.status === 'skipped' || r.snapshot.status === 'needs-consent') continue;
       appendAdminAction(ctx.db, ctx.clock, {
         action: 'consent.run-only',
         target: r.entry.id,
         actor: 'cli',
-        details: { server: r.entry.name, client: r.entry.client, source: r.entry.source, hash: r.commandHash },
+        details: {
+          kind: line.kind ?? 'stdio',
+          server: r.entry.name,
+          client: r.entry.client,
+          source: r.entry.source,
+          ...(line.kind === 'remote' ? { url: line.url ?? null } : {}),
+          hash: line.hash,
+        },
       });
     }
   }
@@ -84,10 +119,16 @@ export async function liveScanProvider(
       });
     }
   }
-  const waiting = result.summary.needsConsent;
-  if (waiting) {
+  const blocked = result.servers.filter((r) => r.snapshot.status === 'needs-consent');
+  if (blocked.length) {
     opts.io.stderr(
-      `gatehouse scan: ${waiting} stdio server(s) not started: no consent (consent in the app, or pass --yes for this run)\n`,
+      `gatehouse scan: ${blocked.length} server(s) not started or contacted: no consent ` +
+        '(consent in the app, trust the project there, or pass --yes for this run):\n' +
+        blocked
+          .map((r) => waiting.get(r.entry.id))
+          .filter((l): l is CommandLine => !!l)
+          .map(consentText)
+          .join(''),
     );
   }
   ctx.events.emit('store.changed', { topics: ['live'] });

@@ -1,5 +1,5 @@
 import { AdminError } from '../../../shared/api/errors.js';
-import type { CommandLine, LiveServerState, ServerSnapshot } from '../../../shared/model/live.js';
+import type { CommandLine, Consent, LiveServerState, ServerSnapshot } from '../../../shared/model/live.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { discover } from '../discovery/discover.js';
@@ -7,12 +7,12 @@ import type { DiscoveryScan, RawServer } from '../discovery/types.js';
 import { runFindingsScan } from '../findings/service.js';
 import type { HandlerGroup } from '../handlers.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
-import { openLiveFingerprinter, resolveCommandLine, serverIdentity } from './command-line.js';
-import { referencedNames } from './env.js';
+import { openLiveFingerprinter, serverIdentity } from './command-line.js';
+import { consentRequestOf, consentStateOf } from './consent.js';
 import { latestLiveFindings } from './findings-bridge.js';
 import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
-import { CHANGED_SINCE_CONSENT, runLiveScan } from './scan.js';
+import { runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
 
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
@@ -48,42 +48,34 @@ export function fingerprintOf(ctx: ServiceContext): Promise<Fingerprinter> {
   return fp;
 }
 
-/** Exactly what a stdio server will run, for the consent dialog (credentials masked and flagged). */
-export async function commandLineOf(ctx: ServiceContext, s: RawServer): Promise<CommandLine> {
-  if (s.entry.transport !== 'stdio')
-    throw new AdminError('bad-request', `Server "${s.entry.name}" is not a stdio server.`);
-  const line = resolveCommandLine(s, {
-    env: ctx.workstation.env,
-    fingerprint: await fingerprintOf(ctx),
-    home: ctx.workstation.home,
-  });
-  const store = new LiveStore(ctx.db);
-  const consented = store.consent(line.hash) !== null;
-  const commandRefs = referencedNames(s.raw.command ?? '', s.entry.client);
+function consentCtx(ctx: ServiceContext, fingerprint: Fingerprinter) {
   return {
-    serverId: s.entry.id,
-    client: s.entry.client,
-    serverName: s.entry.name,
-    hash: line.hash,
-    command: line.shown.command,
-    ...(line.shown.commandMasked ? { commandMasked: true } : {}),
-    ...(commandRefs.length ? { commandRefs } : {}),
-    args: line.shown.args.map((a) => a.value),
-    argList: line.shown.args,
-    envKeys: line.shown.env.map((e) => e.key),
-    env: line.shown.env,
-    cwd: line.cwd,
-    consented,
-    changedSinceConsent: !consented && store.hasOtherConsent(s.entry.id, line.hash),
-    unresolvedEnv: line.unresolved,
+    env: ctx.workstation.env,
+    fingerprint,
+    home: ctx.workstation.home,
+    projects: ctx.workstation.projects,
   };
+}
+
+/**
+ * What the consent dialog shows: exactly what a stdio server will run (credentials masked and
+ * flagged, execution-affecting variables in clear), or the URL a project remote server would be
+ * contacted at; the consent key bound to the server identity.
+ */
+export async function commandLineOf(ctx: ServiceContext, s: RawServer): Promise<CommandLine> {
+  const store = new LiveStore(ctx.db);
+  const state = consentStateOf(s, consentCtx(ctx, await fingerprintOf(ctx)), store);
+  if (!state)
+    throw new AdminError('bad-request', `Server "${s.entry.name}" uses a transport Gatehouse does not connect to.`);
+  const trusted = state.projectKey !== undefined && store.consent(state.projectKey) !== null;
+  return consentRequestOf(s, state, trusted);
 }
 
 /** The live state of every configured server, for the inventory. */
 export async function liveStates(ctx: ServiceContext, servers: RawServer[]): Promise<LiveServerState[]> {
   const store = new LiveStore(ctx.db);
   const fingerprint = await fingerprintOf(ctx);
-  const lineCtx = { env: ctx.workstation.env, fingerprint, home: ctx.workstation.home };
+  const cctx = consentCtx(ctx, fingerprint);
   const running = runtimeOf(ctx).running;
   const latest = new Map(store.latestPerServer().map((r) => [r.serverId, r]));
   const pending = new Map<string, number>();
@@ -108,14 +100,11 @@ export async function liveStates(ctx: ServiceContext, servers: RawServer[]): Pro
     const changes = pending.get(identity);
     if (changes) base.changes = changes;
     if (running.has(id)) base.status = 'connecting';
-    else if (s.entry.transport === 'stdio' && !s.entry.disabled) {
-      const hash = resolveCommandLine(s, lineCtx).hash;
-      const consented = store.consent(hash) !== null;
-      if (!consented) {
+    else if (!s.entry.disabled) {
+      const state = consentStateOf(s, cctx, store);
+      if (state?.required && !state.consented) {
         base.status = 'needs-consent';
-        base.error = store.hasOtherConsent(id, hash)
-          ? CHANGED_SINCE_CONSENT
-          : 'waiting for consent to start this command';
+        base.error = state.reason ?? 'waiting for consent';
       } else if (base.status === 'needs-consent') {
         base.status = 'idle';
         delete base.error;
@@ -140,6 +129,7 @@ export async function scanAndRecord(
     consent: 'stored',
     fingerprint: await fingerprintOf(ctx),
     home: ctx.workstation.home,
+    projects: ctx.workstation.projects,
     baitCheck,
     ...(serverIds ? { serverIds } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
@@ -177,6 +167,7 @@ export function liveHandlers(
   | 'live.commandLine'
   | 'live.consents'
   | 'live.grantConsent'
+  | 'live.trustProject'
   | 'live.revokeConsent'
   | 'live.snapshot'
   | 'live.history'
@@ -207,11 +198,17 @@ export function liveHandlers(
       if (line.hash !== hash) {
         throw new AdminError(
           'conflict',
-          'The command line changed since it was shown; review it again before consenting.',
+          line.kind === 'remote'
+            ? 'The server changed since it was shown; review it again before consenting.'
+            : 'The command line changed since it was shown; review it again before consenting.',
         );
       }
-      const consent = {
+      if (line.consentRequired === false)
+        throw new AdminError('bad-request', `Server "${line.serverName}" needs no consent (not from a project file).`);
+      const kind = line.kind ?? 'stdio';
+      const consent: Consent = {
         hash,
+        kind,
         serverId,
         client: line.client,
         serverName: line.serverName,
@@ -219,6 +216,9 @@ export function liveHandlers(
         args: line.args,
         envKeys: line.envKeys,
         ...(line.cwd ? { cwd: line.cwd } : {}),
+        ...(line.source ? { source: line.source } : {}),
+        ...(line.url ? { url: line.url } : {}),
+        ...(line.projectDir ? { projectDir: line.projectDir } : {}),
         grantedAt: ctx.clock.now().toISOString(),
       };
       store().grant(consent);
@@ -226,13 +226,49 @@ export function liveHandlers(
         action: 'consent.grant',
         target: serverId,
         details: {
+          kind,
           server: line.serverName,
           client: line.client,
-          command: line.command,
-          args: line.args,
-          envKeys: line.envKeys,
-          cwd: line.cwd ?? null,
+          source: line.source ?? null,
+          ...(kind === 'remote'
+            ? { url: line.url ?? null, projectDir: line.projectDir ?? null }
+            : { command: line.command, args: line.args, envKeys: line.envKeys, cwd: line.cwd ?? null }),
           hash,
+        },
+      });
+      ctx.events.emit('store.changed', { topics: ['live'] });
+      return consent;
+    },
+    'live.trustProject': async ({ serverId, projectDir }) => {
+      const s = serverOf((await load()).servers, serverId);
+      const state = consentStateOf(s, consentCtx(ctx, await fingerprintOf(ctx)), store());
+      if (!state?.projectDir || !state.projectKey)
+        throw new AdminError('bad-request', `Server "${s.entry.name}" does not come from a project file.`);
+      if (state.projectDir !== projectDir)
+        throw new AdminError('conflict', 'The project folder changed since it was shown; review it again.');
+      const consent: Consent = {
+        hash: state.projectKey,
+        kind: 'project',
+        serverId,
+        client: s.entry.client,
+        serverName: s.entry.name,
+        command: '',
+        args: [],
+        envKeys: [],
+        source: s.entry.source,
+        projectDir,
+        grantedAt: ctx.clock.now().toISOString(),
+      };
+      store().grant(consent);
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'consent.trust-project',
+        target: serverId,
+        details: {
+          projectDir,
+          fromServer: s.entry.name,
+          client: s.entry.client,
+          source: s.entry.source,
+          hash: consent.hash,
         },
       });
       ctx.events.emit('store.changed', { topics: ['live'] });
@@ -245,7 +281,17 @@ export function liveHandlers(
         appendAdminAction(ctx.db, ctx.clock, {
           action: 'consent.revoke',
           target: existing.serverId,
-          details: { server: existing.serverName, client: existing.client, command: existing.command, hash },
+          details: {
+            kind: existing.kind,
+            server: existing.serverName,
+            client: existing.client,
+            ...(existing.kind === 'project'
+              ? { projectDir: existing.projectDir ?? null }
+              : existing.kind === 'remote'
+                ? { url: existing.url ?? null }
+                : { command: existing.command }),
+            hash,
+          },
         });
         ctx.events.emit('store.changed', { topics: ['live'] });
       }

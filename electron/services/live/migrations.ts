@@ -70,4 +70,19 @@ export const LIVE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX live_changes_pending ON live_changes (identity, accepted_at);
     `,
   },
+  {
+    version: 201,
+    name: 'live consents bound to the server identity; project remote servers and project trust',
+    // Consents so far were keyed by the command-line hash alone, which another project's server
+    // with the same command line could replay. They are kept (listed, revocable) as `legacy` and
+    // match nothing: each such server says why it asks again.
+    sql: `
+      ALTER TABLE live_consents ADD COLUMN kind TEXT NOT NULL DEFAULT 'stdio';
+      ALTER TABLE live_consents ADD COLUMN source TEXT;
+      ALTER TABLE live_consents ADD COLUMN url TEXT;
+      ALTER TABLE live_consents ADD COLUMN project_dir TEXT;
+      UPDATE live_consents SET kind = 'legacy';
+      CREATE INDEX live_consents_server ON live_consents (server_id);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { ephemeralFingerprinter, resolveCommandLine, serverIdentity } from './command-line.js';
+import { consentStateOf } from './consent.js';
 import { connectAndEnumerate, LiveError, settleClosing, type ConnectTarget, type Enumeration } from './connect.js';
 import { resolveMap, resolveValue, type EnvSource } from './env.js';
 import { liveFindings, type ScannedServer } from './integrity.js';
@@ -28,8 +29,13 @@ export interface LiveScanOptions {
   servers: RawServer[];
   /** The admin's environment, for `${VAR}` references. */
   env: EnvSource;
-  /** `stored`: only stdio servers with a stored consent start. `run`: consent for this run only (`--yes`). */
+  /**
+   * `stored`: stdio servers and project-file remote servers are touched only with a stored consent
+   * (or, for remote ones, a trusted project folder). `run`: consent for this run only (`--yes`).
+   */
   consent: 'stored' | 'run';
+  /** The workstation's project folders (names the folder a project trust covers). */
+  projects?: readonly string[];
   /** Limit the scan to these server ids. */
   serverIds?: string[];
   /** Connect to remote servers (default true). */
@@ -53,7 +59,10 @@ export interface LiveScanOptions {
 
 export interface ScannedServerResult extends ScannedServer {
   probe?: AuthProbe;
+  /** Stdio: the consent key (server identity + command line). */
   commandHash?: string;
+  /** Consent this server needed, and how it was covered. */
+  consent?: { kind: 'stdio' | 'remote'; key: string; required: boolean; viaProject: boolean };
 }
 
 export interface LiveScanResult {
@@ -64,8 +73,7 @@ export interface LiveScanResult {
   changes: PinChange[];
 }
 
-/** Shown (and stored) when a stdio server's command line no longer matches its consent. */
-export const CHANGED_SINCE_CONSENT = 'command line changed since consent';
+export { CHANGED_SINCE_CONSENT, URL_CHANGED_SINCE_CONSENT, LEGACY_CONSENT } from './consent.js';
 
 type Prepared =
   | { skip: string }
@@ -349,14 +357,24 @@ export async function runLiveScan(
       redact = prep.redact;
       redactKnown = prep.redactKnown;
       snap.unresolvedEnv = prep.unresolved;
-      if (prep.commandHash) {
-        result.commandHash = prep.commandHash;
-        snap.authMode = 'n/a';
-        if (opts.consent !== 'run' && !store.consent(prep.commandHash)) {
+      if (prep.commandHash) snap.authMode = 'n/a';
+      // Nothing runs and nothing leaves the machine for this server before its consent.
+      const state = consentStateOf(
+        s,
+        {
+          env: opts.env,
+          fingerprint,
+          ...(opts.home ? { home: opts.home } : {}),
+          ...(opts.projects ? { projects: opts.projects } : {}),
+        },
+        store,
+      );
+      if (state) {
+        result.consent = { kind: state.kind, key: state.key, required: state.required, viaProject: state.viaProject };
+        if (state.kind === 'stdio') result.commandHash = state.key;
+        if (state.required && !state.consented && opts.consent !== 'run') {
           snap.status = 'needs-consent';
-          snap.error = store.hasOtherConsent(s.entry.id, prep.commandHash)
-            ? CHANGED_SINCE_CONSENT
-            : 'waiting for consent to start this command';
+          snap.error = state.reason ?? 'waiting for consent';
           return;
         }
       }

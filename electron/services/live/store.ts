@@ -26,21 +26,33 @@ export class LiveStore {
     ).map(consentFromRow);
   }
 
-  /** Whether this server has a stored consent for another (older) command line. */
+  /**
+   * Another stored consent of this server (not `hash`): `changed` when one of the same kind exists
+   * (an earlier command line or URL), `legacy` when only a pre-binding (v2) consent does.
+   */
+  otherConsent(serverId: string, hash: string, kind: 'stdio' | 'remote' = 'stdio'): 'changed' | 'legacy' | null {
+    const rows = this.db
+      .prepare("SELECT kind FROM live_consents WHERE server_id = ? AND hash <> ? AND kind <> 'project'")
+      .all(serverId, hash) as { kind: string }[];
+    if (rows.some((r) => r.kind === kind)) return 'changed';
+    if (kind === 'stdio' && rows.some((r) => r.kind === 'legacy')) return 'legacy';
+    return null;
+  }
+
+  /** Whether this server has a stored consent for another (older) command line or URL. */
   hasOtherConsent(serverId: string, hash: string): boolean {
-    return !!this.db
-      .prepare('SELECT 1 FROM live_consents WHERE server_id = ? AND hash <> ? LIMIT 1')
-      .get(serverId, hash);
+    return this.otherConsent(serverId, hash) === 'changed';
   }
 
   grant(c: Consent): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO live_consents (hash, server_id, client, server_name, command, args_json, env_keys_json, cwd, granted_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO live_consents (hash, kind, server_id, client, server_name, command, args_json, env_keys_json, cwd, source, url, project_dir, granted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.hash,
+        c.kind,
         c.serverId,
         c.client,
         c.serverName,
@@ -48,6 +60,9 @@ export class LiveStore {
         JSON.stringify(c.args),
         JSON.stringify(c.envKeys),
         c.cwd ?? null,
+        c.source ?? null,
+        c.url ?? null,
+        c.projectDir ?? null,
         c.grantedAt,
       );
   }
@@ -263,6 +278,10 @@ export class LiveStore {
 
 interface ConsentRow {
   hash: string;
+  kind: string;
+  source: string | null;
+  url: string | null;
+  project_dir: string | null;
   server_id: string;
   client: string;
   server_name: string;
@@ -318,6 +337,7 @@ interface ChangeRow {
 function consentFromRow(r: ConsentRow): Consent {
   return Consent.parse({
     hash: r.hash,
+    kind: r.kind,
     serverId: r.server_id,
     client: r.client,
     serverName: r.server_name,
@@ -325,6 +345,9 @@ function consentFromRow(r: ConsentRow): Consent {
     args: JSON.parse(r.args_json) as unknown,
     envKeys: JSON.parse(r.env_keys_json) as unknown,
     ...(r.cwd ? { cwd: r.cwd } : {}),
+    ...(r.source ? { source: r.source } : {}),
+    ...(r.url ? { url: r.url } : {}),
+    ...(r.project_dir ? { projectDir: r.project_dir } : {}),
     grantedAt: r.granted_at,
   });
 }

@@ -224,6 +224,42 @@ export function structuralGrant(
   return undefined;
 }
 
+/**
+ * What a structural grant depends on for a user: known or not, teams, live assignments. Users with
+ * the same key are granted alike (structuralGrant reads nothing else of the user).
+ */
+const grantKeys = new WeakMap<PolicyIndex, Map<string, string>>();
+function grantKey(idx: PolicyIndex, user: string): string {
+  let m = grantKeys.get(idx);
+  if (!m) grantKeys.set(idx, (m = new Map()));
+  let k = m.get(user);
+  if (k === undefined) {
+    const e = lower(user);
+    const teams = [...(idx.teamsOf.get(e) ?? [])].sort();
+    const assigns = (idx.assignmentsOf.get(e) ?? []).map((a) => `${a.role}@${a.team ?? ''}`).sort();
+    m.set(user, (k = JSON.stringify([idx.knownUsers.has(e), teams, assigns])));
+  }
+  return k;
+}
+
+/** The users (in their order) a structural grant lets do `action` on `tool` via `server`; one check per grant profile. */
+export function grantedUsers(
+  idx: PolicyIndex,
+  users: readonly string[],
+  action: PolicyAction,
+  server: string,
+  tool: string | undefined,
+): string[] {
+  const seen = new Map<string, boolean>();
+  return users.filter((u) => {
+    const k = grantKey(idx, u);
+    let g = seen.get(k);
+    if (g === undefined)
+      seen.set(k, (g = !!structuralGrant(idx, u, idx.teamsOf.get(lower(u)) ?? new Set(), action, server, tool)));
+    return g;
+  });
+}
+
 export function subjectMatches(subject: string, user: string, teams: ReadonlySet<string>, roles: ReadonlySet<string>) {
   if (subject === '*') return true;
   const i = subject.indexOf(':');
@@ -415,42 +451,134 @@ export function accessMatrix(doc: PolicyDocument): MatrixCell[] {
   return out;
 }
 
+/** Everything but the rules, for telling whether two documents differ in their rules only. */
+const structureCache = new WeakMap<PolicyDocument, string>();
+function structureOf(doc: PolicyDocument): string {
+  let s = structureCache.get(doc);
+  if (s === undefined) structureCache.set(doc, (s = JSON.stringify({ ...doc, rules: [] })));
+  return s;
+}
+
+/** Adds the (server, tool) cells a rule's call_tool can reach (none when it has no call_tool). */
+function ruleCells(idx: PolicyIndex, rule: PolicyRule, out: Map<string, [string, string]>): void {
+  if (!rule.actions.includes('call_tool')) return;
+  const addServer = (name: string) => {
+    for (const t of idx.serverTools.get(name) ?? []) out.set(cellKey(name, t), [name, t]);
+  };
+  for (const res of rule.resources) {
+    if (res === '*') for (const s of idx.doc.servers) addServer(s.name);
+    else if (res.startsWith('server:')) {
+      const slash = res.indexOf('/tool:');
+      if (slash < 0) addServer(res.slice(7));
+      else {
+        const s = res.slice(7, slash);
+        const t = res.slice(slash + 6);
+        if (idx.serverTools.get(s)?.has(t)) out.set(cellKey(s, t), [s, t]);
+      }
+    } else if (res.startsWith('tool:')) {
+      const t = res.slice(5);
+      for (const s of idx.toolServers.get(t) ?? []) out.set(cellKey(s, t), [s, t]);
+    }
+  }
+}
+
+export interface MatrixDeltaOptions {
+  /**
+   * Compare every reachable cell of every profile (default: when the documents differ in their
+   * rules only, only the cells a changed rule reaches). The tests compare the two.
+   */
+  exhaustive?: boolean;
+}
+
 /**
  * Cells of the tenant matrix a draft changes: team rows when every member of the team gains (or
  * loses) the tool, user rows for the rest (user-scoped rules, role differences).
+ *
+ * When the documents differ in their rules only (the common edit), a decision can change only where
+ * a rule present in one document and not the other matches (allowed = no deny matches and a grant
+ * or an allow matches; the structure and the common rules decide alike), so only those rules' cells
+ * are decided, for the users their subjects match.
  */
-export function matrixDelta(live: PolicyDocument, draft: PolicyDocument): MatrixDeltaEntry[] {
+export function matrixDelta(
+  live: PolicyDocument,
+  draft: PolicyDocument,
+  opts: MatrixDeltaOptions = {},
+): MatrixDeltaEntry[] {
   const li = indexPolicy(live);
   const di = indexPolicy(draft);
   const users = allUsers(li, di);
-  const lp = computeProfiles(li, users);
-  const dp = computeProfiles(di, users);
   type Change = { key: string; server: string; tool: string; change: 'gains' | 'loses'; via: string };
   const pairCache = new Map<string, Map<string, Change>>();
-  const changesOf = (u: string): Map<string, Change> => {
-    const lk = lp.profileOf.get(u) ?? '';
-    const dk = dp.profileOf.get(u) ?? '';
-    const pk = `${lk}${SEP}${dk}`;
-    const hit = pairCache.get(pk);
-    if (hit) return hit;
-    const a = lp.cells.get(lk) ?? new Map<string, string>();
-    const b = dp.cells.get(dk) ?? new Map<string, string>();
-    const out = new Map<string, Change>();
-    for (const [k, via] of b) {
-      if (a.has(k)) continue;
-      const [server, tool] = splitKey(k);
-      out.set(`g${SEP}${k}`, { key: k, server, tool, change: 'gains', via });
+  const sorted = (m: Map<string, Change>) => new Map([...m].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)));
+  let changesOf: (u: string) => Map<string, Change>;
+  if (!opts.exhaustive && structureOf(live) === structureOf(draft)) {
+    const text = (r: PolicyRule) => JSON.stringify(r);
+    const liveRules = new Set(live.rules.map(text));
+    const draftRules = new Set(draft.rules.map(text));
+    const changed = [
+      ...live.rules.filter((r) => !draftRules.has(text(r))),
+      ...draft.rules.filter((r) => !liveRules.has(text(r))),
+    ].filter((r) => r.actions.includes('call_tool'));
+    const cellsOf = new Map<PolicyRule, Map<string, [string, string]>>();
+    for (const r of changed) {
+      const m = new Map<string, [string, string]>();
+      ruleCells(li, r, m);
+      cellsOf.set(r, m);
     }
-    for (const [k, via] of a) {
-      if (b.has(k)) continue;
-      const [server, tool] = splitKey(k);
-      // The user's own decision under the draft says why it is gone (deny rule, role, visibility).
-      const now = decide(di, { user: u, action: 'call_tool', server, tool });
-      out.set(`l${SEP}${k}`, { key: k, server, tool, change: 'loses', via: `${now.reason} (was: ${via})` });
-    }
-    pairCache.set(pk, out);
-    return out;
-  };
+    changesOf = (u) => {
+      const pk = `${profileKey(li, u)}${SEP}${profileKey(di, u)}`;
+      const hit = pairCache.get(pk);
+      if (hit) return hit;
+      const { teams: tl, roles: rl } = subjectOf(li, u);
+      const teams = new Set(tl);
+      const roles = new Set(rl);
+      const cand = new Map<string, [string, string]>();
+      for (const r of changed) {
+        if (!r.subjects.some((s) => subjectMatches(s, u, teams, roles))) continue;
+        for (const [k, c] of cellsOf.get(r) ?? []) cand.set(k, c);
+      }
+      const out = new Map<string, Change>();
+      const base = { user: u, teams: tl, roles: rl, action: 'call_tool' as const };
+      for (const [k, [server, tool]] of cand) {
+        const a = decide(li, { ...base, server, tool });
+        const b = decide(di, { ...base, server, tool });
+        if (a.allowed === b.allowed) continue;
+        if (b.allowed) out.set(`g${SEP}${k}`, { key: k, server, tool, change: 'gains', via: b.reason });
+        else out.set(`l${SEP}${k}`, { key: k, server, tool, change: 'loses', via: `${b.reason} (was: ${a.reason})` });
+      }
+      const res = sorted(out);
+      pairCache.set(pk, res);
+      return res;
+    };
+  } else {
+    const lp = computeProfiles(li, users);
+    const dp = computeProfiles(di, users);
+    changesOf = (u) => {
+      const lk = lp.profileOf.get(u) ?? '';
+      const dk = dp.profileOf.get(u) ?? '';
+      const pk = `${lk}${SEP}${dk}`;
+      const hit = pairCache.get(pk);
+      if (hit) return hit;
+      const a = lp.cells.get(lk) ?? new Map<string, string>();
+      const b = dp.cells.get(dk) ?? new Map<string, string>();
+      const out = new Map<string, Change>();
+      for (const [k, via] of b) {
+        if (a.has(k)) continue;
+        const [server, tool] = splitKey(k);
+        out.set(`g${SEP}${k}`, { key: k, server, tool, change: 'gains', via });
+      }
+      for (const [k, via] of a) {
+        if (b.has(k)) continue;
+        const [server, tool] = splitKey(k);
+        // The user's own decision under the draft says why it is gone (deny rule, role, visibility).
+        const now = decide(di, { user: u, action: 'call_tool', server, tool });
+        out.set(`l${SEP}${k}`, { key: k, server, tool, change: 'loses', via: `${now.reason} (was: ${via})` });
+      }
+      const res = sorted(out);
+      pairCache.set(pk, res);
+      return res;
+    };
+  }
   const entries: MatrixDeltaEntry[] = [];
   const covered = new Map<string, Set<string>>();
   const teamNames = [...new Set([...li.members.keys(), ...di.members.keys()])].sort();

@@ -1,18 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { SQLInputValue } from 'node:sqlite';
 import type { PolicyAction, PolicyDocument, SimulationGroup, SimulationResult } from '../../../shared/model/policy.js';
 import { parseTime } from '../audit/store.js';
 import type { Database } from '../store/database.js';
 import { cedar } from './compile/cedar.js';
-import { cedarPolicySet } from './compile/toolhive-cedar.js';
+import { cedarPolicySet, cedarStr } from './compile/toolhive-cedar.js';
 import { indexPolicy, lower } from './evaluate.js';
-import { policyHash } from './document.js';
 
 /**
  * Replays recorded audit events through the live and the draft policy with Cedar (the ToolHive
  * compilation of each document, one policy set per server, preparsed once). Identical
- * (user, team, action, server, object) tuples are grouped in SQL, so a million events cost one
- * evaluation per distinct tuple. The user's teams come from each document (membership is what a
- * draft changes); the audit `tenant` is reported, not used to decide.
+ * (user, action, server, object) tuples are grouped in SQL (one sort, no per-event JSON), and
+ * Cedar decides each request class once (see ServerSet), so a million events cost a few hundred
+ * Cedar calls. The user's teams come from each document (membership is what a
+ * draft changes); the audit `tenant` is not used to decide and is
+ * reported as a sample (the smallest of the tuple's tenants).
  */
 
 const METHOD_ACTION: Record<string, PolicyAction> = {
@@ -48,27 +50,126 @@ interface TupleRow {
   last_id: number;
 }
 
-/** Decides tuples for one document with Cedar; policy sets are preparsed per server on first use. */
+/**
+ * Prepared policy sets, keyed by content. cedar-wasm keeps a prepared set for the process lifetime
+ * and has no way to free one, so ids are a bounded pool of slots: the least recently used set's slot
+ * is overwritten (preparsing an existing id replaces it). Identical sets (a server the draft does not
+ * change, a rerun) share one preparsed set and one decision cache.
+ */
+const PREPARED_SLOTS = 1024;
+const prepared = new Map<string, string>(); // content hash → slot id, in least-recently-used order
+let nextSlot = 0;
+
+function preparedId(policies: Record<string, string>, hash: string, server: string): string {
+  const hit = prepared.get(hash);
+  if (hit) {
+    prepared.delete(hash);
+    prepared.set(hash, hit);
+    return hit;
+  }
+  let slot: string;
+  if (prepared.size < PREPARED_SLOTS) slot = `gatehouse-simulate-${nextSlot++}`;
+  else {
+    const [oldest, id] = prepared.entries().next().value as [string, string];
+    prepared.delete(oldest);
+    slot = id;
+  }
+  const ans = cedar().preparsePolicySet(slot, { staticPolicies: policies });
+  if (ans.type !== 'success')
+    throw new Error(`Cedar rejected the compiled policies of ${server}: ${ans.errors[0]?.message}`);
+  prepared.set(hash, slot);
+  return slot;
+}
+
+/** Entity literals (`Type::"id"`, as written) → ids of the policies naming them. */
+function literalMentions(policies: Record<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const re = /\b([A-Za-z_]\w*)::("(?:[^"\\]|\\.)*")/g;
+  for (const [id, text] of Object.entries(policies)) {
+    for (const m of text.matchAll(re)) {
+      const lit = `${m[1]}::${m[2]}`;
+      const l = out.get(lit);
+      if (!l) out.set(lit, [id]);
+      else if (l[l.length - 1] !== id) l.push(id);
+    }
+  }
+  return out;
+}
+
+/**
+ * One server's compiled policy set with its decisions so far. Requests Cedar cannot tell apart
+ * share one decision: a principal or resource id enters a Cedar policy only as an entity literal
+ * (an id has no attributes here and cannot be inspected as a string), so two requests with the same
+ * action whose principals are named by the same policies and belong to the same named groups, and
+ * whose resources of one type are named by the same policies, decide alike, with the same reasons.
+ */
+class ServerSet {
+  readonly id: string;
+  private readonly mentions: Map<string, string[]>;
+  private readonly decisions = new Map<string, Verdict>();
+  constructor(policies: Record<string, string>, hash: string, server: string) {
+    this.id = preparedId(policies, hash, server);
+    this.mentions = literalMentions(policies);
+  }
+  private named(type: string, id: string): string {
+    return (this.mentions.get(`${type}::${cedarStr(id)}`) ?? []).join(',');
+  }
+  private readonly objectClass = new Map<string, string>();
+  /** The principal's part of a request class (its teams come from the document deciding). */
+  principalClass(user: string, teams: Iterable<string>): string {
+    const groups = [...teams].filter((t) => this.mentions.has(`THVGroup::${cedarStr(t)}`)).sort();
+    return `${this.named('Client', user)}${SEP}${JSON.stringify(groups)}`;
+  }
+  /** The resource's part of a request class. */
+  resourceClass(type: string, object: string): string {
+    const ok = `${type}${SEP}${object}`;
+    let what = this.objectClass.get(ok);
+    if (what === undefined) this.objectClass.set(ok, (what = `${type}${SEP}${this.named(type, object)}`));
+    return what;
+  }
+  cached(key: string): Verdict | undefined {
+    return this.decisions.get(key);
+  }
+  remember(key: string, v: Verdict): void {
+    this.decisions.set(key, v);
+  }
+}
+
+interface Verdict {
+  allowed: boolean;
+  reason: string;
+}
+const SEP = '\u0000';
+
+/** Server sets by content hash, shared by the live and the draft decider of one simulation. */
+type SetCache = Map<string, ServerSet>;
+
+/** Decides tuples for one document with Cedar; a server's policy set is compiled and preparsed on first use. */
 class CedarDecider {
-  private readonly prepared = new Map<string, string>();
+  private readonly sets = new Map<string, { set: ServerSet; who: Map<string, string> }>();
   private readonly idx;
+  /** Cedar calls made (the rest were answered from a request class already decided). */
+  calls = 0;
   constructor(
     private readonly doc: PolicyDocument,
-    private readonly tag: string,
+    private readonly shared: SetCache,
+    private readonly useClasses: boolean,
   ) {
     this.idx = indexPolicy(doc);
   }
-  private setFor(server: string): string {
-    let id = this.prepared.get(server);
-    if (id) return id;
-    id = `${this.tag}:${server}`;
-    const ans = cedar().preparsePolicySet(id, { staticPolicies: cedarPolicySet(this.doc, server).policies });
-    if (ans.type !== 'success')
-      throw new Error(`Cedar rejected the compiled policies of ${server}: ${ans.errors[0]?.message}`);
-    this.prepared.set(server, id);
-    return id;
+  /** Per server: its set and each user's principal class in it. */
+  private setFor(server: string): { set: ServerSet; who: Map<string, string> } {
+    let s = this.sets.get(server);
+    if (s) return s;
+    const policies = cedarPolicySet(this.doc, server).policies;
+    const hash = createHash('sha256').update(JSON.stringify(policies)).digest('base64url');
+    let set = this.shared.get(hash);
+    if (!set) this.shared.set(hash, (set = new ServerSet(policies, hash, server)));
+    s = { set, who: new Map() };
+    this.sets.set(server, s);
+    return s;
   }
-  decide(user: string, action: PolicyAction, server: string, object: string): { allowed: boolean; reason: string } {
+  decide(user: string, action: PolicyAction, server: string, object: string): Verdict {
     const u = lower(user);
     const type =
       action === 'call_tool'
@@ -78,34 +179,55 @@ class CedarDecider {
           : action === 'read_resource'
             ? 'Resource'
             : 'FeatureType';
+    const resource = type === 'FeatureType' ? (LIST_FEATURE[action] ?? '') : object;
+    const teams = this.idx.teamsOf.get(u) ?? new Set<string>();
+    const { set, who } = this.setFor(server);
+    let key: string | undefined;
+    if (this.useClasses) {
+      let principal = who.get(u);
+      if (principal === undefined) who.set(u, (principal = set.principalClass(u, teams)));
+      key = `${action}${SEP}${principal}${SEP}${set.resourceClass(type, resource)}`;
+    }
+    const hit = key === undefined ? undefined : set.cached(key);
+    if (hit) return hit;
+    this.calls++;
     const ans = cedar().statefulIsAuthorized({
       principal: { type: 'Client', id: u },
       action: { type: 'Action', id: action },
-      resource: { type, id: type === 'FeatureType' ? (LIST_FEATURE[action] ?? '') : object },
+      resource: { type, id: resource },
       context: {},
-      preparsedPolicySetId: this.setFor(server),
+      preparsedPolicySetId: set.id,
       entities: [
         {
           uid: { type: 'Client', id: u },
           attrs: {},
-          parents: [...(this.idx.teamsOf.get(u) ?? [])].map((t) => ({ type: 'THVGroup', id: t })),
+          parents: [...teams].map((t) => ({ type: 'THVGroup', id: t })),
         },
       ],
     });
     if (ans.type !== 'success') throw new Error(`Cedar failed: ${ans.errors[0]?.message}`);
+    // Cedar reports the deciding policies as a set in no fixed order: sorted, the reason is stable.
     const ids = ans.response.diagnostics.reason;
     const allowed = ans.response.decision === 'allow';
     const names = ids.map((p) =>
       p.startsWith('rule.') ? `rule ${p.slice(5, p.lastIndexOf('.'))}` : 'structural grant',
     );
     const reason = names.length
-      ? `${allowed ? 'allowed by' : 'denied by'} ${[...new Set(names)].join(', ')}`
+      ? `${allowed ? 'allowed by' : 'denied by'} ${[...new Set(names)].sort().join(', ')}`
       : 'no grant and no allow rule (default deny)';
-    return { allowed, reason };
+    const v = { allowed, reason };
+    if (key !== undefined) set.remember(key, v);
+    return v;
   }
 }
 
-let runs = 0;
+export interface SimulationOptions {
+  /**
+   * Decide each request class once (default true). `false` calls Cedar for every distinct tuple:
+   * the reference the tests compare the class cache against.
+   */
+  classes?: boolean;
+}
 
 export function simulatePolicy(
   db: Database,
@@ -113,6 +235,7 @@ export function simulatePolicy(
   live: PolicyDocument,
   range: SimulationRange = {},
   onProgress?: SimulationProgress,
+  opts: SimulationOptions = {},
 ): SimulationResult {
   const t0 = performance.now();
   const where: string[] = [];
@@ -128,20 +251,24 @@ export function simulatePolicy(
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const events = (db.prepare(`SELECT COUNT(*) AS n FROM audit_events ${w}`).get(...params) as { n: number }).n;
   const methods = Object.keys(METHOD_ACTION);
+  // One pass over the table (or the time index for a range), sorted once for the GROUP BY: the
+  // per-column indexes (`+` keeps SQLite off them) would cost a random row read per event.
   const replayable = `${w ? `${w} AND` : 'WHERE'} method IN (${methods.map(() => '?').join(', ')})
-    AND user_id IS NOT NULL AND server IS NOT NULL
+    AND +user_id IS NOT NULL AND +server IS NOT NULL
     AND NOT (method = 'tools/call' AND tool IS NULL) AND NOT (method = 'prompts/get' AND prompt IS NULL)
     AND NOT (method = 'resources/read' AND resource_uri IS NULL)`;
   const rows = db
     .prepare(
-      `SELECT user_id, tenant, method, server, tool, prompt, resource_uri, COUNT(*) AS n, MIN(id) AS first_id, MAX(id) AS last_id
-       FROM audit_events ${replayable}
-       GROUP BY user_id, tenant, method, server, tool, prompt, resource_uri`,
+      `SELECT user_id, method, server, tool, prompt, resource_uri, MIN(tenant) AS tenant, COUNT(*) AS n,
+         MIN(id) AS first_id, MAX(id) AS last_id
+       FROM audit_events ${w ? '' : 'NOT INDEXED'} ${replayable}
+       GROUP BY user_id, method, server, tool, prompt, resource_uri`,
     )
     .all(...params, ...methods) as unknown as TupleRow[];
-  const run = ++runs;
-  const draftDecider = new CedarDecider(draft, `draft-${run}-${policyHash(draft).slice(0, 12)}`);
-  const liveDecider = new CedarDecider(live, `live-${run}-${policyHash(live).slice(0, 12)}`);
+  const shared: SetCache = new Map();
+  const classes = opts.classes ?? true;
+  const draftDecider = new CedarDecider(draft, shared, classes);
+  const liveDecider = new CedarDecider(live, shared, classes);
   const newlyDenied: SimulationGroup[] = [];
   const newlyAllowed: SimulationGroup[] = [];
   let unchanged = 0;

@@ -78,3 +78,77 @@ export function fixtureDoc(): PolicyDocument {
 }
 
 export const FIXTURE_USERS = ['ann@x.io', 'bob@x.io', 'cat@x.io', 'dan@x.io', 'eve@x.io', 'fay@x.io'];
+
+/** Seeded PRNG (mulberry32): the same store and documents on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ACTIONS = ['call_tool', 'get_prompt', 'read_resource', 'list_tools', 'list_prompts', 'list_resources'] as const;
+
+export function randomDoc(r: () => number): PolicyDocumentInput {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const users = Array.from({ length: 14 }, (_, i) => `u${i}@x.io`);
+  const teams = Array.from({ length: 4 }, (_, i) => `t${i}`);
+  const tools = Array.from({ length: 8 }, (_, i) => `tool${i}`);
+  const servers = Array.from({ length: 6 }, (_, i) => `s${i}`);
+  const subjects = () => [
+    pick([
+      '*',
+      `team:${pick(teams)}`,
+      `user:${pick(users)}`,
+      `user:${pick(users).toUpperCase()}`,
+      `role:${pick(['runner', 'reader', 'admin'])}`,
+    ]),
+  ];
+  const resources = () => [
+    pick([
+      '*',
+      `server:${pick(servers)}`,
+      `tool:${pick(tools)}`,
+      `server:${pick(servers)}/tool:${pick(tools)}`,
+      `prompt:${pick(['p1', 'p2'])}`,
+      `resource:${pick(['doc://a', 'doc://b'])}`,
+    ]),
+  ];
+  return {
+    apiVersion: 'gatehouse/v1',
+    kind: 'Policy',
+    teams: teams.map((t) => ({ name: t, members: users.filter(() => r() < 0.3).map((email) => ({ email })) })),
+    roles: [
+      { name: 'runner', scope: 'global', permissions: ['servers.use', 'tools.execute'] },
+      { name: 'reader', scope: 'team', permissions: ['servers.use'] },
+      { name: 'admin', scope: 'team', permissions: ['*'] },
+    ],
+    assignments: users
+      .filter(() => r() < 0.3)
+      .map((user) => {
+        const role = pick(['runner', 'reader', 'admin']);
+        return role === 'runner' ? { user, role } : { user, role, team: pick(teams) };
+      }),
+    servers: servers.map((name) => ({
+      name,
+      team: pick(teams),
+      visibility: pick(['public', 'team', 'team', 'private'] as const),
+      enabled: r() < 0.9,
+      tools: tools.filter(() => r() < 0.5),
+    })),
+    tools: tools
+      .filter(() => r() < 0.2)
+      .map((name) => (r() < 0.5 ? { name, enabled: false } : { name, visibility: pick(['team', 'private'] as const) })),
+    rules: Array.from({ length: 1 + Math.floor(r() * 6) }, (_, i) => ({
+      id: `r${i}`,
+      effect: r() < 0.5 ? ('allow' as const) : ('deny' as const),
+      subjects: subjects(),
+      actions: [pick(ACTIONS), ...(r() < 0.3 ? [pick(ACTIONS)] : [])].filter((a, j, xs) => xs.indexOf(a) === j),
+      resources: resources(),
+    })),
+  };
+}

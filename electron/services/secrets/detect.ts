@@ -298,11 +298,13 @@ export async function detectInSource(
   // One hit per overlapping span of one leaf: the most specific detector wins.
   found.sort((a, b) => a.rank - b.rank || b.value.length - a.value.length);
   const kept: typeof found = [];
+  const keptByLeaf = new Map<StringLeaf, typeof found>();
   for (const h of found) {
-    const overlaps = kept.some(
-      (k) => k.leaf === h.leaf && h.start < k.start + k.value.length && k.start < h.start + h.value.length,
-    );
-    if (!overlaps) kept.push(h);
+    const mine = keptByLeaf.get(h.leaf);
+    if (mine?.some((k) => h.start < k.start + k.value.length && k.start < h.start + h.value.length)) continue;
+    kept.push(h);
+    if (mine) mine.push(h);
+    else keptByLeaf.set(h.leaf, [h]);
   }
   kept.sort((a, b) => a.leaf.line - b.leaf.line || a.start - b.start);
   return kept.map(({ leaf, secretType, value, detector }) => ({ leaf, secretType, value, detector }));

@@ -79,14 +79,22 @@ export class EncryptedFileSecretStore implements SecretStore {
     this.cache = map;
   }
 
-  async get(key: string): Promise<string | null> {
+  getSync(key: string): string | null {
     return this.load().get(key) ?? null;
   }
 
-  async set(key: string, value: string): Promise<void> {
+  setSync(key: string, value: string): void {
     const map = new Map(this.load());
     map.set(key, value);
     this.save(map);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.getSync(key);
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    this.setSync(key, value);
   }
 
   async delete(key: string): Promise<void> {

@@ -69,6 +69,34 @@ function collectSecrets(fn: () => unknown): string[] {
   return mine;
 }
 
+/**
+ * Bounds on what the masker inspects (issue #12): a value longer than MAX_MASK_VALUE (a URL, an
+ * argument, a command line, an env value) or free text longer than MAX_REDACT_TEXT is masked whole,
+ * never inspected part by part and never printed; masking nested inside masking (JSON inside a
+ * value inside a pair inside a URL…) stops at MAX_NESTING levels the same way.
+ */
+export const MAX_MASK_VALUE = 16_384;
+export const MAX_REDACT_TEXT = 1 << 20;
+const MAX_NESTING = 12;
+let nesting = 0;
+
+/** The whole value hidden: no prefix, no last four (it is too long or too nested to look into). */
+function maskWhole(value: string): string {
+  collected?.push(value);
+  return '****';
+}
+
+/** Run one nested masking step, or mask the value whole when nested too deep. */
+function nested(value: string, fn: () => string): string {
+  if (nesting >= MAX_NESTING) return maskWhole(value);
+  nesting++;
+  try {
+    return fn();
+  } finally {
+    nesting--;
+  }
+}
+
 /** Whether a value is already masked (idempotence: masking twice changes nothing). */
 function isMasked(value: string): boolean {
   return value === '****' || /^[^\s…]{0,6}…[^\s…]{4}$/.test(value);
@@ -124,6 +152,7 @@ const MAX_DEPTH = 4;
  */
 function maskValue(value: string, position: Position, depth: number): string {
   if (value === '' || isMasked(value)) return value;
+  if (value.length > MAX_MASK_VALUE) return maskWhole(value);
   const secretPosition = position === true;
   const scheme = SCHEME_RE.exec(value);
   // `Token x` / `ApiKey x` outside a secret position only as one credential word (what detection flags).
@@ -138,7 +167,7 @@ function maskValue(value: string, position: Position, depth: number): string {
   if (URL_START_RE.test(value)) return maskUrl(value);
   const trimmed = value.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    const masked = redactText(value);
+    const masked = nested(value, () => redactText(value));
     return secretPosition && masked === value && !/[=:]/.test(value) ? maskSecret(value) : masked;
   }
   if (isConnectionString(value)) {
@@ -151,7 +180,8 @@ function maskValue(value: string, position: Position, depth: number): string {
     if (/^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)/.test(value) && !/\s/.test(value) && !looksLikeSecret(value)) return value;
     return maskSecret(value);
   }
-  if (/\s/.test(value.trim())) return depth < MAX_DEPTH ? maskCommandAt(value, depth + 1) : redactText(value);
+  if (/\s/.test(value.trim()))
+    return depth < MAX_DEPTH ? maskCommandAt(value, depth + 1) : nested(value, () => redactText(value));
   // Under a setting/identifier name (`WORKSPACE_ID`, `--log-level`) only a known token shape is a secret.
   if (position === 'setting') return isKnownTokenShape(value.trim()) ? maskSecret(value) : maskInline(value, false);
   if (looksLikeSecret(value)) return maskSecret(value);
@@ -245,6 +275,7 @@ function maskUserPass(value: string, depth: number): string {
 /** Mask one argument on its own (no knowledge of the previous argument). */
 function maskArg(arg: string, depth: number): string {
   if (isMasked(arg)) return arg;
+  if (arg.length > MAX_MASK_VALUE) return maskWhole(arg);
   // --api-key=VALUE / --header=Name: value / -H=…
   const flag = /^(--?[A-Za-z0-9][A-Za-z0-9_.-]{0,127})=(.*)$/s.exec(arg);
   if (flag) {
@@ -349,7 +380,7 @@ function requote(masked: string, raw: string): string {
 }
 
 function maskCommandAt(command: string, depth: number): string {
-  if (command.length > 65_536) return redactText(command);
+  if (command.length > MAX_MASK_VALUE) return maskWhole(command);
   const words = shellSplit(command);
   if (words.length <= 1) {
     const w = words[0];
@@ -428,7 +459,9 @@ const URL_RE = /^([a-z][a-z0-9+.-]{0,30}:\/\/)([^/?#]*)(\/[^?#]*)?(\?[^#]*)?(#.*
  * is kept exactly as written.
  */
 export function maskUrl(url: string): string {
-  if (url.length > 65_536) return redactText(url);
+  // (It used to hand long URLs to redactText, which found the URL and handed it back: unbounded
+  // recursion on a URL over 64 KiB.)
+  if (url.length > MAX_MASK_VALUE) return maskWhole(url);
   const m = URL_RE.exec(url);
   if (!m) return maskInline(url);
   const [, scheme = '', authority = '', path = '', query = '', fragment = ''] = m;
@@ -525,6 +558,11 @@ export interface RedactOptions {
  * shorter than 4 chars are ignored (masking them would shred the text).
  */
 export function redactText(text: string, knownValues?: readonly string[], options: RedactOptions = {}): string {
+  if (text.length > MAX_REDACT_TEXT) return maskWhole(text);
+  return nested(text, () => redactBounded(text, knownValues, options));
+}
+
+function redactBounded(text: string, knownValues: readonly string[] | undefined, options: RedactOptions): string {
   let out = text;
   if (knownValues && knownValues.length) {
     const forms = new Set<string>();
@@ -663,6 +701,7 @@ function connectionStringType(whole: string): string | undefined {
 
 /** The type of a credential the masker hid in `whole` (the configured value) under `name`. */
 function classify(value: string, name: string, whole: string): string {
+  if (whole.length > MAX_MASK_VALUE) return 'generic-secret'; // masked whole, not inspected
   const token = knownTokenType(value.trim());
   if (token) return token;
   const url = URL_RE.exec(whole.trim());

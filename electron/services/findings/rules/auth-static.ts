@@ -1,5 +1,6 @@
 import type { FindingDraft, StaticRule } from '../types.js';
 import { serverDraft } from './common.js';
+import { secretsOfServer } from './lines.js';
 
 /**
  * A remote server configured with a static credential although it advertises OAuth. Needs the live
@@ -13,9 +14,9 @@ export const authStatic: StaticRule = {
     for (const s of ctx.scan.servers) {
       const probe = ctx.probes.get(s.entry.id);
       if (!probe?.advertisesOAuth || !s.raw.url) continue;
-      const secretsOfServer = ctx.secrets.filter((o) => o.server === s);
+      const secrets = secretsOfServer(ctx, s);
       const headerNames = Object.keys(s.raw.headers).filter((h) => /authorization|key|token|secret|auth/i.test(h));
-      const urlCred = secretsOfServer.some((o) => o.field === 'url');
+      const urlCred = secrets.some((o) => o.field === 'url');
       if (headerNames.length === 0 && !urlCred) continue;
       const pointer = headerNames.length
         ? (s.pointers.headers[headerNames[0]!] ?? s.entry.pointer)

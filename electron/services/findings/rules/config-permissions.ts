@@ -1,5 +1,6 @@
 import { RULE_META } from '../rule-meta.js';
 import type { FindingDraft, StaticRule } from '../types.js';
+import { secretCountOf } from './lines.js';
 
 /** A config file holding credentials that its group or other users can read (POSIX only). */
 export const configPermissions: StaticRule = {
@@ -14,7 +15,7 @@ export const configPermissions: StaticRule = {
       seen.add(src.source.path);
       const bits = src.mode & 0o777;
       if ((bits & 0o077) === 0) continue;
-      const count = ctx.secrets.filter((x) => x.source === src).length;
+      const count = secretCountOf(ctx, src);
       const who = bits & 0o007 ? 'every user on this machine' : "the file's group";
       out.push({
         ruleId: 'config.permissions',

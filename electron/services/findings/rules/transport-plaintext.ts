@@ -1,4 +1,5 @@
 import { maskUrl } from '../../secrets/redact.js';
+import { leafAt } from './lines.js';
 import type { FindingDraft, StaticRule } from '../types.js';
 import { serverDraft } from './common.js';
 
@@ -50,9 +51,7 @@ export const transportPlaintext: StaticRule = {
       if (!url || !/^http:\/\//i.test(url.trim()) || !s.pointers.url) continue;
       const host = urlHost(url);
       if (!host || isLoopbackHost(host)) continue;
-      const leaf = ctx.scan.sources
-        .find((p) => p.source.path === s.entry.source)
-        ?.leaves.find((l) => l.pointer === s.pointers.url);
+      const leaf = leafAt(ctx, s.entry.source, s.pointers.url);
       const hasCreds = s.entry.headerKeys.length > 0 || urlCarriesCredentials(url);
       out.push(
         serverDraft('transport.plaintext', s, s.pointers.url, leaf?.line, {

@@ -1,7 +1,7 @@
 import { parse } from '@bufbuild/cel';
 import { stringify } from 'yaml';
 import type { CompileResult, PolicyDiagnostic, PolicyDocument, PolicyRule } from '../../../../shared/model/policy.js';
-import { indexPolicy, lower, structuralGrant, type PolicyIndex } from '../evaluate.js';
+import { grantedUsers, indexPolicy, lower, type PolicyIndex } from '../evaluate.js';
 
 /**
  * agentgateway target: `policies.mcpAuthorization.rules`, a list of CEL allow expressions over the
@@ -95,9 +95,7 @@ export function celRules(doc: PolicyDocument, server: string, opts: CelOptions =
   const users = [...new Set([...idx.knownUsers, ...idx.namedUsers])].sort();
   const byUsers = new Map<string, string[]>();
   for (const t of [...(idx.serverTools.get(server) ?? [])].sort()) {
-    const granted = users.filter((u) =>
-      structuralGrant(idx, u, idx.teamsOf.get(u) ?? new Set(), 'call_tool', server, t),
-    );
+    const granted = grantedUsers(idx, users, 'call_tool', server, t);
     if (!granted.length) continue;
     const k = granted.join('\n');
     byUsers.set(k, [...(byUsers.get(k) ?? []), t]);

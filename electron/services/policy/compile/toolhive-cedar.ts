@@ -6,7 +6,7 @@ import type {
   PolicyDocument,
   PolicyRule,
 } from '../../../../shared/model/policy.js';
-import { indexPolicy, lower, structuralGrant, type PolicyIndex } from '../evaluate.js';
+import { grantedUsers, indexPolicy, lower, type PolicyIndex } from '../evaluate.js';
 import { cedar } from './cedar.js';
 import { CEDAR_SCHEMA } from './cedar-schema.js';
 
@@ -134,9 +134,7 @@ export function cedarPolicySet(doc: PolicyDocument, server: string): CedarPolicy
     const byUsers = new Map<string, string[]>();
     if (action === 'call_tool') {
       for (const t of tools) {
-        const granted = users.filter((u) =>
-          structuralGrant(idx, u, idx.teamsOf.get(u) ?? new Set(), action, server, t),
-        );
+        const granted = grantedUsers(idx, users, action, server, t);
         if (!granted.length) continue;
         const k = granted.join('\n');
         byUsers.set(k, [...(byUsers.get(k) ?? []), t]);
@@ -146,9 +144,7 @@ export function cedarPolicySet(doc: PolicyDocument, server: string): CedarPolicy
         policies[`grant.call_tool.${n++}`] =
           `@id("grant.call_tool")\npermit (principal, action == Action::"call_tool", resource)\nwhen { (${principalSetExpr(idx, k.split('\n'))}) && resource in ${set('Tool', ts)} };`;
     } else {
-      const granted = users.filter((u) =>
-        structuralGrant(idx, u, idx.teamsOf.get(u) ?? new Set(), action, server, undefined),
-      );
+      const granted = grantedUsers(idx, users, action, server, undefined);
       if (granted.length)
         policies['grant.list_tools'] =
           `@id("grant.list_tools")\npermit (principal, action == Action::"list_tools", resource == FeatureType::"tool")\nwhen { ${principalSetExpr(idx, granted)} };`;

@@ -6,7 +6,8 @@ import { useAdminClient } from '../../client/index.js';
 /**
  * Export of the current filter: the service renders chunks by keyset cursor (`audit.export`), the
  * page collects them with progress and saves one file. Same path over IPC and HTTP; the file is
- * assembled in the page's memory (a Blob), so very large exports cost memory here.
+ * assembled in the page's memory (a Blob), so very large exports cost memory here. The first chunk
+ * carries the admin log's anchor (count + head MAC), shown with the result so it can be recorded.
  */
 export function ExportButton({ filter }: { filter: AuditFilter }) {
   const client = useAdminClient();
@@ -14,12 +15,14 @@ export function ExportButton({ filter }: { filter: AuditFilter }) {
   const [progress, setProgress] = useState<{ done: number; total: number | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [lastDone, setLastDone] = useState<number | null>(null);
+  const [anchor, setAnchor] = useState<ExportChunk['adminLogAnchor']>(null);
   const cancel = useRef(false);
 
   const run = async () => {
     cancel.current = false;
     setError(null);
     setLastDone(null);
+    setAnchor(null);
     setProgress({ done: 0, total: null });
     const parts: string[] = [];
     let cursor: string | null = null;
@@ -29,6 +32,7 @@ export function ExportButton({ filter }: { filter: AuditFilter }) {
       do {
         const c: ExportChunk = await client.invoke('audit.export', { filter, format, cursor, limit: 5000 });
         if (c.total !== null) total = c.total;
+        if (c.adminLogAnchor !== undefined) setAnchor(c.adminLogAnchor);
         parts.push(c.chunk);
         done += c.rows;
         setProgress({ done, total });
@@ -97,6 +101,9 @@ export function ExportButton({ filter }: { filter: AuditFilter }) {
       {lastDone !== null && (
         <span className="muted" role="status" data-testid="audit-export-done">
           {lastDone.toLocaleString()} exported
+          {anchor
+            ? ` · admin log anchored at ${anchor.count.toLocaleString()} entries (head ${anchor.headHash.slice(0, 16)}…, ${anchor.at})`
+            : ''}
         </span>
       )}
       {error && (

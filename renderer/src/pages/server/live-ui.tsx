@@ -34,9 +34,6 @@ export function UntrustedText({
   );
 }
 
-/** Matches the live service's reason for a stale consent (scan.ts CHANGED_SINCE_CONSENT). */
-const CHANGED_SINCE_CONSENT = 'command line changed since consent';
-
 const STATUS_CLASS: Record<LiveServerState['status'], string> = {
   ok: 'badge badge-ok',
   error: 'badge badge-danger',
@@ -54,8 +51,8 @@ export function liveStatusText(s: LiveServerState): string {
     case 'error':
       return `error: ${s.error ?? 'unknown'}`;
     case 'needs-consent':
-      // The service says so when a consent exists for an earlier command line of this server.
-      return s.error === CHANGED_SINCE_CONSENT ? `needs consent: ${CHANGED_SINCE_CONSENT}` : 'needs consent';
+      // The service says why (waiting, command line or URL changed since consent, legacy consent).
+      return s.error ? `needs consent: ${s.error}` : 'needs consent';
     case 'connecting':
       return 'connecting…';
     case 'cancelled':
@@ -132,7 +129,7 @@ export function ConnectAll() {
         <span
           className="badge badge-warn"
           data-testid="needs-consent-count"
-          title="Stdio servers start only after consent (open the server to review its command)"
+          title="Stdio servers, and remote servers from project files, are touched only after consent (open the server to review it)"
         >
           {waiting} need consent
         </span>
@@ -221,7 +218,7 @@ function MaskedBadge() {
   );
 }
 
-/** Shows exactly what a stdio server will run, and asks for consent. */
+/** Shows exactly what a stdio server will run, or which URL a project's remote server is at, and asks for consent. */
 export function ConsentDialog({
   serverId,
   onClose,
@@ -233,6 +230,7 @@ export function ConsentDialog({
 }) {
   const line = useAdminQuery('live.commandLine', { serverId }, { staleTime: 0 });
   const grant = useAdminMutation('live.grantConsent', { onSuccess: onConsented });
+  const trust = useAdminMutation('live.trustProject', { onSuccess: onConsented });
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     cancelRef.current?.focus();
@@ -243,10 +241,40 @@ export function ConsentDialog({
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
   const l = line.data;
+  const remote = l?.kind === 'remote';
   const row = (label: string, value: ReactNode) => (
     <>
       <dt>{label}</dt>
       <dd>{value}</dd>
+    </>
+  );
+  const origin = l && (
+    <>
+      {row('Server', `${l.serverName} (${l.client})`)}
+      {l.source &&
+        row(
+          'Config file',
+          <span className="keys">
+            <code data-testid="consent-source">{l.source}</code>
+            {l.projectFile && (
+              <span
+                className="badge badge-warn"
+                data-testid="consent-project-file"
+                title="This file belongs to a project folder: its content comes with the repository, not from you"
+              >
+                project file
+              </span>
+            )}
+          </span>,
+        )}
+      {l.projectDir &&
+        row(
+          'Project folder',
+          <span className="keys">
+            <code data-testid="consent-project-dir">{l.projectDir}</code>
+            {l.projectTrusted && <span className="badge">trusted</span>}
+          </span>,
+        )}
     </>
   );
   return (
@@ -257,29 +285,69 @@ export function ConsentDialog({
         aria-modal="true"
         aria-labelledby="consent-title"
         data-testid="consent-dialog"
+        data-kind={l?.kind ?? 'stdio'}
         onClick={(e) => e.stopPropagation()}
       >
-        <h2 id="consent-title">Start this server?</h2>
-        <p className="muted">
-          Gatehouse will start this command on your machine, as you, to list what it exposes. It runs directly (no
-          shell), in the folder and with the environment variables shown below; references are shown resolved. Consent
-          covers exactly this command line (resolved command and arguments, working directory, environment values); if
-          it changes you will be asked again.
-        </p>
+        <h2 id="consent-title">{remote ? 'Contact this server?' : 'Start this server?'}</h2>
+        {remote ? (
+          <p className="muted">
+            This remote server is configured in a project file, so the repository chose its URL. Gatehouse has not
+            contacted it. On consent it will connect to the URL below (an unauthenticated auth probe, then with the
+            configured headers) to list what it exposes. Consent covers this server (client, config file, name) at this
+            origin and path; if the URL changes you will be asked again. Trusting the project folder instead lets
+            Gatehouse contact every remote server configured in it; its commands still need their own consent.
+          </p>
+        ) : (
+          <p className="muted">
+            Gatehouse will start this command on your machine, as you, to list what it exposes. It runs directly (no
+            shell), in the folder and with the environment variables shown below; references are shown resolved. Consent
+            covers exactly this server (client, config file, name) with this command line (resolved command and
+            arguments, working directory, environment values); if it changes you will be asked again.
+          </p>
+        )}
         {line.isPending && <p className="muted">Loading…</p>}
         {line.isError && <div className="callout callout-error">{line.error.message}</div>}
         {l?.changedSinceConsent && (
           <div className="callout callout-warn" data-testid="consent-changed">
-            Command line changed since consent: what this server runs is no longer what you agreed to. Review it again.
+            {remote
+              ? 'URL changed since consent: this server is no longer at the address you agreed to. Review it again.'
+              : 'Command line changed since consent: what this server runs is no longer what you agreed to. Review it again.'}
           </div>
         )}
-        {l && (
+        {l?.legacyConsent && (
+          <div className="callout callout-warn" data-testid="consent-legacy">
+            Your earlier consent was given before consents were bound to the server (client, config file, name), so
+            another project&apos;s server with the same command line could have used it. Review it again.
+          </div>
+        )}
+        {l?.warnings?.map((w) => (
+          <div key={w} className="callout callout-warn" role="alert" data-testid="consent-warning">
+            {w}
+          </div>
+        ))}
+        {l && remote && (
+          <>
+            <div className="gh-cmd" data-testid="consent-url">
+              {l.url}
+            </div>
+            <dl className="detail">
+              {origin}
+              {l.unresolvedEnv.length > 0 &&
+                row(
+                  'Unresolved',
+                  <span className="badge badge-warn">not set in your environment: {l.unresolvedEnv.join(', ')}</span>,
+                )}
+              {row('Fingerprint', <code className="muted">{l.hash.slice(0, 20)}…</code>)}
+            </dl>
+          </>
+        )}
+        {l && !remote && (
           <>
             <div className="gh-cmd" data-testid="consent-command">
               {[l.command, ...l.args].map((a) => (/\s/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ')}
             </div>
             <dl className="detail">
-              {row('Server', `${l.serverName} (${l.client})`)}
+              {origin}
               {row(
                 'Command',
                 <span className="keys">
@@ -317,13 +385,28 @@ export function ConsentDialog({
                         refs: [],
                         unresolved: [],
                         affectsExecution: false,
+                        value: undefined,
+                        valueMasked: undefined,
                       }))
                     ).map((e) => (
                       <li key={e.key} data-testid="consent-env-var" data-key={e.key} data-source={e.source}>
-                        <span className="key-chip">{e.key}</span>{' '}
+                        <span className="key-chip">{e.key}</span>
+                        {e.value !== undefined ? (
+                          <>
+                            {' = '}
+                            <code className="key-chip" data-testid="consent-env-value">
+                              {e.value === '' ? '""' : e.value}
+                            </code>
+                            {e.valueMasked && <MaskedBadge />}{' '}
+                          </>
+                        ) : (
+                          ' '
+                        )}
                         <span className="muted">
                           {e.source === 'literal'
-                            ? 'literal (value hidden)'
+                            ? e.value !== undefined
+                              ? 'literal'
+                              : 'literal (value hidden)'
                             : `from ${e.refs.map((r) => `$${r}`).join(', ')}`}
                         </span>
                         {e.unresolved.length > 0 && (
@@ -333,8 +416,8 @@ export function ConsentDialog({
                         )}
                         {e.affectsExecution && (
                           <span
-                            className="badge"
-                            title="Changes what runs (interpreter options, preloads, search paths): consent covers its value"
+                            className="badge badge-warn"
+                            title="Changes what runs (interpreter options, preloads, search paths): shown in clear, and consent covers its value"
                           >
                             affects execution
                           </span>
@@ -360,6 +443,7 @@ export function ConsentDialog({
           </>
         )}
         {grant.isError && <div className="callout callout-error">{grant.error.message}</div>}
+        {trust.isError && <div className="callout callout-error">{trust.error.message}</div>}
         <div className="gh-actions">
           <button
             type="button"
@@ -370,14 +454,26 @@ export function ConsentDialog({
           >
             Cancel
           </button>
+          {remote && l?.projectDir && !l.projectTrusted && (
+            <button
+              type="button"
+              className="btn"
+              data-testid="consent-trust-project"
+              disabled={trust.isPending || grant.isPending}
+              title="Every remote server configured in this folder may be contacted (revocable in Settings)"
+              onClick={() => l.projectDir && trust.mutate({ serverId, projectDir: l.projectDir })}
+            >
+              Trust project folder
+            </button>
+          )}
           <button
             type="button"
             className="btn btn-primary"
             data-testid="consent-accept"
-            disabled={!l || grant.isPending}
+            disabled={!l || grant.isPending || trust.isPending}
             onClick={() => l && grant.mutate({ serverId, hash: l.hash })}
           >
-            Consent and start
+            {remote ? 'Consent and connect' : 'Consent and start'}
           </button>
         </div>
       </div>

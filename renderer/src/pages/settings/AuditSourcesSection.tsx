@@ -251,7 +251,14 @@ export function AuditSourcesSection() {
           <span className={verify.data.ok ? 'badge badge-ok' : 'badge badge-danger'} data-testid="audit-verify-result">
             {verify.data.ok
               ? `Intact: ${verify.data.entries} entries`
-              : `Broken at entry ${verify.data.brokenAt?.seq}: ${verify.data.brokenAt?.problem}`}
+              : verify.data.brokenAt
+                ? `Broken at entry ${verify.data.brokenAt.seq}: ${verify.data.brokenAt.problem}`
+                : `Tampered: ${verify.data.anchor?.message ?? 'the anchor does not match'}`}
+          </span>
+        )}
+        {verify.data?.anchor && (
+          <span className="muted" data-testid="audit-verify-anchor">
+            {verify.data.keyed ?? 0} keyed, {verify.data.legacy ?? 0} legacy; {verify.data.anchor.message}
           </span>
         )}
       </div>

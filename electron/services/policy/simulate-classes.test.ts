@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { AuditEventDraft } from '../../../shared/model/audit.js';
+import { PolicyDocument } from '../../../shared/model/policy.js';
+import { AuditStore } from '../audit/store.js';
+import { openDatabase } from '../store/database.js';
+import { decide } from './evaluate.js';
+import { simulatePolicy } from './simulate.js';
+import { randomDoc, rng } from './test-fixtures.js';
+
+const METHODS = ['tools/call', 'prompts/get', 'resources/read', 'tools/list', 'prompts/list', 'resources/list'];
+
+function event(i: number, r: () => number): AuditEventDraft {
+  const m = Math.floor(r() * METHODS.length);
+  const method = METHODS[m] as string;
+  const user = r() < 0.1 ? 'stranger@y.io' : `u${Math.floor(r() * 14)}@x.io`;
+  return {
+    time: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+    source: 'test',
+    sourceKind: 'toolhive',
+    sourceRecordId: `e${i}`,
+    tenant: `t${Math.floor(r() * 4)}`,
+    'user.id': r() < 0.1 ? user.toUpperCase() : user,
+    client: 'cli',
+    'client.address': null,
+    'mcp.method.name': method,
+    server: `s${Math.floor(r() * 7)}`, // s6 is in no document
+    'gen_ai.tool.name': method === 'tools/call' ? `tool${Math.floor(r() * 9)}` : null,
+    'gen_ai.prompt.name': method === 'prompts/get' ? `p${1 + Math.floor(r() * 2)}` : null,
+    'mcp.resource.uri': method === 'resources/read' ? `doc://${r() < 0.5 ? 'a' : 'b'}` : null,
+    outcome: 'success',
+    reason: null,
+    'error.type': null,
+    durationMs: 1,
+    'jsonrpc.request.id': String(i),
+    'mcp.session.id': null,
+    original: null,
+  };
+}
+
+test('simulate: deciding once per request class gives what deciding every tuple gives (seeded random stores)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-policy-classes-'));
+  try {
+    let changed = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(seed);
+      const db = openDatabase(join(dir, `g${seed}.db`));
+      const store = new AuditStore(db);
+      store.insertBatch(Array.from({ length: 1500 }, (_, i) => ({ event: event(i, r), key: `k${i}` })));
+      const live = PolicyDocument.parse(randomDoc(r));
+      const draft = PolicyDocument.parse(randomDoc(r));
+      for (const [a, b] of [
+        [draft, live],
+        [live, draft],
+        [live, live],
+      ] as const) {
+        const fast = simulatePolicy(db, a, b);
+        const slow = simulatePolicy(db, a, b, {}, undefined, { classes: false });
+        assert.deepEqual({ ...fast, durationMs: 0 }, { ...slow, durationMs: 0 }, `seed ${seed}`);
+        changed += fast.newlyAllowed.length + fast.newlyDenied.length;
+        // And both agree with the reference evaluator on tool calls.
+        for (const g of [...fast.newlyAllowed, ...fast.newlyDenied]) {
+          if (g.action !== 'call_tool') continue;
+          const req = { user: g.user ?? '', action: g.action, server: g.server ?? '', tool: g.tool ?? '' };
+          assert.equal(decide(a, req).allowed, fast.newlyAllowed.includes(g), `seed ${seed} ${JSON.stringify(g)}`);
+        }
+      }
+      db.close();
+    }
+    assert.ok(changed > 50, `the random drafts change decisions (${changed} groups)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
