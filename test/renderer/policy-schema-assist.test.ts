@@ -124,3 +124,17 @@ test('URL state: policy route and audit filter links round-trip', () => {
     tool: ['echo'],
   });
 });
+
+test('the service schema (zod → JSON Schema) drives completion the same way', async () => {
+  const { policyJsonSchema } = await import('../../electron/services/policy/document.js');
+  const real = policyJsonSchema() as SchemaNode;
+  const labels = (doc: string) =>
+    schemaCompletion(() => real)(new CompletionContext(EditorState.create({ doc }), doc.length, true))?.options.map(
+      (o) => o.label,
+    );
+  assert.deepEqual(labels('servers:\n  - name: blue-tools\n    visibility: '), ['private', 'team', 'public']);
+  assert.ok(labels('servers:\n  - name: blue-tools\n    vi')?.includes('visibility'));
+  assert.deepEqual(labels('rules:\n  - id: r1\n    effect: '), ['allow', 'deny']);
+  assert.ok(labels('rules:\n  - id: r1\n    actions:\n      - ')?.includes('call_tool'));
+  assert.ok(labels('guardrails:\n  no')?.includes('noPublicWriteTools'));
+});
