@@ -380,4 +380,8 @@ test('schema completion offers keys and values', async ({ page }) => {
   await page.keyboard.press('Control+Space');
   await expect(options).toHaveText(['private', 'public']);
   await page.keyboard.press('Escape');
+  // Hover on a key: its type, values and description from the schema.
+  await page.locator('.cm-line', { hasText: 'visibility: private' }).first().getByText('visibility').hover();
+  await expect(page.locator('.pol-hover')).toContainText('Who can see the team.');
+  await expect(page.locator('.pol-hover')).toContainText('"private" | "public"');
 });
