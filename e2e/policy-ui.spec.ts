@@ -331,6 +331,11 @@ for (const theme of ['dark', 'light'] as const) {
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.addInitScript((t) => window.localStorage.setItem('gatehouse.theme', t), theme);
     await mockApi(page, 'applied');
+    if (SHOTS) {
+      await page.goto(gh.url + '#/policy');
+      await expect(page.getByTestId('policy-editor-content')).toBeVisible();
+      await page.screenshot({ path: join(SHOTS, `policy-empty-${theme}.png`) });
+    }
     await pullAndPlan(page);
     // A problem jumps to its line.
     await page.getByTestId('policy-problem').first().focus();

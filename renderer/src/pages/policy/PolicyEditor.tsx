@@ -81,7 +81,7 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, PolicyEditorProps>(fu
           autocompletion({ override: [schemaCompletion(getSchema)], activateOnTyping: true }),
           hoverTooltip(schemaHover(getSchema), { hoverTime: 350 }),
           lintGutter(),
-          placeholder('Pull the live policy of a gateway, open a file, or write one here.'),
+          placeholder('Pull a policy or open a file'),
           // Mod-Enter is the page's "Plan" (it would insert a blank line otherwise).
           keymap.of([...completionKeymap, ...defaultKeymap.filter((k) => k.key !== 'Mod-Enter'), ...historyKeymap]),
           EditorState.tabSize.of(2),
