@@ -1,4 +1,4 @@
-import { isHighEntropySecret, maskSecret, redactText } from '../secrets/redact.js';
+import { isHighEntropySecret, MAX_MASK_VALUE, maskSecret, redactText } from '../secrets/redact.js';
 import { RecordError } from './sources/common.js';
 
 /**
@@ -18,8 +18,12 @@ import { RecordError } from './sources/common.js';
  * are here because that folder is being changed in parallel.)
  */
 
-/** Longest string masked as it is; longer ones are cut first (normalized fields and originals are capped far below). */
-export const MAX_TEXT = 32 * 1024;
+/**
+ * Longest string masked as it is; longer ones are cut first (normalized fields and originals are
+ * capped far below). The shared masker hides values longer than MAX_MASK_VALUE whole, so cutting
+ * at that length keeps a huge URL's host and parameter names readable while its secrets are masked.
+ */
+export const MAX_TEXT = MAX_MASK_VALUE - 64; // room for the cut marker
 /** Longest normalized field stored (after masking). */
 export const MAX_FIELD = 4096;
 
