@@ -53,3 +53,30 @@ export function clean(filter: AuditFilter): AuditFilter {
   }
   return out;
 }
+
+/** Filter fields a link can carry in the URL: `#/audit/user/a@x.io/tool/echo`. */
+const URL_FIELDS = ['user', 'tool', 'server', 'tenant', 'subject', 'since', 'until'] as const;
+type UrlField = (typeof URL_FIELDS)[number];
+
+/** Route parameters for a filtered Audit link (other pages link here, e.g. Policy's simulation). */
+export function auditParams(filter: Partial<Record<UrlField, string | string[] | undefined>>): string[] {
+  const out: string[] = [];
+  for (const k of URL_FIELDS) {
+    const v = filter[k];
+    for (const x of Array.isArray(v) ? v : v ? [v] : []) out.push(k, x);
+  }
+  return out;
+}
+
+/** The filter a link's route parameters describe (unknown pairs are ignored). */
+export function filterFromParams(params: readonly string[]): AuditFilter {
+  const out: AuditFilter = {};
+  for (let i = 0; i + 1 < params.length; i += 2) {
+    const k = params[i] as UrlField;
+    const v = params[i + 1] ?? '';
+    if (!(URL_FIELDS as readonly string[]).includes(k) || !v) continue;
+    if (k === 'since' || k === 'until') out[k] = v;
+    else out[k] = [...(out[k] ?? []), v];
+  }
+  return out;
+}

@@ -1,11 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import type { AuditEvent, AuditFilter } from '../../../../shared/model/audit.js';
+import type { PageProps } from '../../app/routes.js';
 import { useAdminClient, useAdminQuery } from '../../client/index.js';
 import { EventDetail } from './EventDetail.js';
 import { EventList } from './EventList.js';
 import { ExportButton } from './Export.js';
-import { clean, FACET_LABEL, PAGE_FACETS, selected, toggleFacet } from './filter.js';
+import { clean, FACET_LABEL, filterFromParams, PAGE_FACETS, selected, toggleFacet } from './filter.js';
 import { Histogram } from './Histogram.js';
 import './audit.css';
 
@@ -15,10 +16,11 @@ const LIVE_MS = 3000;
  * Audit: one timeline across gateways' audit trails and Gatehouse's own actions. Everything is
  * filtered and counted in the store; the page holds the visible pages of events only.
  */
-export default function AuditPage() {
+export default function AuditPage({ params }: PageProps) {
   const client = useAdminClient();
   const queryClient = useQueryClient();
-  const [filter, setFilter] = useState<AuditFilter>({});
+  // A link may open the page filtered (`#/audit/user/…/tool/…`).
+  const [filter, setFilter] = useState<AuditFilter>(() => filterFromParams(params));
   const [text, setText] = useState('');
   const [selectedEvent, setSelectedEvent] = useState<AuditEvent | null>(null);
   const [total, setTotal] = useState<number | null>(null);

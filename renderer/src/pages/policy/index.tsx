@@ -1,12 +1,635 @@
-import { NotBuilt } from '../../components/NotBuilt.js';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { AdminError } from '../../../../shared/api/errors.js';
+import type {
+  CompileTarget,
+  PolicyDiagnostic,
+  PolicyPlan,
+  PolicyVersion,
+  PushResult,
+} from '../../../../shared/model/policy.js';
+import type { MethodInput } from '../../../../shared/api/contract.js';
+import type { PageProps } from '../../app/routes.js';
+import { useAdminClient, useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
+import {
+  CompilePanel,
+  DeltaPanel,
+  PlanPanel,
+  plural,
+  ProblemsPanel,
+  short,
+  SimulationPanel,
+  VersionsPanel,
+  type SimRange,
+} from './panels.js';
+import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor.js';
+import { PushDialog, type PushRequest } from './PushDialog.js';
+import type { SchemaNode } from './schema-assist.js';
+import { goPolicy, parsePolicyParams, TAB_LABEL, TABS, usePolicyDraft, type PolicyTab } from './state.js';
+import './policy.css';
 
-/** Placeholder until the Policy page is built. */
-export default function PolicyPage() {
-  return (
-    <NotBuilt
-      id="policy"
-      title="Policy"
-      purpose="Will define which servers, transports and clients are allowed, and check the workstation against that policy."
-    />
+const VALIDATE_DEBOUNCE_MS = 400;
+type Progress = { done: number; total: number; message: string };
+
+/**
+ * Policy: the gateway's policy as one document. Pull it, edit it (schema completion, inline
+ * problems), see the plan, the access delta and a replay of recorded traffic, compile it for other
+ * gateways, push it with confirmation, and go back to any stored version.
+ */
+export default function PolicyPage({ params }: PageProps) {
+  const route = parsePolicyParams(params);
+  const client = useAdminClient();
+  const queryClient = useQueryClient();
+  const gateways = useAdminQuery('gateways.list', {});
+  const schemaQ = useAdminQuery('policy.schema', {}, { staleTime: Infinity, retry: false });
+  const list = gateways.data ?? [];
+  const gatewayId = route.gatewayId || list[0]?.id || '';
+  const gateway = list.find((g) => g.id === gatewayId);
+  const setRoute = (patch: Partial<typeof route>) => goPolicy({ ...route, gatewayId, ...patch });
+
+  const draft = usePolicyDraft((s) => s.draft);
+  const revision = usePolicyDraft((s) => s.revision);
+  const loadDraft = usePolicyDraft((s) => s.load);
+  const editDraft = usePolicyDraft((s) => s.edit);
+  const editor = useRef<PolicyEditorHandle>(null);
+  const text = draft.text;
+  const dirty = text !== draft.loadedText;
+
+  // The editor is the source of the text; a load from outside replaces its content.
+  const lastRevision = useRef(revision);
+  useEffect(() => {
+    if (lastRevision.current !== revision) {
+      lastRevision.current = revision;
+      editor.current?.setText(usePolicyDraft.getState().draft.text);
+    }
+  }, [revision]);
+
+  // ---- Validation: debounced while typing, and on demand.
+  const [diagnostics, setDiagnostics] = useState<PolicyDiagnostic[]>([]);
+  const [validating, setValidating] = useState(false);
+  const [validateError, setValidateError] = useState<string | null>(null);
+  const validateSeq = useRef(0);
+  const validate = useCallback(
+    async (t: string) => {
+      const seq = ++validateSeq.current;
+      if (!t.trim()) {
+        setDiagnostics([]);
+        setValidateError(null);
+        return;
+      }
+      setValidating(true);
+      try {
+        const r = await client.invoke('policy.validate', { text: t, ...(gatewayId ? { gatewayId } : {}) });
+        if (seq === validateSeq.current) {
+          setDiagnostics(r.diagnostics);
+          setValidateError(null);
+        }
+      } catch (e) {
+        if (seq === validateSeq.current) setValidateError(errorText(e));
+      } finally {
+        if (seq === validateSeq.current) setValidating(false);
+      }
+    },
+    [client, gatewayId],
   );
+  useEffect(() => {
+    const t = setTimeout(() => void validate(text), VALIDATE_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [text, validate]);
+
+  // ---- Progress events (pull, simulate; push has its own in the dialog).
+  const [progress, setProgress] = useState<Partial<Record<'pull' | 'simulate', Progress>>>({});
+  useAdminEvent('policy.progress', (p) => {
+    if (p.operation !== 'push') setProgress((cur) => ({ ...cur, [p.operation]: p }));
+  });
+
+  // ---- Pull.
+  const pull = useAdminMutation('policy.pull', {
+    onMutate: () => setProgress((p) => ({ ...p, pull: undefined })),
+    onSuccess: (r, v) => {
+      const name = list.find((g) => g.id === v.gatewayId)?.name ?? v.gatewayId;
+      loadDraft({
+        text: r.text,
+        baseId: r.baseId,
+        origin: `pulled from ${name} at ${new Date(r.fetchedAt).toLocaleTimeString()}`,
+        gatewayId: v.gatewayId,
+      });
+      setDiagnostics(r.diagnostics);
+      void queryClient.invalidateQueries({ queryKey: ['policy', 'policy.versions'] });
+    },
+  });
+  const doPull = () => {
+    if (!gatewayId) return;
+    if (dirty && text.trim() && !window.confirm('Replace the unsaved edits in the editor with the live policy?'))
+      return;
+    pull.mutate({ gatewayId, format: 'yaml' });
+  };
+
+  // ---- Plan, simulate, compile: queries over the last request (kept across visits).
+  const requests = usePolicyDraft((s) => s.requests);
+  const request = usePolicyDraft((s) => s.request);
+  const plan = useRequested('policy.plan', requests.plan);
+  const runPlan = () => {
+    const input = {
+      text,
+      ...(gatewayId ? { gatewayId } : {}),
+      ...(draft.baseId && draft.gatewayId === gatewayId ? { baseId: draft.baseId } : {}),
+    };
+    if (same(input, requests.plan)) void plan.refetch();
+    else request('plan', input);
+    if (route.tab !== 'plan' && route.tab !== 'delta') setRoute({ tab: 'plan' });
+  };
+  const simulate = useRequested('policy.simulate', requests.simulate);
+  const [range, setRange] = useState<SimRange>({ since: '', until: '' });
+  const runSimulate = () => {
+    setProgress((p) => ({ ...p, simulate: undefined }));
+    const input = {
+      text,
+      ...(gatewayId ? { gatewayId } : {}),
+      ...(range.since ? { since: new Date(range.since).toISOString() } : {}),
+      ...(range.until ? { until: new Date(range.until).toISOString() } : {}),
+    };
+    if (same(input, requests.simulate)) void simulate.refetch();
+    else request('simulate', input);
+    if (route.tab !== 'simulation') setRoute({ tab: 'simulation' });
+  };
+  const compile = useRequested('policy.compile', requests.compile);
+  const [target, setTarget] = useState<CompileTarget>(requests.compile?.target ?? 'contextforge');
+  const runCompile = (t: CompileTarget = target) => {
+    const input = { text, target: t };
+    if (same(input, requests.compile)) void compile.refetch();
+    else request('compile', input);
+  };
+
+  // ---- Versions.
+  const versions = useAdminQuery('policy.versions', gatewayId ? { gatewayId } : {}, { retry: false });
+  const [compare, setCompare] = useState<string[]>([]);
+  const diff = useAdminMutation('policy.diffVersions');
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const loadVersion = async (hash: string) => {
+    if (dirty && text.trim() && !window.confirm('Replace the unsaved edits in the editor with this version?')) return;
+    setLoadError(null);
+    try {
+      const r = await client.invoke('policy.version', { hash, format: 'yaml' });
+      loadDraft({
+        text: r.text,
+        baseId: draft.baseId,
+        origin: `version ${short(hash)} (${r.version.origin})`,
+        gatewayId: draft.gatewayId,
+      });
+      setRoute({ version: hash });
+    } catch (e) {
+      setLoadError(errorText(e));
+    }
+  };
+
+  // ---- Push / rollback dialog.
+  const [dialog, setDialog] = useState<{ req: PushRequest; plan?: PolicyPlan; error?: string } | null>(null);
+  const openPush = async () => {
+    if (!gateway) return;
+    const baseId = draft.gatewayId === gateway.id ? draft.baseId : null;
+    const req: PushRequest = { kind: 'push', gatewayId: gateway.id, gatewayName: gateway.name, text, baseId };
+    setDialog({ req });
+    try {
+      const p = await client.invoke('policy.plan', { text, gatewayId: gateway.id, ...(baseId ? { baseId } : {}) });
+      setDialog((d) => (d?.req === req ? { req, plan: p } : d));
+    } catch (e) {
+      setDialog((d) => (d?.req === req ? { req, error: errorText(e) } : d));
+    }
+  };
+  const openRollback = async (v: PolicyVersion) => {
+    if (!gateway) return;
+    const req: PushRequest = { kind: 'rollback', gatewayId: gateway.id, gatewayName: gateway.name, hash: v.hash };
+    setDialog({ req });
+    try {
+      const r = await client.invoke('policy.rollback', {
+        hash: v.hash,
+        gatewayId: gateway.id,
+        message: '',
+        dryRun: true,
+      });
+      setDialog((d) => (d?.req === req ? { req, plan: r.plan } : d));
+    } catch (e) {
+      setDialog((d) => (d?.req === req ? { req, error: errorText(e) } : d));
+    }
+  };
+  const onPushed = (r: PushResult) => {
+    void queryClient.invalidateQueries({ queryKey: ['policy'] });
+    void queryClient.invalidateQueries({ queryKey: ['gateways'] });
+    usePolicyDraft.getState().clearRequests();
+    // The gateway now holds what was pushed: read it back so the next push checks against it.
+    if (r.ok && r.status === 'applied') pull.mutate({ gatewayId: r.gatewayId, format: 'yaml' });
+  };
+
+  // ---- Files.
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const openFile = async (f: File) => {
+    setFileError(null);
+    if (f.size > 2 * 1024 * 1024) {
+      setFileError(`${f.name} is larger than 2 MiB`);
+      return;
+    }
+    loadDraft({ text: await f.text(), baseId: draft.baseId, origin: `file ${f.name}`, gatewayId: draft.gatewayId });
+  };
+  const saveFile = () => {
+    const name = `policy-${(gateway?.name ?? 'draft').replace(/[^\w.-]+/g, '-')}.yaml`;
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const hasText = text.trim().length > 0;
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  const planStale = plan.data !== undefined && requests.plan !== null && requests.plan.text !== text;
+  const actionError = pull.error
+    ? `Pull failed: ${pull.error.message}`
+    : plan.error
+      ? `Plan failed: ${plan.error.message}`
+      : null;
+
+  const onPageKey = (e: KeyboardEvent) => {
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && e.key === 's') {
+      e.preventDefault();
+      if (hasText) saveFile();
+    } else if (mod && e.key === 'Enter') {
+      e.preventDefault();
+      if (hasText) runPlan();
+    }
+  };
+
+  return (
+    <section
+      className="page page-fill pol-page"
+      data-testid="page-policy"
+      aria-labelledby="policy-title"
+      onKeyDown={onPageKey}
+    >
+      <header className="page-header">
+        <h1 id="policy-title">Policy</h1>
+        <span className="page-sub" data-testid="policy-origin">
+          {draft.origin || 'no document loaded'}
+          {dirty && hasText && <span className="badge badge-warn pol-dirty">edited</span>}
+        </span>
+      </header>
+
+      <div className="toolbar pol-toolbar" role="toolbar" aria-label="Policy actions">
+        <label className="field-label">
+          Gateway
+          <select
+            className="select"
+            data-testid="policy-gateway"
+            value={gatewayId}
+            disabled={list.length === 0}
+            onChange={(e) => setRoute({ gatewayId: e.target.value, version: '' })}
+          >
+            {list.length === 0 && <option value="">{gateways.isPending ? 'Loading…' : 'No gateways'}</option>}
+            {list.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="btn"
+          data-testid="policy-pull"
+          disabled={!gatewayId || pull.isPending}
+          onClick={doPull}
+          title="Load the live policy of the gateway into the editor"
+        >
+          {pull.isPending ? 'Pulling…' : 'Pull'}
+        </button>
+        <span className="pol-sep" aria-hidden="true" />
+        <button
+          type="button"
+          className="btn btn-ghost"
+          data-testid="policy-open"
+          onClick={() => fileInput.current?.click()}
+        >
+          Open file…
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".yaml,.yml,.json,application/yaml,application/json,text/yaml"
+          hidden
+          data-testid="policy-open-input"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) void openFile(f);
+          }}
+        />
+        <button
+          type="button"
+          className="btn btn-ghost"
+          data-testid="policy-save"
+          disabled={!hasText}
+          onClick={saveFile}
+          aria-keyshortcuts="Control+S"
+          title="Download the document (Ctrl+S)"
+        >
+          Save file
+        </button>
+        <span className="pol-sep" aria-hidden="true" />
+        <button
+          type="button"
+          className="btn"
+          data-testid="policy-validate"
+          disabled={!hasText}
+          onClick={() => {
+            void validate(text);
+            setRoute({ tab: 'problems' });
+          }}
+        >
+          Validate
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="policy-plan-run"
+          disabled={!hasText || plan.isFetching}
+          onClick={runPlan}
+          aria-keyshortcuts="Control+Enter"
+          title="Changes a push would make (Ctrl+Enter)"
+        >
+          {plan.isFetching ? 'Planning…' : 'Plan'}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="policy-simulate"
+          disabled={!hasText || simulate.isFetching}
+          onClick={runSimulate}
+        >
+          {simulate.isFetching ? 'Simulating…' : 'Simulate'}
+        </button>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="policy-push"
+          disabled={!hasText || !gateway || errors > 0}
+          title={errors > 0 ? 'Fix the errors first' : gateway ? `Push to ${gateway.name}` : 'Choose a gateway'}
+          onClick={() => void openPush()}
+        >
+          Push…
+        </button>
+      </div>
+
+      {gateways.isError && <Alert>Could not load gateways: {gateways.error.message}</Alert>}
+      {gateways.data && list.length === 0 && (
+        <div className="callout" data-testid="policy-no-gateways">
+          No gateway connected. <a href="#/gateways">Add one on the Gateways page</a> to pull and push its policy; you
+          can still open and check a file.
+        </div>
+      )}
+      {pull.isPending && <ProgressLine p={progress.pull} label="Reading the gateway…" />}
+      {actionError && <Alert testId="policy-error">{actionError}</Alert>}
+      {fileError && <Alert>Could not open the file: {fileError}</Alert>}
+      {loadError && <Alert>Could not load the version: {loadError}</Alert>}
+      {schemaQ.isError && (
+        <div className="callout pol-note" role="status">
+          Schema unavailable ({schemaQ.error.message}): editing works without completion.
+        </div>
+      )}
+
+      <div className="pol-layout">
+        <div className="pol-editor-col">
+          <PolicyEditor
+            ref={editor}
+            initialText={text}
+            onChange={editDraft}
+            diagnostics={diagnostics}
+            schema={(schemaQ.data?.schema as SchemaNode | undefined) ?? null}
+          />
+          <div className="pol-status" id="pol-editor-help">
+            <span
+              data-testid="policy-status"
+              data-errors={errors}
+              data-warnings={warnings}
+              data-validating={validating}
+            >
+              {validating ? (
+                'Checking…'
+              ) : validateError ? (
+                <span className="pol-status-error">Validation unavailable: {validateError}</span>
+              ) : (
+                <>
+                  <span className={errors ? 'pol-status-error' : ''}>{plural(errors, 'error')}</span> ·{' '}
+                  {plural(warnings, 'warning')}
+                </>
+              )}
+            </span>
+            <span className="spacer" />
+            <span className="faint pol-status-help">Ctrl+Space complete · Ctrl+Enter plan · Ctrl+S save file</span>
+          </div>
+        </div>
+
+        <aside className="panel pol-side" aria-label="Policy results">
+          <Tabs
+            tab={route.tab}
+            onTab={(tab) => setRoute({ tab })}
+            counts={{
+              problems: diagnostics.length,
+              plan: plan.data?.changes.length,
+              delta: plan.data?.delta.length,
+              simulation: simulate.data
+                ? simulate.data.newlyDenied.length + simulate.data.newlyAllowed.length
+                : undefined,
+              versions: versions.data?.length,
+            }}
+          />
+          <div
+            className="pol-tabpanel"
+            role="tabpanel"
+            id={`pol-panel-${route.tab}`}
+            aria-labelledby={`pol-tab-${route.tab}`}
+            data-testid={`policy-panel-${route.tab}`}
+          >
+            {planStale && (route.tab === 'plan' || route.tab === 'delta') && (
+              <div className="callout pol-note" role="status" data-testid="policy-plan-stale">
+                The document changed since this plan.{' '}
+                <button type="button" className="btn btn-ghost" onClick={runPlan}>
+                  Plan again
+                </button>
+              </div>
+            )}
+            {route.tab === 'problems' && (
+              <ProblemsPanel
+                diagnostics={diagnostics}
+                validating={validating}
+                onReveal={(d) => editor.current?.reveal(d)}
+              />
+            )}
+            {route.tab === 'plan' && <PlanPanel plan={plan.data} pending={plan.isFetching} />}
+            {route.tab === 'delta' && <DeltaPanel plan={plan.data} />}
+            {route.tab === 'simulation' && (
+              <SimulationPanel
+                result={simulate.data}
+                pending={simulate.isFetching}
+                error={simulate.error ? `Simulation failed: ${simulate.error.message}` : null}
+                progress={progress.simulate ?? null}
+                range={range}
+                onRange={setRange}
+                onRun={runSimulate}
+                canRun={hasText}
+              />
+            )}
+            {route.tab === 'compile' && (
+              <CompilePanel
+                target={target}
+                onTarget={(t) => {
+                  setTarget(t);
+                  if (hasText) runCompile(t);
+                }}
+                onCompile={() => runCompile()}
+                result={compile.data}
+                pending={compile.isFetching}
+                error={compile.error ? `Compile failed: ${compile.error.message}` : null}
+                canRun={hasText}
+              />
+            )}
+            {route.tab === 'versions' && (
+              <VersionsPanel
+                versions={versions.data ?? []}
+                loading={versions.isPending}
+                error={versions.error ? `Could not list versions: ${versions.error.message}` : null}
+                selected={route.version}
+                onSelect={(hash) => setRoute({ version: hash === route.version ? '' : hash })}
+                compare={compare}
+                onToggleCompare={(hash) =>
+                  setCompare((c) => (c.includes(hash) ? c.filter((x) => x !== hash) : [...c, hash].slice(-2)))
+                }
+                onCompare={() => {
+                  // Older → newer, whatever order they were ticked in.
+                  const order = (versions.data ?? []).map((v) => v.hash);
+                  const [a, b] = [...compare].sort((x, y) => order.indexOf(y) - order.indexOf(x));
+                  if (a && b) {
+                    setCompare([a, b]);
+                    diff.mutate({ from: a, to: b });
+                  }
+                }}
+                diff={diff.data}
+                diffPending={diff.isPending}
+                diffError={diff.error ? `Compare failed: ${diff.error.message}` : null}
+                onLoad={(h) => void loadVersion(h)}
+                onRollback={(v) => void openRollback(v)}
+                canRollback={!!gateway}
+              />
+            )}
+          </div>
+        </aside>
+      </div>
+
+      {dialog && (
+        <PushDialog
+          key={dialog.req.kind === 'push' ? 'push' : dialog.req.hash}
+          request={dialog.req}
+          plan={dialog.plan}
+          planError={dialog.error ?? null}
+          onClose={() => setDialog(null)}
+          onDone={onPushed}
+        />
+      )}
+    </section>
+  );
+}
+
+function Tabs({
+  tab,
+  onTab,
+  counts,
+}: {
+  tab: PolicyTab;
+  onTab(t: PolicyTab): void;
+  counts: Partial<Record<PolicyTab, number | undefined>>;
+}) {
+  const refs = useRef<Partial<Record<PolicyTab, HTMLButtonElement | null>>>({});
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = TABS.indexOf(tab);
+    let next: PolicyTab | undefined;
+    if (e.key === 'ArrowRight') next = TABS[(i + 1) % TABS.length];
+    else if (e.key === 'ArrowLeft') next = TABS[(i - 1 + TABS.length) % TABS.length];
+    else if (e.key === 'Home') next = TABS[0];
+    else if (e.key === 'End') next = TABS[TABS.length - 1];
+    if (!next) return;
+    e.preventDefault();
+    onTab(next);
+    refs.current[next]?.focus();
+  };
+  return (
+    <div className="pol-tabs" role="tablist" aria-label="Results" onKeyDown={onKey}>
+      {TABS.map((t) => (
+        <button
+          key={t}
+          ref={(el) => {
+            refs.current[t] = el;
+          }}
+          type="button"
+          role="tab"
+          id={`pol-tab-${t}`}
+          aria-selected={tab === t}
+          aria-controls={`pol-panel-${t}`}
+          tabIndex={tab === t ? 0 : -1}
+          className="pol-tab"
+          data-testid={`policy-tab-${t}`}
+          onClick={() => onTab(t)}
+        >
+          {TAB_LABEL[t]}
+          {counts[t] !== undefined && counts[t] > 0 && <span className="pol-tab-count">{counts[t]}</span>}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Alert({ children, testId }: { children: React.ReactNode; testId?: string }) {
+  return (
+    <div className="callout callout-error" role="alert" data-testid={testId}>
+      {children}
+    </div>
+  );
+}
+
+function ProgressLine({ p, label }: { p: Progress | undefined; label: string }) {
+  const pct = p && p.total > 0 ? Math.round((p.done / p.total) * 100) : null;
+  return (
+    <div className="progress" role="status" aria-live="polite">
+      <span className="progress-bar" aria-hidden="true">
+        <span style={{ width: `${pct ?? 30}%` }} className={pct === null ? 'pol-indeterminate' : ''} />
+      </span>
+      {p?.message || label}
+    </div>
+  );
+}
+
+type RequestedMethod = 'policy.plan' | 'policy.simulate' | 'policy.compile';
+
+/** A query that runs only once asked (input null = not yet); answers stay cached for the session. */
+function useRequested<K extends RequestedMethod>(method: K, input: MethodInput<K> | null) {
+  return useAdminQuery(method, (input ?? { text: '' }) as MethodInput<K>, {
+    enabled: input !== null,
+    staleTime: Infinity,
+    gcTime: 30 * 60_000,
+    retry: false,
+  });
+}
+
+function same(a: object, b: object | null): boolean {
+  return b !== null && JSON.stringify(a) === JSON.stringify(b);
+}
+
+function errorText(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) return String((e as AdminError).message);
+  return String(e);
 }

@@ -1,0 +1,92 @@
+import { create } from 'zustand';
+import type { MethodInput } from '../../../../shared/api/contract.js';
+import { navigate } from '../../app/router.js';
+
+/**
+ * The Policy page's URL (`#/policy/<gateway>/<tab>/<version>`) and its draft, which outlives the
+ * page (going to Tenants to look at the result and coming back keeps the editor's text). The
+ * draft is UI state: the services only see it when asked to validate, plan, simulate or push.
+ */
+
+export const TABS = ['problems', 'plan', 'delta', 'simulation', 'compile', 'versions'] as const;
+export type PolicyTab = (typeof TABS)[number];
+export const TAB_LABEL: Record<PolicyTab, string> = {
+  problems: 'Problems',
+  plan: 'Plan',
+  delta: 'Access delta',
+  simulation: 'Simulation',
+  compile: 'Compile',
+  versions: 'Versions',
+};
+
+export interface PolicyRoute {
+  gatewayId: string;
+  tab: PolicyTab;
+  version: string;
+}
+
+const NONE = '-';
+
+export function parsePolicyParams(params: readonly string[]): PolicyRoute {
+  const g = params[0] ?? '';
+  const tab = (TABS as readonly string[]).includes(params[1] ?? '') ? (params[1] as PolicyTab) : 'problems';
+  return { gatewayId: g === NONE ? '' : g, tab, version: params[2] ?? '' };
+}
+
+export function policyHrefParams(r: PolicyRoute): string[] {
+  const out = [r.gatewayId || NONE, r.tab];
+  if (r.version) out.push(r.version);
+  return out;
+}
+
+/** Replaces the page's URL state (a new history entry, so Back returns to the previous tab). */
+export function goPolicy(r: PolicyRoute): void {
+  navigate('policy', ...policyHrefParams(r));
+}
+
+export interface Draft {
+  text: string;
+  /** From the last pull: a push checks the gateway has not moved on since. */
+  baseId: string | null;
+  /** The text as pulled or loaded, to tell whether the editor holds unsaved edits. */
+  loadedText: string;
+  /** Where the text came from, for the status line. */
+  origin: string;
+  /** Gateway the text was pulled from. */
+  gatewayId: string | null;
+}
+
+/**
+ * What was last asked of plan / simulate / compile. The answers live in the query cache under
+ * these inputs, so leaving the page (to the Audit events of a simulation, to Tenants) and coming
+ * back shows them again.
+ */
+export interface Requests {
+  plan: MethodInput<'policy.plan'> | null;
+  simulate: MethodInput<'policy.simulate'> | null;
+  compile: MethodInput<'policy.compile'> | null;
+}
+const NO_REQUESTS: Requests = { plan: null, simulate: null, compile: null };
+
+interface DraftState {
+  draft: Draft;
+  requests: Requests;
+  request<K extends keyof Requests>(kind: K, input: Requests[K]): void;
+  clearRequests(): void;
+  /** Bumped whenever the text is replaced from outside the editor (pull, open, load). */
+  revision: number;
+  load(d: Omit<Draft, 'loadedText'>): void;
+  edit(text: string): void;
+}
+
+export const EMPTY_DRAFT: Draft = { text: '', baseId: null, loadedText: '', origin: '', gatewayId: null };
+
+export const usePolicyDraft = create<DraftState>((set) => ({
+  draft: EMPTY_DRAFT,
+  revision: 0,
+  requests: NO_REQUESTS,
+  request: (kind, input) => set((s) => ({ requests: { ...s.requests, [kind]: input } })),
+  clearRequests: () => set({ requests: NO_REQUESTS }),
+  load: (d) => set((s) => ({ draft: { ...d, loadedText: d.text }, revision: s.revision + 1 })),
+  edit: (text) => set((s) => (s.draft.text === text ? s : { draft: { ...s.draft, text } })),
+}));
