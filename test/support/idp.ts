@@ -189,7 +189,7 @@ export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
       profile: ['name'],
       groups: ['groups'],
     },
-    async findAccount(_ctx, id) {
+    async findAccount(_ctx: unknown, id: string) {
       const u = IDP_USERS[id];
       if (!u) return undefined;
       return {
@@ -209,8 +209,11 @@ export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
       Session: 3600,
       Grant: 86400,
     },
-    issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    issueRefreshToken: async (
+      _ctx: unknown,
+      client: { grantTypeAllowed(g: string): boolean },
+      code: { scopes: Set<string> },
+    ) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     features: {
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
@@ -220,7 +223,7 @@ export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
         enabled: true,
         defaultResource: () => undefined as unknown as string,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => {
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
           if (!jwtResources.has(resource)) throw new Error(`unknown resource ${resource}`);
           return {
             scope: 'openid email profile groups offline_access',
@@ -232,13 +235,15 @@ export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
       },
     },
     // RFC 9068 access tokens carry who the user is, so a resource server (the gateway) can map them.
-    async extraTokenClaims(_ctx, token) {
+    async extraTokenClaims(_ctx: unknown, token: { kind: string }) {
       if (token.kind !== 'AccessToken') return undefined;
       const u = IDP_USERS[(token as { accountId?: string }).accountId ?? ''];
       return u ? { email: u.email, email_verified: true, name: u.name, groups: u.groups } : undefined;
     },
   });
-  provider.on('server_error', (_ctx, err) => process.stderr.write(`test IdP server_error: ${String(err)}\n`));
+  provider.on('server_error', (_ctx: unknown, err: unknown) =>
+    process.stderr.write(`test IdP server_error: ${String(err)}\n`),
+  );
   const callback = provider.callback();
   handler = (q, r) => void callback(q, r);
 
