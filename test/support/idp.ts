@@ -199,6 +199,8 @@ export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
         },
       };
     },
+    // Put the scope's claims (email, groups) in the ID token, as enterprise IdPs usually do.
+    conformIdTokenClaims: false,
     cookies: { keys: ['gatehouse-test-idp-cookie-key'] },
     ttl: {
       AccessToken: ttl,

@@ -96,8 +96,20 @@ function errText(err: unknown): string {
 }
 
 /** Maps an openid-client / oauth4webapi / network failure to a specific, token-free message. */
-export function classify(err: unknown, issuer: string): SignInError {
-  if (err instanceof SignInError) return err;
+export function classify(outer: unknown, issuer: string): SignInError {
+  if (outer instanceof SignInError) return outer;
+  // openid-client wraps oauth4webapi's coded errors ("invalid response encountered"): use the innermost.
+  let err = outer;
+  for (let i = 0; i < 5; i++) {
+    const c = (err as { cause?: unknown })?.cause;
+    if (
+      c instanceof Error &&
+      typeof (c as { code?: unknown }).code === 'string' &&
+      String((c as { code: string }).code).startsWith('OAUTH_')
+    )
+      err = c;
+    else break;
+  }
   const e = err as Error & { code?: string; cause?: { claim?: string } & Record<string, unknown>; error?: string };
   const msg = errText(err);
   if (e instanceof client.ResponseBodyError || e?.error) {
@@ -127,7 +139,7 @@ export function classify(err: unknown, issuer: string): SignInError {
         `The ID token is not valid at this computer's time (more than ${CLOCK_TOLERANCE_S} s apart); check the system clock.`,
       );
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED': {
-      const claim = e.cause?.claim;
+      const claim = e.cause?.claim ?? /"(nonce|aud|azp|iss)"/.exec(msg)?.[1];
       if (claim === 'nonce')
         return new SignInError(
           'nonce-mismatch',
