@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -148,10 +148,7 @@ async function listen(server: Server, port: number): Promise<number> {
 export async function startIdp(opts: IdpOptions = {}): Promise<TestIdp> {
   const pki = opts.tls ? makeTestPki() : undefined;
   // The issuer must be known before the provider is built: reserve the port first.
-  let handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void = (
-    _q,
-    r,
-  ) => {
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, r) => {
     r.statusCode = 503;
     r.end();
   };

@@ -102,12 +102,8 @@ export function classify(outer: unknown, issuer: string): SignInError {
   let err = outer;
   for (let i = 0; i < 5; i++) {
     const c = (err as { cause?: unknown })?.cause;
-    if (
-      c instanceof Error &&
-      typeof (c as { code?: unknown }).code === 'string' &&
-      String((c as { code: string }).code).startsWith('OAUTH_')
-    )
-      err = c;
+    const code = (c as { code?: unknown } | undefined)?.code;
+    if (c instanceof Error && typeof code === 'string' && code.startsWith('OAUTH_')) err = c;
     else break;
   }
   const e = err as Error & { code?: string; cause?: { claim?: string } & Record<string, unknown>; error?: string };

@@ -267,7 +267,7 @@ export function osUser(): string {
  * is active; otherwise the OS account and the surface, e.g. `jo (cli)`. Never a constant.
  */
 export function actorOf(ctx: ServiceContext): string {
-  let s: IdentitySession | null = null;
+  let s: IdentitySession | null;
   try {
     s = sessionInfo(ctx, CONSOLE_KEY);
   } catch {
