@@ -41,6 +41,21 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Pull, validate, diff, simulate, push, version and compile gateway policy',
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
+  {
+    name: 'login',
+    summary: 'Sign in to the console identity provider (OIDC); your identity becomes the admin-log actor',
+    load: async () => (await import('./commands/login.js')).loginCommand,
+  },
+  {
+    name: 'whoami',
+    summary: 'Show who Gatehouse records as the actor (the signed-in admin, or the OS user)',
+    load: async () => (await import('./commands/login.js')).whoamiCommand,
+  },
+  {
+    name: 'logout',
+    summary: 'Sign out of the console identity provider (revokes, then deletes the tokens)',
+    load: async () => (await import('./commands/login.js')).logoutCommand,
+  },
 ];
 
 function help(): string {

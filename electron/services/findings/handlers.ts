@@ -1,3 +1,4 @@
+import { actorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { listFindings, runFindingsScan, suppressFinding, unsuppressFinding } from './service.js';
@@ -8,7 +9,7 @@ export function findingsHandlers(
   return {
     'findings.scan': async () => (await runFindingsScan(ctx)).report,
     'findings.list': async (input) => listFindings(ctx, input),
-    'findings.suppress': async (input) => suppressFinding(ctx, input),
-    'findings.unsuppress': async (input) => unsuppressFinding(ctx, input),
+    'findings.suppress': async (input) => suppressFinding(ctx, input, actorOf(ctx)),
+    'findings.unsuppress': async (input) => unsuppressFinding(ctx, input, actorOf(ctx)),
   };
 }

@@ -10,6 +10,7 @@ import {
 } from '../../../shared/model/gateway.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
+import { actorOf } from '../identity/sessions.js';
 import { maskSecret } from '../secrets/redact.js';
 import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
 import { ContextForgeAdapter } from './contextforge.js';
@@ -176,7 +177,7 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
   appendAdminAction(ctx.db, ctx.clock, {
     action: 'gateway.add',
     target: input.name,
-    actor: ctx.mode,
+    actor: actorOf(ctx),
     details: {
       kind: input.kind,
       baseUrl: normalizeBaseUrl(input.baseUrl),
@@ -236,7 +237,7 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
   appendAdminAction(ctx.db, ctx.clock, {
     action: 'gateway.update',
     target: next.name,
-    actor: ctx.mode,
+    actor: actorOf(ctx),
     details: {
       baseUrl: next.base_url,
       authType: next.auth_type,
@@ -255,7 +256,7 @@ export async function removeGateway(ctx: ServiceContext, idOrName: string): Prom
   ctx.db.prepare('DELETE FROM gateway_snapshots WHERE gateway_id = ?').run(cur.id);
   ctx.db.prepare('DELETE FROM scope_findings_seen WHERE gateway_id = ?').run(cur.id);
   ctx.db.prepare('DELETE FROM gateway_connections WHERE id = ?').run(cur.id);
-  appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.remove', target: cur.name, actor: ctx.mode });
+  appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.remove', target: cur.name, actor: actorOf(ctx) });
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return true;
 }

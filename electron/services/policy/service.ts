@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { GatewayConnection, GatewaySnapshot } from '../../../shared/model/gateway.js';
 import type {
@@ -11,6 +10,7 @@ import type {
   PushResult,
   SimulationResult,
 } from '../../../shared/model/policy.js';
+import { actorOf as identityActorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { ContextForgeAdapter } from '../gateways/contextforge.js';
 import { ContextForgeWriter } from '../gateways/contextforge-write.js';
@@ -40,15 +40,9 @@ import {
  * resolves gateways, snapshots and bases, and wires progress and identity.
  */
 
-/** Who acts: the OS account and the surface, recorded in the admin log and as version author. */
+/** Who acts: the signed-in admin (identity capability), else the OS account and the surface. */
 export function actorOf(ctx: ServiceContext): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username || user;
-  } catch {
-    /* no passwd entry (containers): keep 'unknown' rather than fail the action */
-  }
-  return `${user} (${ctx.mode})`;
+  return identityActorOf(ctx);
 }
 
 const hasErrors = (ds: PolicyDiagnostic[]) => ds.some((d) => d.severity === 'error');

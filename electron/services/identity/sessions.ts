@@ -1,0 +1,278 @@
+import { userInfo } from 'node:os';
+import { IdentityProvider, type IdentitySession } from '../../../shared/model/identity.js';
+import type { ServiceContext } from '../context.js';
+import { maskSecret } from '../secrets/redact.js';
+import {
+  refresh,
+  revoke,
+  signInWithBrowser,
+  signInWithDevice,
+  SignInError,
+  type DeviceDeps,
+  type IdpConfig,
+  type SignInResult,
+  type TokenSet,
+} from './oidc.js';
+
+/**
+ * Sign-in sessions, one per key: `console` (the admin) or `gateway:<id>`. The provider settings and
+ * who signed in (from the verified ID token) are in SQLite; the token set only in the secret store
+ * under `identity:<key>`. Refreshed before expiry; a failed refresh leaves the session in state
+ * "sign-in-again" (tokens deleted), never a raw error.
+ */
+
+export const CONSOLE_KEY = 'console';
+export const tokenKey = (key: string) => `identity:${key}`;
+/** Refresh when the access token has less than this left (ms). */
+export const REFRESH_MARGIN_MS = 60_000;
+
+interface ProviderRow {
+  key: string;
+  issuer: string;
+  client_id: string;
+  scopes: string;
+  resource: string | null;
+}
+
+interface SessionRow {
+  key: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  name: string | null;
+  groups_json: string | null;
+  signed_in_at: string;
+  expires_at: string | null;
+  refreshed_at: string | null;
+  has_refresh: number;
+  status: string;
+  status_message: string | null;
+}
+
+export function setProvider(ctx: ServiceContext, key: string, raw: IdentityProvider): IdentityProvider {
+  const p = IdentityProvider.parse(raw);
+  ctx.db
+    .prepare(
+      `INSERT INTO identity_providers (key, issuer, client_id, scopes, resource, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, scopes = excluded.scopes,
+         resource = excluded.resource, updated_at = excluded.updated_at`,
+    )
+    .run(key, p.issuer, p.clientId, p.scopes.join(' '), p.resource ?? null, ctx.clock.now().toISOString());
+  return p;
+}
+
+export function getProvider(ctx: ServiceContext, key: string): IdentityProvider | null {
+  const r = ctx.db.prepare('SELECT * FROM identity_providers WHERE key = ?').get(key) as ProviderRow | undefined;
+  if (!r) return null;
+  return {
+    issuer: r.issuer,
+    clientId: r.client_id,
+    scopes: r.scopes.split(' ').filter(Boolean),
+    ...(r.resource ? { resource: r.resource } : {}),
+  };
+}
+
+export function removeProvider(ctx: ServiceContext, key: string): void {
+  ctx.db.prepare('DELETE FROM identity_providers WHERE key = ?').run(key);
+}
+
+function toSession(r: SessionRow, hint?: string): IdentitySession {
+  return {
+    key: r.key,
+    issuer: r.issuer,
+    subject: r.subject,
+    ...(r.email ? { email: r.email } : {}),
+    ...(r.name ? { name: r.name } : {}),
+    ...(r.groups_json ? { groups: JSON.parse(r.groups_json) as string[] } : {}),
+    signedInAt: r.signed_in_at,
+    ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
+    ...(r.refreshed_at ? { refreshedAt: r.refreshed_at } : {}),
+    canRefresh: r.has_refresh === 1,
+    status: r.status === 'active' ? 'active' : 'sign-in-again',
+    ...(r.status_message ? { statusMessage: r.status_message } : {}),
+    ...(hint ? { credentialHint: hint } : {}),
+  };
+}
+
+function sessionRow(ctx: ServiceContext, key: string): SessionRow | undefined {
+  return ctx.db.prepare('SELECT * FROM identity_sessions WHERE key = ?').get(key) as SessionRow | undefined;
+}
+
+/** The session of `key` without token values (synchronous: what the admin-log actor reads). */
+export function sessionInfo(ctx: ServiceContext, key: string): IdentitySession | null {
+  const r = sessionRow(ctx, key);
+  return r ? toSession(r) : null;
+}
+
+/** The session with a masked hint of its access token. */
+export async function getSession(ctx: ServiceContext, key: string): Promise<IdentitySession | null> {
+  const r = sessionRow(ctx, key);
+  if (!r) return null;
+  const t = await readTokens(ctx, key);
+  return toSession(r, t ? maskSecret(t.accessToken) : undefined);
+}
+
+async function readTokens(ctx: ServiceContext, key: string): Promise<TokenSet | null> {
+  const raw = await ctx.secrets.get(tokenKey(key)).catch(() => null);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as TokenSet;
+  } catch {
+    return null;
+  }
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Stores a completed sign-in: tokens to the secret store first, then who signed in. */
+export async function saveSignIn(ctx: ServiceContext, key: string, result: SignInResult): Promise<IdentitySession> {
+  await ctx.secrets.set(tokenKey(key), JSON.stringify(result.tokens));
+  const { identity: id, tokens } = result;
+  try {
+    ctx.db
+      .prepare(
+        `INSERT INTO identity_sessions (key, issuer, subject, email, name, groups_json, signed_in_at, expires_at, refreshed_at,
+           has_refresh, status, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'active', NULL)
+         ON CONFLICT (key) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject, email = excluded.email,
+           name = excluded.name, groups_json = excluded.groups_json, signed_in_at = excluded.signed_in_at,
+           expires_at = excluded.expires_at, refreshed_at = NULL, has_refresh = excluded.has_refresh,
+           status = 'active', status_message = NULL`,
+      )
+      .run(
+        key,
+        id.issuer,
+        id.subject,
+        id.email ?? null,
+        id.name ?? null,
+        id.groups ? JSON.stringify(id.groups) : null,
+        ctx.clock.now().toISOString(),
+        iso(tokens.expiresAt),
+        tokens.refreshToken ? 1 : 0,
+      );
+  } catch (err) {
+    await ctx.secrets.delete(tokenKey(key)).catch(() => {});
+    throw err;
+  }
+  ctx.events.emit('store.changed', { topics: ['identity'] });
+  return (await getSession(ctx, key))!;
+}
+
+export interface SignInOptions {
+  /** Browser flow: opens or prints the URL. */
+  openUrl?: (url: string) => Promise<void> | void;
+  /** Device flow instead of the browser. */
+  device?: DeviceDeps['show'];
+  timeoutMs?: number;
+}
+
+function configOf(p: IdentityProvider): IdpConfig {
+  return { issuer: p.issuer, clientId: p.clientId, scopes: p.scopes, ...(p.resource ? { resource: p.resource } : {}) };
+}
+
+/** Signs in against the provider configured for `key` and stores the session. Nothing is stored on failure. */
+export async function signIn(ctx: ServiceContext, key: string, opts: SignInOptions): Promise<IdentitySession> {
+  const p = getProvider(ctx, key);
+  if (!p) throw new SignInError('invalid-response', `No identity provider is configured for ${key}.`);
+  const cfg = configOf(p);
+  const result = opts.device
+    ? await signInWithDevice(cfg, { clock: ctx.clock, show: opts.device })
+    : await signInWithBrowser(cfg, {
+        clock: ctx.clock,
+        openUrl: opts.openUrl ?? (() => {}),
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+  return saveSignIn(ctx, key, result);
+}
+
+function markSignInAgain(ctx: ServiceContext, key: string, message: string): void {
+  ctx.db
+    .prepare(`UPDATE identity_sessions SET status = 'sign-in-again', status_message = ? WHERE key = ?`)
+    .run(message, key);
+  ctx.events.emit('store.changed', { topics: ['identity'] });
+}
+
+/**
+ * A valid access token for `key`, refreshed first when it expires within the margin. A failed or
+ * impossible refresh sets the session to "sign-in-again", deletes the tokens and throws a
+ * SignInError('refresh-failed') whose message says to sign in again.
+ */
+export async function accessToken(ctx: ServiceContext, key: string, signInHint: string): Promise<string> {
+  const r = sessionRow(ctx, key);
+  const t = await readTokens(ctx, key);
+  const again = `Sign in again (${signInHint})`;
+  if (!r || !t || r.status !== 'active') throw new SignInError('refresh-failed', `Not signed in. ${again}.`);
+  const now = ctx.clock.now().getTime();
+  if (t.expiresAt === undefined || t.expiresAt - REFRESH_MARGIN_MS > now) return t.accessToken;
+  const p = getProvider(ctx, key);
+  let next: TokenSet | undefined;
+  let why = 'the session expired and cannot be refreshed';
+  if (p && t.refreshToken) {
+    try {
+      next = await refresh(configOf(p), ctx.clock, t.refreshToken);
+    } catch (err) {
+      why =
+        err instanceof SignInError && err.reason === 'idp-down'
+          ? 'the identity provider could not be reached to refresh the session'
+          : 'the identity provider refused to refresh the session';
+      if (err instanceof SignInError && err.reason === 'idp-down' && t.expiresAt > now) return t.accessToken;
+    }
+  }
+  if (!next) {
+    await ctx.secrets.delete(tokenKey(key)).catch(() => {});
+    const message = `${why[0]!.toUpperCase()}${why.slice(1)}. ${again}.`;
+    markSignInAgain(ctx, key, message);
+    throw new SignInError('refresh-failed', message);
+  }
+  await ctx.secrets.set(tokenKey(key), JSON.stringify(next));
+  ctx.db
+    .prepare(
+      `UPDATE identity_sessions SET expires_at = ?, refreshed_at = ?, has_refresh = ?, status = 'active', status_message = NULL
+       WHERE key = ?`,
+    )
+    .run(iso(next.expiresAt), ctx.clock.now().toISOString(), next.refreshToken ? 1 : 0, key);
+  return next.accessToken;
+}
+
+/** Sign-out: revoke at the IdP (RFC 7009) where offered, then delete tokens and session. */
+export async function signOut(ctx: ServiceContext, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
+  const r = sessionRow(ctx, key);
+  const t = await readTokens(ctx, key);
+  const p = getProvider(ctx, key);
+  let revoked = false;
+  if (t && p) {
+    try {
+      revoked = await revoke(configOf(p), ctx.clock, t);
+    } catch {
+      revoked = false; // the tokens are still deleted locally below
+    }
+  }
+  await ctx.secrets.delete(tokenKey(key));
+  ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(key);
+  ctx.events.emit('store.changed', { topics: ['identity'] });
+  return { signedOut: !!r || !!t, revoked };
+}
+
+/** The OS account name; 'unknown' without a passwd entry (containers). */
+export function osUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Who acts, for the admin log and policy version authors: the signed-in console admin
+ * (`email (issuer#subject)`, from the verified ID token) when an IdP is configured and the session
+ * is active; otherwise the OS account and the surface, e.g. `jo (cli)`. Never a constant.
+ */
+export function actorOf(ctx: ServiceContext): string {
+  let s: IdentitySession | null;
+  try {
+    s = sessionInfo(ctx, CONSOLE_KEY);
+  } catch {
+    s = null; // a store without the identity tables (older test contexts)
+  }
+  if (s && s.status === 'active') return `${s.email ?? s.subject} (${s.issuer}#${s.subject})`;
+  return `${osUser()} (${ctx.mode})`;
+}
