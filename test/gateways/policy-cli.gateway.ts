@@ -10,8 +10,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { celEnv, parse as celParse, plan as celPlan } from '@bufbuild/cel';
 import YAML from 'yaml';
 import { main } from '../../electron/cli/run.js';
@@ -20,7 +18,7 @@ import { cedar } from '../../electron/services/policy/compile/cedar.js';
 import { cedarPolicySet } from '../../electron/services/policy/compile/toolhive-cedar.js';
 import { decide } from '../../electron/services/policy/evaluate.js';
 import { PolicyDocument } from '../../shared/model/policy.js';
-import { gatewaySkipReason, startSeededGateway, type LiveGateway } from './support.js';
+import { adminApi, gatewaySkipReason, memberTools, startSeededGateway, type LiveGateway } from './support.js';
 
 const skip = gatewaySkipReason();
 
@@ -64,45 +62,10 @@ describe('gatehouse policy CLI (live ContextForge)', { skip, timeout: 600_000 },
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(gw.baseUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${method} ${path} → ${res.status}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
-
-  /** Tools `email` lists through a virtual server's MCP endpoint with a freshly minted team token. */
-  const mcpTools = async (email: string, teamId: string, serverId: string): Promise<string[]> => {
-    const minted = (await api('POST', '/v1/tokens', {
-      name: `policy-eq-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-      expires_in_days: 1,
-      team_id: teamId,
-      user_email: email,
-    })) as { token: { id: string }; access_token: string };
-    try {
-      const client = new Client({ name: 'gatehouse-policy-eq', version: '0' });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${gw.baseUrl}/servers/${serverId}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${minted.access_token}` } },
-        }),
-      );
-      try {
-        return (await client.listTools()).tools.map((t) => t.name).sort();
-      } catch {
-        return []; // a server the token may not reach answers with an error: nothing listed
-      } finally {
-        await client.close().catch(() => undefined);
-      }
-    } catch {
-      return [];
-    } finally {
-      await api('DELETE', `/v1/tokens/${minted.token.id}`);
-    }
-  };
+  const api = (method: string, path: string, body?: unknown) => adminApi(gw.baseUrl, adminToken)(method, path, body);
+  /** A server the token may not reach answers with an error: nothing listed. */
+  const mcpTools = (email: string, teamId: string, serverId: string) =>
+    memberTools(gw.baseUrl, adminToken, { email, teamId, serverId }).catch(() => [] as string[]);
 
   test('pull → validate → diff (no change) → edit → diff → simulate → push → versions → rollback', async () => {
     const file = join(dir, 'policy.yaml');

@@ -8,8 +8,6 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import YAML from 'yaml';
 import { adminLogEntriesAfter, verifyAdminLog } from '../../electron/services/audit/admin-log.js';
 import { ContextForgeAdapter } from '../../electron/services/gateways/contextforge.js';
@@ -21,7 +19,14 @@ import { getVersion, listVersions, policyHash, saveVersion } from '../../electro
 import type { GatewayTarget } from '../../electron/services/gateways/adapter.js';
 import type { GatewaySnapshot } from '../../shared/model/gateway.js';
 import { PolicyDocument } from '../../shared/model/policy.js';
-import { gatewaySkipReason, startSeededGateway, testContext, type LiveGateway } from './support.js';
+import {
+  adminApi,
+  gatewaySkipReason,
+  memberTools,
+  startSeededGateway,
+  testContext,
+  type LiveGateway,
+} from './support.js';
 
 const skip = gatewaySkipReason();
 
@@ -59,40 +64,9 @@ describe('policy push (live ContextForge)', { skip, timeout: 600_000 }, () => {
     const snap = await new ContextForgeAdapter(target()).snapshot();
     return { snap, doc: policyFromSnapshot(snap) };
   };
-  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(gw.baseUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${method} ${path} → ${res.status}: ${text.slice(0, 200)}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
-  /** The tools a user sees through a virtual server's MCP endpoint, with a freshly minted team token. */
-  const mcpTools = async (email: string, teamId: string, serverId: string): Promise<string[]> => {
-    const minted = (await api('POST', '/v1/tokens', {
-      name: `policy-probe-${Date.now()}`,
-      expires_in_days: 1,
-      team_id: teamId,
-      user_email: email,
-    })) as { token: { id: string }; access_token: string };
-    try {
-      const client = new Client({ name: 'gatehouse-policy-test', version: '0' });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${gw.baseUrl}/servers/${serverId}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${minted.access_token}` } },
-        }),
-      );
-      try {
-        return (await client.listTools()).tools.map((t) => t.name).sort();
-      } finally {
-        await client.close();
-      }
-    } finally {
-      await api('DELETE', `/v1/tokens/${minted.token.id}`);
-    }
-  };
+  const api = (method: string, path: string, body?: unknown) => adminApi(gw.baseUrl, adminToken)(method, path, body);
+  const mcpTools = (email: string, teamId: string, serverId: string) =>
+    memberTools(gw.baseUrl, adminToken, { email, teamId, serverId });
 
   test('pull → plan against the same gateway is zero changes; YAML round trip keeps the document', async () => {
     const { snap, doc } = await pull();

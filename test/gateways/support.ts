@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,4 +128,51 @@ export function testContext(
     mode: 'cli',
     version: '0.0.0-test',
   };
+}
+
+/** A JSON call to the gateway's REST API as the admin; a non-2xx answer fails the test. */
+export function adminApi(baseUrl: string, token: string) {
+  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 200)}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+}
+
+/**
+ * The tools `email` lists through a virtual server's MCP endpoint with a freshly minted team token
+ * (minted as the admin, revoked afterwards): what a member actually gets, not our reading of it.
+ */
+export async function memberTools(
+  baseUrl: string,
+  adminToken: string,
+  who: { email: string; teamId: string; serverId: string },
+): Promise<string[]> {
+  const api = adminApi(baseUrl, adminToken);
+  const minted = (await api('POST', '/v1/tokens', {
+    name: `gatehouse-probe-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    expires_in_days: 1,
+    team_id: who.teamId,
+    user_email: who.email,
+  })) as { token: { id: string }; access_token: string };
+  try {
+    const client = new Client({ name: 'gatehouse-policy-probe', version: '0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${baseUrl}/servers/${who.serverId}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${minted.access_token}` } },
+      }),
+    );
+    try {
+      return (await client.listTools()).tools.map((t) => t.name).sort();
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  } finally {
+    await api('DELETE', `/v1/tokens/${minted.token.id}`);
+  }
 }
