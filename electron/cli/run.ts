@@ -41,6 +41,21 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Pull, validate, diff, simulate, push, version and compile gateway policy',
     load: async () => (await import('./commands/policy.js')).policyCommand,
   },
+  {
+    name: 'fix',
+    summary: 'Fix findings in place (masked diff, confirm, atomic write, undo)',
+    load: async () => (await import('./commands/fix.js')).fixCommand,
+  },
+  {
+    name: 'config',
+    summary: 'Copy/move servers between clients, quarantine, list and undo config changes',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
+  {
+    name: 'run',
+    summary: 'Start an MCP server with credentials from the secret store',
+    load: async () => (await import('./commands/run-launcher.js')).runLauncherCommand,
+  },
 ];
 
 function help(): string {

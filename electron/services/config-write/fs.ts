@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, chown, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+import { access, chmod, chown, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -29,6 +29,8 @@ export interface WritableFs {
   chown(path: string, uid: number, gid: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
+  /** Creates a folder and its parents (mode 0700 for the new ones). */
+  mkdirp(path: string): Promise<void>;
   /** fsync a folder so a rename inside it is durable (best effort where unsupported). */
   syncDir(path: string): Promise<void>;
   /** The effective uid of this process (undefined on Windows). */
@@ -80,6 +82,9 @@ export const nodeWritableFs: WritableFs = {
   chown: (path, uid, gid) => chown(path, uid, gid),
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
+  async mkdirp(path) {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  },
   async syncDir(path) {
     try {
       const fh = await open(path, constants.O_RDONLY);

@@ -41,6 +41,8 @@ export type PlannedWrite =
       pointers: string[];
       /** Values to mask in the diff beyond what the redactor finds (never stored). */
       secretValues?: string[];
+      /** The file may not exist yet: it is then created (mode 0600); undo deletes it. */
+      create?: boolean;
     }
   | { kind: 'chmod'; file: string; mode: number; summary: string; pointers: string[] };
 
@@ -81,6 +83,19 @@ async function readChecked(fs: WritableFs, file: string): Promise<ReadState> {
   return { stat, bytes, sha: sha256(bytes) };
 }
 
+/** A file about to be created: empty, owned by us, 0600. */
+function absentFile(fs: WritableFs): ReadState {
+  const uid = fs.uid() ?? 0;
+  return {
+    stat: { size: 0, mtimeMs: 0, mode: 0o100600, uid, gid: -1, isFile: true, isSymbolicLink: false },
+    bytes: Buffer.alloc(0),
+    sha: ABSENT,
+  };
+}
+
+/** The "before" hash of a file that did not exist. */
+export const ABSENT = 'absent';
+
 function decode(bytes: Buffer, file: string): { text: string; bom: boolean } {
   let text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes))
@@ -101,7 +116,10 @@ export interface ComputedWrite {
 /** Reads the file, checks it may be written, computes the edit and its masked diff. */
 export async function computeWrite(deps: WriterDeps, plan: PlannedWrite): Promise<ComputedWrite> {
   const fs = deps.writeFs ?? nodeWritableFs;
-  const read = await readChecked(fs, plan.file);
+  const read =
+    plan.kind === 'edit' && plan.create && !(await fs.lstat(plan.file))
+      ? absentFile(fs)
+      : await readChecked(fs, plan.file);
   if (plan.kind === 'chmod') {
     return {
       plan,
@@ -154,14 +172,15 @@ async function atomicReplace(fs: WritableFs, file: string, data: Buffer, mode: n
   try {
     await fs.writeNewSynced(tmp, data, mode & 0o7777);
     await fs.chmod(tmp, mode & 0o7777); // the umask may have narrowed it
-    if (fs.uid() !== undefined) {
+    if (fs.uid() !== undefined && st.gid !== -1) {
       const t = await fs.lstat(tmp);
       if (t && (t.uid !== st.uid || t.gid !== st.gid)) await fs.chown(tmp, st.uid, st.gid);
     }
     // Last look before the switch: the original must still be the file we read.
     const now = await fs.lstat(file);
-    if (!now || now.size !== st.size || now.mtimeMs !== st.mtimeMs || now.isSymbolicLink)
-      throw new WriteRefused(`${file} changed while it was being written; nothing was changed.`);
+    const same =
+      st.gid === -1 ? now === null : !!now && now.size === st.size && now.mtimeMs === st.mtimeMs && !now.isSymbolicLink;
+    if (!same) throw new WriteRefused(`${file} changed while it was being written; nothing was changed.`);
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.unlink(tmp).catch(() => undefined);
@@ -244,7 +263,10 @@ export async function commitWrite(
     );
   try {
     if (plan.kind === 'chmod') await fs.chmod(plan.file, plan.mode);
-    else await atomicReplace(fs, plan.file, c.after, c.afterMode, c.read.stat);
+    else if (c.read.sha === ABSENT) {
+      await fs.mkdirp(dirname(plan.file));
+      await atomicReplace(fs, plan.file, c.after, c.afterMode, c.read.stat);
+    } else await atomicReplace(fs, plan.file, c.after, c.afterMode, c.read.stat);
   } catch (err) {
     deps.db.prepare('DELETE FROM config_changes WHERE id = ?').run(id);
     throw err;
@@ -350,14 +372,21 @@ export async function undoChange(deps: WriterDeps, id?: string): Promise<ConfigC
   const blocked = await undoBlocker(fs, row);
   if (blocked) throw new WriteRefused(`Change ${row.id} cannot be undone: ${blocked}.`);
   const read = await readChecked(fs, row.file);
+  if (row.before_sha256 === ABSENT) {
+    // The change created the file: undo removes it (it still holds exactly what was written).
+    await fs.unlink(row.file);
+  }
   let original: Buffer;
   try {
     original = openBackup(await loadBackupKey(deps.secrets), Buffer.from(row.backup), `${row.id}\0${row.file}`);
   } catch (err) {
     throw new WriteRefused(`The backup of change ${row.id} cannot be opened (${(err as Error).message}).`);
   }
-  if (sha256(original) !== row.before_sha256) throw new WriteRefused(`The backup of change ${row.id} is damaged.`);
-  if (row.kind === 'chmod') await fs.chmod(row.file, row.before_mode);
+  if (row.before_sha256 !== ABSENT && sha256(original) !== row.before_sha256)
+    throw new WriteRefused(`The backup of change ${row.id} is damaged.`);
+  if (row.before_sha256 === ABSENT) {
+    /* removed above */
+  } else if (row.kind === 'chmod') await fs.chmod(row.file, row.before_mode);
   else await atomicReplace(fs, row.file, original, row.before_mode, read.stat);
   const at = deps.clock.now().toISOString();
   deps.db.prepare(`UPDATE config_changes SET status = 'undone', undone_at = ? WHERE id = ?`).run(at, row.id);
