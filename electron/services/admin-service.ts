@@ -7,6 +7,7 @@ import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
 import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
+import { configWriteHandlers } from './config-write/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
@@ -27,5 +28,6 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...gatewayHandlers(ctx),
     ...auditHandlers(ctx),
     ...policyHandlers(ctx),
+    ...configWriteHandlers(ctx),
   };
 }

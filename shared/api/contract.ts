@@ -7,6 +7,7 @@ import { findingsEvents, findingsMethods } from './findings.js';
 import { gatewayEvents, gatewayMethods } from './gateways.js';
 import { liveEvents, liveMethods } from './live.js';
 import { policyEvents, policyMethods } from './policy.js';
+import { configWriteEvents, configWriteMethods } from './config-write.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -21,6 +22,7 @@ export const adminMethods = {
   ...gatewayMethods,
   ...auditMethods,
   ...policyMethods,
+  ...configWriteMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const adminEvents = {
@@ -31,6 +33,7 @@ export const adminEvents = {
   ...gatewayEvents,
   ...auditEvents,
   ...policyEvents,
+  ...configWriteEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof adminMethods;

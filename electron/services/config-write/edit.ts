@@ -37,6 +37,7 @@ export class EditError extends Error {
 
 export function parseValue(text: string, format: DocFormat): unknown {
   if (format === 'json') {
+    if (text.trim() === '') return {};
     const errors: ParseError[] = [];
     const v: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
     if (errors.length) throw new EditError('the file is not valid JSON');
@@ -361,7 +362,7 @@ function editToml(text: string, op: EditOp): string {
           while (text[e] === ' ' || text[e] === '\t') e++;
           out = text.slice(0, ks).replace(/[ \t]*$/, ' ') + text.slice(e);
         } else {
-          let s = ks - 1;
+          const s = ks - 1;
           if (text[s] === ',') out = text.slice(0, s) + text.slice(vEnd);
           else out = text.slice(0, ks) + text.slice(vEnd).replace(/^[ \t]*/, ' ');
         }
