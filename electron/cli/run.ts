@@ -56,6 +56,21 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Sign out of the console identity provider (revokes, then deletes the tokens)',
     load: async () => (await import('./commands/login.js')).logoutCommand,
   },
+  {
+    name: 'fix',
+    summary: 'Fix findings in place (masked diff, confirm, atomic write, undo)',
+    load: async () => (await import('./commands/fix.js')).fixCommand,
+  },
+  {
+    name: 'config',
+    summary: 'Copy/move servers between clients, quarantine, list and undo config changes',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
+  {
+    name: 'run',
+    summary: 'Start an MCP server with credentials from the secret store',
+    load: async () => (await import('./commands/run-launcher.js')).runLauncherCommand,
+  },
 ];
 
 function help(): string {

@@ -8,6 +8,7 @@ import type { AdminHandlers } from './handlers.js';
 import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
 import { identityHandlers } from './identity/handlers.js';
+import { configWriteHandlers } from './config-write/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
@@ -29,5 +30,6 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...auditHandlers(ctx),
     ...policyHandlers(ctx),
     ...identityHandlers(ctx),
+    ...configWriteHandlers(ctx),
   };
 }

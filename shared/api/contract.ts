@@ -8,6 +8,7 @@ import { gatewayEvents, gatewayMethods } from './gateways.js';
 import { liveEvents, liveMethods } from './live.js';
 import { policyEvents, policyMethods } from './policy.js';
 import { identityEvents, identityMethods } from './identity.js';
+import { configWriteEvents, configWriteMethods } from './config-write.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -23,6 +24,7 @@ export const adminMethods = {
   ...auditMethods,
   ...policyMethods,
   ...identityMethods,
+  ...configWriteMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const adminEvents = {
@@ -34,6 +36,7 @@ export const adminEvents = {
   ...auditEvents,
   ...policyEvents,
   ...identityEvents,
+  ...configWriteEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof adminMethods;

@@ -5,3 +5,4 @@ export * from './tenant.js';
 export * from './audit.js';
 export * from './live.js';
 export * from './policy.js';
+export * from './config-write.js';

@@ -15,7 +15,8 @@ export type ReferenceSyntax =
   | 'editor-variable'
   | 'brace-env'
   | 'bare-dollar'
-  | 'percent';
+  | 'percent'
+  | 'continue-secret';
 
 export interface Reference {
   /** The reference text as written, e.g. `${env:API_KEY}`. */
@@ -43,6 +44,7 @@ const REFERENCE_RE = new RegExp(
     `\\{env:(${NAME})\\}`, // 7: {env:VAR}
     `\\$(${NAME})`, // 8: $VAR
     `%(${NAME})%`, // 9: %VAR%
+    `\\$\\{\\{ ?secrets\\.(${NAME}) ?\\}\\}`, // 10: \${{ secrets.X }} (Continue)
   ].join('|'),
   'g',
 );
@@ -62,6 +64,7 @@ export function parseReferences(value: string): Reference[] {
     else if (m[7] !== undefined) out.push({ ...base, syntax: 'brace-env', name: m[7] });
     else if (m[8] !== undefined) out.push({ ...base, syntax: 'bare-dollar', name: m[8] });
     else if (m[9] !== undefined) out.push({ ...base, syntax: 'percent', name: m[9] });
+    else if (m[10] !== undefined) out.push({ ...base, syntax: 'continue-secret', name: m[10] });
   }
   return out;
 }

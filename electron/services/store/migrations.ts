@@ -4,12 +4,14 @@ import { LIVE_MIGRATIONS } from '../live/migrations.js';
 import { FINDINGS_MIGRATIONS } from '../findings/migrations.js';
 import { POLICY_MIGRATIONS } from '../policy/migrations.js';
 import { IDENTITY_MIGRATIONS } from '../identity/migrations.js';
+import { CONFIG_WRITE_MIGRATIONS } from '../config-write/migrations.js';
 
 /**
  * Numbered schema migrations. Append only: never edit a migration that has shipped; add a new one.
  * Each capability owns a range of versions and its own list, merged here:
  * 1–99 foundation, 100–199 findings, 200–299 live inventory, 300–399 audit, 400–499 gateways,
- * 500–599 policy, 600–699 identity. Versions are applied by membership, so ranges never block each other.
+ * 500–599 policy, 600–699 identity, 700–799 config writes. Versions are applied by membership, so
+ * ranges never block each other.
  */
 export interface Migration {
   version: number;
@@ -60,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...FINDINGS_MIGRATIONS,
   ...POLICY_MIGRATIONS,
   ...IDENTITY_MIGRATIONS,
+  ...CONFIG_WRITE_MIGRATIONS,
 ];

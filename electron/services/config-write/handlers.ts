@@ -1,0 +1,26 @@
+import { AdminError } from '../../../shared/api/errors.js';
+import type { ServiceContext } from '../context.js';
+import type { HandlerGroup } from '../handlers.js';
+import { ManualFix } from './fixes.js';
+import { applyChange, changes, optionsFor, previewChange, undo } from './service.js';
+import { WriteRefused } from './writer.js';
+
+export function configWriteHandlers(
+  ctx: ServiceContext,
+): HandlerGroup<'config.fixOptions' | 'config.preview' | 'config.apply' | 'config.changes' | 'config.undo'> {
+  const refusals = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof WriteRefused || err instanceof ManualFix) throw new AdminError('conflict', err.message);
+      throw err;
+    }
+  };
+  return {
+    'config.fixOptions': ({ findingId }) => refusals(() => optionsFor(ctx, findingId)),
+    'config.preview': (req) => refusals(() => previewChange(ctx, req)),
+    'config.apply': ({ token }) => refusals(() => applyChange(ctx, token)),
+    'config.changes': () => changes(ctx),
+    'config.undo': ({ id }) => refusals(() => undo(ctx, id)),
+  };
+}
