@@ -312,15 +312,36 @@ export async function connectProvider(deps: OAuthDeps, key: string): Promise<Sec
   });
 }
 
-/** Refreshes the access token through the SDK when it expires within `marginMs`. */
+/** Refreshes in flight per session: refresh tokens rotate, so two at once would lose the session. */
+const refreshing = new Map<string, Promise<boolean>>();
+
+/**
+ * Refreshes the access token through the SDK when it expires within `marginMs`; one refresh per
+ * session at a time (a concurrent caller waits, then reads the refreshed tokens).
+ */
 export async function refreshIfNeeded(
   deps: OAuthDeps,
   provider: SecretStoreOAuthProvider,
   serverUrl: string,
   marginMs = 60_000,
 ): Promise<boolean> {
+  const pending = refreshing.get(provider.key);
+  if (pending) {
+    await pending.catch(() => undefined);
+    await provider.reload();
+  }
   const exp = tokenExpiry(provider.data);
   if (exp === undefined || exp - deps.now().getTime() > marginMs) return false;
+  const run = refreshNow(deps, provider, serverUrl);
+  refreshing.set(provider.key, run);
+  try {
+    return await run;
+  } finally {
+    if (refreshing.get(provider.key) === run) refreshing.delete(provider.key);
+  }
+}
+
+async function refreshNow(deps: OAuthDeps, provider: SecretStoreOAuthProvider, serverUrl: string): Promise<boolean> {
   if (!provider.data.tokens?.refresh_token)
     throw new SessionExpiredError('session expired (no refresh token): sign in again');
   const failed: { origin?: string } = {};

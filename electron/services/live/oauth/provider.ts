@@ -91,6 +91,16 @@ export class SecretStoreOAuthProvider implements OAuthClientProvider {
   /** The SDK registered a client during this flow. */
   registered = false;
 
+  get key(): string {
+    return this.opts.key;
+  }
+
+  /** Reads the entry again (another connection may have refreshed the tokens). */
+  async reload(): Promise<void> {
+    const fresh = await readStoredOAuth(this.opts.secrets, this.opts.key);
+    if (fresh.tokens) this.data = fresh;
+  }
+
   constructor(private readonly opts: ProviderOptions) {
     this.data = structuredClone(opts.initial);
     if (opts.clientId && (!this.data.client || this.data.client.client_id !== opts.clientId)) {
