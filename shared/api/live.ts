@@ -7,6 +7,7 @@ import {
   LiveServerState,
   LiveStatus,
   Pin,
+  SignInStage,
   PinChange,
   ServerSnapshot,
   SnapshotRef,
@@ -99,6 +100,30 @@ export const liveMethods = {
     mutates: false,
     summary: "A server's pinned definitions and its pending (unaccepted) changes.",
   }),
+  'live.signIn': method({
+    input: z
+      .object({
+        serverId: z.string().min(1),
+        /** A client id registered in advance with the authorization server (default: dynamic registration). */
+        clientId: z.string().min(1).max(500).optional(),
+      })
+      .strict(),
+    output: z.object({
+      /** Open this in the browser; the sign-in completes when it redirects back (event live.signIn). */
+      authorizationUrl: z.string(),
+      /** The loopback redirect (127.0.0.1, random port) the authorization server returns to. */
+      redirectUri: z.string(),
+    }),
+    mutates: true,
+    summary:
+      'Start signing in to an OAuth-protected remote MCP server (MCP authorization spec: RFC 9728, RFC 8414, RFC 7591, PKCE, RFC 8707); tokens go to the secret store only, then the server is enumerated and pinned.',
+  }),
+  'live.signOut': method({
+    input: ServerIdInput,
+    output: z.object({ signedOut: z.boolean(), revoked: z.boolean() }),
+    mutates: true,
+    summary: 'Sign out of an OAuth-protected remote server: revoke its tokens where offered (RFC 7009), delete them.',
+  }),
   'live.acceptChanges': method({
     input: z
       .object({
@@ -114,6 +139,12 @@ export const liveMethods = {
 };
 
 export const liveEvents = {
+  'live.signIn': z.object({
+    serverId: z.string(),
+    stage: SignInStage,
+    /** Why it failed (no token, no code). */
+    error: z.string().optional(),
+  }),
   'live.progress': z.object({
     scanId: z.number().int(),
     serverId: z.string(),

@@ -12,7 +12,17 @@ export const AuthMode = z.enum(['oauth', 'static', 'none', 'unknown', 'n/a']);
 export type AuthMode = z.infer<typeof AuthMode>;
 
 /** Per-server outcome of a live scan (and live state in the inventory; `idle` = not connected yet). */
-export const LiveStatus = z.enum(['ok', 'error', 'needs-consent', 'skipped', 'cancelled', 'connecting', 'idle']);
+export const LiveStatus = z.enum([
+  'ok',
+  'error',
+  'needs-consent',
+  'needs-sign-in',
+  'session-expired',
+  'skipped',
+  'cancelled',
+  'connecting',
+  'idle',
+]);
 export type LiveStatus = z.infer<typeof LiveStatus>;
 
 const Json = z.record(z.string(), z.unknown());
@@ -107,6 +117,14 @@ export const ServerSnapshot = z.object({
 });
 export type ServerSnapshot = z.infer<typeof ServerSnapshot>;
 
+/** Sign-in of an OAuth-protected remote server. */
+export const SignInState = z.enum(['needs-sign-in', 'signed-in', 'session-expired']);
+export type SignInState = z.infer<typeof SignInState>;
+
+/** A step of a sign-in (the `live.signIn` progress event). */
+export const SignInStage = z.enum(['waiting', 'exchanging', 'verifying', 'signed-in', 'failed']);
+export type SignInStage = z.infer<typeof SignInStage>;
+
 /** One row of the inventory's live state. */
 export const LiveServerState = z.object({
   serverId: z.string(),
@@ -121,6 +139,10 @@ export const LiveServerState = z.object({
   snapshotId: z.number().int().optional(),
   /** Pending (unaccepted) definition changes. */
   changes: z.number().int().optional(),
+  /** OAuth-protected remote server: where its sign-in stands (no token is ever shown). */
+  signIn: SignInState.optional(),
+  /** When the signed-in session's access token expires (it is refreshed before, when it can be). */
+  signInExpiresAt: z.string().optional(),
 });
 export type LiveServerState = z.infer<typeof LiveServerState>;
 

@@ -26,7 +26,7 @@ import { UsageError } from '../usage-error.js';
  * Exit 0 when no open finding is at or above --fail-on (default high), 1 when one is, 2 on errors.
  */
 
-export type LiveStatus = 'ok' | 'error' | 'needs-consent' | 'skipped';
+export type LiveStatus = 'ok' | 'error' | 'needs-consent' | 'needs-sign-in' | 'session-expired' | 'skipped';
 
 /** Per-server outcome of a live scan, merged into the JSON document's `servers`. */
 export interface LiveServerResult {

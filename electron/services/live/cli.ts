@@ -11,7 +11,7 @@ import { runLiveScan } from './scan.js';
 
 /** Per-server outcome as `gatehouse scan --connect` reports it (merged into the JSON `servers`). */
 export interface CliLiveServer {
-  status: 'ok' | 'error' | 'needs-consent' | 'skipped';
+  status: 'ok' | 'error' | 'needs-consent' | 'needs-sign-in' | 'session-expired' | 'skipped';
   authMode?: string;
   toolCount?: number;
   promptCount?: number;
@@ -67,6 +67,8 @@ export async function liveScanProvider(
     fingerprint,
     home: ctx.workstation.home,
     projects: ctx.workstation.projects,
+    // Signed-in OAuth servers connect with their session (tokens stay in the secret store).
+    secrets: ctx.secrets,
   });
   if (opts.yes) {
     // A run-only consent still leaves a record: which command line or URL (by key, no values) was used.
@@ -93,7 +95,11 @@ export async function liveScanProvider(
   for (const r of result.servers) {
     const s = r.snapshot;
     const status: CliLiveServer['status'] =
-      s.status === 'ok' || s.status === 'error' || s.status === 'needs-consent'
+      s.status === 'ok' ||
+      s.status === 'error' ||
+      s.status === 'needs-consent' ||
+      s.status === 'needs-sign-in' ||
+      s.status === 'session-expired'
         ? s.status
         : s.status === 'cancelled'
           ? 'error'
@@ -128,6 +134,21 @@ export async function liveScanProvider(
           .map((r) => waiting.get(r.entry.id))
           .filter((l): l is CommandLine => !!l)
           .map(consentText)
+          .join(''),
+    );
+  }
+  const signIn = result.servers.filter(
+    (r) => r.snapshot.status === 'needs-sign-in' || r.snapshot.status === 'session-expired',
+  );
+  if (signIn.length) {
+    opts.io.stderr(
+      `gatehouse scan: ${signIn.length} OAuth-protected server(s) not enumerated: sign in first ` +
+        '("Sign in" on the server page, or `gatehouse server login SERVER_ID`):\n' +
+        signIn
+          .map(
+            (r) =>
+              `  ${r.entry.name} (${r.entry.client}, ${r.entry.source}) ${r.snapshot.status === 'session-expired' ? 'session expired' : 'needs sign-in'}: ${r.entry.id}\n`,
+          )
           .join(''),
     );
   }

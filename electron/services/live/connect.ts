@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -30,7 +31,13 @@ import { pinNames } from './pins.js';
 /** What to connect to, with references already resolved (values never leave this module). */
 export type ConnectTarget =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
-  | { kind: 'http' | 'sse'; url: string; headers: Record<string, string> };
+  | {
+      kind: 'http' | 'sse';
+      url: string;
+      headers: Record<string, string>;
+      /** A signed-in OAuth server: the SDK's provider (bearer token, refresh on 401). */
+      authProvider?: OAuthClientProvider;
+    };
 
 export interface Enumeration {
   connectedVia: 'stdio' | 'http' | 'sse';
@@ -382,23 +389,39 @@ async function openTransport(
   }
 
   const url = new URL(target.url);
-  const fetchFn = guardedFetch(url.origin, Object.keys(target.headers), limits, opts.onHttpResponse);
+  const credentialHeaders = Object.keys(target.headers);
+  if (target.authProvider) credentialHeaders.push('authorization');
+  const fetchFn = guardedFetch(url.origin, credentialHeaders, limits, opts.onHttpResponse);
   const requestInit: RequestInit = { headers: target.headers };
+  const authProvider = target.authProvider ? { authProvider: target.authProvider } : {};
   if (target.kind === 'sse') {
     return connectOnce(
-      new SSEClientTransport(url, { requestInit, fetch: fetchFn, eventSourceInit: { fetch: fetchFn } }),
+      new SSEClientTransport(url, {
+        requestInit,
+        fetch: fetchFn,
+        eventSourceInit: { fetch: fetchFn },
+        ...authProvider,
+      }),
       'sse',
     );
   }
   try {
-    return await connectOnce(new StreamableHTTPClientTransport(url, { requestInit, fetch: fetchFn }), 'http');
+    return await connectOnce(
+      new StreamableHTTPClientTransport(url, { requestInit, fetch: fetchFn, ...authProvider }),
+      'http',
+    );
   } catch (err) {
     // Backwards compatibility (spec, transports): a 4xx to the initialize POST means an older
     // HTTP+SSE server; open the SSE stream with GET and use its endpoint. 401/403 are auth, not age.
     const code = err instanceof StreamableHTTPError ? err.code : undefined;
     if (code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403) {
       return connectOnce(
-        new SSEClientTransport(url, { requestInit, fetch: fetchFn, eventSourceInit: { fetch: fetchFn } }),
+        new SSEClientTransport(url, {
+          requestInit,
+          fetch: fetchFn,
+          eventSourceInit: { fetch: fetchFn },
+          ...authProvider,
+        }),
         'sse',
       );
     }

@@ -88,6 +88,14 @@ export function remoteConsentKey(s: RawServer, originPath: string, fp: Fingerpri
   return keyOf(fp, { v: KEY_VERSION, kind: 'remote', ...identityOf(s), url: originPath });
 }
 
+/**
+ * Key of a remote server's OAuth session (secret-store entry and session row): its identity and
+ * its URL's origin + path, as for consent, so one project's sign-in never serves another's server.
+ */
+export function oauthSessionKey(s: RawServer, originPath: string, fp: Fingerprinter): string {
+  return keyOf(fp, { v: KEY_VERSION, kind: 'oauth', ...identityOf(s), url: originPath });
+}
+
 /** Key of the trust of a project folder. */
 export function projectTrustKey(dir: string, fp: Fingerprinter): string {
   return keyOf(fp, { v: KEY_VERSION, kind: 'project', dir: resolve(dir) });

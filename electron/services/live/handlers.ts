@@ -8,7 +8,12 @@ import { runFindingsScan } from '../findings/service.js';
 import type { HandlerGroup } from '../handlers.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { openLiveFingerprinter, serverIdentity } from './command-line.js';
-import { consentRequestOf, consentStateOf } from './consent.js';
+import { consentRequestOf, consentStateOf, oauthSessionKey } from './consent.js';
+import { resolveValue } from './env.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { signOut, startSignIn, type SignInHandle } from './oauth/flow.js';
+import { OAuthSessions, sessionStatus } from './oauth/sessions.js';
+import { withoutCredentials } from './remote.js';
 import { latestLiveFindings } from './findings-bridge.js';
 import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
@@ -18,6 +23,8 @@ import { LiveStore } from './store.js';
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
 class LiveRuntime {
   readonly running = new Map<string, AbortController>();
+  /** Sign-ins waiting for their callback, per server (a new one cancels the previous). */
+  readonly signIns = new Map<string, SignInHandle>();
 }
 const runtimes = new WeakMap<ServiceContext, LiveRuntime>();
 function runtimeOf(ctx: ServiceContext): LiveRuntime {
@@ -80,6 +87,8 @@ export async function liveStates(ctx: ServiceContext, servers: RawServer[]): Pro
   const latest = new Map(store.latestPerServer().map((r) => [r.serverId, r]));
   const pending = new Map<string, number>();
   for (const c of store.pendingChanges()) pending.set(c.identity, (pending.get(c.identity) ?? 0) + 1);
+  const sessions = new OAuthSessions(ctx.db);
+  const now = ctx.clock.now();
   return servers.map((s): LiveServerState => {
     const id = s.entry.id;
     const identity = serverIdentity(s);
@@ -99,9 +108,25 @@ export async function liveStates(ctx: ServiceContext, servers: RawServer[]): Pro
     }
     const changes = pending.get(identity);
     if (changes) base.changes = changes;
+    const remoteState =
+      s.entry.transport === 'http' || s.entry.transport === 'sse' ? consentStateOf(s, cctx, store) : undefined;
+    if (remoteState?.originPath) {
+      const session = sessions.get(oauthSessionKey(s, remoteState.originPath, fingerprint));
+      if (session) {
+        base.signIn = sessionStatus(session, now);
+        if (session.expiresAt) base.signInExpiresAt = session.expiresAt;
+        if (base.signIn === 'session-expired' && base.status !== 'connecting') {
+          base.status = 'session-expired';
+          base.error = 'session expired: sign in again';
+        }
+      } else if (base.status === 'needs-sign-in' || base.authMode === 'oauth') {
+        base.signIn = 'needs-sign-in';
+        if (base.status === 'session-expired') base.status = 'needs-sign-in';
+      }
+    }
     if (running.has(id)) base.status = 'connecting';
     else if (!s.entry.disabled) {
-      const state = consentStateOf(s, cctx, store);
+      const state = remoteState ?? consentStateOf(s, cctx, store);
       if (state?.required && !state.consented) {
         base.status = 'needs-consent';
         base.error = state.reason ?? 'waiting for consent';
@@ -134,6 +159,7 @@ export async function scanAndRecord(
     ...(serverIds ? { serverIds } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    secrets: ctx.secrets,
     register: (id, c) => {
       if (c) runtime.running.set(id, c);
       else runtime.running.delete(id);
@@ -149,6 +175,95 @@ export async function scanAndRecord(
 async function recordFindings(ctx: ServiceContext, scan: DiscoveryScan): Promise<void> {
   const { drafts, probes } = latestLiveFindings(ctx.db, scan.servers);
   await runFindingsScan(ctx, { scan, probes, extraDrafts: drafts, live: true });
+}
+
+/** A remote server's resolved URL, sign-in key, and whether consent lets Gatehouse contact it. */
+async function oauthTarget(ctx: ServiceContext, s: RawServer) {
+  if (s.entry.transport !== 'http' && s.entry.transport !== 'sse')
+    throw new AdminError(
+      'bad-request',
+      `Server "${s.entry.name}" is not a remote server: there is nothing to sign in to.`,
+    );
+  const fingerprint = await fingerprintOf(ctx);
+  const state = consentStateOf(s, consentCtx(ctx, fingerprint), new LiveStore(ctx.db));
+  if (!state?.originPath) throw new AdminError('bad-request', `Server "${s.entry.name}" has no usable URL.`);
+  const url = withoutCredentials(resolveValue(s.raw.url ?? '', ctx.workstation.env, s.entry.client).value).url;
+  return { kind: s.entry.transport, url, key: oauthSessionKey(s, state.originPath, fingerprint), state };
+}
+
+export interface SignInStart {
+  authorizationUrl: string;
+  redirectUri: string;
+  /** Settles when the sign-in ended (stored and enumerated, or failed with nothing stored). */
+  done: Promise<void>;
+}
+
+/**
+ * Starts a sign-in to one remote server: consent first (a project-file server is not contacted
+ * before it), then the OAuth flow; once signed in, the server is enumerated and pinned.
+ */
+export async function beginSignIn(
+  ctx: ServiceContext,
+  opts: LiveServiceOptions,
+  s: RawServer,
+  clientId?: string,
+): Promise<SignInStart> {
+  const t = await oauthTarget(ctx, s);
+  if (t.state.required && !t.state.consented)
+    throw new AdminError(
+      'conflict',
+      `Consent first: ${t.state.reason ?? 'this server needs consent before it is contacted'}.`,
+    );
+  const runtime = runtimeOf(ctx);
+  runtime.signIns.get(s.entry.id)?.cancel();
+  const serverId = s.entry.id;
+  const emit = (stage: 'waiting' | 'exchanging' | 'verifying' | 'signed-in' | 'failed', error?: string) =>
+    ctx.events.emit('live.signIn', { serverId, stage, ...(error ? { error } : {}) });
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  let handle: SignInHandle;
+  try {
+    handle = await startSignIn(
+      { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits },
+      { serverId, kind: t.kind, url: t.url, key: t.key, ...(clientId ? { clientId } : {}), onProgress: emit },
+    );
+  } catch (err) {
+    emit('failed', (err as Error).message);
+    throw new AdminError('bad-request', (err as Error).message);
+  }
+  runtime.signIns.set(serverId, handle);
+  const done = handle.done.then(
+    async ({ issuer }) => {
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'oauth.sign-in',
+        target: serverId,
+        details: { server: s.entry.name, client: s.entry.client, issuer },
+      });
+      ctx.events.emit('store.changed', { topics: ['live'] });
+      await scanAndRecord(ctx, opts, [serverId]);
+    },
+    () => undefined,
+  );
+  void done.finally(() => {
+    if (runtime.signIns.get(serverId) === handle) runtime.signIns.delete(serverId);
+  });
+  return { authorizationUrl: handle.authorizationUrl, redirectUri: handle.redirectUrl, done };
+}
+
+/** Signs out of one remote server (revocation where offered) and deletes its tokens. */
+export async function endSession(ctx: ServiceContext, s: RawServer, opts: LiveServiceOptions = {}) {
+  const t = await oauthTarget(ctx, s);
+  runtimeOf(ctx).signIns.get(s.entry.id)?.cancel();
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const r = await signOut({ db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits }, t.key);
+  if (r.signedOut) {
+    appendAdminAction(ctx.db, ctx.clock, {
+      action: 'oauth.sign-out',
+      target: s.entry.id,
+      details: { server: s.entry.name, client: s.entry.client, revoked: r.revoked },
+    });
+    ctx.events.emit('store.changed', { topics: ['live'] });
+  }
+  return r;
 }
 
 function identityOf(store: LiveStore, serverId: string): string {
@@ -174,6 +289,8 @@ export function liveHandlers(
   | 'live.diff'
   | 'live.pins'
   | 'live.acceptChanges'
+  | 'live.signIn'
+  | 'live.signOut'
 > {
   const load = opts.loadScan ?? (() => discover(ctx.workstation, ctx.fs));
   const store = () => new LiveStore(ctx.db);
@@ -317,6 +434,16 @@ export function liveHandlers(
       if (!snap) return { pins: [], changes: [] };
       return { pins: st.pins(snap.identity), changes: st.pendingChanges(snap.identity).map(({ id: _id, ...c }) => c) };
     },
+    'live.signIn': async ({ serverId, clientId }) => {
+      const r = await beginSignIn(
+        ctx,
+        { ...opts, loadScan: load },
+        serverOf((await load()).servers, serverId),
+        clientId,
+      );
+      return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri };
+    },
+    'live.signOut': async ({ serverId }) => endSession(ctx, serverOf((await load()).servers, serverId), opts),
     'live.acceptChanges': async ({ serverId, reason, items }) => {
       if (!reason.trim()) throw new AdminError('bad-request', 'A reason is required.');
       const st = store();

@@ -198,7 +198,7 @@ describe('auth probe', () => {
     const by = Object.fromEntries(r.servers.map((x) => [x.entry.name, x]));
     assert.equal(by.oauth!.snapshot.authMode, 'oauth');
     assert.equal(by.oauth!.probe!.advertisesOAuth, true);
-    assert.equal(by.oauth!.snapshot.status, 'error');
+    assert.equal(by.oauth!.snapshot.status, 'needs-sign-in');
     assert.match(by.oauth!.snapshot.error!, /OAuth/);
     assert.equal(by.static!.snapshot.authMode, 'static');
     assert.equal(by.static!.snapshot.status, 'ok', by.static!.snapshot.error);

@@ -85,4 +85,21 @@ export const LIVE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX live_consents_server ON live_consents (server_id);
     `,
   },
+  {
+    version: 202,
+    name: 'OAuth sign-in sessions of remote MCP servers (no token: tokens live in the secret store)',
+    sql: `
+      CREATE TABLE live_oauth_sessions (
+        key TEXT PRIMARY KEY,
+        server_id TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        expires_at TEXT,
+        refreshable INTEGER NOT NULL DEFAULT 0,
+        signed_in_at TEXT NOT NULL,
+        refreshed_at TEXT,
+        expired INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX live_oauth_sessions_server ON live_oauth_sessions (server_id);
+    `,
+  },
 ];

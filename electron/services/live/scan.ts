@@ -5,7 +5,11 @@ import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { ephemeralFingerprinter, resolveCommandLine, serverIdentity } from './command-line.js';
-import { consentStateOf } from './consent.js';
+import { consentStateOf, oauthSessionKey, originAndPath } from './consent.js';
+import { connectProvider, refreshIfNeeded, SessionExpiredError, tokenValues } from './oauth/flow.js';
+import { OAuthSessions } from './oauth/sessions.js';
+import type { SecretStore } from '../ports.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { connectAndEnumerate, LiveError, settleClosing, type ConnectTarget, type Enumeration } from './connect.js';
 import { resolveMap, resolveValue, type EnvSource } from './env.js';
 import { liveFindings, type ScannedServer } from './integrity.js';
@@ -52,6 +56,8 @@ export interface LiveScanOptions {
   fingerprint?: Fingerprinter;
   /** Working directory of stdio servers with neither cwd nor project (default: the home folder). */
   home?: string;
+  /** The secret store of OAuth sessions (signed-in remote servers connect with their tokens). */
+  secrets?: SecretStore;
   /** Per-server cancellation: called with each server's controller while it runs. */
   register?: (serverId: string, controller: AbortController | null) => void;
   onProgress?: (p: LiveProgress) => void;
@@ -74,6 +80,65 @@ export interface LiveScanResult {
 }
 
 export { CHANGED_SINCE_CONSENT, URL_CHANGED_SINCE_CONSENT, LEGACY_CONSENT } from './consent.js';
+
+/** Shown for an OAuth-protected server nobody signed in to yet. */
+export const NEEDS_SIGN_IN =
+  'the server requires OAuth sign-in: use "Sign in" on the server page (or `gatehouse server login SERVER_ID`)';
+
+/**
+ * A remote server with a stored OAuth session: refreshed before expiry through the SDK, then
+ * enumerated with the SDK's provider (bearer token; on a 401 the SDK refreshes once). A refused
+ * refresh or token marks the session expired. Undefined when the server has no session.
+ */
+async function connectSignedIn(
+  s: RawServer,
+  kind: 'http' | 'sse',
+  url: string,
+  headers: Record<string, string>,
+  deps: {
+    db: Database;
+    clock: Clock;
+    secrets: SecretStore;
+    fingerprint: Fingerprinter;
+    limits: LiveLimits;
+    signal: AbortSignal;
+    mask: (values: string[]) => void;
+  },
+): Promise<{ enumeration?: Enumeration; expired?: string; target: ConnectTarget } | undefined> {
+  const originPath = originAndPath(url);
+  if (!originPath) return undefined;
+  const key = oauthSessionKey(s, originPath, deps.fingerprint);
+  const oauthDeps = { db: deps.db, secrets: deps.secrets, now: () => deps.clock.now(), limits: deps.limits };
+  const provider = await connectProvider(oauthDeps, key);
+  if (!provider) return undefined;
+  deps.mask(tokenValues(provider.data));
+  const target: ConnectTarget = { kind, url, headers, authProvider: provider };
+  const sessions = new OAuthSessions(deps.db);
+  try {
+    await refreshIfNeeded(oauthDeps, provider, url);
+    deps.mask(tokenValues(provider.data));
+    const enumeration = await connectAndEnumerate(target, { limits: deps.limits, signal: deps.signal });
+    deps.mask(tokenValues(provider.data));
+    return { enumeration, target };
+  } catch (err) {
+    deps.mask(tokenValues(provider.data));
+    const status = err instanceof LiveError ? err.httpStatus : undefined;
+    const unauthorized =
+      err instanceof SessionExpiredError ||
+      err instanceof UnauthorizedError ||
+      status === 401 ||
+      /Unauthorized|session expired/i.test((err as Error).message ?? '');
+    if (!unauthorized) throw err;
+    sessions.markExpired(key);
+    return {
+      expired:
+        err instanceof SessionExpiredError
+          ? err.message
+          : 'session expired (the server refused the token): sign in again',
+      target,
+    };
+  }
+}
 
 type Prepared =
   | { skip: string }
@@ -390,11 +455,56 @@ export async function runLiveScan(
         fill(snap, await connectAndEnumerate(prep.target, { limits, signal: controller.signal }));
       } else {
         const { kind, url, headers } = prep.target;
+        const signedIn = opts.secrets
+          ? await connectSignedIn(s, kind, url, headers, {
+              db: deps.db,
+              clock: deps.clock,
+              secrets: opts.secrets,
+              fingerprint,
+              limits,
+              signal: controller.signal,
+              mask: (values) => {
+                const known = knownValues(values);
+                const [r, k] = [redact, redactKnown];
+                redact = (t) => r(known(t));
+                redactKnown = (t) => (k ? k(known(t)) : known(t));
+              },
+            })
+          : undefined;
+        if (signedIn) {
+          snap.authMode = 'oauth';
+          snap.authProbe = {
+            answersWithoutCredentials: false,
+            advertisesOAuth: true,
+            credentialConfigured: true,
+            credentialAccepted: signedIn.enumeration !== undefined,
+          };
+          if (signedIn.expired) {
+            snap.status = 'session-expired';
+            snap.error = signedIn.expired;
+            return;
+          }
+          fill(snap, signedIn.enumeration!);
+          if (opts.baitCheck)
+            await baitCheck(snap, () =>
+              connectAndEnumerate(signedIn.target, {
+                limits,
+                signal: controller.signal,
+                clientInfo: clientInfoOf(s.entry.client),
+              }),
+            );
+          return;
+        }
         const remote = await probeAndEnumerateRemote(kind, url, headers, limits, controller.signal);
         result.probe = remote.probe;
         snap.authMode = remote.probe.mode;
         const { mode: _mode, ...probe } = remote.probe;
         snap.authProbe = probe;
+        if (!remote.enumeration && remote.probe.mode === 'oauth' && !remote.probe.credentialConfigured) {
+          snap.status = 'needs-sign-in';
+          snap.error = NEEDS_SIGN_IN;
+          return;
+        }
         if (remote.enumeration) fill(snap, remote.enumeration);
         else throw remote.error ?? new LiveError('unreachable');
         if (remote.probe.mode === 'none') again = { kind, url: remote.probeUrl, headers: {} };

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { PinChange, ServerSnapshot } from '../../../../shared/model/live.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { ConsentDialog, LiveStatusBadge, UntrustedText, useLiveStates } from './live-ui.js';
+import { SignInBar } from './SignIn.js';
 import { diffLines, prettyLines, visiblePlain } from './visible.js';
 
 type Tab = 'tools' | 'prompts' | 'resources' | 'changes' | 'history';
@@ -396,6 +397,7 @@ export function LivePanel({
         )}
       </div>
       {scan.isError && <div className="callout callout-error">{scan.error.message}</div>}
+      {(transport === 'http' || transport === 'sse') && !disabled && <SignInBar serverId={serverId} state={state} />}
       {state?.status === 'error' && (
         <div className="callout callout-error" data-testid="live-error">
           {state.error}

@@ -38,6 +38,8 @@ const STATUS_CLASS: Record<LiveServerState['status'], string> = {
   ok: 'badge badge-ok',
   error: 'badge badge-danger',
   'needs-consent': 'badge badge-warn',
+  'needs-sign-in': 'badge badge-warn',
+  'session-expired': 'badge badge-warn',
   connecting: 'badge badge-accent',
   cancelled: 'badge',
   skipped: 'badge',
@@ -53,6 +55,10 @@ export function liveStatusText(s: LiveServerState): string {
     case 'needs-consent':
       // The service says why (waiting, command line or URL changed since consent, legacy consent).
       return s.error ? `needs consent: ${s.error}` : 'needs consent';
+    case 'needs-sign-in':
+      return 'needs sign-in (OAuth)';
+    case 'session-expired':
+      return 'session expired: sign in again';
     case 'connecting':
       return 'connecting…';
     case 'cancelled':
