@@ -77,7 +77,7 @@ export default function FindingsPage() {
         <h1 id="findings-title">Findings</h1>
         {report?.scannedAt && (
           <span className="page-sub" data-testid="findings-scanned-at">
-            Scan #{report.scanId} · {new Date(report.scannedAt).toLocaleString()}
+            Findings scan #{report.scanId} · {new Date(report.scannedAt).toLocaleString()}
             {report.durationMs !== undefined ? ` · ${Math.round(report.durationMs)} ms` : ''}
           </span>
         )}
