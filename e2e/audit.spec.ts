@@ -192,6 +192,7 @@ test('retention: preview names the count, Cancel deletes nothing, confirm moves 
   await expect(dialog.getByTestId('retention-preview')).toHaveAttribute('data-events', String(GENERATED));
   // Focus starts on Cancel; Escape cancels too.
   await expect(dialog.getByTestId('confirm-cancel')).toBeFocused();
+  await page.screenshot({ path: join('test-results', 'shots', 'retention-dialog.png') });
   await dialog.getByTestId('confirm-cancel').click();
   await expect(dialog).toHaveCount(0);
   await page.goto(gh.baseUrl + '/#/audit');
