@@ -176,3 +176,43 @@ test('Settings lists the audit sources and verifies the action chain', async ({ 
   await section.getByTestId('audit-verify').click();
   await expect(section.getByTestId('audit-verify-result')).toContainText('Intact');
 });
+
+test('retention: preview names the count, Cancel deletes nothing, confirm moves to the trash, Restore brings back', async ({
+  page,
+}) => {
+  // A period whose cutoff falls between the generated events (2026-11-01) and the fixture's (2026-11-20).
+  const days = Math.ceil((Date.now() - Date.UTC(2026, 10, 10)) / 86_400_000);
+  await page.goto(gh.baseUrl + '/#/settings');
+  const section = page.getByTestId('settings-audit-sources');
+  await section.getByTestId('audit-retention').fill(String(days));
+  await section.getByTestId('audit-retention-save').click();
+  const dialog = page.getByTestId('retention-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('heading')).toHaveText(`Delete ${GENERATED} audit events?`);
+  await expect(dialog.getByTestId('retention-preview')).toHaveAttribute('data-events', String(GENERATED));
+  // Focus starts on Cancel; Escape cancels too.
+  await expect(dialog.getByTestId('confirm-cancel')).toBeFocused();
+  await page.screenshot({ path: join('test-results', 'shots', 'retention-dialog.png') });
+  await dialog.getByTestId('confirm-cancel').click();
+  await expect(dialog).toHaveCount(0);
+  await page.goto(gh.baseUrl + '/#/audit');
+  await expect(page.getByTestId('audit-total')).toHaveAttribute('data-total', String(TOTAL));
+
+  await page.goto(gh.baseUrl + '/#/settings');
+  await section.getByTestId('audit-retention').fill(String(days));
+  await section.getByTestId('audit-retention-save').click();
+  await dialog.getByTestId('confirm-ok').click();
+  await expect(section.getByTestId('audit-retention-result')).toContainText(`${GENERATED} events moved to the trash`);
+  const row = section.getByTestId('audit-trash-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-events', String(GENERATED));
+  await page.goto(gh.baseUrl + '/#/audit');
+  await expect(page.getByTestId('audit-total')).toHaveAttribute('data-total', String(TOTAL - GENERATED));
+
+  await page.goto(gh.baseUrl + '/#/settings');
+  await section.getByTestId('audit-trash-restore').click();
+  await expect(section.getByTestId('audit-restore-result')).toContainText(`Restored ${GENERATED} events`);
+  await expect(section.getByTestId('audit-retention')).toHaveValue('');
+  await page.goto(gh.baseUrl + '/#/audit');
+  await expect(page.getByTestId('audit-total')).toHaveAttribute('data-total', String(TOTAL));
+});

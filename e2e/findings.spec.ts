@@ -100,6 +100,17 @@ test('a scan lists every finding with masked evidence, the severity summary and 
   expect([reveal.status, reveal.body.error?.code]).toEqual([503, 'unavailable']);
   if (process.env.GATEHOUSE_SHOTS) await page.screenshot({ path: join(process.env.GATEHOUSE_SHOTS, 'findings.png') });
 
+  // Titles first (rule id below), pointers decoded, the server linked.
+  await expect(ghRow.getByTestId('finding-title')).not.toHaveText(/^secret\.literal/);
+  await expect(ghRow.getByTestId('finding-path')).toHaveText(
+    'mcpServers › github-mirror › env › GITHUB_PERSONAL_ACCESS_TOKEN',
+  );
+  await expect(ghRow.getByTestId('finding-subject').getByRole('link')).toHaveAttribute('href', /#\/servers\//);
+  // Export what is shown, from the UI.
+  const csvP = page.waitForEvent('download');
+  await page.getByTestId('findings-export-csv').click();
+  expect((await csvP).suggestedFilename()).toMatch(/^gatehouse-findings-.*\.csv$/);
+
   // Grouping by rule shows one group per rule id.
   await page.getByTestId('findings-group-by').selectOption('rule');
   await expect(page.getByTestId('findings-group').first()).toBeVisible();
@@ -121,6 +132,12 @@ test('a suppression needs a reason, shows as suppressed, and survives a rescan; 
   await expect(page.getByTestId('suppress-confirm')).toBeDisabled();
   await page.getByTestId('suppress-reason').fill('Legacy server on the isolated lab network; replaced in Q1');
   await page.getByTestId('suppress-confirm').click();
+  // Open is the default status: the suppressed finding leaves the list until asked for; the choice is in the URL.
+  await expect(row).toHaveCount(0);
+  await page.getByTestId('findings-filter-status').selectOption('');
+  await expect(page).toHaveURL(/status=all/);
+  await page.reload();
+  await expect(page.getByTestId('findings-filter-status')).toHaveValue('');
   await expect(row).toHaveAttribute('data-status', 'suppressed');
 
   await scan(page);

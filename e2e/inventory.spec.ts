@@ -276,7 +276,7 @@ test('a discovery run started elsewhere refreshes the open page through store.ch
   });
   expect(res.status).toBe(200);
   const run = (await res.json()) as { id: number };
-  await expect(runText).toContainText(`Run #${run.id} `);
+  await expect(runText).toContainText(`Inventory scan #${run.id} `);
   expect(await runText.innerText()).not.toBe(before);
 });
 

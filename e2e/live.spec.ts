@@ -123,7 +123,9 @@ test('consent → connect → tools → change → diff → accept; consents in 
   await expect(consent).toHaveCount(1);
   await expect(consent).toContainText('changing');
   await consent.getByTestId('consent-revoke').click();
+  await page.getByTestId('consent-revoke-dialog').getByTestId('confirm-ok').click();
   await expect(page.getByTestId('consents-empty')).toBeVisible();
+  await expect(page.getByTestId('consent-revoked')).toContainText('Revoked consent');
   await page.getByTestId('nav-inventory').click();
   await expect(page.getByTestId('inventory-row').first().getByTestId('live-status')).toHaveAttribute(
     'data-status',
@@ -346,6 +348,7 @@ test.describe('A project file’s remote server is not contacted before consent'
     const trust = page.locator('[data-testid="consent-row"][data-kind="project"]');
     await expect(trust).toContainText(join(root4, 'q'));
     await trust.getByTestId('consent-revoke').click();
+    await page.getByTestId('consent-revoke-dialog').getByTestId('confirm-ok').click();
     await expect(trust).toHaveCount(0);
     await page.getByTestId('nav-inventory').click();
     await expect(row('remote-q').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');

@@ -10,9 +10,11 @@ import {
   AuditSettings,
   AuditSource,
   AuditSourceConfig,
+  AuditTrashBatch,
   ChainVerification,
   FacetCount,
   IngestResult,
+  RetentionPreview,
 } from '../model/audit.js';
 import { method } from './define.js';
 
@@ -122,7 +124,7 @@ export const auditMethods = {
   }),
   'audit.sources.remove': method({
     input: z.object({ id: z.string(), deleteEvents: z.boolean().default(false) }).strict(),
-    output: z.object({ removed: z.boolean(), deletedEvents: z.number().int() }),
+    output: z.object({ removed: z.boolean(), deletedEvents: z.number().int(), trashBatch: z.string().nullable() }),
     mutates: true,
     summary: 'Remove an audit source (optionally with its events).',
   }),
@@ -139,10 +141,38 @@ export const auditMethods = {
     summary: 'Audit retention settings.',
   }),
   'audit.settings.set': method({
-    input: AuditSettings.strict(),
-    output: AuditSettings.extend({ deletedEvents: z.number().int() }),
+    input: AuditSettings.extend({
+      /**
+       * The number of events the admin confirmed deleting (from audit.retention.preview). Required
+       * when the period deletes any event; refused (conflict) when more would be deleted now.
+       */
+      confirmDeletion: z.number().int().min(0).optional(),
+    }).strict(),
+    output: AuditSettings.extend({ deletedEvents: z.number().int(), trashBatch: z.string().nullable() }),
     mutates: true,
-    summary: 'Set audit retention (applied at once).',
+    summary: 'Set audit retention; events past it move to the trash (restorable), only with a confirmed count.',
+  }),
+  'audit.retention.preview': method({
+    input: AuditSettings.strict(),
+    output: RetentionPreview,
+    mutates: false,
+    summary: 'How many events (which range, which sources) a retention period would delete now.',
+  }),
+  'audit.trash.list': method({
+    input: z.object({}).strict(),
+    output: z.array(AuditTrashBatch),
+    mutates: false,
+    summary: 'Deleted audit events kept in the trash, one batch per deletion, restorable until they expire.',
+  }),
+  'audit.trash.restore': method({
+    input: z.object({ id: z.string() }).strict(),
+    output: z.object({
+      restored: z.number().int(),
+      duplicates: z.number().int(),
+      retentionDays: z.number().int().nullable(),
+    }),
+    mutates: true,
+    summary: 'Restore a deletion from the trash (a retention change also gets its previous period back).',
   }),
   'audit.verify': method({
     input: z.object({}).strict(),

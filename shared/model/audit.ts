@@ -199,6 +199,39 @@ export const AuditSettings = z.object({
 });
 export type AuditSettings = z.infer<typeof AuditSettings>;
 
+/** What a retention period would delete now (nothing is deleted by asking). */
+export const RetentionPreview = z.object({
+  retentionDays: z.number().int().positive().nullable(),
+  /** Events older than this would be deleted (null: keep forever). */
+  cutoff: z.string().nullable(),
+  events: z.number().int(),
+  /** Oldest and newest event that would be deleted. */
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  bySource: z.array(z.object({ source: z.string(), events: z.number().int() })),
+  /** Days a deletion stays restorable from the trash. */
+  trashDays: z.number().int(),
+});
+export type RetentionPreview = z.infer<typeof RetentionPreview>;
+
+/** One deletion kept in the trash (restorable until `expiresAt`). */
+export const AuditTrashBatch = z.object({
+  id: z.string(),
+  reason: z.enum(['retention', 'source-removed']),
+  /** Retention: the period before and after the change; source removal: the source's name. */
+  detail: z.object({
+    previousRetentionDays: z.number().int().nullable().optional(),
+    retentionDays: z.number().int().nullable().optional(),
+    source: z.string().optional(),
+  }),
+  deletedAt: z.string(),
+  expiresAt: z.string(),
+  events: z.number().int(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+});
+export type AuditTrashBatch = z.infer<typeof AuditTrashBatch>;
+
 /**
  * The admin log's head as recorded outside the database (secret store, exports): entry count, MAC
  * of the last entry, the seq from which every entry is keyed, and when it was written.

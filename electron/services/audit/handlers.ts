@@ -31,6 +31,9 @@ type AuditMethod =
   | 'audit.sync'
   | 'audit.settings.get'
   | 'audit.settings.set'
+  | 'audit.retention.preview'
+  | 'audit.trash.list'
+  | 'audit.trash.restore'
   | 'audit.verify';
 
 const FOLLOW_INTERVAL_MS = 5000;
@@ -150,11 +153,12 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       const src = getSource(ctx.db, id);
       if (!src) throw new AdminError('not-found', `no audit source ${id}`);
       if (src.kind === 'gatehouse') throw new AdminError('bad-request', "Gatehouse's own log cannot be removed");
-      const deletedEvents = deleteEvents ? store.deleteBySource(src.name) : 0;
+      const deleted = deleteEvents ? store.deleteBySource(src.name) : { events: 0, batch: null };
+      const deletedEvents = deleted.events;
       const removed = removeSource(ctx.db, id);
       if (src.config?.kind === 'contextforge' && src.config.tokenRef) await ctx.secrets.delete(src.config.tokenRef);
       ctx.events.emit('store.changed', { topics: ['audit'] });
-      return { removed, deletedEvents };
+      return { removed, deletedEvents, trashBatch: deleted.batch };
     },
     'audit.sync': async ({ id }) => {
       const results = await svc.sync(id);
@@ -162,11 +166,35 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       return { sources: results };
     },
     'audit.settings.get': async () => getSettings(ctx.db),
-    'audit.settings.set': async (s) => {
+    'audit.settings.set': async ({ confirmDeletion, ...s }) => {
+      // Never a silent mass delete: a period that deletes events needs the count the admin confirmed.
+      const preview = svc.previewRetention(s.retentionDays);
+      if (preview.events > 0 && (confirmDeletion === undefined || preview.events > confirmDeletion))
+        throw new AdminError(
+          'conflict',
+          confirmDeletion === undefined
+            ? `Keeping ${s.retentionDays} days would delete ${preview.events} events: preview and confirm the deletion`
+            : `Keeping ${s.retentionDays} days now deletes ${preview.events} events, more than the ${confirmDeletion} confirmed: confirm again`,
+        );
+      const previousRetentionDays = getSettings(ctx.db).retentionDays;
       setSettings(ctx.db, s);
-      const deletedEvents = svc.applyRetention();
-      if (deletedEvents) ctx.events.emit('store.changed', { topics: ['audit'] });
-      return { ...getSettings(ctx.db), deletedEvents };
+      const deleted = svc.applyRetention({ previousRetentionDays });
+      if (deleted.events) ctx.events.emit('store.changed', { topics: ['audit'] });
+      return { ...getSettings(ctx.db), deletedEvents: deleted.events, trashBatch: deleted.batch };
+    },
+    'audit.retention.preview': async ({ retentionDays }) => svc.previewRetention(retentionDays),
+    'audit.trash.list': async () => store.trashBatches(),
+    'audit.trash.restore': async ({ id }) => {
+      const r = store.restoreBatch(id);
+      // Undoing a retention change puts the previous period back, or the next sync deletes them again.
+      const prev = r.batch.detail.previousRetentionDays;
+      let retentionDays = getSettings(ctx.db).retentionDays;
+      if (r.batch.reason === 'retention' && prev !== undefined) {
+        setSettings(ctx.db, { retentionDays: prev });
+        retentionDays = prev;
+      }
+      ctx.events.emit('store.changed', { topics: ['audit'] });
+      return { restored: r.restored, duplicates: r.duplicates, retentionDays };
     },
     'audit.verify': async () => checkAdminLog(ctx.db, ctx.secrets),
   };

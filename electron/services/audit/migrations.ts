@@ -131,4 +131,47 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
       CREATE UNIQUE INDEX audit_events_ts_uid ON audit_events (ts, outcome, uid);
     `,
   },
+  {
+    version: 305,
+    name: 'audit timeline: trash for deleted events (retention, source removal) so a deletion can be restored',
+    // Deleted events are moved here, grouped in one batch per deletion, and purged after
+    // AUDIT_TRASH_DAYS. No per-column indexes: the trash is only read by batch.
+    sql: `
+      CREATE TABLE audit_trash_batches (
+        id INTEGER PRIMARY KEY,
+        reason TEXT NOT NULL,
+        detail_json TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        first_ts INTEGER,
+        last_ts INTEGER
+      );
+      CREATE TABLE audit_trash (
+        batch INTEGER NOT NULL,
+        id INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        source_record_id TEXT,
+        tenant TEXT,
+        user_id TEXT,
+        client TEXT,
+        client_address TEXT,
+        method TEXT,
+        server TEXT,
+        tool TEXT,
+        prompt TEXT,
+        resource_uri TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        error_type TEXT,
+        duration_ms REAL,
+        request_id TEXT,
+        session_id TEXT,
+        original TEXT
+      );
+      CREATE INDEX audit_trash_batch ON audit_trash (batch);
+    `,
+  },
 ];

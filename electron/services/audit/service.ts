@@ -1,4 +1,10 @@
-import type { AuditSource, AuditSourceConfig, IngestResult, RejectedRecord } from '../../../shared/model/audit.js';
+import type {
+  AuditSource,
+  AuditSourceConfig,
+  IngestResult,
+  RejectedRecord,
+  RetentionPreview,
+} from '../../../shared/model/audit.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import { encodeFilePosition, ingestFile, lineMapper, resumePosition } from './ingest.js';
@@ -11,7 +17,7 @@ import {
 import { syncGatehouseLog } from './sources/gatehouse.js';
 import { maskAuditField } from './mask.js';
 import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
-import { AUDIT_INGEST_BATCH, AuditStore } from './store.js';
+import { AUDIT_INGEST_BATCH, AUDIT_TRASH_DAYS, AuditStore, type TrashDetail } from './store.js';
 
 /** Sync of configured sources and retention; shared by the handlers, the follower and the CLI. */
 
@@ -170,12 +176,39 @@ export class AuditService {
     return result;
   }
 
-  /** Deletes events past the retention period; returns how many. */
-  applyRetention(): number {
-    const { retentionDays } = getSettings(this.db);
-    if (!retentionDays) return 0;
+  /** The retention cutoff for `retentionDays` now (null: keep forever). */
+  retentionCutoff(retentionDays: number | null): number | null {
+    if (!retentionDays) return null;
+    return (this.opts.now ?? (() => new Date()))().getTime() - retentionDays * DAY;
+  }
+
+  /** What a retention period would delete now; deletes nothing. */
+  previewRetention(retentionDays: number | null): RetentionPreview {
+    const cutoff = this.retentionCutoff(retentionDays);
+    const p = cutoff === null ? { events: 0, from: null, to: null, bySource: [] } : this.store.previewOlderThan(cutoff);
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      retentionDays,
+      cutoff: iso(cutoff),
+      events: p.events,
+      from: iso(p.from),
+      to: iso(p.to),
+      bySource: p.bySource,
+      trashDays: AUDIT_TRASH_DAYS,
+    };
+  }
+
+  /**
+   * Moves events past the retention period to the trash (restorable for AUDIT_TRASH_DAYS) and purges
+   * trash older than that. Returns how many events were moved and the trash batch.
+   */
+  applyRetention(detail: TrashDetail = {}): { events: number; batch: string | null } {
     const now = (this.opts.now ?? (() => new Date()))().getTime();
-    return this.store.deleteOlderThan(now - retentionDays * DAY);
+    this.store.purgeTrash(now - AUDIT_TRASH_DAYS * DAY);
+    const { retentionDays } = getSettings(this.db);
+    const cutoff = this.retentionCutoff(retentionDays);
+    if (cutoff === null) return { events: 0, batch: null };
+    return this.store.deleteOlderThan(cutoff, { retentionDays, ...detail });
   }
 }
 

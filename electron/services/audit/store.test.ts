@@ -351,13 +351,60 @@ describe('retention and handlers', () => {
     const svc = new AuditService(db, { now: () => new Date(Date.UTC(2026, 10, 1) + 50_000 + 86_400_000) });
     await ingestFile({ store: svc.store, path: file, mapper: lineMapper('toolhive'), final: true });
     setSettings(db, { retentionDays: 1 });
-    assert.equal(svc.applyRetention(), 50);
+    assert.equal(svc.applyRetention().events, 50);
     assert.equal(svc.store.count({}), 50);
     assert.equal(svc.store.count({ text: 'th-10' }), 0);
     assert.equal(svc.store.count({ text: 'th-60' }), 1);
     // The rollups lost the deleted events too.
     assert.deepEqual(svc.store.facets({}), svc.store.facets({ since: '2000-01-01T00:00:00.000Z' }));
     assert.equal(svc.store.histogram({}).total, 50);
+    db.close();
+  });
+
+  test('retention asks first, moves events to the trash, and a restore brings them back with the old period', async () => {
+    const db = freshDb('retention-trash');
+    const secrets: SecretStore = { kind: 'memory', get: async () => null, set: async () => {}, delete: async () => {} };
+    const ctx = {
+      db,
+      events: new EventBus(),
+      clock: { now: () => new Date() },
+      secrets,
+      mode: 'cli',
+    } as unknown as ServiceContext;
+    const h = auditHandlers(ctx, { follow: false });
+    const file = join(dir, 'trash.jsonl');
+    await writeLines(file, 0, 100);
+    const store = new AuditStore(db);
+    await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true });
+    const before = { facets: store.facets({}), histogram: store.histogram({}).total };
+    // The fixture's events are in 2026-11; 1 day from now deletes all of them.
+    const preview = await h['audit.retention.preview']({ retentionDays: 1 });
+    assert.equal(preview.events, 100);
+    assert.ok(preview.from && preview.to && preview.from <= preview.to);
+    assert.equal(store.count({}), 100, 'a preview deletes nothing');
+    // Without the confirmed count, nothing is deleted.
+    await assert.rejects(h['audit.settings.set']({ retentionDays: 1 }), /preview and confirm/);
+    await assert.rejects(h['audit.settings.set']({ retentionDays: 1, confirmDeletion: 10 }), /confirm again/);
+    assert.equal(store.count({}), 100);
+    assert.equal((await h['audit.settings.get']({})).retentionDays, null);
+    const set = await h['audit.settings.set']({ retentionDays: 1, confirmDeletion: 100 });
+    assert.equal(set.deletedEvents, 100);
+    assert.equal(store.count({}), 0);
+    assert.equal(store.count({ text: 'th-10' }), 0);
+    const trash = await h['audit.trash.list']({});
+    assert.equal(trash.length, 1);
+    assert.equal(trash[0]?.events, 100);
+    assert.deepEqual(trash[0]?.detail, { retentionDays: 1, previousRetentionDays: null });
+    const r = await h['audit.trash.restore']({ id: set.trashBatch ?? '' });
+    assert.deepEqual(r, { restored: 100, duplicates: 0, retentionDays: null });
+    assert.equal(store.count({}), 100);
+    assert.equal(store.count({ text: 'th-10' }), 1, 'search index restored');
+    assert.deepEqual(store.facets({}), before.facets, 'rollups restored');
+    assert.equal(store.histogram({}).total, before.histogram);
+    assert.deepEqual(await h['audit.trash.list']({}), []);
+    await assert.rejects(h['audit.trash.restore']({ id: set.trashBatch ?? '' }), /no deletion/);
+    // A period that deletes nothing needs no confirmation.
+    assert.equal((await h['audit.settings.set']({ retentionDays: 100_000 })).deletedEvents, 0);
     db.close();
   });
 

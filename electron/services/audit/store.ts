@@ -8,6 +8,7 @@ import {
   type AuditPage,
   type AuditOutcome,
   type AuditSourceKind,
+  type AuditTrashBatch,
   type FacetCount,
 } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
@@ -80,6 +81,15 @@ interface EventRow {
   session_id: string | null;
   original: string | null;
 }
+
+/** Event columns copied to and from the trash (besides id and uid). */
+const TRASH_COLS =
+  'ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original';
+/** Events past retention; Gatehouse's own actions are never deleted. */
+const RETENTION_COND = "ts < ? AND source_kind != 'gatehouse'";
+/** Days a deletion stays in the trash, restorable. */
+export const AUDIT_TRASH_DAYS = 14;
+export type TrashDetail = AuditTrashBatch['detail'];
 
 const EVENT_COLS =
   'id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original';
@@ -681,13 +691,139 @@ export class AuditStore {
     return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, buckets, total };
   }
 
-  /** Deletes events older than `beforeTs` (Gatehouse's own actions are kept). Returns the count. */
-  deleteOlderThan(beforeTs: number): number {
-    return this.deleteWhere("ts < ? AND source_kind != 'gatehouse'", [beforeTs]);
+  /** What deleteOlderThan(beforeTs) would delete: count, time range, per source. Reads only. */
+  previewOlderThan(beforeTs: number): {
+    events: number;
+    from: number | null;
+    to: number | null;
+    bySource: { source: string; events: number }[];
+  } {
+    const rows = this.db
+      .prepare(
+        `SELECT source, COUNT(*) AS n, MIN(ts) AS lo, MAX(ts) AS hi FROM audit_events
+         WHERE ${RETENTION_COND} GROUP BY source ORDER BY n DESC`,
+      )
+      .all(beforeTs) as { source: string; n: number; lo: number; hi: number }[];
+    let events = 0;
+    let from: number | null = null;
+    let to: number | null = null;
+    for (const r of rows) {
+      events += r.n;
+      from = from === null ? r.lo : Math.min(from, r.lo);
+      to = to === null ? r.hi : Math.max(to, r.hi);
+    }
+    return { events, from, to, bySource: rows.map((r) => ({ source: r.source, events: r.n })) };
   }
 
-  deleteBySource(source: string): number {
-    return this.deleteWhere('source = ?', [source]);
+  /**
+   * Moves events older than `beforeTs` (Gatehouse's own actions are kept) to the trash as one
+   * batch. Returns the count and the batch id (null when nothing matched).
+   */
+  deleteOlderThan(beforeTs: number, detail: TrashDetail = {}): { events: number; batch: string | null } {
+    return this.deleteWhere(RETENTION_COND, [beforeTs], { reason: 'retention', detail });
+  }
+
+  /** Moves a source's events to the trash as one batch. */
+  deleteBySource(source: string): { events: number; batch: string | null } {
+    return this.deleteWhere('source = ?', [source], { reason: 'source-removed', detail: { source } });
+  }
+
+  /** Deletions still restorable, newest first. */
+  trashBatches(): AuditTrashBatch[] {
+    const rows = this.db
+      .prepare(
+        'SELECT id, reason, detail_json, deleted_at, events, first_ts, last_ts FROM audit_trash_batches ORDER BY id DESC',
+      )
+      .all() as {
+      id: number;
+      reason: AuditTrashBatch['reason'];
+      detail_json: string;
+      deleted_at: number;
+      events: number;
+      first_ts: number | null;
+      last_ts: number | null;
+    }[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      reason: r.reason,
+      detail: JSON.parse(r.detail_json) as TrashDetail,
+      deletedAt: new Date(r.deleted_at).toISOString(),
+      expiresAt: new Date(r.deleted_at + AUDIT_TRASH_DAYS * DAY_MS).toISOString(),
+      events: r.events,
+      from: r.first_ts === null ? null : new Date(r.first_ts).toISOString(),
+      to: r.last_ts === null ? null : new Date(r.last_ts).toISOString(),
+    }));
+  }
+
+  /**
+   * Puts a trashed batch back: events keep their id unless it was taken meanwhile; an event stored
+   * again since (re-imported) is skipped as a duplicate. Rollups and the search index are updated.
+   */
+  restoreBatch(batchId: string): { restored: number; duplicates: number; batch: AuditTrashBatch } {
+    const batch = this.trashBatches().find((b) => b.id === batchId);
+    if (!batch)
+      throw new AdminError(
+        'not-found',
+        `no deletion ${batchId} in the trash (restorable for ${AUDIT_TRASH_DAYS} days)`,
+      );
+    const id = Number(batchId);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec(
+        'CREATE TEMP TABLE IF NOT EXISTS audit_restored (id INTEGER PRIMARY KEY); DELETE FROM temp.audit_restored;',
+      );
+      const rows = this.db.prepare(`SELECT rowid AS r FROM audit_trash WHERE batch = ?`).all(id) as { r: number }[];
+      const insert = this.db.prepare(
+        `INSERT OR IGNORE INTO audit_events (id, uid, ${TRASH_COLS})
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_events e WHERE e.id = t.id) THEN NULL ELSE t.id END, t.uid, ${TRASH_COLS.split(
+           ', ',
+         )
+           .map((c) => `t.${c}`)
+           .join(', ')}
+         FROM audit_trash t WHERE t.rowid = ?`,
+      );
+      const mark = this.db.prepare('INSERT INTO temp.audit_restored (id) VALUES (?)');
+      let restored = 0;
+      for (const { r } of rows) {
+        const res = insert.run(r);
+        if (Number(res.changes) > 0) {
+          restored++;
+          mark.run(res.lastInsertRowid);
+        }
+      }
+      const cond = 'id IN (SELECT id FROM temp.audit_restored)';
+      this.adjustRollups(cond, [], +1);
+      this.db.exec(`INSERT INTO audit_fts (rowid, body) SELECT id, ${FTS_BODY_SQL} FROM audit_events WHERE ${cond}`);
+      this.db.prepare('DELETE FROM audit_trash WHERE batch = ?').run(id);
+      this.db.prepare('DELETE FROM audit_trash_batches WHERE id = ?').run(id);
+      this.db.exec('DELETE FROM temp.audit_restored');
+      this.db.exec('COMMIT');
+      return { restored, duplicates: rows.length - restored, batch };
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Drops trashed batches deleted before `beforeTs` for good. Returns the events purged. */
+  purgeTrash(beforeTs: number): number {
+    const old = this.db.prepare('SELECT id FROM audit_trash_batches WHERE deleted_at < ?').all(beforeTs) as {
+      id: number;
+    }[];
+    if (!old.length) return 0;
+    let n = 0;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const { id } of old) {
+        n += Number(this.db.prepare('DELETE FROM audit_trash WHERE batch = ?').run(id).changes);
+        this.db.prepare('DELETE FROM audit_trash_batches WHERE id = ?').run(id);
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    return n;
   }
 
   /**
@@ -738,34 +874,64 @@ export class AuditStore {
     return [...acc.values()];
   }
 
-  private deleteWhere(cond: string, params: SQLInputValue[]): number {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      // Take the deleted events out of the rollups first.
+  /** Adds (sign +1) or takes out (-1) the events matching `cond` in the rollups. */
+  private adjustRollups(cond: string, params: SQLInputValue[], sign: 1 | -1): void {
+    const count = sign > 0 ? 'COUNT(*)' : '-COUNT(*)';
+    this.db
+      .prepare(
+        `INSERT INTO audit_minutes (minute, outcome, n)
+         SELECT ts / ${MINUTE}, outcome, ${count} FROM audit_events WHERE ${cond} GROUP BY 1, 2
+         ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
+      )
+      .run(...params);
+    for (const dim of ROLLUP_DIMS) {
       this.db
         .prepare(
-          `INSERT INTO audit_minutes (minute, outcome, n)
-           SELECT ts / ${MINUTE}, outcome, -COUNT(*) FROM audit_events WHERE ${cond} GROUP BY 1, 2
-           ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
+          `INSERT INTO audit_facet_days (dim, day, value, outcome, n)
+           SELECT '${dim}', ts / ${DAY_MS}, COALESCE(${FACET_COLUMN[dim]}, ''), outcome, ${count} FROM audit_events
+           WHERE ${cond} GROUP BY 2, 3, 4
+           ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
         )
         .run(...params);
-      for (const dim of ROLLUP_DIMS) {
+    }
+    if (sign < 0) this.db.exec('DELETE FROM audit_minutes WHERE n <= 0; DELETE FROM audit_facet_days WHERE n <= 0;');
+  }
+
+  /** Moves the events matching `cond` to the trash as one batch (never a silent, final delete). */
+  private deleteWhere(
+    cond: string,
+    params: SQLInputValue[],
+    trash: { reason: AuditTrashBatch['reason']; detail: TrashDetail },
+  ): { events: number; batch: string | null } {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const span = this.db
+        .prepare(`SELECT COUNT(*) AS n, MIN(ts) AS lo, MAX(ts) AS hi FROM audit_events WHERE ${cond}`)
+        .get(...params) as { n: number; lo: number | null; hi: number | null };
+      if (!span.n) {
+        this.db.exec('COMMIT');
+        return { events: 0, batch: null };
+      }
+      const batch = Number(
         this.db
           .prepare(
-            `INSERT INTO audit_facet_days (dim, day, value, outcome, n)
-             SELECT '${dim}', ts / ${DAY_MS}, COALESCE(${FACET_COLUMN[dim]}, ''), outcome, -COUNT(*) FROM audit_events
-             WHERE ${cond} GROUP BY 2, 3, 4
-             ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
+            'INSERT INTO audit_trash_batches (reason, detail_json, deleted_at, events, first_ts, last_ts) VALUES (?, ?, ?, ?, ?, ?)',
           )
-          .run(...params);
-      }
-      this.db.exec('DELETE FROM audit_minutes WHERE n <= 0; DELETE FROM audit_facet_days WHERE n <= 0;');
+          .run(trash.reason, JSON.stringify(trash.detail), Date.now(), span.n, span.lo, span.hi).lastInsertRowid,
+      );
+      this.db
+        .prepare(
+          `INSERT INTO audit_trash (batch, id, uid, ${TRASH_COLS}) SELECT ?, id, uid, ${TRASH_COLS} FROM audit_events WHERE ${cond}`,
+        )
+        .run(batch, ...params);
+      // Take the deleted events out of the rollups first.
+      this.adjustRollups(cond, params, -1);
       this.db
         .prepare(`DELETE FROM audit_fts WHERE rowid IN (SELECT id FROM audit_events WHERE ${cond})`)
         .run(...params);
       const n = Number(this.db.prepare(`DELETE FROM audit_events WHERE ${cond}`).run(...params).changes);
       this.db.exec('COMMIT');
-      return n;
+      return { events: n, batch: String(batch) };
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;

@@ -58,7 +58,7 @@ export function referenceAdvice(client: ClientId, field: SecretField, variable: 
     case 'claude-code':
       return `In Claude Code, write "\${${variable}}" in place of the value (Claude Code expands \${VAR} and \${VAR:-default} in command, args, env, url and headers) and export ${variable} in your shell or a secrets manager.`;
     case 'claude-desktop':
-      return `Claude Desktop does not expand variables in its config: start the server through a vault wrapper that injects ${variable} at launch (e.g. mcp-secret-wrapper ${variable}=<vault reference> -- <command>) or use a server that reads the key from the OS keychain.`;
+      return `Claude Desktop does not expand variables in its config: start the server through a secrets manager's runner that injects ${variable} at launch: ${RUNNERS} Or use a server that reads the key from the OS keychain.`;
     case 'cursor':
       return `In Cursor, write "\${env:${variable}}" in place of the value and export ${variable} in the environment Cursor starts from.`;
     case 'windsurf':
@@ -70,8 +70,22 @@ export function referenceAdvice(client: ClientId, field: SecretField, variable: 
     case 'continue':
       return `In Continue, write "\${{ secrets.${variable} }}" in place of the value and store ${variable} as a Continue secret (or in a local .env that is not committed).`;
     default:
-      return `This client has no documented variable indirection for this field: start the server through a vault wrapper that injects ${variable} at launch (e.g. mcp-secret-wrapper ${variable}=<vault reference> -- <command>), or keep the credential in the server's own keychain-backed login.`;
+      return `This client has no documented variable indirection for this field: start the server through a secrets manager's runner that injects ${variable} at launch: ${RUNNERS} Or keep the credential in the server's own keychain-backed login.`;
   }
+}
+
+/**
+ * Real runners that fetch a secret and start a command with it in the environment (the config then
+ * runs e.g. "op run -- npx …"). Each needs its CLI installed and signed in.
+ */
+const RUNNERS =
+  '"op run --env-file=<file> -- <command>" (1Password CLI), "doppler run -- <command>" (Doppler), ' +
+  '"infisical run -- <command>" (Infisical) or "aws-vault exec <profile> -- <command>" (AWS credentials).';
+
+/** Which part of a URL holds the credential: its userinfo (user:password@) or a named query parameter. */
+export function urlCredentialPart(secretType: string, fieldKey: string | undefined): string {
+  if (secretType === 'url-credentials' || !fieldKey || fieldKey === 'password') return 'the user:password@ part';
+  return `the query parameter "${fieldKey}"`;
 }
 
 export interface SecretRemediationInput {
@@ -95,8 +109,9 @@ export function secretRemediation(i: SecretRemediationInput): string {
     );
   }
   if (i.field === 'url' || i.inUrl) {
+    const part = urlCredentialPart(i.secretType, i.fieldKey);
     return (
-      'Move the credential out of the URL: remove the user:password@ part or the key/token query parameter and send it in a header ' +
+      `Move the credential out of the URL: remove ${part} and send it in a header ` +
       `(Authorization: Bearer … or the server's API-key header) whose value references ${variable}. ` +
       referenceAdvice(i.client, 'headers', variable, 'Authorization') +
       ' ' +

@@ -21,8 +21,12 @@ describe('remediation per client', () => {
     assert.match(referenceAdvice('windsurf', 'env', 'X'), /"\$\{env:X\}"/);
     assert.match(referenceAdvice('gemini-cli', 'env', 'X'), /"\$X"/);
     assert.match(referenceAdvice('opencode', 'env', 'X'), /"\{env:X\}"/);
-    assert.match(referenceAdvice('claude-desktop', 'env', 'X'), /vault wrapper/);
-    assert.match(referenceAdvice('zed', 'env', 'X'), /vault wrapper/);
+    // Real runners only (no invented wrapper package).
+    for (const c of ['claude-desktop', 'zed'] as const) {
+      const advice = referenceAdvice(c, 'env', 'X');
+      assert.match(advice, /op run .*doppler run .*infisical run .*aws-vault exec/);
+      assert.doesNotMatch(advice, /mcp-secret-wrapper/);
+    }
   });
 
   it('says how to move a value out of args and URLs', () => {
@@ -33,6 +37,19 @@ describe('remediation per client', () => {
     assert.match(
       secretRemediation({ client: 'cursor', field: 'url', secretType: 'gitlab-pat' }),
       /out of the URL.*header/,
+    );
+    // A query parameter is named as such; userinfo as user:password@.
+    const query = secretRemediation({
+      client: 'cursor',
+      field: 'url',
+      fieldKey: 'api_key',
+      secretType: 'generic-secret',
+    });
+    assert.match(query, /remove the query parameter "api_key"/);
+    assert.doesNotMatch(query, /user:password@/);
+    assert.match(
+      secretRemediation({ client: 'cursor', field: 'url', secretType: 'url-credentials' }),
+      /remove the user:password@ part/,
     );
   });
 });

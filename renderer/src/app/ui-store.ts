@@ -6,10 +6,14 @@ export type Theme = 'dark' | 'light';
 const THEME_KEY = 'gatehouse.theme';
 const SOURCES_KEY = 'gatehouse.sourcesOpen';
 
-/** The inventory's Sources panel is open unless the user collapsed it (remembered per profile). */
+/** The inventory's Sources panel: as the user left it (remembered per profile); by default open on wide windows. */
 function initialSourcesOpen(): boolean {
   try {
-    return typeof window === 'undefined' || window.localStorage.getItem(SOURCES_KEY) !== '0';
+    if (typeof window === 'undefined') return true;
+    const saved = window.localStorage.getItem(SOURCES_KEY);
+    if (saved !== null) return saved !== '0';
+    // Unless chosen, a narrow window starts with the rail: the table keeps the width.
+    return window.innerWidth >= 1280;
   } catch {
     return true;
   }

@@ -1,4 +1,6 @@
-import { Fragment, useMemo, useState, type KeyboardEvent } from 'react';
+import { Fragment, useEffect, useMemo, useState, type KeyboardEvent } from 'react';
+import { readHashQuery, writeHashQuery } from '../../app/url-state.js';
+import { routeHref } from '../../app/router.js';
 import { CLIENT_IDS } from '../../../../shared/model/discovery.js';
 import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.js';
 import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
@@ -20,6 +22,94 @@ import './findings.css';
 
 const EMPTY: AnyFinding[] = [];
 
+/** Triage starts on what needs action: open findings (suppressed ones on request). */
+const DEFAULT_FILTERS: FindingFilters = { ...NO_FILTERS, status: 'open' };
+
+/** Filters, grouping and selection from the URL (`status=all` is the explicit "every status"). */
+function initialState(): { filters: FindingFilters; groupBy: GroupBy; selected: string | null } {
+  const q = readHashQuery();
+  const status = q.get('status');
+  const group = q.get('group');
+  const severity = q.get('severity');
+  return {
+    filters: {
+      text: q.get('q') ?? '',
+      severity: SEVERITY_ORDER.includes(severity as Severity) ? (severity as Severity) : '',
+      ruleId: q.get('rule') ?? '',
+      client: q.get('client') ?? '',
+      status: status === 'all' ? '' : status === 'suppressed' ? 'suppressed' : 'open',
+    },
+    groupBy: group === 'rule' || group === 'server' || group === 'client' ? group : 'none',
+    selected: q.get('finding'),
+  };
+}
+
+/**
+ * A JSON pointer as the path it names: segments unescaped (`~1` → `/`, `~0` → `~`) and joined
+ * with › so a segment holding a slash (`/tmp/x`) stays readable and unambiguous.
+ */
+export function readablePointer(pointer: string): string {
+  if (!pointer) return '(whole file)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join(' › ');
+}
+
+/** The rows shown, as CSV (Excel-safe: formula-leading cells are prefixed with '). */
+function toCsv(rows: readonly AnyFinding[]): string {
+  const cell = (v: unknown) => {
+    let t = v === undefined || v === null ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(t)) t = `'${t}`;
+    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  const head = [
+    'severity',
+    'rule',
+    'title',
+    'status',
+    'client',
+    'server',
+    'file',
+    'line',
+    'pointer',
+    'evidence',
+    'firstSeen',
+    'id',
+  ];
+  const lines = rows.map((f) =>
+    [
+      f.severity,
+      f.ruleId,
+      f.title,
+      f.status,
+      originLabel(f),
+      subjectLabel(f),
+      f.location.file,
+      isScopeFinding(f) ? '' : (f.location.line ?? ''),
+      f.location.pointer,
+      f.evidence ?? '',
+      f.firstSeen,
+      f.id,
+    ]
+      .map(cell)
+      .join(','),
+  );
+  return [head.join(','), ...lines].join('\n') + '\n';
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /**
  * Findings: credential and configuration findings of the latest scan plus the tenant-scope
  * findings of synced gateways, with suppressions.
@@ -27,9 +117,27 @@ const EMPTY: AnyFinding[] = [];
 export default function FindingsPage() {
   const latest = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
   const scan = useAdminMutation('findings.scan');
-  const [filters, setFilters] = useState<FindingFilters>(NO_FILTERS);
-  const [groupBy, setGroupBy] = useState<GroupBy>('none');
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const suppress = useAdminMutation('findings.suppress');
+  const [initial] = useState(initialState);
+  const [filters, setFilters] = useState<FindingFilters>(initial.filters);
+  const [groupBy, setGroupBy] = useState<GroupBy>(initial.groupBy);
+  const [selectedId, setSelectedId] = useState<string | null>(initial.selected);
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [bulkReason, setBulkReason] = useState('');
+  const [bulkError, setBulkError] = useState<string | null>(null);
+  const [bulkBusy, setBulkBusy] = useState(false);
+
+  useEffect(() => {
+    writeHashQuery({
+      q: filters.text,
+      severity: filters.severity,
+      rule: filters.ruleId,
+      client: filters.client,
+      status: filters.status === 'open' ? '' : filters.status || 'all',
+      group: groupBy === 'none' ? '' : groupBy,
+      finding: selectedId ?? '',
+    });
+  }, [filters, groupBy, selectedId]);
 
   const report = latest.data ?? null;
   const all = report?.findings ?? EMPTY;
@@ -37,7 +145,38 @@ export default function FindingsPage() {
   const groups = useMemo(() => groupFindings(rows, groupBy), [rows, groupBy]);
   const flat = useMemo(() => groups.flatMap((g) => g.items), [groups]);
   const selected = all.find((f) => f.id === selectedId) ?? null;
-  const rulesPresent = useMemo(() => [...new Set(all.map((f) => f.ruleId))].sort(), [all]);
+  const rulesPresent = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const f of all) if (!m.has(f.ruleId)) m.set(f.ruleId, f.title);
+    return [...m].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [all]);
+  const checkedRows = flat.filter((f) => checked.has(f.id) && f.status === 'open');
+  const toggle = (id: string) =>
+    setChecked((c) => {
+      const n = new Set(c);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  const suppressChecked = async () => {
+    setBulkError(null);
+    setBulkBusy(true);
+    const failed: string[] = [];
+    for (const f of checkedRows) {
+      try {
+        await suppress.mutateAsync({ id: f.id, reason: bulkReason.trim() });
+      } catch (err) {
+        failed.push(`${f.title}: ${(err as Error).message}`);
+      }
+    }
+    setBulkBusy(false);
+    if (failed.length) setBulkError(`${failed.length} not suppressed. ${failed[0] ?? ''}`);
+    else {
+      setChecked(new Set());
+      setBulkReason('');
+    }
+  };
+  const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const clientsPresent = useMemo(
     () => CLIENT_IDS.filter((c) => all.some((f) => !isScopeFinding(f) && f.client === c)),
     [all],
@@ -48,7 +187,7 @@ export default function FindingsPage() {
     return [...m].sort((a, b) => a[1].localeCompare(b[1]));
   }, [all]);
   const set = <K extends keyof FindingFilters>(k: K, v: FindingFilters[K]) => setFilters((f) => ({ ...f, [k]: v }));
-  const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
+  const filtering = JSON.stringify(filters) !== JSON.stringify(DEFAULT_FILTERS);
 
   const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, f: AnyFinding) => {
     const i = flat.findIndex((x) => x.id === f.id);
@@ -77,7 +216,7 @@ export default function FindingsPage() {
         <h1 id="findings-title">Findings</h1>
         {report?.scannedAt && (
           <span className="page-sub" data-testid="findings-scanned-at">
-            Scan #{report.scanId} · {new Date(report.scannedAt).toLocaleString()}
+            Findings scan #{report.scanId} · {new Date(report.scannedAt).toLocaleString()}
             {report.durationMs !== undefined ? ` · ${Math.round(report.durationMs)} ms` : ''}
           </span>
         )}
@@ -166,7 +305,7 @@ export default function FindingsPage() {
           value={filters.ruleId}
           onChange={(v) => set('ruleId', v)}
           allLabel="All"
-          options={rulesPresent.map((r) => ({ value: r, label: r }))}
+          options={rulesPresent.map(([id, title]) => ({ value: id, label: title }))}
         />
         <FilterSelect
           label="Client"
@@ -203,23 +342,79 @@ export default function FindingsPage() {
           ]}
         />
         {filtering && (
-          <button type="button" className="btn btn-ghost" onClick={() => setFilters(NO_FILTERS)}>
-            Clear
+          <button type="button" className="btn btn-ghost" onClick={() => setFilters(DEFAULT_FILTERS)}>
+            Reset
           </button>
         )}
         <span className="spacer" />
+        <button
+          type="button"
+          className="btn"
+          data-testid="findings-export-csv"
+          disabled={rows.length === 0}
+          title="Download the findings shown (after filters) as CSV"
+          onClick={() => download(`gatehouse-findings-${stamp()}.csv`, 'text/csv', toCsv(rows))}
+        >
+          Export CSV
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="findings-export-json"
+          disabled={rows.length === 0}
+          title="Download the findings shown (after filters) as JSON"
+          onClick={() =>
+            download(`gatehouse-findings-${stamp()}.json`, 'application/json', JSON.stringify(rows, null, 2) + '\n')
+          }
+        >
+          Export JSON
+        </button>
         <span className="count" data-testid="findings-count" data-count={rows.length} aria-live="polite">
           {filtering ? `${rows.length} of ${all.length}` : `${all.length}`} finding{all.length === 1 ? '' : 's'}
         </span>
       </div>
+
+      {checkedRows.length > 0 && (
+        <div className="toolbar findings-bulk" role="group" aria-label="Selected findings" data-testid="findings-bulk">
+          <span>{checkedRows.length} selected</span>
+          <input
+            className="input"
+            placeholder="Reason for suppressing (required)"
+            aria-label="Reason for suppressing the selected findings"
+            value={bulkReason}
+            onChange={(e) => setBulkReason(e.target.value)}
+            data-testid="findings-bulk-reason"
+          />
+          <button
+            type="button"
+            className="btn"
+            disabled={!bulkReason.trim() || bulkBusy}
+            onClick={() => void suppressChecked()}
+            data-testid="findings-bulk-suppress"
+          >
+            {bulkBusy ? 'Suppressing…' : `Suppress ${checkedRows.length}`}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => setChecked(new Set())}>
+            Clear selection
+          </button>
+          {bulkError && (
+            <span className="badge badge-danger" role="alert">
+              {bulkError}
+            </span>
+          )}
+        </div>
+      )}
 
       <div className={selected ? 'findings-layout with-detail' : 'findings-layout'}>
         <div className="findings-scroll">
           <table className="findings" data-testid="findings-table" aria-label="Findings">
             <thead>
               <tr>
+                <th scope="col">
+                  <span className="sr-only">Select</span>
+                </th>
                 <th scope="col">Severity</th>
-                <th scope="col">Rule</th>
+                <th scope="col">Finding</th>
                 <th scope="col">Client</th>
                 <th scope="col">Server</th>
                 <th scope="col">Location</th>
@@ -231,7 +426,7 @@ export default function FindingsPage() {
             <tbody>
               {flat.length === 0 && (
                 <tr>
-                  <td colSpan={8} className="muted" data-testid="findings-empty">
+                  <td colSpan={9} className="muted" data-testid="findings-empty">
                     {latest.isPending
                       ? 'Loading…'
                       : !report?.scanId && all.length === 0
@@ -246,7 +441,7 @@ export default function FindingsPage() {
                 <Fragment key={g.key || 'all'}>
                   {groupBy !== 'none' && (
                     <tr className="group-row" data-testid="findings-group">
-                      <td colSpan={8}>
+                      <td colSpan={9}>
                         {g.key} <span className="muted">({g.items.length})</span>
                       </td>
                     </tr>
@@ -256,6 +451,9 @@ export default function FindingsPage() {
                       key={f.id}
                       f={f}
                       selected={f.id === selectedId}
+                      checked={checked.has(f.id)}
+                      onCheck={() => toggle(f.id)}
+                      isNew={!!report?.scannedAt && f.firstSeen >= report.scannedAt}
                       onSelect={() => setSelectedId(f.id)}
                       onKeyDown={(e) => onRowKey(e, f)}
                     />
@@ -274,11 +472,17 @@ export default function FindingsPage() {
 function FindingRow({
   f,
   selected,
+  checked,
+  onCheck,
+  isNew,
   onSelect,
   onKeyDown,
 }: {
   f: AnyFinding;
   selected: boolean;
+  checked: boolean;
+  onCheck: () => void;
+  isNew: boolean;
   onSelect: () => void;
   onKeyDown: (e: KeyboardEvent<HTMLTableRowElement>) => void;
 }) {
@@ -299,24 +503,55 @@ function FindingRow({
       onClick={onSelect}
       onKeyDown={onKeyDown}
     >
+      <td onClick={(e) => e.stopPropagation()}>
+        {f.status === 'open' && (
+          <input
+            type="checkbox"
+            checked={checked}
+            onChange={onCheck}
+            aria-label={`Select ${f.title}`}
+            data-testid="finding-check"
+          />
+        )}
+      </td>
       <td>
         <span className={severityClass(f.severity as Severity)}>{f.severity}</span>
       </td>
-      <td className="mono" title={f.title}>
-        {f.ruleId}
-        {!scope && f.secretType ? <div className="faint">{f.secretType}</div> : null}
+      <td data-testid="finding-title">
+        {f.title}
+        {isNew && (
+          <span
+            className="badge badge-accent finding-new"
+            title="First seen in the latest scan"
+            data-testid="finding-new"
+          >
+            new
+          </span>
+        )}
+        <div className="faint mono">
+          {f.ruleId}
+          {!scope && f.secretType ? ` · ${f.secretType}` : null}
+        </div>
       </td>
       <td data-testid="finding-origin">
         {originLabel(f)}
         {scope && <div className="faint">gateway</div>}
       </td>
-      <td data-testid="finding-subject">{subject || <span className="faint">—</span>}</td>
+      <td data-testid="finding-subject">
+        {!scope && f.serverId && subject ? (
+          <a href={routeHref('servers', f.serverId)} onClick={(e) => e.stopPropagation()} title={`Open ${subject}`}>
+            {subject}
+          </a>
+        ) : (
+          subject || <span className="faint">—</span>
+        )}
+      </td>
       <td className="mono">
         <div className="finding-loc" title={loc}>
           <bdi>{loc}</bdi>
         </div>
-        <div className="faint" title={f.location.pointer}>
-          {f.location.pointer || '(whole file)'}
+        <div className="faint" title={`JSON pointer: ${f.location.pointer}`} data-testid="finding-path">
+          {readablePointer(f.location.pointer)}
         </div>
       </td>
       <td className="mono" data-testid="finding-evidence">

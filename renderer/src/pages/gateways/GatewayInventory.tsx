@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { MergedInventory } from '../../../../shared/model/gateway.js';
 import { useAdminQuery } from '../../client/index.js';
 import './gateways.css';
@@ -10,16 +11,41 @@ import './gateways.css';
 export function GatewayInventorySection({ compact = false }: { compact?: boolean }) {
   const gateways = useAdminQuery('gateways.list', {});
   const inv = useAdminQuery('gateways.inventory', {}, { topics: ['discovery', 'gateways'] });
+  // Under the Inventory table (compact) it is a drawer: closed on short windows so the table keeps the height.
+  const [open, setOpen] = useState(() => !compact || window.innerHeight >= 880);
   if (!gateways.data?.length) return null;
+  const count = inv.data
+    ? `${inv.data.servers.length} upstreams · ${inv.data.virtualServers.length} virtual servers`
+    : '';
   return (
-    <section className="panel" data-testid="gateway-inventory" aria-labelledby="gateway-inventory-title">
+    <section
+      className={compact ? 'panel gw-drawer' : 'panel'}
+      data-testid="gateway-inventory"
+      data-open={open}
+      aria-labelledby="gateway-inventory-title"
+    >
       <header className="panel-head">
         <h2 id="gateway-inventory-title" className="gw-section-title">
-          Gateway servers
+          {compact ? (
+            <button
+              type="button"
+              className="drawer-toggle"
+              aria-expanded={open}
+              aria-controls="gateway-inventory-body"
+              onClick={() => setOpen(!open)}
+              data-testid="gateway-inventory-toggle"
+            >
+              <span aria-hidden="true">{open ? '▾' : '▸'}</span> Gateway servers
+            </button>
+          ) : (
+            'Gateway servers'
+          )}
         </h2>
-        <span className="muted">upstreams registered in {gateways.data.map((g) => g.name).join(', ')}</span>
+        <span className="muted">
+          {count && `${count} · `}registered in {gateways.data.map((g) => g.name).join(', ')}
+        </span>
       </header>
-      <div className="panel-body">
+      <div className="panel-body" id="gateway-inventory-body" hidden={!open}>
         {inv.isError && (
           <div className="callout callout-error" role="alert">
             Could not load gateway servers: {inv.error.message}

@@ -21,20 +21,28 @@ interface Column {
 
 const ROW_HEIGHT = 30;
 /** Fixed, so the Name column can be frozen right after it. */
-const CLIENT_WIDTH = 112;
+const CLIENT_WIDTH = 128;
 const HEAD_HEIGHT = 30;
 
+/** Key names: the first in full, then how many more (all of them on hover and on the server page). */
 function Keys({ keys }: { keys: string[] }) {
   if (keys.length === 0) return <span className="faint">—</span>;
   return (
     <span className="keys" title={keys.join(', ')}>
-      {keys.map((k) => (
-        <span key={k} className="key-chip">
-          {k}
-        </span>
-      ))}
+      <span className="key-chip">{keys[0]}</span>
+      {keys.length > 1 && <span className="muted keys-more">+{keys.length - 1}</span>}
     </span>
   );
+}
+
+/**
+ * A config file path as its last folders and file name ("…/windsurf/mcp_config.json"): the file
+ * name is never the part that is cut (the full path is in the title and on the server page).
+ */
+export function shortPath(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  if (parts.length <= 3) return path;
+  return `…/${parts.slice(-3).join('/')}`;
 }
 
 const COLUMNS: Column[] = [
@@ -49,7 +57,7 @@ const COLUMNS: Column[] = [
   {
     key: 'name',
     label: 'Name',
-    width: 'minmax(116px, 1.1fr)',
+    width: 'minmax(130px, 1.2fr)',
     sortable: true,
     stickyLeft: CLIENT_WIDTH,
     cell: (s) => (
@@ -58,18 +66,33 @@ const COLUMNS: Column[] = [
       </a>
     ),
   },
-  { key: 'scope', label: 'Scope', width: '84px', sortable: true, cell: (s) => s.scope },
+  {
+    key: 'findings',
+    label: 'Risk',
+    hint: 'Worst open finding, then open findings by severity (C critical, H high, M medium, L low) from the latest findings scan',
+    width: 'minmax(132px, 1fr)',
+    sortable: false,
+    cell: (s) => <FindingCounts serverId={s.id} />,
+  },
+  {
+    key: 'live',
+    label: 'Live',
+    hint: 'Live state: consent, connection, counts, auth mode',
+    width: 'minmax(168px, 1.2fr)',
+    sortable: false,
+    cell: (s) => <LiveStatusCell serverId={s.id} />,
+  },
   {
     key: 'transport',
     label: 'Transport',
-    width: '84px',
+    width: '78px',
     sortable: true,
     cell: (s) => <span className={s.transport === 'unknown' ? 'badge badge-warn' : 'badge'}>{s.transport}</span>,
   },
   {
     key: 'target',
     label: 'Command or URL',
-    width: 'minmax(170px, 2.6fr)',
+    width: 'minmax(150px, 1.8fr)',
     sortable: true,
     mono: true,
     cell: (s) => {
@@ -77,11 +100,12 @@ const COLUMNS: Column[] = [
       return t ? <span title={t}>{t}</span> : <span className="faint">—</span>;
     },
   },
+  { key: 'scope', label: 'Scope', width: '76px', sortable: true, cell: (s) => s.scope },
   {
     key: 'env',
     label: 'Env',
     hint: 'Environment variable names (values are never shown)',
-    width: 'minmax(80px, 1fr)',
+    width: 'minmax(96px, 1fr)',
     sortable: false,
     cell: (s) => <Keys keys={s.envKeys} />,
   },
@@ -89,44 +113,24 @@ const COLUMNS: Column[] = [
     key: 'headers',
     label: 'Headers',
     hint: 'HTTP header names (values are never shown)',
-    width: 'minmax(80px, 0.9fr)',
+    width: 'minmax(96px, 0.9fr)',
     sortable: false,
     cell: (s) => <Keys keys={s.headerKeys} />,
   },
   {
     key: 'source',
     label: 'Source file',
-    width: 'minmax(120px, 1.5fr)',
+    width: 'minmax(150px, 1.4fr)',
     sortable: true,
     mono: true,
-    cell: (s) => (
-      <span className="path-tail" title={s.source}>
-        {ltr(s.source)}
-      </span>
-    ),
+    cell: (s) => <span title={s.source}>{ltr(shortPath(s.source))}</span>,
   },
   {
     key: 'disabled',
     label: 'Disabled',
-    width: '70px',
+    width: '64px',
     sortable: true,
     cell: (s) => (s.disabled ? <span className="badge badge-warn">yes</span> : <span className="faint">—</span>),
-  },
-  {
-    key: 'live',
-    label: 'Live',
-    hint: 'Live state: consent, connection, counts, auth mode',
-    width: 'minmax(150px, 1.6fr)',
-    sortable: false,
-    cell: (s) => <LiveStatusCell serverId={s.id} />,
-  },
-  {
-    key: 'findings',
-    label: 'Findings',
-    hint: 'Open findings by severity (C critical, H high, M medium, L low) from the latest findings scan',
-    width: 'minmax(96px, 0.9fr)',
-    sortable: false,
-    cell: (s) => <FindingCounts serverId={s.id} />,
   },
 ];
 const TEMPLATE = COLUMNS.map((c) => c.width).join(' ');
@@ -145,7 +149,8 @@ const MIN_WIDTH = COLUMNS.reduce((sum, c) => sum + Number(/(\d+)px/.exec(c.width
 
 /**
  * The servers grid: ARIA grid semantics, sortable headers (aria-sort), virtualized body, and a
- * roving focus: Tab enters the grid on one row, arrows/PageUp/PageDown/Home/End move, Enter opens.
+ * roving focus: Tab enters the grid on one row, arrows/PageUp/PageDown/Home/End move, Enter or a
+ * click opens.
  */
 export function InventoryTable({
   servers,
@@ -248,6 +253,7 @@ export function InventoryTable({
                   role="columnheader"
                   aria-colindex={ci + 1}
                   aria-sort={ariaSort}
+                  data-col={c.key}
                   {...stickyProps(c, ci)}
                 >
                   {c.sortable ? (
@@ -295,7 +301,12 @@ export function InventoryTable({
                     data-client={s.client}
                     data-disabled={s.disabled ? 'true' : 'false'}
                     onFocus={() => setActiveIndex(v.index)}
-                    onDoubleClick={() => navigate('servers', s.id)}
+                    onClick={(e) => {
+                      // One click opens the server (a control inside the row keeps its own click).
+                      if ((e.target as HTMLElement).closest('button, a, input, select')) return;
+                      setActiveIndex(v.index);
+                      navigate('servers', s.id);
+                    }}
                     style={{
                       gridTemplateColumns: TEMPLATE,
                       transform: `translateY(${v.start - virtualizer.options.scrollMargin}px)`,

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AdminEvents } from '../../../../shared/api/contract.js';
 import { CLIENT_IDS, Scope, Transport, type ServerEntry } from '../../../../shared/model/discovery.js';
 import { useUi } from '../../app/ui-store.js';
@@ -20,6 +20,41 @@ const PHASE_LABEL: Record<Progress['phase'], string> = {
   done: 'Done',
 };
 
+/** Away at least this long, coming back to the window rescans (config files were likely edited meanwhile). */
+const RETURN_RESCAN_MS = 5_000;
+
+/**
+ * Picks up config edits made in an editor: when the window gets focus (or becomes visible) after
+ * being away, discovery runs again (it reads only the known config locations: tens of ms, no walk
+ * over the home folder). No timer runs while the admin stays on the page.
+ */
+function useRescanOnReturn(run: (input: Record<string, never>) => void, pending: boolean) {
+  const leftAt = useRef<number | null>(null);
+  const pendingRef = useRef(pending);
+  useEffect(() => {
+    pendingRef.current = pending;
+  });
+  useEffect(() => {
+    const away = () => {
+      leftAt.current ??= Date.now();
+    };
+    const back = () => {
+      if (document.visibilityState !== 'visible') return away();
+      const since = leftAt.current;
+      leftAt.current = null;
+      if (since !== null && Date.now() - since >= RETURN_RESCAN_MS && !pendingRef.current) run({});
+    };
+    window.addEventListener('blur', away);
+    window.addEventListener('focus', back);
+    document.addEventListener('visibilitychange', back);
+    return () => {
+      window.removeEventListener('blur', away);
+      window.removeEventListener('focus', back);
+      document.removeEventListener('visibilitychange', back);
+    };
+  }, [run]);
+}
+
 /** Inventory: every MCP server configured on the workstation, from the latest discovery run. */
 export default function InventoryPage() {
   const latest = useAdminQuery('discovery.latest', {});
@@ -28,6 +63,8 @@ export default function InventoryPage() {
   useAdminEvent('discovery.progress', (p) => {
     if (rescan.isPending) setProgress(p);
   });
+
+  useRescanOnReturn(rescan.mutate, rescan.isPending);
 
   const filters = useUi((s) => s.inventoryFilters);
   const setFilter = useUi((s) => s.setInventoryFilter);
@@ -58,7 +95,7 @@ export default function InventoryPage() {
         <h1 id="inventory-title">Inventory</h1>
         {run && (
           <span className="page-sub" data-testid="inventory-run">
-            Run #{run.id} · {new Date(run.startedAt).toLocaleString()} · {Math.round(run.durationMs)} ms
+            Inventory scan #{run.id} · {new Date(run.startedAt).toLocaleString()} · {Math.round(run.durationMs)} ms
           </span>
         )}
         <span className="spacer" />

@@ -1,6 +1,8 @@
 import { useState } from 'react';
-import { JsonlMapping, type AuditSourceConfig } from '../../../../shared/model/audit.js';
+import { JsonlMapping, type AuditSource, type AuditSourceConfig } from '../../../../shared/model/audit.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
+import { AuditTrash, RetentionControl } from './RetentionControl.js';
 import '../audit/audit.css';
 
 type Kind = AuditSourceConfig['kind'];
@@ -16,12 +18,10 @@ const MAPPING_EXAMPLE = '{"time":"ts","user":"actor","tool":"tool","outcome":"re
 /** Audit sources: files followed as they grow and gateways pulled incrementally; retention; chain check. */
 export function AuditSourcesSection() {
   const sources = useAdminQuery('audit.sources.list', {});
-  const settings = useAdminQuery('audit.settings.get', {});
   const add = useAdminMutation('audit.sources.add');
   const update = useAdminMutation('audit.sources.update');
   const remove = useAdminMutation('audit.sources.remove');
   const sync = useAdminMutation('audit.sync');
-  const setSettings = useAdminMutation('audit.settings.set');
   const verify = useAdminMutation('audit.verify');
 
   const [kind, setKind] = useState<Kind>('toolhive');
@@ -31,7 +31,8 @@ export function AuditSourcesSection() {
   const [token, setToken] = useState('');
   const [mapping, setMapping] = useState(MAPPING_EXAMPLE);
   const [formError, setFormError] = useState<string | null>(null);
-  const [retention, setRetention] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<AuditSource | null>(null);
+  const [removeEvents, setRemoveEvents] = useState(false);
 
   const submit = () => {
     setFormError(null);
@@ -62,8 +63,6 @@ export function AuditSourcesSection() {
     );
   };
 
-  const retentionValue = retention ?? (settings.data?.retentionDays ? String(settings.data.retentionDays) : '');
-
   return (
     <div data-testid="audit-sources">
       {sources.isError && <div className="callout callout-error">{sources.error.message}</div>}
@@ -78,7 +77,9 @@ export function AuditSourcesSection() {
             <th>Rejected</th>
             <th>Last sync</th>
             <th>Status</th>
-            <th />
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -115,7 +116,13 @@ export function AuditSourcesSection() {
                     <button
                       type="button"
                       className="btn btn-ghost"
-                      onClick={() => remove.mutate({ id: s.id, deleteEvents: false })}
+                      onClick={() => {
+                        remove.reset();
+                        setRemoveEvents(false);
+                        setRemoving(s);
+                      }}
+                      data-testid="audit-source-remove"
+                      aria-label={`Remove audit source ${s.name}`}
                     >
                       Remove
                     </button>
@@ -224,25 +231,7 @@ export function AuditSourcesSection() {
       )}
 
       <div className="audit-sources-form">
-        <label className="field-label">
-          Keep events for (days; empty = forever)
-          <input
-            className="input"
-            inputMode="numeric"
-            value={retentionValue}
-            onChange={(e) => setRetention(e.target.value.replace(/\D/g, ''))}
-            data-testid="audit-retention"
-          />
-        </label>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => setSettings.mutate({ retentionDays: retentionValue ? Number(retentionValue) : null })}
-          disabled={setSettings.isPending}
-        >
-          Save retention
-        </button>
-        {setSettings.data && <span className="muted">Saved; {setSettings.data.deletedEvents} old events deleted.</span>}
+        <RetentionControl />
         <span className="spacer" />
         <button type="button" className="btn" onClick={() => verify.mutate({})} data-testid="audit-verify">
           Verify Gatehouse action chain
@@ -262,6 +251,46 @@ export function AuditSourcesSection() {
           </span>
         )}
       </div>
+      <AuditTrash />
+      {remove.data && !removing && (
+        <p className="muted" role="status" data-testid="audit-source-removed">
+          Source removed
+          {remove.data.deletedEvents
+            ? `; ${remove.data.deletedEvents.toLocaleString()} events moved to the trash (restorable below).`
+            : '; its events stay in the timeline.'}
+        </p>
+      )}
+      {removing && (
+        <ConfirmDialog
+          title={`Remove the audit source “${removing.name}”?`}
+          confirmLabel={removeEvents ? `Remove and delete its events` : 'Remove source'}
+          busy={remove.isPending}
+          error={remove.error?.message}
+          testId="audit-source-remove-dialog"
+          onCancel={() => setRemoving(null)}
+          onConfirm={() =>
+            remove.mutate({ id: removing.id, deleteEvents: removeEvents }, { onSuccess: () => setRemoving(null) })
+          }
+        >
+          <p>
+            Gatehouse stops following{' '}
+            <span className="mono">
+              {removing.config
+                ? 'path' in removing.config
+                  ? removing.config.path
+                  : removing.config.baseUrl
+                : removing.name}
+            </span>
+            {removing.config?.kind === 'contextforge' ? ' and forgets its token' : ''}. Adding it again later re-reads
+            it from the start (already stored events are not duplicated).
+          </p>
+          <label className="check">
+            <input type="checkbox" checked={removeEvents} onChange={(e) => setRemoveEvents(e.target.checked)} />
+            Also delete its {removing.imported.toLocaleString()} imported events (moved to the trash, restorable for 14
+            days)
+          </label>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }
