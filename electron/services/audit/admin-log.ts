@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
@@ -97,6 +98,18 @@ export function adminLogBinding(db: Database): AdminLogBinding | undefined {
  * format, which verification reports as legacy; but once the log holds keyed entries an unkeyed
  * append is refused, since it would read as a downgrade.
  */
+/**
+ * Who acted when a caller names nobody: the OS account (never a constant like "admin"). Callers
+ * with a service context pass identity's actorOf(ctx), which prefers the signed-in admin.
+ */
+export function osActor(): string {
+  try {
+    return userInfo().username || 'unknown user';
+  } catch {
+    return 'unknown user';
+  }
+}
+
 export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): AdminLogEntry {
   const binding = bindings.get(db);
   const last = db.prepare('SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1').get() as
@@ -109,7 +122,7 @@ export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): A
   const entry: Omit<AdminLogEntry, 'hash'> = {
     seq: (last?.seq ?? 0) + 1,
     at: clock.now().toISOString(),
-    actor: a.actor ?? 'admin',
+    actor: a.actor ?? osActor(),
     action: a.action,
     target: a.target,
     details: a.details ?? {},

@@ -1,3 +1,4 @@
+import { actorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { discover } from '../discovery/discover.js';
 import type { DocFormat } from '../discovery/document.js';
@@ -35,6 +36,6 @@ export async function planContext(ctx: ServiceContext): Promise<PlanContext> {
   };
 }
 
-export function writerDeps(ctx: ServiceContext, actor = ctx.mode === 'cli' ? 'cli' : 'admin'): WriterDeps {
+export function writerDeps(ctx: ServiceContext, actor = actorOf(ctx)): WriterDeps {
   return { db: ctx.db, clock: ctx.clock, secrets: ctx.secrets, actor };
 }

@@ -1,3 +1,4 @@
+import { osActor } from '../audit/admin-log.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { ConfigChange, FilePreview } from '../../../shared/model/config-write.js';
@@ -236,7 +237,7 @@ export async function commitWrite(
   }
   const id = randomUUID();
   const at = deps.clock.now().toISOString();
-  const actor = deps.actor ?? 'admin';
+  const actor = deps.actor ?? osActor();
   const backup = sealBackup(key, c.read.bytes, `${id}\0${plan.file}`);
   deps.db
     .prepare(
@@ -393,7 +394,7 @@ export async function undoChange(deps: WriterDeps, id?: string): Promise<ConfigC
   appendAdminAction(deps.db, deps.clock, {
     action: 'config.undo',
     target: row.file,
-    actor: deps.actor ?? 'admin',
+    actor: deps.actor ?? osActor(),
     details: {
       change: row.id,
       file: row.file,

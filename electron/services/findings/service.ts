@@ -1,3 +1,4 @@
+import { actorOf } from '../identity/sessions.js';
 import { randomBytes } from 'node:crypto';
 import {
   emptySeverityCounts,
@@ -231,7 +232,7 @@ function targetKey(t: Target): {
 export function suppressFinding(
   ctx: ServiceContext,
   input: { id: string; reason: string; expiresAt?: string | undefined },
-  actor = 'admin',
+  actor = actorOf(ctx),
 ): AnyFinding {
   const repo = new FindingsRepository(ctx.db);
   const target = findTarget(ctx, repo, input.id);
@@ -265,7 +266,7 @@ export function suppressFinding(
   return current(ctx, repo, target);
 }
 
-export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, actor = 'admin'): AnyFinding {
+export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, actor = actorOf(ctx)): AnyFinding {
   const repo = new FindingsRepository(ctx.db);
   const target = findTarget(ctx, repo, input.id);
   const d = targetKey(target);

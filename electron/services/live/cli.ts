@@ -1,3 +1,4 @@
+import { actorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import type { DiscoveryScan } from '../discovery/types.js';
 import type { AuthProbeResult, FindingDraft } from '../findings/types.js';
@@ -78,7 +79,7 @@ export async function liveScanProvider(
       appendAdminAction(ctx.db, ctx.clock, {
         action: 'consent.run-only',
         target: r.entry.id,
-        actor: 'cli',
+        actor: actorOf(ctx),
         details: {
           kind: line.kind ?? 'stdio',
           server: r.entry.name,

@@ -1,3 +1,4 @@
+import { actorOf } from '../identity/sessions.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { CommandLine, Consent, LiveServerState, ServerSnapshot } from '../../../shared/model/live.js';
 import { appendAdminAction } from '../audit/admin-log.js';
@@ -234,6 +235,7 @@ export async function beginSignIn(
   const done = handle.done.then(
     async ({ issuer }) => {
       appendAdminAction(ctx.db, ctx.clock, {
+        actor: actorOf(ctx),
         action: 'oauth.sign-in',
         target: serverId,
         details: { server: s.entry.name, client: s.entry.client, issuer },
@@ -257,6 +259,7 @@ export async function endSession(ctx: ServiceContext, s: RawServer, opts: LiveSe
   const r = await signOut({ db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits }, t.key);
   if (r.signedOut) {
     appendAdminAction(ctx.db, ctx.clock, {
+      actor: actorOf(ctx),
       action: 'oauth.sign-out',
       target: s.entry.id,
       details: { server: s.entry.name, client: s.entry.client, revoked: r.revoked },
@@ -340,6 +343,7 @@ export function liveHandlers(
       };
       store().grant(consent);
       appendAdminAction(ctx.db, ctx.clock, {
+        actor: actorOf(ctx),
         action: 'consent.grant',
         target: serverId,
         details: {
@@ -378,6 +382,7 @@ export function liveHandlers(
       };
       store().grant(consent);
       appendAdminAction(ctx.db, ctx.clock, {
+        actor: actorOf(ctx),
         action: 'consent.trust-project',
         target: serverId,
         details: {
@@ -396,6 +401,7 @@ export function liveHandlers(
       const revoked = store().revoke(hash);
       if (revoked && existing) {
         appendAdminAction(ctx.db, ctx.clock, {
+          actor: actorOf(ctx),
           action: 'consent.revoke',
           target: existing.serverId,
           details: {
@@ -451,6 +457,7 @@ export function liveHandlers(
       const accepted = acceptChanges(st, identity, reason, ctx.clock.now().toISOString(), items);
       if (accepted.length) {
         appendAdminAction(ctx.db, ctx.clock, {
+          actor: actorOf(ctx),
           action: 'pin.accept',
           target: serverId,
           details: {
