@@ -160,12 +160,10 @@ async function runSub(
           : {}),
       });
       if (conn.secretStoreWarning) io.stderr(`gatehouse gateway add: warning: ${conn.secretStoreWarning}\n`);
-      out(
-        conn,
-        () =>
-          conn.authType === 'sso'
-            ? `added gateway ${conn.name} (${conn.baseUrl}) with single sign-on at ${conn.sso?.issuer}; sign in: gatehouse gateway login ${conn.name}\n`
-            : `added gateway ${conn.name} (${conn.baseUrl}); credential ${conn.credentialHint ?? 'none'} in ${conn.secretStore}\n`,
+      out(conn, () =>
+        conn.authType === 'sso'
+          ? `added gateway ${conn.name} (${conn.baseUrl}) with single sign-on at ${conn.sso?.issuer}; sign in: gatehouse gateway login ${conn.name}\n`
+          : `added gateway ${conn.name} (${conn.baseUrl}); credential ${conn.credentialHint ?? 'none'} in ${conn.secretStore}\n`,
       );
       return 0;
     }

@@ -150,7 +150,12 @@ export async function signInToGateway(
       );
     const body = login.body as { authorization_url?: unknown; state?: unknown } | undefined;
     const binding = cookie(login, 'sso_session_id');
-    if (login.status !== 200 || typeof body?.authorization_url !== 'string' || typeof body.state !== 'string' || !binding)
+    if (
+      login.status !== 200 ||
+      typeof body?.authorization_url !== 'string' ||
+      typeof body.state !== 'string' ||
+      !binding
+    )
       throw new SignInError(
         'invalid-response',
         `Gateway "${s.name}" did not start the SSO login (${login.status}: ${detail(login)}). Nothing was stored.`,
@@ -176,7 +181,9 @@ export async function signInToGateway(
     if (err)
       throw new SignInError(
         err === 'access_denied' ? 'denied' : 'invalid-response',
-        err === 'access_denied' ? 'Sign-in was denied at the identity provider.' : `The identity provider returned an error (${err}).`,
+        err === 'access_denied'
+          ? 'Sign-in was denied at the identity provider.'
+          : `The identity provider returned an error (${err}).`,
       );
     const q = new URLSearchParams();
     for (const k of ['code', 'state', 'iss']) {
@@ -195,7 +202,11 @@ export async function signInToGateway(
       const why = /error=([\w-]+)/.exec(loc)?.[1] ?? `${callback.status}`;
       throw new SignInError(
         'code-rejected',
-        `Gateway "${s.name}" refused the sign-in (${why}); check its SSO provider settings and log. Nothing was stored.`,
+        `Gateway "${s.name}" refused the sign-in (${why})` +
+          (why === 'user_creation_failed'
+            ? ': it will not link the sign-in to an existing account of another kind (e.g. a local account with the same email) or may not create users (SSO_AUTO_CREATE_USERS).'
+            : '; check its SSO provider settings and log.') +
+          ' Nothing was stored.',
       );
     }
     const authed = new HttpClient({
@@ -212,7 +223,10 @@ export async function signInToGateway(
       throw new SignInError('invalid-response', `Gateway "${s.name}" did not accept its own session (${me.status}).`);
     const days = opts.tokenDays ?? DEFAULT_TOKEN_DAYS;
     const minted = await authed.send('POST', authed.url('/v1/tokens'), {
-      name: `gatehouse ${hostname()} ${ctx.clock.now().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      name: `gatehouse ${hostname()} ${ctx.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z')}`,
       description: 'Signed in with SSO from Gatehouse; revoked at sign-out',
       expires_in_days: days,
     });
