@@ -6,7 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../electron/cli/run.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { ssoKey } from '../../electron/services/gateways/sso.js';
-import { addGateway, getGateway, loginGateway, testGateway } from '../../electron/services/gateways/service.js';
+import {
+  addGateway,
+  getGateway,
+  loginGateway,
+  syncGateway,
+  testGateway,
+} from '../../electron/services/gateways/service.js';
+import { scopeFindings } from '../../electron/services/tenants/service.js';
 import { tokenKey } from '../../electron/services/identity/sessions.js';
 import { startIdp, trustCaInProcess, type TestIdp } from '../support/idp.js';
 import { gatewaySkipReason, MemorySecretStore, startSeededGateway, testContext, type LiveGateway } from './support.js';
@@ -242,5 +249,14 @@ describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP o
     assert.equal(secrets.values.size, 0);
     assert.equal((await getGateway(ctx, a.id)).sso?.status, 'signed-out');
     assert.equal((await getGateway(ctx, c.id)).sso?.status, 'signed-out');
+  });
+
+  it('auth.static: the same gateway read with a static admin token while it offers SSO', async () => {
+    const ctx = testContext();
+    const g = await addGateway(ctx, { name: 'cf-static', baseUrl: gw.baseUrl, authType: 'bearer', secret: adminToken });
+    assert.equal((await syncGateway(ctx, g.id)).ok, true);
+    const f = scopeFindings(ctx, g.id).filter((x) => x.ruleId === 'auth.static');
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, new RegExp(`offers single sign-on \\(${PROVIDER}\\)`));
   });
 });
