@@ -8,7 +8,8 @@ import { z } from 'zod';
 export const GatewayKind = z.enum(['contextforge']);
 export type GatewayKind = z.infer<typeof GatewayKind>;
 
-export const GatewayAuthType = z.enum(['bearer', 'basic', 'none']);
+/** `sso`: signed in through the gateway's own single sign-on (`gatehouse gateway login`). */
+export const GatewayAuthType = z.enum(['bearer', 'basic', 'none', 'sso']);
 export type GatewayAuthType = z.infer<typeof GatewayAuthType>;
 
 export const GatewayTestStatus = z.enum(['ok', 'unauthorized', 'forbidden', 'tls', 'unreachable', 'timeout', 'error']);
@@ -55,6 +56,17 @@ export const GatewayConnection = z.object({
   lastTest: GatewayTestResult.optional(),
   lastSyncAt: z.string().optional(),
   lastSyncError: z.string().optional(),
+  /** Single sign-on (authType `sso`): the IdP, the gateway's provider id and who is signed in. Never a token. */
+  sso: z
+    .object({
+      issuer: z.string(),
+      providerId: z.string(),
+      email: z.string().optional(),
+      status: z.enum(['signed-out', 'active', 'sign-in-again']),
+      statusMessage: z.string().optional(),
+      expiresAt: z.string().optional(),
+    })
+    .optional(),
 });
 export type GatewayConnection = z.infer<typeof GatewayConnection>;
 
@@ -74,6 +86,10 @@ export const GatewayInput = z.object({
   username: z.string().min(1).optional(),
   caFile: z.string().min(1).optional(),
   timeoutMs: z.number().int().min(500).max(120_000).default(15_000),
+  /** authType `sso`: the identity provider's issuer, as configured in the gateway. */
+  ssoIssuer: z.url().optional(),
+  /** authType `sso`: the gateway's SSO provider id (`/v1/auth/sso/providers`); default: its only provider. */
+  ssoProviderId: z.string().min(1).max(100).optional(),
 });
 export type GatewayInput = z.input<typeof GatewayInput>;
 
@@ -238,6 +254,10 @@ export const GatewaySnapshot = z.object({
   roles: z.array(GwRole),
   assignments: z.array(GwRoleAssignment),
   tokens: z.array(GwToken),
+  /** Enabled single sign-on provider ids the gateway offers (public list); absent from older snapshots. */
+  ssoProviders: z.array(z.string()).optional(),
+  /** How this snapshot was read: the connection's auth type at sync time. */
+  readWith: GatewayAuthType.optional(),
   /** Parts that could not be read (e.g. the token lacks a permission); the rest is still valid. */
   warnings: z.array(z.string()),
 });

@@ -75,6 +75,7 @@ export const SCOPE_RULE_IDS = [
   'scope.token-no-expiry',
   'scope.admin-token',
   'scope.broad-role',
+  'auth.static',
 ] as const;
 export const ScopeRuleId = z.enum(SCOPE_RULE_IDS);
 export type ScopeRuleId = z.infer<typeof ScopeRuleId>;
@@ -97,7 +98,7 @@ export const ScopeFinding = z.object({
   /** Name of the server (upstream or virtual) concerned, '' when the subject is a token or role. */
   server: z.string(),
   subject: z.object({
-    type: z.enum(['upstream', 'server', 'token', 'role']),
+    type: z.enum(['upstream', 'server', 'token', 'role', 'gateway']),
     id: z.string(),
     name: z.string(),
   }),

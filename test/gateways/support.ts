@@ -41,18 +41,23 @@ export interface LiveGateway {
  * 2-core CI machine a start-up can lose a race (port, upstream registration); the first error is
  * printed so a real problem still shows.
  */
-export async function startSeededGateway(): Promise<LiveGateway> {
+export interface StartOptions {
+  /** Extra environment for the gateway (e.g. SSO_ENABLED, SSL_CERT_FILE, APP_DOMAIN). */
+  env?: Record<string, string>;
+}
+
+export async function startSeededGateway(opts: StartOptions = {}): Promise<LiveGateway> {
   try {
-    return await startSeededGatewayOnce();
+    return await startSeededGatewayOnce(opts);
   } catch (err) {
     process.stderr.write(`ContextForge start/seed failed, retrying once: ${(err as Error).message}\n`);
-    return startSeededGatewayOnce();
+    return startSeededGatewayOnce(opts);
   }
 }
 
-async function startSeededGatewayOnce(): Promise<LiveGateway> {
+async function startSeededGatewayOnce(opts: StartOptions): Promise<LiveGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gh-cf-state-'));
-  const env = { ...process.env, CONTEXTFORGE_STATE_DIR: stateDir, CONTEXTFORGE_VENV: VENV };
+  const env = { ...process.env, ...opts.env, CONTEXTFORGE_STATE_DIR: stateDir, CONTEXTFORGE_VENV: VENV };
   const stop = async () => {
     // Kill what the state file names from here first (stop.sh does the same and cleans up), so a
     // runner without bash/node on PATH cannot leave a gateway or upstream behind.

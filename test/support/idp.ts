@@ -29,6 +29,9 @@ export const IDP_USERS: Record<string, IdpUser> = {
   alice: { email: 'alice@example.com', name: 'Alice Admin', groups: ['gatehouse-admins', 'security'] },
   bob: { email: 'bob@example.com', name: 'Bob Builder', groups: ['developers'] },
   carol: { email: 'carol@example.com', name: 'Carol Auditor', groups: ['auditors', 'security'] },
+  // No account in the seeded gateway: ContextForge creates them at their first SSO sign-in.
+  dave: { email: 'dave@example.com', name: 'Dave Devops', groups: ['developers'] },
+  erin: { email: 'erin@example.com', name: 'Erin Engineer', groups: ['developers'] },
 };
 
 export const NATIVE_CLIENT_ID = 'gatehouse-native';

@@ -3,7 +3,16 @@ import { parseArgs } from 'node:util';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { GatewayAuthType } from '../../../shared/model/gateway.js';
 import type { ServiceContext } from '../../services/context.js';
-import { addGateway, listGateways, removeGateway, syncGateways, testGateway } from '../../services/gateways/service.js';
+import {
+  addGateway,
+  listGateways,
+  loginGateway,
+  logoutGateway,
+  removeGateway,
+  syncGateways,
+  testGateway,
+} from '../../services/gateways/service.js';
+import { openInBrowser } from './login.js';
 import { scopeFindings } from '../../services/tenants/service.js';
 import type { Command, CliIo } from '../command.js';
 import { formatFrom } from '../common-options.js';
@@ -11,11 +20,17 @@ import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `gatehouse gateway <add|list|test|sync|findings|remove> [options]
+const USAGE = `gatehouse gateway <add|list|test|sync|findings|login|logout|remove> [options]
 
   add NAME --url URL [--auth bearer|basic|none] [--username U]
            (--token-env VAR | --token-file FILE | --token-stdin) [--ca-file PEM] [--timeout MS]
                        add a gateway; the credential goes to the secret store (never pass it as an argument)
+  add NAME --url URL --sso ISSUER [--sso-provider ID] [--client-id ID] [--ca-file PEM]
+                       add a gateway you sign in to with single sign-on (then: gateway login NAME)
+  login NAME [--no-browser] [--timeout S] [--days N]
+                       sign in through the gateway's SSO with your identity provider; an expiring API
+                       token for you (default 1 day) is kept in the secret store
+  logout NAME          revoke (where the gateway allows it) and delete the SSO credential
   list                 configured gateways (credentials masked)
   test NAME            check reachability and the credential (exit 2 when it fails)
   sync [NAME]          read servers, tools, teams, roles and tokens into the local store
@@ -71,6 +86,12 @@ export const gatewayCommand: Command = {
         'token-stdin': { type: 'boolean' },
         'ca-file': { type: 'string' },
         timeout: { type: 'string' },
+        sso: { type: 'string' },
+        'sso-provider': { type: 'string' },
+        'client-id': { type: 'string' },
+        audience: { type: 'string' },
+        'no-browser': { type: 'boolean' },
+        days: { type: 'string' },
         format: { type: 'string' },
         state: { type: 'string' },
       },
@@ -107,8 +128,15 @@ async function runSub(
     case 'add': {
       if (!name) throw new UsageError('gateway add needs a NAME');
       if (typeof values.url !== 'string') throw new UsageError('gateway add needs --url');
-      const auth = (typeof values.auth === 'string' ? values.auth : 'bearer') as GatewayAuthType;
-      if (!['bearer', 'basic', 'none'].includes(auth)) throw new UsageError('--auth must be bearer, basic or none');
+      const sso = typeof values.sso === 'string' ? values.sso : undefined;
+      const auth = (typeof values.auth === 'string' ? values.auth : sso ? 'sso' : 'bearer') as GatewayAuthType;
+      if (!['bearer', 'basic', 'none', 'sso'].includes(auth))
+        throw new UsageError('--auth must be bearer, basic, none or sso');
+      if (auth === 'sso' && !sso) throw new UsageError('--auth sso needs --sso ISSUER');
+      if (values.audience !== undefined)
+        throw new UsageError(
+          '--audience (IdP access tokens sent to the gateway directly) is not supported: ContextForge 1.0.7 refuses them on its REST API; use --sso',
+        );
       const secret = await secretFrom(
         values as { 'token-env'?: string; 'token-file'?: string; 'token-stdin'?: boolean },
       );
@@ -124,12 +152,18 @@ async function runSub(
         username: typeof values.username === 'string' ? values.username : undefined,
         caFile: typeof values['ca-file'] === 'string' ? values['ca-file'] : undefined,
         timeoutMs,
+        ...(auth === 'sso'
+          ? {
+              ssoIssuer: sso,
+              ...(typeof values['sso-provider'] === 'string' ? { ssoProviderId: values['sso-provider'] } : {}),
+            }
+          : {}),
       });
       if (conn.secretStoreWarning) io.stderr(`gatehouse gateway add: warning: ${conn.secretStoreWarning}\n`);
-      out(
-        conn,
-        () =>
-          `added gateway ${conn.name} (${conn.baseUrl}); credential ${conn.credentialHint ?? 'none'} in ${conn.secretStore}\n`,
+      out(conn, () =>
+        conn.authType === 'sso'
+          ? `added gateway ${conn.name} (${conn.baseUrl}) with single sign-on at ${conn.sso?.issuer}; sign in: gatehouse gateway login ${conn.name}\n`
+          : `added gateway ${conn.name} (${conn.baseUrl}); credential ${conn.credentialHint ?? 'none'} in ${conn.secretStore}\n`,
       );
       return 0;
     }
@@ -142,8 +176,12 @@ async function runSub(
             g.name,
             g.kind,
             g.baseUrl,
-            g.authType,
-            g.credentialHint ?? (g.hasCredential ? 'stored' : '-'),
+            g.sso ? `sso ${g.sso.email ?? ''}`.trim() : g.authType,
+            g.sso && g.sso.status !== 'active'
+              ? g.sso.status === 'signed-out'
+                ? 'not signed in'
+                : 'sign in again'
+              : (g.credentialHint ?? (g.hasCredential ? 'stored' : '-')),
             g.caFile ?? '',
             g.lastTest ? `${g.lastTest.status}` : '',
             g.lastSyncError ? 'failed' : (g.lastSyncAt ?? ''),
@@ -173,6 +211,36 @@ async function runSub(
             findings.map((f) => [f.severity, f.ruleId, f.gatewayName, f.title]),
           ) + `\n${findings.length} finding(s)\n`,
       );
+      return 0;
+    }
+    case 'login': {
+      if (!name) throw new UsageError('gateway login needs a NAME');
+      const timeoutS = typeof values.timeout === 'string' ? Number(values.timeout) : 300;
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout must be seconds');
+      const days = typeof values.days === 'string' ? Number(values.days) : undefined;
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365))
+        throw new UsageError('--days must be a whole number of days (1-365)');
+      const noBrowser = values['no-browser'] === true || process.env.GATEHOUSE_NO_BROWSER === '1';
+      const conn = await loginGateway(ctx, name, {
+        timeoutMs: timeoutS * 1000,
+        ...(days ? { tokenDays: days } : {}),
+        openUrl: (url: string) => {
+          io.stderr(`Sign in with your identity provider in the browser:\n  ${url}\n`);
+          if (!noBrowser) openInBrowser(url);
+        },
+      });
+      out(
+        conn,
+        () =>
+          `Signed in to gateway ${conn.name} as ${conn.sso?.email ?? '?'}; API token ${conn.credentialHint ?? ''} ` +
+          `in ${conn.secretStore}${conn.sso?.expiresAt ? `, expires ${conn.sso.expiresAt}` : ''}\n`,
+      );
+      return 0;
+    }
+    case 'logout': {
+      if (!name) throw new UsageError('gateway logout needs a NAME');
+      const r = await logoutGateway(ctx, name);
+      out(r, () => `${r.message}\n`);
       return 0;
     }
     case 'remove': {

@@ -43,6 +43,8 @@ export interface HttpResponse {
   status: number;
   body: unknown;
   text: string;
+  /** Response headers (set-cookie, location: the gateway's SSO login). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 const TLS_CODES = new Set([
@@ -105,10 +107,10 @@ export class HttpClient {
   }
 
   /** Non-idempotent calls are sent once. */
-  async send(method: string, url: URL, body?: unknown): Promise<HttpResponse> {
+  async send(method: string, url: URL, body?: unknown, extraHeaders?: Record<string, string>): Promise<HttpResponse> {
     this.sent++;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (this.opts.authorization) headers.authorization = this.opts.authorization;
     if (payload) {
       headers['content-type'] = 'application/json';
@@ -141,7 +143,7 @@ export class HttpClient {
               parsed = undefined;
             }
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+          resolve({ status: res.statusCode ?? 0, body: parsed, text, headers: res.headers });
         });
       });
       const deadline = setTimeout(() => {

@@ -33,4 +33,12 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 401,
+    name: 'gateway single sign-on settings',
+    sql: `
+      ALTER TABLE gateway_connections ADD COLUMN sso_issuer TEXT;
+      ALTER TABLE gateway_connections ADD COLUMN sso_provider_id TEXT;
+    `,
+  },
 ];

@@ -10,11 +10,13 @@ import {
 } from '../../../shared/model/gateway.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
-import { actorOf } from '../identity/sessions.js';
+import { SignInError } from '../identity/oidc.js';
+import { accessToken, actorOf, sessionInfo, tokenKey } from '../identity/sessions.js';
 import { maskSecret } from '../secrets/redact.js';
 import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
 import { ContextForgeAdapter } from './contextforge.js';
-import { GatewayError } from './http.js';
+import { GatewayError, HttpClient } from './http.js';
+import { listSsoProviders, signInToGateway, signOutOfGateway, ssoKey, type GatewaySignInOptions } from './sso.js';
 
 /**
  * Gateway connections: SQLite holds the non-secret settings, the secret store holds the credential
@@ -35,6 +37,8 @@ interface ConnectionRow {
   last_test_json: string | null;
   last_sync_at: string | null;
   last_sync_error: string | null;
+  sso_issuer: string | null;
+  sso_provider_id: string | null;
 }
 
 export const secretKey = (id: string) => `gateway:${id}`;
@@ -54,15 +58,33 @@ function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
   return r;
 }
 
+function authTypeOf(r: ConnectionRow): GatewayConnection['authType'] {
+  return r.auth_type === 'basic' || r.auth_type === 'none' || r.auth_type === 'sso' ? r.auth_type : 'bearer';
+}
+
+/** The SSO credential's access token (for the masked hint only). */
+async function ssoSecret(ctx: ServiceContext, id: string): Promise<string | null> {
+  const raw = await ctx.secrets.get(tokenKey(ssoKey(id))).catch(() => null);
+  if (!raw) return null;
+  try {
+    const t = JSON.parse(raw) as { accessToken?: unknown };
+    return typeof t.accessToken === 'string' ? t.accessToken : null;
+  } catch {
+    return null;
+  }
+}
+
 async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<GatewayConnection> {
-  const secret = await ctx.secrets.get(secretKey(r.id)).catch(() => null);
+  const isSso = r.auth_type === 'sso';
+  const secret = isSso ? await ssoSecret(ctx, r.id) : await ctx.secrets.get(secretKey(r.id)).catch(() => null);
+  const session = isSso ? sessionInfo(ctx, ssoKey(r.id)) : null;
   const lastTest = r.last_test_json ? GatewayTestResult.safeParse(JSON.parse(r.last_test_json)) : undefined;
   return {
     id: r.id,
     name: r.name,
     kind: r.kind === 'contextforge' ? 'contextforge' : 'contextforge',
     baseUrl: r.base_url,
-    authType: r.auth_type === 'basic' || r.auth_type === 'none' ? r.auth_type : 'bearer',
+    authType: authTypeOf(r),
     username: r.username ?? undefined,
     caFile: r.ca_file ?? undefined,
     timeoutMs: r.timeout_ms,
@@ -75,6 +97,16 @@ async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<Gate
     lastTest: lastTest?.success ? lastTest.data : undefined,
     lastSyncAt: r.last_sync_at ?? undefined,
     lastSyncError: r.last_sync_error ?? undefined,
+    sso: isSso
+      ? {
+          issuer: r.sso_issuer ?? '',
+          providerId: r.sso_provider_id ?? '',
+          ...(session?.email ? { email: session.email } : {}),
+          status: !session ? 'signed-out' : session.status === 'active' && secret !== null ? 'active' : 'sign-in-again',
+          ...(session?.statusMessage ? { statusMessage: session.statusMessage } : {}),
+          ...(session?.expiresAt ? { expiresAt: session.expiresAt } : {}),
+        }
+      : undefined,
   };
 }
 
@@ -143,7 +175,11 @@ export async function getGateway(ctx: ServiceContext, idOrName: string): Promise
 export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promise<GatewayConnection> {
   const input = GatewayInput.parse(raw);
   if (row(ctx, input.name)) throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
-  if (input.authType !== 'none' && !input.secret) {
+  if (input.authType === 'sso') {
+    if (!input.ssoIssuer)
+      throw new AdminError('bad-request', 'Single sign-on needs the identity provider issuer (--sso ISSUER)');
+    if (input.secret) throw new AdminError('bad-request', 'A gateway signed in with SSO takes no static credential');
+  } else if (input.authType !== 'none' && !input.secret) {
     throw new AdminError('bad-request', `A ${input.authType} credential is required (or choose auth type "none")`);
   }
   if (input.authType === 'basic' && !input.username)
@@ -151,12 +187,13 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
   await checkCaFile(ctx, input.caFile);
   const id = randomUUID();
   const now = ctx.clock.now().toISOString();
-  if (input.secret && input.authType !== 'none') await storeSecret(ctx, id, input.secret);
+  if (input.secret && input.authType !== 'none' && input.authType !== 'sso') await storeSecret(ctx, id, input.secret);
   try {
     ctx.db
       .prepare(
-        `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, username, ca_file, timeout_ms, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, username, ca_file, timeout_ms, created_at, updated_at,
+           sso_issuer, sso_provider_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -169,6 +206,8 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
         input.timeoutMs,
         now,
         now,
+        input.authType === 'sso' ? (input.ssoIssuer ?? null) : null,
+        input.authType === 'sso' ? (input.ssoProviderId ?? null) : null,
       );
   } catch (err) {
     await ctx.secrets.delete(secretKey(id)).catch(() => {});
@@ -183,6 +222,7 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
       baseUrl: normalizeBaseUrl(input.baseUrl),
       authType: input.authType,
       caFile: input.caFile ?? null,
+      ...(input.authType === 'sso' ? { ssoIssuer: input.ssoIssuer, ssoProviderId: input.ssoProviderId ?? null } : {}),
     },
   });
   ctx.events.emit('store.changed', { topics: ['gateways'] });
@@ -196,6 +236,8 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
   }
   if (input.caFile) await checkCaFile(ctx, input.caFile);
+  if ((input.authType === 'sso') !== (cur.auth_type === 'sso') && input.authType !== undefined)
+    throw new AdminError('bad-request', 'Switching to or from single sign-on: remove the gateway and add it again');
   const next = {
     name: input.name ?? cur.name,
     base_url: input.baseUrl ? normalizeBaseUrl(input.baseUrl) : cur.base_url,
@@ -252,6 +294,7 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
 export async function removeGateway(ctx: ServiceContext, idOrName: string): Promise<boolean> {
   const cur = row(ctx, idOrName);
   if (!cur) return false;
+  if (cur.auth_type === 'sso') await signOutOfGateway(ctx, settingsOf(cur)).catch(() => {});
   await ctx.secrets.delete(secretKey(cur.id));
   ctx.db.prepare('DELETE FROM gateway_snapshots WHERE gateway_id = ?').run(cur.id);
   ctx.db.prepare('DELETE FROM scope_findings_seen WHERE gateway_id = ?').run(cur.id);
@@ -259,6 +302,50 @@ export async function removeGateway(ctx: ServiceContext, idOrName: string): Prom
   appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.remove', target: cur.name, actor: actorOf(ctx) });
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return true;
+}
+
+function settingsOf(r: ConnectionRow) {
+  return {
+    id: r.id,
+    name: r.name,
+    baseUrl: r.base_url,
+    issuer: r.sso_issuer ?? '',
+    ...(r.sso_provider_id ? { providerId: r.sso_provider_id } : {}),
+    timeoutMs: r.timeout_ms,
+  };
+}
+
+async function caOf(ctx: ServiceContext, r: ConnectionRow): Promise<string | undefined> {
+  if (!r.ca_file) return undefined;
+  try {
+    return await ctx.fs.readFile(r.ca_file);
+  } catch (err) {
+    throw new AdminError('unavailable', `CA file ${r.ca_file} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/** `gatehouse gateway login`: sign in through the gateway's single sign-on (see sso.ts). */
+export async function loginGateway(
+  ctx: ServiceContext,
+  idOrName: string,
+  opts: GatewaySignInOptions,
+): Promise<GatewayConnection> {
+  const r = mustRow(ctx, idOrName);
+  if (r.auth_type !== 'sso')
+    throw new AdminError(
+      'bad-request',
+      `Gateway "${r.name}" is not set up for single sign-on; add it with --sso ISSUER (auth type sso)`,
+    );
+  const ca = await caOf(ctx, r);
+  await signInToGateway(ctx, { ...settingsOf(r), ...(ca ? { ca } : {}) }, opts);
+  return getGateway(ctx, r.id);
+}
+
+/** `gatehouse gateway logout`: revoke where the gateway allows it, then delete the SSO credential. */
+export async function logoutGateway(ctx: ServiceContext, idOrName: string) {
+  const r = mustRow(ctx, idOrName);
+  const ca = await caOf(ctx, r);
+  return signOutOfGateway(ctx, { ...settingsOf(r), ...(ca ? { ca } : {}) });
 }
 
 /** The target of a stored connection, with its credential and CA file read just in time. */
@@ -273,7 +360,19 @@ export async function targetFor(ctx: ServiceContext, idOrName: string): Promise<
     username: r.username ?? undefined,
     timeoutMs: r.timeout_ms,
   };
-  if (target.authType !== 'none') {
+  if (r.auth_type === 'sso') {
+    // The signed-in user's API token, checked for expiry first: an expired or missing one leaves the
+    // gateway in "sign in again" (never a raw error).
+    try {
+      target.secret = await accessToken(ctx, ssoKey(r.id), `gatehouse gateway login ${r.name}`);
+    } catch (err) {
+      if (err instanceof SignInError) {
+        ctx.events.emit('store.changed', { topics: ['gateways'] });
+        throw new AdminError('unauthorized', `Gateway "${r.name}": ${err.message}`);
+      }
+      throw err;
+    }
+  } else if (target.authType !== 'none') {
     const secret = await ctx.secrets.get(secretKey(r.id));
     if (secret === null) {
       throw new AdminError(
@@ -372,7 +471,20 @@ export async function syncGateway(ctx: ServiceContext, idOrName: string): Promis
   const r = mustRow(ctx, idOrName);
   try {
     const adapter = await adapterFor(ctx, r.id);
-    const snap = GatewaySnapshot.parse(await adapter.snapshot());
+    const target = await targetFor(ctx, r.id);
+    const ssoProviders = await listSsoProviders(
+      new HttpClient({
+        baseUrl: r.base_url,
+        timeoutMs: r.timeout_ms,
+        attempts: 1,
+        ...(target.ca ? { ca: target.ca } : {}),
+      }),
+    ).catch(() => undefined);
+    const snap = GatewaySnapshot.parse({
+      ...(await adapter.snapshot()),
+      ...(ssoProviders ? { ssoProviders } : {}),
+      readWith: authTypeOf(r),
+    });
     ctx.db
       .prepare(
         `INSERT INTO gateway_snapshots (gateway_id, fetched_at, snapshot_json) VALUES (?, ?, ?)

@@ -245,17 +245,18 @@ export function tokenSetOf(t: client.TokenEndpointResponse, clock: Clock): Token
   };
 }
 
-interface Callback {
+export interface Callback {
   url: URL;
 }
 
 /**
  * A loopback listener for one redirect: only `GET /callback` on the expected Host with the expected
  * state is taken; a request from a web page (an Origin header, or a fetch rather than a navigation)
- * or a wrong state ends the sign-in with a specific error.
+ * or a wrong state ends the sign-in with a specific error. The state may be given later (a function),
+ * for flows where another party (a gateway acting as the OIDC client) chooses it.
  */
-async function loopbackListener(
-  expectedState: string,
+export async function loopbackListener(
+  expectedState: string | (() => string | undefined),
   allowedOrigin: string,
 ): Promise<{ redirectUri: string; result: Promise<Callback>; close: () => void }> {
   let settle!: { ok: (c: Callback) => void; fail: (e: Error) => void };
@@ -283,7 +284,8 @@ async function loopbackListener(
         ),
       );
     }
-    if (u.searchParams.get('state') !== expectedState) {
+    const want = typeof expectedState === 'function' ? expectedState() : expectedState;
+    if (!want || u.searchParams.get('state') !== want) {
       done = true;
       reply(400, 'Refused: this response does not belong to the sign-in in progress.');
       return settle.fail(

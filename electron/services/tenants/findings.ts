@@ -73,6 +73,26 @@ export function evaluateScopeRules(snap: GatewaySnapshot, matrix: AccessMatrix, 
     });
   }
 
+  // auth.static: Gatehouse reads this gateway with a static credential while it offers single sign-on.
+  if (snap.readWith && snap.readWith !== 'sso' && snap.readWith !== 'none' && snap.ssoProviders?.length) {
+    out.push({
+      ...base,
+      ruleId: 'auth.static',
+      severity: 'medium',
+      title: `Gateway ${snap.gatewayName} is used with a static ${snap.readWith} credential while it offers SSO`,
+      message:
+        `Gatehouse reads gateway ${snap.gatewayName} with a pasted ${snap.readWith} credential, but the gateway offers single ` +
+        `sign-on (${snap.ssoProviders.join(', ')}). A static credential is not tied to a person, is rarely rotated and ` +
+        'outlives the admin who pasted it.',
+      server: '',
+      subject: { type: 'gateway', id: snap.gatewayId, name: snap.gatewayName },
+      teams: [],
+      location: { file: snap.baseUrl, pointer: '/auth' },
+      evidence: `authType=${snap.readWith}; sso providers=${snap.ssoProviders.join(',')}`,
+      remediation: `Re-add the gateway with --sso ISSUER and sign in with \`gatehouse gateway login ${snap.gatewayName}\`, then revoke the static token.`,
+    });
+  }
+
   // scope.public-server: public visibility on a server exposing write or destructive tools.
   for (const s of snap.servers) {
     if (s.visibility !== 'public') continue;

@@ -8,8 +8,10 @@ interface FormState {
   id?: string;
   name: string;
   baseUrl: string;
-  authType: 'bearer' | 'basic' | 'none';
+  authType: 'bearer' | 'basic' | 'none' | 'sso';
   username: string;
+  ssoIssuer: string;
+  ssoProviderId: string;
   secret: string;
   caFile: string;
   timeoutMs: string;
@@ -20,6 +22,8 @@ const EMPTY_FORM: FormState = {
   baseUrl: 'http://127.0.0.1:4444',
   authType: 'bearer',
   username: '',
+  ssoIssuer: '',
+  ssoProviderId: '',
   secret: '',
   caFile: '',
   timeoutMs: '15000',
@@ -60,12 +64,22 @@ export default function GatewaysPage() {
       baseUrl: form.baseUrl.trim(),
       authType: form.authType,
       username: form.authType === 'basic' && form.username ? form.username : undefined,
-      secret: form.secret ? form.secret : undefined,
+      secret: form.secret && form.authType !== 'sso' ? form.secret : undefined,
       caFile: form.caFile.trim() ? form.caFile.trim() : undefined,
       timeoutMs: Number(form.timeoutMs) || 15000,
     };
     if (form.id) update.mutate({ id: form.id, ...common, clearCaFile: !common.caFile });
-    else add.mutate({ kind: 'contextforge', ...common });
+    else
+      add.mutate({
+        kind: 'contextforge',
+        ...common,
+        ...(form.authType === 'sso'
+          ? {
+              ssoIssuer: form.ssoIssuer.trim(),
+              ssoProviderId: form.ssoProviderId.trim() ? form.ssoProviderId.trim() : undefined,
+            }
+          : {}),
+      });
   };
   const saveError = add.error ?? update.error;
   const gateways = list.data ?? [];
@@ -163,8 +177,39 @@ export default function GatewaysPage() {
                 <option value="bearer">Bearer token</option>
                 <option value="basic">Basic</option>
                 <option value="none">None</option>
+                <option value="sso">Sign in with SSO</option>
               </select>
             </label>
+            {form.authType === 'sso' && (
+              <>
+                <label>
+                  Identity provider (issuer)
+                  <input
+                    className="input"
+                    data-testid="gw-sso-issuer"
+                    value={form.ssoIssuer}
+                    required
+                    placeholder="https://login.example.com"
+                    onChange={(e) => setForm({ ...form, ssoIssuer: e.target.value })}
+                  />
+                </label>
+                <label>
+                  Gateway SSO provider id (optional)
+                  <input
+                    className="input"
+                    data-testid="gw-sso-provider"
+                    value={form.ssoProviderId}
+                    placeholder="its only provider"
+                    onChange={(e) => setForm({ ...form, ssoProviderId: e.target.value })}
+                  />
+                </label>
+                <p className="page-sub" data-testid="gw-sso-note">
+                  After saving, sign in with <code>gatehouse gateway login {form.name || 'NAME'}</code>: the gateway
+                  signs you in with your identity provider and Gatehouse keeps an expiring API token in the secret
+                  store.
+                </p>
+              </>
+            )}
             {form.authType === 'basic' && (
               <label>
                 User name
@@ -176,7 +221,7 @@ export default function GatewaysPage() {
                 />
               </label>
             )}
-            {form.authType !== 'none' && (
+            {form.authType !== 'none' && form.authType !== 'sso' && (
               <label>
                 {form.authType === 'bearer' ? 'Token' : 'Password'}
                 <input
@@ -281,6 +326,8 @@ export default function GatewaysPage() {
                   baseUrl: g.baseUrl,
                   authType: g.authType,
                   username: g.username ?? '',
+                  ssoIssuer: g.sso?.issuer ?? '',
+                  ssoProviderId: g.sso?.providerId ?? '',
                   secret: '',
                   caFile: g.caFile ?? '',
                   timeoutMs: String(g.timeoutMs),
@@ -336,8 +383,17 @@ function GatewayRow(props: {
         <td>
           {g.authType === 'none' ? (
             <span className="muted">none</span>
+          ) : g.sso && g.sso.status !== 'active' ? (
+            <span
+              className="badge badge-danger"
+              data-testid="gw-sso-signin"
+              title={g.sso.statusMessage ?? `gatehouse gateway login ${g.name}`}
+            >
+              {g.sso.status === 'signed-out' ? 'SSO: not signed in' : 'SSO: sign in again'}
+            </span>
           ) : g.hasCredential ? (
             <span title={`stored in ${g.secretStore}`} data-testid="gw-credential">
+              {g.sso?.email && <span data-testid="gw-sso-user">SSO {g.sso.email} </span>}
               <span className="mono">{g.credentialHint ?? 'stored'}</span>{' '}
               <span className="faint">({g.secretStore})</span>
             </span>
