@@ -225,7 +225,11 @@ export function ConfigChangeDialog({ subject, onClose }: { subject: FixSubject; 
                     <span className="cc-option-title">
                       {o.kind === 'manual' ? <span className="badge badge-warn">manual</span> : null} {o.title}
                     </span>
-                    {o.kind === 'fix' && <span className="cc-option-expl">{o.explanation}</span>}
+                    {o.kind === 'fix' && (
+                      <span className="cc-option-expl" title={o.explanation}>
+                        {o.explanation}
+                      </span>
+                    )}
                   </label>
                 ))}
               </fieldset>

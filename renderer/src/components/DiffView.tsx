@@ -16,9 +16,17 @@ export interface DiffLine {
  */
 export function parseUnifiedDiff(diff: string): DiffLine[] {
   const out: DiffLine[] = [];
+  // Within a run of changed lines, removals are shown before additions (as `diff -u` does), whatever
+  // order the producer interleaved them in; each line keeps its own number.
+  let run: DiffLine[] = [];
+  const flush = () => {
+    out.push(...run.filter((l) => l.kind === 'del'), ...run.filter((l) => l.kind === 'add'));
+    run = [];
+  };
   let oldNo = 0;
   let newNo = 0;
   for (const line of diff.split('\n')) {
+    if (!line.startsWith('+') && !line.startsWith('-')) flush();
     if (line.startsWith('--- ') || line.startsWith('+++ ')) continue;
     const h = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
     if (h) {
@@ -27,11 +35,12 @@ export function parseUnifiedDiff(diff: string): DiffLine[] {
       out.push({ kind: 'hunk', text: line });
       continue;
     }
-    if (line.startsWith('+')) out.push({ kind: 'add', text: line.slice(1), newNo: newNo++ });
-    else if (line.startsWith('-')) out.push({ kind: 'del', text: line.slice(1), oldNo: oldNo++ });
+    if (line.startsWith('+')) run.push({ kind: 'add', text: line.slice(1), newNo: newNo++ });
+    else if (line.startsWith('-')) run.push({ kind: 'del', text: line.slice(1), oldNo: oldNo++ });
     else if (line.startsWith(' ')) out.push({ kind: 'context', text: line.slice(1), oldNo: oldNo++, newNo: newNo++ });
     else if (line.startsWith('\\')) out.push({ kind: 'hunk', text: line });
   }
+  flush();
   return out;
 }
 

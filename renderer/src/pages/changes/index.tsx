@@ -83,11 +83,18 @@ export default function ChangesPage() {
 
       <div className="changes-scroll">
         <table className="changes" data-testid="changes-table" aria-label="Config changes">
+          <colgroup>
+            <col style={{ width: '12%' }} />
+            <col style={{ width: '28%' }} />
+            <col style={{ width: '24%' }} />
+            <col style={{ width: '8%' }} />
+            <col style={{ width: '13%' }} />
+            <col style={{ width: '15%' }} />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Time</th>
-              <th scope="col">File</th>
-              <th scope="col">Pointer</th>
+              <th scope="col">File · pointer</th>
               <th scope="col">Action</th>
               <th scope="col">Actor</th>
               <th scope="col">Status</th>
@@ -99,7 +106,7 @@ export default function ChangesPage() {
           <tbody>
             {changes.length === 0 && (
               <tr>
-                <td colSpan={7} className="muted" data-testid="changes-empty">
+                <td colSpan={6} className="muted" data-testid="changes-empty">
                   {list.isPending
                     ? 'Loading…'
                     : 'No config changes yet. Fixes from the Findings page (and gatehouse fix / config) are listed here.'}
@@ -115,16 +122,14 @@ export default function ChangesPage() {
                   data-status={c.status}
                   data-undoable={c.undoable ? 'yes' : 'no'}
                 >
-                  <td title={c.at} style={{ whiteSpace: 'nowrap' }}>
-                    {new Date(c.at).toLocaleString()}
-                  </td>
+                  <td title={c.at}>{new Date(c.at).toLocaleString()}</td>
                   <td>
                     <div className="change-file" title={c.file} data-testid="change-file">
                       <bdi>{c.file}</bdi>
                     </div>
-                  </td>
-                  <td className="mono" style={{ fontSize: 'var(--fs-small)' }}>
-                    {c.pointers.length ? c.pointers.join(', ') : <span className="faint">(whole file)</span>}
+                    <div className="mono faint" style={{ fontSize: 'var(--fs-small)' }} data-testid="change-pointers">
+                      {c.pointers.length ? c.pointers.join(', ') : '(whole file)'}
+                    </div>
                   </td>
                   <td>
                     <span className="badge">{c.kind}</span> {c.summary}
@@ -146,11 +151,12 @@ export default function ChangesPage() {
                         type="button"
                         className="btn btn-ghost"
                         aria-expanded={openId === c.id}
+                        title="The masked diff and notes"
                         aria-controls={`change-detail-${c.id}`}
                         data-testid="change-toggle"
                         onClick={() => setOpenId(openId === c.id ? null : c.id)}
                       >
-                        {openId === c.id ? 'Hide diff' : 'Diff'}
+                        Diff <span aria-hidden="true">{openId === c.id ? '▴' : '▾'}</span>
                       </button>
                       {c.status !== 'undone' && (
                         <button
@@ -169,7 +175,7 @@ export default function ChangesPage() {
                 </tr>
                 {openId === c.id && (
                   <tr className="change-detail" id={`change-detail-${c.id}`}>
-                    <td colSpan={7}>
+                    <td colSpan={6}>
                       <div className="change-detail-inner">
                         <div className="muted mono" style={{ fontSize: 'var(--fs-small)' }}>
                           change {c.id} · before {c.beforeSha256.slice(0, 12)}
