@@ -24,6 +24,14 @@ const ORIGINAL = `{
   }
 }
 `;
+// A second config: a credential in the arguments (no automatic fix) and an unpinned package.
+const ARGS_SECRET = ['ghp', 'Wq2ErT5yUi8oPa1sDf4gHj7kLz0xCv3bNm6Q'].join('_');
+const VSCODE = `{
+  "servers": {
+    "search": { "type": "stdio", "command": "npx", "args": ["-y", "acme-search-mcp", "--api-key", "${ARGS_SECRET}"] }
+  }
+}
+`;
 const SHOTS = process.env.GATEHOUSE_SCREENSHOTS;
 
 let root = '';
@@ -38,6 +46,9 @@ test.beforeAll(async () => {
   file = join(root, 'home', '.cursor', 'mcp.json');
   writeFileSync(file, ORIGINAL);
   chmodSync(file, 0o600);
+  mkdirSync(join(root, 'home', '.config', 'Code', 'User'), { recursive: true });
+  writeFileSync(join(root, 'home', '.config', 'Code', 'User', 'mcp.json'), VSCODE);
+  chmodSync(join(root, 'home', '.config', 'Code', 'User', 'mcp.json'), 0o600);
   gh = await startServe({ home: join(root, 'home') });
 });
 
@@ -72,8 +83,10 @@ async function rescan(page: Page) {
 }
 
 async function noSecretInPage(page: Page) {
-  expect(await page.content()).not.toContain(SECRET);
-  expect(await page.evaluate(() => document.body.innerText)).not.toContain(SECRET);
+  for (const secret of [SECRET, ARGS_SECRET]) {
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.evaluate(() => document.body.innerText)).not.toContain(secret);
+  }
 }
 
 async function shoot(page: Page, name: string) {
@@ -158,7 +171,10 @@ test('fix a literal credential from Findings, see the masked diff, confirm, undo
   await noSecretInPage(page);
 
   await api.settle();
-  for (const r of api.responses) expect(r.body, r.url).not.toContain(SECRET);
+  for (const r of api.responses) {
+    expect(r.body, r.url).not.toContain(SECRET);
+    expect(r.body, r.url).not.toContain(ARGS_SECRET);
+  }
 });
 
 test('undo is refused with the reason when the file moved on', async ({ page }) => {
@@ -188,4 +204,38 @@ test('undo is refused with the reason when the file moved on', async ({ page }) 
   await expect(row).toHaveAttribute('data-undoable', 'no');
   await expect(row.getByTestId('change-blocked')).toContainText('changed since');
   await expect(row.getByTestId('change-undo')).toBeDisabled();
+});
+
+test('a manual finding shows why and offers no Confirm; a version pin asks for the version first', async ({ page }) => {
+  if (SHOTS) await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(gh.url + '#/findings');
+  await rescan(page);
+  const dialog = page.getByTestId('fix-dialog');
+
+  await page.locator('[data-testid="finding-row"][data-rule="secret.in-args"]').click();
+  await page.getByTestId('fix-button').click();
+  await expect(dialog.getByTestId('fix-manual')).toContainText('command-line argument');
+  await expect(dialog.getByTestId('fix-confirm')).toHaveCount(0);
+  await expect(dialog.getByTestId('fix-preview')).toHaveCount(0);
+  await noSecretInPage(page);
+  await shoot(page, 'fix-manual');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+
+  await page.locator('[data-testid="finding-row"][data-rule="runner.unpinned"]').click();
+  await page.getByTestId('fix-button').click();
+  await expect(dialog.getByTestId('fix-input')).toBeFocused();
+  await expect(dialog.getByTestId('fix-confirm')).toBeDisabled();
+  await dialog.getByTestId('fix-input').fill('1.2.3');
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('fix-diff').locator('tr[data-kind="add"]')).toContainText('acme-search-mcp@1.2.3');
+  await noSecretInPage(page);
+  await shoot(page, 'fix-pin');
+  // Focus stays inside the dialog: Tab from its last control wraps to its first.
+  await dialog.getByTestId('fix-confirm').focus();
+  await page.keyboard.press('Tab');
+  expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await dialog.getByTestId('fix-cancel').click();
+  await expect(dialog).toHaveCount(0);
+  expect(readFileSync(join(root, 'home', '.config', 'Code', 'User', 'mcp.json'), 'utf8')).toBe(VSCODE);
 });

@@ -107,12 +107,8 @@ export function ConfigChangeDialog({ subject, onClose }: { subject: FixSubject; 
   const [phase, setPhase] = useState<Phase>({ step: 'choose' });
 
   const list = options.data ?? [];
-  const selectedIndex =
-    choice ??
-    Math.max(
-      0,
-      list.findIndex((o) => o.kind === 'fix'),
-    );
+  // The service lists the recommended option first (a manual reason before a drastic quarantine).
+  const selectedIndex = choice ?? 0;
   const selected: FixOption | undefined = list[selectedIndex];
   const needsInput = !!selected?.input;
   const versionValue = version ?? selected?.input?.suggestion ?? '';
