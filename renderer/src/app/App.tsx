@@ -2,6 +2,7 @@ import { Suspense, useEffect } from 'react';
 import type { ClientMode } from '../client/index.js';
 import { useAdminQuery } from '../client/index.js';
 import { ErrorBoundary } from '../components/ErrorBoundary.js';
+import { ConfigChangeHost } from '../components/ConfigChangeDialog.js';
 import { routeHref, useRoute } from './router.js';
 import { findRoute, ROUTES } from './routes.js';
 import { useShortcuts } from './shortcuts.js';
@@ -80,6 +81,7 @@ export function App({ clientMode }: { clientMode: ClientMode }) {
           </ErrorBoundary>
         </main>
       </div>
+      <ConfigChangeHost />
     </div>
   );
 }

@@ -11,6 +11,7 @@ const AuditPage = lazy(() => import('../pages/audit/index.js'));
 const PolicyPage = lazy(() => import('../pages/policy/index.js'));
 const GatewaysPage = lazy(() => import('../pages/gateways/index.js'));
 const SettingsPage = lazy(() => import('../pages/settings/index.js'));
+const ChangesPage = lazy(() => import('../pages/changes/index.js'));
 const ServerPage = lazy(() => import('../pages/server/index.js'));
 
 /** What every page component receives: the route segments after the page id (URI-decoded). */
@@ -40,6 +41,7 @@ export const ROUTES: readonly RouteDef[] = [
   { id: 'audit', label: 'Audit', nav: true, component: AuditPage },
   { id: 'policy', label: 'Policy', nav: true, component: PolicyPage },
   { id: 'gateways', label: 'Gateways', nav: true, component: GatewaysPage },
+  { id: 'changes', label: 'Changes', nav: true, component: ChangesPage },
   { id: 'settings', label: 'Settings', nav: true, component: SettingsPage },
   { id: 'servers', label: 'Server', nav: false, parent: 'inventory', component: ServerPage },
 ];

@@ -4,6 +4,7 @@ import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { clientLabel } from '../../lib/labels.js';
 import { severityClass } from './model.js';
 import { copyText } from '../../lib/clipboard.js';
+import { useConfigChangeDialog } from '../../components/ConfigChangeDialog.js';
 
 /** Detail of one finding: what, where, how to fix it, and suppress / unsuppress. */
 export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; onClose: () => void }) {
@@ -27,6 +28,7 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
   const sources = useAdminQuery('discovery.latest', {}, { enabled: desktop }).data?.result.sources;
   const canReveal = desktop && !!ws && !!sources?.some((s) => s.path === ws.location.file);
   const reveal = useAdminMutation('app.reveal');
+  const openFix = useConfigChangeDialog((s) => s.openFix);
 
   const submit = () => {
     if (!reason.trim()) return;
@@ -219,7 +221,26 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
           </div>
         </form>
       ) : (
-        <div>
+        <div style={{ display: 'flex', gap: 6 }}>
+          {ws && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="fix-button"
+              title="Preview a fix for this finding (masked diff), then confirm; every write can be undone"
+              onClick={() =>
+                openFix({
+                  findingId: ws.id,
+                  title: ws.title,
+                  ruleId: ws.ruleId,
+                  file: ws.location.file,
+                  ...(ws.server ? { server: ws.server } : {}),
+                })
+              }
+            >
+              Fix…
+            </button>
+          )}
           <button type="button" className="btn" data-testid="suppress-button" onClick={() => setFormOpen(true)}>
             Suppress…
           </button>
