@@ -80,12 +80,13 @@ function lcsOps(a: string[], b: string[]): Array<{ t: ' ' | '-' | '+'; line: str
       out.push({ t: ' ', line: a[i]!, ai: i, bi: j });
       i++;
       j++;
-    } else if (j < m && (i >= n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) {
-      out.push({ t: '+', line: b[j]!, ai: i, bi: j });
-      j++;
-    } else {
+    } else if (i < n && (j >= m || dp[i + 1]![j]! >= dp[i]![j + 1]!)) {
+      // Removed before added on ties, as unified diffs read (`-old` then `+new`).
       out.push({ t: '-', line: a[i]!, ai: i, bi: j });
       i++;
+    } else {
+      out.push({ t: '+', line: b[j]!, ai: i, bi: j });
+      j++;
     }
   }
   return out;
