@@ -56,6 +56,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Sign out of the console identity provider (revokes, then deletes the tokens)',
     load: async () => (await import('./commands/login.js')).logoutCommand,
   },
+  {
+    name: 'fleet',
+    summary: 'Fleet view of the team store (PostgreSQL): machines, servers, findings, shared credentials',
+    load: async () => (await import('./commands/fleet.js')).fleetCommand,
+  },
 ];
 
 function help(): string {
