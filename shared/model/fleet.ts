@@ -119,7 +119,8 @@ export const FleetServerRow = z.object({
   version: z.string().nullable(),
   transport: z.string(),
   machineCount: z.number().int(),
-  machines: z.array(z.string()),
+  /** Present when the query named a server, package or machine. */
+  machines: z.array(z.string()).optional(),
 });
 export type FleetServerRow = z.infer<typeof FleetServerRow>;
 
