@@ -49,6 +49,11 @@ const BENCHES: Bench[] = [
     target: 'a ~50-change push to a local ContextForge (figures only: time and HTTP requests)',
     load: async () => (await import('./policy-push.js')).benchPolicyPush,
   },
+  {
+    name: 'fleet',
+    target: '1,000 workstations × 50 servers reported to PostgreSQL: total, per-report p95; Fleet queries p95 ≤ 100 ms',
+    load: async () => (await import('./fleet.js')).benchFleet,
+  },
 ];
 
 const CHILD_FLAG = '--only';

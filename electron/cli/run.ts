@@ -71,6 +71,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Start an MCP server with credentials from the secret store',
     load: async () => (await import('./commands/run-launcher.js')).runLauncherCommand,
   },
+  {
+    name: 'fleet',
+    summary: 'Fleet view of the team store (PostgreSQL): machines, servers, findings, shared credentials',
+    load: async () => (await import('./commands/fleet.js')).fleetCommand,
+  },
 ];
 
 function help(): string {

@@ -19,6 +19,7 @@ import {
   scopeFindingsTable,
 } from '../gateway-option.js';
 import { UsageError } from '../usage-error.js';
+import { maskDatabaseUrl } from '../../services/fleet/url.js';
 
 /**
  * `gatehouse scan`: discovery + the static rules (credentials, transport, runners, advisories),
@@ -117,6 +118,12 @@ ${DISCOVERY_FLAGS_HELP}
                        and contacting remote servers from project files (each is listed
                        on stderr, with execution-affecting variables and warnings)
 ${GATEWAY_FLAG_HELP} (adds its scope.* findings)
+  --report-to URL      also send this scan (servers, findings: masked evidence and team
+                       fingerprints only) to the team store postgres://… in one transaction;
+                       idempotent. Also --database-url URL, or $GATEHOUSE_DATABASE_URL (keeps the
+                       password off the command line). The password is never printed.
+  --machine-id ID      report as this machine id (imaged machines, tests); default: a stable id
+                       derived from /etc/machine-id, or one created in the state folder
 
 Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or scan errors.`,
   async run(argv, io) {
@@ -129,6 +136,9 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
         connect: { type: 'boolean' },
         yes: { type: 'boolean' },
         ...gatewayFlag,
+        'report-to': { type: 'string' },
+        'database-url': { type: 'string' },
+        'machine-id': { type: 'string' },
       },
       strict: true,
     });
@@ -143,6 +153,11 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
     if (values.connect) {
       provider = liveScan.provider ?? (liveScan.load ? await liveScan.load() : undefined);
       if (!provider) throw new UsageError('--connect needs the live inventory, which this build does not include');
+    }
+    const { teamStoreUrl } = await import('../../services/fleet/workstation.js');
+    const reportUrl = teamStoreUrl(values['report-to'] ?? values['database-url']);
+    if (values['machine-id'] !== undefined && !reportUrl) {
+      throw new UsageError('--machine-id only applies with --report-to (or $GATEHOUSE_DATABASE_URL)');
     }
     const ctx = contextFrom(values);
     try {
@@ -163,7 +178,27 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       else if (format === 'sarif')
         io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
       else io.stdout(table(doc, report) + (gw ? scopeFindingsTable(gw.findings) : ''));
-      if (report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
+      let reportFailed = false;
+      if (reportUrl) {
+        const { reportScan } = await import('../../services/fleet/workstation.js');
+        try {
+          const r = await reportScan(ctx, {
+            url: reportUrl,
+            machineId: values['machine-id'],
+            scan,
+            servers: run.result.servers,
+            findings: report.findings,
+            scannedAt: report.scannedAt ?? ctx.clock.now().toISOString(),
+          });
+          io.stderr(
+            `gatehouse scan: ${r.inserted ? 'reported' : 'already reported'} scan of ${r.machineId} to ${maskDatabaseUrl(reportUrl)} (${r.servers} server(s), ${r.findings} finding(s))\n`,
+          );
+        } catch (err) {
+          reportFailed = true;
+          io.stderr(`gatehouse scan: report to ${maskDatabaseUrl(reportUrl)} failed: ${(err as Error).message}\n`);
+        }
+      }
+      if (reportFailed || report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
       return Math.max(exitCodeFor(report.findings, failOn), gw ? scopeExitCode(gw.findings, failOn) : 0);
     } finally {
       ctx.db.close();

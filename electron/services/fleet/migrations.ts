@@ -1,0 +1,169 @@
+/**
+ * Team-store migrations, per dialect, numbered like the local store's: a migration is applied once,
+ * in order, inside one transaction, and recorded in `fleet_migrations`. Never edit a released
+ * migration; add the next number. Only PostgreSQL is a team-store dialect today (SQLite is the
+ * embedded per-workstation store, electron/services/store).
+ *
+ * Roles (cluster-wide, created NOLOGIN if missing; login roles are granted into them):
+ * - the owner (whoever runs the migrations) owns the tables and is the only one who can change the
+ *   admin log;
+ * - `gatehouse_admin` reads every fleet table and may append to the admin log and enroll machines;
+ * - `gatehouse_reporter` may insert/update rows of the machines it is enrolled for only: row-level
+ *   security compares each row's machine id with `machine_reporters`, keyed by `current_user` (the
+ *   authenticated login role), never by a session setting a client could set to anything.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const ADMIN_ROLE = 'gatehouse_admin';
+export const REPORTER_ROLE = 'gatehouse_reporter';
+
+const OWN_MACHINE = `EXISTS (SELECT 1 FROM machine_reporters r WHERE r.machine_id = machine_id AND r.role_name = current_user)`;
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'fleet: machines, scans, servers, findings, admin log, roles and row-level security',
+    sql: `
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ADMIN_ROLE}') THEN CREATE ROLE ${ADMIN_ROLE} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${REPORTER_ROLE}') THEN CREATE ROLE ${REPORTER_ROLE} NOLOGIN; END IF;
+END $$;
+
+-- The key workstations use for team fingerprints (HMAC of a credential), so one credential copied
+-- to several machines has one fingerprint fleet-wide. Never a credential itself.
+CREATE TABLE team_keys (
+  name text PRIMARY KEY,
+  key_hex text NOT NULL CHECK (key_hex ~ '^[0-9a-f]{64}$'),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Which login role reports for which machine (written by admins: gatehouse fleet enroll).
+CREATE TABLE machine_reporters (
+  machine_id text PRIMARY KEY,
+  role_name name NOT NULL,
+  enrolled_at timestamptz NOT NULL DEFAULT now(),
+  enrolled_by name NOT NULL DEFAULT current_user
+);
+CREATE INDEX machine_reporters_role ON machine_reporters (role_name);
+
+CREATE TABLE machines (
+  machine_id text PRIMARY KEY CHECK (machine_id ~ '^[A-Za-z0-9._:@-]{1,128}$'),
+  hostname text NOT NULL,
+  os_user text NOT NULL,
+  platform text NOT NULL,
+  first_report timestamptz NOT NULL,
+  last_scan_at timestamptz NOT NULL,
+  last_received_at timestamptz NOT NULL DEFAULT now(),
+  latest_scan_id bigint
+);
+
+-- One row per report; a repeated report of the same scan conflicts on the unique key.
+CREATE TABLE scans (
+  scan_id bigserial PRIMARY KEY,
+  machine_id text NOT NULL REFERENCES machines DEFERRABLE INITIALLY DEFERRED,
+  scanned_at timestamptz NOT NULL,
+  content_hash text NOT NULL CHECK (content_hash ~ '^[0-9a-f]{64}$'),
+  received_at timestamptz NOT NULL DEFAULT now(),
+  hostname text NOT NULL,
+  os_user text NOT NULL,
+  gatehouse_version text NOT NULL,
+  server_count integer NOT NULL,
+  open_findings integer NOT NULL,
+  open_critical integer NOT NULL,
+  open_high integer NOT NULL,
+  open_medium integer NOT NULL,
+  open_low integer NOT NULL,
+  open_info integer NOT NULL,
+  UNIQUE (machine_id, scanned_at, content_hash)
+);
+CREATE INDEX scans_machine_time ON scans (machine_id, scanned_at DESC);
+CREATE INDEX scans_time ON scans (scanned_at);
+
+CREATE TABLE scan_servers (
+  scan_id bigint NOT NULL REFERENCES scans ON DELETE CASCADE,
+  machine_id text NOT NULL,
+  server_id text NOT NULL,
+  name text NOT NULL,
+  client text NOT NULL,
+  scope text NOT NULL,
+  transport text NOT NULL,
+  command text,
+  url text,
+  ecosystem text,
+  package text,
+  version text,
+  disabled boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (scan_id, server_id)
+);
+CREATE INDEX scan_servers_name ON scan_servers (name);
+CREATE INDEX scan_servers_package ON scan_servers (package, version);
+
+CREATE TABLE scan_findings (
+  scan_id bigint NOT NULL REFERENCES scans ON DELETE CASCADE,
+  machine_id text NOT NULL,
+  finding_id text NOT NULL,
+  rule_id text NOT NULL,
+  severity text NOT NULL,
+  status text NOT NULL,
+  title text NOT NULL,
+  client text NOT NULL,
+  server text NOT NULL,
+  server_id text,
+  file text NOT NULL,
+  pointer text NOT NULL,
+  evidence text,
+  fingerprint text CHECK (fingerprint IS NULL OR fingerprint ~ '^tf1:[0-9a-f]{32}$'),
+  secret_type text,
+  first_seen timestamptz,
+  PRIMARY KEY (scan_id, finding_id)
+);
+CREATE INDEX scan_findings_fingerprint ON scan_findings (fingerprint) WHERE fingerprint IS NOT NULL;
+CREATE INDEX scan_findings_rule ON scan_findings (rule_id);
+
+-- Append-only: admins may INSERT and SELECT; nobody but the owner holds UPDATE/DELETE/TRUNCATE,
+-- and each row carries the hash of the previous one (hash chain, checked by verifyAdminLog).
+CREATE TABLE admin_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  actor text NOT NULL DEFAULT current_user,
+  action text NOT NULL,
+  target text,
+  detail jsonb,
+  prev_hash text,
+  hash text NOT NULL
+);
+
+REVOKE ALL ON team_keys, machine_reporters, machines, scans, scan_servers, scan_findings, admin_log FROM PUBLIC;
+
+GRANT SELECT ON team_keys, machine_reporters, machines, scans, scan_servers, scan_findings, admin_log TO ${ADMIN_ROLE};
+GRANT INSERT, UPDATE, DELETE ON machine_reporters TO ${ADMIN_ROLE};
+GRANT INSERT ON admin_log TO ${ADMIN_ROLE};
+GRANT USAGE ON SEQUENCE admin_log_id_seq TO ${ADMIN_ROLE};
+
+GRANT SELECT ON team_keys TO ${REPORTER_ROLE};
+GRANT SELECT ON machine_reporters TO ${REPORTER_ROLE};
+GRANT SELECT, INSERT, UPDATE ON machines TO ${REPORTER_ROLE};
+GRANT SELECT, INSERT ON scans, scan_servers, scan_findings TO ${REPORTER_ROLE};
+GRANT USAGE ON SEQUENCE scans_scan_id_seq TO ${REPORTER_ROLE};
+
+ALTER TABLE machine_reporters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE machines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE scans ENABLE ROW LEVEL SECURITY;
+ALTER TABLE scan_servers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE scan_findings ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY admin_all ON machine_reporters TO ${ADMIN_ROLE} USING (true) WITH CHECK (true);
+CREATE POLICY reporter_own ON machine_reporters FOR SELECT TO ${REPORTER_ROLE} USING (role_name = current_user);
+${['machines', 'scans', 'scan_servers', 'scan_findings']
+  .map(
+    (t) => `CREATE POLICY admin_read ON ${t} FOR SELECT TO ${ADMIN_ROLE} USING (true);
+CREATE POLICY reporter_own ON ${t} TO ${REPORTER_ROLE} USING (${OWN_MACHINE.replace('r.machine_id = machine_id', `r.machine_id = ${t}.machine_id`)}) WITH CHECK (${OWN_MACHINE.replace('r.machine_id = machine_id', `r.machine_id = ${t}.machine_id`)});`,
+  )
+  .join('\n')}
+`,
+  },
+];
