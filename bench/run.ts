@@ -15,6 +15,16 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   {
+    name: 'cli',
+    target: 'gatehouse discover / scan as whole processes: ≤ 0.2× Snyk agent-scan inspect, peak RSS ≤ 83 MB',
+    load: async () => (await import('./cli.js')).benchCli,
+  },
+  {
+    name: 'sse',
+    target: 'serve with 100 SSE clients that never read + 40 discoveries (3,600 files): server RSS ≤ 300 MB',
+    load: async () => (await import('./sse.js')).benchSse,
+  },
+  {
     name: 'audit',
     target: '1M events: ingest ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms, histogram ≤ 150 ms, facets ≤ 300 ms',
     load: async () => (await import('./audit.js')).benchAudit,

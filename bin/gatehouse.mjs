@@ -11,12 +11,36 @@ if (major < 22 || (major === 22 && minor < 5)) {
 const { existsSync } = await import('node:fs');
 const { fileURLToPath, pathToFileURL } = await import('node:url');
 const source = fileURLToPath(new URL('../electron/cli/main.ts', import.meta.url));
-if (existsSync(source)) {
-  // A checkout: run the TypeScript source through tsx, so the CLI is never a stale build.
+const bundle = fileURLToPath(new URL('../dist/cli/gatehouse.mjs', import.meta.url));
+
+async function runSource() {
+  // Development: compile the TypeScript with tsx on every run (~1 s more per run).
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(source).href);
-} else {
+}
+
+if (!existsSync(source)) {
   // A package: only the bundled CLI ships.
-  await import(pathToFileURL(fileURLToPath(new URL('../dist/cli/gatehouse.mjs', import.meta.url))).href);
+  await import(pathToFileURL(bundle).href);
+} else if (process.env.GATEHOUSE_DEV === '1') {
+  await runSource();
+} else {
+  // A checkout: run the prebuilt bundle, rebuilt first when the sources changed since it was built
+  // (`npm ci` builds it through the `prepare` script), so the CLI is never a stale build.
+  const { bundleIsFresh, buildCliBundle } = await import('./cli-bundle.mjs');
+  let ready = bundleIsFresh();
+  if (!ready) {
+    if (process.stderr.isTTY) process.stderr.write('gatehouse: building the CLI (the sources changed)…\n');
+    try {
+      await buildCliBundle();
+      ready = true;
+    } catch (err) {
+      process.stderr.write(
+        `gatehouse: could not build the CLI bundle (${err instanceof Error ? err.message : String(err)}); running the sources through tsx.\n`,
+      );
+    }
+  }
+  if (ready) await import(pathToFileURL(bundle).href);
+  else await runSource();
 }

@@ -1,8 +1,10 @@
 // Bundles the Node-side entry points with esbuild (the renderer is built by Vite into dist/renderer):
 //   electron/main/main.ts       → dist/electron/main.cjs     (CJS, Electron main; electron external)
 //   electron/preload/preload.ts → dist/electron/preload.cjs  (ONE CJS file: sandboxed preloads cannot require)
-//   electron/cli/main.ts        → dist/cli/gatehouse.mjs     (ESM, Node 24; the packaged CLI)
+//   electron/cli/main.ts        → dist/cli/gatehouse.mjs     (ESM, Node 22.5+; what `gatehouse` runs,
+//                                 with its cache key: see bin/cli-bundle.mjs)
 import { build } from 'esbuild';
+import { buildCliBundle } from '../bin/cli-bundle.mjs';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
@@ -51,21 +53,11 @@ const results = await Promise.allSettled([
     external: ['electron'],
     define: names,
   }),
-  build({
-    ...common,
-    entryPoints: ['electron/cli/main.ts'],
-    outfile: 'dist/cli/gatehouse.mjs',
-    format: 'esm',
-    target: 'node24',
-    // vite builds the UI from a checkout only; tsx is a dev loader; the keyring is a native addon.
-    external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron'],
-    banner: {
-      js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
-    },
-  }),
+  buildCliBundle({ force: true }),
 ]);
 const failed = results.filter((r) => r.status === 'rejected');
 if (failed.length > 0) {
+  for (const f of failed) process.stderr.write(`${f.reason instanceof Error ? f.reason.message : String(f.reason)}\n`);
   process.stderr.write(`build-main: ${failed.length} of ${results.length} bundles failed\n`);
   process.exit(1);
 }

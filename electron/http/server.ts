@@ -9,7 +9,7 @@ import type { ErrorCode } from '../../shared/api/errors.js';
 import type { EventBus } from '../services/events.js';
 import type { AdminHandlers } from '../services/handlers.js';
 import { defaultLog, dispatch, ERROR_STATUS, errorBody, type Log } from '../ipc/dispatch.js';
-import { isMethodName } from '../../shared/api/contract.js';
+import { isMethodName, METHOD_NAMES, type EventName } from '../../shared/api/contract.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor } from '../web-security.js';
 
 /**
@@ -39,6 +39,10 @@ export interface HttpServerOptions {
   log?: Log;
   /** SSE heartbeat period (default 15 s). */
   heartbeatMs?: number;
+  /** Per SSE client: most bytes held for it while its socket is backed up (default 256 KiB). */
+  sseMaxQueuedBytes?: number;
+  /** Per SSE client: how long its socket may stay backed up before it is disconnected (default 30 s). */
+  sseStallMs?: number;
 }
 
 export interface HttpServerHandle {
@@ -120,8 +124,18 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const log = opts.log ?? defaultLog;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const staticRoot = opts.staticDir ? await realpath(opts.staticDir).catch(() => resolve(opts.staticDir!)) : undefined;
-  const streams = new Set<ServerResponse>();
+  const sseMaxQueuedBytes = opts.sseMaxQueuedBytes ?? 256 * 1024;
+  const sseStallMs = opts.sseStallMs ?? 30_000;
+  const streams = new Set<SseClient>();
   let port = 0;
+  // One subscription for all SSE clients: each event is serialized once, then fanned out.
+  let eventId = 0;
+  const unsubscribe = opts.events.subscribe((event, payload) => {
+    if (streams.size === 0) return;
+    const frame = event === 'store.changed' ? (payload as { topics: string[] }) : JSON.stringify(payload);
+    eventId++;
+    for (const c of streams) c.send(event, frame, eventId);
+  });
 
   const allowedHosts = () => [`127.0.0.1:${port}`];
   const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
@@ -174,16 +188,22 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 2000\n: connected\n\n');
-    streams.add(res);
-    const unsubscribe = opts.events.subscribe((event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+    const client = new SseClient(res, sseMaxQueuedBytes);
+    streams.add(client);
+    // A reconnect (EventSource sends the last id it saw) may have missed events while it was away,
+    // e.g. after being disconnected as a slow consumer: tell it every topic changed, so it refetches.
+    if (req.headers['last-event-id'] !== undefined) client.send('store.changed', ALL_TOPICS_FRAME);
+    const heartbeat = setInterval(
+      () => {
+        if (client.stalledFor() > sseStallMs) client.disconnect();
+        else client.heartbeat();
+      },
+      Math.min(heartbeatMs, sseStallMs),
+    );
     heartbeat.unref();
     const cleanup = () => {
       clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(res);
+      streams.delete(client);
     };
     req.once('close', cleanup);
     res.once('close', cleanup);
@@ -287,10 +307,113 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     token,
     close: () =>
       new Promise<void>((resolveClose) => {
+        unsubscribe();
         for (const s of streams) s.end();
         streams.clear();
         server.close(() => resolveClose());
         server.closeAllConnections();
       }),
   };
+}
+
+/** Every topic the renderer keys queries by (the method prefixes). */
+const ALL_TOPICS_FRAME = { topics: [...new Set(METHOD_NAMES.map((m) => m.split('.')[0] ?? m))] };
+
+/** Events where only the latest matters: while a client is backed up, a newer one replaces the older. */
+const LATEST_ONLY = (event: string) => event.endsWith('.progress');
+
+/**
+ * One SSE client with a bounded queue. Frames are written straight to the socket while it keeps
+ * up; once the socket is backed up (write() returned false) they are held here until 'drain',
+ * coalesced: `store.changed` topics merge into one event and each `*.progress` event keeps only
+ * its latest payload. A client whose held frames pass `maxQueuedBytes`, or whose socket stays
+ * backed up too long (the heartbeat checks), is disconnected: EventSource reconnects by itself and
+ * is then told that every topic changed. So a client that stops reading costs at most the socket's
+ * buffer plus `maxQueuedBytes`, however many events are published.
+ */
+class SseClient {
+  private readonly held = new Map<string, { event: string; data: string | Set<string>; id?: number }>();
+  private heldBytes = 0;
+  private seq = 0;
+  private stalledSince: number | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly maxQueuedBytes: number,
+  ) {
+    res.on('drain', () => this.flush());
+    res.once('close', () => {
+      this.closed = true;
+      this.held.clear();
+    });
+  }
+
+  /** `data`: the JSON text, or the topics of a `store.changed` (merged while held). */
+  send(event: EventName, data: string | { topics: string[] }, id?: number): void {
+    if (this.closed) return;
+    if (this.stalledSince === null) {
+      this.write(event, typeof data === 'string' ? data : JSON.stringify(data), id);
+      return;
+    }
+    if (typeof data !== 'string') {
+      const prev = this.held.get(event)?.data;
+      const topics = prev instanceof Set ? prev : new Set<string>();
+      for (const t of data.topics) {
+        if (topics.has(t)) continue;
+        topics.add(t);
+        this.heldBytes += t.length + 3;
+      }
+      this.held.set(event, { event, data: topics, id });
+    } else {
+      const key = LATEST_ONLY(event) ? event : `${event}#${++this.seq}`;
+      const prev = this.held.get(key)?.data;
+      if (typeof prev === 'string') this.heldBytes -= prev.length + event.length + 32;
+      this.held.set(key, { event, data, id });
+      this.heldBytes += data.length + event.length + 32;
+    }
+    if (this.heldBytes > this.maxQueuedBytes) this.disconnect();
+  }
+
+  heartbeat(): void {
+    if (!this.closed && this.stalledSince === null) this.write(null, ': heartbeat');
+  }
+
+  /** Milliseconds the socket has been backed up (0 when it keeps up). */
+  stalledFor(): number {
+    return this.stalledSince === null ? 0 : Date.now() - this.stalledSince;
+  }
+
+  disconnect(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.held.clear();
+    this.heldBytes = 0;
+    this.res.destroy();
+  }
+
+  end(): void {
+    this.closed = true;
+    this.res.end();
+  }
+
+  private write(event: string | null, data: string, id?: number): void {
+    const frame =
+      event === null ? `${data}\n\n` : `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
+    if (!this.res.write(frame)) this.stalledSince ??= Date.now();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    this.stalledSince = null;
+    const frames = [...this.held.values()];
+    this.held.clear();
+    this.heldBytes = 0;
+    for (const f of frames) {
+      const data = f.data instanceof Set ? JSON.stringify({ topics: [...f.data] }) : f.data;
+      // Once backed up again, the rest is held (and coalesced) again.
+      if (this.stalledSince === null) this.write(f.event, data, f.id);
+      else this.send(f.event as EventName, f.data instanceof Set ? { topics: [...f.data] } : data, f.id);
+    }
+  }
 }

@@ -49,8 +49,12 @@ describe('packaging', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { main: string };
     assert.equal(pkg.main, 'dist/electron/main.cjs');
     const script = readFileSync(new URL('scripts/build-main.mjs', root), 'utf8');
-    for (const out of ['dist/electron/main.cjs', 'dist/electron/preload.cjs', 'dist/cli/gatehouse.mjs']) {
+    for (const out of ['dist/electron/main.cjs', 'dist/electron/preload.cjs']) {
       assert.ok(script.includes(`outfile: '${out}'`), out);
     }
+    // The CLI bundle is built by bin/cli-bundle.mjs (also what bin/gatehouse.mjs rebuilds when stale).
+    assert.ok(script.includes('buildCliBundle('), 'build-main builds the CLI bundle');
+    const cli = readFileSync(new URL('bin/cli-bundle.mjs', root), 'utf8');
+    assert.ok(cli.includes("join(ROOT, 'dist', 'cli', 'gatehouse.mjs')"), 'dist/cli/gatehouse.mjs');
   });
 });

@@ -1,0 +1,154 @@
+// The prebuilt CLI bundle (dist/cli/gatehouse.mjs) and the cache key that says whether it is
+// still the build of the sources in this checkout. Plain JavaScript without dependencies (esbuild is
+// imported only to build), so bin/gatehouse.mjs can check freshness in a few milliseconds.
+//
+// The key is the list of files esbuild read for the last build (its metafile, minus node_modules),
+// plus the lockfiles, the package manifest and this file, each with its size and mtime and a hash of
+// all their contents. Fresh when every size and mtime matches; when some differ (a checkout, a
+// touch) the contents decide, so only a real change rebuilds. A change that adds an import changes
+// the importing file, so new files are covered too.
+//
+// `node bin/cli-bundle.mjs` builds the bundle when stale (the root package's `prepare` script, which
+// `npm ci` and `npm install` run); `--force` builds it regardless.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BUNDLE = join(ROOT, 'dist', 'cli', 'gatehouse.mjs');
+const STAMP = `${BUNDLE}.key.json`;
+const LOCK = `${BUNDLE}.lock`;
+/** Inputs outside the bundle's own sources that change what it contains. */
+const EXTRA_INPUTS = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'bin/cli-bundle.mjs'];
+
+/** esbuild options of the CLI bundle (scripts/build-main.mjs builds the same). */
+export const CLI_BUILD_OPTIONS = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  sourcemap: false,
+  legalComments: 'none',
+  // Prefer ESM builds: some deps (jsonc-parser) ship a UMD `main` whose dynamic requires break bundling.
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+  entryPoints: ['electron/cli/main.ts'],
+  format: 'esm',
+  target: 'node22',
+  // vite builds the UI from a checkout only; tsx is a dev loader; the keyring is a native addon.
+  // cedar-wasm is loaded at run time through createRequire (its nodejs build reads its .wasm from
+  // its own folder), so it stays in node_modules and out of the bundle by construction.
+  external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron', '@cedar-policy/cedar-wasm'],
+  banner: {
+    js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
+  },
+};
+
+function fingerprint(paths) {
+  const out = [];
+  for (const p of paths) {
+    try {
+      const s = statSync(join(ROOT, p));
+      out.push([p, s.size, s.mtimeMs]);
+    } catch {
+      out.push([p, -1, 0]);
+    }
+  }
+  return out;
+}
+
+function contentHash(paths) {
+  const h = createHash('sha256');
+  for (const p of paths) {
+    h.update(`${p}\0`);
+    try {
+      h.update(readFileSync(join(ROOT, p)));
+    } catch {
+      h.update('\0missing\0');
+    }
+  }
+  return h.digest('hex');
+}
+
+/** True when dist/cli/gatehouse.mjs was built from the sources as they are now. */
+export function bundleIsFresh() {
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
+    statSync(BUNDLE);
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(stamp.files) || typeof stamp.hash !== 'string' || stamp.hash === 'edited-during-build')
+    return false;
+  const paths = stamp.files.map((f) => f[0]);
+  const now = fingerprint(paths);
+  if (now.every((f, i) => f[1] === stamp.files[i][1] && f[2] === stamp.files[i][2])) return true;
+  if (contentHash(paths) !== stamp.hash) return false;
+  // Same contents, new mtimes (a checkout or a touch): remember them, so the next check is cheap.
+  try {
+    writeAtomic(STAMP, JSON.stringify({ ...stamp, files: now }));
+  } catch {
+    // read-only install: the content check keeps working
+  }
+  return true;
+}
+
+function writeAtomic(path, text) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds dist/cli/gatehouse.mjs and its key. Concurrent callers (parallel test files, two shells)
+ * serialize on a lock folder; whoever waited finds the bundle fresh and does not build again.
+ */
+export async function buildCliBundle({ force = false } = {}) {
+  mkdirSync(join(ROOT, 'dist', 'cli'), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      // A lock older than two minutes is left over from a killed build.
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000 || Date.now() > deadline) rmSync(LOCK, { recursive: true, force: true });
+      else sleep(100);
+    }
+  }
+  try {
+    if (!force && bundleIsFresh()) return false;
+    const { build } = await import('esbuild');
+    const tmp = `${BUNDLE}.${process.pid}.tmp.mjs`;
+    const started = Date.now();
+    const result = await build({ ...CLI_BUILD_OPTIONS, outfile: tmp, metafile: true });
+    const sources = Object.keys(result.metafile.inputs).filter((p) => !p.split(/[\\/]/).includes('node_modules'));
+    const paths = [...sources.map((p) => relative(ROOT, join(ROOT, p)).split('\\').join('/')), ...EXTRA_INPUTS];
+    // The key is taken after the build; a file edited while esbuild ran may not be in the bundle, so
+    // such a build is keyed as stale and the next run builds again.
+    const files = fingerprint(paths);
+    const hash = files.some((f) => f[2] >= started - 1) ? 'edited-during-build' : contentHash(paths);
+    renameSync(tmp, BUNDLE);
+    writeAtomic(STAMP, JSON.stringify({ files, hash }));
+    return true;
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const t0 = performance.now();
+  const built = await buildCliBundle({ force: process.argv.includes('--force') });
+  process.stdout.write(
+    built
+      ? `built dist/cli/gatehouse.mjs in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`
+      : 'dist/cli/gatehouse.mjs is up to date\n',
+  );
+}
