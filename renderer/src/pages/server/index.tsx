@@ -5,6 +5,8 @@ import type { PageProps } from '../../app/routes.js';
 import { useAdminQuery } from '../../client/index.js';
 import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
 import { LivePanel } from './LivePanel.js';
+import { ServerFindings } from './ServerFindings.js';
+import './live.css';
 
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -140,8 +142,10 @@ export default function ServerPage({ params }: PageProps) {
             </Row>
           </dl>
           <p className="faint">
-            Values that carry credentials are masked; environment variables and headers are listed by name only.
+            Values that carry credentials are masked. Environment variables and headers are listed by name only: the
+            inventory API carries key names, not values (the consent dialog shows execution-affecting values).
           </p>
+          <ServerFindings serverId={server.id} />
           <LivePanel serverId={server.id} transport={server.transport} disabled={server.disabled} />
         </>
       )}
