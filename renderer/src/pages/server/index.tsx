@@ -75,6 +75,7 @@ export default function ServerPage({ params }: PageProps) {
             </span>
             {server.disabled && <span className="badge badge-warn">disabled</span>}
           </header>
+          <ServerFindings serverId={server.id} />
           <dl className="detail" data-testid="server-detail" data-server-id={server.id}>
             <Row label="Client">{clientLabel(server.client)}</Row>
             <Row label="Scope">
@@ -145,7 +146,6 @@ export default function ServerPage({ params }: PageProps) {
             Values that carry credentials are masked. Environment variables and headers are listed by name only: the
             inventory API carries key names, not values (the consent dialog shows execution-affecting values).
           </p>
-          <ServerFindings serverId={server.id} />
           <LivePanel serverId={server.id} transport={server.transport} disabled={server.disabled} />
         </>
       )}
