@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.js';
 import { routeHref } from '../../app/router.js';
 import { useAdminQuery } from '../../client/index.js';
@@ -8,6 +8,11 @@ import '../findings/findings.css';
 import './overview.css';
 
 const DAY = 24 * 3600 * 1000;
+
+/** Start of the denials window (fixed per visit, so the query key is stable). */
+function daysAgo14(): string {
+  return new Date(Date.now() - 14 * DAY).toISOString();
+}
 
 function Card({
   title,
@@ -44,7 +49,7 @@ export default function OverviewPage() {
   const findings = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
   const states = useAdminQuery('live.states', {}, { topics: ['discovery'] });
   const gateways = useAdminQuery('gateways.list', {});
-  const [since] = useMemo(() => [new Date(Date.now() - 14 * DAY).toISOString()], []);
+  const [since] = useState(daysAgo14);
   const hist = useAdminQuery('audit.histogram', { filter: { since }, buckets: 14 });
   const report = findings.data;
   const open = useMemo(() => (report?.findings ?? []).filter((f) => f.status === 'open'), [report]);
