@@ -45,7 +45,7 @@ test.afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function shoot(page: Page, name: string) {
+async function shoot(page: Page, name: string, testId: string) {
   if (!SHOTS) return;
   for (const [w, h] of [
     [1024, 700],
@@ -54,7 +54,7 @@ async function shoot(page: Page, name: string) {
     await page.setViewportSize({ width: w, height: h });
     for (const theme of ['dark', 'light']) {
       await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
-      await page.locator('[data-testid="change-diff"], [data-testid="server-findings"]').first().scrollIntoViewIfNeeded();
+      await page.getByTestId(testId).first().scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, `${name}-${w}-${theme}.png`) });
     }
   }
@@ -87,6 +87,7 @@ test('a poisoned server is red, lists its findings, highlights the hidden instru
   await expect(status).toHaveAttribute('data-risk', /critical|high/);
   await expect(status).toHaveClass(/badge-danger/);
   await expect(status).toContainText('risk');
+  await expect(page.getByTestId('server-risk')).toHaveAttribute('data-severity', 'high');
 
   const findings = page.getByTestId('server-findings');
   await expect(findings.locator('[data-testid="server-finding"][data-rule="tool.poisoning"]')).toBeVisible();
@@ -94,7 +95,8 @@ test('a poisoned server is red, lists its findings, highlights the hidden instru
   await expect(tool.getByTestId('live-tool-flag')).toBeVisible();
   await expect(tool.getByTestId('suspicious-text').first()).toHaveText('<IMPORTANT>');
   await expect(tool.getByTestId('suspicious-text').filter({ hasText: 'do not tell the user' })).toHaveCount(1);
-  await shoot(page, 'server-risk');
+  await shoot(page, 'server-top', 'server-findings');
+  await shoot(page, 'server-tool', 'live-tool');
 
   // The inventory row is red too, and its "changed" badge opens the diff.
   await page.getByTestId('server-back').click();
@@ -105,7 +107,6 @@ test('a poisoned server is red, lists its findings, highlights the hidden instru
   const diff = page.getByTestId('change-diff');
   await expect(diff).toContainText('Fetches data from the API.');
   await expect(diff).toContainText('do not tell the user');
-  await diff.scrollIntoViewIfNeeded();
-  await shoot(page, 'server-diff');
+  await shoot(page, 'server-diff', 'change-diff');
   expect(errors).toEqual([]);
 });

@@ -4,6 +4,8 @@ import { routeHref } from '../../app/router.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminQuery } from '../../client/index.js';
 import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
+import { severityClass } from '../findings/model.js';
+import { useWorstSeverity } from '../findings/FindingCounts.js';
 import { LivePanel } from './LivePanel.js';
 import { ServerFindings } from './ServerFindings.js';
 import './live.css';
@@ -14,6 +16,27 @@ function Row({ label, children, testId }: { label: string; children: ReactNode; 
       <dt>{label}</dt>
       <dd data-testid={testId}>{children}</dd>
     </>
+  );
+}
+
+/** The server's worst open finding, in its header: risk is the first thing on its page. */
+function RiskBadge({ serverId }: { serverId: string }) {
+  const worst = useWorstSeverity(serverId);
+  if (!worst) return null;
+  return (
+    <a
+      href="#server-findings-title"
+      className={severityClass(worst)}
+      data-testid="server-risk"
+      data-severity={worst}
+      title="Worst open finding of this server"
+      onClick={(e) => {
+        e.preventDefault();
+        document.getElementById('server-findings-title')?.scrollIntoView();
+      }}
+    >
+      {worst} risk
+    </a>
   );
 }
 
@@ -74,6 +97,7 @@ export default function ServerPage({ params }: PageProps) {
               {server.transport}
             </span>
             {server.disabled && <span className="badge badge-warn">disabled</span>}
+            <RiskBadge serverId={server.id} />
           </header>
           <ServerFindings serverId={server.id} />
           <dl className="detail" data-testid="server-detail" data-server-id={server.id}>

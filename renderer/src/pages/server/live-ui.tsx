@@ -18,7 +18,12 @@ function Flagged({ text }: { text: string }) {
   hits.forEach((h, i) => {
     if (h.start > at) out.push(<span key={`t${i}`}>{text.slice(at, h.start)}</span>);
     out.push(
-      <mark key={`m${i}`} className="gh-suspicious" title={`Reads as an instruction to the model: ${h.what}`} data-testid="suspicious-text">
+      <mark
+        key={`m${i}`}
+        className="gh-suspicious"
+        title={`Reads as an instruction to the model: ${h.what}`}
+        data-testid="suspicious-text"
+      >
         {text.slice(h.start, h.end)}
       </mark>,
     );
