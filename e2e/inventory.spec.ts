@@ -280,9 +280,9 @@ test('a discovery run started elsewhere refreshes the open page through store.ch
   expect(await runText.innerText()).not.toBe(before);
 });
 
-test('a wrong token shows the service error instead of data', async ({ page }) => {
+test('a wrong token shows where the working link is instead of data', async ({ page }) => {
   await page.goto(`${gh.baseUrl}/?token=not-the-token`);
-  await expect(page.getByTestId('inventory-error')).toBeVisible();
+  await expect(page.getByTestId('token-required')).toContainText('gatehouse serve');
   await expect(page.getByTestId('inventory-row')).toHaveCount(0);
   expect(page.url()).not.toContain('token=');
 });

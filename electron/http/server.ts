@@ -251,7 +251,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     if (host === undefined || !allowedHosts().includes(host)) {
       return sendError(res, 403, 'forbidden', 'Host not allowed.');
     }
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), `http://${host}`);
     const { pathname } = url;
     if (pathname === '/api' || pathname.startsWith('/api/')) {
       res.setHeader('Cache-Control', 'no-store');

@@ -7,14 +7,14 @@ import './styles/theme.css';
 import './styles/app.css';
 
 applyTheme(useUi.getState().theme);
-const { client, mode } = createAdminClient();
+const { client, mode, hasToken } = createAdminClient();
 const queryClient = createQueryClient();
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');
 createRoot(root).render(
   <StrictMode>
     <AdminProvider client={client} queryClient={queryClient}>
-      <App clientMode={mode} />
+      <App clientMode={mode} hasToken={hasToken} />
     </AdminProvider>
   </StrictMode>,
 );

@@ -15,9 +15,10 @@ export type ClientMode = 'desktop' | 'browser';
  * Picks the AdminClient at start-up: Electron IPC when the preload bridge exists (desktop app),
  * loopback HTTP+SSE otherwise (browser mode, `gatehouse serve`).
  */
-export function createAdminClient(): { client: AdminClient; mode: ClientMode } {
-  if (window.gatehouse) return { client: createIpcClient(window.gatehouse), mode: 'desktop' };
-  return { client: new HttpAdminClient({ token: takeToken() }), mode: 'browser' };
+export function createAdminClient(): { client: AdminClient; mode: ClientMode; hasToken: boolean } {
+  if (window.gatehouse) return { client: createIpcClient(window.gatehouse), mode: 'desktop', hasToken: true };
+  const token = takeToken();
+  return { client: new HttpAdminClient({ token }), mode: 'browser', hasToken: token !== null };
 }
 
 export { HttpAdminClient, takeToken } from './http-client.js';

@@ -1,7 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { readHashQuery, writeHashQuery } from '../../app/url-state.js';
 import type { PinChange, ServerSnapshot } from '../../../../shared/model/live.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
-import { ConsentDialog, LiveStatusBadge, UntrustedText, useLiveStates } from './live-ui.js';
+import { useWorstSeverity } from '../findings/FindingCounts.js';
+import { ConsentDialog, isSuspicious, LiveStatusBadge, UntrustedText, useLiveStates } from './live-ui.js';
 import { SignInBar } from './SignIn.js';
 import { diffLines, prettyLines, visiblePlain } from './visible.js';
 
@@ -23,6 +25,15 @@ function ToolsList({ snap }: { snap: ServerSnapshot }) {
             {t.title && <span className="muted">{visiblePlain(t.title)}</span>}
             {t.annotations?.readOnlyHint === true && <span className="badge">read-only</span>}
             {t.annotations?.destructiveHint === true && <span className="badge badge-warn">destructive</span>}
+            {t.description && isSuspicious(t.description) && (
+              <span
+                className="badge badge-danger gh-flag"
+                data-testid="live-tool-flag"
+                title="The description carries hidden characters or text that reads as instructions to the model (highlighted below)"
+              >
+                hidden instructions
+              </span>
+            )}
           </div>
           {t.description && <UntrustedText text={t.description} testId="live-tool-description" />}
           <details>
@@ -344,6 +355,14 @@ function Changes({ serverId }: { serverId: string }) {
   );
 }
 
+const TABS: readonly Tab[] = ['tools', 'prompts', 'resources', 'changes', 'history'];
+
+/** The tab from the URL (`#/servers/<id>?tab=changes`: where the "N changed" badge links). */
+function initialTab(): Tab {
+  const t = readHashQuery().get('tab');
+  return TABS.find((x) => x === t) ?? 'tools';
+}
+
 /** Live section of the server page: connect (with consent), what the server exposes, pins, history. */
 export function LivePanel({
   serverId,
@@ -360,7 +379,9 @@ export function LivePanel({
   const scan = useAdminMutation('live.scan');
   const cancel = useAdminMutation('live.cancel');
   const [consent, setConsent] = useState(false);
-  const [tab, setTab] = useState<Tab>('tools');
+  const [tab, setTab] = useState<Tab>(initialTab);
+  useEffect(() => writeHashQuery({ tab: tab === 'tools' ? '' : tab }), [tab]);
+  const worst = useWorstSeverity(serverId);
   const snap = snapshot.data ?? null;
   const connect = () => {
     if (state?.status === 'needs-consent') setConsent(true);
@@ -378,7 +399,7 @@ export function LivePanel({
     <section className="gh-live" aria-labelledby="live-title" data-testid="live-panel">
       <div className="gh-live-head">
         <h2 id="live-title">Live</h2>
-        <LiveStatusBadge state={state} />
+        <LiveStatusBadge state={state} worst={worst} />
         <span className="spacer" />
         {scan.isPending || state?.status === 'connecting' ? (
           <button type="button" className="btn" data-testid="live-cancel" onClick={() => cancel.mutate({ serverId })}>

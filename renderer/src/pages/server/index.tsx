@@ -4,7 +4,11 @@ import { routeHref } from '../../app/router.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminQuery } from '../../client/index.js';
 import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
+import { severityClass } from '../findings/model.js';
+import { useWorstSeverity } from '../findings/FindingCounts.js';
 import { LivePanel } from './LivePanel.js';
+import { ServerFindings } from './ServerFindings.js';
+import './live.css';
 
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -12,6 +16,27 @@ function Row({ label, children, testId }: { label: string; children: ReactNode; 
       <dt>{label}</dt>
       <dd data-testid={testId}>{children}</dd>
     </>
+  );
+}
+
+/** The server's worst open finding, in its header: risk is the first thing on its page. */
+function RiskBadge({ serverId }: { serverId: string }) {
+  const worst = useWorstSeverity(serverId);
+  if (!worst) return null;
+  return (
+    <a
+      href="#server-findings-title"
+      className={severityClass(worst)}
+      data-testid="server-risk"
+      data-severity={worst}
+      title="Worst open finding of this server"
+      onClick={(e) => {
+        e.preventDefault();
+        document.getElementById('server-findings-title')?.scrollIntoView();
+      }}
+    >
+      {worst} risk
+    </a>
   );
 }
 
@@ -72,7 +97,9 @@ export default function ServerPage({ params }: PageProps) {
               {server.transport}
             </span>
             {server.disabled && <span className="badge badge-warn">disabled</span>}
+            <RiskBadge serverId={server.id} />
           </header>
+          <ServerFindings serverId={server.id} />
           <dl className="detail" data-testid="server-detail" data-server-id={server.id}>
             <Row label="Client">{clientLabel(server.client)}</Row>
             <Row label="Scope">
@@ -140,7 +167,8 @@ export default function ServerPage({ params }: PageProps) {
             </Row>
           </dl>
           <p className="faint">
-            Values that carry credentials are masked; environment variables and headers are listed by name only.
+            Values that carry credentials are masked. Environment variables and headers are listed by name only: the
+            inventory API carries key names, not values (the consent dialog shows execution-affecting values).
           </p>
           <LivePanel serverId={server.id} transport={server.transport} disabled={server.disabled} />
         </>

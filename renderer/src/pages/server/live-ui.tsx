@@ -1,11 +1,48 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { AdminEvents } from '../../../../shared/api/contract.js';
+import type { Severity } from '../../../../shared/model/finding.js';
 import type { LiveServerState } from '../../../../shared/model/live.js';
+import { routeHref } from '../../app/router.js';
 import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { useWorstSeverity } from '../findings/FindingCounts.js';
+import { suspiciousSpans } from './suspicious.js';
 import { visibleSegments } from './visible.js';
 import './live.css';
 
-/** Untrusted text rendered as plain text: ANSI stripped, invisible characters visible. */
+/** A run of plain text with the spans that read as instructions to the model marked. */
+function Flagged({ text }: { text: string }) {
+  const hits = suspiciousSpans(text);
+  if (!hits.length) return <span>{text}</span>;
+  const out: ReactNode[] = [];
+  let at = 0;
+  hits.forEach((h, i) => {
+    if (h.start > at) out.push(<span key={`t${i}`}>{text.slice(at, h.start)}</span>);
+    out.push(
+      <mark
+        key={`m${i}`}
+        className="gh-suspicious"
+        title={`Reads as an instruction to the model: ${h.what}`}
+        data-testid="suspicious-text"
+      >
+        {text.slice(h.start, h.end)}
+      </mark>,
+    );
+    at = h.end;
+  });
+  if (at < text.length) out.push(<span key="end">{text.slice(at)}</span>);
+  return <>{out}</>;
+}
+
+/** Whether a definition text carries hidden characters or instruction-like phrases. */
+export function isSuspicious(text: string): boolean {
+  return visibleSegments(text).some((s) => s.kind !== 'text' || suspiciousSpans(s.value).length > 0);
+}
+
+/**
+ * Untrusted text rendered as plain text: ANSI stripped, invisible characters visible, hidden
+ * (tag-character) text decoded, and instruction-like phrases (`<IMPORTANT>`, "do not tell the
+ * user"…) highlighted where the live integrity findings would flag them.
+ */
 export function UntrustedText({
   text,
   className = 'gh-desc',
@@ -19,14 +56,14 @@ export function UntrustedText({
     <pre className={className} data-testid={testId}>
       {visibleSegments(text).map((s, i) =>
         s.kind === 'text' ? (
-          <span key={i}>{s.value}</span>
+          <Flagged key={i} text={s.value} />
         ) : s.kind === 'mark' ? (
           <span key={i} className="gh-invisible" title="Invisible character" data-testid="invisible-char">
             {s.value}
           </span>
         ) : (
           <span key={i} className="gh-hidden" title="Hidden text in Unicode tag characters" data-testid="hidden-text">
-            hidden: {s.value}
+            hidden: <Flagged text={s.value} />
           </span>
         ),
       )}
@@ -70,8 +107,29 @@ export function liveStatusText(s: LiveServerState): string {
   }
 }
 
-/** The live state of one server (`data-testid="live-status"`, `data-status`). */
-export function LiveStatusBadge({ state }: { state: LiveServerState | undefined }) {
+/** Open findings at or above this severity make a connected server read as at risk, never a green "ok". */
+function riskClass(worst: Severity | null | undefined): string | null {
+  if (worst === 'critical' || worst === 'high') return 'badge badge-danger';
+  if (worst === 'medium') return 'badge badge-warn';
+  return null;
+}
+
+/**
+ * The live state of one server (`data-testid="live-status"`, `data-status`), coloured by risk:
+ * a server that connects fine but has open high or critical findings (a poisoned description, a
+ * rug pull, a plaintext credential) is red and says why, never a green "ok".
+ */
+export function LiveStatusBadge({
+  state,
+  worst,
+  serverId,
+}: {
+  state: LiveServerState | undefined;
+  /** Worst open finding severity of the server (from findings.list). */
+  worst?: Severity | null;
+  /** When given, "N changed" links to the server's Pins & changes tab. */
+  serverId?: string;
+}) {
   if (!state) {
     return (
       <span className="badge" data-testid="live-status" data-status="unknown">
@@ -79,10 +137,17 @@ export function LiveStatusBadge({ state }: { state: LiveServerState | undefined 
       </span>
     );
   }
-  const text = liveStatusText(state);
+  const base = liveStatusText(state);
+  const risk = state.status === 'ok' ? riskClass(worst) : null;
+  const text = risk && worst ? `${worst} risk · ${base}` : base;
   return (
-    <span className="keys" title={text}>
-      <span className={STATUS_CLASS[state.status]} data-testid="live-status" data-status={state.status}>
+    <span className="keys" title={risk ? `${text} (open ${worst} findings)` : text}>
+      <span
+        className={risk ?? STATUS_CLASS[state.status]}
+        data-testid="live-status"
+        data-status={state.status}
+        data-risk={risk ? worst : undefined}
+      >
         {text.length > 60 ? text.slice(0, 60) + '…' : text}
       </span>
       {state.authMode && state.authMode !== 'n/a' && (
@@ -95,9 +160,22 @@ export function LiveStatusBadge({ state }: { state: LiveServerState | undefined 
         </span>
       )}
       {state.changes ? (
-        <span className="badge badge-danger" data-testid="live-changes" data-count={state.changes}>
-          {state.changes} changed
-        </span>
+        serverId ? (
+          <a
+            className="badge badge-danger"
+            data-testid="live-changes"
+            data-count={state.changes}
+            href={`${routeHref('servers', serverId)}?tab=changes`}
+            title="Definitions differ from what was pinned: see what changed"
+            onClick={(e) => e.stopPropagation()}
+          >
+            {state.changes} changed
+          </a>
+        ) : (
+          <span className="badge badge-danger" data-testid="live-changes" data-count={state.changes}>
+            {state.changes} changed
+          </span>
+        )
       ) : null}
     </span>
   );
@@ -110,7 +188,10 @@ export function useLiveStates() {
 /** Inventory cell: the row's live state (one shared query for all rows). */
 export function LiveStatusCell({ serverId }: { serverId: string }) {
   const states = useLiveStates();
-  return <LiveStatusBadge state={states.data?.find((s) => s.serverId === serverId)} />;
+  const worst = useWorstSeverity(serverId);
+  return (
+    <LiveStatusBadge state={states.data?.find((s) => s.serverId === serverId)} worst={worst} serverId={serverId} />
+  );
 }
 
 type Progress = AdminEvents['live.progress'];

@@ -1,9 +1,12 @@
 import { Fragment, useMemo, useState } from 'react';
+import { SEVERITY_ORDER } from '../../../../shared/model/finding.js';
+import type { GatewaySnapshot } from '../../../../shared/model/gateway.js';
 import type { AccessCell, AccessMatrix, AccessStatus, ScopeFinding } from '../../../../shared/model/tenant.js';
-import { navigate } from '../../app/router.js';
+import { navigate, routeHref } from '../../app/router.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
 import '../gateways/gateways.css';
+import './tenants.css';
 
 type StatusFilter = '' | AccessStatus;
 const STATUS_LABEL: Record<AccessStatus, string> = { allowed: 'allowed', denied: 'denied', partial: 'partial' };
@@ -20,6 +23,11 @@ export default function TenantsPage() {
   const matrices = access.data ?? [];
   const [gatewayId, setGatewayId] = useState('');
   const matrix = matrices.find((m) => m.gatewayId === gatewayId) ?? matrices[0];
+  const snapshot = useAdminQuery(
+    'gateways.snapshot',
+    { id: matrix?.gatewayId ?? '' },
+    { topics: ['gateways'], enabled: !!matrix },
+  );
 
   return (
     <section className="page gw-page" data-testid="page-tenants" aria-labelledby="tenants-title">
@@ -76,6 +84,7 @@ export default function TenantsPage() {
         <MatrixView
           key={matrix.gatewayId}
           matrix={matrix}
+          snapshot={snapshot.data ?? null}
           findings={(findings.data ?? []).filter((f) => f.gatewayId === matrix.gatewayId)}
         />
       )}
@@ -83,7 +92,51 @@ export default function TenantsPage() {
   );
 }
 
-function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: ScopeFinding[] }) {
+/** Who bypasses team scoping altogether: platform admins, and active tokens not limited to a team or permissions. */
+function bypassOf(snap: GatewaySnapshot | null) {
+  if (!snap) return { admins: [] as string[], tokens: [] as { name: string; owner: string }[] };
+  const admins = snap.users.filter((u) => u.isAdmin && u.active).map((u) => u.email);
+  const adminSet = new Set(admins);
+  const tokens = snap.tokens
+    .filter((t) => t.active && !t.revoked && !t.teamId && t.permissions.length === 0 && adminSet.has(t.userEmail))
+    .map((t) => ({ name: t.name, owner: t.userEmail }));
+  return { admins, tokens };
+}
+
+/** Team ids in gateway text replaced by team names (ids mean nothing to the admin). */
+function withTeamNames(text: string, names: Map<string, string>): string {
+  let out = text;
+  for (const [id, name] of names) if (id.length >= 6 && out.includes(id)) out = out.split(id).join(`“${name}”`);
+  return out;
+}
+
+function MatrixView({
+  matrix,
+  findings: unsorted,
+  snapshot,
+}: {
+  matrix: AccessMatrix;
+  findings: ScopeFinding[];
+  snapshot: GatewaySnapshot | null;
+}) {
+  const findings = useMemo(
+    () =>
+      [...unsorted].sort(
+        (a, b) =>
+          (a.status === 'open' ? 0 : 1) - (b.status === 'open' ? 0 : 1) ||
+          SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+          a.title.localeCompare(b.title),
+      ),
+    [unsorted],
+  );
+  const teamNames = useMemo(
+    () => new Map((snapshot?.teams ?? matrix.teams).map((t) => [t.id, t.name] as const)),
+    [snapshot, matrix],
+  );
+  const bypass = useMemo(() => bypassOf(snapshot), [snapshot]);
+  const hiddenPersonal = (snapshot?.teams ?? []).filter(
+    (t) => t.personal && !matrix.teams.some((m) => m.id === t.id),
+  ).length;
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [teamFilter, setTeamFilter] = useState('');
   const [serverFilter, setServerFilter] = useState('');
@@ -152,11 +205,26 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
           ]}
         />
         <span className="spacer" />
-        <span className="count">
+        <span className="count" data-testid="tenants-count">
           {matrix.teams.length} teams · {matrix.servers.length} virtual servers
+          {hiddenPersonal > 0 && (
+            <span
+              className="muted"
+              data-testid="tenants-hidden-personal"
+              title="Every user has a personal team on the gateway; they hold only that user's own servers, so the matrix leaves them out. Sync counts them."
+            >
+              {' '}
+              · {hiddenPersonal} personal team{hiddenPersonal === 1 ? '' : 's'} not shown (sync counts{' '}
+              {snapshot?.teams.length})
+            </span>
+          )}
         </span>
       </div>
 
+      <p className="faint tn-legend" data-testid="tenants-legend">
+        Each cell: whether the team reaches the server (allowed, partial = some tools only, denied) and how many of its
+        members and team tokens can. Platform admins and unscoped admin tokens bypass teams and are listed first.
+      </p>
       <div className="tn-layout">
         <div className="tn-matrix-wrap">
           <table
@@ -199,6 +267,58 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
               </tr>
             </thead>
             <tbody>
+              {bypass.admins.length > 0 && (
+                <tr className="tn-bypass" data-testid="tenants-bypass-admins" data-count={bypass.admins.length}>
+                  <th className="tn-team" scope="row" title={bypass.admins.join(', ')}>
+                    Platform admins <span className="faint">({bypass.admins.length})</span>
+                    <div className="tn-bypass-who">{bypass.admins.join(', ')}</div>
+                  </th>
+                  {servers.map((s) => (
+                    <Fragment key={s.id}>
+                      <td>
+                        <span
+                          className="tn-cell tn-bypass-cell"
+                          title="Platform admins bypass team scoping: every server and tool"
+                        >
+                          all · bypass
+                        </span>
+                      </td>
+                      {expanded.has(s.id) &&
+                        s.tools.map((t) => (
+                          <td key={t.id}>
+                            <span className="tn-cell tn-bypass-cell">all</span>
+                          </td>
+                        ))}
+                    </Fragment>
+                  ))}
+                </tr>
+              )}
+              {bypass.tokens.length > 0 && (
+                <tr className="tn-bypass" data-testid="tenants-bypass-tokens" data-count={bypass.tokens.length}>
+                  <th className="tn-team" scope="row">
+                    Unscoped admin tokens <span className="faint">({bypass.tokens.length})</span>
+                    <div className="tn-bypass-who">{bypass.tokens.map((t) => `${t.name} (${t.owner})`).join(', ')}</div>
+                  </th>
+                  {servers.map((s) => (
+                    <Fragment key={s.id}>
+                      <td>
+                        <span
+                          className="tn-cell tn-bypass-cell"
+                          title="A token of a platform admin with no team and no permission limit: anyone holding it reaches everything"
+                        >
+                          all · bypass
+                        </span>
+                      </td>
+                      {expanded.has(s.id) &&
+                        s.tools.map((t) => (
+                          <td key={t.id}>
+                            <span className="tn-cell tn-bypass-cell">all</span>
+                          </td>
+                        ))}
+                    </Fragment>
+                  ))}
+                </tr>
+              )}
               {visibleTeams.map((team) => (
                 <tr key={team.id} data-testid="tenants-row" data-team={team.name}>
                   <th className="tn-team" scope="row">
@@ -276,7 +396,7 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
                     <span className={`tn-step-${step.outcome}`} aria-label={step.outcome}>
                       {STEP_MARK[step.outcome]}
                     </span>{' '}
-                    {step.text}
+                    {withTeamNames(step.text, teamNames)}
                   </li>
                 ))}
               </ol>
@@ -310,11 +430,17 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
               data-testid="tenants-finding"
               data-rule={f.ruleId}
               data-id={f.id}
+              data-severity={f.severity}
             >
               <div className="tn-finding-title">
                 <span className={`tn-sev tn-sev-${f.severity}`}>{f.severity}</span>
+                <a
+                  href={`${routeHref('findings')}?status=all&finding=${encodeURIComponent(f.id)}`}
+                  data-testid="tenants-finding-link"
+                >
+                  {withTeamNames(f.title, teamNames)}
+                </a>
                 <span className="mono faint">{f.ruleId}</span>
-                <span>{f.title}</span>
                 {f.status === 'suppressed' && (
                   <span
                     className="badge badge-warn"
@@ -325,8 +451,8 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
                   </span>
                 )}
               </div>
-              <div>{f.message}</div>
-              <div className="muted">Fix: {f.remediation}</div>
+              <div>{withTeamNames(f.message, teamNames)}</div>
+              {f.remediation && <div className="muted">Fix: {withTeamNames(f.remediation, teamNames)}</div>}
             </article>
           ))}
         </div>
@@ -338,19 +464,21 @@ function MatrixView({ matrix, findings }: { matrix: AccessMatrix; findings: Scop
 function CellButton(props: { cell?: AccessCell; label: string; pressed: boolean; dim: boolean; onClick(): void }) {
   const { cell } = props;
   if (!cell) return <span className="faint">—</span>;
+  const n = cell.principals.length;
+  const text = `${STATUS_LABEL[cell.status]}${n > 0 ? ` · ${n}` : ''}`;
   return (
     <button
       type="button"
       className={`tn-cell tn-${cell.status}`}
       style={props.dim ? { opacity: 0.35 } : undefined}
       aria-pressed={props.pressed}
-      aria-label={`${props.label}: ${cell.status}. Show why`}
+      aria-label={`${text}: ${props.label}${n ? `, ${n} member${n === 1 ? '' : 's'} or team token${n === 1 ? '' : 's'} can reach it` : ''}. Show why`}
+      title={`${STATUS_LABEL[cell.status]}${cell.status === 'partial' ? ' (some tools only)' : ''}: ${n} member(s) or team token(s) can reach it`}
       data-testid="tenants-cell"
       data-status={cell.status}
       onClick={props.onClick}
     >
-      {STATUS_LABEL[cell.status]}
-      {cell.principals.length > 0 ? ` ${cell.principals.length}` : ''}
+      {text}
     </button>
   );
 }
