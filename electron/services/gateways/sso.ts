@@ -59,6 +59,8 @@ export interface GatewaySignInOptions {
   timeoutMs?: number;
   /** Lifetime of the minted API token in days (default 1). */
   tokenDays?: number;
+  /** Cancels the wait for the browser (a newer sign-in replaces this one); nothing is stored. */
+  signal?: AbortSignal;
 }
 
 function cookie(res: HttpResponse, name: string): string | undefined {
@@ -174,6 +176,9 @@ export async function signInToGateway(
         timer = setTimeout(
           () => fail(new SignInError('timeout', 'No answer from the browser in time; sign-in cancelled.')),
           opts.timeoutMs ?? 5 * 60_000,
+        );
+        opts.signal?.addEventListener('abort', () =>
+          fail(new SignInError('timeout', 'This sign-in was replaced by a newer one; nothing was stored.')),
         );
       }),
     ]);
