@@ -1,0 +1,160 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { openNodeSecretStore } from '../electron/node/secret-store.js';
+import { CONSOLE_KEY, tokenKey } from '../electron/services/identity/sessions.js';
+import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../test/support/idp.js';
+import { captureApiResponses, captureEventStream, startServe, type ServeHandle } from './support/serve.js';
+
+/**
+ * Console single sign-on in real Chromium through the identity provider's own pages: a real
+ * oidc-provider (test/support/idp.ts) and `gatehouse serve`. Settings → Identity → Sign in opens
+ * the IdP in a new tab (login form, consent), which redirects to Gatehouse's loopback listener
+ * (RFC 8252); Settings then shows the admin, who becomes the actor of a finding suppression on the
+ * Audit page; Sign out revokes the grant at the IdP. No token value reaches the page, an API
+ * response, the event stream or a plain file of the state folder.
+ */
+
+let idp: TestIdp;
+let gh: ServeHandle;
+let root: string;
+const revokedGrants: string[] = [];
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  idp = await startIdp();
+  idp.provider.on('grant.revoked', (_ctx: unknown, grantId: string) => revokedGrants.push(grantId));
+  root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-sso-'));
+  const home = join(root, 'home');
+  mkdirSync(home, { recursive: true });
+  // A plaintext credential in a config: something to find, and suppress.
+  writeFileSync(
+    join(home, '.claude.json'),
+    JSON.stringify({
+      mcpServers: {
+        github: {
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-github'],
+          env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_e2eSsoPlantedTokenValue0123456789abcd' },
+        },
+      },
+    }),
+    { mode: 0o600 },
+  );
+  gh = await startServe({ home });
+});
+
+test.afterAll(async () => {
+  await gh?.stop();
+  await idp?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+/** Plays the admin at the IdP's own pages in the tab the console opened. */
+async function signInAtIdp(tab: Page, user: string) {
+  await tab.waitForLoadState();
+  await expect(tab.locator('input[name="login"]')).toBeVisible();
+  expect(new URL(tab.url()).origin).toBe(new URL(idp.issuer).origin);
+  await tab.locator('input[name="login"]').fill(user);
+  await tab.locator('input[name="password"]').fill('correct horse battery staple');
+  await tab.locator('button[type="submit"]').click();
+  // Consent (offline_access asks for it every time: prompt=consent).
+  await tab.locator('button[type="submit"]', { hasText: /continue/i }).click();
+  // Back at Gatehouse's loopback listener.
+  await expect(tab.locator('body')).toContainText('Signed in to Gatehouse');
+  expect(new URL(tab.url()).hostname).toBe('127.0.0.1');
+}
+
+test('Settings → Identity: sign in through the IdP, the admin is the audit actor, sign out revokes', async ({
+  page,
+  context,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const api = captureApiResponses(page);
+  const events = await captureEventStream(gh);
+
+  await page.goto(gh.url + '#/settings');
+  const identity = page.getByTestId('settings-identity');
+  await expect(identity.getByTestId('identity-actor')).toContainText('(browser)');
+  await identity.getByTestId('identity-issuer').fill(idp.issuer);
+  await identity.getByTestId('identity-client-id').fill(NATIVE_CLIENT_ID);
+  await identity.getByTestId('identity-save').click();
+  await expect(identity.getByTestId('identity-provider')).toContainText(idp.issuer);
+
+  const popup = context.waitForEvent('page');
+  await identity.getByTestId('identity-signin').click();
+  const tab = await popup;
+  await expect(identity.getByTestId('identity-waiting')).toBeVisible();
+  await signInAtIdp(tab, 'alice');
+  await tab.close();
+
+  await expect(identity.getByTestId('identity-email')).toHaveText('alice@example.com');
+  await expect(identity.getByTestId('identity-session')).toContainText(idp.issuer);
+  await expect(identity.getByTestId('identity-session')).toContainText('subject alice');
+  const actor = `alice@example.com (${idp.issuer}#alice)`;
+  await expect(identity.getByTestId('identity-actor')).toContainText(actor);
+
+  // The token set exists, in the secret store only.
+  const stored = await openNodeSecretStore(gh.state).get(tokenKey(CONSOLE_KEY));
+  expect(stored).toBeTruthy();
+  const tokens = JSON.parse(stored!) as { accessToken: string; refreshToken?: string; idToken?: string };
+  const values = [tokens.accessToken, tokens.refreshToken, tokens.idToken].filter((v): v is string => !!v);
+  expect(values.length).toBe(3);
+
+  // A suppression, made as the signed-in admin.
+  await page.goto(gh.baseUrl + '/#/findings');
+  const scanned = page.waitForResponse((r) => r.url().includes('/api/invoke/findings.scan') && r.status() === 200);
+  await page.getByTestId('findings-scan-button').click();
+  await scanned;
+  await expect(page.getByTestId('finding-row').first()).toBeVisible();
+  const id = await page.getByTestId('finding-row').first().getAttribute('data-id');
+  const row = page.locator(`[data-testid="finding-row"][data-id="${id}"]`);
+  await row.click();
+  await page.getByTestId('suppress-button').click();
+  await page.getByTestId('suppress-reason').fill('Accepted for the SSO e2e: test credential in a throw-away home');
+  await page.getByTestId('suppress-confirm').click();
+  await expect(row).toHaveCount(0);
+
+  // The Audit page, filtered by that admin, shows the suppression (and the sign-in) with them as actor.
+  await page.goto(`${gh.baseUrl}/#/audit/user/${encodeURIComponent(actor)}`);
+  const rows = page.getByTestId('audit-row');
+  await expect(rows.filter({ hasText: 'finding.suppress' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: 'identity.login' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: 'identity.provider.set' })).toHaveCount(0); // set before sign-in: the OS user
+  await rows.filter({ hasText: 'finding.suppress' }).click();
+  await expect(page.getByTestId('audit-detail')).toContainText('alice@example.com');
+
+  // Sign out: revoked at the IdP, nothing left locally.
+  await page.goto(gh.baseUrl + '/#/settings');
+  const before = revokedGrants.length;
+  await identity.getByTestId('identity-signout').click();
+  await expect(identity.getByTestId('identity-signed-out')).toContainText('revoked at the identity provider');
+  await expect(identity.getByTestId('identity-session')).toHaveCount(0);
+  await expect(identity.getByTestId('identity-actor')).toContainText('(browser)');
+  expect(revokedGrants.length).toBeGreaterThan(before);
+  expect((await idp.introspect(tokens.refreshToken!)).active).toBe(false);
+  expect(await openNodeSecretStore(gh.state).get(tokenKey(CONSOLE_KEY))).toBeNull();
+
+  // No token value anywhere the admin or a file reader could see it.
+  await api.settle();
+  events.stop();
+  const html = await page.content();
+  for (const v of values) {
+    expect(html.includes(v), 'token in the page').toBe(false);
+    for (const r of api.responses) expect(r.body.includes(v), `token in ${r.url}`).toBe(false);
+    expect(events.text().includes(v), 'token in the event stream').toBe(false);
+    for (const f of walk(gh.state)) expect(readFileSync(f).toString('latin1').includes(v), `token in ${f}`).toBe(false);
+  }
+  expect(api.responses.some((r) => r.url.includes('identity.whoami'))).toBe(true);
+  expect(errors).toEqual([]);
+});
