@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { openNodeSecretStore } from '../electron/node/secret-store.js';
 import { CONSOLE_KEY, tokenKey } from '../electron/services/identity/sessions.js';
+import { startWorld, type World } from '../test/fixtures/oauth/protected-mcp.js';
 import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../test/support/idp.js';
 import { captureApiResponses, captureEventStream, startServe, type ServeHandle } from './support/serve.js';
 
@@ -17,6 +18,7 @@ import { captureApiResponses, captureEventStream, startServe, type ServeHandle }
  */
 
 let idp: TestIdp;
+let world: World;
 let gh: ServeHandle;
 let root: string;
 const revokedGrants: string[] = [];
@@ -26,6 +28,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   idp = await startIdp();
   idp.provider.on('grant.revoked', (_ctx: unknown, grantId: string) => revokedGrants.push(grantId));
+  world = await startWorld();
   root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-sso-'));
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
@@ -39,6 +42,8 @@ test.beforeAll(async () => {
           args: ['-y', '@modelcontextprotocol/server-github'],
           env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_e2eSsoPlantedTokenValue0123456789abcd' },
         },
+        // An OAuth-protected remote MCP server (SDK server auth + its own oidc-provider).
+        protected: { type: 'http', url: world.mcpUrl },
       },
     }),
     { mode: 0o600 },
@@ -49,6 +54,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await gh?.stop();
   await idp?.stop();
+  await world?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -156,5 +162,55 @@ test('Settings → Identity: sign in through the IdP, the admin is the audit act
     for (const f of walk(gh.state)) expect(readFileSync(f).toString('latin1').includes(v), `token in ${f}`).toBe(false);
   }
   expect(api.responses.some((r) => r.url.includes('identity.whoami'))).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test("an OAuth-protected MCP server: Sign in… on its page through the authorization server's pages", async ({
+  page,
+  context,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const api = captureApiResponses(page);
+
+  await page.goto(gh.url);
+  await page.getByTestId('rescan-button').click();
+  const row = page.getByTestId('inventory-row').filter({ hasText: 'protected' });
+  await expect(row).toHaveCount(1);
+  await row.getByRole('link').first().click();
+  await page.getByTestId('live-connect').click();
+  const bar = page.getByTestId('live-signin');
+  await expect(bar).toHaveAttribute('data-signin', 'needs-sign-in');
+
+  const popup = context.waitForEvent('page');
+  await bar.getByTestId('live-signin-start').click();
+  const tab = await popup;
+  await tab.waitForLoadState();
+  expect(new URL(tab.url()).origin).toBe(new URL(world.issuer).origin);
+  await tab.locator('input[name="login"]').fill('alice');
+  await tab.locator('input[name="password"]').fill('secret');
+  await tab.locator('button[type="submit"]').click();
+  await tab.locator('button[type="submit"]', { hasText: /continue/i }).click();
+  await expect.poll(() => new URL(tab.url()).hostname).toBe('127.0.0.1');
+  await tab.close();
+
+  await expect(bar).toHaveAttribute('data-signin', 'signed-in', { timeout: 20_000 });
+  await expect(page.getByTestId('live-tool').first()).toBeVisible({ timeout: 20_000 });
+  expect(world.seenTokens.size).toBeGreaterThan(0);
+
+  const revocations = world.revocations;
+  await bar.getByTestId('live-signout').click();
+  await expect(bar).not.toHaveAttribute('data-signin', 'signed-in');
+  expect(world.revocations).toBeGreaterThan(revocations);
+
+  await api.settle();
+  const html = await page.content();
+  const tokens = [...world.issuedTokens];
+  expect(tokens.length).toBeGreaterThan(0);
+  for (const v of tokens) {
+    expect(html.includes(v), 'token in the page').toBe(false);
+    for (const r of api.responses) expect(r.body.includes(v), `token in ${r.url}`).toBe(false);
+    for (const f of walk(gh.state)) expect(readFileSync(f).toString('latin1').includes(v), `token in ${f}`).toBe(false);
+  }
   expect(errors).toEqual([]);
 });
