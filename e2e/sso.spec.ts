@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { openNodeSecretStore } from '../electron/node/secret-store.js';
 import { CONSOLE_KEY, tokenKey } from '../electron/services/identity/sessions.js';
+import { ssoKey } from '../electron/services/gateways/sso.js';
 import { startWorld, type World } from '../test/fixtures/oauth/protected-mcp.js';
+import { gatewaySkipReason, startSeededGateway, type LiveGateway } from '../test/gateways/support.js';
 import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../test/support/idp.js';
 import { captureApiResponses, captureEventStream, startServe, type ServeHandle } from './support/serve.js';
 
@@ -213,4 +215,138 @@ test("an OAuth-protected MCP server: Sign in… on its page through the authoriz
     for (const f of walk(gh.state)) expect(readFileSync(f).toString('latin1').includes(v), `token in ${f}`).toBe(false);
   }
   expect(errors).toEqual([]);
+});
+
+/**
+ * Gateway single sign-on from the Gateways page against the real ContextForge 1.0.7 configured for
+ * generic OIDC with a TLS identity provider (as in test/gateways/sso.gateway.ts): add the gateway
+ * with "Sign in with SSO", Sign in → the IdP's pages in a tab → the loopback callback → the
+ * gateway's session → an expiring API token; Test as the signed-in user; Sign out revokes it.
+ * Skips without ContextForge, fails under GATEHOUSE_REQUIRE_GATEWAYS=1.
+ */
+test.describe('gateway SSO from the Gateways page (real ContextForge)', () => {
+  const skipReason = gatewaySkipReason();
+  test.skip(!!skipReason, skipReason);
+  test.describe.configure({ timeout: 180_000 });
+  test.use({ ignoreHTTPSErrors: true }); // the IdP's certificate comes from a CA made for the test
+
+  const GW_CLIENT = { id: 'contextforge', secret: 'contextforge-client-secret-for-tests-0123456789' };
+  let tlsIdp: TestIdp;
+  let gw: LiveGateway;
+
+  test.beforeAll(async () => {
+    test.setTimeout(300_000);
+    tlsIdp = await startIdp({
+      tls: true,
+      clients: [
+        {
+          client_id: GW_CLIENT.id,
+          client_secret: GW_CLIENT.secret,
+          application_type: 'native',
+          token_endpoint_auth_method: 'client_secret_post',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+    });
+    gw = await startSeededGateway({
+      env: {
+        SSO_ENABLED: 'true',
+        SSO_AUTO_CREATE_USERS: 'true',
+        SSL_CERT_FILE: tlsIdp.caFile!,
+        APP_DOMAIN: 'http://127.0.0.1',
+      },
+    });
+    const adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
+    const res = await fetch(`${gw.baseUrl}/v1/auth/sso/admin/providers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'testidp',
+        name: 'testidp',
+        display_name: 'Test IdP',
+        provider_type: 'oidc',
+        client_id: GW_CLIENT.id,
+        client_secret: GW_CLIENT.secret,
+        authorization_url: `${tlsIdp.issuer}/auth`,
+        token_url: `${tlsIdp.issuer}/token`,
+        userinfo_url: `${tlsIdp.issuer}/me`,
+        issuer: tlsIdp.issuer,
+        jwks_uri: `${tlsIdp.issuer}/jwks`,
+        scope: 'openid profile email',
+        auto_create_users: true,
+        trusted_domains: [],
+      }),
+    });
+    expect(res.status, await res.text()).toBe(200);
+  });
+
+  test.afterAll(async () => {
+    await gw?.stop();
+    await tlsIdp?.stop();
+  });
+
+  test('add with SSO, Sign in through the IdP, Test as the user, Sign out revokes', async ({ page, context }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = captureApiResponses(page);
+
+    await page.goto(gh.url + '#/gateways');
+    await page.getByTestId('gw-add').click();
+    await page.getByTestId('gw-name').fill('cf-sso');
+    await page.getByTestId('gw-url').fill(gw.baseUrl);
+    await page.getByTestId('gw-auth').selectOption('sso');
+    await page.getByTestId('gw-sso-issuer').fill(tlsIdp.issuer);
+    await page.getByTestId('gw-save').click();
+    const row = page.locator('[data-testid="gw-row"][data-name="cf-sso"]');
+    await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'signed-out');
+    await expect(row.getByTestId('gw-sso-login')).toHaveText('Sign in');
+
+    const popup = context.waitForEvent('page');
+    await row.getByTestId('gw-sso-login').click();
+    const tab = await popup;
+    await tab.waitForLoadState();
+    expect(new URL(tab.url()).origin).toBe(tlsIdp.issuer);
+    await tab.locator('input[name="login"]').fill('dave');
+    await tab.locator('input[name="password"]').fill('any');
+    await tab.locator('button[type="submit"]').click();
+    await tab.locator('button[type="submit"]', { hasText: /continue/i }).click();
+    await expect(tab.locator('body')).toContainText('Signed in to Gatehouse');
+    await tab.close();
+
+    await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'active', { timeout: 30_000 });
+    await expect(row.getByTestId('gw-sso-user')).toContainText('dave@example.com');
+    await expect(row.getByTestId('gw-credential')).toContainText('…');
+    const id = await (async () => {
+      const r = api.responses.find((x) => x.url.includes('gateways.add'));
+      return (JSON.parse(r!.body) as { id: string }).id;
+    })();
+    const stored = JSON.parse((await openNodeSecretStore(gh.state).get(tokenKey(ssoKey(id))))!) as {
+      accessToken: string;
+      sessionToken: string;
+    };
+
+    await row.getByTestId('gw-test').click();
+    await expect(page.getByTestId('gw-test-result')).toHaveAttribute('data-ok', 'true');
+    await expect(page.getByTestId('gw-test-result')).toContainText('dave@example.com');
+
+    await row.getByTestId('gw-sso-signout').click();
+    await expect(row.getByTestId('gw-sso-signed-out')).toContainText('revoked at the gateway');
+    await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'signed-out');
+    const after = await fetch(`${gw.baseUrl}/v1/auth/email/me`, {
+      headers: { authorization: `Bearer ${stored.accessToken}` },
+    });
+    expect(after.status, 'the API token is revoked at the gateway').toBe(401);
+
+    await api.settle();
+    const html = await page.content();
+    for (const v of [stored.accessToken, stored.sessionToken]) {
+      expect(html.includes(v), 'token in the page').toBe(false);
+      for (const r of api.responses) expect(r.body.includes(v), `token in ${r.url}`).toBe(false);
+      for (const f of walk(gh.state))
+        expect(readFileSync(f).toString('latin1').includes(v), `token in ${f}`).toBe(false);
+    }
+    expect(errors).toEqual([]);
+  });
 });
