@@ -2,7 +2,7 @@ import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { DiscoveryRunRepository } from '../store/discovery-runs.js';
 import { accessMatrices, scopeFindings } from '../tenants/service.js';
-import { openInSystemBrowser } from '../identity/handlers.js';
+import { openInSystemBrowser } from '../identity/browser.js';
 import { mergeInventory } from './merge.js';
 import {
   addGateway,

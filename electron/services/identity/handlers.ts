@@ -1,21 +1,8 @@
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
+import { openInSystemBrowser } from './browser.js';
 import { actorOf, CONSOLE_KEY, getProvider, getSession, setProvider, signIn, signOut } from './sessions.js';
-
-/**
- * Desktop: opens a sign-in page in the system browser (RFC 8252: never an embedded view) and
- * returns true; browser mode and the CLI return false (the UI opens a tab, the CLI prints it).
- */
-export async function openInSystemBrowser(ctx: ServiceContext, url: string): Promise<boolean> {
-  if (ctx.mode !== 'desktop' || !ctx.shell?.openExternal || !/^https?:\/\//i.test(url)) return false;
-  try {
-    await ctx.shell.openExternal(url);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The console sign-in waiting for its browser redirect, per context (a new one replaces it). */
 const pending = new WeakMap<ServiceContext, AbortController>();

@@ -1,3 +1,4 @@
+import { openInSystemBrowser } from '../identity/browser.js';
 import { actorOf } from '../identity/sessions.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { CommandLine, Consent, LiveServerState, ServerSnapshot } from '../../../shared/model/live.js';
@@ -447,7 +448,9 @@ export function liveHandlers(
         serverOf((await load()).servers, serverId),
         clientId,
       );
-      return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri };
+      // Desktop: the system browser (RFC 8252; the window refuses to open non-allow-listed pages).
+      const opened = await openInSystemBrowser(ctx, r.authorizationUrl);
+      return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri, opened };
     },
     'live.signOut': async ({ serverId }) => endSession(ctx, serverOf((await load()).servers, serverId), opts),
     'live.acceptChanges': async ({ serverId, reason, items }) => {
