@@ -47,10 +47,17 @@ describe('gatehouse server login / logout (OAuth-protected MCP server)', () => {
     assert.equal(await main(['server', 'login', 'nope', '--no-browser', ...flags], io), 2);
     assert.match(err, /No configured server with id or name "nope"/);
 
+    // Nobody comes back from the browser: a specific message, nothing stored, the listener closed.
+    const started = Date.now();
+    assert.equal(await main(['server', 'login', 'protected', '--no-browser', '--timeout', '1', ...flags], io), 2);
+    assert.match(err, /timed out waiting for the browser/);
+    assert.ok(Date.now() - started < 20_000);
+
+    const errBefore = err.length;
     const login = main(['server', 'login', 'protected', '--no-browser', '--timeout', '60', ...flags], io);
     let url: string | undefined;
     for (let i = 0; i < 400 && !url; i++) {
-      url = /http:\/\/127\.0\.0\.1:\d+\/\S*auth\S*/.exec(err)?.[0];
+      url = /http:\/\/127\.0\.0\.1:\d+\/\S*auth\S*/.exec(err.slice(errBefore))?.[0];
       if (!url) await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(url, `no URL printed: ${err}`);

@@ -50,7 +50,6 @@ export const serverCommand: Command = {
     if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout must be seconds');
     const noBrowser = values['no-browser'] === true || process.env.GATEHOUSE_NO_BROWSER === '1';
     const ctx = contextFrom(values);
-    let timer: NodeJS.Timeout | undefined;
     try {
       if (sub === 'logout') {
         const r = await signOutFromCli(ctx, target);
@@ -63,21 +62,14 @@ export const serverCommand: Command = {
           );
         return 0;
       }
-      const r = await Promise.race([
-        signInFromCli(ctx, target, {
-          ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
-          openUrl: (url) => {
-            io.stderr(`Sign in to the server's authorization server in the browser:\n  ${url}\n`);
-            if (!noBrowser) openInBrowser(url);
-          },
-        }),
-        new Promise<never>((_, fail) => {
-          timer = setTimeout(
-            () => fail(new AdminError('unavailable', 'No answer from the browser in time; sign-in cancelled.')),
-            timeoutS * 1000,
-          );
-        }),
-      ]);
+      const r = await signInFromCli(ctx, target, {
+        ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
+        timeoutMs: timeoutS * 1000,
+        openUrl: (url) => {
+          io.stderr(`Sign in to the server's authorization server in the browser:\n  ${url}\n`);
+          if (!noBrowser) openInBrowser(url);
+        },
+      });
       if (format === 'json') io.stdout(JSON.stringify(r, null, 2) + '\n');
       else
         io.stdout(
@@ -91,7 +83,6 @@ export const serverCommand: Command = {
       }
       throw err;
     } finally {
-      if (timer) clearTimeout(timer);
       ctx.db.close();
     }
   },

@@ -209,6 +209,8 @@ export async function beginSignIn(
   opts: LiveServiceOptions,
   s: RawServer,
   clientId?: string,
+  /** How long to wait for the browser (default 5 min). */
+  timeoutMs?: number,
 ): Promise<SignInStart> {
   const t = await oauthTarget(ctx, s);
   if (t.state.required && !t.state.consented)
@@ -226,7 +228,15 @@ export async function beginSignIn(
   try {
     handle = await startSignIn(
       { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits },
-      { serverId, kind: t.kind, url: t.url, key: t.key, ...(clientId ? { clientId } : {}), onProgress: emit },
+      {
+        serverId,
+        kind: t.kind,
+        url: t.url,
+        key: t.key,
+        ...(clientId ? { clientId } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+        onProgress: emit,
+      },
     );
   } catch (err) {
     emit('failed', (err as Error).message);

@@ -35,7 +35,7 @@ export interface CliSignInResult {
 export async function signInFromCli(
   ctx: ServiceContext,
   idOrName: string,
-  opts: { clientId?: string; openUrl: (url: string) => void; opts?: LiveServiceOptions },
+  opts: { clientId?: string; timeoutMs?: number; openUrl: (url: string) => void; opts?: LiveServiceOptions },
 ): Promise<CliSignInResult> {
   const load = opts.opts?.loadScan ?? (() => discover(ctx.workstation, ctx.fs));
   const s = pick((await load()).servers, idOrName);
@@ -46,7 +46,7 @@ export async function signInFromCli(
     if (p.serverId === s.entry.id && p.stage === 'failed') failure = p.error ?? 'sign-in failed';
   });
   try {
-    const start = await beginSignIn(ctx, { ...opts.opts, loadScan: load }, s, opts.clientId);
+    const start = await beginSignIn(ctx, { ...opts.opts, loadScan: load }, s, opts.clientId, opts.timeoutMs);
     opts.openUrl(start.authorizationUrl);
     await start.done;
   } finally {
