@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { openNodeSecretStore } from '../electron/node/secret-store.js';
 import { CONSOLE_KEY, tokenKey } from '../electron/services/identity/sessions.js';
 import { ssoKey } from '../electron/services/gateways/sso.js';
+import { openDatabase } from '../electron/services/store/database.js';
 import { startWorld, type World } from '../test/fixtures/oauth/protected-mcp.js';
 import { gatewaySkipReason, startSeededGateway, type LiveGateway } from '../test/gateways/support.js';
 import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../test/support/idp.js';
@@ -287,7 +288,10 @@ test.describe('gateway SSO from the Gateways page (real ContextForge)', () => {
     await tlsIdp?.stop();
   });
 
-  test('add with SSO, Sign in through the IdP, Test as the user, Sign out revokes', async ({ page, context }) => {
+  test('add with SSO, Sign in through the IdP, Test as the user, Sign in again, Sign out revokes', async ({
+    page,
+    context,
+  }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const api = captureApiResponses(page);
@@ -331,17 +335,69 @@ test.describe('gateway SSO from the Gateways page (real ContextForge)', () => {
     await expect(page.getByTestId('gw-test-result')).toHaveAttribute('data-ok', 'true');
     await expect(page.getByTestId('gw-test-result')).toContainText('dave@example.com');
 
+    // The session ended (what a failed refresh or an expired API token leaves: ContextForge's last a
+    // day, so the state is written as accessToken() writes it): "Sign in again", which restores it.
+    const db = openDatabase(join(gh.state, 'gatehouse.db'));
+    db.prepare(`UPDATE identity_sessions SET status = 'sign-in-again', status_message = ? WHERE key = ?`).run(
+      'The session expired and cannot be refreshed. Sign in again (gatehouse gateway login cf-sso).',
+      ssoKey(id),
+    );
+    db.close();
+    await page.reload();
+    await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'sign-in-again');
+    await expect(row.getByTestId('gw-sso-login')).toHaveText('Sign in again');
+    const popup2 = context.waitForEvent('page');
+    await row.getByTestId('gw-sso-login').click();
+    const tab2 = await popup2;
+    // The IdP may remember the browser's session: fill the login and consent pages only if shown.
+    for (let i = 0; i < 40; i++) {
+      if (
+        /Signed in to Gatehouse/.test(
+          (await tab2
+            .locator('body')
+            .textContent()
+            .catch(() => '')) ?? '',
+        )
+      )
+        break;
+      if (
+        await tab2
+          .locator('input[name="login"]')
+          .isVisible()
+          .catch(() => false)
+      ) {
+        await tab2.locator('input[name="login"]').fill('dave');
+        await tab2.locator('input[name="password"]').fill('any');
+        await tab2.locator('button[type="submit"]').click();
+      } else if (
+        await tab2
+          .locator('button[type="submit"]', { hasText: /continue/i })
+          .isVisible()
+          .catch(() => false)
+      )
+        await tab2.locator('button[type="submit"]', { hasText: /continue/i }).click();
+      await tab2.waitForTimeout(250);
+    }
+    await expect(tab2.locator('body')).toContainText('Signed in to Gatehouse');
+    await tab2.close();
+    await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'active', { timeout: 30_000 });
+    const again = JSON.parse((await openNodeSecretStore(gh.state).get(tokenKey(ssoKey(id))))!) as {
+      accessToken: string;
+      sessionToken: string;
+    };
+    expect(again.accessToken).not.toBe(stored.accessToken);
+
     await row.getByTestId('gw-sso-signout').click();
     await expect(row.getByTestId('gw-sso-signed-out')).toContainText('revoked at the gateway');
     await expect(row.getByTestId('gw-sso')).toHaveAttribute('data-status', 'signed-out');
     const after = await fetch(`${gw.baseUrl}/v1/auth/email/me`, {
-      headers: { authorization: `Bearer ${stored.accessToken}` },
+      headers: { authorization: `Bearer ${again.accessToken}` },
     });
     expect(after.status, 'the API token is revoked at the gateway').toBe(401);
 
     await api.settle();
     const html = await page.content();
-    for (const v of [stored.accessToken, stored.sessionToken]) {
+    for (const v of [stored.accessToken, stored.sessionToken, again.accessToken, again.sessionToken]) {
       expect(html.includes(v), 'token in the page').toBe(false);
       for (const r of api.responses) expect(r.body.includes(v), `token in ${r.url}`).toBe(false);
       for (const f of walk(gh.state))
