@@ -386,6 +386,10 @@ test.describe('gateway SSO from the Gateways page (real ContextForge)', () => {
       sessionToken: string;
     };
     expect(again.accessToken).not.toBe(stored.accessToken);
+    const replaced = await fetch(`${gw.baseUrl}/v1/auth/email/me`, {
+      headers: { authorization: `Bearer ${stored.accessToken}` },
+    });
+    expect(replaced.status, 'the replaced API token is revoked at the gateway').toBe(401);
 
     await row.getByTestId('gw-sso-signout').click();
     await expect(row.getByTestId('gw-sso-signed-out')).toContainText('revoked at the gateway');
