@@ -57,6 +57,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/login.js')).logoutCommand,
   },
   {
+    name: 'server',
+    summary: 'Sign in to or out of OAuth-protected remote MCP servers',
+    load: async () => (await import('./commands/server.js')).serverCommand,
+  },
+  {
     name: 'fix',
     summary: 'Fix findings in place (masked diff, confirm, atomic write, undo)',
     load: async () => (await import('./commands/fix.js')).fixCommand,

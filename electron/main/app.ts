@@ -91,7 +91,10 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
     );
   });
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
-  ctx.shell = { showItemInFolder: (p) => electron.shell.showItemInFolder(p) };
+  ctx.shell = {
+    showItemInFolder: (p) => electron.shell.showItemInFolder(p),
+    openExternal: (u) => electron.shell.openExternal(u),
+  };
   const disposeIpc = registerIpcHandlers(
     electron.ipcMain,
     createAdminHandlers(ctx),

@@ -64,4 +64,6 @@ export interface EventSink {
 export interface DesktopShell {
   /** Opens the OS file manager at the file's folder with the file selected. */
   showItemInFolder(path: string): void;
+  /** Opens an http(s) URL in the system browser (sign-in pages of identity providers). */
+  openExternal?(url: string): Promise<void>;
 }

@@ -76,6 +76,24 @@ export const gatewayMethods = {
     mutates: false,
     summary: 'Tenant-scope findings (scope.*) over the stored gateway snapshots.',
   }),
+  'gateways.login': method({
+    input: ById,
+    output: z.object({
+      /** Open this in a browser tab; the sign-in completes when it redirects back (event gateways.login). */
+      authorizationUrl: z.string(),
+      /** The desktop app opened it in the system browser already. */
+      opened: z.boolean(),
+    }),
+    mutates: true,
+    summary:
+      'Start signing in to an SSO gateway through its own single sign-on (loopback redirect on 127.0.0.1); the minted API token goes to the secret store only.',
+  }),
+  'gateways.logout': method({
+    input: ById,
+    output: z.object({ signedOut: z.boolean(), revoked: z.boolean(), message: z.string() }),
+    mutates: true,
+    summary: 'Sign out of an SSO gateway: revoke the API token where the gateway allows it, then delete it.',
+  }),
   'gateways.audit': method({
     input: z
       .object({
@@ -94,5 +112,13 @@ export const gatewayMethods = {
 };
 
 export const gatewayEvents = {
+  'gateways.login': z.object({
+    gatewayId: z.string(),
+    stage: z.enum(['waiting', 'signed-in', 'failed']),
+    /** Who signed in (the gateway's account), once signed in. */
+    email: z.string().optional(),
+    /** Why it failed (never a token or code). */
+    error: z.string().optional(),
+  }),
   'gateways.synced': z.object({ gatewayId: z.string(), ok: z.boolean(), fetchedAt: z.string() }),
 };

@@ -113,6 +113,8 @@ export const liveMethods = {
       authorizationUrl: z.string(),
       /** The loopback redirect (127.0.0.1, random port) the authorization server returns to. */
       redirectUri: z.string(),
+      /** The desktop app opened it in the system browser already (the page need not open a tab). */
+      opened: z.boolean().optional(),
     }),
     mutates: true,
     summary:

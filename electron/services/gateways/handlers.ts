@@ -2,11 +2,14 @@ import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { DiscoveryRunRepository } from '../store/discovery-runs.js';
 import { accessMatrices, scopeFindings } from '../tenants/service.js';
+import { openInSystemBrowser } from '../identity/browser.js';
 import { mergeInventory } from './merge.js';
 import {
   addGateway,
   fetchGatewayAudit,
   listGateways,
+  loginGateway,
+  logoutGateway,
   loadSnapshot,
   loadSnapshots,
   removeGateway,
@@ -26,7 +29,55 @@ type GatewayMethods =
   | 'gateways.inventory'
   | 'gateways.access'
   | 'gateways.findings'
-  | 'gateways.audit';
+  | 'gateways.audit'
+  | 'gateways.login'
+  | 'gateways.logout';
+
+/** Gateway sign-ins waiting for their browser redirect, per context and gateway (a new one replaces it). */
+const pendingLogins = new WeakMap<ServiceContext, Map<string, AbortController>>();
+
+/**
+ * Starts an SSO gateway sign-in from the UI: resolves with the identity provider's URL once the
+ * gateway started its login and the loopback listener is up; the callback, the gateway's session
+ * and the minted API token complete in the background and report through `gateways.login`.
+ */
+export function startGatewayLogin(
+  ctx: ServiceContext,
+  id: string,
+): Promise<{ authorizationUrl: string; opened: boolean }> {
+  let byId = pendingLogins.get(ctx);
+  if (!byId) pendingLogins.set(ctx, (byId = new Map()));
+  byId.get(id)?.abort();
+  const abort = new AbortController();
+  byId.set(id, abort);
+  return new Promise((resolve, reject) => {
+    let started = false;
+    loginGateway(ctx, id, {
+      signal: abort.signal,
+      openUrl: async (url) => {
+        started = true;
+        ctx.events.emit('gateways.login', { gatewayId: id, stage: 'waiting' });
+        resolve({ authorizationUrl: url, opened: await openInSystemBrowser(ctx, url) });
+      },
+    })
+      .then(
+        (conn) =>
+          ctx.events.emit('gateways.login', {
+            gatewayId: id,
+            stage: 'signed-in',
+            ...(conn.sso?.email ? { email: conn.sso.email } : {}),
+          }),
+        (err: Error) => {
+          if (!abort.signal.aborted)
+            ctx.events.emit('gateways.login', { gatewayId: id, stage: 'failed', error: err.message });
+          if (!started) reject(err);
+        },
+      )
+      .finally(() => {
+        if (byId.get(id) === abort) byId.delete(id);
+      });
+  });
+}
 
 /** Builds the merged inventory from the latest discovery run and every stored gateway snapshot. */
 export function gatewayInventory(ctx: ServiceContext) {
@@ -60,6 +111,11 @@ export function gatewayHandlers(ctx: ServiceContext): HandlerGroup<GatewayMethod
     'gateways.inventory': async () => gatewayInventory(ctx),
     'gateways.access': async ({ id }) => accessMatrices(ctx, id),
     'gateways.findings': async ({ id }) => scopeFindings(ctx, id),
+    'gateways.login': async ({ id }) => startGatewayLogin(ctx, id),
+    'gateways.logout': async ({ id }) => {
+      pendingLogins.get(ctx)?.get(id)?.abort();
+      return logoutGateway(ctx, id);
+    },
     'gateways.audit': async ({ id, since, until, action, resourceType, limit }) =>
       fetchGatewayAudit(ctx, id, { since, until, action, resourceType, limit }),
   };

@@ -59,6 +59,8 @@ export interface GatewaySignInOptions {
   timeoutMs?: number;
   /** Lifetime of the minted API token in days (default 1). */
   tokenDays?: number;
+  /** Cancels the wait for the browser (a newer sign-in replaces this one); nothing is stored. */
+  signal?: AbortSignal;
 }
 
 function cookie(res: HttpResponse, name: string): string | undefined {
@@ -175,6 +177,9 @@ export async function signInToGateway(
           () => fail(new SignInError('timeout', 'No answer from the browser in time; sign-in cancelled.')),
           opts.timeoutMs ?? 5 * 60_000,
         );
+        opts.signal?.addEventListener('abort', () =>
+          fail(new SignInError('timeout', 'This sign-in was replaced by a newer one; nothing was stored.')),
+        );
       }),
     ]);
     const err = cb.url.searchParams.get('error');
@@ -250,6 +255,22 @@ export async function signInToGateway(
       sessionToken: session,
       ...(jwtExp(session) !== undefined ? { sessionExpiresAt: jwtExp(session) } : {}),
     };
+    // Signing in again: the previous API token is revoked with the new session (same user), so
+    // a replaced token does not stay valid at the gateway until it expires.
+    let replacedRevoked: boolean | null = null;
+    const previousRaw = await ctx.secrets.get(tokenKey(ssoKey(s.id))).catch(() => null);
+    let previousId: string | undefined;
+    try {
+      previousId = previousRaw ? (JSON.parse(previousRaw) as StoredSso).gatewayTokenId : undefined;
+    } catch {
+      previousId = undefined;
+    }
+    if (previousId && previousId !== stored.gatewayTokenId) {
+      const res = await authed
+        .send('DELETE', authed.url(`/v1/tokens/${encodeURIComponent(previousId)}`))
+        .catch(() => undefined);
+      replacedRevoked = res !== undefined && [200, 204, 404].includes(res.status);
+    }
     const saved = await saveSignIn(ctx, ssoKey(s.id), {
       tokens: stored,
       identity: {
@@ -263,7 +284,13 @@ export async function signInToGateway(
       action: 'gateway.login',
       target: s.name,
       actor: actorOf(ctx),
-      details: { issuer: s.issuer, providerId, email, expiresAt: saved.expiresAt ?? null },
+      details: {
+        issuer: s.issuer,
+        providerId,
+        email,
+        expiresAt: saved.expiresAt ?? null,
+        ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
+      },
     });
     ctx.events.emit('store.changed', { topics: ['gateways'] });
     return { email, ...(saved.expiresAt ? { expiresAt: saved.expiresAt } : {}) };

@@ -86,6 +86,8 @@ export interface OidcDeps {
   openUrl: (url: string) => Promise<void> | void;
   /** How long to wait for the browser to come back (default 5 min). */
   timeoutMs?: number;
+  /** Cancels the wait (a newer sign-in replaces this one); the listener closes, nothing is stored. */
+  signal?: AbortSignal;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -348,6 +350,9 @@ export async function signInWithBrowser(cfg: IdpConfig, deps: OidcDeps): Promise
         timer = setTimeout(
           () => fail(new SignInError('timeout', 'No answer from the browser in time; sign-in cancelled.')),
           timeoutMs,
+        );
+        deps.signal?.addEventListener('abort', () =>
+          fail(new SignInError('timeout', 'This sign-in was replaced by a newer one; nothing was stored.')),
         );
       }),
     ]);

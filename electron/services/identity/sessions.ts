@@ -163,6 +163,7 @@ export interface SignInOptions {
   /** Device flow instead of the browser. */
   device?: DeviceDeps['show'];
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 function configOf(p: IdentityProvider): IdpConfig {
@@ -180,6 +181,7 @@ export async function signIn(ctx: ServiceContext, key: string, opts: SignInOptio
         clock: ctx.clock,
         openUrl: opts.openUrl ?? (() => {}),
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
   return saveSignIn(ctx, key, result);
 }

@@ -1,3 +1,4 @@
+import { openInSystemBrowser } from '../identity/browser.js';
 import { actorOf } from '../identity/sessions.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { CommandLine, Consent, LiveServerState, ServerSnapshot } from '../../../shared/model/live.js';
@@ -208,6 +209,8 @@ export async function beginSignIn(
   opts: LiveServiceOptions,
   s: RawServer,
   clientId?: string,
+  /** How long to wait for the browser (default 5 min). */
+  timeoutMs?: number,
 ): Promise<SignInStart> {
   const t = await oauthTarget(ctx, s);
   if (t.state.required && !t.state.consented)
@@ -225,7 +228,15 @@ export async function beginSignIn(
   try {
     handle = await startSignIn(
       { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits },
-      { serverId, kind: t.kind, url: t.url, key: t.key, ...(clientId ? { clientId } : {}), onProgress: emit },
+      {
+        serverId,
+        kind: t.kind,
+        url: t.url,
+        key: t.key,
+        ...(clientId ? { clientId } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+        onProgress: emit,
+      },
     );
   } catch (err) {
     emit('failed', (err as Error).message);
@@ -447,7 +458,9 @@ export function liveHandlers(
         serverOf((await load()).servers, serverId),
         clientId,
       );
-      return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri };
+      // Desktop: the system browser (RFC 8252; the window refuses to open non-allow-listed pages).
+      const opened = await openInSystemBrowser(ctx, r.authorizationUrl);
+      return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri, opened };
     },
     'live.signOut': async ({ serverId }) => endSession(ctx, serverOf((await load()).servers, serverId), opts),
     'live.acceptChanges': async ({ serverId, reason, items }) => {

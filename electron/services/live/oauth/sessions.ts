@@ -43,6 +43,14 @@ export class OAuthSessions {
     return r ? fromRow(r) : null;
   }
 
+  /** The newest session of a server (by its id). */
+  latestFor(serverId: string): OAuthSessionRow | null {
+    const r = this.db
+      .prepare('SELECT * FROM live_oauth_sessions WHERE server_id = ? ORDER BY signed_in_at DESC LIMIT 1')
+      .get(serverId) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
   upsert(s: OAuthSessionRow): void {
     this.db
       .prepare(

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { GatewayConnection, GatewayTestResult } from '../../../../shared/model/gateway.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { GatewayInventoryTables } from './GatewayInventory.js';
+import { GatewaySso } from './GatewaySso.js';
 import './gateways.css';
 
 interface FormState {
@@ -383,17 +384,10 @@ function GatewayRow(props: {
         <td>
           {g.authType === 'none' ? (
             <span className="muted">none</span>
-          ) : g.sso && g.sso.status !== 'active' ? (
-            <span
-              className="badge badge-danger"
-              data-testid="gw-sso-signin"
-              title={g.sso.statusMessage ?? `gatehouse gateway login ${g.name}`}
-            >
-              {g.sso.status === 'signed-out' ? 'SSO: not signed in' : 'SSO: sign in again'}
-            </span>
+          ) : g.sso ? (
+            <GatewaySso g={g} />
           ) : g.hasCredential ? (
             <span title={`stored in ${g.secretStore}`} data-testid="gw-credential">
-              {g.sso?.email && <span data-testid="gw-sso-user">SSO {g.sso.email} </span>}
               <span className="mono">{g.credentialHint ?? 'stored'}</span>{' '}
               <span className="faint">({g.secretStore})</span>
             </span>

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { AuditSourcesSection } from './AuditSourcesSection.js';
 import { ConsentsSection } from './ConsentsSection.js';
+import { IdentitySection } from './IdentitySection.js';
 
 /**
  * Settings is a list of sections, one per capability: add yours here (id, title, component).
@@ -13,6 +14,7 @@ export interface SettingsSection {
 }
 
 export const SETTINGS_SECTIONS: SettingsSection[] = [
+  { id: 'identity', title: 'Identity', component: IdentitySection },
   { id: 'consents', title: 'Server start consents', component: ConsentsSection },
   { id: 'audit-sources', title: 'Audit sources', component: AuditSourcesSection },
 ];
