@@ -20,7 +20,8 @@ export function SignInBar({ serverId, state }: { serverId: string; state: LiveSe
   const signIn = useAdminMutation('live.signIn', {
     onSuccess: (r) => {
       setUrl(r.authorizationUrl);
-      window.open(r.authorizationUrl, '_blank', 'noopener,noreferrer');
+      // The desktop app has already opened the system browser (its window blocks window.open).
+      if (!r.opened) window.open(r.authorizationUrl, '_blank', 'noopener,noreferrer');
     },
   });
   const signOut = useAdminMutation('live.signOut', { onSuccess: () => setStage(null) });
