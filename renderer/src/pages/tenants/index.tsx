@@ -268,56 +268,24 @@ function MatrixView({
             </thead>
             <tbody>
               {bypass.admins.length > 0 && (
-                <tr className="tn-bypass" data-testid="tenants-bypass-admins" data-count={bypass.admins.length}>
-                  <th className="tn-team" scope="row" title={bypass.admins.join(', ')}>
-                    Platform admins <span className="faint">({bypass.admins.length})</span>
-                    <div className="tn-bypass-who">{bypass.admins.join(', ')}</div>
-                  </th>
-                  {servers.map((s) => (
-                    <Fragment key={s.id}>
-                      <td>
-                        <span
-                          className="tn-cell tn-bypass-cell"
-                          title="Platform admins bypass team scoping: every server and tool"
-                        >
-                          all · bypass
-                        </span>
-                      </td>
-                      {expanded.has(s.id) &&
-                        s.tools.map((t) => (
-                          <td key={t.id}>
-                            <span className="tn-cell tn-bypass-cell">all</span>
-                          </td>
-                        ))}
-                    </Fragment>
-                  ))}
-                </tr>
+                <BypassRow
+                  testId="tenants-bypass-admins"
+                  label="Platform admins"
+                  who={bypass.admins}
+                  why="Platform admins bypass team scoping: every server and tool"
+                  servers={servers}
+                  expanded={expanded}
+                />
               )}
               {bypass.tokens.length > 0 && (
-                <tr className="tn-bypass" data-testid="tenants-bypass-tokens" data-count={bypass.tokens.length}>
-                  <th className="tn-team" scope="row">
-                    Unscoped admin tokens <span className="faint">({bypass.tokens.length})</span>
-                    <div className="tn-bypass-who">{bypass.tokens.map((t) => `${t.name} (${t.owner})`).join(', ')}</div>
-                  </th>
-                  {servers.map((s) => (
-                    <Fragment key={s.id}>
-                      <td>
-                        <span
-                          className="tn-cell tn-bypass-cell"
-                          title="A token of a platform admin with no team and no permission limit: anyone holding it reaches everything"
-                        >
-                          all · bypass
-                        </span>
-                      </td>
-                      {expanded.has(s.id) &&
-                        s.tools.map((t) => (
-                          <td key={t.id}>
-                            <span className="tn-cell tn-bypass-cell">all</span>
-                          </td>
-                        ))}
-                    </Fragment>
-                  ))}
-                </tr>
+                <BypassRow
+                  testId="tenants-bypass-tokens"
+                  label="Unscoped admin tokens"
+                  who={bypass.tokens.map((t) => `${t.name} (${t.owner})`)}
+                  why="A token of a platform admin with no team and no permission limit: anyone holding it reaches everything"
+                  servers={servers}
+                  expanded={expanded}
+                />
               )}
               {visibleTeams.map((team) => (
                 <tr key={team.id} data-testid="tenants-row" data-team={team.name}>
@@ -480,5 +448,40 @@ function CellButton(props: { cell?: AccessCell; label: string; pressed: boolean;
     >
       {text}
     </button>
+  );
+}
+
+/** A matrix row for principals that bypass team scoping (the biggest risk): "all" in every cell. */
+function BypassRow(props: {
+  testId: string;
+  label: string;
+  who: string[];
+  why: string;
+  servers: { id: string; tools: { id: string }[] }[];
+  expanded: ReadonlySet<string>;
+}) {
+  const { testId, label, who, why, servers, expanded } = props;
+  return (
+    <tr className="tn-bypass" data-testid={testId} data-count={who.length}>
+      <th className="tn-team" scope="row" title={who.join(', ')}>
+        {label} <span className="faint">({who.length})</span>
+        <div className="tn-bypass-who">{who.join(', ')}</div>
+      </th>
+      {servers.map((s) => (
+        <Fragment key={s.id}>
+          <td>
+            <span className="tn-cell tn-bypass-cell" title={why}>
+              all · bypass
+            </span>
+          </td>
+          {expanded.has(s.id) &&
+            s.tools.map((t) => (
+              <td key={t.id}>
+                <span className="tn-cell tn-bypass-cell">all</span>
+              </td>
+            ))}
+        </Fragment>
+      ))}
+    </tr>
   );
 }
