@@ -359,8 +359,6 @@ function profileKey(idx: PolicyIndex, user: string): string {
 function computeProfiles(idx: PolicyIndex, users: Iterable<string>): Profiles {
   const profileOf = new Map<string, string>();
   const cells = new Map<string, Map<string, string>>();
-  const everyCell: [string, string][] = [];
-  for (const s of idx.doc.servers) for (const t of s.tools) everyCell.push([s.name, t]);
   for (const user of users) {
     const key = profileKey(idx, user);
     profileOf.set(user, key);
@@ -378,21 +376,7 @@ function computeProfiles(idx: PolicyIndex, users: Iterable<string>): Profiles {
         addServer(s.name);
     for (const r of idx.allows) {
       if (!r.actions.includes('call_tool') || !r.subjects.some((s) => subjectMatches(s, user, teams, roles))) continue;
-      for (const res of r.resources) {
-        if (res === '*') for (const [s, t] of everyCell) cand.set(cellKey(s, t), [s, t]);
-        else if (res.startsWith('server:')) {
-          const slash = res.indexOf('/tool:');
-          if (slash < 0) addServer(res.slice(7));
-          else {
-            const s = res.slice(7, slash);
-            const t = res.slice(slash + 6);
-            if (idx.serverTools.get(s)?.has(t)) cand.set(cellKey(s, t), [s, t]);
-          }
-        } else if (res.startsWith('tool:')) {
-          const t = res.slice(5);
-          for (const s of idx.toolServers.get(t) ?? []) cand.set(cellKey(s, t), [s, t]);
-        }
-      }
+      ruleCells(idx, r, cand);
     }
     const out = new Map<string, string>();
     const base = { user, teams: tl, roles: rl, action: 'call_tool' as const };
