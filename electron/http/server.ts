@@ -8,7 +8,7 @@ import { ErrorBody } from '../../shared/api/errors.js';
 import type { ErrorCode } from '../../shared/api/errors.js';
 import type { EventBus } from '../services/events.js';
 import type { AdminHandlers } from '../services/handlers.js';
-import { defaultLog, dispatch, ERROR_STATUS, errorBody, type Log } from '../ipc/dispatch.js';
+import { defaultLog, dispatch, ERROR_STATUS, errorBody, type Log } from '../dispatch.js';
 import { isMethodName, METHOD_NAMES, type EventName } from '../../shared/api/contract.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor } from '../web-security.js';
 

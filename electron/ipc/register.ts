@@ -2,7 +2,7 @@ import { adminMethods, type EventName, METHOD_NAMES } from '../../shared/api/con
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX } from '../../shared/api/client.js';
 import type { EventBus } from '../services/events.js';
 import type { AdminHandlers } from '../services/handlers.js';
-import { defaultLog, dispatch, errorBody, type DispatchResult, type Log } from './dispatch.js';
+import { defaultLog, dispatch, errorBody, type DispatchResult, type Log } from '../dispatch.js';
 
 /**
  * IPC adapter: one `ipcMain.handle` per contract method, generated from `adminMethods`.

@@ -8,7 +8,7 @@ import type { AdminClient } from '../../shared/api/client.js';
 import { adminMethods, EVENT_NAMES, METHOD_NAMES } from '../../shared/api/contract.js';
 import { AppInfo } from '../../shared/api/app.js';
 import { DiscoveryRun } from '../../shared/model/discovery.js';
-import { ERROR_STATUS } from '../../electron/ipc/dispatch.js';
+import { ERROR_STATUS } from '../../electron/dispatch.js';
 import { FakeIpcMain, FakeIpcRenderer, FakeWebContents } from '../../electron/ipc/fake-ipc.js';
 import { forwardEvents, registerIpcHandlers } from '../../electron/ipc/register.js';
 import { startHttpServer, type HttpServerHandle } from '../../electron/http/server.js';

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { adminMethods, isMethodName } from '../../shared/api/contract.js';
-import { AdminError, type ErrorBody, type ErrorCode } from '../../shared/api/errors.js';
-import type { AdminHandlers } from '../services/handlers.js';
-import { redactText } from '../services/secrets/redact.js';
+import { adminMethods, isMethodName } from '../shared/api/contract.js';
+import { AdminError, type ErrorBody, type ErrorCode } from '../shared/api/errors.js';
+import type { AdminHandlers } from './services/handlers.js';
+import { redactText } from './services/secrets/redact.js';
 
 /**
  * Transport-neutral dispatch of one contract call.
