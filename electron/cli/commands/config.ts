@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClientId } from '../../../shared/model/discovery.js';
 import type { ChangePreview, ConfigChange } from '../../../shared/model/config-write.js';
@@ -11,18 +13,28 @@ import {
   WriteRefused,
   type ChangeRequest,
 } from '../../services/config-write/service.js';
+import {
+  generateManaged,
+  ManagedRefused,
+  NO_MANAGED_FORMAT,
+  parseAllowList,
+  writeManaged,
+} from '../../services/config-write/managed.js';
 import type { CliIo, Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, workstationFrom } from '../common-options.js';
 import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 import { confirmPrompt } from './fix.js';
 
-const USAGE = `gatehouse config <copy|quarantine|undo|changes> …
+const USAGE = `gatehouse config <copy|quarantine|undo|changes|managed> …
   gatehouse config copy SERVER_ID --to CLIENT [--scope user|project --project DIR] [--move] [--dry-run] [--yes]
   gatehouse config quarantine SERVER_ID [--dry-run] [--yes]
   gatehouse config undo [CHANGE_ID]        (default: the latest change)
   gatehouse config changes
+  gatehouse config managed --allow FILE (--out DIR | --install [--force]) [--platform P] [--system-root DIR]
+                       managed client policy from an allow list (JSON/YAML): written under DIR at the
+                       system-relative paths, or with --install under --system-root (default /)
 ${DISCOVERY_FLAGS_HELP}
   --format F           text (default) or json`;
 
@@ -42,14 +54,19 @@ export const configCommand: Command = {
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean' },
         format: { type: 'string' },
+        allow: { type: 'string' },
+        out: { type: 'string' },
+        install: { type: 'boolean' },
+        force: { type: 'boolean' },
       },
       allowPositionals: true,
     });
     const format = formatFrom(values.format, ['text', 'json'] as const, 'text');
     const out = (obj: unknown, text: string) =>
       io.stdout(format === 'json' ? JSON.stringify(obj, null, 2) + '\n' : text);
+    if (sub === 'managed') return managed(values, format, io, out);
     if (sub !== 'copy' && sub !== 'quarantine' && sub !== 'undo' && sub !== 'changes')
-      throw new UsageError('config takes copy, quarantine, undo or changes');
+      throw new UsageError('config takes copy, quarantine, undo, changes or managed');
     const ctx = contextFrom(values);
     try {
       if (sub === 'changes') {
@@ -140,3 +157,55 @@ export const configCommand: Command = {
     }
   },
 };
+
+async function managed(
+  values: {
+    allow?: string;
+    out?: string;
+    install?: boolean;
+    force?: boolean;
+    platform?: string;
+    'system-root'?: string;
+  },
+  format: 'text' | 'json',
+  io: CliIo,
+  out: (obj: unknown, text: string) => void,
+): Promise<number> {
+  if (!values.allow) throw new UsageError('config managed needs --allow FILE');
+  if (!!values.out === !!values.install)
+    throw new UsageError('config managed writes to --out DIR, or to the system location with --install (not both)');
+  if (values.force && !values.install) throw new UsageError('--force only applies with --install');
+  const platform = workstationFrom({ platform: values.platform }).platform ?? process.platform;
+  if (platform !== 'linux' && platform !== 'darwin' && platform !== 'win32')
+    throw new UsageError(`no managed locations known for platform ${platform}; pass --platform`);
+  const root = values.install ? resolve(values['system-root'] ?? '/') : resolve(values.out as string);
+  try {
+    const text = await readFile(values.allow, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read --allow ${values.allow}: ${e.code ?? e.message}`);
+    });
+    const allow = parseAllowList(text, values.allow);
+    const files = generateManaged(allow, platform);
+    const written = await writeManaged(files, root, { install: !!values.install, force: !!values.force });
+    const lines = written.map(
+      (w) => `  ${w.client.padEnd(12)} ${w.path}${w.backup ? `  (previous kept as ${w.backup})` : ''}\n`,
+    );
+    out(
+      {
+        status: values.install ? 'installed' : 'written',
+        platform,
+        files: written,
+        noManagedFormat: NO_MANAGED_FORMAT,
+      },
+      `${values.install ? 'Installed' : 'Wrote'} managed policy for ${allow.servers.length} server(s) (${platform}):\n` +
+        lines.join('') +
+        (values.install ? '' : `Copy the tree under ${root} to the system root (/) with your device management.\n`) +
+        `No documented managed format (nothing generated): ${NO_MANAGED_FORMAT.join(', ')}.\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ManagedRefused)) throw err;
+    if (format === 'json') out({ status: 'refused', error: err.message }, '');
+    else io.stderr(`gatehouse config managed: ${err.message}\n`);
+    return 1;
+  }
+}
