@@ -40,7 +40,7 @@ ${DISCOVERY_FLAGS_HELP}
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'Copy/move servers between clients, quarantine them, list and undo config changes',
+  summary: 'Copy/move servers between clients, quarantine them, list and undo changes, generate managed policy',
   usage: USAGE,
   async run(argv: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = argv;
