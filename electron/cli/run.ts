@@ -68,7 +68,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'config',
-    summary: 'Copy/move servers between clients, quarantine, list and undo config changes',
+    summary: 'Copy/move servers between clients, quarantine, list and undo changes, generate managed policy',
     load: async () => (await import('./commands/config.js')).configCommand,
   },
   {
