@@ -1,3 +1,6 @@
+import type { ServiceContext } from '../../services/context.js';
+import { appendAdminAction } from '../../services/audit/admin-log.js';
+import { actorOf } from '../../services/identity/sessions.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,7 +67,7 @@ export const configCommand: Command = {
     const format = formatFrom(values.format, ['text', 'json'] as const, 'text');
     const out = (obj: unknown, text: string) =>
       io.stdout(format === 'json' ? JSON.stringify(obj, null, 2) + '\n' : text);
-    if (sub === 'managed') return managed(values, format, io, out);
+    if (sub === 'managed') return managed(values, format, io, out, () => contextFrom(values));
     if (sub !== 'copy' && sub !== 'quarantine' && sub !== 'undo' && sub !== 'changes')
       throw new UsageError('config takes copy, quarantine, undo, changes or managed');
     const ctx = contextFrom(values);
@@ -170,6 +173,7 @@ async function managed(
   format: 'text' | 'json',
   io: CliIo,
   out: (obj: unknown, text: string) => void,
+  openContext: () => ServiceContext,
 ): Promise<number> {
   if (!values.allow) throw new UsageError('config managed needs --allow FILE');
   if (!!values.out === !!values.install)
@@ -186,6 +190,24 @@ async function managed(
     const allow = parseAllowList(text, values.allow);
     const files = generateManaged(allow, platform);
     const written = await writeManaged(files, root, { install: !!values.install, force: !!values.force });
+    if (values.install) {
+      // Installing system policy is an admin action: attributable, in the hash-chained log (paths only).
+      const ctx = openContext();
+      try {
+        appendAdminAction(ctx.db, ctx.clock, {
+          actor: actorOf(ctx),
+          action: 'config.managed.install',
+          target: root,
+          details: {
+            platform,
+            servers: allow.servers.length,
+            files: written.map((w) => ({ client: w.client, path: w.path, backup: w.backup ?? null })),
+          },
+        });
+      } finally {
+        ctx.db.close();
+      }
+    }
     const lines = written.map(
       (w) => `  ${w.client.padEnd(12)} ${w.path}${w.backup ? `  (previous kept as ${w.backup})` : ''}\n`,
     );

@@ -87,6 +87,8 @@ describe('config managed: managed client policy from an allow list', () => {
       '--allow',
       join(root, 'allow.yaml'),
       '--install',
+      '--state',
+      join(root, 'state'),
       '--system-root',
       sys,
       '--platform',
@@ -94,6 +96,13 @@ describe('config managed: managed client policy from an allow list', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /No documented managed format.*cursor/);
+    // Installing system policy is recorded in the hash-chained admin log, by a real actor.
+    const log = await cli('audit', 'query', '--state', join(root, 'state'), '--format', 'json');
+    const entry = (
+      JSON.parse(log.stdout) as { events: { 'mcp.method.name': string; 'user.id': string }[] }
+    ).events.find((e) => e['mcp.method.name'] === 'config.managed.install');
+    assert.ok(entry, log.stdout.slice(0, 300));
+    assert.notEqual(entry['user.id'], 'admin');
 
     const servers = await managedServers(sys);
     assert.deepEqual(
@@ -131,6 +140,8 @@ describe('config managed: managed client policy from an allow list', () => {
       '--allow',
       join(root, 'allow.yaml'),
       '--install',
+      '--state',
+      join(root, 'state'),
       '--system-root',
       sys,
       '--platform',
@@ -144,6 +155,8 @@ describe('config managed: managed client policy from an allow list', () => {
       '--allow',
       join(root, 'allow.yaml'),
       '--install',
+      '--state',
+      join(root, 'state'),
       '--force',
       '--system-root',
       sys,
