@@ -78,7 +78,7 @@ for (const size of SIZES) {
   }
 }
 
-for (const hash of ['overview', 'findings', 'audit', 'settings', 'gateways', 'tenants']) {
+for (const hash of ['overview', 'findings', 'audit', 'settings', 'gateways', 'tenants', 'fleet']) {
   for (const size of SIZES) {
     for (const theme of THEMES) {
       test(`${hash} at ${size.width}×${size.height} (${theme}) renders`, async ({ page }) => {

@@ -9,6 +9,7 @@ import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
 import { identityHandlers } from './identity/handlers.js';
 import { configWriteHandlers } from './config-write/handlers.js';
+import { fleetHandlers } from './fleet/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
@@ -31,5 +32,6 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...policyHandlers(ctx),
     ...identityHandlers(ctx),
     ...configWriteHandlers(ctx),
+    ...fleetHandlers(ctx),
   };
 }

@@ -9,6 +9,7 @@ import { liveEvents, liveMethods } from './live.js';
 import { policyEvents, policyMethods } from './policy.js';
 import { identityEvents, identityMethods } from './identity.js';
 import { configWriteEvents, configWriteMethods } from './config-write.js';
+import { fleetEvents, fleetMethods } from './fleet.js';
 
 /**
  * The whole admin API: one map of request/response methods and one of events. Both adapters
@@ -25,6 +26,7 @@ export const adminMethods = {
   ...policyMethods,
   ...identityMethods,
   ...configWriteMethods,
+  ...fleetMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const adminEvents = {
@@ -37,6 +39,7 @@ export const adminEvents = {
   ...policyEvents,
   ...identityEvents,
   ...configWriteEvents,
+  ...fleetEvents,
 } satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof adminMethods;

@@ -1,3 +1,6 @@
+/** Environment variable naming the team store (keeps the password off the command line). */
+export const DATABASE_URL_ENV = 'GATEHOUSE_DATABASE_URL';
+
 /**
  * Database URLs carry a password: it is never printed. `maskDatabaseUrl` is what errors, logs and
  * outputs show; `redactSecrets` scrubs a URL's password (raw and URL-encoded) out of any text, such

@@ -7,10 +7,9 @@ import { loadFingerprintKey } from '../secrets/fingerprint.js';
 import { machineIdentity } from './identity.js';
 import { buildFleetReport, sendFleetReport, teamFingerprints } from './report.js';
 import { openTeamStore, teamFingerprintKey } from './store.js';
-import { safeError } from './url.js';
+import { DATABASE_URL_ENV, safeError } from './url.js';
 
-/** Environment variable naming the team store (keeps the password off the command line). */
-export const DATABASE_URL_ENV = 'GATEHOUSE_DATABASE_URL';
+export { DATABASE_URL_ENV };
 
 /** `--report-to` / `--database-url`, else $GATEHOUSE_DATABASE_URL, else none. */
 export function teamStoreUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
