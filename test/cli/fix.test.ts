@@ -226,7 +226,7 @@ describe('gatehouse config', () => {
     assert.match(u.stderr, /No recorded change deadbeef/);
     const bad = await gatehouse('config', 'explode');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /config takes copy, quarantine, undo or changes/);
+    assert.match(bad.stderr, /config takes copy, quarantine, undo, changes or managed/);
     const noTo = await gatehouse('config', 'copy', 'some-server');
     assert.equal(noTo.code, 2);
     assert.match(noTo.stderr, /--to CLIENT is required/);
