@@ -104,9 +104,18 @@ export default function PolicyPage({ params }: PageProps) {
   });
 
   // ---- Pull.
+  /** Draft revision when the re-read after a push started: a draft loaded since then is kept. */
+  const rereadFrom = useRef<number | null>(null);
   const pull = useAdminMutation('policy.pull', {
     onMutate: () => setProgress((p) => ({ ...p, pull: undefined })),
     onSuccess: (r, v) => {
+      const since = rereadFrom.current;
+      rereadFrom.current = null;
+      if (since !== null && usePolicyDraft.getState().revision !== since) {
+        // The admin opened another document while the gateway was re-read: don't replace it.
+        void queryClient.invalidateQueries({ queryKey: ['policy', 'policy.versions'] });
+        return;
+      }
       const name = list.find((g) => g.id === v.gatewayId)?.name ?? v.gatewayId;
       loadDraft({
         text: r.text,
@@ -122,6 +131,7 @@ export default function PolicyPage({ params }: PageProps) {
     if (!gatewayId) return;
     if (dirty && text.trim() && !window.confirm('Replace the unsaved edits in the editor with the live policy?'))
       return;
+    rereadFrom.current = null;
     pull.mutate({ gatewayId, format: 'yaml' });
   };
 
@@ -218,7 +228,10 @@ export default function PolicyPage({ params }: PageProps) {
     void queryClient.invalidateQueries({ queryKey: ['gateways'] });
     usePolicyDraft.getState().clearRequests();
     // The gateway now holds what was pushed: read it back so the next push checks against it.
-    if (r.ok && r.status === 'applied') pull.mutate({ gatewayId: r.gatewayId, format: 'yaml' });
+    if (r.ok && r.status === 'applied') {
+      rereadFrom.current = usePolicyDraft.getState().revision;
+      pull.mutate({ gatewayId: r.gatewayId, format: 'yaml' });
+    }
   };
 
   // ---- Files.
