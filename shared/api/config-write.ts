@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ChangePreview, ConfigChange, CopyTarget, FixOption } from '../model/config-write.js';
+import { RuleId } from '../model/finding.js';
+import { ChangePreview, ConfigChange, CopyTarget, CopyTargetInfo, FixOption } from '../model/config-write.js';
 import { method } from './define.js';
 
 const Strategy = z.enum(['reference', 'launcher', 'codex-env-vars', 'codex-header-env', 'chmod', 'pin', 'quarantine']);
@@ -14,6 +15,15 @@ export const ChangeRequest = z.discriminatedUnion('kind', [
         .object({ version: z.string().max(200).optional() })
         .strict()
         .optional(),
+    })
+    .strict(),
+  /** Bulk: every open finding of one rule (or the listed ones) fixed in one combined preview. */
+  z
+    .object({
+      kind: z.literal('fix-rule'),
+      ruleId: RuleId,
+      findingIds: z.array(z.string().min(1)).max(10_000).optional(),
+      strategy: Strategy.optional(),
     })
     .strict(),
   z.object({ kind: z.literal('quarantine'), serverId: z.string().min(1) }).strict(),
@@ -41,6 +51,12 @@ export const configWriteMethods = {
     mutates: true,
     summary: 'Apply exactly a previewed change (refused if any file changed since the preview).',
   }),
+  'config.copyTargets': method({
+    input: z.object({ serverId: z.string().min(1) }).strict(),
+    output: z.array(CopyTargetInfo),
+    mutates: false,
+    summary: 'The clients and scopes a server can be copied or moved to, with why a target is refused.',
+  }),
   'config.changes': method({
     input: z.object({}).strict(),
     output: z.array(ConfigChange),
@@ -48,10 +64,11 @@ export const configWriteMethods = {
     summary: 'Every recorded config write, newest first, with whether it can be undone.',
   }),
   'config.undo': method({
-    input: z.object({ id: z.string().min(1).optional() }).strict(),
-    output: ConfigChange,
+    input: z.object({ id: z.string().min(1).optional(), group: z.string().min(1).optional() }).strict(),
+    output: z.array(ConfigChange),
     mutates: true,
-    summary: 'Restore the file of a recorded change byte for byte, if it has not moved on since.',
+    summary:
+      'Restore the file of a recorded change (or every file of a change group, all or none) byte for byte, if it has not moved on since.',
   }),
 };
 

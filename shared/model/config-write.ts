@@ -23,6 +23,8 @@ export const ConfigChange = z.object({
   /** Whether undo is possible now, and why not when it is not. */
   undoable: z.boolean(),
   undoBlocked: z.string().optional(),
+  /** Changes applied together by one confirmation (bulk fix, quarantine, move) share a group id. */
+  group: z.string().optional(),
 });
 export type ConfigChange = z.infer<typeof ConfigChange>;
 
@@ -60,6 +62,8 @@ export const ChangePreview = z.object({
   title: z.string(),
   files: z.array(FilePreview),
   notes: z.array(z.string()),
+  /** Bulk previews: findings left out, each with why (manual fix, same file twice…). */
+  skipped: z.array(z.object({ findingId: z.string(), reason: z.string() })).default([]),
 });
 export type ChangePreview = z.infer<typeof ChangePreview>;
 
@@ -69,3 +73,12 @@ export const CopyTarget = z.object({
   project: z.string().optional(),
 });
 export type CopyTarget = z.infer<typeof CopyTarget>;
+
+/** A possible copy/move destination of one server. */
+export const CopyTargetInfo = z.object({
+  client: ClientId,
+  scopes: z.array(Scope.exclude(['managed'])),
+  /** Set when this client cannot receive the server (transport unsupported…); the UI shows it disabled. */
+  refused: z.string().optional(),
+});
+export type CopyTargetInfo = z.infer<typeof CopyTargetInfo>;

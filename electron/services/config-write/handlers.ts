@@ -2,12 +2,14 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { ManualFix } from './fixes.js';
-import { applyChange, changes, optionsFor, previewChange, undo } from './service.js';
+import { applyChange, changes, copyTargets, optionsFor, previewChange, undo } from './service.js';
 import { WriteRefused } from './writer.js';
 
 export function configWriteHandlers(
   ctx: ServiceContext,
-): HandlerGroup<'config.fixOptions' | 'config.preview' | 'config.apply' | 'config.changes' | 'config.undo'> {
+): HandlerGroup<
+  'config.fixOptions' | 'config.preview' | 'config.apply' | 'config.copyTargets' | 'config.changes' | 'config.undo'
+> {
   const refusals = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -21,6 +23,12 @@ export function configWriteHandlers(
     'config.preview': (req) => refusals(() => previewChange(ctx, req)),
     'config.apply': ({ token }) => refusals(() => applyChange(ctx, token)),
     'config.changes': () => changes(ctx),
-    'config.undo': ({ id }) => refusals(() => undo(ctx, id)),
+    'config.copyTargets': ({ serverId }) => refusals(() => copyTargets(ctx, serverId)),
+    'config.undo': ({ id, group }) =>
+      refusals(async () => {
+        // TODO(bulk): undo a whole group, all or none.
+        if (group) throw new WriteRefused('Undoing a change group is not available yet.');
+        return [await undo(ctx, id)];
+      }),
   };
 }

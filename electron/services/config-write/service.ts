@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { ChangePreview, ConfigChange, CopyTarget, FixOption } from '../../../shared/model/config-write.js';
+import type {
+  ChangePreview,
+  ConfigChange,
+  CopyTarget,
+  CopyTargetInfo,
+  FixOption,
+} from '../../../shared/model/config-write.js';
 import type { ServiceContext } from '../context.js';
 import type { IdentifiedDraft } from '../findings/engine.js';
 import { FindingsRepository } from '../findings/store.js';
-import { planCopy } from './copy.js';
+import { COPY_TARGETS, planCopy } from './copy.js';
 import { fixOptions, ManualFix, planFix, planQuarantine, type FixInput, type FixPlan, type Strategy } from './fixes.js';
 import { planContext, writerDeps, type PlanContext } from './plan-context.js';
 import { commitWrite, computeWrite, listChanges, undoChange, WriteRefused, type ComputedWrite } from './writer.js';
@@ -15,6 +21,7 @@ import { commitWrite, computeWrite, listChanges, undoChange, WriteRefused, type 
  */
 export type ChangeRequest =
   | { kind: 'fix'; findingId: string; strategy?: Strategy; input?: FixInput }
+  | { kind: 'fix-rule'; ruleId: string; findingIds?: string[]; strategy?: Strategy }
   | { kind: 'quarantine'; serverId: string }
   | { kind: 'copy'; serverId: string; to: CopyTarget; move?: boolean };
 
@@ -38,6 +45,8 @@ export async function optionsFor(ctx: ServiceContext, findingId: string): Promis
 
 async function planFor(pc: PlanContext, req: ChangeRequest): Promise<FixPlan> {
   if (req.kind === 'fix') return planFix(pc, findDraft(pc.ctx, req.findingId), req.strategy, req.input);
+  // TODO(bulk): one combined plan over every open finding of the rule.
+  if (req.kind === 'fix-rule') throw new WriteRefused('Bulk fix is not available yet.');
   const s = pc.server(req.serverId);
   if (!s) throw new WriteRefused(`No server ${req.serverId} on this workstation (discover again).`);
   if (req.kind === 'quarantine') return planQuarantine(pc, s);
@@ -69,6 +78,7 @@ export async function previewChange(ctx: ServiceContext, req: ChangeRequest): Pr
     title: plan.title,
     files: computed.map((c) => c.preview),
     notes: plan.notes,
+    skipped: [],
   };
 }
 
@@ -108,6 +118,17 @@ export async function applyChange(ctx: ServiceContext, token: string): Promise<C
   }
   ctx.events.emit('store.changed', { topics: ['config-changes'] });
   return out;
+}
+
+/** Where a server can be copied or moved to. */
+export async function copyTargets(ctx: ServiceContext, serverId: string): Promise<CopyTargetInfo[]> {
+  const pc = await planContext(ctx);
+  const s = pc.server(serverId);
+  if (!s) throw new WriteRefused(`No server ${serverId} on this workstation (discover again).`);
+  return COPY_TARGETS.map((client) => ({
+    client,
+    scopes: ['user', 'project'] as const satisfies CopyTargetInfo['scopes'],
+  }));
 }
 
 export async function changes(ctx: ServiceContext): Promise<ConfigChange[]> {

@@ -141,7 +141,7 @@ export function ConfigChangeDialog({ subject, onClose }: { subject: FixSubject; 
     // A fix may write several files: undo them newest first.
     mutationFn: async (changes) => {
       const out: ConfigChange[] = [];
-      for (const c of [...changes].reverse()) out.push(await client.invoke('config.undo', { id: c.id }));
+      for (const c of [...changes].reverse()) out.push(...(await client.invoke('config.undo', { id: c.id })));
       return out;
     },
     onSuccess: (undone) => {

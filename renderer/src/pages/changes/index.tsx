@@ -23,7 +23,8 @@ export default function ChangesPage() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const scan = useAdminMutation('findings.scan');
   const undo = useAdminMutation('config.undo', {
-    onSuccess: (c) => {
+    onSuccess: ([c]) => {
+      if (!c) return;
       setConfirming(null);
       setMessage({
         ok: true,
