@@ -93,7 +93,11 @@ async function startUpstream(token: string): Promise<{ pid: number; port: number
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('upstream did not start within 30 s')), 30_000);
+    // Detached: a start-up that times out must not leave the upstream behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error('upstream did not start within 30 s'));
+    }, 30_000);
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();

@@ -56,6 +56,9 @@ export REQUIRE_TOKEN_EXPIRATION=false
 cd "$RUN_DIR"
 nohup "$VENV/bin/mcpgateway" --host 127.0.0.1 --port "$PORT" >"$RUN_DIR/gateway.log" 2>&1 &
 PID=$!
+# Written before the health wait: if this script is killed while the gateway starts (a caller's
+# timeout on a loaded machine), stop.sh can still find and stop the gateway.
+echo "$PID $RUN_DIR" >"$STATE_DIR/starting.pid"
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 180); do
   if ! kill -0 "$PID" 2>/dev/null; then
@@ -88,4 +91,5 @@ json.dump({
   "jwtSecret": "$JWT_SECRET_KEY",
 }, open(sys.argv[1], "w"), indent=2)
 PY
+rm -f "$STATE_DIR/starting.pid"
 echo "$STATE_FILE"
