@@ -11,12 +11,14 @@
 // `node bin/cli-bundle.mjs` builds the bundle when stale (the root package's `prepare` script, which
 // `npm ci` and `npm install` run); `--force` builds it regardless.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist', 'cli', 'gatehouse.mjs');
+/** Lazily loaded chunks (one per command and shared module groups), named by content hash. */
+const CHUNKS = join(ROOT, 'dist', 'cli', 'chunks');
 const STAMP = `${BUNDLE}.key.json`;
 const LOCK = `${BUNDLE}.lock`;
 /** Inputs outside the bundle's own sources that change what it contains. */
@@ -34,6 +36,12 @@ export const CLI_BUILD_OPTIONS = {
   logLevel: 'warning',
   entryPoints: ['electron/cli/main.ts'],
   format: 'esm',
+  // Code splitting: each command's dynamic import becomes its own chunk, so `gatehouse --help` or
+  // `discover` does not parse and hold the code of serve, fleet (pg) or the live scanner.
+  splitting: true,
+  entryNames: 'gatehouse',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   target: 'node22',
   // vite builds the UI from a checkout only; tsx is a dev loader; the keyring is a native addon.
   // cedar-wasm is loaded at run time through createRequire (its nodejs build reads its .wasm from
@@ -126,20 +134,48 @@ export async function buildCliBundle({ force = false } = {}) {
   try {
     if (!force && bundleIsFresh()) return false;
     const { build } = await import('esbuild');
-    const tmp = `${BUNDLE}.${process.pid}.tmp.mjs`;
+    const tmp = join(ROOT, 'dist', 'cli', `.build-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
     const started = Date.now();
-    const result = await build({ ...CLI_BUILD_OPTIONS, outfile: tmp, metafile: true });
+    let result;
+    try {
+      result = await build({ ...CLI_BUILD_OPTIONS, outdir: tmp, metafile: true });
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
     const sources = Object.keys(result.metafile.inputs).filter((p) => !p.split(/[\\/]/).includes('node_modules'));
     const paths = [...sources.map((p) => relative(ROOT, join(ROOT, p)).split('\\').join('/')), ...EXTRA_INPUTS];
     // The key is taken after the build; a file edited while esbuild ran may not be in the bundle, so
     // such a build is keyed as stale and the next run builds again.
     const files = fingerprint(paths);
     const hash = files.some((f) => f[2] >= started - 1) ? 'edited-during-build' : contentHash(paths);
-    renameSync(tmp, BUNDLE);
+    // Chunks first (content-hashed names: a CLI still running the previous entry keeps finding its
+    // own), then the entry in one rename, so a reader never sees an entry without its chunks.
+    mkdirSync(CHUNKS, { recursive: true });
+    const built = new Set(readdirSync(join(tmp, 'chunks')));
+    for (const name of built) renameSync(join(tmp, 'chunks', name), join(CHUNKS, name));
+    renameSync(join(tmp, 'gatehouse.mjs'), BUNDLE);
+    rmSync(tmp, { recursive: true, force: true });
     writeAtomic(STAMP, JSON.stringify({ files, hash }));
+    removeOldChunks(built);
     return true;
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Chunks of earlier builds, once no CLI started from them can still be loading them (an hour). */
+function removeOldChunks(keep) {
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of readdirSync(CHUNKS)) {
+    if (keep.has(name)) continue;
+    const p = join(CHUNKS, name);
+    try {
+      if (statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
+    } catch {
+      // removed by a concurrent build
+    }
   }
 }
 

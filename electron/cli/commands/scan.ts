@@ -19,7 +19,7 @@ import {
   scopeFindingsTable,
 } from '../gateway-option.js';
 import { UsageError } from '../usage-error.js';
-import { maskDatabaseUrl } from '../../services/fleet/url.js';
+import { maskDatabaseUrl, teamStoreUrl } from '../../services/fleet/url.js';
 
 /**
  * `gatehouse scan`: discovery + the static rules (credentials, transport, runners, advisories),
@@ -154,7 +154,7 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       provider = liveScan.provider ?? (liveScan.load ? await liveScan.load() : undefined);
       if (!provider) throw new UsageError('--connect needs the live inventory, which this build does not include');
     }
-    const { teamStoreUrl } = await import('../../services/fleet/workstation.js');
+    // The PostgreSQL driver is loaded only when there is a team store to report to.
     const reportUrl = teamStoreUrl(values['report-to'] ?? values['database-url']);
     if (values['machine-id'] !== undefined && !reportUrl) {
       throw new UsageError('--machine-id only applies with --report-to (or $GATEHOUSE_DATABASE_URL)');

@@ -1,6 +1,11 @@
 /** Environment variable naming the team store (keeps the password off the command line). */
 export const DATABASE_URL_ENV = 'GATEHOUSE_DATABASE_URL';
 
+/** `--report-to` / `--database-url`, else $GATEHOUSE_DATABASE_URL, else none. */
+export function teamStoreUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flag ?? (env[DATABASE_URL_ENV] || undefined);
+}
+
 /**
  * Database URLs carry a password: it is never printed. `maskDatabaseUrl` is what errors, logs and
  * outputs show; `redactSecrets` scrubs a URL's password (raw and URL-encoded) out of any text, such

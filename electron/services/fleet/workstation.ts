@@ -7,14 +7,9 @@ import { loadFingerprintKey } from '../secrets/fingerprint.js';
 import { machineIdentity } from './identity.js';
 import { buildFleetReport, sendFleetReport, teamFingerprints } from './report.js';
 import { openTeamStore, teamFingerprintKey } from './store.js';
-import { DATABASE_URL_ENV, safeError } from './url.js';
+import { safeError } from './url.js';
 
-export { DATABASE_URL_ENV };
-
-/** `--report-to` / `--database-url`, else $GATEHOUSE_DATABASE_URL, else none. */
-export function teamStoreUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flag ?? (env[DATABASE_URL_ENV] || undefined);
-}
+export { DATABASE_URL_ENV, teamStoreUrl } from './url.js';
 
 /**
  * Reports a finished scan of this workstation to the team store: reads the team fingerprint key,

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Snyk Agent Scan (PyPI `snyk-agent-scan`, pinned in scripts/snyk/install.sh) as the peer the CLI
+ * bench compares against: its `inspect` on the same home, with stdin closed so it contacts no
+ * server (it declines every consent prompt), wall time and peak RSS like ours.
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TIME = '/usr/bin/time';
+
+export interface Peer {
+  bin: string;
+}
+
+/** Installs (or finds) the pinned peer; the reason when it cannot, so the bench can say why it skipped. */
+export function snykPeer(): Peer | { skipped: string } {
+  const r = spawnSync('bash', [join(ROOT, 'scripts/snyk/install.sh')], { encoding: 'utf8', timeout: 300_000 });
+  const bin = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !existsSync(bin))
+    return {
+      skipped: `snyk-agent-scan could not be installed from PyPI (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`,
+    };
+  return { bin };
+}
+
+export interface PeerSample {
+  ms: number;
+  rssMb: number;
+  /** Servers the peer listed for this home. */
+  servers: number;
+}
+
+/** One `snyk-agent-scan inspect --json` run with HOME pointed at the synthetic home. */
+export function runSnyk(peer: Peer, home: string, storage: string): PeerSample {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, USERPROFILE: home };
+  const useTime = existsSync(TIME);
+  const args = ['inspect', '--json', '--no-skills', '--storage-file', storage];
+  const t0 = performance.now();
+  const r = spawnSync(useTime ? TIME : peer.bin, useTime ? ['-f', 'GH_MAXRSS_KB=%M', peer.bin, ...args] : args, {
+    env,
+    encoding: 'utf8',
+    input: '',
+    maxBuffer: 256 << 20,
+    timeout: 300_000,
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`snyk-agent-scan inspect exited ${r.status}: ${r.stderr.slice(-400)}`);
+  const out = JSON.parse(r.stdout) as Record<string, { servers?: unknown[] | null }>;
+  const servers = Object.values(out).reduce((n, c) => n + (c.servers?.length ?? 0), 0);
+  const m = /GH_MAXRSS_KB=(\d+)/.exec(r.stderr);
+  return { ms, rssMb: m ? Number(m[1]) / 1024 : NaN, servers };
+}
