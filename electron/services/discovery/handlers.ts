@@ -4,8 +4,42 @@ import type { HandlerGroup } from '../handlers.js';
 import { DiscoveryRunRepository } from '../store/discovery-runs.js';
 import { discover, toDiscoveryResult } from './discover.js';
 
-/** Runs discovery over the context's workstation and records the run. */
-export async function runDiscovery(ctx: ServiceContext) {
+type DiscoveryOutcome = Awaited<ReturnType<typeof discoverAndRecord>>;
+
+interface Flight {
+  running?: Promise<DiscoveryOutcome>;
+  /** The run that starts when the current one ends: every request made meanwhile shares it. */
+  queued?: Promise<DiscoveryOutcome>;
+}
+const flights = new WeakMap<ServiceContext, Flight>();
+
+/**
+ * Runs discovery over the context's workstation and records the run. Concurrent requests are
+ * coalesced: at most one run at a time plus one queued behind it, which every request that arrives
+ * during the current run shares. Each caller still gets a run that started after its request (a
+ * config edited just before it is seen), and forty clicks or file events cost two runs, not forty
+ * (the server's memory under load was mostly concurrent discoveries).
+ */
+export function runDiscovery(ctx: ServiceContext): Promise<DiscoveryOutcome> {
+  let f = flights.get(ctx);
+  if (!f) flights.set(ctx, (f = {}));
+  const flight = f;
+  if (!flight.running) {
+    flight.running = discoverAndRecord(ctx).finally(() => {
+      flight.running = undefined;
+    });
+    return flight.running;
+  }
+  flight.queued ??= flight.running
+    .catch(() => undefined)
+    .then(() => {
+      flight.queued = undefined;
+      return runDiscovery(ctx);
+    });
+  return flight.queued;
+}
+
+async function discoverAndRecord(ctx: ServiceContext) {
   const started = ctx.clock.now();
   const t0 = performance.now();
   const scan = await discover(ctx.workstation, ctx.fs, (p) => ctx.events.emit('discovery.progress', p));
