@@ -17,8 +17,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist', 'cli', 'gatehouse.mjs');
-/** Lazily loaded chunks (one per command and shared module groups), named by content hash. */
-const CHUNKS = join(ROOT, 'dist', 'cli', 'chunks');
+/**
+ * Lazily loaded chunks (one per command and shared module groups), named by content hash, next to
+ * the entry: modules find the checkout from their own URL (`../../package.json`), so every output
+ * file must sit at the entry's depth.
+ */
+const CHUNKS = join(ROOT, 'dist', 'cli');
+const CHUNK = /^[\w.-]+-[A-Z0-9]{8}\.mjs$/;
 const STAMP = `${BUNDLE}.key.json`;
 const LOCK = `${BUNDLE}.lock`;
 /** Inputs outside the bundle's own sources that change what it contains. */
@@ -40,7 +45,7 @@ export const CLI_BUILD_OPTIONS = {
   // `discover` does not parse and hold the code of serve, fleet (pg) or the live scanner.
   splitting: true,
   entryNames: 'gatehouse',
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: '[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   target: 'node22',
   // vite builds the UI from a checkout only; tsx is a dev loader; the keyring is a native addon.
@@ -152,9 +157,8 @@ export async function buildCliBundle({ force = false } = {}) {
     const hash = files.some((f) => f[2] >= started - 1) ? 'edited-during-build' : contentHash(paths);
     // Chunks first (content-hashed names: a CLI still running the previous entry keeps finding its
     // own), then the entry in one rename, so a reader never sees an entry without its chunks.
-    mkdirSync(CHUNKS, { recursive: true });
-    const built = new Set(readdirSync(join(tmp, 'chunks')));
-    for (const name of built) renameSync(join(tmp, 'chunks', name), join(CHUNKS, name));
+    const built = new Set(readdirSync(tmp).filter((n) => n !== 'gatehouse.mjs'));
+    for (const name of built) renameSync(join(tmp, name), join(CHUNKS, name));
     renameSync(join(tmp, 'gatehouse.mjs'), BUNDLE);
     rmSync(tmp, { recursive: true, force: true });
     writeAtomic(STAMP, JSON.stringify({ files, hash }));
@@ -169,7 +173,7 @@ export async function buildCliBundle({ force = false } = {}) {
 function removeOldChunks(keep) {
   const cutoff = Date.now() - 3_600_000;
   for (const name of readdirSync(CHUNKS)) {
-    if (keep.has(name)) continue;
+    if (keep.has(name) || !CHUNK.test(name)) continue;
     const p = join(CHUNKS, name);
     try {
       if (statSync(p).mtimeMs < cutoff) rmSync(p, { force: true });
