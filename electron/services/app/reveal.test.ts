@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminMethods } from '../../../shared/api/contract.js';
 import { AdminError } from '../../../shared/api/errors.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
+import { homeContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
 import { runDiscovery } from '../discovery/handlers.js';
@@ -45,13 +44,7 @@ describe('app.reveal', () => {
     cursorFile = join(home, '.cursor', 'mcp.json');
     await writeFile(cursorFile, JSON.stringify({ mcpServers: { a: { url: 'https://example.com/mcp' } } }));
     await writeFile(join(home, 'notes.txt'), 'not a config');
-    const stateDir = join(root, 'state');
-    ctx = createNodeContext({
-      stateDir,
-      mode: 'desktop',
-      workstation: { home, platform: 'linux', projects: [], systemRoot: join(root, 'none'), env: {} },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
+    ctx = homeContext(root, home);
     ctx.shell = fakeShell;
   });
   after(async () => {

@@ -3,8 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
+import { homeContext } from '../../../test/support/node-context.js';
 import type { ServiceContext } from '../context.js';
 import { DiscoveryRunRepository } from '../store/discovery-runs.js';
 import { runDiscovery } from './handlers.js';
@@ -29,13 +28,7 @@ describe('runDiscovery coalescing', () => {
     await mkdir(join(home, '.cursor'), { recursive: true });
     cursorFile = join(home, '.cursor', 'mcp.json');
     await writeFile(cursorFile, servers(1));
-    const stateDir = join(root, 'state');
-    ctx = createNodeContext({
-      stateDir,
-      mode: 'desktop',
-      workstation: { home, platform: 'linux', projects: [], systemRoot: join(root, 'none'), env: {} },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
+    ctx = homeContext(root, home);
   });
   after(async () => {
     ctx.db.close();
