@@ -107,6 +107,16 @@ async function noSecretInPage(page: Page) {
 
 const dialog = (page: Page) => page.getByTestId('fix-dialog');
 
+const SHOTS = process.env.GATEHOUSE_SCREENSHOTS;
+async function shoot(page: Page, name: string) {
+  if (!SHOTS) return;
+  for (const theme of ['dark', 'light'] as const) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    await page.screenshot({ path: join(SHOTS, `${name}-${theme}.png`) });
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+}
+
 test('fix a finding from the server page, then undo: the file is byte-identical again', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 700 });
   const api = captureApiResponses(page);
@@ -125,10 +135,12 @@ test('fix a finding from the server page, then undo: the file is byte-identical 
   await expect(d.getByTestId('fix-confirm')).toBeInViewport();
   await noSecretInPage(page);
   await expectAxeClean(page, '[data-testid="fix-dialog"]');
+  await shoot(page, 'server-fix');
 
   await d.getByTestId('fix-confirm').click();
   await expect(d.getByTestId('fix-result')).toBeVisible();
   await expect(d.getByTestId('fix-rescan-result')).toHaveAttribute('data-open', 'no');
+  await shoot(page, 'server-fix-result');
   expect(readFileSync(claude, 'utf8')).not.toContain(SECRET);
   // The page behind the dialog followed the rescan: the finding is gone from the server's list.
   await expect(literal).toHaveCount(0);
@@ -187,6 +199,7 @@ test('copy a server from Claude Desktop to Cursor: it appears in the inventory, 
   await expect(d.getByTestId('fix-confirm')).toBeInViewport();
   await noSecretInPage(page);
   await expectAxeClean(page, '[data-testid="fix-dialog"]');
+  await shoot(page, 'server-copy');
   // Focus stays inside the dialog.
   await d.getByTestId('fix-confirm').focus();
   await page.keyboard.press('Tab');
@@ -243,6 +256,7 @@ test('quarantine a server everywhere: every file previewed, disabled or removed,
   await expect(first.getByTestId('fix-diff')).toBeVisible();
   await expect(d.getByTestId('fix-confirm')).toBeInViewport();
   await expectAxeClean(page, '[data-testid="fix-dialog"]');
+  await shoot(page, 'server-quarantine');
 
   await d.getByTestId('fix-confirm').focus();
   await page.keyboard.press('Enter');
@@ -260,8 +274,28 @@ test('quarantine a server everywhere: every file previewed, disabled or removed,
   await page.keyboard.press('Escape');
   await expect(d).toHaveCount(0);
 
-  // Changes lists the quarantine and its undo; the table is axe clean too.
+  // Changes lists every write of this run (fix, copy, quarantine) with actor and file; it filters by
+  // file and actor, and the filter lives in the URL (a reload keeps it).
   await page.getByTestId('nav-changes').click();
-  await expect(page.getByTestId('change-row').first()).toBeVisible();
+  const rows = page.getByTestId('change-row');
+  await expect(rows.first()).toBeVisible();
+  const all = await rows.count();
+  expect(all).toBeGreaterThanOrEqual(3);
+  await expect(rows.getByTestId('change-file').filter({ hasText: '.cursor/mcp.json' })).toHaveCount(1);
+  await page.getByTestId('changes-filter-file').fill('windsurf');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.getByTestId('change-file').filter({ hasText: 'windsurf' })).toHaveCount(1);
+  await expect(rows).toHaveAttribute('data-status', 'undone');
+  await expect(page).toHaveURL(/[?&]file=windsurf/);
+  await page.reload();
+  await expect(page.getByTestId('changes-filter-file')).toHaveValue('windsurf');
+  await expect(rows).toHaveCount(1);
+  const actor = await page.getByTestId('changes-filter-actor').locator('option').nth(1).getAttribute('value');
+  expect(actor).toBeTruthy();
+  await page.getByTestId('changes-filter-file').fill('');
+  await page.getByTestId('changes-filter-actor').selectOption(actor!);
+  await expect(rows).toHaveCount(all);
+  await expect(page).toHaveURL(/[?&]actor=/);
+  await shoot(page, 'changes-groups');
   await expectAxeClean(page, '[data-testid="page-changes"]');
 });

@@ -170,8 +170,11 @@ export function ChangeFlow({
             >
               Applied: {plural(phase.changes.length, 'file')} written (change
               {phase.changes.length === 1 ? ' ' : 's '}
-              {phase.changes.map((c) => c.id.slice(0, 8)).join(', ')}). The originals are backed up; Undo restores{' '}
-              {phase.changes.length === 1 ? 'it' : 'all of them'} byte for byte.
+              {phase.changes.map((c) => c.id.slice(0, 8)).join(', ')}).{' '}
+              {phase.changes.length === 1
+                ? 'The original is backed up; Undo restores it'
+                : 'The originals are backed up; Undo restores all of them'}{' '}
+              byte for byte.
             </div>
             <ul className="cc-result-files">
               {phase.changes.map((c) => (

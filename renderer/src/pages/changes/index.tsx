@@ -180,10 +180,10 @@ export default function ChangesPage() {
       <div className="changes-scroll">
         <table className="changes" data-testid="changes-table" aria-label="Config changes">
           <colgroup>
+            <col style={{ width: '12%' }} />
+            <col style={{ width: '29%' }} />
+            <col style={{ width: '23%' }} />
             <col style={{ width: '13%' }} />
-            <col style={{ width: '30%' }} />
-            <col style={{ width: '24%' }} />
-            <col style={{ width: '10%' }} />
             <col style={{ width: '10%' }} />
             <col style={{ width: '13%' }} />
           </colgroup>
