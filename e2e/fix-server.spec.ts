@@ -191,6 +191,12 @@ test('copy a server from Claude Desktop to Cursor: it appears in the inventory, 
   await expect(d.getByTestId('copy-project')).toBeVisible();
   await expect(d.getByTestId('fix-preview')).toHaveCount(0);
   await expect(d.getByTestId('fix-confirm')).toBeDisabled();
+  const project = join(root, 'project');
+  mkdirSync(project, { recursive: true });
+  await d.getByTestId('copy-project').fill(project);
+  await page.keyboard.press('Enter');
+  await expect(d.getByTestId('fix-file')).toHaveAttribute('data-file', join(project, '.cursor', 'mcp.json'));
+  await expect(d.getByTestId('fix-confirm')).toBeEnabled();
   await d.getByTestId('copy-scope').getByLabel('User (every project)').check();
 
   await expect(d.getByTestId('fix-file')).toHaveAttribute('data-file', cursor);
