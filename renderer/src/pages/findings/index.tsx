@@ -8,6 +8,8 @@ import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
 import { clientLabel } from '../../lib/labels.js';
 import { FindingDetail } from './FindingDetail.js';
+import { BulkFixBar } from './BulkFixBar.js';
+import { bulkFixScope } from './bulk-fix.js';
 import {
   filterFindings,
   groupFindings,
@@ -404,6 +406,8 @@ export default function FindingsPage() {
           )}
         </div>
       )}
+
+      <BulkFixBar scope={bulkFixScope(rows, filters.ruleId, checked)} />
 
       <div className={selected ? 'findings-layout with-detail' : 'findings-layout'}>
         <div className="findings-scroll">

@@ -1,8 +1,41 @@
-import { SEVERITY_ORDER } from '../../../../shared/model/finding.js';
+import { SEVERITY_ORDER, type Finding } from '../../../../shared/model/finding.js';
+import { isScopeFinding } from '../../../../shared/model/tenant.js';
 import { routeHref } from '../../app/router.js';
 import { useAdminQuery } from '../../client/index.js';
+import { useConfigChangeDialog } from '../../components/ConfigChangeDialog.js';
 import { severityClass } from '../findings/model.js';
 import '../findings/findings.css';
+
+/**
+ * "Fix…" for a finding the service can fix automatically (quarantine aside: the page has its own
+ * button for that); nothing for a manual-only one. Opens the shared fix dialog.
+ */
+function FixButton({ finding: f }: { finding: Finding }) {
+  const options = useAdminQuery('config.fixOptions', { findingId: f.id }, { staleTime: 0, retry: false });
+  const openFix = useConfigChangeDialog((s) => s.openFix);
+  const auto = options.data?.some((o) => o.kind === 'fix' && o.strategy !== 'quarantine');
+  if (!auto) return null;
+  return (
+    <button
+      type="button"
+      className="btn"
+      data-testid="server-finding-fix"
+      aria-label={`Fix ${f.title}`}
+      title="Preview a fix for this finding (masked diff), then confirm; every write can be undone"
+      onClick={() =>
+        openFix({
+          findingId: f.id,
+          title: f.title,
+          ruleId: f.ruleId,
+          file: f.location.file,
+          ...(f.server ? { server: f.server } : {}),
+        })
+      }
+    >
+      Fix…
+    </button>
+  );
+}
 
 /**
  * The findings of one server (the same `findings.list` the Findings page uses, filtered by server
@@ -51,11 +84,20 @@ export function ServerFindings({ serverId }: { serverId: string }) {
               <th scope="col">Finding</th>
               <th scope="col">Where</th>
               <th scope="col">Status</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {rows.map((f) => (
-              <tr key={f.id} data-testid="server-finding" data-severity={f.severity} data-rule={f.ruleId}>
+              <tr
+                key={f.id}
+                data-testid="server-finding"
+                data-id={f.id}
+                data-severity={f.severity}
+                data-rule={f.ruleId}
+              >
                 <td>
                   <span className={severityClass(f.severity)}>{f.severity}</span>
                 </td>
@@ -71,6 +113,9 @@ export function ServerFindings({ serverId }: { serverId: string }) {
                   {f.location.pointer || '—'}
                 </td>
                 <td>{f.status === 'open' ? 'open' : <span className="muted">suppressed</span>}</td>
+                <td className="server-finding-actions">
+                  {f.status === 'open' && !isScopeFinding(f) && <FixButton finding={f} />}
+                </td>
               </tr>
             ))}
           </tbody>

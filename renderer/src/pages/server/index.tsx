@@ -3,6 +3,7 @@ import type { ServerEntry } from '../../../../shared/model/discovery.js';
 import { routeHref } from '../../app/router.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminQuery } from '../../client/index.js';
+import { ServerActions } from './ServerActions.js';
 import { clientLabel, SOURCE_STATUS_LABELS } from '../../lib/labels.js';
 import { severityClass } from '../findings/model.js';
 import { useWorstSeverity } from '../findings/FindingCounts.js';
@@ -98,6 +99,8 @@ export default function ServerPage({ params }: PageProps) {
             </span>
             {server.disabled && <span className="badge badge-warn">disabled</span>}
             <RiskBadge serverId={server.id} />
+            <span className="spacer" />
+            <ServerActions server={server} />
           </header>
           <ServerFindings serverId={server.id} />
           <dl className="detail" data-testid="server-detail" data-server-id={server.id}>
