@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureRendererBuilt } from '../electron/node/renderer-assets.js';
 import { generateSyntheticWorkstation } from './synthetic-workstation.js';
 
 /**
@@ -85,6 +86,8 @@ const lastProgress = (text: string) => {
 };
 
 export async function runSseLoad(opts: SseLoadOptions = {}): Promise<SseLoadResult> {
+  // A stale UI would be built inside the serve process and its Vite build counted as server memory.
+  await ensureRendererBuilt(() => {});
   const t0 = performance.now();
   const synth = await generateSyntheticWorkstation({ files: opts.files ?? 3000, serversPerFile: 1 });
   const state = await mkdtemp(join(tmpdir(), 'gh-sse-state-'));
