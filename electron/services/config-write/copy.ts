@@ -1,8 +1,10 @@
+import { posix, win32 } from 'node:path';
 import type { ClientId } from '../../../shared/model/discovery.js';
 import type { CopyTarget, CopyTargetInfo } from '../../../shared/model/config-write.js';
 import { childPointer } from '../discovery/pointer.js';
 import { locate, pathJoiner } from '../discovery/locations.js';
-import type { RawServer } from '../discovery/types.js';
+import { discover } from '../discovery/discover.js';
+import type { DiscoveryScan, RawServer } from '../discovery/types.js';
 import { isSecretName, looksLikeSecret, wholeReference } from '../secrets/redact.js';
 import {
   ALL_CLIENTS,
@@ -132,6 +134,13 @@ interface TargetFile {
   header: EditOp[];
 }
 
+/** What is already in the target's files: a project the workstation does not list is read now. */
+async function targetScan(pc: PlanContext, to: CopyTarget): Promise<DiscoveryScan> {
+  const ws = pc.ctx.workstation;
+  if (to.scope !== 'project' || !to.project || ws.projects.includes(to.project)) return pc.scan;
+  return discover({ ...ws, projects: [to.project] }, pc.ctx.fs);
+}
+
 function continueHeader(name: string, version: string): EditOp[] {
   return [
     { op: 'set', pointer: '/name', value: name },
@@ -140,7 +149,7 @@ function continueHeader(name: string, version: string): EditOp[] {
   ];
 }
 
-function targetFile(pc: PlanContext, to: CopyTarget, name: string): TargetFile {
+function targetFile(pc: PlanContext, to: CopyTarget, name: string, scan: DiscoveryScan): TargetFile {
   const c = to.client;
   const spec = CLIENTS[c];
   const scope: TargetScope = to.scope;
@@ -148,8 +157,10 @@ function targetFile(pc: PlanContext, to: CopyTarget, name: string): TargetFile {
     throw new ManualFix(`${spec.label} has no ${scope} scope: it reads only its ${spec.scopes.join(' and ')} config.`);
   if (scope === 'project' && !to.project)
     throw new ManualFix(`A project-scope copy to ${spec.label} needs the project folder (--project DIR).`);
+  if (scope === 'project' && !posix.isAbsolute(to.project!) && !win32.isAbsolute(to.project!))
+    throw new ManualFix(`The project folder must be an absolute path (got ${to.project}).`);
   const ws = scope === 'project' ? { ...pc.ctx.workstation, projects: [to.project!] } : pc.ctx.workstation;
-  const exists = new Set(pc.scan.sources.map((x) => x.source.path));
+  const exists = new Set(scan.sources.map((x) => x.source.path));
   const root = rootPointerOf(c);
   const { files, folders } = locate(ws);
   if (c === 'continue' && scope === 'project') {
@@ -174,7 +185,7 @@ function targetFile(pc: PlanContext, to: CopyTarget, name: string): TargetFile {
       );
     return { file: yaml.path, root, header: exists.has(yaml.path) ? [] : continueHeader('Local Config', '1.0.0') };
   }
-  const withServers = candidates.find((f) => pc.scan.servers.some((x) => x.entry.source === f.path));
+  const withServers = candidates.find((f) => scan.servers.some((x) => x.entry.source === f.path));
   const chosen =
     withServers ??
     candidates.find((f) => exists.has(f.path)) ??
@@ -184,11 +195,11 @@ function targetFile(pc: PlanContext, to: CopyTarget, name: string): TargetFile {
   // A flat `{ name: entry }` file (no root key) keeps its shape.
   const flat =
     chosen.dialect === 'mcpServers' &&
-    pc.scan.servers.some((x) => x.entry.source === chosen.path && x.entry.pointer.split('/').length === 2);
+    scan.servers.some((x) => x.entry.source === chosen.path && x.entry.pointer.split('/').length === 2);
   return { file: chosen.path, root: flat ? '' : root, header: [] };
 }
 
-export function planCopy(pc: PlanContext, s: RawServer, to: CopyTarget, move: boolean): FixPlan {
+export async function planCopy(pc: PlanContext, s: RawServer, to: CopyTarget, move: boolean): Promise<FixPlan> {
   const c = to.client;
   if (!CLIENTS[c]) throw new ManualFix(`Unknown client "${String(c)}" (valid: ${ALL_CLIENTS.join(', ')}).`);
   if (move && s.entry.scope === 'managed')
@@ -196,9 +207,10 @@ export function planCopy(pc: PlanContext, s: RawServer, to: CopyTarget, move: bo
   const name = s.entry.name;
   const p = prepare(s);
   const { entry, launcher } = translate(pc, s, c, p);
-  const t = targetFile(pc, to, name);
+  const scan = await targetScan(pc, to);
+  const t = targetFile(pc, to, name, scan);
   const file = t.file;
-  if (pc.scan.servers.some((x) => x.entry.source === file && x.entry.name === name && x.entry.client === c))
+  if (scan.servers.some((x) => x.entry.source === file && x.entry.name === name && x.entry.client === c))
     throw new ManualFix(`${labelOf(c)} already has a server named "${name}" in ${file}: remove or rename it first.`);
   if (move && file === s.entry.source)
     throw new ManualFix(`The target is the source file (${file}): nothing to move.`);

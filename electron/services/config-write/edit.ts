@@ -393,6 +393,10 @@ function editToml(text: string, op: EditOp): string {
         end = lineEndIncl(text, at);
       }
       out = text.slice(0, header.start) + text.slice(end);
+      // The last sub-table of an implicit parent ([mcp_servers.x] alone): keep the parent, now empty.
+      const parent = parts.slice(0, -1);
+      if (parent.length && getAt(parseValue(out, 'toml'), typedPath(value, parent)) === undefined)
+        out = `${text.slice(0, header.start)}[${parent.map(tomlKey).join('.')}]${eol}${text.slice(end)}`;
     } else {
       const vEnd = tomlValueEnd(text, loc.offset);
       // The key starts after the previous line break, `{` or `,` (key/value line or inline table).
