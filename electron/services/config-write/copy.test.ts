@@ -32,6 +32,9 @@ const REMOTE: NativeServer = {
   url: 'https://mcp.example.com/mcp',
   headers: { Authorization: `Bearer ${GHP}`, 'X-Team': 'blue' },
 };
+/** Remote servers without a credential: the URL key and transport names of every client. */
+const OPEN_HTTP: NativeServer = { name: 'github', url: 'https://mcp.example.com/mcp', headers: { 'X-Team': 'blue' } };
+const OPEN_SSE: NativeServer = { name: 'github', url: 'https://mcp.example.com/sse', headers: { 'X-Team': 'blue' } };
 const OTHER: NativeServer = { name: 'fetch', command: 'uvx', args: ['mcp-server-fetch'] };
 
 /** Clients with no env reference syntax (shared/reference/client-configs.md, "Secret indirection"). */
@@ -54,13 +57,16 @@ const STDIO_ONLY: Partial<Record<ClientId, RegExp>> = {
   junie: /^Junie cannot take "github": .*local \(stdio\) servers only/,
 };
 
-type Kind = 'stdio' | 'remote';
+type Kind = 'stdio' | 'remote' | 'open-http' | 'open-sse';
+
+const SERVER: Record<Kind, NativeServer> = { stdio: STDIO, remote: REMOTE, 'open-http': OPEN_HTTP, 'open-sse': OPEN_SSE };
 
 function expectedRefusal(kind: Kind, to: ClientId): RegExp | undefined {
   if (kind === 'stdio') return undefined;
   const stdioOnly = STDIO_ONLY[to];
   if (stdioOnly) return stdioOnly;
-  if (NO_REFERENCE.has(to))
+  if (kind === 'open-sse' && to === 'codex') return /^Codex cannot take "github": Codex speaks streamable HTTP only/;
+  if (kind === 'remote' && NO_REFERENCE.has(to))
     return new RegExp(`^${labelOf(to)} has no reference syntax for header values: .*keep Authorization out`);
   return undefined;
 }
@@ -96,10 +102,19 @@ function effective(t: RawServer, to: ClientId, written: string): Normalized {
   return { transport: 'stdio', command, args, env: env.sort(), headers: [...t.entry.headerKeys].sort() };
 }
 
-const EXPECTED: Record<Kind, Normalized> = {
-  stdio: { transport: 'stdio', command: 'npx', args: ARGS, env: ['GITHUB_TOKEN', 'LOG'], headers: [] },
-  remote: { transport: 'http', url: REMOTE.url, env: [], headers: ['Authorization', 'X-Team'] },
-};
+function expected(kind: Kind, to: ClientId): Normalized {
+  switch (kind) {
+    case 'stdio':
+      return { transport: 'stdio', command: 'npx', args: ARGS, env: ['GITHUB_TOKEN', 'LOG'], headers: [] };
+    case 'remote':
+      return { transport: 'http', url: REMOTE.url, env: [], headers: ['Authorization', 'X-Team'] };
+    case 'open-http':
+      return { transport: 'http', url: OPEN_HTTP.url, env: [], headers: ['X-Team'] };
+    case 'open-sse':
+      // opencode's `type: remote` names no transport (it negotiates): discovery reads it as HTTP.
+      return { transport: to === 'opencode' ? 'http' : 'sse', url: OPEN_SSE.url, env: [], headers: ['X-Team'] };
+  }
+}
 
 /** Whether `after` is `before` with one chunk inserted (every other byte kept). */
 function isInsertion(before: string, after: string): boolean {
@@ -142,7 +157,7 @@ async function roundTrip(kind: Kind, from: ClientId, to: ClientId, existing: boo
   await withHome(async (ctx, home) => {
     for (const k of ['GITHUB_TOKEN', 'GITHUB_AUTHORIZATION']) await ctx.secrets.delete(`mcp.${from}.github.${k}`);
     const source = join(home, USER_FILE[from]);
-    const sourceText = nativeFile(from, [kind === 'stdio' ? STDIO : REMOTE]);
+    const sourceText = nativeFile(from, [SERVER[kind]]);
     await plant(source, sourceText);
     const target = join(home, USER_FILE[to]);
     const targetText = existing ? nativeFile(to, [OTHER], true) : undefined;
@@ -175,19 +190,20 @@ async function roundTrip(kind: Kind, from: ClientId, to: ClientId, existing: boo
     const t = found.servers.find((x) => x.entry.client === to && x.entry.name === 'github');
     assert.ok(t, `discovered in ${to}: ${JSON.stringify(found.sources.map((x) => x.source))}`);
     assert.deepEqual(t.entry.problems ?? [], []);
-    assert.deepEqual(effective(t, to, written), EXPECTED[kind]);
+    assert.deepEqual(effective(t, to, written), expected(kind, to));
     if (existing) assert.ok(found.servers.some((x) => x.entry.client === to && x.entry.name === 'fetch'));
 
     const key = kind === 'stdio' ? 'GITHUB_TOKEN' : 'GITHUB_AUTHORIZATION';
     const secret = `mcp.${from}.github.${key}`;
-    assert.equal(await ctx.secrets.get(secret), GHP, 'the literal is in the secret store');
+    if (kind === 'stdio' || kind === 'remote')
+      assert.equal(await ctx.secrets.get(secret), GHP, 'the literal is in the secret store');
+    if (kind !== 'stdio') assert.equal(t.raw.headers['X-Team'], 'blue');
     if (kind === 'stdio') {
       assert.equal(t.raw.env.LOG, 'debug');
       if (to === 'codex') assert.equal(t.raw.env.GITHUB_TOKEN, undefined);
       else if (NO_REFERENCE.has(to)) assert.ok(t.raw.args?.includes(`GITHUB_TOKEN=secret:${secret}`), 'launcher');
       else assert.equal(wholeReference(t.raw.env.GITHUB_TOKEN ?? '')?.name, key, 'referenced in the target syntax');
-    } else {
-      assert.equal(t.raw.headers['X-Team'], 'blue');
+    } else if (kind === 'remote') {
       if (to === 'codex') assert.equal(t.raw.bearerTokenEnvVar, key);
       else {
         const m = /^Bearer (.+)$/.exec(t.raw.headers.Authorization ?? '');
@@ -223,5 +239,13 @@ describe('copy/move a server between every pair of the 21 clients (round trip)',
         it(`remote ${from} → ${to} (${existing ? 'existing file, move' : 'new file, copy'})`, () =>
           roundTrip('remote', from, to, existing, existing));
     });
+  });
+  // Remote servers without a credential reach every client: URL keys and transport names.
+  for (const from of ['cursor', 'codex', 'goose', 'continue', 'opencode', 'gemini-cli'] as const)
+    CLIENT_IDS.forEach((to, j) => {
+      if (from !== to) it(`open http ${from} → ${to}`, () => roundTrip('open-http', from, to, j % 2 === 0, j % 3 === 0));
+    });
+  CLIENT_IDS.forEach((to, j) => {
+    if (to !== 'cursor') it(`open sse cursor → ${to}`, () => roundTrip('open-sse', 'cursor', to, j % 2 === 1, false));
   });
 });
