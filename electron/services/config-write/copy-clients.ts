@@ -101,7 +101,8 @@ export function labelOf(c: ClientId): string {
 /** Refuses a server the client cannot take at all (transport, cwd), naming the client and why. */
 export function checkTakes(c: ClientId, s: PortableServer): void {
   const spec = CLIENTS[c];
-  if (s.transport !== 'stdio' && spec.noRemote) throw new ManualFix(`${spec.label} cannot take "${s.name}": ${spec.noRemote}.`);
+  if (s.transport !== 'stdio' && spec.noRemote)
+    throw new ManualFix(`${spec.label} cannot take "${s.name}": ${spec.noRemote}.`);
   if (s.transport === 'sse' && spec.noSse) throw new ManualFix(`${spec.label} cannot take "${s.name}": ${spec.noSse}.`);
   if (s.cwd && spec.noCwd)
     throw new ManualFix(`${spec.label} cannot take "${s.name}" with its working directory (${s.cwd}): ${spec.noCwd}.`);

@@ -125,7 +125,8 @@ export function nativeFile(c: ClientId, servers: NativeServer[], decorate = fals
       return JSON.stringify({ $schema: 'https://opencode.ai/config.json', mcp }, null, 2) + '\n';
     }
     default: {
-      const root = c === 'vscode' || c === 'vscode-insiders' ? 'servers' : c === 'zed' ? 'context_servers' : 'mcpServers';
+      const root =
+        c === 'vscode' || c === 'vscode-insiders' ? 'servers' : c === 'zed' ? 'context_servers' : 'mcpServers';
       const map = Object.fromEntries(servers.map((s) => [s.name, jsonEntry(c, s)]));
       const extra = decorate && (c === 'claude-code' || c === 'zed' || c === 'gemini-cli') ? { theme: 'dark' } : {};
       const body = JSON.stringify({ ...extra, [root]: map }, null, 2) + '\n';

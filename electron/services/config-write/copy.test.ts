@@ -59,7 +59,12 @@ const STDIO_ONLY: Partial<Record<ClientId, RegExp>> = {
 
 type Kind = 'stdio' | 'remote' | 'open-http' | 'open-sse';
 
-const SERVER: Record<Kind, NativeServer> = { stdio: STDIO, remote: REMOTE, 'open-http': OPEN_HTTP, 'open-sse': OPEN_SSE };
+const SERVER: Record<Kind, NativeServer> = {
+  stdio: STDIO,
+  remote: REMOTE,
+  'open-http': OPEN_HTTP,
+  'open-sse': OPEN_SSE,
+};
 
 function expectedRefusal(kind: Kind, to: ClientId): RegExp | undefined {
   if (kind === 'stdio') return undefined;
@@ -243,9 +248,138 @@ describe('copy/move a server between every pair of the 21 clients (round trip)',
   // Remote servers without a credential reach every client: URL keys and transport names.
   for (const from of ['cursor', 'codex', 'goose', 'continue', 'opencode', 'gemini-cli'] as const)
     CLIENT_IDS.forEach((to, j) => {
-      if (from !== to) it(`open http ${from} → ${to}`, () => roundTrip('open-http', from, to, j % 2 === 0, j % 3 === 0));
+      if (from !== to)
+        it(`open http ${from} → ${to}`, () => roundTrip('open-http', from, to, j % 2 === 0, j % 3 === 0));
     });
   CLIENT_IDS.forEach((to, j) => {
     if (to !== 'cursor') it(`open sse cursor → ${to}`, () => roundTrip('open-sse', 'cursor', to, j % 2 === 1, false));
   });
+});
+
+/** The project-scope file each client reads, relative to the project folder. */
+const PROJECT_FILE: Partial<Record<ClientId, string>> = {
+  'claude-code': '.mcp.json',
+  cursor: '.cursor/mcp.json',
+  vscode: '.vscode/mcp.json',
+  'roo-code': '.roo/mcp.json',
+  continue: '.continue/mcpServers/github.yaml',
+  zed: '.zed/settings.json',
+  'gemini-cli': '.gemini/settings.json',
+  codex: '.codex/config.toml',
+  kiro: '.kiro/settings/mcp.json',
+  'amazon-q': '.amazonq/mcp.json',
+  opencode: 'opencode.json',
+  junie: '.junie/mcp/mcp.json',
+};
+
+async function plantCursor(home: string, server: NativeServer = STDIO): Promise<string> {
+  const source = join(home, USER_FILE.cursor);
+  await plant(source, nativeFile('cursor', [server]));
+  return serverId('cursor', source, nativePointer('cursor', server.name));
+}
+
+describe('copy targets, scopes and refusals', () => {
+  for (const to of CLIENT_IDS)
+    it(`project scope: ${to}`, () =>
+      withHome(async (ctx, home) => {
+        const id = await plantCursor(home);
+        const project = join(home, 'work', 'app');
+        await mkdir(project, { recursive: true });
+        const req = { kind: 'copy', serverId: id, to: { client: to, scope: 'project', project } } as const;
+        const rel = PROJECT_FILE[to];
+        if (!rel) {
+          await assert.rejects(previewChange(ctx, req), new RegExp(`${labelOf(to)} has no project scope`));
+          return;
+        }
+        const applied = await applyChange(ctx, (await previewChange(ctx, req)).token);
+        assert.equal(applied[0]!.file, join(project, rel));
+        const written = await readFile(applied[0]!.file, 'utf8');
+        assert.ok(!written.includes(GHP));
+        const found = await discover({ ...ctx.workstation, projects: [project] }, ctx.fs);
+        const t = found.servers.find((x) => x.entry.client === to && x.entry.scope === 'project');
+        assert.ok(t, `discovered in ${to}'s project scope`);
+        assert.equal(t.entry.name, 'github');
+        assert.deepEqual(effective(t, to, written), expected('stdio', to));
+        await undo(ctx, applied[0]!.id);
+        assert.ok(await absent(applied[0]!.file));
+      }));
+
+  it('a project copy needs an absolute project folder; a name clash is refused', () =>
+    withHome(async (ctx, home) => {
+      const id = await plantCursor(home);
+      const copy = (to: ClientId, scope: 'user' | 'project', project?: string) =>
+        previewChange(ctx, { kind: 'copy', serverId: id, to: { client: to, scope, ...(project ? { project } : {}) } });
+      await assert.rejects(copy('codex', 'project'), /A project-scope copy to Codex needs the project folder/);
+      await assert.rejects(copy('codex', 'project', 'rel/dir'), /must be an absolute path \(got rel\/dir\)/);
+      await assert.rejects(
+        copy('cursor', 'user'),
+        /Cursor already has a server named "github" in .*\.cursor\/mcp\.json/,
+      );
+      const vscode = join(home, USER_FILE.vscode);
+      await plant(vscode, nativeFile('vscode', [OTHER, { ...OTHER, name: 'github' }]));
+      await assert.rejects(copy('vscode', 'user'), /VS Code already has a server named "github"/);
+      // Continue's legacy config.json in use: a new config.yaml would replace it.
+      await plant(join(home, '.continue', 'config.json'), '{ "models": [] }\n');
+      await assert.rejects(copy('continue', 'user'), /Continue reads the legacy .*config\.json here/);
+    }));
+
+  it('a flat { name: entry } file keeps its shape', () =>
+    withHome(async (ctx, home) => {
+      const id = await plantCursor(home);
+      const kiro = join(home, USER_FILE.kiro);
+      const flat = '{\n  "fetch": { "command": "uvx", "args": ["mcp-server-fetch"] }\n}\n';
+      await plant(kiro, flat);
+      const applied = await applyChange(
+        ctx,
+        (await previewChange(ctx, { kind: 'copy', serverId: id, to: { client: 'kiro', scope: 'user' } })).token,
+      );
+      const written = await readFile(kiro, 'utf8');
+      assert.ok(isInsertion(flat, written));
+      assert.ok(!written.includes('mcpServers'));
+      const names = (await discover(ctx.workstation, ctx.fs)).servers
+        .filter((x) => x.entry.client === 'kiro')
+        .map((x) => x.entry.name);
+      assert.deepEqual(names.sort(), ['fetch', 'github']);
+      await undo(ctx, applied[0]!.id);
+      assert.equal(await readFile(kiro, 'utf8'), flat);
+    }));
+
+  it('copyTargets lists every client with its real scopes, or why it cannot take the server', () =>
+    withHome(async (ctx, home) => {
+      const stdio = await plantCursor(home);
+      const list = await copyTargets(ctx, stdio);
+      assert.deepEqual(
+        list.map((x) => x.client),
+        [...CLIENT_IDS],
+      );
+      const by = new Map(list.map((x) => [x.client, x]));
+      assert.deepEqual(by.get('cursor'), { client: 'cursor', scopes: ['project'] }, 'not into its own user file');
+      assert.deepEqual(by.get('windsurf'), { client: 'windsurf', scopes: ['user'] });
+      assert.deepEqual(by.get('claude-desktop'), { client: 'claude-desktop', scopes: ['user'] }, 'via the launcher');
+      assert.deepEqual(by.get('codex'), { client: 'codex', scopes: ['user', 'project'] });
+      assert.ok(list.every((x) => x.refused === undefined));
+
+      await plant(join(home, USER_FILE['claude-code']), nativeFile('claude-code', [REMOTE]));
+      const remote = serverId('claude-code', join(home, USER_FILE['claude-code']), '/mcpServers/github');
+      const r = new Map((await copyTargets(ctx, remote)).map((x) => [x.client, x]));
+      assert.match(r.get('claude-desktop')!.refused ?? '', /connectors in its settings UI/);
+      assert.match(r.get('junie')!.refused ?? '', /^Junie cannot take "github"/);
+      assert.match(r.get('goose')!.refused ?? '', /^goose has no reference syntax for header values/);
+      assert.deepEqual(r.get('goose')!.scopes, []);
+      assert.deepEqual(r.get('claude-code'), { client: 'claude-code', scopes: ['project'] });
+      assert.deepEqual(r.get('opencode'), { client: 'opencode', scopes: ['user', 'project'] });
+      assert.equal(
+        await ctx.secrets.get('mcp.claude-code.github.GITHUB_AUTHORIZATION'),
+        null,
+        'listing stores nothing',
+      );
+
+      // A VS Code input lives in VS Code's own secret storage: no client can receive it.
+      await plant(
+        join(home, USER_FILE.vscode),
+        JSON.stringify({ servers: { gh: { type: 'stdio', command: 'npx', env: { T: '${input:gh-token}' } } } }),
+      );
+      const input = serverId('vscode', join(home, USER_FILE.vscode), '/servers/gh');
+      for (const x of await copyTargets(ctx, input)) assert.match(x.refused ?? '', /VS Code input/, x.client);
+    }));
 });

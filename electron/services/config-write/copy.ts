@@ -187,10 +187,7 @@ function targetFile(pc: PlanContext, to: CopyTarget, name: string, scan: Discove
   }
   const withServers = candidates.find((f) => scan.servers.some((x) => x.entry.source === f.path));
   const chosen =
-    withServers ??
-    candidates.find((f) => exists.has(f.path)) ??
-    candidates.find((f) => !f.general) ??
-    candidates[0];
+    withServers ?? candidates.find((f) => exists.has(f.path)) ?? candidates.find((f) => !f.general) ?? candidates[0];
   if (!chosen) throw new ManualFix(`${spec.label} has no ${scope}-scope config file.`);
   // A flat `{ name: entry }` file (no root key) keeps its shape.
   const flat =
@@ -212,8 +209,7 @@ export async function planCopy(pc: PlanContext, s: RawServer, to: CopyTarget, mo
   const file = t.file;
   if (scan.servers.some((x) => x.entry.source === file && x.entry.name === name && x.entry.client === c))
     throw new ManualFix(`${labelOf(c)} already has a server named "${name}" in ${file}: remove or rename it first.`);
-  if (move && file === s.entry.source)
-    throw new ManualFix(`The target is the source file (${file}): nothing to move.`);
+  if (move && file === s.entry.source) throw new ManualFix(`The target is the source file (${file}): nothing to move.`);
 
   const notes: string[] = [];
   if (launcher)

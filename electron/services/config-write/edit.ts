@@ -167,6 +167,8 @@ function splice(text: string, offset: number, length: number, insert: string): s
 function editJson(text: string, op: EditOp): string {
   const value = parseValue(text, 'json');
   const path = typedPath(value, pointerParts(op.pointer));
+  const inserted = insertJson(text, value, path, op);
+  if (inserted !== undefined) return inserted;
   const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   const node = tree ? findNodeAtLocation(tree, path) : undefined;
   const formattingOptions = formattingOf(text);
@@ -178,6 +180,45 @@ function editJson(text: string, op: EditOp): string {
     return applyEdits(text, modify(text, [...path, -1], op.value, { formattingOptions, isArrayInsertion: true }));
   }
   return applyEdits(text, modify(text, path, op.op === 'remove' ? undefined : op.value, { formattingOptions }));
+}
+
+/**
+ * A new key written as text after the last property of its object. jsonc-parser's `modify` also
+ * reformats the whole line it touches (the previous property, e.g. a one-line entry); this keeps
+ * every other byte. Undefined when the object is empty or shares its lines (then `modify` decides).
+ */
+function insertJson(text: string, value: unknown, path: Array<string | number>, op: EditOp): string | undefined {
+  if (op.op !== 'set' || getAt(value, path) !== undefined) return undefined;
+  // The deepest existing ancestor; what is missing below it is written as one nested value.
+  let at = path.length - 1;
+  let add: unknown = op.value;
+  while (at > 0 && getAt(value, path.slice(0, at)) === undefined) {
+    add = { [String(path[at])]: add };
+    at--;
+  }
+  const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const parent = tree && (at === 0 ? tree : findNodeAtLocation(tree, path.slice(0, at)));
+  const last = parent?.type === 'object' ? parent.children?.at(-1) : undefined;
+  if (!last) return undefined;
+  const indent = text.slice(lineStart(text, last.offset), last.offset);
+  if (!/^[ \t]*$/.test(indent)) return undefined;
+  const f = formattingOf(text);
+  const unit = f.insertSpaces ? ' '.repeat(f.tabSize ?? 2) : '\t';
+  const prop = `${JSON.stringify(String(path[at]))}: ${JSON.stringify(add, null, unit)
+    .split('\n')
+    .join(f.eol + indent)}`;
+  let end = last.offset + last.length;
+  while (text[end] === ' ' || text[end] === '\t') end++;
+  const comma = text[end] === ',' ? '' : ',';
+  if (comma === '') end++;
+  else end = last.offset + last.length;
+  // A comment after the last property stays on its line: the new property goes on the next one.
+  const rest = text.slice(end, lineEndIncl(text, end));
+  if (/^[ \t]*\/\//.test(rest)) {
+    const eolAt = end + rest.replace(/\r?\n$/, '').length;
+    return `${text.slice(0, end)}${comma}${text.slice(end, eolAt)}${f.eol}${indent}${prop}${text.slice(eolAt)}`;
+  }
+  return `${text.slice(0, end)}${comma}${f.eol}${indent}${prop}${text.slice(end)}`;
 }
 
 // ------------------------------------------------------------------------------------- YAML
