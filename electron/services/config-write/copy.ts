@@ -209,7 +209,8 @@ export async function planCopy(pc: PlanContext, s: RawServer, to: CopyTarget, mo
   const file = t.file;
   if (scan.servers.some((x) => x.entry.source === file && x.entry.name === name && x.entry.client === c))
     throw new ManualFix(`${labelOf(c)} already has a server named "${name}" in ${file}: remove or rename it first.`);
-  if (move && file === s.entry.source) throw new ManualFix(`The target is the source file (${file}): nothing to move.`);
+  if (move && file === s.entry.source)
+    throw new ManualFix(`Source and target are the same file (${file}): copy the server, then remove the original.`);
 
   const notes: string[] = [];
   if (launcher)
