@@ -304,6 +304,41 @@ describe('copy targets, scopes and refusals', () => {
         assert.ok(await absent(applied[0]!.file));
       }));
 
+  const PLATFORM_FILES: Record<'darwin' | 'win32', Partial<Record<ClientId, string>>> = {
+    darwin: {
+      'claude-desktop': 'Library/Application Support/Claude/claude_desktop_config.json',
+      vscode: 'Library/Application Support/Code/User/mcp.json',
+      cline:
+        'Library/Application Support/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json',
+      zed: '.config/zed/settings.json',
+      goose: '.config/goose/config.yaml',
+    },
+    win32: {
+      'claude-desktop': 'AppData/Roaming/Claude/claude_desktop_config.json',
+      vscode: 'AppData/Roaming/Code/User/mcp.json',
+      zed: 'AppData/Roaming/Zed/settings.json',
+      goose: 'AppData/Roaming/Block/goose/config/config.yaml',
+      opencode: '.config/opencode/opencode.json',
+    },
+  };
+  for (const platform of ['darwin', 'win32'] as const)
+    it(`${platform}: each client's own user file, read back by discovery`, () =>
+      withHome(async (base, home) => {
+        const ctx = { ...base, workstation: { ...base.workstation, platform } };
+        const id = await plantCursor(home);
+        for (const [to, rel] of Object.entries(PLATFORM_FILES[platform]) as Array<[ClientId, string]>) {
+          const req = { kind: 'copy', serverId: id, to: { client: to, scope: 'user' } } as const;
+          const applied = await applyChange(ctx, (await previewChange(ctx, req)).token);
+          assert.equal(applied[0]!.file, join(home, rel));
+          const found = await discover(ctx.workstation, ctx.fs);
+          assert.ok(
+            found.servers.some((x) => x.entry.client === to && x.entry.source === join(home, rel)),
+            to,
+          );
+          await undo(ctx, applied[0]!.id);
+        }
+      }));
+
   it('a project copy needs an absolute project folder; a name clash is refused', () =>
     withHome(async (ctx, home) => {
       const id = await plantCursor(home);
