@@ -416,5 +416,14 @@ describe('copy targets, scopes and refusals', () => {
       );
       const input = serverId('vscode', join(home, USER_FILE.vscode), '/servers/gh');
       for (const x of await copyTargets(ctx, input)) assert.match(x.refused ?? '', /VS Code input/, x.client);
+
+      // goose keeps env_keys values in its keyring: nothing to carry, so no client can take it.
+      await plant(
+        join(home, USER_FILE.goose),
+        'extensions:\n  gh:\n    type: stdio\n    cmd: npx\n    env_keys: [GITHUB_TOKEN]\n    enabled: true\n',
+      );
+      const keyring = serverId('goose', join(home, USER_FILE.goose), '/extensions/gh');
+      for (const x of await copyTargets(ctx, keyring))
+        assert.match(x.refused ?? '', /takes GITHUB_TOKEN from goose's own secret storage/, x.client);
     }));
 });

@@ -74,6 +74,12 @@ function classify(
 function prepare(s: RawServer): Prepared {
   const t = s.entry.transport;
   if (t === 'unknown') throw new ManualFix(`"${s.entry.name}" has an unknown transport: nothing to translate.`);
+  // goose `env_keys` and the like: names whose values live in the client's own keyring.
+  const unread = s.entry.envKeys.filter((k) => !Object.hasOwn(s.raw.env, k));
+  if (unread.length)
+    throw new ManualFix(
+      `"${s.entry.name}" takes ${unread.join(', ')} from ${s.entry.client}'s own secret storage (or a value that is not text), which Gatehouse cannot read: set ${unread.length > 1 ? 'them' : 'it'} up in the target by hand.`,
+    );
   const moves: SecretMove[] = [];
   const stored = new Map<string, string>();
   const env = Object.entries(s.raw.env).map(([k, v]) => [k, classify(s, k, v, false, moves, stored)] as const);
