@@ -417,6 +417,25 @@ describe('copy targets, scopes and refusals', () => {
       const input = serverId('vscode', join(home, USER_FILE.vscode), '/servers/gh');
       for (const x of await copyTargets(ctx, input)) assert.match(x.refused ?? '', /VS Code input/, x.client);
 
+      // A credential in args or in the URL would travel as a literal.
+      await plant(
+        join(home, USER_FILE.kiro),
+        JSON.stringify({
+          mcpServers: {
+            a: { command: 'npx', args: ['srv', '--token', GHP] },
+            u: { url: `https://x.example/mcp?key=${GHP}` },
+          },
+        }),
+      );
+      for (const [name, where] of [
+        ['a', 'arguments'],
+        ['u', 'URL'],
+      ] as const) {
+        const lit = serverId('kiro', join(home, USER_FILE.kiro), `/mcpServers/${name}`);
+        for (const x of await copyTargets(ctx, lit))
+          assert.match(x.refused ?? '', new RegExp(`"${name}" has a credential in its ${where}`), x.client);
+      }
+
       // goose keeps env_keys values in its keyring: nothing to carry, so no client can take it.
       await plant(
         join(home, USER_FILE.goose),

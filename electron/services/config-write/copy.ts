@@ -5,7 +5,7 @@ import { childPointer } from '../discovery/pointer.js';
 import { locate, pathJoiner } from '../discovery/locations.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoveryScan, RawServer } from '../discovery/types.js';
-import { isSecretName, looksLikeSecret, wholeReference } from '../secrets/redact.js';
+import { isSecretName, looksLikeSecret, maskArgs, maskUrl, wholeReference } from '../secrets/redact.js';
 import {
   ALL_CLIENTS,
   CLIENTS,
@@ -70,10 +70,23 @@ function classify(
   return { literal: value };
 }
 
+/** A `gatehouse run --env VAR=secret:NAME` pair: a reference to the store, not a credential. */
+const LAUNCHER_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=secret:[A-Za-z0-9_.-]+$/;
+
 /** The source server in portable form; throws ManualFix when it cannot be translated at all. */
 function prepare(s: RawServer): Prepared {
   const t = s.entry.transport;
   if (t === 'unknown') throw new ManualFix(`"${s.entry.name}" has an unknown transport: nothing to translate.`);
+  // A credential inside args or the URL would travel as a literal: it has to become env/header first.
+  const args = (s.raw.args ?? []).map((a) => (LAUNCHER_PAIR.test(a) ? 'launcher-pair' : a));
+  if (maskArgs(args).some((a, i) => a !== args[i]))
+    throw new ManualFix(
+      `"${s.entry.name}" has a credential in its arguments, which a copy would carry as a literal: move it to an environment variable the server reads (finding secret.in-args), then copy.`,
+    );
+  if (s.raw.url !== undefined && maskUrl(s.raw.url) !== s.raw.url)
+    throw new ManualFix(
+      `"${s.entry.name}" has a credential in its URL, which a copy would carry as a literal: move it to a header (finding secret.in-url), then copy.`,
+    );
   // goose `env_keys` and the like: names whose values live in the client's own keyring.
   const unread = s.entry.envKeys.filter((k) => !Object.hasOwn(s.raw.env, k));
   if (unread.length)
