@@ -446,3 +446,41 @@ describe('copy targets, scopes and refusals', () => {
         assert.match(x.refused ?? '', /takes GITHUB_TOKEN from goose's own secret storage/, x.client);
     }));
 });
+
+describe('references inside arguments and URLs', () => {
+  it('are rewritten in the target syntax, or refused where the target does not expand them', () =>
+    withHome(async (ctx, home) => {
+      const server: NativeServer = { name: 'files', command: 'npx', args: ['srv', '--root=${env:HOME}/work'] };
+      const id = await plantCursor(home, server);
+      const argsIn = async (to: ClientId) => {
+        const applied = await applyChange(
+          ctx,
+          (await previewChange(ctx, { kind: 'copy', serverId: id, to: { client: to, scope: 'user' } })).token,
+        );
+        const t = (await discover(ctx.workstation, ctx.fs)).servers.find((x) => x.entry.client === to)!;
+        await undo(ctx, applied[0]!.id);
+        return t.raw.args;
+      };
+      assert.deepEqual(await argsIn('claude-code'), ['srv', '--root=${HOME}/work']);
+      assert.deepEqual(await argsIn('gemini-cli'), ['srv', '--root=$HOME/work']);
+      assert.deepEqual(await argsIn('opencode'), ['srv', '--root={env:HOME}/work']);
+      const targets = new Map((await copyTargets(ctx, id)).map((x) => [x.client, x.refused]));
+      assert.match(
+        targets.get('codex') ?? '',
+        /argument 2 uses \$\{env:HOME\} and Codex does not expand variables there/,
+      );
+      assert.match(targets.get('cline') ?? '', /Cline does not expand variables there/);
+      assert.equal(targets.get('vscode'), undefined);
+
+      // Cline expands nothing: the same text there is literal and travels as is.
+      const cline = join(home, USER_FILE.cline);
+      await plant(cline, nativeFile('cline', [{ ...server, name: 'lit' }]));
+      const lit = serverId('cline', cline, '/mcpServers/lit');
+      const p = await previewChange(ctx, { kind: 'copy', serverId: lit, to: { client: 'claude-code', scope: 'user' } });
+      await applyChange(ctx, p.token);
+      const t = (await discover(ctx.workstation, ctx.fs)).servers.find(
+        (x) => x.entry.name === 'lit' && x.entry.client === 'claude-code',
+      );
+      assert.deepEqual(t?.raw.args, ['srv', '--root=${env:HOME}/work']);
+    }));
+});

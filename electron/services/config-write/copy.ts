@@ -5,7 +5,15 @@ import { childPointer } from '../discovery/pointer.js';
 import { locate, pathJoiner } from '../discovery/locations.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoveryScan, RawServer } from '../discovery/types.js';
-import { isSecretName, looksLikeSecret, maskArgs, maskUrl, wholeReference } from '../secrets/redact.js';
+import {
+  isSecretName,
+  looksLikeSecret,
+  maskArgs,
+  maskUrl,
+  parseReferences,
+  wholeReference,
+  type ReferenceSyntax,
+} from '../secrets/redact.js';
 import {
   ALL_CLIENTS,
   CLIENTS,
@@ -111,6 +119,56 @@ function prepare(s: RawServer): Prepared {
   return { server, moves, stored };
 }
 
+/** The reference syntaxes each client expands inside values (elsewhere such text is literal). */
+const EXPANDS: Partial<Record<ClientId, readonly ReferenceSyntax[]>> = {
+  'claude-code': ['dollar-brace', 'dollar-brace-default'],
+  cursor: ['env-colon'],
+  windsurf: ['env-colon'],
+  vscode: ['env-colon', 'input', 'editor-variable'],
+  'vscode-insiders': ['env-colon', 'input', 'editor-variable'],
+  'gemini-cli': ['dollar-brace', 'bare-dollar'],
+  opencode: ['brace-env'],
+  continue: ['continue-secret'],
+};
+
+/**
+ * The references the source client expands inside a value (`--root=${env:HOME}/x`, a URL),
+ * rewritten in the target's syntax; refused where the target cannot expand them.
+ */
+function rewriteInline(value: string, from: ClientId, to: ClientId, what: string): string {
+  const expands = EXPANDS[from] ?? [];
+  const refs = parseReferences(value).filter((r) => expands.includes(r.syntax));
+  if (refs.length === 0 || from === to) return value;
+  const spec = CLIENTS[to];
+  let out = '';
+  let at = 0;
+  for (const r of refs) {
+    if (r.syntax === 'input' || r.syntax === 'editor-variable')
+      throw new ManualFix(`${what} uses ${r.raw}, a VS Code variable ${spec.label} does not know: replace it first.`);
+    if (!spec.ref || to === 'codex')
+      throw new ManualFix(
+        `${what} uses ${r.raw} and ${spec.label} does not expand variables there: replace it with its value first.`,
+      );
+    out += value.slice(at, r.start) + spec.ref(r.name);
+    at = r.end;
+  }
+  return out + value.slice(at);
+}
+
+/** Inline references of args, URL and literal values in the target's syntax. */
+function retarget(srv: PortableServer, from: ClientId, to: ClientId): PortableServer {
+  const lit = (pairs: PortableServer['env'], field: string) =>
+    pairs.map(([k, v]) =>
+      v.literal === undefined
+        ? ([k, v] as const)
+        : ([k, { literal: rewriteInline(v.literal, from, to, `${field} ${k}`) }] as const),
+    );
+  const out: PortableServer = { ...srv, env: lit(srv.env, 'env'), headers: lit(srv.headers, 'header') };
+  if (srv.args) out.args = srv.args.map((a, i) => rewriteInline(a, from, to, `argument ${i + 1}`));
+  if (srv.url !== undefined) out.url = rewriteInline(srv.url, from, to, 'the URL');
+  return out;
+}
+
 /**
  * The server as the target client will hold it: for a client without env reference syntax, a stdio
  * server whose env carries references starts through `gatehouse run` (credentials from the store).
@@ -121,8 +179,8 @@ function translate(
   c: ClientId,
   p: Prepared,
 ): { entry: Record<string, unknown>; launcher: boolean } {
-  const srv = p.server;
-  checkTakes(c, srv);
+  checkTakes(c, p.server);
+  const srv = retarget(p.server, s.entry.client, c);
   const refs = srv.env.filter(([, v]) => v.ref !== undefined);
   if (srv.transport !== 'stdio' || hasEnvReferences(c) || refs.length === 0)
     return { entry: renderEntry(c, srv), launcher: false };
