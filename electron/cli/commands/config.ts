@@ -4,7 +4,7 @@ import { actorOf } from '../../services/identity/sessions.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClientId } from '../../../shared/model/discovery.js';
+import { CLIENT_IDS, ClientId } from '../../../shared/model/discovery.js';
 import type { ChangePreview, ConfigChange } from '../../../shared/model/config-write.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
 import {
@@ -32,6 +32,7 @@ import { confirmPrompt } from './fix.js';
 
 const USAGE = `gatehouse config <copy|quarantine|undo|changes|managed> …
   gatehouse config copy SERVER_ID --to CLIENT [--scope user|project --project DIR] [--move] [--dry-run] [--yes]
+                       CLIENT: any of the 21 client ids (gatehouse discover lists them)
   gatehouse config quarantine SERVER_ID [--dry-run] [--yes]
   gatehouse config undo [CHANGE_ID]        (default: the latest change)
   gatehouse config changes
@@ -110,10 +111,13 @@ export const configCommand: Command = {
       if (sub === 'quarantine') req = { kind: 'quarantine', serverId };
       else {
         const to = ClientId.safeParse(values.to);
-        if (!to.success) throw new UsageError('--to CLIENT is required (a client id)');
+        if (!to.success)
+          throw new UsageError(
+            `${values.to === undefined ? '--to CLIENT is required' : `--to ${values.to} is not a client`} (one of: ${CLIENT_IDS.join(', ')})`,
+          );
         const scope = values.scope ?? 'user';
         if (scope !== 'user' && scope !== 'project') throw new UsageError('--scope is user or project');
-        const project = values.project?.[0];
+        const project = values.project?.[0] !== undefined ? resolve(values.project[0]) : undefined;
         req = {
           kind: 'copy',
           serverId,

@@ -9,7 +9,7 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
-import { isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { DocFormat } from '../discovery/document.js';
 import { locateToml } from '../discovery/toml-locate.js';
 import { childPointer } from '../discovery/pointer.js';
@@ -167,6 +167,8 @@ function splice(text: string, offset: number, length: number, insert: string): s
 function editJson(text: string, op: EditOp): string {
   const value = parseValue(text, 'json');
   const path = typedPath(value, pointerParts(op.pointer));
+  const inserted = insertJson(text, value, path, op);
+  if (inserted !== undefined) return inserted;
   const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   const node = tree ? findNodeAtLocation(tree, path) : undefined;
   const formattingOptions = formattingOf(text);
@@ -180,13 +182,54 @@ function editJson(text: string, op: EditOp): string {
   return applyEdits(text, modify(text, path, op.op === 'remove' ? undefined : op.value, { formattingOptions }));
 }
 
+/**
+ * A new key written as text after the last property of its object. jsonc-parser's `modify` also
+ * reformats the whole line it touches (the previous property, e.g. a one-line entry); this keeps
+ * every other byte. Undefined when the object is empty or shares its lines (then `modify` decides).
+ */
+function insertJson(text: string, value: unknown, path: Array<string | number>, op: EditOp): string | undefined {
+  if (op.op !== 'set' || getAt(value, path) !== undefined) return undefined;
+  // The deepest existing ancestor; what is missing below it is written as one nested value.
+  let at = path.length - 1;
+  let add: unknown = op.value;
+  while (at > 0 && getAt(value, path.slice(0, at)) === undefined) {
+    add = { [String(path[at])]: add };
+    at--;
+  }
+  const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const parent = tree && (at === 0 ? tree : findNodeAtLocation(tree, path.slice(0, at)));
+  const last = parent?.type === 'object' ? parent.children?.at(-1) : undefined;
+  if (!last) return undefined;
+  const indent = text.slice(lineStart(text, last.offset), last.offset);
+  if (!/^[ \t]*$/.test(indent)) return undefined;
+  const f = formattingOf(text);
+  const unit = f.insertSpaces ? ' '.repeat(f.tabSize ?? 2) : '\t';
+  const prop = `${JSON.stringify(String(path[at]))}: ${JSON.stringify(add, null, unit)
+    .split('\n')
+    .join(f.eol + indent)}`;
+  let end = last.offset + last.length;
+  while (text[end] === ' ' || text[end] === '\t') end++;
+  const comma = text[end] === ',' ? '' : ',';
+  if (comma === '') end++;
+  else end = last.offset + last.length;
+  // A comment after the last property stays on its line: the new property goes on the next one.
+  const rest = text.slice(end, lineEndIncl(text, end));
+  if (/^[ \t]*\/\//.test(rest)) {
+    const eolAt = end + rest.replace(/\r?\n$/, '').length;
+    return `${text.slice(0, end)}${comma}${text.slice(end, eolAt)}${f.eol}${indent}${prop}${text.slice(eolAt)}`;
+  }
+  return `${text.slice(0, end)}${comma}${f.eol}${indent}${prop}${text.slice(end)}`;
+}
+
 // ------------------------------------------------------------------------------------- YAML
 
 function editYaml(text: string, op: EditOp): string {
-  const doc: Document = parseDocument(text, { uniqueKeys: false });
+  const doc = parseDocument(text, { uniqueKeys: false });
   const value = doc.toJS() as unknown;
   const path = typedPath(value, pointerParts(op.pointer));
   const node = doc.getIn(path, true);
+  const inserted = insertYaml(text, doc, value, path, op);
+  if (inserted !== undefined) return inserted;
   if (op.op === 'set' && typeof op.value === 'string' && isScalar(node) && typeof node.value === 'string') {
     const r = node.range;
     if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || node.type === 'PLAIN'))
@@ -199,6 +242,55 @@ function editYaml(text: string, op: EditOp): string {
   } else if (op.op === 'remove') doc.deleteIn(path);
   else doc.setIn(path, doc.createNode(op.value));
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * A new key (or list item) added as text after the last item of its block collection, so every
+ * other byte of the file stays as it was (re-serializing the document would restyle flow lists,
+ * comment spacing and indentation). Undefined when the shape needs the Document API instead (flow
+ * collections, a scalar in the way) or when the insertion would not read back exactly.
+ */
+function insertYaml(
+  text: string,
+  doc: Document,
+  value: unknown,
+  path: Array<string | number>,
+  op: EditOp,
+): string | undefined {
+  if (op.op === 'remove' || (op.op === 'set' && getAt(value, path) !== undefined)) return undefined;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let container: unknown;
+  let body: string;
+  if (op.op === 'append' && getAt(value, path) !== undefined) {
+    container = doc.getIn(path, true);
+    if (!isSeq(container) || container.flow || container.items.length === 0) return undefined;
+    body = new Document([op.value]).toString({ lineWidth: 0 });
+  } else {
+    // The deepest existing ancestor map; what is missing below it is written as one nested value.
+    let at = path.length - 1;
+    let add: unknown = op.op === 'append' ? [op.value] : op.value;
+    while (at > 0 && getAt(value, path.slice(0, at)) === undefined) {
+      add = { [String(path[at])]: add };
+      at--;
+    }
+    container = at === 0 ? doc.contents : doc.getIn(path.slice(0, at), true);
+    if (!isMap(container) || container.flow || container.items.length === 0) return undefined;
+    body = new Document({ [String(path[at])]: add }).toString({ lineWidth: 0 });
+  }
+  if (!container.range) return undefined;
+  const [start, offset] = container.range;
+  const pad = ' '.repeat(start - lineStart(text, start));
+  const lines = body.replace(/\n$/, '').split('\n');
+  const chunk = lines.map((l) => (l === '' ? l : pad + l)).join(eol) + eol;
+  const before = text.slice(0, offset);
+  const sep = before === '' || before.endsWith('\n') ? '' : eol;
+  const out = before + sep + chunk + text.slice(offset);
+  try {
+    if (isDeepStrictEqual(plain(parseValue(out, 'yaml')), plain(applyOpsToValue(value, [op])))) return out;
+  } catch {
+    // Fall back to the Document API below.
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------------------------- TOML
@@ -342,6 +434,10 @@ function editToml(text: string, op: EditOp): string {
         end = lineEndIncl(text, at);
       }
       out = text.slice(0, header.start) + text.slice(end);
+      // The last sub-table of an implicit parent ([mcp_servers.x] alone): keep the parent, now empty.
+      const parent = parts.slice(0, -1);
+      if (parent.length && getAt(parseValue(out, 'toml'), typedPath(value, parent)) === undefined)
+        out = `${text.slice(0, header.start)}[${parent.map(tomlKey).join('.')}]${eol}${text.slice(end)}`;
     } else {
       const vEnd = tomlValueEnd(text, loc.offset);
       // The key starts after the previous line break, `{` or `,` (key/value line or inline table).

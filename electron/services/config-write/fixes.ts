@@ -93,6 +93,17 @@ function isLauncher(s: RawServer): boolean {
   return cmd === 'gatehouse' && s.raw.args?.[0] === 'run';
 }
 
+/**
+ * The `gatehouse run` arguments that start `s` with `pairs` (VAR=secret:NAME) from the secret store;
+ * a server already behind the launcher gets the pairs added to its existing wrap.
+ */
+export function launcherArgs(pc: PlanContext, s: RawServer, pairs: readonly string[]): string[] {
+  const env = pairs.flatMap((p) => ['--env', p]);
+  if (isLauncher(s)) return ['run', ...env, ...(s.raw.args ?? []).slice(1)];
+  // The launcher reads the same store as this Gatehouse: its state folder is named explicitly.
+  return ['run', '--state', pc.ctx.stateDir, ...env, '--', s.raw.command ?? '', ...(s.raw.args ?? [])];
+}
+
 export interface FixInput {
   version?: string;
 }
@@ -410,11 +421,7 @@ function planLauncher(
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envKey))
     throw new ManualFix(`The variable name "${envKey}" cannot be passed by the launcher.`);
   const pair = `${envKey}=secret:${name}`;
-  // The launcher reads the same store as this Gatehouse: its state folder is named explicitly.
-  const stateArgs = ['--state', pc.ctx.stateDir];
-  const args = isLauncher(s)
-    ? ['run', '--env', pair, ...(s.raw.args ?? []).slice(1)]
-    : ['run', ...stateArgs, '--env', pair, '--', s.raw.command, ...(s.raw.args ?? [])];
+  const args = launcherArgs(pc, s, [pair]);
   return {
     strategy: 'launcher',
     title: `Launch through gatehouse run (${envKey} from the secret store)`,

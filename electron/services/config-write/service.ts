@@ -9,7 +9,7 @@ import type {
 import type { ServiceContext } from '../context.js';
 import type { IdentifiedDraft } from '../findings/engine.js';
 import { FindingsRepository } from '../findings/store.js';
-import { COPY_TARGETS, planCopy } from './copy.js';
+import { copyTargetsFor, planCopy } from './copy.js';
 import { fixOptions, ManualFix, planFix, planQuarantine, type FixInput, type FixPlan, type Strategy } from './fixes.js';
 import { planContext, writerDeps, type PlanContext } from './plan-context.js';
 import { commitWrite, computeWrite, listChanges, undoChange, WriteRefused, type ComputedWrite } from './writer.js';
@@ -120,15 +120,12 @@ export async function applyChange(ctx: ServiceContext, token: string): Promise<C
   return out;
 }
 
-/** Where a server can be copied or moved to. */
+/** Where a server can be copied or moved to: every client, with its scopes or why it is refused. */
 export async function copyTargets(ctx: ServiceContext, serverId: string): Promise<CopyTargetInfo[]> {
   const pc = await planContext(ctx);
   const s = pc.server(serverId);
   if (!s) throw new WriteRefused(`No server ${serverId} on this workstation (discover again).`);
-  return COPY_TARGETS.map((client) => ({
-    client,
-    scopes: ['user', 'project'] as const satisfies CopyTargetInfo['scopes'],
-  }));
+  return copyTargetsFor(pc, s);
 }
 
 export async function changes(ctx: ServiceContext): Promise<ConfigChange[]> {
