@@ -231,7 +231,7 @@ export function unpinnedWarning(s: RawServer): string | undefined {
   if (!t || t.pinned) return undefined;
   const what = t.ecosystem === 'oci' ? 'image' : 'package';
   const version = t.version ? `"${t.version}" is not an exact version` : 'no version is pinned';
-  return `${t.runner} downloads and runs ${what} ${t.name} as it is at each start (${version}): unpinned code, which can change without the command line changing.`;
+  return `${t.runner} downloads and runs ${what} ${t.name} as it is at each start, whatever is latest then (${version}): unpinned code, which can change without the command line changing.`;
 }
 
 /** The unpinned runner of a stdio server's command line, if any (what `unpinnedWarning` says). */
