@@ -1,3 +1,4 @@
+import { refreshInventory } from '../services/discovery/refresh.js';
 import { ConfigWatcher, type DirWatcherPort } from '../services/discovery/watch.js';
 import { runFindingsScan } from '../services/findings/service.js';
 import { nodeDirWatcher } from '../services/node-ports.js';
@@ -128,7 +129,7 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
       workstation: ctx.workstation,
       fs: ctx.fs,
       watcher: opts.dirWatcher ?? nodeDirWatcher,
-      onChange: () => runFindingsScan(ctx),
+      onChange: () => refreshInventory(ctx),
       onError: (err) => process.stderr.write(`gatehouse: config watch: ${err.name}\n`),
     });
     void watcher.start().then(() => {

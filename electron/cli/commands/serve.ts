@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
+import { refreshInventory } from '../../services/discovery/refresh.js';
 import { watchConfigFiles } from '../../services/discovery/watch.js';
 import { runFindingsScan } from '../../services/findings/service.js';
 import { nodeDirWatcher } from '../../services/node-ports.js';
@@ -37,7 +38,7 @@ ${DISCOVERY_FLAGS_HELP}`,
       workstation: ctx.workstation,
       fs: ctx.fs,
       watcher: nodeDirWatcher,
-      onChange: () => runFindingsScan(ctx),
+      onChange: () => refreshInventory(ctx),
       onError: (err) => io.stderr(`gatehouse: config watch: ${err.message}\n`),
     });
     io.stdout(`${server.url}\n`);

@@ -34,9 +34,9 @@ export interface ConfigWatchOptions {
   watcher: DirWatcherPort;
   /** Re-discovers (and records) the inventory; runs once per burst of relevant events. */
   onChange: () => Promise<unknown>;
-  /** Quiet time after the last relevant event before re-discovering (default 200 ms). */
+  /** Quiet time after the last relevant event before re-discovering (default 150 ms). */
   debounceMs?: number;
-  /** At most this many folders are watched (default 64); folders of found files come first. */
+  /** At most this many folders are watched (default 256); folders of found files come first. */
   maxWatchers?: number;
   /** A failed re-discovery or watch (the watcher keeps going). */
   onError?: (err: Error) => void;
@@ -51,7 +51,11 @@ interface Interest {
   found: boolean;
 }
 
-export const DEFAULT_MAX_WATCHERS = 64;
+/**
+ * Folder watches are cheap (one inotify watch, FSEvents stream or directory handle each) but not
+ * free: a workstation with hundreds of project folders keeps the first 256, found files first.
+ */
+export const DEFAULT_MAX_WATCHERS = 256;
 
 export class ConfigWatcher {
   private readonly handles = new Map<string, WatchHandle>();
@@ -88,7 +92,7 @@ export class ConfigWatcher {
   async idle(): Promise<void> {
     while (this.running || this.timer) {
       if (this.running) await this.running;
-      else await new Promise((r) => setTimeout(r, this.opts.debounceMs ?? 200));
+      else await new Promise((r) => setTimeout(r, this.opts.debounceMs ?? 150));
     }
   }
 
@@ -108,7 +112,7 @@ export class ConfigWatcher {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.fire();
-    }, this.opts.debounceMs ?? 200);
+    }, this.opts.debounceMs ?? 150);
   }
 
   private fire(): void {
