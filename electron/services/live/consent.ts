@@ -7,7 +7,13 @@ import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { isSecretName, maskConfigValue, maskUrl, secretsInConfig, wouldMask } from '../secrets/redact.js';
 import { resolveCommandLine, sha256, type ResolvedCommandLine } from './command-line.js';
 import { referencedNames, resolveValue, type EnvSource } from './env.js';
-import { changeText } from './consent-diff.js';
+import {
+  changeText,
+  consentedLineFromRow,
+  consentedLineOf,
+  diffConsentedLines,
+  type ConsentedLine,
+} from './consent-diff.js';
 import type { LiveStore } from './store.js';
 
 /**
@@ -314,6 +320,28 @@ export function consentRequestOf(s: RawServer, state: ConsentState, projectTrust
     ...(unpinned ? { unpinned } : {}),
     unresolvedEnv: line.unresolved,
   };
+}
+
+/**
+ * The dialog's view of one server, and what a consent to it keeps (masked line, keyed part
+ * hashes); when it changed since consent, what differs from the previous consent.
+ */
+export function consentViewOf(
+  s: RawServer,
+  state: ConsentState,
+  store: LiveStore,
+  projectTrusted: boolean,
+): { line: CommandLine; kept: ConsentedLine } {
+  const line = consentRequestOf(s, state, projectTrusted);
+  const kept = consentedLineOf(line, state.line?.parts);
+  if (state.changedSinceConsent) {
+    const prev = store.previousConsent(s.entry.id, state.key, state.kind);
+    if (prev) {
+      line.changes = diffConsentedLines(prev.line ?? consentedLineFromRow(prev.consent), kept);
+      line.previousGrantedAt = prev.consent.grantedAt;
+    }
+  }
+  return { line, kept };
 }
 
 /** Kind of a stored consent that is not the one asked for (see LiveStore.otherConsent). */

@@ -10,8 +10,8 @@ import { runFindingsScan } from '../findings/service.js';
 import type { HandlerGroup } from '../handlers.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { openLiveFingerprinter, serverIdentity } from './command-line.js';
-import { consentRequestOf, consentStateOf, oauthSessionKey } from './consent.js';
-import { consentedLineFromRow, consentedLineOf, diffConsentedLines, type ConsentedLine } from './consent-diff.js';
+import { consentStateOf, consentViewOf as viewOf, oauthSessionKey } from './consent.js';
+import type { ConsentedLine } from './consent-diff.js';
 import { resolveValue } from './env.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { signOut, startSignIn, type SignInHandle } from './oauth/flow.js';
@@ -92,16 +92,7 @@ async function consentViewOf(ctx: ServiceContext, s: RawServer): Promise<Consent
   if (!state)
     throw new AdminError('bad-request', `Server "${s.entry.name}" uses a transport Gatehouse does not connect to.`);
   const trusted = state.projectKey !== undefined && store.consent(state.projectKey) !== null;
-  const line = consentRequestOf(s, state, trusted);
-  const kept = consentedLineOf(line, state.line?.parts);
-  if (state.changedSinceConsent) {
-    const prev = store.previousConsent(s.entry.id, state.key, state.kind);
-    if (prev) {
-      line.changes = diffConsentedLines(prev.line ?? consentedLineFromRow(prev.consent), kept);
-      line.previousGrantedAt = prev.consent.grantedAt;
-    }
-  }
-  return { line, kept };
+  return viewOf(s, state, store, trusted);
 }
 
 /** Stores one consent (what the admin saw: `hash` must still be its key) and logs it with the actor. */
