@@ -41,6 +41,8 @@ function writeConfig(region: string) {
 }
 
 test.describe.configure({ mode: 'serial' });
+// The smallest window the console supports: the dialog scrolls, its actions stay reachable.
+test.use({ viewport: { width: 1024, height: 700 } });
 
 test.beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-consent-'));
@@ -57,11 +59,19 @@ test.afterAll(async () => {
 
 const row = (page: Page, name: string) => page.getByTestId('inventory-row').filter({ hasText: name }).first();
 
-/** Zero axe violations inside the dialog (printed on failure). */
+/** Zero axe violations inside the dialog, in the dark and the light theme (printed on failure). */
 async function expectAxeClean(page: Page, selector: string) {
-  const r = await new AxeBuilder({ page }).include(selector).analyze();
-  const found = r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(found, found.join('\n')).toEqual([]);
+  const html = page.locator('html');
+  const initial = (await html.getAttribute('data-theme')) ?? 'dark';
+  for (const theme of [initial, initial === 'dark' ? 'light' : 'dark']) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    const r = await new AxeBuilder({ page }).include(selector).analyze();
+    const found = r.violations.map(
+      (v) => `${theme}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    expect(found, found.join('\n')).toEqual([]);
+  }
+  await page.evaluate((t) => (document.documentElement.dataset.theme = t), initial);
 }
 
 test('three servers selected in Inventory are consented in one dialog', async ({ page }) => {
