@@ -79,7 +79,11 @@ test('three servers selected in Inventory are consented in one dialog', async ({
   for (const n of ['alpha', 'bravo', 'charlie'])
     await expect(row(page, n).getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
   await expect(page.getByTestId('consent-review')).toHaveText('Review 4 for consent…');
-  for (const n of ['alpha', 'bravo', 'charlie']) await row(page, n).getByTestId('consent-select').check();
+  for (const n of ['alpha', 'bravo']) await row(page, n).getByTestId('consent-select').check();
+  // From the keyboard: Space on a focused row selects it.
+  await row(page, 'charlie').focus();
+  await page.keyboard.press(' ');
+  await expect(row(page, 'charlie').getByTestId('consent-select')).toBeChecked();
   await expect(page.getByTestId('consent-review')).toHaveText('Review 3 selected for consent…');
   await page.getByTestId('consent-review').click();
 
