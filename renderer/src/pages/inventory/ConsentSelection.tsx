@@ -7,7 +7,7 @@ import '../server/consent/consent.css';
 
 /**
  * Consent at scale from the Inventory: servers waiting for consent get a checkbox in the Live
- * column (Space on a focused row toggles it); "Review for consent…" opens one dialog for the
+ * column (Space on a focused row toggles it); "Review consent" opens one dialog for the
  * checked ones (or for all that wait, when none is checked).
  */
 interface ConsentSelection {
@@ -94,10 +94,10 @@ export function ConsentReview({
         data-testid="consent-review"
         data-count={ids.length}
         disabled={ids.length === 0}
-        title="Review what each server runs (or which URL it is reached at) and consent to several at once"
+        title={`Review what ${ids.length === 1 ? 'this server runs' : `these ${ids.length} servers run`} (or the URL a project server is reached at) and consent to them at once${selected.size ? '' : ': every server waiting for consent (check rows to pick some)'}`}
         onClick={() => setOpen(ids)}
       >
-        {selected.size ? `Review ${selected.size} selected for consent…` : `Review ${needing.size} for consent…`}
+        {selected.size ? `Review ${selected.size} selected` : 'Review consent'}
       </button>
       {open && (
         <MultiConsentDialog

@@ -82,10 +82,10 @@ const COLUMNS: Column[] = [
     width: 'minmax(168px, 1.2fr)',
     sortable: false,
     cell: (s) => (
-      <>
+      <span className="live-cell">
         <ConsentSelectBox server={s} />
         <LiveStatusCell serverId={s.id} />
-      </>
+      </span>
     ),
   },
   {

@@ -216,7 +216,7 @@ export function ConnectAll() {
         <span
           className="badge badge-warn"
           data-testid="needs-consent-count"
-          title="Stdio servers, and remote servers from project files, are touched only after consent (open the server to review it)"
+          title="Stdio servers, and remote servers from project files, are touched only after consent (Review consent reviews several at once)"
         >
           {waiting} need consent
         </span>
