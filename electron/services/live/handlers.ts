@@ -7,6 +7,7 @@ import type { ServiceContext } from '../context.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoveryScan, RawServer } from '../discovery/types.js';
 import { runFindingsScan } from '../findings/service.js';
+import { transaction } from '../store/database.js';
 import type { HandlerGroup } from '../handlers.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { openLiveFingerprinter, serverIdentity } from './command-line.js';
@@ -21,7 +22,6 @@ import { latestLiveFindings } from './findings-bridge.js';
 import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
 import { runLiveScan } from './scan.js';
-import { transaction } from '../store/database.js';
 import { LiveStore } from './store.js';
 
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
@@ -77,15 +77,15 @@ export async function commandLineOf(ctx: ServiceContext, s: RawServer): Promise<
   return (await consentViewOf(ctx, s)).line;
 }
 
-/**
- * The consent dialog's view of one server, with what a consent to it keeps (masked line and keyed
- * part hashes). When it changed since consent, the differences from the previous consent.
- */
 interface ConsentView {
   line: CommandLine;
   kept: ConsentedLine;
 }
 
+/**
+ * The consent dialog's view of one server, with what a consent to it keeps (masked line and keyed
+ * part hashes). When it changed since consent, the differences from the previous consent.
+ */
 async function consentViewOf(ctx: ServiceContext, s: RawServer): Promise<ConsentView> {
   const store = new LiveStore(ctx.db);
   const state = consentStateOf(s, consentCtx(ctx, await fingerprintOf(ctx)), store);
