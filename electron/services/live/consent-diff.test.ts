@@ -8,6 +8,7 @@ import { createAdminHandlers } from '../admin-service.js';
 import type { SecretStore } from '../ports.js';
 import { consentText, isShowableEnvValue } from './consent.js';
 import { diffConsentedLines, type ConsentedLine } from './consent-diff.js';
+import { WORKSTATION } from '../../../e2e/support/workstation.js';
 
 /**
  * Issue #11: the consent dialog shows non-secret env values (the shared masker decides), keeps
@@ -189,6 +190,39 @@ describe('consent: non-secret env values shown, secrets never; what changed sinc
     assert.ok(stored.includes('eu-west-1'), 'the kept line holds the non-secret value (else this proves nothing)');
     for (const secret of [GITHUB_PAT, ROTATED_PAT, BLOB, REF_SECRET])
       assert.ok(!stored.includes(secret), `${secret.slice(0, 4)}… stored`);
+  });
+
+  test('over the fixture workstation: no planted credential in any consent view, non-secret values shown', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-consent-canary-'));
+    after(() => rm(root, { recursive: true, force: true }));
+    const ctx = createNodeContext({
+      stateDir: join(root, 'state'),
+      mode: 'browser',
+      secrets: memorySecrets(),
+      workstation: {
+        home: WORKSTATION.home,
+        platform: WORKSTATION.platform,
+        projects: WORKSTATION.projects,
+        systemRoot: WORKSTATION.systemRoot,
+        env: {},
+      },
+    });
+    try {
+      const h = createAdminHandlers(ctx);
+      const servers = (await h['discovery.run']({})).result.servers.filter((x) =>
+        ['stdio', 'http', 'sse'].includes(x.transport),
+      );
+      assert.ok(servers.length > 10);
+      const views = await Promise.all(servers.map((x) => h['live.commandLine']({ serverId: x.id })));
+      const shown = views.flatMap((v) => (v.env ?? []).filter((e) => e.value !== undefined && !e.affectsExecution));
+      assert.ok(shown.length > 0, 'some literal env value is shown (else this proves nothing)');
+      const text = JSON.stringify(views) + views.map(consentText).join('');
+      assert.equal(WORKSTATION.secrets.length, 14);
+      for (const secret of WORKSTATION.secrets)
+        assert.ok(!text.includes(secret), `planted credential ${secret.slice(0, 4)}… in a consent view`);
+    } finally {
+      ctx.db.close();
+    }
   });
 
   test('diff of kept lines: command, url, hidden argument and env changes', () => {
