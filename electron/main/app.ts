@@ -132,9 +132,13 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
       onChange: () => refreshInventory(ctx),
       onError: (err) => process.stderr.write(`gatehouse: config watch: ${err.name}\n`),
     });
-    void watcher.start().then(() => {
-      if (quitting) watcher?.stop();
-    });
+    void watcher.start().then(
+      () => {
+        if (quitting) watcher?.stop();
+      },
+      (err: unknown) =>
+        process.stderr.write(`gatehouse: config watch failed: ${err instanceof Error ? err.name : typeof err}\n`),
+    );
   }
   if (opts.discoverOnStart ?? true) {
     // Discovery and the static findings scan (~0.3 s for 2,000 servers) so both pages open with data.
