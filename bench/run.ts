@@ -35,6 +35,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./discovery.js')).benchDiscovery,
   },
   {
+    name: 'watch',
+    target: 'config edit → inventory updated ≤ 2 s (folder watches, 200 files / 2,000 servers)',
+    load: async () => (await import('./watch.js')).benchWatch,
+  },
+  {
     name: 'findings',
     target: '≤ 2 s for 200 files / 2,000 servers scanned statically',
     load: async () => (await import('./findings.js')).benchFindings,

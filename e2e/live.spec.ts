@@ -255,7 +255,10 @@ test.describe('Consent dialog shows what runs', () => {
       'data-source',
       'literal',
     );
-    await expect(dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]')).not.toContainText('eu-west-1');
+    // A literal that is not a secret (the shared masker decides) is shown (issue #11).
+    await expect(
+      dialog.locator('[data-testid="consent-env-var"][data-key="REGION"]').getByTestId('consent-env-value'),
+    ).toHaveText('eu-west-1');
     await expect(dialog.getByTestId('consent-cwd')).toHaveText(home3);
     await expect(dialog.getByTestId('consent-warning')).toHaveCount(0);
     await dialog.getByTestId('consent-accept').click();
@@ -269,7 +272,12 @@ test.describe('Consent dialog shows what runs', () => {
     await expect(status).toContainText('command line changed since consent');
     await page.getByTestId('live-connect').click();
     await expect(page.getByTestId('consent-changed')).toBeVisible();
-    await expect(page.getByTestId('consent-env-value')).toHaveText('--require ./evil.js');
+    const nodeOptionsNow = page.locator('[data-testid="consent-env-var"][data-key="NODE_OPTIONS"]');
+    await expect(nodeOptionsNow.getByTestId('consent-env-value')).toHaveText('--require ./evil.js');
+    // What changed since the consent, value by value.
+    const diff = page.locator('[data-testid="consent-diff-row"][data-key="NODE_OPTIONS"]');
+    await expect(diff.getByTestId('consent-diff-before')).toHaveText('--max-old-space-size=4096');
+    await expect(diff.getByTestId('consent-diff-after')).toHaveText('--require ./evil.js');
   });
 });
 

@@ -117,6 +117,15 @@ function fakeElectron(opts: { lock: boolean }) {
   };
 }
 
+/** Polls until `ok` holds (start-up work the app does not await), with a deadline. */
+async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 let userData: string;
 before(async () => {
   userData = await mkdtemp(join(tmpdir(), 'gh-desktop-'));
@@ -128,13 +137,23 @@ after(async () => {
 describe('startDesktopApp', () => {
   test('wires a hardened window to the services in the right order', async () => {
     const f = fakeElectron({ lock: true });
+    // Config folder watches (recorded, not real): opened at start, all closed on quit.
+    const watches = new Set<string>();
     const started = await startDesktopApp(f.electron, {
       mainDir: '/opt/gatehouse/dist/electron',
       env: { GATEHOUSE_USER_DATA: userData },
       discoverOnStart: false,
+      watchConfigs: true,
+      dirWatcher: {
+        watch: (dir) => {
+          watches.add(dir);
+          return { close: () => void watches.delete(dir) };
+        },
+      },
     });
     assert.ok(started);
     try {
+      await waitFor(() => watches.size > 0);
       const order = (s: string) => f.log.indexOf(s);
       assert.ok(order('setPath userData') < order('requestSingleInstanceLock'), 'userData before the lock');
       assert.ok(order('registerSchemesAsPrivileged') < order('whenReady'), 'scheme before ready');
@@ -214,6 +233,7 @@ describe('startDesktopApp', () => {
       f.appListeners.get('will-quit')?.();
     }
     assert.equal(f.ipcMain.listeners.size, 0, 'IPC handlers removed on quit');
+    assert.equal(watches.size, 0, 'config watches released on quit');
   });
 
   test('a second instance quits before doing anything else', async () => {

@@ -1,4 +1,7 @@
+import { refreshInventory } from '../services/discovery/refresh.js';
+import { ConfigWatcher, type DirWatcherPort } from '../services/discovery/watch.js';
 import { runFindingsScan } from '../services/findings/service.js';
+import { nodeDirWatcher } from '../services/node-ports.js';
 import { createAdminHandlers } from '../services/admin-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
@@ -50,6 +53,10 @@ export interface DesktopOptions {
   platform?: NodeJS.Platform;
   /** Run discovery once at start-up (default true), as `gatehouse serve` does. */
   discoverOnStart?: boolean;
+  /** Watch the config files and refresh the inventory on change (default: as discoverOnStart). */
+  watchConfigs?: boolean;
+  /** Folder watches (default node:fs); tests inject their own. */
+  dirWatcher?: DirWatcherPort;
 }
 
 export interface DesktopApp<W extends BrowserWindowLike> {
@@ -107,11 +114,32 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
     stopEvents();
     window = null;
   });
+  let watcher: ConfigWatcher | undefined;
+  let quitting = false;
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
+    quitting = true;
+    watcher?.stop();
     disposeIpc();
     ctx.db.close();
   });
+  if (opts.watchConfigs ?? opts.discoverOnStart ?? true) {
+    // Config edits show up in the inventory without a rescan (folder watches, no polling).
+    watcher = new ConfigWatcher({
+      workstation: ctx.workstation,
+      fs: ctx.fs,
+      watcher: opts.dirWatcher ?? nodeDirWatcher,
+      onChange: () => refreshInventory(ctx),
+      onError: (err) => process.stderr.write(`gatehouse: config watch: ${err.name}\n`),
+    });
+    void watcher.start().then(
+      () => {
+        if (quitting) watcher?.stop();
+      },
+      (err: unknown) =>
+        process.stderr.write(`gatehouse: config watch failed: ${err instanceof Error ? err.name : typeof err}\n`),
+    );
+  }
   if (opts.discoverOnStart ?? true) {
     // Discovery and the static findings scan (~0.3 s for 2,000 servers) so both pages open with data.
     void runFindingsScan(ctx).catch((err: unknown) => {

@@ -1,5 +1,6 @@
-import { constants } from 'node:fs';
+import { constants, watch } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
+import type { DirWatcherPort } from './discovery/watch.js';
 import type { FileSystemPort } from './ports.js';
 
 function fsError(code: string, message: string): NodeJS.ErrnoException {
@@ -48,4 +49,18 @@ export const nodeFileSystem: FileSystemPort = {
     }
   },
   readdir: (path) => readdir(path),
+};
+
+/** Folder watches with node:fs `watch` (inotify, FSEvents, ReadDirectoryChangesW): the discovery watcher's port. */
+export const nodeDirWatcher: DirWatcherPort = {
+  watch(dir, onEvent, onError) {
+    const w = watch(dir, { persistent: false }, (_event, name) => onEvent(name === null ? null : String(name)));
+    let failed = false;
+    w.on('error', (err) => {
+      if (failed) return;
+      failed = true;
+      onError(err);
+    });
+    return { close: () => w.close() };
+  },
 };

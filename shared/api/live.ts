@@ -63,6 +63,21 @@ export const liveMethods = {
     summary:
       'Consent to start a stdio server or contact a project remote server; the hash must match its current consent key (what the admin saw).',
   }),
+  'live.grantConsents': method({
+    input: z
+      .object({
+        /** Each server with the consent key the admin was shown (one dialog, several servers). */
+        items: z
+          .array(z.object({ serverId: z.string().min(1), hash: z.string().length(64) }).strict())
+          .min(1)
+          .max(500),
+      })
+      .strict(),
+    output: z.object({ consents: z.array(Consent) }),
+    mutates: true,
+    summary:
+      'Consent to several servers at once: every key must still match what was shown, else nothing is granted (conflict naming the servers); one admin-log entry per server.',
+  }),
   'live.trustProject': method({
     input: z.object({ serverId: z.string().min(1), projectDir: z.string().min(1) }).strict(),
     output: Consent,

@@ -158,8 +158,9 @@ export const CommandLineEnv = z.object({
   /** Changes what runs (NODE_OPTIONS, LD_*, PATH…): consent covers its resolved value. */
   affectsExecution: z.boolean(),
   /**
-   * The resolved value, for execution-affecting variables only: not a secret, but it changes what
-   * runs, so the admin sees it in clear (masked only when it looks like a credential).
+   * The value, when it is not a secret: execution-affecting variables (resolved; masked when it
+   * looks like a credential) and configured literals that are neither secret-named nor
+   * credential-shaped (decided by the shared masker). Secrets are never sent.
    */
   value: z.string().optional(),
   /** The value shown is masked (it looked like a credential). */
@@ -178,6 +179,31 @@ export type CommandLineArg = z.infer<typeof CommandLineArg>;
 /** What a consent covers: a stdio command line, or a remote server's URL (origin + path). */
 export const ConsentTarget = z.enum(['stdio', 'remote']);
 export type ConsentTarget = z.infer<typeof ConsentTarget>;
+
+/** What changed in one part of a command line (or URL) since the previous consent of the server. */
+export const CommandLineChange = z.object({
+  field: z.enum(['command', 'args', 'cwd', 'env', 'url']),
+  /** Env variable name (field `env`). */
+  key: z.string().optional(),
+  change: z.enum(['added', 'removed', 'modified']),
+  /** What was consented, as shown then (credentials masked; absent when hidden). */
+  before: z.string().optional(),
+  /** What runs now, as shown (credentials masked; absent when hidden). */
+  after: z.string().optional(),
+  /** A value changed that is never shown (a credential, or a value stored only as a keyed hash). */
+  hidden: z.boolean().optional(),
+});
+export type CommandLineChange = z.infer<typeof CommandLineChange>;
+
+/** A package runner that fetches whatever is current at each start (`npx -y pkg`, `uvx pkg`). */
+export const UnpinnedRunner = z.object({
+  runner: z.string(),
+  ecosystem: z.string(),
+  name: z.string(),
+  /** The version or tag given, when it is not an exact one. */
+  version: z.string().optional(),
+});
+export type UnpinnedRunner = z.infer<typeof UnpinnedRunner>;
 
 /**
  * What the consent dialog shows for one server: for stdio, exactly what would run; for a remote
@@ -228,6 +254,12 @@ export const CommandLine = z.object({
   /** The only consent of this server predates server-bound consents: asked again. */
   legacyConsent: z.boolean().optional(),
   unresolvedEnv: z.array(z.string()),
+  /** Changed since consent: what differs from the previously consented command line (or URL). */
+  changes: z.array(CommandLineChange).optional(),
+  /** When the previous consent (the `changes` baseline) was given. */
+  previousGrantedAt: z.string().optional(),
+  /** The command runs a package runner without a pinned version (the `runner.unpinned` finding). */
+  unpinned: UnpinnedRunner.optional(),
 });
 export type CommandLine = z.infer<typeof CommandLine>;
 

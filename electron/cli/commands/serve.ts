@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
+import { refreshInventory } from '../../services/discovery/refresh.js';
+import { watchConfigFiles } from '../../services/discovery/watch.js';
 import { runFindingsScan } from '../../services/findings/service.js';
+import { nodeDirWatcher } from '../../services/node-ports.js';
 import { startHttpServer } from '../../http/server.js';
 import { ensureRendererBuilt } from '../../node/renderer-assets.js';
 import type { Command } from '../command.js';
@@ -30,10 +33,19 @@ ${DISCOVERY_FLAGS_HELP}`,
     // First look (discovery + static findings) at start-up, so the pages open with data.
     await runFindingsScan(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
+    // Config edits reach the inventory (SSE store.changed) without a rescan: folder watches, no polling.
+    const watcher = await watchConfigFiles({
+      workstation: ctx.workstation,
+      fs: ctx.fs,
+      watcher: nodeDirWatcher,
+      onChange: () => refreshInventory(ctx),
+      onError: (err) => io.stderr(`gatehouse: config watch: ${err.message}\n`),
+    });
     io.stdout(`${server.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
-        void server.close().then(() => {
+        watcher.stop();
+        void Promise.all([server.close(), watcher.idle()]).then(() => {
           ctx.db.close();
           resolve();
         });

@@ -6,7 +6,7 @@ import { appendAdminAction } from '../audit/admin-log.js';
 import { maskUrl } from '../secrets/redact.js';
 import type { CommandLine } from '../../../shared/model/live.js';
 import { openLiveFingerprinter } from './command-line.js';
-import { consentRequestOf, consentStateOf, consentText } from './consent.js';
+import { consentStateOf, consentText, consentViewOf } from './consent.js';
 import { LiveStore } from './store.js';
 import { runLiveScan } from './scan.js';
 
@@ -48,7 +48,8 @@ export async function liveScanProvider(
     if (s.entry.disabled) continue;
     const state = consentStateOf(s, cctx, store);
     if (!state?.required || state.consented) continue;
-    waiting.set(s.entry.id, consentRequestOf(s, state, false));
+    // With what changed since an earlier consent, as the dialog shows it.
+    waiting.set(s.entry.id, consentViewOf(s, state, store, false).line);
   }
   const lines = [...waiting.values()];
   const remote = lines.filter((l) => l.kind === 'remote').length;

@@ -56,6 +56,11 @@ export interface ResolvedCommandLine {
    * env, and every meaningful configured literal (see `isMeaningfulLiteral`).
    */
   secrets: string[];
+  /**
+   * Keyed hash per part of what the consent key covers (each argument, each env variable by
+   * name): stored with a consent, so a later change can be named without storing any value.
+   */
+  parts: { args: string[]; env: Record<string, string> };
 }
 
 export interface CommandLineContext {
@@ -141,6 +146,11 @@ export function resolveCommandLine(s: RawServer, ctx: CommandLineContext): Resol
   const cwd = effectiveCwd(s, cwdResolved, ctx.home ?? homedir());
   const body = canonicalize({ v: 2, command, args: argsForHash, env: envForHash, cwd }) ?? '';
   const shownCommand = maskCommand(command);
+  const partHash = (v: unknown) => sha256(ctx.fingerprint(canonicalize({ part: v }) ?? ''));
+  const parts = {
+    args: argsForHash.map(partHash),
+    env: Object.fromEntries(Object.entries(envForHash).map(([k, v]) => [k, partHash(v)])),
+  };
   return {
     // 64 hex chars (the API's consent-hash shape), derived from the keyed HMAC: still keyed.
     hash: sha256(ctx.fingerprint(body)),
@@ -151,6 +161,7 @@ export function resolveCommandLine(s: RawServer, ctx: CommandLineContext): Resol
     unresolved: [...unresolved].sort(),
     shown: { command: shownCommand, commandMasked: shownCommand !== command, args: shownArgs, env: envInfo },
     secrets,
+    parts,
   };
 }
 

@@ -1,12 +1,19 @@
 import { dirname, resolve } from 'node:path';
 import canonicalize from 'canonicalize';
-import type { CommandLine } from '../../../shared/model/live.js';
+import type { CommandLine, UnpinnedRunner } from '../../../shared/model/live.js';
 import type { RawServer } from '../discovery/types.js';
 import { runnerTarget } from '../findings/rules/runner.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
-import { maskUrl, wouldMask } from '../secrets/redact.js';
+import { isSecretName, maskConfigValue, maskUrl, secretsInConfig, wouldMask } from '../secrets/redact.js';
 import { resolveCommandLine, sha256, type ResolvedCommandLine } from './command-line.js';
 import { referencedNames, resolveValue, type EnvSource } from './env.js';
+import {
+  changeText,
+  consentedLineFromRow,
+  consentedLineOf,
+  diffConsentedLines,
+  type ConsentedLine,
+} from './consent-diff.js';
 import type { LiveStore } from './store.js';
 
 /**
@@ -230,7 +237,30 @@ export function unpinnedWarning(s: RawServer): string | undefined {
   if (!t || t.pinned) return undefined;
   const what = t.ecosystem === 'oci' ? 'image' : 'package';
   const version = t.version ? `"${t.version}" is not an exact version` : 'no version is pinned';
-  return `${t.runner} downloads and runs ${what} ${t.name} as it is at each start (${version}): unpinned code, which can change without the command line changing.`;
+  return `${t.runner} downloads and runs ${what} ${t.name} as it is at each start, whatever is latest then (${version}): unpinned code, which can change without the command line changing.`;
+}
+
+/** The unpinned runner of a stdio server's command line, if any (what `unpinnedWarning` says). */
+export function unpinnedRunnerOf(s: RawServer): UnpinnedRunner | undefined {
+  const t = runnerTarget(s);
+  if (!t || t.pinned) return undefined;
+  return { runner: t.runner, ecosystem: t.ecosystem, name: t.name, ...(t.version ? { version: t.version } : {}) };
+}
+
+/** Longest configured value shown in the dialog; longer ones are hidden (the masker hides them whole too). */
+const MAX_SHOWN_VALUE = 1024;
+
+/**
+ * Whether a configured env value may be shown in clear: its name is not a secret name and the
+ * shared masker (the same decision every display and the findings detector use) leaves the value
+ * as it is. Paths, flags, regions, log levels are shown; credentials, placeholders in secret
+ * positions and credential-shaped values are not.
+ */
+export function isShowableEnvValue(key: string, value: string): boolean {
+  if (isSecretName(key) || value.length > MAX_SHOWN_VALUE) return false;
+  if (value === '') return true;
+  const c = { field: 'env' as const, name: key, value };
+  return !wouldMask(value) && maskConfigValue(c) === value && secretsInConfig(c).length === 0;
 }
 
 /** What the consent dialog (UI and CLI) shows for one server. */
@@ -265,6 +295,7 @@ export function consentRequestOf(s: RawServer, state: ConsentState, projectTrust
   const line = state.line!;
   const commandRefs = referencedNames(s.raw.command ?? '', s.entry.client);
   const warning = unpinnedWarning(s);
+  const unpinned = unpinnedRunnerOf(s);
   return {
     ...common,
     command: line.shown.command,
@@ -274,16 +305,43 @@ export function consentRequestOf(s: RawServer, state: ConsentState, projectTrust
     argList: line.shown.args,
     envKeys: line.shown.env.map((e) => e.key),
     env: line.shown.env.map((e) => {
-      if (!e.affectsExecution) return e;
       const value = line.env[e.key] ?? '';
+      if (!e.affectsExecution) {
+        // A literal written in the config: shown when it is not a secret (references stay names:
+        // their value is the admin's own environment).
+        return e.source === 'literal' && isShowableEnvValue(e.key, value) ? { ...e, value } : e;
+      }
       // Not a secret, and it changes what runs: shown in clear unless it looks like a credential.
-      const masked = wouldMask(value);
+      const masked = wouldMask(value) || isSecretName(e.key) || value.length > MAX_SHOWN_VALUE;
       return { ...e, value: masked ? '****' : value, ...(masked ? { valueMasked: true } : {}) };
     }),
     cwd: line.cwd,
     warnings: warning ? [warning] : [],
+    ...(unpinned ? { unpinned } : {}),
     unresolvedEnv: line.unresolved,
   };
+}
+
+/**
+ * The dialog's view of one server, and what a consent to it keeps (masked line, keyed part
+ * hashes); when it changed since consent, what differs from the previous consent.
+ */
+export function consentViewOf(
+  s: RawServer,
+  state: ConsentState,
+  store: LiveStore,
+  projectTrusted: boolean,
+): { line: CommandLine; kept: ConsentedLine } {
+  const line = consentRequestOf(s, state, projectTrusted);
+  const kept = consentedLineOf(line, state.line?.parts);
+  if (state.changedSinceConsent) {
+    const prev = store.previousConsent(s.entry.id, state.key, state.kind);
+    if (prev) {
+      line.changes = diffConsentedLines(prev.line ?? consentedLineFromRow(prev.consent), kept);
+      line.previousGrantedAt = prev.consent.grantedAt;
+    }
+  }
+  return { line, kept };
 }
 
 /** Kind of a stored consent that is not the one asked for (see LiveStore.otherConsent). */
@@ -303,12 +361,13 @@ export function consentText(l: CommandLine): string {
     for (const e of l.env ?? []) {
       const shown =
         e.value !== undefined
-          ? `${e.key}=${e.value}${e.valueMasked ? ' (masked)' : ''} (affects execution)`
+          ? `${e.key}=${e.value}${e.valueMasked ? ' (masked)' : ''}${e.affectsExecution ? ' (affects execution)' : ''}`
           : `${e.key} ${e.source === 'literal' ? '(value hidden)' : `from ${e.refs.map((r) => `$${r}`).join(', ')}`}`;
       out.push(`    env: ${shown}`);
     }
   }
   for (const w of l.warnings ?? []) out.push(`    warning: ${w}`);
+  for (const c of l.changes ?? []) out.push(`    changed: ${changeText(c)}`);
   if (l.changedSinceConsent)
     out.push(`    note: ${l.kind === 'remote' ? URL_CHANGED_SINCE_CONSENT : CHANGED_SINCE_CONSENT}`);
   if (l.legacyConsent) out.push(`    note: ${LEGACY_CONSENT}`);

@@ -7,10 +7,12 @@ import type { ServiceContext } from '../context.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoveryScan, RawServer } from '../discovery/types.js';
 import { runFindingsScan } from '../findings/service.js';
+import { transaction } from '../store/database.js';
 import type { HandlerGroup } from '../handlers.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { openLiveFingerprinter, serverIdentity } from './command-line.js';
-import { consentRequestOf, consentStateOf, oauthSessionKey } from './consent.js';
+import { consentStateOf, consentViewOf as viewOf, oauthSessionKey } from './consent.js';
+import type { ConsentedLine } from './consent-diff.js';
 import { resolveValue } from './env.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { signOut, startSignIn, type SignInHandle } from './oauth/flow.js';
@@ -72,12 +74,80 @@ function consentCtx(ctx: ServiceContext, fingerprint: Fingerprinter) {
  * contacted at; the consent key bound to the server identity.
  */
 export async function commandLineOf(ctx: ServiceContext, s: RawServer): Promise<CommandLine> {
+  return (await consentViewOf(ctx, s)).line;
+}
+
+interface ConsentView {
+  line: CommandLine;
+  kept: ConsentedLine;
+}
+
+/**
+ * The consent dialog's view of one server, with what a consent to it keeps (masked line and keyed
+ * part hashes). When it changed since consent, the differences from the previous consent.
+ */
+async function consentViewOf(ctx: ServiceContext, s: RawServer): Promise<ConsentView> {
   const store = new LiveStore(ctx.db);
   const state = consentStateOf(s, consentCtx(ctx, await fingerprintOf(ctx)), store);
   if (!state)
     throw new AdminError('bad-request', `Server "${s.entry.name}" uses a transport Gatehouse does not connect to.`);
   const trusted = state.projectKey !== undefined && store.consent(state.projectKey) !== null;
-  return consentRequestOf(s, state, trusted);
+  return viewOf(s, state, store, trusted);
+}
+
+/** Stores one consent (what the admin saw: `hash` must still be its key) and logs it with the actor. */
+function grantConsentOf(ctx: ServiceContext, view: ConsentView, hash: string): Consent {
+  const { line, kept } = view;
+  const serverId = line.serverId;
+  const kind = line.kind ?? 'stdio';
+  const consent: Consent = {
+    hash,
+    kind,
+    serverId,
+    client: line.client,
+    serverName: line.serverName,
+    command: line.command,
+    args: line.args,
+    envKeys: line.envKeys,
+    ...(line.cwd ? { cwd: line.cwd } : {}),
+    ...(line.source ? { source: line.source } : {}),
+    ...(line.url ? { url: line.url } : {}),
+    ...(line.projectDir ? { projectDir: line.projectDir } : {}),
+    grantedAt: ctx.clock.now().toISOString(),
+  };
+  new LiveStore(ctx.db).grant(consent, kept);
+  appendAdminAction(ctx.db, ctx.clock, {
+    actor: actorOf(ctx),
+    action: 'consent.grant',
+    target: serverId,
+    details: {
+      kind,
+      server: line.serverName,
+      client: line.client,
+      source: line.source ?? null,
+      ...(kind === 'remote'
+        ? { url: line.url ?? null, projectDir: line.projectDir ?? null }
+        : { command: line.command, args: line.args, envKeys: line.envKeys, cwd: line.cwd ?? null }),
+      // What changed since the previous consent: parts and env names only, never a value.
+      ...(line.changes?.length ? { changed: line.changes.map((c) => (c.key ? `${c.field}:${c.key}` : c.field)) } : {}),
+      hash,
+    },
+  });
+  return consent;
+}
+
+/** Why a consent cannot be given for what the admin was shown (undefined: it can). */
+function consentRefusal(line: CommandLine, hash: string): AdminError | undefined {
+  if (line.hash !== hash)
+    return new AdminError(
+      'conflict',
+      line.kind === 'remote'
+        ? `Server "${line.serverName}" changed since it was shown; review it again before consenting.`
+        : `The command line of "${line.serverName}" changed since it was shown; review it again before consenting.`,
+    );
+  if (line.consentRequired === false)
+    return new AdminError('bad-request', `Server "${line.serverName}" needs no consent (not from a project file).`);
+  return undefined;
 }
 
 /** The live state of every configured server, for the inventory. */
@@ -296,6 +366,7 @@ export function liveHandlers(
   | 'live.commandLine'
   | 'live.consents'
   | 'live.grantConsent'
+  | 'live.grantConsents'
   | 'live.trustProject'
   | 'live.revokeConsent'
   | 'live.snapshot'
@@ -325,51 +396,32 @@ export function liveHandlers(
     'live.commandLine': async ({ serverId }) => commandLineOf(ctx, serverOf((await load()).servers, serverId)),
     'live.consents': async () => store().consents(),
     'live.grantConsent': async ({ serverId, hash }) => {
-      const line = await commandLineOf(ctx, serverOf((await load()).servers, serverId));
-      if (line.hash !== hash) {
-        throw new AdminError(
-          'conflict',
-          line.kind === 'remote'
-            ? 'The server changed since it was shown; review it again before consenting.'
-            : 'The command line changed since it was shown; review it again before consenting.',
-        );
-      }
-      if (line.consentRequired === false)
-        throw new AdminError('bad-request', `Server "${line.serverName}" needs no consent (not from a project file).`);
-      const kind = line.kind ?? 'stdio';
-      const consent: Consent = {
-        hash,
-        kind,
-        serverId,
-        client: line.client,
-        serverName: line.serverName,
-        command: line.command,
-        args: line.args,
-        envKeys: line.envKeys,
-        ...(line.cwd ? { cwd: line.cwd } : {}),
-        ...(line.source ? { source: line.source } : {}),
-        ...(line.url ? { url: line.url } : {}),
-        ...(line.projectDir ? { projectDir: line.projectDir } : {}),
-        grantedAt: ctx.clock.now().toISOString(),
-      };
-      store().grant(consent);
-      appendAdminAction(ctx.db, ctx.clock, {
-        actor: actorOf(ctx),
-        action: 'consent.grant',
-        target: serverId,
-        details: {
-          kind,
-          server: line.serverName,
-          client: line.client,
-          source: line.source ?? null,
-          ...(kind === 'remote'
-            ? { url: line.url ?? null, projectDir: line.projectDir ?? null }
-            : { command: line.command, args: line.args, envKeys: line.envKeys, cwd: line.cwd ?? null }),
-          hash,
-        },
-      });
+      const view = await consentViewOf(ctx, serverOf((await load()).servers, serverId));
+      const refused = consentRefusal(view.line, hash);
+      if (refused) throw refused;
+      const consent = grantConsentOf(ctx, view, hash);
       ctx.events.emit('store.changed', { topics: ['live'] });
       return consent;
+    },
+    'live.grantConsents': async ({ items }) => {
+      const servers = (await load()).servers;
+      const ids = new Set<string>();
+      const views: { view: ConsentView; hash: string }[] = [];
+      for (const { serverId, hash } of items) {
+        if (ids.has(serverId)) throw new AdminError('bad-request', `Server ${serverId} is listed twice.`);
+        ids.add(serverId);
+        views.push({ view: await consentViewOf(ctx, serverOf(servers, serverId)), hash });
+      }
+      // All or nothing: every key must still be what the admin reviewed.
+      const refusals = views.map(({ view, hash }) => consentRefusal(view.line, hash)).filter((e) => e !== undefined);
+      if (refusals.length)
+        throw new AdminError(
+          refusals.some((e) => e.code === 'conflict') ? 'conflict' : 'bad-request',
+          `Nothing was consented. ${refusals.map((e) => e.message).join(' ')}`,
+        );
+      const consents = transaction(ctx.db, () => views.map(({ view, hash }) => grantConsentOf(ctx, view, hash)));
+      ctx.events.emit('store.changed', { topics: ['live'] });
+      return { consents };
     },
     'live.trustProject': async ({ serverId, projectDir }) => {
       const s = serverOf((await load()).servers, serverId);

@@ -102,4 +102,11 @@ export const LIVE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX live_oauth_sessions_server ON live_oauth_sessions (server_id);
     `,
   },
+  {
+    version: 203,
+    name: 'live consents keep what they covered (masked, keyed part hashes) to show what changed',
+    // JSON of consent-diff.ts ConsentedLine: what the dialog showed (credentials masked, secret env
+    // values absent) and a keyed hash per argument and env variable. NULL for earlier consents.
+    sql: `ALTER TABLE live_consents ADD COLUMN line_json TEXT;`,
+  },
 ];

@@ -178,8 +178,11 @@ describe('H3: the consent hash covers what runs', () => {
       assert.equal((await h['live.states']({}))[0]!.status, 'idle');
       const log = JSON.stringify(ctx.db.prepare('SELECT details_json FROM admin_log').all());
       assert.ok(!log.includes('4096') && !log.includes('tok-secret-value'), 'no env value in the log');
+      // The consent keeps what the dialog showed (issue #11: to say what changed): the
+      // execution-affecting value in clear, never the referenced secret.
       const stored = JSON.stringify(ctx.db.prepare('SELECT * FROM live_consents').all());
-      assert.ok(!stored.includes('tok-secret-value') && !stored.includes('4096'));
+      assert.ok(!stored.includes('tok-secret-value'));
+      assert.ok(stored.includes('4096'));
 
       await config('--require ./evil.js');
       const changed = (await h['live.states']({}))[0]!;
@@ -188,6 +191,15 @@ describe('H3: the consent hash covers what runs', () => {
       const again = await h['live.commandLine']({ serverId: id });
       assert.equal(again.consented, false);
       assert.equal(again.changedSinceConsent, true);
+      assert.deepEqual(again.changes, [
+        {
+          field: 'env',
+          key: 'NODE_OPTIONS',
+          change: 'modified',
+          before: '--max-old-space-size=4096',
+          after: '--require ./evil.js',
+        },
+      ]);
       const blocked = await h['live.scan']({});
       assert.equal(blocked.needsConsent, 1);
     } finally {

@@ -7,6 +7,7 @@ import {
   type PinChange,
   type SnapshotRef,
 } from '../../../shared/model/live.js';
+import { ConsentedLine } from './consent-diff.js';
 import type { Database } from '../store/database.js';
 import { transaction } from '../store/database.js';
 
@@ -44,11 +45,35 @@ export class LiveStore {
     return this.otherConsent(serverId, hash) === 'changed';
   }
 
-  grant(c: Consent): void {
+  /**
+   * The latest other consent of this server of the same kind (the baseline of "changed since
+   * consent"), with what it covered when that was kept.
+   */
+  previousConsent(
+    serverId: string,
+    hash: string,
+    kind: 'stdio' | 'remote',
+  ): { consent: Consent; line: ConsentedLine | null } | null {
+    const r = this.db
+      .prepare(
+        'SELECT * FROM live_consents WHERE server_id = ? AND hash <> ? AND kind = ? ORDER BY granted_at DESC, rowid DESC LIMIT 1',
+      )
+      .get(serverId, hash, kind) as (ConsentRow & { line_json: string | null }) | undefined;
+    if (!r) return null;
+    let line: ConsentedLine | null = null;
+    if (r.line_json) {
+      const parsed = ConsentedLine.safeParse(JSON.parse(r.line_json));
+      line = parsed.success ? parsed.data : null;
+    }
+    return { consent: consentFromRow(r), line };
+  }
+
+  /** Stores a consent; `line` is what it covered (masked, see consent-diff.ts). */
+  grant(c: Consent, line?: ConsentedLine): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO live_consents (hash, kind, server_id, client, server_name, command, args_json, env_keys_json, cwd, source, url, project_dir, granted_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO live_consents (hash, kind, server_id, client, server_name, command, args_json, env_keys_json, cwd, source, url, project_dir, granted_at, line_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.hash,
@@ -64,6 +89,7 @@ export class LiveStore {
         c.url ?? null,
         c.projectDir ?? null,
         c.grantedAt,
+        line ? JSON.stringify(line) : null,
       );
   }
 

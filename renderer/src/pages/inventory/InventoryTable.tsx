@@ -6,6 +6,7 @@ import type { InventorySort, InventorySortKey } from '../../app/ui-store.js';
 import { clientLabel, ltr, serverTarget } from '../../lib/labels.js';
 import { LiveStatusCell } from '../server/live-ui.js';
 import { FindingCounts } from '../findings/FindingCounts.js';
+import { ConsentSelectBox } from './ConsentSelection.js';
 
 interface Column {
   key: InventorySortKey | 'env' | 'headers' | 'live' | 'findings';
@@ -80,7 +81,12 @@ const COLUMNS: Column[] = [
     hint: 'Live state: consent, connection, counts, auth mode',
     width: 'minmax(168px, 1.2fr)',
     sortable: false,
-    cell: (s) => <LiveStatusCell serverId={s.id} />,
+    cell: (s) => (
+      <span className="live-cell">
+        <ConsentSelectBox server={s} />
+        <LiveStatusCell serverId={s.id} />
+      </span>
+    ),
   },
   {
     key: 'transport',
@@ -157,11 +163,14 @@ export function InventoryTable({
   sort,
   onSort,
   empty,
+  onRowSpace,
 }: {
   servers: ServerEntry[];
   sort: InventorySort;
   onSort: (key: InventorySortKey) => void;
   empty: ReactNode;
+  /** Space on the focused row (selects it for consent). */
+  onRowSpace?: (s: ServerEntry) => void;
 }) {
   const bodyRef = useRef<HTMLDivElement>(null);
   const pendingFocus = useRef<number | null>(null);
@@ -212,6 +221,12 @@ export function InventoryTable({
     if (target !== undefined) {
       e.preventDefault();
       moveTo(target);
+    } else if (e.key === ' ' && onRowSpace && (e.target as HTMLElement).getAttribute('role') === 'row') {
+      const s = servers[active];
+      if (s) {
+        e.preventDefault();
+        onRowSpace(s);
+      }
     } else if (e.key === 'Enter') {
       const s = servers[active];
       if (s) {

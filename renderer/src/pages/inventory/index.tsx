@@ -8,6 +8,7 @@ import { clientLabel } from '../../lib/labels.js';
 import { filterServers, sortServers } from './filter.js';
 import { InventoryTable } from './InventoryTable.js';
 import { ConnectAll } from '../server/live-ui.js';
+import { ConsentReview, ConsentSelectionProvider, useConsentSelection } from './ConsentSelection.js';
 import { SourcesPanel, sourceKey } from './SourcesPanel.js';
 import { GatewayInventorySection } from '../gateways/GatewayInventory.js';
 
@@ -65,6 +66,7 @@ export default function InventoryPage() {
   });
 
   useRescanOnReturn(rescan.mutate, rescan.isPending);
+  const consent = useConsentSelection();
 
   const filters = useUi((s) => s.inventoryFilters);
   const setFilter = useUi((s) => s.setInventoryFilter);
@@ -112,6 +114,9 @@ export default function InventoryPage() {
               />
             </span>
           </span>
+        )}
+        {run && (
+          <ConsentReview selected={consent.selection.selected} needing={consent.needing} onDone={consent.clear} />
         )}
         {run && <ConnectAll />}
         <button
@@ -198,29 +203,32 @@ export default function InventoryPage() {
 
       <div className="inventory-layout">
         <div className="inventory-main">
-          <InventoryTable
-            servers={rows}
-            sort={sort}
-            onSort={sortBy}
-            empty={
-              latest.isPending ? (
-                'Loading…'
-              ) : latest.isError ? (
-                'The inventory could not be loaded.'
-              ) : !run ? (
-                <>No discovery run yet. Use Rescan to look for MCP servers on this workstation.</>
-              ) : servers.length === 0 ? (
-                <>No MCP servers are configured in the {run.result.sources.length} config files found.</>
-              ) : (
-                <>
-                  No servers match the filters.{' '}
-                  <button type="button" className="btn btn-ghost" onClick={clearFilters}>
-                    Clear filters
-                  </button>
-                </>
-              )
-            }
-          />
+          <ConsentSelectionProvider value={consent.selection}>
+            <InventoryTable
+              servers={rows}
+              sort={sort}
+              onSort={sortBy}
+              onRowSpace={consent.onRowSpace}
+              empty={
+                latest.isPending ? (
+                  'Loading…'
+                ) : latest.isError ? (
+                  'The inventory could not be loaded.'
+                ) : !run ? (
+                  <>No discovery run yet. Use Rescan to look for MCP servers on this workstation.</>
+                ) : servers.length === 0 ? (
+                  <>No MCP servers are configured in the {run.result.sources.length} config files found.</>
+                ) : (
+                  <>
+                    No servers match the filters.{' '}
+                    <button type="button" className="btn btn-ghost" onClick={clearFilters}>
+                      Clear filters
+                    </button>
+                  </>
+                )
+              }
+            />
+          </ConsentSelectionProvider>
         </div>
         {run && (
           <SourcesPanel
