@@ -711,11 +711,13 @@ export class AuditStore {
     } else {
       nextCursor = more && last ? encodeCursor(last.ts, last.id) : null;
       if (boundary) {
-        // Is there an event on the other side of the boundary? One index probe.
+        // Is there an event before this page (in list order)? One index probe from its first event
+        // (or from the boundary when the page is empty).
+        const b = first ?? boundary;
         const probe = this.prep(
           `SELECT 1 AS x FROM audit_events ${w.sql}${w.sql ? ' AND' : 'WHERE'} ${after(!desc)} LIMIT 1`,
-        ).get(...w.params, boundary.ts, boundary.ts, boundary.id);
-        if (probe) prevCursor = encodeCursor(boundary.ts, boundary.id);
+        ).get(...w.params, b.ts, b.ts, b.id);
+        if (probe) prevCursor = encodeCursor(b.ts, b.id);
       }
     }
     return {
@@ -751,8 +753,7 @@ export class AuditStore {
     const open = filter.since === undefined && filter.until === undefined;
     const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
     const selects = (n: AuditFacetName) =>
-      !!(filter[own(n)] as unknown[] | undefined)?.length ||
-      !!filter.exclude?.[own(n) as ExcludeField]?.length;
+      !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
     const base = normalizeFilter(filter);
     // Facets with no selection of their own share the whole filter: when it is selective, count them
     // all in one pass over the matching rows instead of one scan each.
@@ -814,7 +815,9 @@ export class AuditStore {
         const rows = this.prep(
           'SELECT outcome AS value, SUM(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value',
         ).all() as unknown as FacetCount[];
-        out[name] = rows.filter((r) => r.count > 0 && matches(r.value)).map((r) => ({ value: r.value, count: r.count }));
+        out[name] = rows
+          .filter((r) => r.count > 0 && matches(r.value))
+          .map((r) => ({ value: r.value, count: r.count }));
         continue;
       }
       const col = FACET_COLUMN[name];
