@@ -373,6 +373,19 @@ function outcomesOf(filter: AuditFilter): readonly AuditOutcome[] | null {
   return filter.outcome?.length ? filter.outcome : null;
 }
 
+/** The most frequent values first (ties by value, none first), at most `limit`. */
+function topValues(counts: Map<string | null, number>, limit: number): FacetCount[] {
+  return [...counts]
+    .filter(([, count]) => count > 0)
+    .map(([value, count]) => ({ value, count }))
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+    )
+    .slice(0, limit);
+}
+
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -690,7 +703,8 @@ export class AuditStore {
       : atMs !== null
         ? { ts: atMs, id: order === 'newest' ? Number.MAX_SAFE_INTEGER : 0 }
         : null;
-    const after = (d: boolean) => (d ? '(ts < ? OR (ts = ? AND id < ?))' : '(ts > ? OR (ts = ? AND id > ?))');
+    // `ts <= ? AND (…)` rather than a bare OR: the planner gets a range on the time index.
+    const after = (d: boolean) => (d ? 'ts <= ? AND (ts < ? OR id < ?)' : 'ts >= ? AND (ts > ? OR id > ?)');
     if (boundary) and(after(desc), boundary.ts, boundary.ts, boundary.id);
     const dir = desc ? 'DESC' : 'ASC';
     const rows = this.prep(`SELECT ${EVENT_COLS} FROM audit_events ${sql} ORDER BY ts ${dir}, id ${dir} LIMIT ?`).all(
@@ -746,87 +760,109 @@ export class AuditStore {
     limit = 12,
     search?: string,
   ): Record<string, FacetCount[]> {
-    const out: Record<string, FacetCount[]> = {};
     const needle = search?.trim() ? search.trim() : null;
-    const like = needle ? likePattern(needle) : null;
-    const matches = (v: string | null) => !needle || (v !== null && v.toLowerCase().includes(needle.toLowerCase()));
-    const open = filter.since === undefined && filter.until === undefined;
     const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
     const selects = (n: AuditFacetName) =>
       !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
-    const base = normalizeFilter(filter);
-    // Facets with no selection of their own share the whole filter: when it is selective, count them
-    // all in one pass over the matching rows instead of one scan each.
-    const shared = names.filter((n) => {
-      if (selects(n)) return false;
-      const rollupOk = open && onlyTimeAndOutcome(base.filter);
-      return !(rollupOk && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome'));
-    });
-    if (shared.length >= 2 && base.empty) for (const name of shared) out[name] = [];
-    if (shared.length >= 2 && !base.empty) {
-      const w = this.where(base.filter);
+    // Facets with no selection of their own share the whole filter (counted together); the others
+    // each drop their own selection.
+    const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
+    const shared = names.filter((n) => !selects(n));
+    if (shared.length) groups.push({ names: shared, filter });
+    for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
+    const out: Record<string, FacetCount[]> = {};
+    for (const g of groups) {
+      const { filter: f, empty } = normalizeFilter(g.filter);
+      const counts = empty
+        ? new Map(g.names.map((n) => [n, new Map<string | null, number>()]))
+        : this.facetCounts(g.names, f, needle, limit);
+      for (const name of g.names) out[name] = topValues(counts.get(name) ?? new Map(), limit);
+    }
+    return out;
+  }
+
+  /**
+   * Value → count per facet under a normalized filter. With an exclusion the counts are taken by
+   * difference (all values under the filter without it, minus those under its complement): both
+   * sides stay on rollups and indexes, where a NOT IN over a million events is a full scan per facet.
+   * `limit` caps the values read when the result is not subtracted from (null: every value).
+   */
+  private facetCounts(
+    names: readonly AuditFacetName[],
+    f: AuditFilter,
+    needle: string | null,
+    limit: number | null,
+  ): Map<AuditFacetName, Map<string | null, number>> {
+    const split = splitExclusion(f);
+    if (split) {
+      const all = this.facetCounts(names, split.without, needle, null);
+      const minus = this.facetCounts(names, split.only, needle, null);
+      for (const [name, m] of minus) {
+        const a = all.get(name);
+        if (!a) continue;
+        for (const [v, n] of m) {
+          const left = (a.get(v) ?? 0) - n;
+          if (left > 0) a.set(v, left);
+          else a.delete(v);
+        }
+      }
+      return all;
+    }
+    const out = new Map<AuditFacetName, Map<string | null, number>>();
+    const like = needle ? likePattern(needle) : null;
+    const matches = (v: string | null) => !needle || (v !== null && v.toLowerCase().includes(needle.toLowerCase()));
+    const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
+    const rest = names.filter((n) => !(rolled && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome')));
+    if (rest.length >= 2) {
+      // Selective enough: count every remaining facet in one pass over the matching rows.
+      const w = this.where(f);
       const bounded = (
         this.prep(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SINGLE_PASS_MAX + 1})`).get(
           ...w.params,
         ) as { n: number }
       ).n;
       if (bounded <= SINGLE_PASS_MAX) {
-        const cols = shared.map((n) => FACET_COLUMN[n]);
+        const cols = rest.map((n) => FACET_COLUMN[n]);
         const rows = this.prep(
           `SELECT ${cols.join(', ')}, COUNT(*) AS n FROM audit_events ${w.sql} GROUP BY ${cols.join(', ')}`,
         ).all(...w.params) as Record<string, string | number | null>[];
-        for (const name of shared) {
+        for (const name of rest) {
           const col = FACET_COLUMN[name];
           const counts = new Map<string | null, number>();
           for (const r of rows) {
             const v = r[col] as string | null;
-            if (!matches(v)) continue;
-            counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
+            if (matches(v)) counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
           }
-          out[name] = [...counts]
-            .map(([value, count]) => ({ value, count }))
-            .sort(
-              (a, b) =>
-                b.count - a.count ||
-                (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
-            )
-            .slice(0, limit);
+          out.set(name, counts);
         }
       }
     }
+    const lim = limit === null ? '' : ` LIMIT ${Math.max(1, Math.floor(limit))}`;
     for (const name of names) {
-      if (out[name]) continue;
-      const { filter: f, empty } = normalizeFilter(omitField(filter, own(name)));
-      if (empty) {
-        out[name] = [];
-        continue;
-      }
-      const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
+      if (out.has(name)) continue;
+      let rows: { value: string | null; count: number }[];
       if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
         const o = outcomesOf(f);
-        const rows = this.prep(
-          `SELECT value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : ''}${like ? " AND value LIKE ? ESCAPE '\\'" : ''}
-           GROUP BY value ORDER BY count DESC, value LIMIT ?`,
-        ).all(name, ...(o ?? []), ...(like ? [like] : []), limit) as unknown as { value: string; count: number }[];
-        out[name] = rows.map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
-        continue;
-      }
-      if (rolled && name === 'outcome') {
-        const rows = this.prep(
+        rows = (
+          this.prep(
+            `SELECT value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : ''}${like ? " AND value LIKE ? ESCAPE '\\'" : ''}
+             GROUP BY value ORDER BY count DESC, value${lim}`,
+          ).all(name, ...(o ?? []), ...(like ? [like] : [])) as unknown as { value: string; count: number }[]
+        ).map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
+      } else if (rolled && name === 'outcome') {
+        rows = this.prep(
           'SELECT outcome AS value, SUM(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value',
         ).all() as unknown as FacetCount[];
-        out[name] = rows
-          .filter((r) => r.count > 0 && matches(r.value))
-          .map((r) => ({ value: r.value, count: r.count }));
-        continue;
+        rows = rows.filter((r) => r.count > 0 && matches(r.value));
+      } else {
+        const col = FACET_COLUMN[name];
+        const w = this.where(f);
+        const cond = like ? `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} LIKE ? ESCAPE '\\'` : w.sql;
+        rows = this.prep(
+          `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${cond} GROUP BY ${col} ORDER BY count DESC, value${lim}`,
+        ).all(...w.params, ...(like ? [like] : [])) as unknown as FacetCount[];
       }
-      const col = FACET_COLUMN[name];
-      const w = this.where(f);
-      const cond = like ? `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} LIKE ? ESCAPE '\\'` : w.sql;
-      const rows = this.prep(
-        `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${cond} GROUP BY ${col} ORDER BY count DESC, value LIMIT ?`,
-      ).all(...w.params, ...(like ? [like] : []), limit) as unknown as FacetCount[];
-      out[name] = rows.map((r) => ({ value: r.value, count: r.count }));
+      out.set(name, new Map(rows.map((r) => [r.value, r.count])));
     }
     return out;
   }
