@@ -11,7 +11,7 @@ const ROW_H = 28;
 const PAGE = 200;
 /** Key columns first (time, outcome, who, what), so a narrow window still shows them. */
 const TEMPLATE =
-  '176px 78px minmax(150px,1.4fr) minmax(110px,1fr) minmax(90px,0.8fr) minmax(90px,0.8fr) minmax(120px,1.2fr) 90px 96px';
+  '186px 78px minmax(150px,1.4fr) minmax(110px,1fr) minmax(90px,0.8fr) minmax(90px,0.8fr) minmax(120px,1.2fr) 90px 96px';
 const COLUMNS = ['Time', 'Outcome', 'Actor / subject', 'Tool / target', 'Server', 'Method', 'Reason', 'Source', 'ID'];
 
 type PageParam = { cursor: string; direction: 'next' | 'prev' } | null;
@@ -169,10 +169,17 @@ export function EventList({
                     type="button"
                     className="grid-hcell"
                     data-testid="audit-sort-time"
-                    title={order === 'newest' ? 'Newest first: click for oldest first' : 'Oldest first: click for newest first'}
+                    title={
+                      order === 'newest'
+                        ? 'Newest first: click for oldest first'
+                        : 'Oldest first: click for newest first'
+                    }
                     onClick={() => onOrder(order === 'newest' ? 'oldest' : 'newest')}
                   >
-                    Time <span className="audit-zone" data-testid="audit-time-zone">{zone}</span>
+                    Time{' '}
+                    <span className="audit-zone" data-testid="audit-time-zone">
+                      {zone}
+                    </span>
                     <span className="sort-ind" aria-hidden="true">
                       {order === 'newest' ? '▼' : '▲'}
                     </span>
@@ -265,7 +272,10 @@ export function EventList({
                     {e.source}
                   </span>
                   <span role="gridcell" className="grid-cell" data-col="id">
-                    <CopyId value={e.sourceRecordId ?? e.id} label={e.sourceRecordId ? 'source record id' : 'event id'} />
+                    <CopyId
+                      value={e.sourceRecordId ?? e.id}
+                      label={e.sourceRecordId ? 'source record id' : 'event id'}
+                    />
                   </span>
                 </div>
               );

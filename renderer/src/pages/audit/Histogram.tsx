@@ -94,7 +94,8 @@ export function Histogram({
         </span>
         <span className="spacer" />
         <span data-outcome="success">
-          <span className="dot dot-success" aria-hidden="true" /> success {(sums.all - sums.denied - sums.error).toLocaleString()}
+          <span className="dot dot-success" aria-hidden="true" /> success{' '}
+          {(sums.all - sums.denied - sums.error).toLocaleString()}
         </span>
         <span data-outcome="denied">
           <span className="dot dot-denied" aria-hidden="true" /> denied {sums.denied.toLocaleString()}
@@ -148,9 +149,7 @@ export function Histogram({
               className="audit-hist-tip"
               role="tooltip"
               data-testid="audit-hist-tip"
-              style={
-                hover < n / 2 ? { left: `${((hover + 1) / n) * 100}%` } : { right: `${((n - hover) / n) * 100}%` }
-              }
+              style={hover < n / 2 ? { left: `${((hover + 1) / n) * 100}%` } : { right: `${((n - hover) / n) * 100}%` }}
             >
               <div className="audit-hist-tip-time">
                 {formatTime(hb.start, tz, { seconds: bucketMs < 60_000 })} –{' '}

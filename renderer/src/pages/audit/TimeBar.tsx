@@ -53,6 +53,7 @@ export function TimeBar({
     onJump(at);
   };
   const zone = zoneLabel(tz);
+  const [open, setOpen] = useState(view.range === 'custom' || !!view.at);
   return (
     <div className="audit-timebar">
       <div className="audit-quick" role="group" aria-label="Time range" data-testid="audit-quick">
@@ -74,43 +75,60 @@ export function TimeBar({
             Zoom out
           </button>
         )}
+        <button
+          type="button"
+          className={`btn btn-ghost audit-more-time${open ? ' on' : ''}`}
+          aria-expanded={open}
+          data-testid="audit-time-more"
+          onClick={() => setOpen((o) => !o)}
+        >
+          From/to, jump…
+        </button>
       </div>
-      <form className="audit-range-form" onSubmit={apply} aria-label={`Custom range (${zone})`}>
-        <input
-          className="input"
-          type="datetime-local"
-          aria-label={`From (${zone})`}
-          data-testid="audit-from"
-          value={from}
-          onChange={(e) => setFrom(e.target.value)}
-        />
-        <span aria-hidden="true">–</span>
-        <input
-          className="input"
-          type="datetime-local"
-          aria-label={`To (${zone})`}
-          data-testid="audit-to"
-          value={to}
-          onChange={(e) => setTo(e.target.value)}
-        />
-        <button type="submit" className={`btn${view.range === 'custom' ? ' on' : ''}`} data-testid="audit-range-apply">
-          Apply
-        </button>
-      </form>
-      <form className="audit-range-form" onSubmit={go} aria-label={`Jump to time (${zone})`}>
-        <input
-          className="input"
-          type="datetime-local"
-          step={1}
-          aria-label={`Jump to time (${zone})`}
-          data-testid="audit-jump"
-          value={jump}
-          onChange={(e) => setJump(e.target.value)}
-        />
-        <button type="submit" className="btn" data-testid="audit-jump-go">
-          Jump
-        </button>
-      </form>
+      {open && (
+        <>
+          <form className="audit-range-form" onSubmit={apply} aria-label={`Custom range (${zone})`}>
+            <input
+              className="input"
+              type="datetime-local"
+              aria-label={`From (${zone})`}
+              data-testid="audit-from"
+              value={from}
+              onChange={(e) => setFrom(e.target.value)}
+            />
+            <span aria-hidden="true">–</span>
+            <input
+              className="input"
+              type="datetime-local"
+              aria-label={`To (${zone})`}
+              data-testid="audit-to"
+              value={to}
+              onChange={(e) => setTo(e.target.value)}
+            />
+            <button
+              type="submit"
+              className={`btn${view.range === 'custom' ? ' on' : ''}`}
+              data-testid="audit-range-apply"
+            >
+              Apply
+            </button>
+          </form>
+          <form className="audit-range-form" onSubmit={go} aria-label={`Jump to time (${zone})`}>
+            <input
+              className="input"
+              type="datetime-local"
+              step={1}
+              aria-label={`Jump to time (${zone})`}
+              data-testid="audit-jump"
+              value={jump}
+              onChange={(e) => setJump(e.target.value)}
+            />
+            <button type="submit" className="btn" data-testid="audit-jump-go">
+              Jump
+            </button>
+          </form>
+        </>
+      )}
       {error && (
         <span className="audit-timebar-error" role="alert" data-testid="audit-time-error">
           {error}

@@ -23,7 +23,17 @@ export interface AuditView {
   ev?: string;
 }
 
-export const LIST_KEYS = ['outcome', 'tenant', 'subject', 'user', 'client', 'server', 'tool', 'method', 'source'] as const;
+export const LIST_KEYS = [
+  'outcome',
+  'tenant',
+  'subject',
+  'user',
+  'client',
+  'server',
+  'tool',
+  'method',
+  'source',
+] as const;
 type ListKey = (typeof LIST_KEYS)[number];
 
 export const DEFAULT_VIEW: AuditView = { filter: {}, q: '', range: 'all', tz: 'local', order: 'newest' };
