@@ -29,7 +29,19 @@ export function CopyId({ value, label }: { value: string; label: string }) {
           });
         }}
       >
-        {copied ? '✓' : '⧉'}
+        {copied ? (
+          '✓'
+        ) : (
+          <svg width="11" height="11" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+            <rect x="5" y="5" width="9" height="9" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+            <path
+              d="M11 3.5V3a1 1 0 0 0-1-1H3a1 1 0 0 0-1 1v7a1 1 0 0 0 1 1h.5"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.5"
+            />
+          </svg>
+        )}
       </button>
     </span>
   );

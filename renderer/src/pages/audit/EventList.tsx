@@ -9,10 +9,21 @@ import { formatTime, zoneLabel, type TimeZoneMode } from './time.js';
 
 const ROW_H = 28;
 const PAGE = 200;
-/** Key columns first (time, outcome, who, what), so a narrow window still shows them. */
-const TEMPLATE =
-  '186px 78px minmax(150px,1.4fr) minmax(110px,1fr) minmax(90px,0.8fr) minmax(90px,0.8fr) minmax(120px,1.2fr) 90px 96px';
-const COLUMNS = ['Time', 'Outcome', 'Actor / subject', 'Tool / target', 'Server', 'Method', 'Reason', 'Source', 'ID'];
+/**
+ * Key columns first (time, outcome, who, what), so a narrow window still shows them. Reason only
+ * when an event loaded has one (mostly empty otherwise: its room goes to the subject).
+ */
+const COLS = [
+  ['Time', '186px'],
+  ['Outcome', '78px'],
+  ['Actor / subject', 'minmax(170px,1.6fr)'],
+  ['Tool / target', 'minmax(110px,1fr)'],
+  ['Server', 'minmax(90px,0.8fr)'],
+  ['Method', 'minmax(90px,0.8fr)'],
+  ['Reason', 'minmax(120px,1.2fr)'],
+  ['Source', '90px'],
+  ['ID', '96px'],
+] as const;
 
 type PageParam = { cursor: string; direction: 'next' | 'prev' } | null;
 
@@ -139,6 +150,10 @@ export function EventList({
   };
 
   const zone = zoneLabel(tz);
+  const withReason = events.some((e) => e.reason || e['error.type']);
+  const cols = COLS.filter(([h]) => withReason || h !== 'Reason');
+  const COLUMNS = cols.map(([h]) => h);
+  const TEMPLATE = cols.map(([, w]) => w).join(' ');
   return (
     <div
       className="grid audit-grid"
@@ -265,9 +280,11 @@ export function EventList({
                   <span role="gridcell" className="grid-cell mono" title={e['mcp.method.name'] ?? ''}>
                     {e['mcp.method.name'] ?? '—'}
                   </span>
-                  <span role="gridcell" className="grid-cell muted" title={e.reason ?? e['error.type'] ?? ''}>
-                    {e.reason ?? e['error.type'] ?? ''}
-                  </span>
+                  {withReason && (
+                    <span role="gridcell" className="grid-cell muted" title={e.reason ?? e['error.type'] ?? ''}>
+                      {e.reason ?? e['error.type'] ?? ''}
+                    </span>
+                  )}
                   <span role="gridcell" className="grid-cell muted" title={e.source}>
                     {e.source}
                   </span>
