@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { AuditEvent, AuditFilter, AuditOrder, AuditPage } from '../../../../shared/model/audit.js';
@@ -73,6 +73,8 @@ export function EventList({
     initialPageParam: null,
     getNextPageParam: (last) => (last.nextCursor ? { cursor: last.nextCursor, direction: 'next' } : undefined),
     getPreviousPageParam: (first) => (first.prevCursor ? { cursor: first.prevCursor, direction: 'prev' } : undefined),
+    // A new filter keeps the rows and total in view until its first page is in (no blank flash).
+    placeholderData: keepPreviousData,
   });
   const pages = q.data?.pages ?? [];
   const events = pages.flatMap((p) => p.events);

@@ -144,7 +144,7 @@ export default function AuditPage({ params }: PageProps) {
             <span data-testid="audit-range-label">
               {' · '}
               {f.since ? formatTime(f.since, tz, { seconds: false }) : 'start'} –{' '}
-              {f.until ? formatTime(f.until, tz, { seconds: false }) : 'now'} ({zoneLabel(tz)})
+              {f.until ? formatTime(f.until, tz, { seconds: false }) : 'now'} · {zoneLabel(tz)}
             </span>
           ) : null}
         </span>
