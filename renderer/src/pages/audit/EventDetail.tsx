@@ -87,7 +87,7 @@ export function EventDetail({
           <span className="mono" data-testid="audit-detail-time">
             {formatTime(event.time, tz, { ms: true })}
           </span>
-          <span className="faint">{zoneLabel(tz, Date.parse(event.time))}</span>
+          <span className="muted">{zoneLabel(tz, Date.parse(event.time))}</span>
         </div>
         <div className="audit-detail-actions">
           <button
@@ -99,7 +99,7 @@ export function EventDetail({
           >
             View in context
           </button>
-          <span className="faint">
+          <span className="muted">
             Event id <CopyId value={event.id} label="event id" />
           </span>
         </div>

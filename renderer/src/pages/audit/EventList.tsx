@@ -271,7 +271,7 @@ export function EventList({
                     title={[e['user.id'], e.client && `client ${e.client}`].filter(Boolean).join(' · ')}
                   >
                     {who ?? '—'}
-                    {e['user.id'] && e.client && <span className="faint"> · {e.client}</span>}
+                    {e['user.id'] && e.client && <span className="muted"> · {e.client}</span>}
                   </span>
                   <span role="gridcell" className="grid-cell mono" data-col="target" title={target}>
                     {target || '—'}

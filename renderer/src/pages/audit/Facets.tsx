@@ -77,7 +77,7 @@ function FacetGroup({
           autoFocus
         />
       )}
-      {rows.length === 0 && <p className="faint audit-facet-none">{search ? 'No match' : '—'}</p>}
+      {rows.length === 0 && <p className="muted audit-facet-none">{search ? 'No match' : '—'}</p>}
       <ul aria-labelledby={titleId}>
         {rows.map((v) => {
           const value = v.value;
