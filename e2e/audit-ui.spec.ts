@@ -323,6 +323,19 @@ test('URL state survives a reload: filters, search, range, zone, order, selected
   await expect(page.locator(`[data-testid="audit-row"][data-id="${id}"]`)).toHaveAttribute('aria-selected', 'true');
 });
 
+test('a filtered link (#/audit/user/…) moves into the query; removing the filter survives a reload', async ({
+  page,
+}) => {
+  const user = 'user3@example.com';
+  await page.goto(`${gh.url}#/audit/user/${encodeURIComponent(user)}`);
+  await expectTotal(page, generated.filter((g) => g.user === user).length);
+  await expect.poll(() => new URL(page.url()).hash).toBe(`#/audit?user=${encodeURIComponent(user)}`);
+  await page.locator(`[data-testid="audit-facet"][data-facet="subject"][data-value="${user}"]`).click();
+  await expectTotal(page, TOTAL);
+  await page.reload();
+  await expectTotal(page, TOTAL);
+});
+
 test('keyboard: arrows move the selection, Enter opens the detail, Escape closes it; view in context', async ({
   page,
 }) => {

@@ -101,11 +101,12 @@ export function viewToQuery(view: AuditView): URLSearchParams {
 /** Writes the view into the hash query (replaceState: no history entry per keystroke). */
 export function writeView(view: AuditView): void {
   const hash = window.location.hash;
-  const i = hash.indexOf('?');
-  const path = i >= 0 ? hash.slice(0, i) : hash;
+  // A filtered link's route parameters (`#/audit/user/x`) move into the query: the query is the
+  // whole state from now on (a filter removed here must not come back from the path on reload).
+  const path = '#/audit';
   const query = viewToQuery(view).toString();
   const next = query ? `${path}?${query}` : path;
-  if (next !== hash) window.history.replaceState(window.history.state, '', next || '#');
+  if (next !== hash) window.history.replaceState(window.history.state, '', next);
 }
 
 /** The filter the queries take: the view's lists, the search text and the time bounds. */
