@@ -351,8 +351,16 @@ test('keyboard: arrows move the selection, Enter opens the detail, Escape closes
   await expect(detail).toBeVisible();
   const id = (await third.getAttribute('data-id')) ?? '';
   expect(hashQuery(page).get('ev')).toBe(id);
+  // Focus stays in the list: the next arrow moves the selection and the detail follows.
+  await page.keyboard.press('ArrowDown');
+  const fourth = page.locator('[data-testid="audit-row"][data-index="3"]');
+  await expect(fourth).toBeFocused();
+  await expect.poll(() => hashQuery(page).get('ev')).toBe(await fourth.getAttribute('data-id'));
+  await page.keyboard.press('ArrowUp');
+  await expect.poll(() => hashQuery(page).get('ev')).toBe(id);
   await page.keyboard.press('Escape');
   await expect(detail).toHaveCount(0);
+  await expect(third).toBeFocused();
   // View in context: filters cleared, the list around the event, the event selected.
   await third.click();
   await page.getByTestId('audit-context').click();

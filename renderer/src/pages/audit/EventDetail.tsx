@@ -1,4 +1,3 @@
-import { useEffect, useRef } from 'react';
 import type { AuditEvent } from '../../../../shared/model/audit.js';
 import { CopyId } from './CopyId.js';
 import { targetOf } from './EventList.js';
@@ -34,7 +33,8 @@ function fields(e: AuditEvent): [keyof AuditEvent, string][] {
 /**
  * One event: a readable title, its normalized fields (ids shortened with copy), the original record
  * (masked), and "View in context" (the events around it, filters cleared). A side panel on wide
- * windows, an overlay drawer on narrow ones (the list keeps its columns); Escape closes it.
+ * windows, an overlay drawer on narrow ones (the list keeps its columns); Escape closes it. Focus
+ * stays in the list (arrows move the selection and the detail follows); Tab reaches the detail.
  */
 export function EventDetail({
   event,
@@ -47,18 +47,12 @@ export function EventDetail({
   onClose: () => void;
   onContext: (e: AuditEvent) => void;
 }) {
-  const ref = useRef<HTMLElement>(null);
-  useEffect(() => {
-    ref.current?.focus();
-  }, [event.id]);
   const what = [event['mcp.method.name'], targetOf(event)].filter(Boolean).join(' · ') || 'Event';
   return (
     <aside
       className="panel audit-detail"
       data-testid="audit-detail"
       aria-labelledby="audit-detail-title"
-      tabIndex={-1}
-      ref={ref}
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
           e.stopPropagation();

@@ -92,17 +92,25 @@ export default function AuditPage({ params }: PageProps) {
     };
   }, [live, client, queryClient]);
 
+  // Closing the detail returns focus to its row (when the row is rendered).
+  const closeDetail = useCallback(() => {
+    const id = view.ev;
+    setView((v) => ({ ...v, ev: undefined }));
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLElement>(`[data-testid="audit-row"][data-id="${CSS.escape(id ?? '')}"]`)?.focus(),
+    );
+  }, [view.ev, setView]);
   // Escape closes the detail (from anywhere on the page but a field).
   useEffect(() => {
     if (!view.ev) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
       if ((e.target as HTMLElement | null)?.closest('input, textarea, select, [role="dialog"]')) return;
-      setView((v) => ({ ...v, ev: undefined }));
+      closeDetail();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [view.ev, setView]);
+  }, [view.ev, closeDetail]);
 
   const zoom = (since: string, until: string) => {
     setZoomStack((s) => [...s, { range: view.range, since: view.since, until: view.until }]);
@@ -255,14 +263,7 @@ export default function AuditPage({ params }: PageProps) {
             onTotal={onTotal}
           />
         </div>
-        {detail && (
-          <EventDetail
-            event={detail}
-            tz={tz}
-            onClose={() => setView((v) => ({ ...v, ev: undefined }))}
-            onContext={onContext}
-          />
-        )}
+        {detail && <EventDetail event={detail} tz={tz} onClose={closeDetail} onContext={onContext} />}
       </div>
     </section>
   );
