@@ -377,6 +377,7 @@ test('tailing: new events show as "N new events" instead of moving the list', as
   const firstId = await page.getByTestId('audit-row').first().getAttribute('data-id');
   const fresh = Array.from({ length: 5 }, (_, k) => {
     const rec = JSON.parse(toolhiveLine(10_000 + k)) as Record<string, unknown>;
+    // A second ahead of this clock: a source whose clock runs ahead still shows after the click.
     rec.loggedAt = new Date(Date.now() + 1000 + k).toISOString();
     return JSON.stringify(rec);
   });

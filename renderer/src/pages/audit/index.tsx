@@ -64,7 +64,9 @@ export default function AuditPage({ params }: PageProps) {
   const showNew = () => {
     const t = Date.now();
     setNow(t);
-    setPin(new Date(t).toISOString());
+    // Past the newest event too: a source whose clock runs ahead must not keep its events hidden.
+    const newest = Date.parse(newer.data?.events[0]?.time ?? '');
+    setPin(new Date(Number.isFinite(newest) ? Math.max(t, newest + 1) : t).toISOString());
     setView((v) => ({ ...v, at: undefined }));
   };
 
