@@ -196,6 +196,29 @@ export async function benchAudit(
       if (h.total !== n) throw new Error(`histogram total ${h.total} ≠ ${n}`);
     }
     sample();
+    // The Audit page's exclusions, facet search, oldest-first order and jumps (issue #11).
+    const pageUi: Record<string, number[]> = {};
+    const time = (name: string, fn: () => unknown) => {
+      const a = performance.now();
+      fn();
+      (pageUi[name] ??= []).push(performance.now() - a);
+    };
+    const notSuccess = { exclude: { outcome: ['success' as const] } };
+    const notTeam = { exclude: { tenant: ['team-1'] } };
+    const mid = new Date(BASE + 15 * DAY).toISOString();
+    for (let i = 0; i < 5; i++) {
+      time('first page, not outcome=success', () => store.query(notSuccess, { limit: 100, withTotal: true }));
+      time('first page + total, not tenant=team-1', () => store.query(notTeam, { limit: 100, withTotal: true }));
+      time('histogram, not tenant=team-1', () => store.histogram(notTeam, 120));
+      time('facets, not tenant=team-1', () => store.facets(notTeam));
+      time('facet search "user1", top 50', () => store.facets({}, ['subject'], 50, 'user1'));
+      time('oldest-first first page', () => store.query({}, { limit: 100, order: 'oldest' }));
+      time('jump to a time (mid-range) + page back', () => {
+        const p = store.query({}, { limit: 100, at: mid });
+        if (p.prevCursor) store.query({}, { limit: 100, cursor: p.prevCursor, direction: 'prev' });
+      });
+    }
+    sample();
     const dbBytes = (
       db.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as {
         b: number;
@@ -222,6 +245,9 @@ export async function benchAudit(
       'facets filtered p50 / p95': `${ms(pct(facetFiltered, 50))} / ${ms(pct(facetFiltered, 95))}`,
       'histogram full range p50': ms(pct(histTimes, 50)),
       'histogram full range p95 (≤ 150 ms)': ms(pct(histTimes, 95)),
+      ...Object.fromEntries(
+        Object.entries(pageUi).map(([k, xs]) => [`${k} p50 / p95`, `${ms(pct(xs, 50))} / ${ms(pct(xs, 95))}`]),
+      ),
     };
   } finally {
     clearInterval(timer);

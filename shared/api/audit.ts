@@ -6,6 +6,7 @@ import {
   AuditFacetName,
   AuditFilter,
   AuditHistogram,
+  AuditOrder,
   AuditPage,
   AuditSettings,
   AuditSource,
@@ -45,15 +46,24 @@ export const auditMethods = {
     input: z
       .object({
         filter: AuditFilter.default({}),
-        /** From the previous page's `nextCursor`. */
+        /** From the previous page's `nextCursor` (or `prevCursor` with `direction: 'prev'`). */
         cursor: z.string().nullable().optional(),
+        /** Which way the cursor pages: `next` continues the order, `prev` goes back towards its start. */
+        direction: z.enum(['next', 'prev']).optional(),
+        /** Newest first (the default) or oldest first. */
+        order: AuditOrder.optional(),
+        /**
+         * Jump to a time (ISO) without a cursor: the page starts at the first event at or before it
+         * (newest first) or at or after it (oldest first); its `prevCursor` leads to the other side.
+         */
+        at: z.string().optional(),
         limit: z.number().int().min(1).max(500).default(100),
         withTotal: z.boolean().default(false),
       })
       .strict(),
     output: AuditPage,
     mutates: false,
-    summary: 'One page of audit events matching a filter, newest first (keyset pagination).',
+    summary: 'One page of audit events matching a filter, newest or oldest first, from a cursor or a time (keyset).',
   }),
   'audit.event': method({
     input: z.object({ id: z.string() }).strict(),
@@ -68,6 +78,8 @@ export const auditMethods = {
         facets: z.array(AuditFacetName).optional(),
         /** Values per facet (the most frequent). */
         limit: z.number().int().min(1).max(100).default(12),
+        /** Only values containing this text (case-insensitive), e.g. to find a value beyond the top ones. */
+        search: z.string().max(200).optional(),
       })
       .strict(),
     output: z.record(z.string(), z.array(FacetCount)),

@@ -60,6 +60,23 @@ export type AuditEventDraft = Omit<AuditEvent, 'id'>;
 
 export const ORIGINAL_MAX_BYTES = 8192;
 
+/** Values to leave out, per field ("not outcome=success"); an event with no value for the field is kept. */
+export const AuditExclude = z
+  .object({
+    tenant: z.array(z.string()).optional(),
+    /** Leaves out events whose `user.id` or `client` is one of these. */
+    subject: z.array(z.string()).optional(),
+    user: z.array(z.string()).optional(),
+    client: z.array(z.string()).optional(),
+    server: z.array(z.string()).optional(),
+    tool: z.array(z.string()).optional(),
+    method: z.array(z.string()).optional(),
+    outcome: z.array(AuditOutcome).optional(),
+    source: z.array(z.string()).optional(),
+  })
+  .strict();
+export type AuditExclude = z.infer<typeof AuditExclude>;
+
 /** The filter every query, facet, histogram and export takes. All lists are OR within, AND across. */
 export const AuditFilter = z
   .object({
@@ -79,6 +96,8 @@ export const AuditFilter = z
     source: z.array(z.string()).optional(),
     /** Full-text search (FTS5 terms; prefix with `*`) over the searchable fields. */
     text: z.string().optional(),
+    /** Values to leave out (AND with the lists above). */
+    exclude: AuditExclude.optional(),
   })
   .strict();
 export type AuditFilter = z.infer<typeof AuditFilter>;
@@ -90,10 +109,19 @@ export type AuditFacetName = z.infer<typeof AuditFacetName>;
 export const FacetCount = z.object({ value: z.string().nullable(), count: z.number().int() });
 export type FacetCount = z.infer<typeof FacetCount>;
 
+/** List order of a query. */
+export const AuditOrder = z.enum(['newest', 'oldest']);
+export type AuditOrder = z.infer<typeof AuditOrder>;
+
 export const AuditPage = z.object({
   events: z.array(AuditEvent),
-  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  /** Pass back as `cursor` for the next page (older when newest first); null at the end. */
   nextCursor: z.string().nullable(),
+  /**
+   * Pass back as `cursor` with `direction: 'prev'` for the page before this one (newer when newest
+   * first); null when this page starts the list. Set on pages reached by a cursor or a jump (`at`).
+   */
+  prevCursor: z.string().nullable().default(null),
   /** Count of every match (only when `withTotal`). */
   total: z.number().int().nullable(),
 });

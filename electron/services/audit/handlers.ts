@@ -111,14 +111,14 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   };
 
   return {
-    'audit.query': async ({ filter, cursor, limit, withTotal }) => {
+    'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at }) => {
       fresh();
-      return store.query(filter, { cursor: cursor ?? null, limit, withTotal });
+      return store.query(filter, { cursor: cursor ?? null, limit, withTotal, order, direction, at });
     },
     'audit.event': async ({ id }) => store.get(id),
-    'audit.facets': async ({ filter, facets, limit }) => {
+    'audit.facets': async ({ filter, facets, limit, search }) => {
       fresh();
-      return store.facets(filter, facets, limit);
+      return store.facets(filter, facets, limit, search);
     },
     'audit.histogram': async ({ filter, buckets }) => {
       fresh();

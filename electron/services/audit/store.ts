@@ -1,10 +1,13 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   AuditFacetName,
+  AuditOutcome as AuditOutcomeEnum,
   type AuditEvent,
+  type AuditExclude,
   type AuditEventDraft,
   type AuditFilter,
   type AuditHistogram,
+  type AuditOrder,
   type AuditPage,
   type AuditOutcome,
   type AuditSourceKind,
@@ -265,7 +268,7 @@ class Rollup {
   }
 }
 
-/** Filter fields other than these rule out the rollups. */
+/** Filter fields other than these rule out the rollups (call on a normalized filter). */
 function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): boolean {
   return Object.entries(filter).every(
     ([k, v]) =>
@@ -275,8 +278,116 @@ function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): bool
       k === 'until' ||
       k === 'outcome' ||
       (Array.isArray(v) && !v.length) ||
+      (k === 'exclude' && !hasExclusions(v as AuditExclude)) ||
       (k === 'text' && !ftsQuery(String(v))),
   );
+}
+
+type ListField = keyof typeof LIST_COLUMN;
+type ExcludeField = keyof AuditExclude;
+
+function hasExclusions(x: AuditExclude | undefined): boolean {
+  return !!x && Object.values(x).some((v) => Array.isArray(v) && v.length > 0);
+}
+
+/** The filter without one field's selection, included or excluded (a facet ignores its own). */
+export function omitField(filter: AuditFilter, field: keyof AuditFilter): AuditFilter {
+  const out: AuditFilter = { ...filter };
+  delete out[field];
+  if (out.exclude && field in out.exclude) {
+    const x: AuditExclude = { ...out.exclude };
+    delete x[field as ExcludeField];
+    out.exclude = x;
+  }
+  return out;
+}
+
+/**
+ * A filter with its exclusions folded where they are implied: an excluded value is taken out of the
+ * same field's include list (which already leaves out events with no value), and excluded outcomes
+ * become the list of the other outcomes (a closed set), so the rollups and indexes still serve them.
+ * What is left in `exclude` is on fields without an include list (subject aside). `empty` when the
+ * filter can match nothing (every listed value excluded).
+ */
+export function normalizeFilter(filter: AuditFilter): { filter: AuditFilter; empty: boolean } {
+  const x = filter.exclude;
+  if (!hasExclusions(x) || !x) {
+    const out = { ...filter };
+    delete out.exclude;
+    return { filter: out, empty: false };
+  }
+  const out: AuditFilter = { ...filter };
+  const rest: AuditExclude = {};
+  let empty = false;
+  for (const [field, values] of Object.entries(x) as [ExcludeField, string[] | undefined][]) {
+    if (!values?.length) continue;
+    if (field === 'subject') {
+      rest.subject = values;
+      continue;
+    }
+    const inc = out[field as ListField] as string[] | undefined;
+    if (inc?.length) {
+      const kept = inc.filter((v) => !values.includes(v));
+      if (!kept.length) empty = true;
+      (out as Record<string, unknown>)[field] = kept;
+    } else if (field === 'outcome') {
+      const kept = AuditOutcomeEnum.options.filter((o) => !values.includes(o));
+      if (!kept.length) empty = true;
+      out.outcome = kept;
+    } else {
+      (rest as Record<string, string[]>)[field] = values;
+    }
+  }
+  if (hasExclusions(rest)) out.exclude = rest;
+  else delete out.exclude;
+  return { filter: out, empty };
+}
+
+/**
+ * Splits off one exclusion for counting by difference: count(F and not X∈V) = count(F) − count(F
+ * and X∈V). Both sides are include filters the indexes and rollups serve, where a NOT IN would scan
+ * every event. Null when nothing (or only a subject with its own include list) is excluded.
+ */
+function splitExclusion(filter: AuditFilter): { without: AuditFilter; only: AuditFilter } | null {
+  const x = filter.exclude;
+  if (!x) return null;
+  for (const [field, values] of Object.entries(x) as [ExcludeField, string[] | undefined][]) {
+    if (!values?.length) continue;
+    if (field === 'subject' && filter.subject?.length) continue;
+    const without = omitExclusion(filter, field);
+    return { without, only: { ...without, [field]: values } };
+  }
+  return null;
+}
+
+function omitExclusion(filter: AuditFilter, field: ExcludeField): AuditFilter {
+  const x: AuditExclude = { ...filter.exclude };
+  delete x[field];
+  const out: AuditFilter = { ...filter, exclude: x };
+  if (!hasExclusions(x)) delete out.exclude;
+  return out;
+}
+
+/** Outcomes a normalized filter allows (null: all). */
+function outcomesOf(filter: AuditFilter): readonly AuditOutcome[] | null {
+  return filter.outcome?.length ? filter.outcome : null;
+}
+
+/** The most frequent values first (ties by value, none first), at most `limit`. */
+function topValues(counts: Map<string | null, number>, limit: number): FacetCount[] {
+  return [...counts]
+    .filter(([, count]) => count > 0)
+    .map(([value, count]) => ({ value, count }))
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+    )
+    .slice(0, limit);
+}
+
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The audit event store: batched idempotent inserts; every filter and aggregate runs in SQLite. */
@@ -493,6 +604,19 @@ export class AuditStore {
       parts.push(`(user_id IN (${q}) OR client IN (${q}))`);
       params.push(...filter.subject, ...filter.subject);
     }
+    // Exclusions keep events with no value for the field ("not tenant=a" keeps events without a tenant).
+    const x = filter.exclude ?? {};
+    for (const [field, col] of Object.entries(LIST_COLUMN) as [ListField, string][]) {
+      const values = x[field];
+      if (!values?.length || omit === field) continue;
+      parts.push(`(${col} IS NULL OR ${col} NOT IN (${values.map(() => '?').join(', ')}))`);
+      params.push(...values);
+    }
+    if (x.subject?.length && omit !== 'subject') {
+      const q = x.subject.map(() => '?').join(', ');
+      parts.push(`(user_id IS NULL OR user_id NOT IN (${q})) AND (client IS NULL OR client NOT IN (${q}))`);
+      params.push(...x.subject, ...x.subject);
+    }
     if (filter.text !== undefined && omit !== 'text') {
       const q = ftsQuery(filter.text);
       if (q) {
@@ -521,9 +645,17 @@ export class AuditStore {
     return n > COMMON_TERM;
   }
 
-  count(filter: AuditFilter): number {
+  count(input: AuditFilter): number {
+    const { filter, empty } = normalizeFilter(input);
+    if (empty) return 0;
+    return this.countNormalized(filter);
+  }
+
+  private countNormalized(filter: AuditFilter): number {
+    const split = splitExclusion(filter);
+    if (split) return this.countNormalized(split.without) - this.countNormalized(split.only);
     if (onlyTimeAndOutcome(filter) && filter.since === undefined && filter.until === undefined) {
-      const o = filter.outcome?.length ? filter.outcome : null;
+      const o = outcomesOf(filter);
       const r = this.prep(
         `SELECT COALESCE(SUM(n), 0) AS n FROM audit_minutes${o ? ` WHERE outcome IN (${o.map(() => '?').join(', ')})` : ''}`,
       ).get(...(o ?? [])) as { n: number };
@@ -533,27 +665,80 @@ export class AuditStore {
     return (this.prep(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
   }
 
-  /** One page, newest first; keyset on (ts, id). */
-  query(filter: AuditFilter, opts: { cursor?: string | null; limit: number; withTotal?: boolean }): AuditPage {
+  /**
+   * One page in time order (newest or oldest first); keyset on (ts, id). A page starts after
+   * `cursor` (`direction: 'next'`), before it (`'prev'`, back towards the list's start), at a time
+   * (`at`: the first event at or before it newest first, at or after it oldest first), or at the
+   * list's start. Pages reached by a cursor or a time carry a `prevCursor` when events precede them.
+   */
+  query(
+    input: AuditFilter,
+    opts: {
+      cursor?: string | null;
+      limit: number;
+      withTotal?: boolean;
+      order?: AuditOrder;
+      direction?: 'next' | 'prev';
+      at?: string;
+    },
+  ): AuditPage {
+    const { filter, empty } = normalizeFilter(input);
+    if (empty) return { events: [], nextCursor: null, prevCursor: null, total: opts.withTotal ? 0 : null };
+    const order = opts.order ?? 'newest';
+    const back = opts.direction === 'prev' && !!opts.cursor;
+    // Rows are read in the list's order, or reversed when paging back (then flipped again below).
+    const desc = (order === 'newest') !== back;
     const w = this.where(filter, undefined, true);
     let sql = w.sql;
     const params = [...w.params];
-    if (opts.cursor) {
-      const c = decodeCursor(opts.cursor);
-      sql += `${sql ? ' AND' : 'WHERE'} (ts < ? OR (ts = ? AND id < ?))`;
-      params.push(c.ts, c.ts, c.id);
-    }
-    const rows = this.prep(`SELECT ${EVENT_COLS} FROM audit_events ${sql} ORDER BY ts DESC, id DESC LIMIT ?`).all(
+    const and = (cond: string, ...p: SQLInputValue[]) => {
+      sql += `${sql ? ' AND' : 'WHERE'} ${cond}`;
+      params.push(...p);
+    };
+    // The keyset boundary the page starts after: the cursor, or the jump time (before every id at
+    // that millisecond when oldest first, after every one when newest first).
+    const atMs = opts.at !== undefined ? parseTime(opts.at, 'at') : null;
+    const boundary = opts.cursor
+      ? decodeCursor(opts.cursor)
+      : atMs !== null
+        ? { ts: atMs, id: order === 'newest' ? Number.MAX_SAFE_INTEGER : 0 }
+        : null;
+    // `ts <= ? AND (…)` rather than a bare OR: the planner gets a range on the time index.
+    const after = (d: boolean) => (d ? 'ts <= ? AND (ts < ? OR id < ?)' : 'ts >= ? AND (ts > ? OR id > ?)');
+    if (boundary) and(after(desc), boundary.ts, boundary.ts, boundary.id);
+    const dir = desc ? 'DESC' : 'ASC';
+    const rows = this.prep(`SELECT ${EVENT_COLS} FROM audit_events ${sql} ORDER BY ts ${dir}, id ${dir} LIMIT ?`).all(
       ...params,
       opts.limit + 1,
     ) as unknown as EventRow[];
     const more = rows.length > opts.limit;
     const page = more ? rows.slice(0, opts.limit) : rows;
+    if (back) page.reverse();
+    const first = page[0];
     const last = page[page.length - 1];
+    let nextCursor: string | null;
+    let prevCursor: string | null = null;
+    if (back) {
+      // Paging back from a cursor: the cursor's side follows this page; `more` rows precede it.
+      prevCursor = more && first ? encodeCursor(first.ts, first.id) : null;
+      nextCursor = last ? encodeCursor(last.ts, last.id) : (opts.cursor ?? null);
+    } else {
+      nextCursor = more && last ? encodeCursor(last.ts, last.id) : null;
+      if (boundary) {
+        // Is there an event before this page (in list order)? One index probe from its first event
+        // (or from the boundary when the page is empty).
+        const b = first ?? boundary;
+        const probe = this.prep(
+          `SELECT 1 AS x FROM audit_events ${w.sql}${w.sql ? ' AND' : 'WHERE'} ${after(!desc)} LIMIT 1`,
+        ).get(...w.params, b.ts, b.ts, b.id);
+        if (probe) prevCursor = encodeCursor(b.ts, b.id);
+      }
+    }
     return {
       events: page.map(rowToEvent),
-      nextCursor: more && last ? encodeCursor(last.ts, last.id) : null,
-      total: opts.withTotal ? this.count(filter) : null,
+      nextCursor,
+      prevCursor,
+      total: opts.withTotal ? this.countNormalized(filter) : null,
     };
   }
 
@@ -564,83 +749,130 @@ export class AuditStore {
     return row ? rowToEvent(row) : null;
   }
 
+  /**
+   * Counts per value of each facet under the filter, the most frequent `limit` values; each facet
+   * ignores its own selection (included and excluded values), so an excluded value keeps its count.
+   * `search` keeps only values containing that text (case-insensitive; ASCII case folding).
+   */
   facets(
     filter: AuditFilter,
     names: readonly AuditFacetName[] = AuditFacetName.options,
     limit = 12,
+    search?: string,
   ): Record<string, FacetCount[]> {
+    const needle = search?.trim() ? search.trim() : null;
+    const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
+    const selects = (n: AuditFacetName) =>
+      !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
+    // Facets with no selection of their own share the whole filter (counted together); the others
+    // each drop their own selection.
+    const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
+    const shared = names.filter((n) => !selects(n));
+    if (shared.length) groups.push({ names: shared, filter });
+    for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
     const out: Record<string, FacetCount[]> = {};
-    const open = filter.since === undefined && filter.until === undefined;
-    // Facets with no selection of their own share the whole filter: when it is selective, count them
-    // all in one pass over the matching rows instead of one scan each.
-    const shared = names.filter((n) => {
-      const own = FACET_FILTER_FIELD[n];
-      const sel = filter[own];
-      if (Array.isArray(sel) && sel.length) return false;
-      const rollupOk = open && onlyTimeAndOutcome(filter, own);
-      return !(rollupOk && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome'));
-    });
-    if (shared.length >= 2) {
-      const w = this.where(filter);
+    for (const g of groups) {
+      const { filter: f, empty } = normalizeFilter(g.filter);
+      const counts = empty
+        ? new Map(g.names.map((n) => [n, new Map<string | null, number>()]))
+        : this.facetCounts(g.names, f, needle, limit);
+      for (const name of g.names) out[name] = topValues(counts.get(name) ?? new Map(), limit);
+    }
+    return out;
+  }
+
+  /**
+   * Value → count per facet under a normalized filter. With an exclusion the counts are taken by
+   * difference (all values under the filter without it, minus those under its complement): both
+   * sides stay on rollups and indexes, where a NOT IN over a million events is a full scan per facet.
+   * `limit` caps the values read when the result is not subtracted from (null: every value).
+   */
+  private facetCounts(
+    names: readonly AuditFacetName[],
+    f: AuditFilter,
+    needle: string | null,
+    limit: number | null,
+  ): Map<AuditFacetName, Map<string | null, number>> {
+    const split = splitExclusion(f);
+    if (split) {
+      const all = this.facetCounts(names, split.without, needle, null);
+      const minus = this.facetCounts(names, split.only, needle, null);
+      for (const [name, m] of minus) {
+        const a = all.get(name);
+        if (!a) continue;
+        for (const [v, n] of m) {
+          const left = (a.get(v) ?? 0) - n;
+          if (left > 0) a.set(v, left);
+          else a.delete(v);
+        }
+      }
+      return all;
+    }
+    const out = new Map<AuditFacetName, Map<string | null, number>>();
+    const like = needle ? likePattern(needle) : null;
+    const matches = (v: string | null) => !needle || (v !== null && v.toLowerCase().includes(needle.toLowerCase()));
+    const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
+    const rest = names.filter((n) => !(rolled && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome')));
+    if (rest.length >= 2) {
+      // Selective enough: count every remaining facet in one pass over the matching rows.
+      const w = this.where(f);
       const bounded = (
         this.prep(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SINGLE_PASS_MAX + 1})`).get(
           ...w.params,
         ) as { n: number }
       ).n;
       if (bounded <= SINGLE_PASS_MAX) {
-        const cols = shared.map((n) => FACET_COLUMN[n]);
+        const cols = rest.map((n) => FACET_COLUMN[n]);
         const rows = this.prep(
           `SELECT ${cols.join(', ')}, COUNT(*) AS n FROM audit_events ${w.sql} GROUP BY ${cols.join(', ')}`,
         ).all(...w.params) as Record<string, string | number | null>[];
-        for (const name of shared) {
+        for (const name of rest) {
           const col = FACET_COLUMN[name];
           const counts = new Map<string | null, number>();
           for (const r of rows) {
             const v = r[col] as string | null;
-            counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
+            if (matches(v)) counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
           }
-          out[name] = [...counts]
-            .map(([value, count]) => ({ value, count }))
-            .sort(
-              (a, b) =>
-                b.count - a.count ||
-                (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
-            )
-            .slice(0, limit);
+          out.set(name, counts);
         }
       }
     }
+    const lim = limit === null ? '' : ` LIMIT ${Math.max(1, Math.floor(limit))}`;
     for (const name of names) {
-      if (out[name]) continue;
-      const own = FACET_FILTER_FIELD[name];
-      const rolled = onlyTimeAndOutcome(filter, own) && filter.since === undefined && filter.until === undefined;
+      if (out.has(name)) continue;
+      let rows: { value: string | null; count: number }[];
       if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
-        const o = own !== 'outcome' && filter.outcome?.length ? filter.outcome : null;
-        const rows = this.prep(
-          `SELECT value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : ''}
-           GROUP BY value ORDER BY count DESC, value LIMIT ?`,
-        ).all(name, ...(o ?? []), limit) as unknown as { value: string; count: number }[];
-        out[name] = rows.map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
-        continue;
-      }
-      if (rolled && name === 'outcome') {
-        const rows = this.prep(
+        const o = outcomesOf(f);
+        rows = (
+          this.prep(
+            `SELECT value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${o ? ` AND outcome IN (${o.map(() => '?').join(', ')})` : ''}${like ? " AND value LIKE ? ESCAPE '\\'" : ''}
+             GROUP BY value ORDER BY count DESC, value${lim}`,
+          ).all(name, ...(o ?? []), ...(like ? [like] : [])) as unknown as { value: string; count: number }[]
+        ).map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
+      } else if (rolled && name === 'outcome') {
+        rows = this.prep(
           'SELECT outcome AS value, SUM(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value',
         ).all() as unknown as FacetCount[];
-        out[name] = rows.filter((r) => r.count > 0).map((r) => ({ value: r.value, count: r.count }));
-        continue;
+        rows = rows.filter((r) => r.count > 0 && matches(r.value));
+      } else {
+        const col = FACET_COLUMN[name];
+        const w = this.where(f);
+        const cond = like ? `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} LIKE ? ESCAPE '\\'` : w.sql;
+        rows = this.prep(
+          `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${cond} GROUP BY ${col} ORDER BY count DESC, value${lim}`,
+        ).all(...w.params, ...(like ? [like] : [])) as unknown as FacetCount[];
       }
-      const col = FACET_COLUMN[name];
-      const w = this.where(filter, own);
-      const rows = this.prep(
-        `SELECT ${col} AS value, COUNT(*) AS count FROM audit_events ${w.sql} GROUP BY ${col} ORDER BY count DESC, value LIMIT ?`,
-      ).all(...w.params, limit) as unknown as FacetCount[];
-      out[name] = rows.map((r) => ({ value: r.value, count: r.count }));
+      out.set(name, new Map(rows.map((r) => [r.value, r.count])));
     }
     return out;
   }
 
-  histogram(filter: AuditFilter, targetBuckets = 80): AuditHistogram {
+  histogram(input: AuditFilter, targetBuckets = 80): AuditHistogram {
+    const { filter, empty } = normalizeFilter(input);
+    if (empty) {
+      const iso = (t: string | undefined) => (t === undefined ? null : new Date(parseTime(t, 'time')).toISOString());
+      return { from: iso(filter.since), to: iso(filter.until), bucketMs: 0, buckets: [], total: 0 };
+    }
     const w = this.where(filter);
     let from = filter.since !== undefined ? parseTime(filter.since, 'since') : null;
     let to = filter.until !== undefined ? parseTime(filter.until, 'until') : null;
@@ -667,14 +899,7 @@ export class AuditStore {
     const span = Math.max(1, to - from);
     const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
     const origin = Math.floor(from / bucketMs) * bucketMs;
-    const rows =
-      bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter)
-        ? this.histogramFromMinutes(origin, bucketMs, from, to, filter.outcome)
-        : (this.prep(
-            `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
-       FROM audit_events ${w.sql} GROUP BY b ORDER BY b`,
-          ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[]);
-    const byBucket = new Map(rows.map((r) => [r.b, r]));
+    const byBucket = this.bucketCounts(filter, origin, bucketMs, from, to);
     const count = Math.ceil((to - origin) / bucketMs);
     const buckets: AuditHistogram['buckets'] = [];
     let total = 0;
@@ -689,6 +914,41 @@ export class AuditStore {
       });
     }
     return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, buckets, total };
+  }
+
+  /**
+   * Counts per bucket (index from `origin`) of a normalized filter. An exclusion is counted by
+   * difference (see splitExclusion), so "not source=x" over a large range stays on indexes and rollups.
+   */
+  private bucketCounts(
+    filter: AuditFilter,
+    origin: number,
+    bucketMs: number,
+    from: number,
+    to: number,
+  ): Map<number, { b: number; n: number; d: number; e: number }> {
+    const split = splitExclusion(filter);
+    if (split) {
+      const all = this.bucketCounts(split.without, origin, bucketMs, from, to);
+      const minus = this.bucketCounts(split.only, origin, bucketMs, from, to);
+      for (const [b, r] of minus) {
+        const a = all.get(b);
+        if (!a) continue;
+        a.n -= r.n;
+        a.d -= r.d;
+        a.e -= r.e;
+      }
+      return all;
+    }
+    const w = this.where(filter);
+    const rows =
+      bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter)
+        ? this.histogramFromMinutes(origin, bucketMs, from, to, outcomesOf(filter) ?? undefined)
+        : (this.prep(
+            `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
+       FROM audit_events ${w.sql} GROUP BY b ORDER BY b`,
+          ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[]);
+    return new Map(rows.map((r) => [r.b, { ...r }]));
   }
 
   /** What deleteOlderThan(beforeTs) would delete: count, time range, per source. Reads only. */

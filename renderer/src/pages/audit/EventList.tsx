@@ -1,37 +1,84 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type KeyboardEvent } from 'react';
-import type { AuditEvent, AuditFilter, AuditPage } from '../../../../shared/model/audit.js';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { AuditEvent, AuditFilter, AuditOrder, AuditPage } from '../../../../shared/model/audit.js';
 import type { AdminError } from '../../../../shared/api/errors.js';
 import { useAdminClient } from '../../client/index.js';
+import { CopyId } from './CopyId.js';
+import { formatTime, zoneLabel, type TimeZoneMode } from './time.js';
 
 const ROW_H = 28;
 const PAGE = 200;
-const TEMPLATE =
-  '188px 86px minmax(90px,1fr) minmax(110px,1.2fr) minmax(90px,1fr) minmax(90px,1fr) minmax(100px,1.2fr) 90px';
+/**
+ * Key columns first (time, outcome, who, what), so a narrow window still shows them. Reason only
+ * when an event loaded has one (mostly empty otherwise: its room goes to the subject).
+ */
+const COLS = [
+  ['Time', '186px'],
+  ['Outcome', '78px'],
+  ['Actor / subject', 'minmax(170px,1.6fr)'],
+  ['Tool / target', 'minmax(110px,1fr)'],
+  ['Server', 'minmax(90px,0.8fr)'],
+  ['Method', 'minmax(90px,0.8fr)'],
+  ['Reason', 'minmax(120px,1.2fr)'],
+  ['Source', '90px'],
+  ['ID', '96px'],
+] as const;
 
-/** Audit events newest first, loaded page by page (keyset cursor) as you scroll; virtualized. */
+type PageParam = { cursor: string; direction: 'next' | 'prev' } | null;
+
+/** What a row's target column shows: the tool, prompt or resource, else nothing. */
+export function targetOf(e: AuditEvent): string {
+  return e['gen_ai.tool.name'] ?? e['gen_ai.prompt.name'] ?? e['mcp.resource.uri'] ?? '';
+}
+
+/**
+ * Audit events in time order (newest or oldest first), loaded page by page with keyset cursors in
+ * both directions as you scroll; after a jump (`at`) the pages before it load when scrolling up,
+ * and the rows in view stay put. Virtualized. Keyboard: arrows/Home/End/PageUp/PageDown move the
+ * selection, Enter opens the detail.
+ */
 export function EventList({
   filter,
+  order,
+  at,
+  tz,
   selectedId,
   onSelect,
+  onOpen,
+  onOrder,
   onTotal,
 }: {
   filter: AuditFilter;
+  order: AuditOrder;
+  at: string | undefined;
+  tz: TimeZoneMode;
   selectedId: string | null;
   onSelect: (e: AuditEvent) => void;
+  onOpen: (e: AuditEvent) => void;
+  onOrder: (o: AuditOrder) => void;
   onTotal: (total: number | null) => void;
 }) {
   const client = useAdminClient();
-  const q = useInfiniteQuery<AuditPage, AdminError, { pages: AuditPage[] }, readonly unknown[], string | null>({
-    queryKey: ['audit', 'audit.query', filter],
+  const q = useInfiniteQuery<AuditPage, AdminError, { pages: AuditPage[] }, readonly unknown[], PageParam>({
+    queryKey: ['audit', 'audit.query', 'list', filter, order, at ?? null],
     queryFn: ({ pageParam }) =>
-      client.invoke('audit.query', { filter, cursor: pageParam, limit: PAGE, withTotal: pageParam === null }),
+      client.invoke('audit.query', {
+        filter,
+        order,
+        limit: PAGE,
+        withTotal: pageParam === null,
+        ...(pageParam ? { cursor: pageParam.cursor, direction: pageParam.direction } : at ? { at } : {}),
+      }),
     initialPageParam: null,
-    getNextPageParam: (last) => last.nextCursor,
+    getNextPageParam: (last) => (last.nextCursor ? { cursor: last.nextCursor, direction: 'next' } : undefined),
+    getPreviousPageParam: (first) => (first.prevCursor ? { cursor: first.prevCursor, direction: 'prev' } : undefined),
+    // A new filter keeps the rows and total in view until its first page is in (no blank flash).
+    placeholderData: keepPreviousData,
   });
-  const events = (q.data?.pages ?? []).flatMap((p) => p.events);
-  const total = q.data?.pages[0]?.total ?? null;
+  const pages = q.data?.pages ?? [];
+  const events = pages.flatMap((p) => p.events);
+  const total = pages.find((p) => p.total !== null)?.total ?? null;
   useEffect(() => onTotal(total), [total, onTotal]);
 
   const bodyRef = useRef<HTMLDivElement>(null);
@@ -46,50 +93,121 @@ export function EventList({
     getItemKey: (i) => events[i]?.id ?? i,
   });
   const items = v.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
   const lastIndex = items[items.length - 1]?.index ?? -1;
   useEffect(() => {
     if (lastIndex >= events.length - 40 && q.hasNextPage && !q.isFetchingNextPage) void q.fetchNextPage();
   }, [lastIndex, events.length, q]);
+  useEffect(() => {
+    if (q.isSuccess && firstIndex < 20 && q.hasPreviousPage && !q.isFetchingPreviousPage) void q.fetchPreviousPage();
+  }, [firstIndex, q]);
+
+  // Rows prepended above (a page before a jump): keep the rows in view where they were.
+  const firstId = events[0]?.id;
+  const prevFirst = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    const was = prevFirst.current;
+    prevFirst.current = firstId;
+    if (!was || was === firstId || !bodyRef.current) return;
+    const shift = events.findIndex((e) => e.id === was);
+    if (shift > 0) bodyRef.current.scrollTop += shift * ROW_H;
+  }, [firstId, events]);
 
   const selIndex = events.findIndex((e) => e.id === selectedId);
+  const [active, setActive] = useState(0);
+  const activeIndex = selIndex >= 0 ? selIndex : Math.min(active, Math.max(0, events.length - 1));
+  const moveTo = (i: number) => {
+    const t = Math.max(0, Math.min(events.length - 1, i));
+    const ev = events[t];
+    if (!ev) return;
+    setActive(t);
+    onSelect(ev);
+    v.scrollToIndex(t, { align: 'auto' });
+    requestAnimationFrame(() =>
+      bodyRef.current?.querySelector<HTMLElement>(`[data-testid="audit-row"][data-index="${t}"]`)?.focus(),
+    );
+  };
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (!events.length || (e.target as HTMLElement).closest('button')) return;
+    const page = Math.max(1, Math.floor((bodyRef.current?.clientHeight ?? 300) / ROW_H) - 2);
     const moves: Record<string, number> = {
-      ArrowDown: selIndex + 1,
-      ArrowUp: selIndex - 1,
+      ArrowDown: activeIndex + 1,
+      ArrowUp: activeIndex - 1,
+      PageDown: activeIndex + page,
+      PageUp: activeIndex - page,
       Home: 0,
       End: events.length - 1,
     };
     const t = moves[e.key];
-    if (t === undefined || !events.length) return;
-    e.preventDefault();
-    const i = Math.max(0, Math.min(events.length - 1, t));
-    const ev = events[i];
-    if (ev) {
-      onSelect(ev);
-      v.scrollToIndex(i, { align: 'auto' });
+    if (t !== undefined) {
+      e.preventDefault();
+      moveTo(t);
+    } else if (e.key === 'Enter') {
+      const ev = events[activeIndex];
+      if (ev) {
+        e.preventDefault();
+        onOpen(ev);
+      }
     }
   };
 
+  const zone = zoneLabel(tz);
+  const withReason = events.some((e) => e.reason || e['error.type']);
+  const cols = COLS.filter(([h]) => withReason || h !== 'Reason');
+  const COLUMNS = cols.map(([h]) => h);
+  const TEMPLATE = cols.map(([, w]) => w).join(' ');
   return (
     <div
       className="grid audit-grid"
       role="grid"
       aria-label="Audit events"
-      aria-rowcount={total ?? events.length}
+      aria-rowcount={total === null ? -1 : total + 1}
+      aria-colcount={COLUMNS.length}
       data-testid="audit-list"
+      data-order={order}
     >
-      <div className="grid-body" ref={bodyRef} tabIndex={0} onKeyDown={onKeyDown}>
+      <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
         <div className="audit-grid-inner">
           <div
             className="grid-head audit-grid-head"
             role="row"
+            aria-rowindex={1}
             style={{ gridTemplateColumns: TEMPLATE, height: ROW_H }}
           >
-            {['Time', 'Outcome', 'Subject', 'Method', 'Server', 'Tool / target', 'Reason', 'Source'].map((h) => (
-              <span key={h} role="columnheader" className="grid-hcell static">
-                {h}
-              </span>
-            ))}
+            {COLUMNS.map((h, ci) =>
+              ci === 0 ? (
+                <div
+                  key={h}
+                  role="columnheader"
+                  aria-colindex={1}
+                  aria-sort={order === 'newest' ? 'descending' : 'ascending'}
+                >
+                  <button
+                    type="button"
+                    className="grid-hcell"
+                    data-testid="audit-sort-time"
+                    title={
+                      order === 'newest'
+                        ? 'Newest first: click for oldest first'
+                        : 'Oldest first: click for newest first'
+                    }
+                    onClick={() => onOrder(order === 'newest' ? 'oldest' : 'newest')}
+                  >
+                    Time{' '}
+                    <span className="audit-zone" data-testid="audit-time-zone">
+                      {zone}
+                    </span>
+                    <span className="sort-ind" aria-hidden="true">
+                      {order === 'newest' ? '▼' : '▲'}
+                    </span>
+                  </button>
+                </div>
+              ) : (
+                <div key={h} role="columnheader" aria-colindex={ci + 1}>
+                  <span className="grid-hcell static">{h}</span>
+                </div>
+              ),
+            )}
           </div>
           {q.isError && (
             <div className="callout callout-error" role="alert">
@@ -97,24 +215,32 @@ export function EventList({
             </div>
           )}
           {q.isSuccess && events.length === 0 && (
-            <div className="grid-empty" data-testid="audit-empty">
-              No events match. Import a gateway audit file (<span className="mono">gatehouse audit import</span>) or add
-              a source in Settings.
+            <div className="grid-empty" role="row" data-testid="audit-empty">
+              <div role="gridcell">
+                {at
+                  ? 'No events at or past this time under the filter.'
+                  : 'No events match. Import a gateway audit file (gatehouse audit import) or add a source in Settings.'}
+              </div>
             </div>
           )}
-          <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          <div role="rowgroup" style={{ height: v.getTotalSize(), position: 'relative' }}>
             {items.map((it) => {
               const e = events[it.index];
               if (!e) return null;
-              const target = e['gen_ai.tool.name'] ?? e['gen_ai.prompt.name'] ?? e['mcp.resource.uri'] ?? '';
+              const target = targetOf(e);
+              const who = e['user.id'] ?? e.client;
+              const selected = e.id === selectedId;
               return (
                 <div
                   key={it.key}
                   role="row"
+                  aria-rowindex={it.index + 2}
+                  aria-selected={selected}
+                  tabIndex={it.index === activeIndex ? 0 : -1}
                   data-index={it.index}
                   data-testid="audit-row"
                   data-id={e.id}
-                  aria-selected={e.id === selectedId}
+                  data-time={e.time}
                   className="grid-row audit-row"
                   style={{
                     position: 'absolute',
@@ -125,10 +251,15 @@ export function EventList({
                     transform: `translateY(${it.start - ROW_H}px)`,
                     gridTemplateColumns: TEMPLATE,
                   }}
-                  onClick={() => onSelect(e)}
+                  onFocus={() => setActive(it.index)}
+                  onClick={(ev) => {
+                    if ((ev.target as HTMLElement).closest('button')) return;
+                    setActive(it.index);
+                    onOpen(e);
+                  }}
                 >
-                  <span role="gridcell" className="grid-cell mono">
-                    {e.time.replace('T', ' ').replace('Z', '')}
+                  <span role="gridcell" className="grid-cell mono" data-col="time" title={`${e.time} (UTC)`}>
+                    {formatTime(e.time, tz, { ms: true })}
                   </span>
                   <span role="gridcell" className="grid-cell">
                     <span className={`badge audit-outcome-${e.outcome}`}>{e.outcome}</span>
@@ -136,30 +267,44 @@ export function EventList({
                   <span
                     role="gridcell"
                     className="grid-cell"
-                    title={[e['user.id'], e.client].filter(Boolean).join(' via ')}
+                    data-col="subject"
+                    title={[e['user.id'], e.client && `client ${e.client}`].filter(Boolean).join(' · ')}
                   >
-                    {e['user.id'] ?? e.client ?? '—'}
+                    {who ?? '—'}
+                    {e['user.id'] && e.client && <span className="muted"> · {e.client}</span>}
                   </span>
-                  <span role="gridcell" className="grid-cell mono">
-                    {e['mcp.method.name'] ?? '—'}
-                  </span>
-                  <span role="gridcell" className="grid-cell">
-                    {e.server ?? '—'}
-                  </span>
-                  <span role="gridcell" className="grid-cell mono" title={target}>
+                  <span role="gridcell" className="grid-cell mono" data-col="target" title={target}>
                     {target || '—'}
                   </span>
-                  <span role="gridcell" className="grid-cell muted" title={e.reason ?? ''}>
-                    {e.reason ?? ''}
+                  <span role="gridcell" className="grid-cell" title={e.server ?? ''}>
+                    {e.server ?? '—'}
                   </span>
-                  <span role="gridcell" className="grid-cell muted">
+                  <span role="gridcell" className="grid-cell mono" title={e['mcp.method.name'] ?? ''}>
+                    {e['mcp.method.name'] ?? '—'}
+                  </span>
+                  {withReason && (
+                    <span role="gridcell" className="grid-cell muted" title={e.reason ?? e['error.type'] ?? ''}>
+                      {e.reason ?? e['error.type'] ?? ''}
+                    </span>
+                  )}
+                  <span role="gridcell" className="grid-cell muted" title={e.source}>
                     {e.source}
+                  </span>
+                  <span role="gridcell" className="grid-cell" data-col="id">
+                    <CopyId
+                      value={e.sourceRecordId ?? e.id}
+                      label={e.sourceRecordId ? 'source record id' : 'event id'}
+                    />
                   </span>
                 </div>
               );
             })}
           </div>
-          {q.isFetchingNextPage && <div className="grid-empty">Loading more…</div>}
+          {(q.isFetchingNextPage || q.isFetchingPreviousPage) && (
+            <div className="grid-empty" role="row">
+              <div role="gridcell">Loading more…</div>
+            </div>
+          )}
         </div>
       </div>
     </div>
