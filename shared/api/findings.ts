@@ -14,6 +14,8 @@ export const FindingsFilter = z
     /** Workstation findings, or gateway scope findings only. */
     source: z.enum(['workstation', 'gateway']).optional(),
     gatewayId: z.string().optional(),
+    /** Also list fixed findings (workstation findings a later scan no longer reported); implied by status `fixed`. */
+    includeFixed: z.boolean().optional(),
   })
   .strict();
 export type FindingsFilter = z.infer<typeof FindingsFilter>;

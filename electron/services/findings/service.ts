@@ -194,16 +194,28 @@ export function listFindings(ctx: ServiceContext, filter: FindingsFilter = {}): 
     } else summary.suppressed++;
   }
   const rank = (f: AnyFinding) => SEVERITY_ORDER.indexOf(f.severity);
+  const repo = new FindingsRepository(ctx.db);
+  const fixed =
+    filter.includeFixed || filter.status === 'fixed' ? fixedFindings(repo).filter((f) => matches(f, filter)) : [];
   const findings: AnyFinding[] = [
     ...ws.findings.filter((f) => matches(f, filter)),
     ...scope.filter((f) => scopeMatches(f, filter)),
+    ...fixed,
   ].sort((a, b) => rank(a) - rank(b)); // stable: keeps each kind's own order within a severity
   return {
     ...ws,
     findings,
-    summary,
+    summary: { ...summary, fixed: ws.scanId === null ? 0 : repo.fixedCount() },
     gateways: snaps.map((s) => ({ id: s.gatewayId, name: s.gatewayName, fetchedAt: s.fetchedAt })),
   };
+}
+
+/** Findings a later scan no longer reported, as the last scan that had them showed them, marked fixed. */
+function fixedFindings(repo: FindingsRepository): Finding[] {
+  return repo.fixed().map(({ draft, firstSeen, fixedAt }) => {
+    const f = toFinding(draft, firstSeen, undefined, new Date(fixedAt));
+    return { ...f, status: 'fixed' as const, fixedAt };
+  });
 }
 
 type Target = { kind: 'workstation'; d: IdentifiedDraft } | { kind: 'gateway'; f: ScopeFinding };
