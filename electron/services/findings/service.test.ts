@@ -188,4 +188,20 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
     assert.equal(back && 'fixedAt' in back ? back.fixedAt : undefined, undefined);
     assert.equal(back?.firstSeen, token.firstSeen, 'first seen is kept across the gap');
   });
+
+  it('findings.sarif: the chosen findings as SARIF 2.1.0, ids it cannot carry counted as skipped', async () => {
+    const list = workstation((await call('findings.list', {})).findings);
+    const two = list.slice(0, 2).map((f) => f.id);
+    const out = await call('findings.sarif', { ids: [...two, 'gw_not_a_workstation_finding'] });
+    assert.equal(out.sarif.version, '2.1.0');
+    assert.deepEqual([out.results, out.skipped], [2, 1]);
+    const runs = out.sarif.runs as { results: { partialFingerprints: Record<string, string> }[] }[];
+    assert.deepEqual(
+      runs[0]!.results.map((r) => r.partialFingerprints['gatehouseFindingId/v1']),
+      two,
+    );
+    const all = await call('findings.sarif', {});
+    assert.equal(all.results, list.length);
+    for (const v of await planted()) assert.ok(!JSON.stringify(all.sarif).includes(v), 'no credential value in SARIF');
+  });
 });
