@@ -153,4 +153,11 @@ test('a credential removed from its file shows as fixed, with the rescan time, i
   await expect(page.getByTestId('suppress-button')).toHaveCount(0);
   await page.reload();
   await expect(page.locator(`[data-testid="finding-row"][data-id="${id}"]`)).toHaveAttribute('data-status', 'fixed');
+
+  // The Overview counts what the latest scan fixed, linked to the fixed findings.
+  await page.goto(gh.url + '#/overview');
+  const fixedCount = page.getByTestId('overview-fixed');
+  await expect(fixedCount).not.toHaveAttribute('data-count', '0');
+  await fixedCount.getByRole('link').click();
+  await expect(page.locator(`[data-testid="finding-row"][data-id="${id}"]`)).toHaveAttribute('data-status', 'fixed');
 });
