@@ -1,6 +1,5 @@
 import { chromium } from '@playwright/test';
 import { ensureRendererBuilt } from '../electron/node/renderer-assets.js';
-import { discoverJson } from '../e2e/support/discover.js';
 import { startServe } from '../e2e/support/serve.js';
 import { WORKSTATION } from '../e2e/support/workstation.js';
 
@@ -45,51 +44,60 @@ export async function benchUi(): Promise<Record<string, string | number>> {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
-    const res = await fetch(`${gh.baseUrl}/api/invoke/findings.scan`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${gh.token}`, 'content-type': 'application/json', origin: gh.baseUrl },
-      body: '{}',
-    });
-    if (!res.ok) throw new Error(`findings.scan: HTTP ${res.status}`);
-    const serverId = discoverJson(WORKSTATION).servers.find((s) => s.name === 'github-mirror')?.id ?? '';
+    const call = async (method: string): Promise<unknown> => {
+      const res = await fetch(`${gh.baseUrl}/api/invoke/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gh.token}`, 'content-type': 'application/json', origin: gh.baseUrl },
+        body: '{}',
+      });
+      if (!res.ok) throw new Error(`${method}: HTTP ${res.status}`);
+      return res.json();
+    };
+    await call('findings.scan');
+    // The server page of the first server, with the id the running service gives it.
+    const run = (await call('discovery.latest')) as { result: { servers: { id: string }[] } } | null;
+    const serverId = run?.result.servers[0]?.id ?? '';
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const list = pages(serverId);
 
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Land on a neutral page, let the shell paint and the idle-time chunk preload finish.
     await page.goto(gh.url + '#/nowhere');
     await page.waitForSelector('[data-testid="page-not-found"]');
     await page.waitForTimeout(2500);
 
-    /** Hash change → first frame with the selector matching (checked on every DOM mutation and frame). */
+    /**
+     * Hash change → first frame with the selector matching (checked on every DOM mutation). Sent as
+     * source text: tsx would wrap named functions in a helper the page does not have.
+     */
     const visit = (hash: string, ready: string) =>
-      page.evaluate(
-        ({ hash, ready }) =>
-          new Promise<number>((resolve, reject) => {
-            const t0 = performance.now();
-            const done = () => {
-              if (!document.querySelector(ready)) return false;
-              obs.disconnect();
-              clearTimeout(timer);
-              // Visible = painted: the next animation frame after the DOM has it.
-              requestAnimationFrame(() => resolve(performance.now() - t0));
-              return true;
-            };
-            const obs = new MutationObserver(() => void done());
-            const timer = setTimeout(() => {
-              obs.disconnect();
-              reject(new Error(`${ready} not visible after 15 s`));
-            }, 15_000);
-            obs.observe(document.body, { subtree: true, childList: true, attributes: true });
-            window.location.hash = hash;
-            done();
-          }),
-        { hash, ready },
-      );
+      page.evaluate(`new Promise((resolve, reject) => {
+        const ready = ${JSON.stringify(ready)};
+        const t0 = performance.now();
+        let obs, timer;
+        function done() {
+          if (!document.querySelector(ready)) return;
+          obs.disconnect();
+          clearTimeout(timer);
+          // Visible = painted: the next animation frame after the DOM has it.
+          requestAnimationFrame(() => resolve(performance.now() - t0));
+        }
+        obs = new MutationObserver(done);
+        timer = setTimeout(() => { obs.disconnect(); reject(new Error(ready + ' not visible after 15 s')); }, 15000);
+        obs.observe(document.body, { subtree: true, childList: true, attributes: true });
+        window.location.hash = ${JSON.stringify(hash)};
+        done();
+      })`) as Promise<number>;
 
     const first = new Map<string, number>();
     const second = new Map<string, number>();
     for (const p of list) {
-      first.set(p.name, await visit(p.hash, p.ready));
+      first.set(
+        p.name,
+        await visit(p.hash, p.ready).catch(async (err: Error) => {
+          const main = await page.locator('main').innerText();
+          throw new Error(`${p.name}: ${err.message}; the page shows: ${main.slice(0, 300)}`);
+        }),
+      );
       await visit('#/nowhere', '[data-testid="page-not-found"]');
     }
     for (const p of list) {

@@ -128,8 +128,7 @@ function download(name: string, type: string, text: string): void {
  * findings of synced gateways, with suppressions.
  */
 export default function FindingsPage() {
-  // Fixed findings too: the status filter shows them on request (never by default).
-  const latest = useAdminQuery('findings.list', { includeFixed: true }, { topics: ['gateways'] });
+  const latest = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
   const sarif = useAdminMutation('findings.sarif');
   const scan = useAdminMutation('findings.scan');
   const suppress = useAdminMutation('findings.suppress');
@@ -156,8 +155,16 @@ export default function FindingsPage() {
     });
   }, [filters, groupBy, selectedId, sort]);
 
+  // Fixed findings only when the status filter can show them: the default (open) list shares the
+  // nav count's query and paints from its cache.
+  const wantFixed = filters.status === 'fixed' || filters.status === '';
+  const fixedQ = useAdminQuery('findings.list', { status: 'fixed' }, { enabled: wantFixed });
   const report = latest.data ?? null;
-  const all = report?.findings ?? EMPTY;
+  const fixedRows = wantFixed ? fixedQ.data?.findings : undefined;
+  const all = useMemo(
+    () => (fixedRows?.length ? [...(report?.findings ?? EMPTY), ...fixedRows] : (report?.findings ?? EMPTY)),
+    [report, fixedRows],
+  );
   const rows = useMemo(() => sortFindings(filterFindings(all, filters), sort), [all, filters, sort]);
   /** Click a header: ascending, then descending, then back to the service's order. */
   const sortBy = (key: SortKey) =>
