@@ -78,6 +78,10 @@ describe('readableError', () => {
     assert.equal(readableError(invalid), 'The URL is not valid. Use http(s)://host[:port]/path.');
     const zodJson = new Error('[\n  {\n    "code": "invalid_union",\n    "errors": [],\n    "path": []\n  }\n]');
     assert.match(readableError(zodJson), /not valid MCP/);
+    assert.match(
+      readableError(new Error('404 from GET /version'), { url: 'http://127.0.0.1:9/' }),
+      /^127\.0\.0\.1:9 has no GET \/version \(HTTP 404\): this URL may not be a ContextForge gateway/,
+    );
     // Already readable messages pass through.
     assert.equal(readableError(new Error('Connected as a@b')), 'Connected as a@b');
   });

@@ -114,6 +114,15 @@ export function readableError(err: unknown, where: Where = {}): string {
     const at = hostOf(where.url)?.host ?? 'The server';
     return `${at} did not complete the MCP handshake${detail ? `: ${detail}` : ''}. Check the URL and the transport.`;
   }
+  // The gateway client's terse "404 from GET /version".
+  const gw = /^(\d{3}) from (GET|POST|PUT|DELETE|PATCH) (\S+)$/.exec(raw);
+  if (gw) {
+    const [, status, method, path] = gw;
+    const at = hostOf(where.url)?.host ?? 'The gateway';
+    if (status === '404')
+      return `${at} has no ${method} ${path} (HTTP 404): this URL may not be a ContextForge gateway, or it is behind a path prefix. Check the base URL.`;
+    return byHttpStatus(Number(status), where, `${method} ${path}`);
+  }
   const mcp = /^MCP error (-?\d+): (.*)$/.exec(raw);
   if (mcp) {
     const [, c, text = ''] = mcp;
