@@ -61,7 +61,11 @@ test.afterAll(async () => {
 
 /** Page, hash and what must be visible before axe runs (data loaded, not a spinner). */
 const PAGES: { name: string; hash: () => string; ready: string }[] = [
-  { name: 'overview', hash: () => '#/overview', ready: '[data-testid="overview-top"] li, [data-testid="overview-top"] p' },
+  {
+    name: 'overview',
+    hash: () => '#/overview',
+    ready: '[data-testid="overview-top"] li, [data-testid="overview-top"] p',
+  },
   { name: 'inventory', hash: () => '#/inventory', ready: '[data-testid="inventory-row"]' },
   { name: 'server', hash: () => `#/servers/${encodeURIComponent(serverId)}`, ready: '[data-testid="server-detail"]' },
   { name: 'findings', hash: () => '#/findings', ready: '[data-testid="finding-row"]' },
