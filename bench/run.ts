@@ -65,6 +65,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./policy-push.js')).benchPolicyPush,
   },
   {
+    name: 'ui',
+    target: 'every page in Chromium, navigation → data visible, first visit after the app has loaded ≤ 150 ms',
+    load: async () => (await import('./ui.js')).benchUi,
+  },
+  {
     name: 'fleet',
     target: '1,000 workstations × 50 servers reported to PostgreSQL: total, per-report p95; Fleet queries p95 ≤ 100 ms',
     load: async () => (await import('./fleet.js')).benchFleet,

@@ -44,7 +44,7 @@ test.afterEach(() => {
   expect(pageErrors, 'errors in the page').toEqual([]);
 });
 
-async function open(page: Page, hash = '') {
+async function open(page: Page, hash = '#/inventory') {
   await page.goto(gh.url + hash);
   await expect(page.getByTestId('inventory-table')).toBeVisible();
   await expect(page.getByTestId('inventory-count')).toHaveAttribute('data-total', String(oracle.servers.length));
@@ -396,7 +396,7 @@ test.describe('a large workstation', () => {
   });
 
   test(`${N} servers render virtualized and the keyboard reaches the last row`, async ({ page }) => {
-    await page.goto(big.url);
+    await page.goto(big.url + '#/inventory');
     await expect(page.getByTestId('inventory-count')).toHaveText(`${N} servers`);
     const rendered = await page.getByTestId('inventory-row').count();
     expect(rendered).toBeGreaterThan(10);

@@ -51,7 +51,7 @@ test('consent → connect → tools → change → diff → accept; consents in 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   await page.getByTestId('rescan-button').click();
   const row = page.getByTestId('inventory-row').first();
   await expect(row.getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
@@ -176,7 +176,7 @@ test.describe('Connect all', () => {
   });
 
   test('progress, per-server cancel, and each row ends with its own state', async ({ page }) => {
-    await page.goto(gh2.url);
+    await page.goto(gh2.url + '#/inventory');
     await expect(page.getByTestId('inventory-row')).toHaveCount(3);
     await expect(page.getByTestId('needs-consent-count')).toHaveText('1 need consent');
     await page.getByTestId('connect-all').click();
@@ -230,7 +230,7 @@ test.describe('Consent dialog shows what runs', () => {
   test('masked arguments flagged, NODE_OPTIONS shown in clear, unpinned runner warned, a change asks again', async ({
     page,
   }) => {
-    await page.goto(gh3.url);
+    await page.goto(gh3.url + '#/inventory');
     await page.getByTestId('rescan-button').click();
     await page.getByTestId('inventory-row').filter({ hasText: 'unpinned' }).getByRole('link').click();
     await page.getByTestId('live-connect').click();
@@ -310,7 +310,7 @@ test.describe('A project file’s remote server is not contacted before consent'
   test('needs consent, 0 requests; consent connects one server only; trust project; revoke in Settings', async ({
     page,
   }) => {
-    await page.goto(gh4.url);
+    await page.goto(gh4.url + '#/inventory');
     await page.getByTestId('rescan-button').click();
     const row = (name: string) => page.getByTestId('inventory-row').filter({ hasText: name });
     await expect(row('remote-p').getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');

@@ -66,7 +66,7 @@ test('a poisoned server is red, lists its findings, highlights the hidden instru
 }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   await page.getByTestId('rescan-button').click();
   await page.getByTestId('inventory-row').first().getByRole('link').first().click();
   await page.getByTestId('live-connect').click();

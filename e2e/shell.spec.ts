@@ -76,6 +76,19 @@ test('theme toggle names the theme; nav shows open findings; pages preloaded', a
   expect(await page.evaluate(() => (window as unknown as { sawLoading: boolean }).sawLoading)).toBe(false);
 });
 
+test('the app root lands on the Overview (nav marks it), Inventory is one click away', async ({ page }) => {
+  await page.goto(gh.url);
+  await expect(page.getByTestId('page-overview')).toBeVisible();
+  await expect(page.getByTestId('nav-overview')).toHaveAttribute('aria-current', 'page');
+  await expect(page).toHaveTitle(/^Overview · Gatehouse/);
+  await expect(page.getByTestId('overview-severity').locator('[data-severity="critical"]')).not.toHaveAttribute(
+    'data-count',
+    '0',
+  );
+  await page.getByTestId('nav-inventory').click();
+  await expect(page.getByTestId('page-inventory')).toBeVisible();
+});
+
 test('Overview: severity counts, top risks worst first, changes, clients, gateways, denials', async ({ page }) => {
   await page.goto(gh.url + '#/overview');
   await expect(page.getByTestId('page-overview')).toBeVisible();

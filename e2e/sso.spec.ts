@@ -176,7 +176,7 @@ test("an OAuth-protected MCP server: Sign in… on its page through the authoriz
   page.on('pageerror', (e) => errors.push(e.message));
   const api = captureApiResponses(page);
 
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   await page.getByTestId('rescan-button').click();
   const row = page.getByTestId('inventory-row').filter({ hasText: 'protected' });
   await expect(row).toHaveCount(1);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { adminMethods, isMethodName } from '../shared/api/contract.js';
-import { AdminError, type ErrorBody, type ErrorCode } from '../shared/api/errors.js';
+import { AdminError, invalidInputMessage, type ErrorBody, type ErrorCode } from '../shared/api/errors.js';
 import type { AdminHandlers } from './services/handlers.js';
 import { redactText } from './services/secrets/redact.js';
 
@@ -68,7 +68,7 @@ export async function dispatch(
   const spec = adminMethods[name];
   const input = spec.input.safeParse(rawInput);
   if (!input.success) {
-    return { ok: false, ...errorBody('bad-request', `Invalid input for ${name}: ${describeIssues(input.error)}`) };
+    return { ok: false, ...errorBody('bad-request', invalidInputMessage(name, input.error)) };
   }
   let output: unknown;
   try {

@@ -24,3 +24,18 @@ export class AdminError extends Error {
     this.name = 'AdminError';
   }
 }
+
+/**
+ * A validation failure as one readable line per issue, `field.path: message` (the bare message for
+ * the whole input), prefixed with the method. Used by dispatch and by both clients, so the UI never
+ * shows zod's JSON issue list.
+ */
+export function invalidInputMessage(method: string, error: z.ZodError): string {
+  const issues = error.issues
+    .map((issue) => {
+      const path = issue.path.map((p) => String(p)).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+  return `Invalid input for ${method}: ${issues}`;
+}

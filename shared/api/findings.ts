@@ -14,6 +14,8 @@ export const FindingsFilter = z
     /** Workstation findings, or gateway scope findings only. */
     source: z.enum(['workstation', 'gateway']).optional(),
     gatewayId: z.string().optional(),
+    /** Also list fixed findings (workstation findings a later scan no longer reported); implied by status `fixed`. */
+    includeFixed: z.boolean().optional(),
   })
   .strict();
 export type FindingsFilter = z.infer<typeof FindingsFilter>;
@@ -32,6 +34,24 @@ export const findingsMethods = {
     mutates: false,
     summary:
       'The findings of the latest scan plus the scope findings of synced gateways (filtered), with the unfiltered summary and per-server counts.',
+  }),
+  'findings.sarif': method({
+    input: z
+      .object({
+        /** The findings to export (what the page shows); omitted: every finding of the latest scan. */
+        ids: z.array(z.string().min(1)).max(20_000).optional(),
+      })
+      .strict(),
+    output: z.object({
+      /** A SARIF 2.1.0 log (the same document `gatehouse scan --format sarif` writes). */
+      sarif: z.record(z.string(), z.unknown()),
+      /** How many results it holds. */
+      results: z.number().int().nonnegative(),
+      /** Requested ids SARIF does not carry: gateway scope findings and fixed findings. */
+      skipped: z.number().int().nonnegative(),
+    }),
+    mutates: false,
+    summary: 'The workstation findings of the latest scan (all, or the given ids) as SARIF 2.1.0, for code scanning.',
   }),
   'findings.suppress': method({
     input: z

@@ -44,10 +44,24 @@ export const gatewayMethods = {
     mutates: true,
     summary: 'Check that the gateway answers and the credential can read it.',
   }),
+  'gateways.testDraft': method({
+    input: GatewayInput,
+    output: GatewayTestResult,
+    mutates: false,
+    summary:
+      'Test a connection before adding it (the Add form): nothing is saved; SSO gateways are tested after sign-in.',
+  }),
   'gateways.sync': method({
     input: z.object({ id: z.string().optional() }).strict(),
     output: z.array(
-      z.object({ gatewayId: z.string(), ok: z.boolean(), message: z.string(), fetchedAt: z.string().optional() }),
+      z.object({
+        gatewayId: z.string(),
+        ok: z.boolean(),
+        message: z.string(),
+        fetchedAt: z.string().optional(),
+        /** Parts the gateway refused (e.g. tokens on 403): the snapshot is partial. */
+        warnings: z.array(z.string()).optional(),
+      }),
     ),
     mutates: true,
     summary: 'Read servers, tools, teams, roles and tokens from one gateway (or all) and store the snapshot.',

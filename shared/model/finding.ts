@@ -42,7 +42,8 @@ export const FindingLocation = z.object({
 });
 export type FindingLocation = z.infer<typeof FindingLocation>;
 
-export const FindingStatus = z.enum(['open', 'suppressed']);
+/** `fixed`: a later scan no longer reported it (`fixedAt` is that scan's time). */
+export const FindingStatus = z.enum(['open', 'suppressed', 'fixed']);
 export type FindingStatus = z.infer<typeof FindingStatus>;
 
 export const Suppression = z.object({
@@ -75,6 +76,8 @@ export const Finding = z.object({
   status: FindingStatus,
   suppression: Suppression.optional(),
   firstSeen: z.string(),
+  /** Status `fixed`: start time of the scan that no longer reported it. */
+  fixedAt: z.string().optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -96,6 +99,8 @@ export const FindingsSummary = z.object({
   total: z.number().int().nonnegative(),
   open: z.number().int().nonnegative(),
   suppressed: z.number().int().nonnegative(),
+  /** Findings earlier scans reported and the latest no longer does (not in `total`). */
+  fixed: z.number().int().nonnegative().optional(),
   /** Open findings only. */
   bySeverity: SeverityCounts,
 });

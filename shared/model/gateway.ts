@@ -79,7 +79,10 @@ const NAME = z
 export const GatewayInput = z.object({
   name: NAME,
   kind: GatewayKind.default('contextforge'),
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: z.url({
+    protocol: /^https?$/,
+    error: 'not a valid gateway URL; use http(s)://host[:port], e.g. https://gateway.example.com',
+  }),
   authType: GatewayAuthType.default('bearer'),
   /** Bearer token (or basic-auth password); goes straight to the secret store. */
   secret: z.string().min(1).optional(),

@@ -8,6 +8,9 @@ import {
   NO_FILTERS,
   originKey,
   originLabel,
+  formatSort,
+  parseSort,
+  sortFindings,
   subjectLabel,
 } from '../../renderer/src/pages/findings/model.js';
 
@@ -69,4 +72,52 @@ test('grouping by client and server uses the gateway and the subject', () => {
   assert.deepEqual(keys('client'), ['cursor', 'gateway cf-prod']);
   assert.deepEqual(keys('server'), ['github (cursor)', 'upstream everything (cf-prod)']);
   assert.deepEqual(keys('rule'), ['secret.literal', 'scope.cross-tenant-credential']);
+});
+
+test('sorting: columns both ways, stable ties, most severe first ascending; the URL form round-trips', () => {
+  const fixed: Finding = {
+    ...ws,
+    id: 'w2',
+    title: 'another',
+    severity: 'low',
+    status: 'fixed',
+    fixedAt: '2026-11-02T00:00:00Z',
+    firstSeen: '2026-10-01T00:00:00Z',
+  };
+  const list: AnyFinding[] = [fixed, scope, ws];
+  assert.deepEqual(
+    sortFindings(list, { key: 'severity', dir: 'asc' }).map((f) => f.id),
+    ['w1', 'g1', 'w2'],
+  );
+  assert.deepEqual(
+    sortFindings(list, { key: 'severity', dir: 'desc' }).map((f) => f.id),
+    ['w2', 'g1', 'w1'],
+  );
+  assert.deepEqual(
+    sortFindings(list, { key: 'title', dir: 'asc' }).map((f) => f.id),
+    ['w2', 'w1', 'g1'],
+  );
+  assert.deepEqual(sortFindings(list, { key: 'firstSeen', dir: 'asc' }).map((f) => f.id)[0], 'w2');
+  assert.deepEqual(sortFindings(list, { key: 'status', dir: 'desc' }).map((f) => f.id)[0], 'w2');
+  assert.deepEqual(
+    sortFindings(list, null).map((f) => f.id),
+    ['w2', 'g1', 'w1'],
+    'no sort keeps the order',
+  );
+  const ties: AnyFinding[] = [
+    { ...ws, id: 'a' },
+    { ...ws, id: 'b' },
+    { ...ws, id: 'c' },
+  ];
+  assert.deepEqual(
+    sortFindings(ties, { key: 'client', dir: 'desc' }).map((f) => f.id),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(parseSort('-firstSeen'), { key: 'firstSeen', dir: 'desc' });
+  assert.equal(parseSort('evidence'), null, 'only sortable columns');
+  assert.equal(formatSort(parseSort('title')), 'title');
+  assert.deepEqual(
+    filterFindings(list, { ...NO_FILTERS, status: 'fixed' }).map((f) => f.id),
+    ['w2'],
+  );
 });

@@ -94,7 +94,7 @@ test('commonDir finds the shared folder only when it is at least two levels deep
 });
 
 test('hash routes parse and round-trip, with URI-encoded parameters', () => {
-  assert.deepEqual(parseHash(''), { page: 'inventory', params: [] });
+  assert.deepEqual(parseHash(''), { page: 'overview', params: [] });
   assert.deepEqual(parseHash('#/findings'), { page: 'findings', params: [] });
   assert.deepEqual(parseHash(routeHref('servers', 'a/b c')), { page: 'servers', params: ['a/b c'] });
   assert.deepEqual(parseHash('#/servers/%E0%A4%A'), { page: 'servers', params: ['%E0%A4%A'] });

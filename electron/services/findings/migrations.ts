@@ -34,4 +34,15 @@ export const FINDINGS_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 101,
+    name: 'findings: fixed state (when a finding left the scans) and its last masked draft',
+    sql: `
+      -- set when a scan no longer reports the finding, cleared when it comes back
+      ALTER TABLE finding_state ADD COLUMN fixed_at TEXT;
+      -- the identified draft as last seen (masked evidence and keyed fingerprint only), to show it as fixed
+      ALTER TABLE finding_state ADD COLUMN draft_json TEXT;
+      CREATE INDEX finding_state_fixed ON finding_state (fixed_at);
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -146,5 +146,62 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
     const live = rescan.findings.filter((f) => f.ruleId === 'tool.poisoning');
     assert.equal(live.length, 1);
     assert.equal(live[0]!.serverId, server.serverId);
+  });
+
+  it('a finding the next scan no longer reports is listed as fixed with that scan time, and re-opens if it returns', async () => {
+    const file = join(root, 'home', '.claude.json');
+    const original = await readFile(file, 'utf8');
+    const before = workstation((await call('findings.list', {})).findings);
+    const token = before.find((f) => f.ruleId === 'secret.literal' && f.server === 'github')!;
+    assert.ok(token, 'the github token finding is there to start with');
+    const removed = JSON.parse(original) as { mcpServers: Record<string, { env?: Record<string, string> }> };
+    removed.mcpServers.github!.env = { GITHUB_PERSONAL_ACCESS_TOKEN: '${GITHUB_PERSONAL_ACCESS_TOKEN}' };
+    await writeFile(file, JSON.stringify(removed, null, 2));
+    now = new Date('2026-11-29T09:30:00Z');
+    try {
+      await call('findings.scan', {});
+      const plain = await call('findings.list', {});
+      assert.equal(
+        plain.findings.find((f) => f.id === token.id),
+        undefined,
+        'not listed unless fixed ones are asked for',
+      );
+      assert.ok((plain.summary.fixed ?? 0) >= 1);
+      const withFixed = await call('findings.list', { includeFixed: true });
+      const fixed = withFixed.findings.find((f) => f.id === token.id);
+      assert.equal(fixed?.status, 'fixed');
+      assert.equal(fixed && 'fixedAt' in fixed ? fixed.fixedAt : undefined, '2026-11-29T09:30:00.000Z');
+      assert.equal(fixed?.firstSeen, token.firstSeen);
+      assert.equal(fixed?.evidence, token.evidence, 'masked evidence as last seen');
+      const onlyFixed = await call('findings.list', { status: 'fixed' });
+      assert.ok(onlyFixed.findings.length >= 1 && onlyFixed.findings.every((f) => f.status === 'fixed'));
+      // Open-only lists never carry fixed findings.
+      const open = await call('findings.list', { includeFixed: true, status: 'open' });
+      assert.ok(open.findings.every((f) => f.status === 'open'));
+    } finally {
+      await writeFile(file, original);
+    }
+    now = new Date('2026-11-30T08:00:00Z');
+    await call('findings.scan', {});
+    const back = (await call('findings.list', { includeFixed: true })).findings.find((f) => f.id === token.id);
+    assert.equal(back?.status, 'open');
+    assert.equal(back && 'fixedAt' in back ? back.fixedAt : undefined, undefined);
+    assert.equal(back?.firstSeen, token.firstSeen, 'first seen is kept across the gap');
+  });
+
+  it('findings.sarif: the chosen findings as SARIF 2.1.0, ids it cannot carry counted as skipped', async () => {
+    const list = workstation((await call('findings.list', {})).findings);
+    const two = list.slice(0, 2).map((f) => f.id);
+    const out = await call('findings.sarif', { ids: [...two, 'gw_not_a_workstation_finding'] });
+    assert.equal(out.sarif.version, '2.1.0');
+    assert.deepEqual([out.results, out.skipped], [2, 1]);
+    const runs = out.sarif.runs as { results: { partialFingerprints: Record<string, string> }[] }[];
+    assert.deepEqual(
+      runs[0]!.results.map((r) => r.partialFingerprints['gatehouseFindingId/v1']),
+      two,
+    );
+    const all = await call('findings.sarif', {});
+    assert.equal(all.results, list.length);
+    for (const v of await planted()) assert.ok(!JSON.stringify(all.sarif).includes(v), 'no credential value in SARIF');
   });
 });

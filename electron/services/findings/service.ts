@@ -20,6 +20,7 @@ import { fingerprinter, loadFingerprintKey, type Fingerprinter } from '../secret
 import { shippedAdvisories } from './advisories/index.js';
 import { analyze, identify, isActive, sortFindings, toFinding, type IdentifiedDraft } from './engine.js';
 import { nodeGitStatus } from './git.js';
+import { toSarif } from './sarif.js';
 import { FindingsRepository } from './store.js';
 import type { AuthProbeResult, FindingDraft, GitFileStatus } from './types.js';
 
@@ -194,16 +195,47 @@ export function listFindings(ctx: ServiceContext, filter: FindingsFilter = {}): 
     } else summary.suppressed++;
   }
   const rank = (f: AnyFinding) => SEVERITY_ORDER.indexOf(f.severity);
+  const repo = new FindingsRepository(ctx.db);
+  const fixed =
+    filter.includeFixed || filter.status === 'fixed' ? fixedFindings(repo).filter((f) => matches(f, filter)) : [];
   const findings: AnyFinding[] = [
     ...ws.findings.filter((f) => matches(f, filter)),
     ...scope.filter((f) => scopeMatches(f, filter)),
+    ...fixed,
   ].sort((a, b) => rank(a) - rank(b)); // stable: keeps each kind's own order within a severity
   return {
     ...ws,
     findings,
-    summary,
+    summary: { ...summary, fixed: ws.scanId === null ? 0 : repo.fixedCount() },
     gateways: snaps.map((s) => ({ id: s.gatewayId, name: s.gatewayName, fetchedAt: s.fetchedAt })),
   };
+}
+
+/**
+ * `findings.sarif`: SARIF 2.1.0 of the latest scan's workstation findings (all, or the given ids, in
+ * the scan's order). Scope findings and fixed findings are not SARIF results of this run: counted
+ * as skipped so the UI can say so.
+ */
+export function findingsSarif(
+  ctx: ServiceContext,
+  input: { ids?: string[] | undefined },
+): { sarif: Record<string, unknown>; results: number; skipped: number } {
+  const all = latestReport(ctx, {}).findings;
+  const wanted = input.ids ? new Set(input.ids) : null;
+  const chosen = wanted ? all.filter((f) => wanted.has(f.id)) : all;
+  return {
+    sarif: toSarif(chosen, { version: ctx.version }),
+    results: chosen.length,
+    skipped: wanted ? wanted.size - chosen.length : 0,
+  };
+}
+
+/** Findings a later scan no longer reported, as the last scan that had them showed them, marked fixed. */
+function fixedFindings(repo: FindingsRepository): Finding[] {
+  return repo.fixed().map(({ draft, firstSeen, fixedAt }) => {
+    const f = toFinding(draft, firstSeen, undefined, new Date(fixedAt));
+    return { ...f, status: 'fixed' as const, fixedAt };
+  });
 }
 
 type Target = { kind: 'workstation'; d: IdentifiedDraft } | { kind: 'gateway'; f: ScopeFinding };

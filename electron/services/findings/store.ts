@@ -10,6 +10,13 @@ export interface StoredScan {
   drafts: IdentifiedDraft[];
 }
 
+export interface FixedDraft {
+  draft: IdentifiedDraft;
+  firstSeen: string;
+  /** Start time of the scan that no longer reported it. */
+  fixedAt: string;
+}
+
 export interface StoredSuppression extends Suppression {
   id: string;
   ruleId: string;
@@ -32,10 +39,17 @@ export class FindingsRepository {
         )
         .run(scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length, JSON.stringify(scan.drafts));
       const upsert = this.db.prepare(
-        `INSERT INTO finding_state (id, rule_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen`,
+        `INSERT INTO finding_state (id, rule_id, first_seen, last_seen, fixed_at, draft_json) VALUES (?, ?, ?, ?, NULL, ?)
+         ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, fixed_at = NULL, draft_json = excluded.draft_json`,
       );
-      for (const d of scan.drafts) upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt);
+      for (const d of scan.drafts) upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, JSON.stringify(d));
+      // Whatever this scan no longer reports was fixed by it (kept, with the scan time, instead of vanishing).
+      this.db
+        .prepare(
+          `UPDATE finding_state SET fixed_at = ?
+           WHERE fixed_at IS NULL AND draft_json IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))`,
+        )
+        .run(scan.startedAt, JSON.stringify(scan.drafts.map((d) => d.id)));
       // Keep the last 50 scans.
       this.db.prepare('DELETE FROM finding_scans WHERE id <= ?').run(Number(info.lastInsertRowid) - 50);
       return { id: Number(info.lastInsertRowid), firstSeen: this.firstSeen(scan.drafts.map((d) => d.id)) };
@@ -55,6 +69,31 @@ export class FindingsRepository {
       live: row.live === 1,
       drafts: JSON.parse(row.findings_json) as IdentifiedDraft[],
     };
+  }
+
+  /** Findings a later scan no longer reported, most recently fixed first. */
+  fixed(limit = 1000): FixedDraft[] {
+    const rows = this.db
+      .prepare(
+        `SELECT first_seen, fixed_at, draft_json FROM finding_state
+         WHERE fixed_at IS NOT NULL AND draft_json IS NOT NULL ORDER BY fixed_at DESC, id LIMIT ?`,
+      )
+      .all(limit) as { first_seen: string; fixed_at: string; draft_json: string }[];
+    return rows.map((r) => ({
+      draft: JSON.parse(r.draft_json) as IdentifiedDraft,
+      firstSeen: r.first_seen,
+      fixedAt: r.fixed_at,
+    }));
+  }
+
+  fixedCount(): number {
+    return Number(
+      (
+        this.db
+          .prepare('SELECT COUNT(*) AS n FROM finding_state WHERE fixed_at IS NOT NULL AND draft_json IS NOT NULL')
+          .get() as { n: number }
+      ).n,
+    );
   }
 
   firstSeen(ids: string[]): Map<string, string> {

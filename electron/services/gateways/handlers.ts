@@ -15,6 +15,7 @@ import {
   removeGateway,
   syncGateways,
   testGateway,
+  testGatewayDraft,
   updateGateway,
 } from './service.js';
 
@@ -24,6 +25,7 @@ type GatewayMethods =
   | 'gateways.update'
   | 'gateways.remove'
   | 'gateways.test'
+  | 'gateways.testDraft'
   | 'gateways.sync'
   | 'gateways.snapshot'
   | 'gateways.inventory'
@@ -106,6 +108,7 @@ export function gatewayHandlers(ctx: ServiceContext): HandlerGroup<GatewayMethod
     'gateways.update': async (input) => updateGateway(ctx, input),
     'gateways.remove': async ({ id }) => ({ removed: await removeGateway(ctx, id) }),
     'gateways.test': async ({ id }) => testGateway(ctx, id),
+    'gateways.testDraft': async (input) => testGatewayDraft(ctx, input),
     'gateways.sync': async ({ id }) => syncGateways(ctx, id),
     'gateways.snapshot': async ({ id }) => loadSnapshot(ctx, id),
     'gateways.inventory': async () => gatewayInventory(ctx),

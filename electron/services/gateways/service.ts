@@ -8,6 +8,7 @@ import {
   type GatewayConnection,
   type GatewayTestStatus,
 } from '../../../shared/model/gateway.js';
+import { readableError } from '../error-wording.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { SignInError } from '../identity/oidc.js';
@@ -170,6 +171,32 @@ export async function listGateways(ctx: ServiceContext): Promise<GatewayConnecti
 
 export async function getGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayConnection> {
   return toConnection(ctx, mustRow(ctx, idOrName));
+}
+
+/**
+ * `gateways.testDraft`: the connection test of the Add form, before anything is saved (nothing is
+ * stored, logged as a change or kept in the secret store). SSO gateways are tested after sign-in.
+ */
+export async function testGatewayDraft(ctx: ServiceContext, raw: GatewayInput): Promise<GatewayTestResult> {
+  const input = GatewayInput.parse(raw);
+  if (input.authType === 'sso')
+    throw new AdminError('bad-request', 'A gateway with single sign-on is tested after saving and signing in.');
+  if (input.authType !== 'none' && !input.secret)
+    throw new AdminError('bad-request', `Enter the ${input.authType === 'basic' ? 'password' : 'token'} to test with.`);
+  await checkCaFile(ctx, input.caFile);
+  const baseUrl = normalizeBaseUrl(input.baseUrl);
+  const target: GatewayTarget = {
+    id: 'draft',
+    name: input.name,
+    kind: 'contextforge',
+    baseUrl,
+    authType: input.authType,
+    timeoutMs: input.timeoutMs,
+    ...(input.username ? { username: input.username } : {}),
+    ...(input.secret && input.authType !== 'none' ? { secret: input.secret } : {}),
+    ...(input.caFile ? { ca: await ctx.fs.readFile(input.caFile) } : {}),
+  };
+  return probe(ctx, baseUrl, async () => createAdapter(target));
 }
 
 export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promise<GatewayConnection> {
@@ -415,25 +442,28 @@ function statusOf(err: unknown): GatewayTestStatus {
   return 'error';
 }
 
-export async function testGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayTestResult> {
-  const r = mustRow(ctx, idOrName);
+/** Who the credential is and which reads it may do; a failure becomes a readable result, never a throw. */
+async function probe(
+  ctx: ServiceContext,
+  baseUrl: string,
+  makeAdapter: () => Promise<GatewayAdapter>,
+): Promise<GatewayTestResult> {
   const t0 = performance.now();
-  let result: GatewayTestResult;
   try {
-    const adapter = await adapterFor(ctx, r.id);
+    const adapter = await makeAdapter();
     const me = await adapter.whoami();
     // The reads the inventory needs; permission gaps are reported, not fatal.
     const missing: string[] = [];
-    for (const probe of [() => adapter.listUpstreams(), () => adapter.listTeams(), () => adapter.listTokens()]) {
+    for (const read of [() => adapter.listUpstreams(), () => adapter.listTeams(), () => adapter.listTokens()]) {
       try {
-        await probe();
+        await read();
       } catch (err) {
         if (err instanceof GatewayError && (err.kind === 'forbidden' || err.kind === 'unauthorized')) {
           missing.push(err.permission ?? err.message);
         } else throw err;
       }
     }
-    result = {
+    return {
       ok: true,
       status: 'ok',
       message:
@@ -446,15 +476,20 @@ export async function testGateway(ctx: ServiceContext, idOrName: string): Promis
       missingPermissions: missing.length ? missing : undefined,
     };
   } catch (err) {
-    result = {
+    return {
       ok: false,
       status: statusOf(err),
-      message: (err as Error).message,
+      message: readableError(err, { url: baseUrl }),
       at: ctx.clock.now().toISOString(),
       latencyMs: performance.now() - t0,
       missingPermissions: err instanceof GatewayError && err.permission ? [err.permission] : undefined,
     };
   }
+}
+
+export async function testGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayTestResult> {
+  const r = mustRow(ctx, idOrName);
+  const result = await probe(ctx, r.base_url, () => adapterFor(ctx, r.id));
   ctx.db.prepare('UPDATE gateway_connections SET last_test_json = ? WHERE id = ?').run(JSON.stringify(result), r.id);
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return result;
@@ -465,6 +500,8 @@ export interface SyncOutcome {
   ok: boolean;
   message: string;
   fetchedAt?: string;
+  /** Parts the gateway refused or failed to return (the sync is partial, not a success). */
+  warnings?: string[];
 }
 
 export async function syncGateway(ctx: ServiceContext, idOrName: string): Promise<SyncOutcome> {
@@ -500,9 +537,15 @@ export async function syncGateway(ctx: ServiceContext, idOrName: string): Promis
       `${snap.upstreams.length} upstream(s), ${snap.tools.length} tool(s), ${snap.servers.length} virtual server(s), ` +
       `${snap.teams.length} team(s), ${snap.tokens.length} token(s)` +
       (snap.warnings.length ? `; ${snap.warnings.length} part(s) unreadable: ${snap.warnings.join('; ')}` : '');
-    return { gatewayId: r.id, ok: true, message: msg, fetchedAt: snap.fetchedAt };
+    return {
+      gatewayId: r.id,
+      ok: true,
+      message: msg,
+      fetchedAt: snap.fetchedAt,
+      ...(snap.warnings.length ? { warnings: snap.warnings } : {}),
+    };
   } catch (err) {
-    const message = (err as Error).message;
+    const message = readableError(err, { url: r.base_url });
     ctx.db.prepare('UPDATE gateway_connections SET last_sync_error = ? WHERE id = ?').run(message, r.id);
     ctx.events.emit('gateways.synced', { gatewayId: r.id, ok: false, fetchedAt: ctx.clock.now().toISOString() });
     ctx.events.emit('store.changed', { topics: ['gateways'] });

@@ -24,6 +24,7 @@ import type {
   ToolDef,
   DefinitionKind,
 } from '../../../shared/model/live.js';
+import { readableError } from '../error-wording.js';
 import { sha256 } from './command-line.js';
 import { formatBytes, type LiveLimits } from './limits.js';
 import { pinNames } from './pins.js';
@@ -264,14 +265,15 @@ export function guardedFetch(
   };
 }
 
-function describeError(err: unknown): string {
+function describeError(err: unknown, url?: string): string {
   const e = err as Error & { code?: unknown };
   const msg = (e?.message ?? String(err)).replace(/\s+/g, ' ').trim();
   if (e instanceof LiveError) return msg;
   if (typeof e.code === 'string' && e.code === 'ENOENT') return `could not start: command not found (${msg})`;
   if (/Connection closed/i.test(msg)) return 'server closed the connection (exited or crashed) before answering';
   if (e.code === -32001 || /Request timed out/i.test(msg)) return 'no answer: the request timed out';
-  return msg.length > 500 ? msg.slice(0, 500) + '…' : msg;
+  // fetch, SDK transport and zod failures: worded once, in error-wording.ts.
+  return readableError(err, url ? { url } : {});
 }
 
 function clip(text: string | undefined, limits: LiveLimits, what: string, notes: string[]): string | undefined {
@@ -482,7 +484,7 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
       } catch (err) {
         if (budget.signal.aborted || transport.failReason) throw err;
         if ((err as { code?: unknown }).code === -32601) return []; // method not found: not supported
-        notes.push(`${method} failed: ${describeError(err)}`);
+        notes.push(`${method} failed: ${describeError(err, target.kind === 'stdio' ? undefined : target.url)}`);
         return [];
       }
     };
@@ -561,7 +563,7 @@ export async function connectAndEnumerate(target: ConnectTarget, opts: ConnectOp
     return enumeration;
   } catch (err) {
     const meteredReason = opened?.transport.failReason ?? (err as { meteredReason?: string }).meteredReason;
-    let reason = meteredReason ?? describeError(err);
+    let reason = meteredReason ?? describeError(err, target.kind === 'stdio' ? undefined : target.url);
     if (signal?.aborted) reason = 'cancelled';
     else if (budget.signal.aborted) reason = `gave up after the ${limits.serverBudgetMs} ms per-server budget`;
     // Let the stderr pipe drain so the tail includes the server's last words.

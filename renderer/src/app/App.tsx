@@ -84,7 +84,7 @@ export function App({ clientMode, hasToken = true }: { clientMode: ClientMode; h
                   <h1>Not found</h1>
                 </header>
                 <p className="muted">
-                  There is no page “{route.page}”. <a href={routeHref('inventory')}>Go to the inventory</a>.
+                  There is no page “{route.page}”. <a href={routeHref('overview')}>Go to the overview</a>.
                 </p>
               </section>
             )}

@@ -10,7 +10,8 @@ export interface Route {
   params: string[];
 }
 
-export const DEFAULT_PAGE = 'inventory';
+/** The landing page (`#/`): where to look first. */
+export const DEFAULT_PAGE = 'overview';
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';

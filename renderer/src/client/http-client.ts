@@ -8,7 +8,7 @@ import {
   type MethodName,
   type MethodOutput,
 } from '../../../shared/api/contract.js';
-import { AdminError, ErrorBody } from '../../../shared/api/errors.js';
+import { AdminError, ErrorBody, invalidInputMessage } from '../../../shared/api/errors.js';
 
 const TOKEN_KEY = 'gatehouse.token';
 
@@ -58,8 +58,7 @@ export class HttpAdminClient implements AdminClient {
   async invoke<K extends MethodName>(method: K, input: MethodInput<K>): Promise<MethodOutput<K>> {
     const spec = adminMethods[method];
     const parsedInput = spec.input.safeParse(input);
-    if (!parsedInput.success)
-      throw new AdminError('bad-request', `${method}: invalid input: ${parsedInput.error.message}`);
+    if (!parsedInput.success) throw new AdminError('bad-request', invalidInputMessage(method, parsedInput.error));
     let res: Response;
     try {
       res = await this.fetchImpl(`${this.baseUrl}/api/invoke/${encodeURIComponent(method)}`, {

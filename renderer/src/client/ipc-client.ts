@@ -8,7 +8,7 @@ import {
   type MethodName,
   type MethodOutput,
 } from '../../../shared/api/contract.js';
-import { AdminError, ErrorCode } from '../../../shared/api/errors.js';
+import { AdminError, ErrorCode, invalidInputMessage } from '../../../shared/api/errors.js';
 
 /**
  * AdminClient over the Electron preload bridge (`window.gatehouse`), desktop mode.
@@ -21,8 +21,7 @@ export function createIpcClient(bridge: PreloadBridge): AdminClient {
     async invoke<K extends MethodName>(method: K, input: MethodInput<K>): Promise<MethodOutput<K>> {
       const spec = adminMethods[method];
       const parsedInput = spec.input.safeParse(input ?? {});
-      if (!parsedInput.success)
-        throw new AdminError('bad-request', `${method}: invalid input: ${parsedInput.error.message}`);
+      if (!parsedInput.success) throw new AdminError('bad-request', invalidInputMessage(method, parsedInput.error));
       let envelope: unknown;
       try {
         envelope = await bridge.invoke(method, parsedInput.data);

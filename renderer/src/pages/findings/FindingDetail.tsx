@@ -158,7 +158,12 @@ export function FindingDetail({ finding: f, onClose }: { finding: AnyFinding; on
         </div>
       )}
 
-      {f.status === 'suppressed' && f.suppression ? (
+      {f.status === 'fixed' ? (
+        <div className="callout callout-ok" data-testid="finding-fixed">
+          Fixed: the scan of {'fixedAt' in f && f.fixedAt ? new Date(f.fixedAt).toLocaleString() : '—'} no longer
+          reported it. Shown as last seen; it re-opens if a later scan finds it again.
+        </div>
+      ) : f.status === 'suppressed' && f.suppression ? (
         <div className="callout" data-testid="finding-suppression">
           Suppressed {new Date(f.suppression.createdAt).toLocaleString()}
           {f.suppression.expiresAt ? ` until ${new Date(f.suppression.expiresAt).toLocaleString()}` : ''}:{' '}

@@ -12,13 +12,18 @@ import { BulkFixBar } from './BulkFixBar.js';
 import { bulkFixScope } from './bulk-fix.js';
 import {
   filterFindings,
+  formatSort,
   groupFindings,
   NO_FILTERS,
   originLabel,
+  parseSort,
   severityClass,
+  sortFindings,
   subjectLabel,
   type FindingFilters,
   type GroupBy,
+  type SortKey,
+  type SortState,
 } from './model.js';
 import './findings.css';
 
@@ -28,7 +33,12 @@ const EMPTY: AnyFinding[] = [];
 const DEFAULT_FILTERS: FindingFilters = { ...NO_FILTERS, status: 'open' };
 
 /** Filters, grouping and selection from the URL (`status=all` is the explicit "every status"). */
-function initialState(): { filters: FindingFilters; groupBy: GroupBy; selected: string | null } {
+function initialState(): {
+  filters: FindingFilters;
+  groupBy: GroupBy;
+  selected: string | null;
+  sort: SortState | null;
+} {
   const q = readHashQuery();
   const status = q.get('status');
   const group = q.get('group');
@@ -39,10 +49,11 @@ function initialState(): { filters: FindingFilters; groupBy: GroupBy; selected: 
       severity: SEVERITY_ORDER.includes(severity as Severity) ? (severity as Severity) : '',
       ruleId: q.get('rule') ?? '',
       client: q.get('client') ?? '',
-      status: status === 'all' ? '' : status === 'suppressed' ? 'suppressed' : 'open',
+      status: status === 'all' ? '' : status === 'suppressed' || status === 'fixed' ? status : 'open',
     },
     groupBy: group === 'rule' || group === 'server' || group === 'client' ? group : 'none',
     selected: q.get('finding'),
+    sort: parseSort(q.get('sort')),
   };
 }
 
@@ -78,6 +89,7 @@ function toCsv(rows: readonly AnyFinding[]): string {
     'pointer',
     'evidence',
     'firstSeen',
+    'fixedAt',
     'id',
   ];
   const lines = rows.map((f) =>
@@ -93,6 +105,7 @@ function toCsv(rows: readonly AnyFinding[]): string {
       f.location.pointer,
       f.evidence ?? '',
       f.firstSeen,
+      'fixedAt' in f ? (f.fixedAt ?? '') : '',
       f.id,
     ]
       .map(cell)
@@ -118,12 +131,14 @@ function download(name: string, type: string, text: string): void {
  */
 export default function FindingsPage() {
   const latest = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
+  const sarif = useAdminMutation('findings.sarif');
   const scan = useAdminMutation('findings.scan');
   const suppress = useAdminMutation('findings.suppress');
   const [initial] = useState(initialState);
   const [filters, setFilters] = useState<FindingFilters>(initial.filters);
   const [groupBy, setGroupBy] = useState<GroupBy>(initial.groupBy);
   const [selectedId, setSelectedId] = useState<string | null>(initial.selected);
+  const [sort, setSort] = useState<SortState | null>(initial.sort);
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const [bulkReason, setBulkReason] = useState('');
   const [bulkError, setBulkError] = useState<string | null>(null);
@@ -138,12 +153,32 @@ export default function FindingsPage() {
       status: filters.status === 'open' ? '' : filters.status || 'all',
       group: groupBy === 'none' ? '' : groupBy,
       finding: selectedId ?? '',
+      sort: formatSort(sort),
     });
-  }, [filters, groupBy, selectedId]);
+  }, [filters, groupBy, selectedId, sort]);
 
+  // Fixed findings only when the status filter can show them: the default (open) list shares the
+  // nav count's query and paints from its cache.
+  const wantFixed = filters.status === 'fixed' || filters.status === '';
+  const fixedQ = useAdminQuery('findings.list', { status: 'fixed' }, { enabled: wantFixed });
   const report = latest.data ?? null;
-  const all = report?.findings ?? EMPTY;
-  const rows = useMemo(() => filterFindings(all, filters), [all, filters]);
+  const fixedRows = wantFixed ? fixedQ.data?.findings : undefined;
+  const all = useMemo(
+    () => (fixedRows?.length ? [...(report?.findings ?? EMPTY), ...fixedRows] : (report?.findings ?? EMPTY)),
+    [report, fixedRows],
+  );
+  const rows = useMemo(() => sortFindings(filterFindings(all, filters), sort), [all, filters, sort]);
+  /** Click a header: ascending, then descending, then back to the service's order. */
+  const sortBy = (key: SortKey) =>
+    setSort((s) => (s?.key !== key ? { key, dir: 'asc' } : s.dir === 'asc' ? { key, dir: 'desc' } : null));
+  const exportSarif = async () => {
+    const out = await sarif.mutateAsync({ ids: rows.map((f) => f.id) });
+    download(
+      `gatehouse-findings-${stamp()}.sarif`,
+      'application/sarif+json',
+      JSON.stringify(out.sarif, null, 2) + '\n',
+    );
+  };
   const groups = useMemo(() => groupFindings(rows, groupBy), [rows, groupBy]);
   const flat = useMemo(() => groups.flatMap((g) => g.items), [groups]);
   const selected = all.find((f) => f.id === selectedId) ?? null;
@@ -255,6 +290,11 @@ export default function FindingsPage() {
           Scan failed: {scan.error.message}
         </div>
       )}
+      {sarif.isError && (
+        <div className="callout callout-error" role="alert" data-testid="findings-sarif-error">
+          SARIF export failed: {sarif.error.message}
+        </div>
+      )}
       {latest.isError && (
         <div className="callout callout-error" role="alert">
           Could not load findings: {latest.error.message}
@@ -287,7 +327,10 @@ export default function FindingsPage() {
           </button>
         ))}
         <span className="muted" style={{ alignSelf: 'center' }} data-testid="findings-totals">
-          {report ? `${report.summary.open} open · ${report.summary.suppressed} suppressed` : ''}
+          {report
+            ? `${report.summary.open} open · ${report.summary.suppressed} suppressed` +
+              (report.summary.fixed ? ` · ${report.summary.fixed} fixed` : '')
+            : ''}
         </span>
       </div>
 
@@ -329,6 +372,7 @@ export default function FindingsPage() {
           options={[
             { value: 'open', label: 'Open' },
             { value: 'suppressed', label: 'Suppressed' },
+            { value: 'fixed', label: 'Fixed' },
           ]}
         />
         <FilterSelect<GroupBy>
@@ -370,6 +414,16 @@ export default function FindingsPage() {
           }
         >
           Export JSON
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="findings-export-sarif"
+          disabled={rows.length === 0 || sarif.isPending}
+          title="Download the workstation findings shown as SARIF 2.1.0 (code scanning); gateway scope and fixed findings are left out"
+          onClick={() => void exportSarif().catch(() => undefined)}
+        >
+          Export SARIF
         </button>
         <span className="count" data-testid="findings-count" data-count={rows.length} aria-live="polite">
           {filtering ? `${rows.length} of ${all.length}` : `${all.length}`} finding{all.length === 1 ? '' : 's'}
@@ -417,14 +471,14 @@ export default function FindingsPage() {
                 <th scope="col">
                   <span className="sr-only">Select</span>
                 </th>
-                <th scope="col">Severity</th>
-                <th scope="col">Finding</th>
-                <th scope="col">Client</th>
-                <th scope="col">Server</th>
+                <SortHeader col="severity" label="Severity" sort={sort} onSort={sortBy} />
+                <SortHeader col="title" label="Finding" sort={sort} onSort={sortBy} />
+                <SortHeader col="client" label="Client" sort={sort} onSort={sortBy} />
+                <SortHeader col="server" label="Server" sort={sort} onSort={sortBy} />
                 <th scope="col">Location</th>
                 <th scope="col">Evidence</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Status</th>
+                <SortHeader col="firstSeen" label="First seen" sort={sort} onSort={sortBy} />
+                <SortHeader col="status" label="Status" sort={sort} onSort={sortBy} />
               </tr>
             </thead>
             <tbody>
@@ -493,6 +547,7 @@ function FindingRow({
   const scope = isScopeFinding(f);
   const loc = scope ? f.location.file : `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`;
   const subject = subjectLabel(f);
+  const fixedAt = 'fixedAt' in f ? f.fixedAt : undefined;
   return (
     <tr
       className="finding-row"
@@ -562,13 +617,51 @@ function FindingRow({
         {f.evidence ?? <span className="faint">—</span>}
       </td>
       <td title={f.firstSeen}>{new Date(f.firstSeen).toLocaleDateString()}</td>
-      <td>
+      <td data-testid="finding-status">
         {f.status === 'suppressed' ? (
           <span className="badge badge-warn">suppressed</span>
+        ) : f.status === 'fixed' ? (
+          <span className="badge badge-ok" title={fixedAt ? `No longer reported by the scan of ${fixedAt}` : undefined}>
+            fixed{' '}
+            {fixedAt && (
+              <time dateTime={fixedAt} data-testid="finding-fixed-at">
+                {new Date(fixedAt).toLocaleString()}
+              </time>
+            )}
+          </span>
         ) : (
           <span className="badge">open</span>
         )}
       </td>
     </tr>
+  );
+}
+
+/** A column header that sorts (aria-sort says how; the button is the keyboard target). */
+function SortHeader({
+  col,
+  label,
+  sort,
+  onSort,
+}: {
+  col: SortKey;
+  label: string;
+  sort: SortState | null;
+  onSort: (k: SortKey) => void;
+}) {
+  const active = sort?.key === col ? sort.dir : null;
+  return (
+    <th
+      scope="col"
+      aria-sort={active === 'asc' ? 'ascending' : active === 'desc' ? 'descending' : 'none'}
+      data-testid={`findings-sort-${col}`}
+    >
+      <button type="button" className="th-sort" onClick={() => onSort(col)}>
+        {label}
+        <span aria-hidden="true" className="th-sort-mark">
+          {active === 'asc' ? '▲' : active === 'desc' ? '▼' : ''}
+        </span>
+      </button>
+    </th>
   );
 }

@@ -11,7 +11,7 @@ export interface FindingFilters {
   ruleId: string;
   /** A client id, or `gw:<gatewayId>` for a gateway's scope findings. */
   client: string;
-  status: 'open' | 'suppressed' | '';
+  status: 'open' | 'suppressed' | 'fixed' | '';
 }
 
 export const NO_FILTERS: FindingFilters = { text: '', severity: '', ruleId: '', client: '', status: '' };
@@ -80,4 +80,56 @@ export function groupFindings<F extends AnyFinding>(list: readonly F[], by: Grou
 
 export function severityClass(s: Severity): string {
   return `sev sev-${s}`;
+}
+
+/** Sortable columns of the findings table (the URL's `sort`). */
+export const SORT_KEYS = ['severity', 'title', 'server', 'client', 'firstSeen', 'status'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export interface SortState {
+  key: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+const STATUS_ORDER = ['open', 'suppressed', 'fixed'];
+
+function sortValue(f: AnyFinding, key: SortKey): string | number {
+  switch (key) {
+    case 'severity':
+      return SEVERITY_ORDER.indexOf(f.severity);
+    case 'title':
+      return f.title.toLowerCase();
+    case 'server':
+      return subjectLabel(f).toLowerCase();
+    case 'client':
+      return originLabel(f).toLowerCase();
+    case 'firstSeen':
+      return f.firstSeen;
+    case 'status':
+      return STATUS_ORDER.indexOf(f.status);
+  }
+}
+
+/**
+ * Rows in column order (stable: ties keep the service's order, most severe first). Ascending
+ * severity is most severe first, as on the rest of the page.
+ */
+export function sortFindings<F extends AnyFinding>(list: readonly F[], sort: SortState | null): F[] {
+  if (!sort) return [...list];
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return list
+    .map((f, i) => ({ f, i, v: sortValue(f, sort.key) }))
+    .sort((a, b) => (a.v < b.v ? -sign : a.v > b.v ? sign : a.i - b.i))
+    .map((x) => x.f);
+}
+
+/** `sort=title` / `sort=-title` (descending) ⇄ SortState. */
+export function parseSort(v: string | null): SortState | null {
+  if (!v) return null;
+  const desc = v.startsWith('-');
+  const key = (desc ? v.slice(1) : v) as SortKey;
+  return SORT_KEYS.includes(key) ? { key, dir: desc ? 'desc' : 'asc' } : null;
+}
+
+export function formatSort(s: SortState | null): string {
+  return s ? `${s.dir === 'desc' ? '-' : ''}${s.key}` : '';
 }

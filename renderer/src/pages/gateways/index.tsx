@@ -18,6 +18,30 @@ interface FormState {
   timeoutMs: string;
 }
 
+/**
+ * The service's validation message as the form shows it: field names as labelled, without the
+ * method prefix (`Invalid input for gateways.add: baseUrl: …` → `Base URL: …`).
+ */
+const FIELD_LABELS: Record<string, string> = {
+  baseUrl: 'Base URL',
+  name: 'Name',
+  secret: 'Token',
+  timeoutMs: 'Timeout',
+  caFile: 'CA file',
+  ssoIssuer: 'Identity provider',
+  username: 'User name',
+};
+export function formError(message: string): string {
+  const m = /^Invalid input for [\w.]+: (.*)$/.exec(message);
+  if (!m) return message;
+  return (m[1] ?? '')
+    .split('; ')
+    .map((part) => part.replace(/^(\w+): /, (_, f: string) => `${FIELD_LABELS[f] ?? f}: `))
+    .join('; ');
+}
+
+type SyncResult = { kind: 'test' | 'sync'; ok: boolean; partial?: boolean; text: string; status?: string };
+
 const EMPTY_FORM: FormState = {
   name: '',
   baseUrl: 'http://127.0.0.1:4444',
@@ -35,9 +59,11 @@ export default function GatewaysPage() {
   const list = useAdminQuery('gateways.list', {});
   const inv = useAdminQuery('gateways.inventory', {}, { topics: ['discovery'] });
   const [form, setForm] = useState<FormState | null>(null);
-  const [results, setResults] = useState<
-    Record<string, { kind: 'test' | 'sync'; ok: boolean; text: string; status?: string }>
-  >({});
+  const [results, setResults] = useState<Record<string, SyncResult>>({});
+  /** The Add form's connection test: shown before saving; a failure needs an explicit "Add anyway". */
+  const [draftTest, setDraftTest] = useState<
+    GatewayTestResult | { ok: false; message: string; status?: undefined } | null
+  >(null);
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
 
   const add = useAdminMutation('gateways.add', { onSuccess: () => setForm(null) });
@@ -52,37 +78,71 @@ export default function GatewaysPage() {
     onSuccess: (rs) =>
       setResults((m) => {
         const next = { ...m };
-        for (const r of rs) next[r.gatewayId] = { kind: 'sync', ok: r.ok, text: r.message };
+        for (const r of rs)
+          next[r.gatewayId] = {
+            kind: 'sync',
+            ok: r.ok,
+            // Parts refused (403 on tokens…): a partial sync, never shown as a plain success.
+            partial: r.ok && !!r.warnings?.length,
+            text: r.message,
+          };
         return next;
       }),
   });
 
-  const save = (e: FormEvent) => {
+  const testDraft = useAdminMutation('gateways.testDraft');
+  const commonOf = (form: FormState) => ({
+    name: form.name.trim(),
+    baseUrl: form.baseUrl.trim(),
+    authType: form.authType,
+    username: form.authType === 'basic' && form.username ? form.username : undefined,
+    secret: form.secret && form.authType !== 'sso' ? form.secret : undefined,
+    caFile: form.caFile.trim() ? form.caFile.trim() : undefined,
+    timeoutMs: Number(form.timeoutMs) || 15000,
+  });
+  const inputOf = (form: FormState) => {
+    return {
+      kind: 'contextforge' as const,
+      ...commonOf(form),
+      ...(form.authType === 'sso'
+        ? {
+            ssoIssuer: form.ssoIssuer.trim(),
+            ssoProviderId: form.ssoProviderId.trim() ? form.ssoProviderId.trim() : undefined,
+          }
+        : {}),
+    };
+  };
+  /** Add = test first; saved straight away only when the test passed (or for SSO, tested after sign-in). */
+  const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!form) return;
-    const common = {
-      name: form.name.trim(),
-      baseUrl: form.baseUrl.trim(),
-      authType: form.authType,
-      username: form.authType === 'basic' && form.username ? form.username : undefined,
-      secret: form.secret && form.authType !== 'sso' ? form.secret : undefined,
-      caFile: form.caFile.trim() ? form.caFile.trim() : undefined,
-      timeoutMs: Number(form.timeoutMs) || 15000,
-    };
-    if (form.id) update.mutate({ id: form.id, ...common, clearCaFile: !common.caFile });
-    else
-      add.mutate({
-        kind: 'contextforge',
-        ...common,
-        ...(form.authType === 'sso'
-          ? {
-              ssoIssuer: form.ssoIssuer.trim(),
-              ssoProviderId: form.ssoProviderId.trim() ? form.ssoProviderId.trim() : undefined,
-            }
-          : {}),
-      });
+    if (form.id) {
+      const common = commonOf(form);
+      update.mutate({ id: form.id, ...common, clearCaFile: !common.caFile });
+      return;
+    }
+    const input = inputOf(form);
+    if (form.authType === 'sso') {
+      add.mutate(input);
+      return;
+    }
+    setDraftTest(null);
+    add.reset();
+    try {
+      const r = await testDraft.mutateAsync(input);
+      setDraftTest(r);
+      if (r.ok) add.mutate(input);
+    } catch (err) {
+      setDraftTest({ ok: false, message: formError((err as Error).message) });
+    }
   };
+  const addAnyway = () => form && add.mutate(inputOf(form));
   const saveError = add.error ?? update.error;
+  const openForm = (f: FormState) => {
+    setDraftTest(null);
+    testDraft.reset();
+    setForm(f);
+  };
   const gateways = list.data ?? [];
   const warning = gateways.find((g) => g.secretStoreWarning)?.secretStoreWarning;
 
@@ -109,7 +169,7 @@ export default function GatewaysPage() {
           data-testid="gw-add"
           onClick={() => {
             add.reset();
-            setForm({ ...EMPTY_FORM });
+            openForm({ ...EMPTY_FORM });
           }}
         >
           Add gateway
@@ -130,7 +190,7 @@ export default function GatewaysPage() {
       {form && (
         <form
           className="panel"
-          onSubmit={save}
+          onSubmit={(e) => void save(e)}
           data-testid="gw-form"
           aria-label={form.id ? 'Edit gateway' : 'Add gateway'}
         >
@@ -264,19 +324,49 @@ export default function GatewaysPage() {
                 type="submit"
                 className="btn btn-primary"
                 data-testid="gw-save"
-                disabled={add.isPending || update.isPending}
+                disabled={add.isPending || update.isPending || testDraft.isPending}
+                title={form.id ? undefined : 'Tests the connection first; adds the gateway when the test passes'}
               >
-                {form.id ? 'Save' : 'Add'}
+                {form.id ? 'Save' : testDraft.isPending ? 'Testing…' : form.authType === 'sso' ? 'Add' : 'Test and add'}
               </button>
               <button type="button" className="btn btn-ghost" onClick={() => setForm(null)}>
                 Cancel
               </button>
               {saveError && (
                 <span className="callout callout-error" role="alert" data-testid="gw-save-error">
-                  {saveError.message}
+                  {formError(saveError.message)}
                 </span>
               )}
             </div>
+            {!form.id && draftTest && (
+              <div
+                className={`callout gw-draft-test ${draftTest.ok ? (draftTest.message.includes('lacks') ? 'gw-result-warn' : 'gw-result-ok') : 'callout-error'}`}
+                role={draftTest.ok ? 'status' : 'alert'}
+                data-testid="gw-draft-test"
+                data-ok={draftTest.ok}
+                data-status={draftTest.status}
+              >
+                <strong>{draftTest.ok ? 'Connection test passed' : 'Connection test failed'}:</strong>{' '}
+                {draftTest.status === 'tls' ? 'Certificate problem — ' : ''}
+                {draftTest.message}
+                {!draftTest.ok && (
+                  <div className="gw-draft-actions">
+                    <span className="muted">
+                      Fix the fields above and try again, or add it as it is and fix it later.
+                    </span>
+                    <button
+                      type="button"
+                      className="btn"
+                      data-testid="gw-save-anyway"
+                      disabled={add.isPending}
+                      onClick={addAnyway}
+                    >
+                      Add anyway (untested)
+                    </button>
+                  </div>
+                )}
+              </div>
+            )}
           </div>
         </form>
       )}
@@ -321,7 +411,7 @@ export default function GatewaysPage() {
               onSync={() => sync.mutate({ id: g.id })}
               onEdit={() => {
                 update.reset();
-                setForm({
+                openForm({
                   id: g.id,
                   name: g.name,
                   baseUrl: g.baseUrl,
@@ -365,7 +455,7 @@ export default function GatewaysPage() {
 
 function GatewayRow(props: {
   g: GatewayConnection;
-  result?: { kind: 'test' | 'sync'; ok: boolean; text: string; status?: string };
+  result?: SyncResult;
   busy: boolean;
   confirming: boolean;
   onTest(): void;
@@ -448,13 +538,14 @@ function GatewayRow(props: {
           <td colSpan={8}>
             {result && (
               <div
-                className={`callout ${result.ok ? 'gw-result-ok' : 'callout-error'}`}
-                role={result.ok ? 'status' : 'alert'}
+                className={`callout ${result.partial ? 'gw-result-warn' : result.ok ? 'gw-result-ok' : 'callout-error'}`}
+                role={result.ok && !result.partial ? 'status' : 'alert'}
                 data-testid={`gw-${result.kind}-result`}
-                data-ok={result.ok}
+                data-ok={result.partial ? 'partial' : result.ok}
                 data-status={result.status}
               >
-                {result.kind === 'test' ? 'Test' : 'Sync'}: {result.status === 'tls' ? 'Certificate problem — ' : ''}
+                {result.kind === 'test' ? 'Test' : result.partial ? 'Sync incomplete' : 'Sync'}:{' '}
+                {result.status === 'tls' ? 'Certificate problem — ' : ''}
                 {result.text}
               </div>
             )}

@@ -110,7 +110,8 @@ export function SourcesPanel({
           in {base}
         </div>
       )}
-      <div className="panel-body">
+      {/* Focusable so the list scrolls from the keyboard too (axe scrollable-region-focusable). */}
+      <div className="panel-body" tabIndex={0} role="region" aria-label="Config files">
         {sorted.length === 0 ? (
           <p className="grid-empty">No MCP config files were found in the places Gatehouse looks.</p>
         ) : (

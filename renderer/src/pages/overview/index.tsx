@@ -47,6 +47,7 @@ function Card({
  */
 export default function OverviewPage() {
   const findings = useAdminQuery('findings.list', {}, { topics: ['gateways'] });
+  const fixedList = useAdminQuery('findings.list', { status: 'fixed' });
   const states = useAdminQuery('live.states', {}, { topics: ['discovery'] });
   const gateways = useAdminQuery('gateways.list', {});
   const [since] = useState(daysAgo14);
@@ -68,6 +69,9 @@ export default function OverviewPage() {
     return [...m.entries()].sort((a, b) => SEVERITY_ORDER.reduce((n, s) => n || b[1][s] - a[1][s], 0));
   }, [open]);
   const newSince = report?.scannedAt ? open.filter((f) => f.firstSeen >= report.scannedAt!) : [];
+  const fixedNow = report?.scannedAt
+    ? (fixedList.data?.findings ?? []).filter((f) => 'fixedAt' in f && f.fixedAt === report.scannedAt)
+    : [];
   const changed = (states.data ?? []).filter((s) => (s.changes ?? 0) > 0);
   const needsConsent = (states.data ?? []).filter((s) => s.status === 'needs-consent').length;
   const maxDenied = Math.max(1, ...(hist.data?.buckets.map((b) => b.denied) ?? [0]));
@@ -132,6 +136,10 @@ export default function OverviewPage() {
               <strong>{newSince.length}</strong>{' '}
               <a href={routeHref('findings')}>new finding{newSince.length === 1 ? '' : 's'}</a>
               {newSince.length > 0 && <span className="muted ov-sub">first seen in the latest scan</span>}
+            </li>
+            <li data-testid="overview-fixed" data-count={fixedNow.length}>
+              <strong>{fixedNow.length}</strong> <a href={`${routeHref('findings')}?status=fixed`}>fixed</a>
+              {fixedNow.length > 0 && <span className="muted ov-sub">no longer reported by the latest scan</span>}
             </li>
             <li data-testid="overview-changed" data-count={changed.length}>
               <strong>{changed.length}</strong> server{changed.length === 1 ? '' : 's'} with changed tool definitions

@@ -191,6 +191,8 @@ const editorTheme = EditorView.theme({
   '&.cm-focused': { outline: '2px solid var(--focus)', outlineOffset: '-2px' },
   '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.5' },
   '.cm-content': { caretColor: 'var(--text-strong)' },
+  // CodeMirror's default placeholder grey (#888) is below 4.5:1 on the light background.
+  '.cm-placeholder': { color: 'var(--text-muted)' },
   '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--text-strong)' },
   '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': {
     backgroundColor: 'var(--bg-selected) !important',

@@ -473,6 +473,11 @@ export function LivePanel({
       <div role="tabpanel">
         {!snap && tab !== 'history' && tab !== 'changes' ? (
           <p className="muted">Not enumerated yet. Connect to see what this server exposes.</p>
+        ) : snap?.status === 'error' && tab !== 'history' && tab !== 'changes' ? (
+          // A failed connection listed nothing: "No tools" would read as "has none".
+          <p className="muted" data-testid="live-not-enumerated">
+            Not enumerated: the last connection failed (see above). Fix the cause, then Reconnect.
+          </p>
         ) : tab === 'tools' && snap ? (
           <ToolsList snap={snap} />
         ) : tab === 'prompts' && snap ? (

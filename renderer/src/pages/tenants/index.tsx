@@ -138,6 +138,7 @@ function MatrixView({
     (t) => t.personal && !matrix.teams.some((m) => m.id === t.id),
   ).length;
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const anyExpanded = expanded.size > 0;
   const [teamFilter, setTeamFilter] = useState('');
   const [serverFilter, setServerFilter] = useState('');
   const [statusFilter, setStatusFilter] = useState<StatusFilter>('');
@@ -233,38 +234,76 @@ function MatrixView({
             aria-label="Team access to virtual servers and tools"
           >
             <thead>
+              {/*
+               * Two header rows once a server is expanded: the server's header spans its own column
+               * and its tools (scope=colgroup), so tool columns keep the server they belong to.
+               */}
               <tr>
-                <th className="tn-team" scope="col">
+                <th className="tn-team" scope="col" rowSpan={anyExpanded ? 2 : 1}>
                   Team
                 </th>
-                {servers.map((s) => (
-                  <Fragment key={s.id}>
-                    <th scope="col" data-testid="tenants-server-col" data-name={s.name}>
+                {servers.map((s) => {
+                  const open = expanded.has(s.id);
+                  return (
+                    <th
+                      key={s.id}
+                      scope={open ? 'colgroup' : 'col'}
+                      colSpan={open ? 1 + s.tools.length : 1}
+                      rowSpan={anyExpanded && !open ? 2 : 1}
+                      className={open ? 'tn-server-group' : undefined}
+                      data-testid="tenants-server-col"
+                      data-name={s.name}
+                      data-expanded={open}
+                    >
                       <button
                         type="button"
                         className="btn btn-ghost"
-                        aria-expanded={expanded.has(s.id)}
+                        aria-expanded={open}
                         data-testid={`tenants-expand-${s.name}`}
                         title={`${s.visibility}${s.teamName ? ` · ${s.teamName}` : ''} — ${s.tools.length} tools`}
                         onClick={() => toggle(s.id)}
                       >
-                        {expanded.has(s.id) ? '▾' : '▸'} {s.name}
+                        {open ? '▾' : '▸'} {s.name}
                       </button>
                       <div className="faint">
                         {s.visibility}
                         {s.teamName ? ` · ${s.teamName}` : ''}
                       </div>
                     </th>
-                    {expanded.has(s.id) &&
-                      s.tools.map((t) => (
-                        <th key={t.id} scope="col" className="tn-tool" data-testid="tenants-tool-col" title={t.name}>
-                          {t.name}
-                          {t.destructive ? ' ⚠' : ''}
-                        </th>
-                      ))}
-                  </Fragment>
-                ))}
+                  );
+                })}
               </tr>
+              {anyExpanded && (
+                <tr>
+                  {servers
+                    .filter((s) => expanded.has(s.id))
+                    .map((s) => (
+                      <Fragment key={s.id}>
+                        <th
+                          scope="col"
+                          className="tn-tool tn-tool-all"
+                          data-testid="tenants-server-all-col"
+                          data-server={s.name}
+                        >
+                          whole server
+                        </th>
+                        {s.tools.map((t) => (
+                          <th
+                            key={t.id}
+                            scope="col"
+                            className="tn-tool"
+                            data-testid="tenants-tool-col"
+                            data-server={s.name}
+                            title={`${s.name} → ${t.name}`}
+                          >
+                            {t.name}
+                            {t.destructive ? ' ⚠' : ''}
+                          </th>
+                        ))}
+                      </Fragment>
+                    ))}
+                </tr>
+              )}
             </thead>
             <tbody>
               {bypass.admins.length > 0 && (
@@ -323,7 +362,10 @@ function MatrixView({
               ))}
               {visibleTeams.length === 0 && (
                 <tr>
-                  <td colSpan={1 + servers.length} className="muted">
+                  <td
+                    colSpan={1 + servers.reduce((n, s) => n + 1 + (expanded.has(s.id) ? s.tools.length : 0), 0)}
+                    className="muted"
+                  >
                     No team matches the filters.
                   </td>
                 </tr>
