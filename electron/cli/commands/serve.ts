@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
+import { openAuditQueries } from '../../services/audit/query-pool.js';
+import { AuditStore } from '../../services/audit/store.js';
 import { runFindingsScan } from '../../services/findings/service.js';
 import { startHttpServer } from '../../http/server.js';
 import { ensureRendererBuilt } from '../../node/renderer-assets.js';
@@ -27,16 +29,23 @@ ${DISCOVERY_FLAGS_HELP}`,
       throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
     const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
     const ctx = contextFrom(values, 'browser');
+    // Audit queries run on worker threads with their own read connections: one slow facets or
+    // search query never holds up another request (issue #13 item 2).
+    const auditQueries = openAuditQueries(ctx.db, new AuditStore(ctx.db));
+    ctx.auditQueries = auditQueries;
     // First look (discovery + static findings) at start-up, so the pages open with data.
     await runFindingsScan(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
     io.stdout(`${server.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
-        void server.close().then(() => {
-          ctx.db.close();
-          resolve();
-        });
+        void server
+          .close()
+          .then(() => auditQueries.close())
+          .then(() => {
+            ctx.db.close();
+            resolve();
+          });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -284,13 +284,16 @@ export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
   private readonly termCache = new Map<string, { common: boolean; at: number }>();
 
-  constructor(readonly db: Database) {
+  constructor(
+    readonly db: Database,
+    opts: { readOnly?: boolean } = {},
+  ) {
     // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
     db.exec('PRAGMA cache_size = -32768');
     // A bulk load that did not finish (killed) leaves its indexes dropped: build them now, unless
     // another live process is bulk loading (it builds them when done; building now would hold the write
-    // lock for seconds between its batches).
-    if (!this.bulkLoadElsewhere()) this.ensureIndexes();
+    // lock for seconds between its batches). A read-only store (query worker) never repairs.
+    if (!opts.readOnly && !this.bulkLoadElsewhere()) this.ensureIndexes();
   }
 
   private bulkLoadElsewhere(): boolean {
