@@ -8,6 +8,7 @@ import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
 import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
+import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
 import {
   addSource,
@@ -116,7 +117,8 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   return {
     'audit.query': async ({ filter, cursor, limit, withTotal }) => {
       fresh();
-      return q().run('query', filter, { cursor: cursor ?? null, limit, withTotal });
+      const page = await q().run('query', filter, { cursor: cursor ?? null, limit, withTotal });
+      return filter.text?.trim() ? { ...page, search: searchState(ctx.db) } : page;
     },
     'audit.event': async ({ id }) => q().run('get', id),
     'audit.facets': async ({ filter, facets, limit }) => {
