@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
 import { openAuditQueries } from '../../services/audit/query-pool.js';
+import { inlineAuditQueries } from '../../services/audit/query-port.js';
 import { AuditStore } from '../../services/audit/store.js';
 import { runFindingsScan } from '../../services/findings/service.js';
 import { startHttpServer } from '../../http/server.js';
@@ -31,7 +32,13 @@ ${DISCOVERY_FLAGS_HELP}`,
     const ctx = contextFrom(values, 'browser');
     // Audit queries run on worker threads with their own read connections: one slow facets or
     // search query never holds up another request (issue #13 item 2).
-    const auditQueries = openAuditQueries(ctx.db, new AuditStore(ctx.db));
+    // GATEHOUSE_AUDIT_QUERY_WORKERS: their number; 0 runs them inline (the load bench's "before").
+    const workers = process.env.GATEHOUSE_AUDIT_QUERY_WORKERS;
+    const auditStore = new AuditStore(ctx.db);
+    const auditQueries =
+      workers === '0'
+        ? inlineAuditQueries(auditStore)
+        : openAuditQueries(ctx.db, auditStore, workers && Number(workers) > 0 ? { size: Number(workers) } : {});
     ctx.auditQueries = auditQueries;
     // First look (discovery + static findings) at start-up, so the pages open with data.
     await runFindingsScan(ctx);
