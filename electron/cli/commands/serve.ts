@@ -38,7 +38,10 @@ ${DISCOVERY_FLAGS_HELP}`,
     const auditQueries =
       workers === '0'
         ? inlineAuditQueries(auditStore)
-        : openAuditQueries(ctx.db, auditStore, workers && Number(workers) > 0 ? { size: Number(workers) } : {});
+        : openAuditQueries(ctx.db, auditStore, {
+            log: (line) => io.stderr(line + '\n'),
+            ...(workers && Number(workers) > 0 ? { size: Number(workers) } : {}),
+          });
     ctx.auditQueries = auditQueries;
     // First look (discovery + static findings) at start-up, so the pages open with data.
     await runFindingsScan(ctx);

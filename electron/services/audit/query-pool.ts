@@ -30,6 +30,8 @@ export interface AuditQueryPoolOptions {
   timeoutMs?: number;
   /** Tests only: see QueryWorkerData.gate. */
   gate?: Int32Array;
+  /** Where the pool says it gave up on workers (then queries run inline). */
+  log?: (line: string) => void;
 }
 
 interface Job {
@@ -230,6 +232,7 @@ export class AuditQueryPool implements AuditQueries {
       // Workers cannot start here (e.g. the database cannot be opened from a thread): answer inline.
       this.slots.splice(i, 1);
       if (!this.slots.length) {
+        this.opts.log?.('gatehouse: audit query workers keep stopping; audit queries now run on the main thread');
         this.fallback = inlineAuditQueries(this.store);
         for (const j of this.queue.splice(0)) {
           try {
