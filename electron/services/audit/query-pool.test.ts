@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { rng, synthetic } from '../../../bench/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { AuditFilter } from '../../../shared/model/audit.js';
@@ -13,6 +15,7 @@ import { createAdminHandlers } from '../admin-service.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { AuditQueryPool, openAuditQueries } from './query-pool.js';
 import { inlineAuditQueries } from './query-port.js';
+import { QUERY_WORKER_ROLE, type QueryReply, type QueryWorkerData } from './query-worker.js';
 import { AuditStore } from './store.js';
 
 const N = 3000;
@@ -225,6 +228,46 @@ describe('audit query pool', () => {
       await server.close();
       await ctx.auditQueries.close();
       ctx.db.close();
+    }
+  });
+
+  it('the bundled CLI: a worker on the file holding the pool answers queries', async () => {
+    // The pool spawns its own module's file. In the bundle that file is the bundle (or the chunk
+    // holding the pool), where modules are initialized lazily: the worker must still start.
+    const mod = '../../../bin/cli-bundle.mjs';
+    const { CLI_BUILD_OPTIONS } = (await import(mod)) as { CLI_BUILD_OPTIONS: Record<string, unknown> };
+    const { build } = await import('esbuild');
+    const out = join(dir, 'bundle');
+    const splitting = CLI_BUILD_OPTIONS.splitting === true || 'outdir' in CLI_BUILD_OPTIONS;
+    const res = await build({
+      ...CLI_BUILD_OPTIONS,
+      ...(splitting ? { outdir: out } : { outfile: join(out, 'gatehouse.mjs') }),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const file = Object.entries(res.metafile.outputs).find(
+      ([, o]) => 'electron/services/audit/query-pool.ts' in o.inputs,
+    )?.[0];
+    assert.ok(file, 'the pool is in the bundle');
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: join(dir, 'gatehouse.db') };
+    const w = new Worker(pathToFileURL(join(String(CLI_BUILD_OPTIONS.absWorkingDir ?? process.cwd()), file)), {
+      workerData: data,
+      execArgv: [],
+    });
+    try {
+      const replies: QueryReply[] = [];
+      const next = () =>
+        new Promise<QueryReply>((resolve, reject) => {
+          const r = replies.shift();
+          if (r) return resolve(r);
+          w.once('message', resolve);
+          w.once('exit', (code) => reject(new Error(`the worker exited (${code}) without answering`)));
+        });
+      assert.deepEqual(await next(), { ready: true });
+      w.postMessage({ id: 1, name: 'count', args: [{ outcome: ['denied'] }] });
+      assert.deepEqual(await next(), { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+    } finally {
+      await w.terminate();
     }
   });
 });
