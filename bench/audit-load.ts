@@ -78,6 +78,8 @@ async function round(state: string, home: string, workers: string | undefined, s
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
+      }).catch((err: unknown) => {
+        throw new Error(`${method}: ${String((err as Error).cause ?? err)}; serve stderr: ${stderr.slice(-500)}`);
       });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`${method}: HTTP ${res.status}`);
