@@ -117,6 +117,7 @@ export async function benchAudit(
     // The same path as a file import: a large import into a (nearly) empty store goes through bulk(),
     // whose final index build is included in the figures (AUDIT_BENCH_BULK=0: per-event indexing).
     const bulk = process.env.AUDIT_BENCH_BULK !== '0';
+    let storedMs = 0;
     const loop = async () => {
       for (let start = 0; start < n; start += BATCH) {
         const end = Math.min(n, start + BATCH);
@@ -133,6 +134,8 @@ export async function benchAudit(
         // Let the RSS sampler run between batches.
         await new Promise((res) => setImmediate(res));
       }
+      // Every event stored, rollups (facets, histogram) answering; indexes and search still to build.
+      storedMs = performance.now() - t0 - genMs;
     };
     await (bulk ? store.bulk(n, loop) : loop());
     sample();
@@ -228,6 +231,7 @@ export async function benchAudit(
     return {
       events: n,
       'ingest, store only (target ≤ 5 s)': `${(ingestMs / 1000).toFixed(2)} s (${Math.round(n / (ingestMs / 1000)).toLocaleString('en')} events/s; CPU ${(cpuUs / 1e6).toFixed(2)} s; batches of ${BATCH}${bulk ? '; bulk path' : ''})`,
+      'of which: stored, facets answering': `${(storedMs / 1000).toFixed(2)} s (then column indexes + full-text catch-up: ${((ingestMs - storedMs) / 1000).toFixed(2)} s)`,
       'ingest loop incl. generation': `${(wallMs / 1000).toFixed(2)} s (generating the records: ${(genMs / 1000).toFixed(2)} s wall, ${(genCpuUs / 1e6).toFixed(2)} s CPU)`,
       'peak RSS (target ≤ 250 MB)': `${Math.round(peakRss / 2 ** 20)} MB overall, ${Math.round(ingestPeakRss / 2 ** 20)} MB while ingesting (JS heap + buffers then: ${Math.round(peakHeap / 2 ** 20)} MB)`,
       'store size': `${Math.round(dbBytes / 2 ** 20)} MB`,

@@ -30,6 +30,12 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./audit.js')).benchAudit,
   },
   {
+    name: 'audit-load',
+    target:
+      'serve over 1M audit events, 4 clients on audit.facets: app.info p99 ≤ 20 ms; audit queries ≤ 2× single-user targets',
+    load: async () => (await import('./audit-load.js')).benchAuditLoad,
+  },
+  {
     name: 'discovery',
     target: '≤ 300 ms warm for 200 files / 2,000 servers',
     load: async () => (await import('./discovery.js')).benchDiscovery,

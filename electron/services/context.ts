@@ -1,3 +1,4 @@
+import type { AuditQueries } from './audit/query-port.js';
 import type { Database } from './store/database.js';
 import type { EventBus } from './events.js';
 import type { Clock, DesktopShell, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';
@@ -16,4 +17,9 @@ export interface ServiceContext {
   version: string;
   /** OS shell actions; only the desktop app provides them. */
   shell?: DesktopShell;
+  /**
+   * Where audit queries run: a worker pool in the serving process (`gatehouse serve`), so they never
+   * block its event loop; absent: inline on `db` (CLI, tests).
+   */
+  auditQueries?: AuditQueries;
 }

@@ -124,6 +124,11 @@ export const AuditPage = z.object({
   prevCursor: z.string().nullable().default(null),
   /** Count of every match (only when `withTotal`). */
   total: z.number().int().nullable(),
+  /**
+   * With a text filter: 'catching-up' while the full-text index is still being built after a large
+   * import (the page may miss events not indexed yet), else 'ready'.
+   */
+  search: z.enum(['ready', 'catching-up']).optional(),
 });
 export type AuditPage = z.infer<typeof AuditPage>;
 

@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { createAdminHandlers } from '../../services/admin-service.js';
 import { refreshInventory } from '../../services/discovery/refresh.js';
 import { watchConfigFiles } from '../../services/discovery/watch.js';
+import { openAuditQueries } from '../../services/audit/query-pool.js';
+import { inlineAuditQueries } from '../../services/audit/query-port.js';
+import { AuditStore } from '../../services/audit/store.js';
 import { runFindingsScan } from '../../services/findings/service.js';
 import { nodeDirWatcher } from '../../services/node-ports.js';
 import { startHttpServer } from '../../http/server.js';
@@ -30,6 +33,19 @@ ${DISCOVERY_FLAGS_HELP}`,
       throw new UsageError(`--port must be 0–65535 (got "${values.port}")`);
     const staticDir = await ensureRendererBuilt((line) => io.stderr(line + '\n'));
     const ctx = contextFrom(values, 'browser');
+    // Audit queries run on worker threads with their own read connections: one slow facets or
+    // search query never holds up another request (issue #13 item 2).
+    // GATEHOUSE_AUDIT_QUERY_WORKERS: their number; 0 runs them inline (the load bench's "before").
+    const workers = process.env.GATEHOUSE_AUDIT_QUERY_WORKERS;
+    const auditStore = new AuditStore(ctx.db);
+    const auditQueries =
+      workers === '0'
+        ? inlineAuditQueries(auditStore)
+        : openAuditQueries(ctx.db, auditStore, {
+            log: (line) => io.stderr(line + '\n'),
+            ...(workers && Number(workers) > 0 ? { size: Number(workers) } : {}),
+          });
+    ctx.auditQueries = auditQueries;
     // First look (discovery + static findings) at start-up, so the pages open with data.
     await runFindingsScan(ctx);
     const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events, port, staticDir });
@@ -45,10 +61,12 @@ ${DISCOVERY_FLAGS_HELP}`,
     await new Promise<void>((resolve) => {
       const stop = () => {
         watcher.stop();
-        void Promise.all([server.close(), watcher.idle()]).then(() => {
-          ctx.db.close();
-          resolve();
-        });
+        void Promise.all([server.close(), watcher.idle()])
+          .then(() => auditQueries.close())
+          .then(() => {
+            ctx.db.close();
+            resolve();
+          });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

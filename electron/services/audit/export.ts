@@ -6,6 +6,9 @@ import {
 } from '../../../shared/model/audit.js';
 import type { AuditStore } from './store.js';
 
+/** A page query: the store's own, or the query port's (which may run it on a worker). */
+export type PageQuery = (...args: Parameters<AuditStore['query']>) => Promise<ReturnType<AuditStore['query']>>;
+
 /** CSV/JSONL rendering of events, and export in chunks by keyset cursor (works over IPC and HTTP alike). */
 
 function csvCell(v: unknown): string {
@@ -42,14 +45,14 @@ export interface ExportChunkResult {
 }
 
 /** One chunk of an export; the first (cursor null) carries the CSV header and the total. */
-export function exportChunk(
-  store: AuditStore,
+export async function exportChunk(
+  query: PageQuery,
   filter: AuditFilter,
   format: AuditExportFormat,
   cursor: string | null,
   limit: number,
-): ExportChunkResult {
-  const page = store.query(filter, { cursor, limit, withTotal: cursor === null });
+): Promise<ExportChunkResult> {
+  const page = await query(filter, { cursor, limit, withTotal: cursor === null });
   const head = cursor === null && format === 'csv' ? csvHeader() : '';
   return {
     chunk: head + renderEvents(page.events, format),

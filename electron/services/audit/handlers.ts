@@ -7,6 +7,8 @@ import type { HandlerGroup } from '../handlers.js';
 import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
 import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
+import { inlineAuditQueries } from './query-port.js';
+import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
 import {
   addSource,
@@ -99,6 +101,8 @@ export function checkSourcePath(config: AuditSourceConfig): void {
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
   const svc = new AuditService(ctx.db, { secrets: ctx.secrets, now: () => ctx.clock.now() });
   const store = svc.store;
+  // Read-only queries go through the port (a worker pool when serving); writes stay on ctx.db.
+  const q = () => ctx.auditQueries ?? inlineAuditQueries(store);
   const announce = (imported: number, source: string) => {
     if (imported <= 0) return;
     ctx.events.emit('audit.ingested', { source, imported });
@@ -113,19 +117,20 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   return {
     'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at }) => {
       fresh();
-      return store.query(filter, { cursor: cursor ?? null, limit, withTotal, order, direction, at });
+      const page = await q().run('query', filter, { cursor: cursor ?? null, limit, withTotal, order, direction, at });
+      return filter.text?.trim() ? { ...page, search: searchState(ctx.db) } : page;
     },
-    'audit.event': async ({ id }) => store.get(id),
+    'audit.event': async ({ id }) => q().run('get', id),
     'audit.facets': async ({ filter, facets, limit, search }) => {
       fresh();
-      return store.facets(filter, facets, limit, search);
+      return q().run('facets', filter, facets, limit, search);
     },
     'audit.histogram': async ({ filter, buckets }) => {
       fresh();
-      return store.histogram(filter, buckets);
+      return q().run('histogram', filter, buckets);
     },
     'audit.export': async ({ filter, format, cursor, limit }) => ({
-      ...exportChunk(store, filter, format, cursor ?? null, limit),
+      ...(await exportChunk((f, o) => q().run('query', f, o), filter, format, cursor ?? null, limit)),
       ...(cursor ? {} : { adminLogAnchor: await adminLogAnchorForExport(ctx.db, ctx.secrets) }),
     }),
     'audit.sources.list': async () => listSources(ctx.db),

@@ -18,6 +18,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
+import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
 
 /**
  * A record as it is stored: every string field a source mapped from the record (ids, subject,
@@ -395,13 +396,19 @@ export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
   private readonly termCache = new Map<string, { common: boolean; at: number }>();
 
-  constructor(readonly db: Database) {
+  constructor(
+    readonly db: Database,
+    opts: { readOnly?: boolean } = {},
+  ) {
     // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
     db.exec('PRAGMA cache_size = -32768');
     // A bulk load that did not finish (killed) leaves its indexes dropped: build them now, unless
     // another live process is bulk loading (it builds them when done; building now would hold the write
-    // lock for seconds between its batches).
-    if (!this.bulkLoadElsewhere()) this.ensureIndexes();
+    // lock for seconds between its batches). A read-only store (query worker) never repairs.
+    if (!opts.readOnly && !this.bulkLoadElsewhere()) {
+      this.ensureIndexes();
+      catchUpSearchSync(db);
+    }
   }
 
   private bulkLoadElsewhere(): boolean {
@@ -435,6 +442,8 @@ export class AuditStore {
     );
     const missing = COLUMN_INDEXES.filter(([name]) => !have.has(name));
     if (!missing.length) return;
+    // The index sorts may use a helper thread.
+    this.db.exec('PRAGMA threads = 2');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const [name, cols] of missing) this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON audit_events (${cols})`);
@@ -454,9 +463,9 @@ export class AuditStore {
    * mid-way leaves consistent data whose missing indexes are built when the store is next opened.
    * Meanwhile queries stay correct, only filters on those columns are slower.
    */
-  async bulk<T>(expected: number, fn: () => Promise<T>): Promise<T> {
+  async bulk<T>(expected: number, fn: () => Promise<T>, minEvents = BULK_MIN_EVENTS): Promise<T> {
     const stored = (this.prep('SELECT COALESCE(SUM(n), 0) AS n FROM audit_minutes').get() as { n: number }).n;
-    if (expected < BULK_MIN_EVENTS || expected < stored) return fn();
+    if (expected < minEvents || expected < stored) return fn();
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const [name] of COLUMN_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${name}`);
@@ -465,6 +474,11 @@ export class AuditStore {
           "INSERT INTO audit_settings (key, value_json) VALUES ('bulkLoad', ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json",
         )
         .run(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+      // Full-text rows too are added in bulk afterwards; search reports "catching-up" until then.
+      markSearchPending(
+        this.db,
+        (this.prep('SELECT COALESCE(MAX(id), 0) AS m FROM audit_events').get() as { m: number }).m,
+      );
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -475,6 +489,7 @@ export class AuditStore {
       return await fn();
     } finally {
       this.ensureIndexes();
+      await catchUpSearch(this.db);
     }
   }
 
@@ -559,7 +574,8 @@ export class AuditStore {
         imported++;
         rollup.add(e, ts);
       }
-      if (imported) {
+      // While a bulk load's full-text rows are pending (in any process), the catch-up indexes these too.
+      if (imported && searchState(this.db) === 'ready') {
         this.prep(`INSERT INTO audit_fts (rowid, body) SELECT id, ${FTS_BODY_SQL} FROM audit_events WHERE id > ?`).run(
           maxId,
         );

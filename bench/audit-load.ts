@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AuditStore } from '../electron/services/audit/store.js';
+import { openDatabase } from '../electron/services/store/database.js';
+import { rng, synthetic } from './audit.js';
+
+/**
+ * The server never blocks (issue #13 item 2): a real `gatehouse serve` over a store of N audit events
+ * (default 1M; AUDIT_LOAD_N), 4 clients hammering `audit.facets`, one client timing `app.info` and
+ * one cycling through the audit page's queries (facets filtered, histogram, first page, text search),
+ * for AUDIT_LOAD_SECONDS (default 15) each, loopback only. Run twice: queries inline on the event loop
+ * (GATEHOUSE_AUDIT_QUERY_WORKERS=0, the old behaviour) and on the worker pool. Goal: app.info p99 ≤ 20 ms.
+ */
+
+const BIN = fileURLToPath(new URL('../bin/gatehouse.mjs', import.meta.url));
+const BASE = Date.UTC(2026, 9, 1);
+const DAY = 86_400_000;
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+async function fill(state: string, n: number): Promise<void> {
+  const db = openDatabase(join(state, 'gatehouse.db'));
+  const store = new AuditStore(db);
+  const r = rng(42);
+  await store.bulk(n, async () => {
+    for (let s = 0; s < n; s += 10_000) {
+      const batch = [];
+      for (let i = s; i < Math.min(n, s + 10_000); i++) batch.push(synthetic(i, n, r));
+      store.insertBatch(batch);
+      await new Promise((res) => setImmediate(res));
+    }
+  });
+  db.close();
+}
+
+interface Round {
+  appInfo: number[];
+  facetsUnderLoad: number[];
+  page: Record<string, number[]>;
+  seconds: number;
+}
+
+async function round(state: string, home: string, workers: string | undefined, seconds: number): Promise<Round> {
+  const env = { ...process.env };
+  if (workers === undefined) delete env.GATEHOUSE_AUDIT_QUERY_WORKERS;
+  else env.GATEHOUSE_AUDIT_QUERY_WORKERS = workers;
+  const child = spawn(process.execPath, [BIN, 'serve', '--platform', 'linux', '--home', home, '--state', state], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`serve printed no URL in 180 s: ${stderr}`)), 180_000);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(new URL(m[1]));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+    });
+    const token = url.searchParams.get('token') ?? '';
+    const invoke = async (method: string, body: unknown): Promise<number> => {
+      const a = performance.now();
+      const res = await fetch(`http://127.0.0.1:${url.port}/api/invoke/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).catch((err: unknown) => {
+        throw new Error(`${method}: ${String((err as Error).cause ?? err)}; serve stderr: ${stderr.slice(-500)}`);
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`${method}: HTTP ${res.status}`);
+      return performance.now() - a;
+    };
+    // Warm-up (workers started, pages cached), then the measured window.
+    await invoke('audit.facets', { filter: {} });
+    const out: Round = { appInfo: [], facetsUnderLoad: [], page: {}, seconds };
+    const end = performance.now() + seconds * 1000;
+    const hammer = async () => {
+      // Each hammering client varies its filter, as users clicking through facets do.
+      for (let i = 0; performance.now() < end; i++)
+        out.facetsUnderLoad.push(await invoke('audit.facets', { filter: i % 2 ? {} : { tenant: [`team-${i % 8}`] } }));
+    };
+    const info = async () => {
+      while (performance.now() < end) out.appInfo.push(await invoke('app.info', {}));
+    };
+    const queries: [string, string, unknown][] = [
+      ['facets, filtered', 'audit.facets', { filter: { tenant: ['team-2'], outcome: ['denied'] } }],
+      ['histogram, full range', 'audit.histogram', { filter: {}, buckets: 120 }],
+      ['first page, filtered', 'audit.query', { filter: { server: ['server-7'] }, limit: 100 }],
+      ['text search', 'audit.query', { filter: { text: 'timeout' }, limit: 100 }],
+      [
+        'first page, 2 days × tenant',
+        'audit.query',
+        {
+          filter: {
+            since: new Date(BASE + 10 * DAY).toISOString(),
+            until: new Date(BASE + 12 * DAY).toISOString(),
+            tenant: ['team-1'],
+          },
+          limit: 100,
+        },
+      ],
+    ];
+    const page = async () => {
+      for (let i = 0; performance.now() < end; i++) {
+        const [label, method, body] = queries[i % queries.length] as [string, string, unknown];
+        (out.page[label] ??= []).push(await invoke(method, body));
+      }
+    };
+    await Promise.all([hammer(), hammer(), hammer(), hammer(), info(), page()]);
+    return out;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+export async function benchAuditLoad(): Promise<Record<string, string | number>> {
+  const n = Number(process.env.AUDIT_LOAD_N ?? 1_000_000);
+  const seconds = Number(process.env.AUDIT_LOAD_SECONDS ?? 15);
+  const state = await mkdtemp(join(tmpdir(), 'gatehouse-bench-audit-load-'));
+  try {
+    const t0 = performance.now();
+    await fill(state, n);
+    const figures: Record<string, string | number> = {
+      events: n,
+      'store filled in': `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      load: `4 clients on audit.facets + 1 on app.info + 1 cycling the audit page's queries, ${seconds} s per round`,
+    };
+    for (const [label, workers] of [
+      ['before (inline)', '0'],
+      ['after (worker pool)', undefined],
+    ] as const) {
+      const r = await round(state, join(state, 'home'), workers, seconds);
+      figures[`${label}: app.info p50 / p99 (≤ 20 ms)`] =
+        `${ms(pct(r.appInfo, 50))} / ${ms(pct(r.appInfo, 99))} (${Math.round(r.appInfo.length / seconds)} req/s)`;
+      figures[`${label}: audit.facets ×4 p50 / p99`] =
+        `${ms(pct(r.facetsUnderLoad, 50))} / ${ms(pct(r.facetsUnderLoad, 99))} (${Math.round(r.facetsUnderLoad.length / seconds)} req/s)`;
+      for (const [q, xs] of Object.entries(r.page))
+        figures[`${label}: ${q} p99`] = `${ms(pct(xs, 99))} (n=${xs.length})`;
+    }
+    return figures;
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { rng, synthetic } from '../../../bench/audit.js';
+import { AdminError } from '../../../shared/api/errors.js';
+import type { AuditFilter } from '../../../shared/model/audit.js';
+import { startHttpServer } from '../../http/server.js';
+import { createNodeContext } from '../../node/runtime.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
+import { createAdminHandlers } from '../admin-service.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { AuditQueryPool, openAuditQueries } from './query-pool.js';
+import { inlineAuditQueries } from './query-port.js';
+import { QUERY_WORKER_ROLE, type QueryReply, type QueryWorkerData } from './query-worker.js';
+import { AuditStore } from './store.js';
+
+const N = 3000;
+let dir: string;
+let db: Database;
+let store: AuditStore;
+
+/** A closed gate (tests only): every query waits in its worker until `open()`. */
+function gate() {
+  const g = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    g,
+    open: () => {
+      Atomics.store(g, 0, 1);
+      Atomics.notify(g, 0);
+    },
+  };
+}
+
+function settled<T>(p: Promise<T>): { done: () => boolean } {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  return { done: () => done };
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-query-pool-'));
+  db = openDatabase(join(dir, 'gatehouse.db'));
+  store = new AuditStore(db);
+  const r = rng(7);
+  const recs = Array.from({ length: N }, (_, i) => synthetic(i, N, r));
+  // A planted credential: stored masked, and read back masked through the workers too.
+  const canary = synthetic(N, N + 1, r);
+  canary.event.reason = 'upstream said Bearer sk-live-0123456789abcdefABCDEF0123';
+  recs.push(canary);
+  store.insertBatch(recs);
+});
+
+after(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('audit query pool', () => {
+  it('returns exactly what inline returns, for every query function', async () => {
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
+    const inline = inlineAuditQueries(store);
+    try {
+      const filters: AuditFilter[] = [
+        {},
+        { tenant: ['team-3'] },
+        { outcome: ['denied'] },
+        { server: ['server-7'], outcome: ['error'] },
+        { text: 'timeout' },
+        { text: 'Bearer' },
+        { subject: ['client-3'] },
+        { since: '2026-10-05T00:00:00Z', until: '2026-10-20T00:00:00Z', tool: ['tool_4', 'tool_5'] },
+      ];
+      for (const f of filters) {
+        const a = await pool.run('query', f, { limit: 50, withTotal: true });
+        assert.deepEqual(a, await inline.run('query', f, { limit: 50, withTotal: true }), JSON.stringify(f));
+        if (a.nextCursor) {
+          const next = { cursor: a.nextCursor, limit: 50 };
+          assert.deepEqual(await pool.run('query', f, next), await inline.run('query', f, next));
+        }
+        assert.deepEqual(await pool.run('count', f), await inline.run('count', f));
+        assert.deepEqual(await pool.run('facets', f), await inline.run('facets', f));
+        assert.deepEqual(
+          await pool.run('facets', f, ['tool', 'subject'], 3),
+          await inline.run('facets', f, ['tool', 'subject'], 3),
+        );
+        assert.deepEqual(await pool.run('histogram', f, 40), await inline.run('histogram', f, 40));
+      }
+      const first = (await inline.run('query', {}, { limit: 1 })).events[0];
+      assert.ok(first);
+      assert.deepEqual(await pool.run('get', first.id), first);
+      assert.equal(await pool.run('get', '999999999'), null);
+      // The canary is found by its non-secret words and comes back masked.
+      const hit = await pool.run('query', { text: 'upstream said' }, { limit: 5 });
+      assert.equal(hit.events.length, 1);
+      assert.doesNotMatch(JSON.stringify(hit), /0123456789abcdefABCDEF/);
+      // Errors keep their kind and message.
+      await assert.rejects(pool.run('count', { since: 'yesterday' }), (e: unknown) => {
+        assert.ok(e instanceof AdminError);
+        assert.equal(e.code, 'bad-request');
+        assert.match(e.message, /since: not a date\/time/);
+        return true;
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sees rows committed on the main connection after it started', async () => {
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
+    try {
+      const before = await pool.run('count', {});
+      const extra = synthetic(N + 5, N + 6, rng(99));
+      extra.key = 'late-arrival';
+      store.insertBatch([extra]);
+      assert.equal(await pool.run('count', {}), before + 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('survives a worker that dies mid-query: the query runs again on a fresh worker', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, gate: g });
+    try {
+      await pool.whenReady();
+      const threads = pool.threadIds;
+      const p = pool.run('facets', { tenant: ['team-1'] });
+      const [busy] = pool.busyThreadIds;
+      assert.ok(busy !== undefined);
+      // Kill the thread running it while the query waits in it.
+      await pool.workerByThreadId(busy)?.terminate();
+      open();
+      assert.deepEqual(await p, store.facets({ tenant: ['team-1'] }));
+      assert.notDeepEqual(pool.threadIds, threads);
+      assert.equal(pool.threadIds.length, 2);
+      assert.deepEqual(await pool.run('count', {}), store.count({}));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops a query past its time limit, replaces its worker and keeps answering', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, gate: g, timeoutMs: 150 });
+    try {
+      await pool.whenReady();
+      const threads = pool.threadIds;
+      await assert.rejects(pool.run('histogram', {}), (e: unknown) => {
+        assert.ok(e instanceof AdminError);
+        assert.equal(e.code, 'unavailable');
+        assert.match(e.message, /audit histogram took longer than/);
+        return true;
+      });
+      assert.notEqual(pool.threadIds[0], threads[0]);
+      open();
+      assert.deepEqual(await pool.run('histogram', {}), store.histogram({}));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses queries beyond its queue bound instead of piling them up', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, maxQueued: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const running = pool.run('count', {});
+      const queued = pool.run('count', { outcome: ['denied'] });
+      await assert.rejects(pool.run('count', {}), /too many audit queries waiting/);
+      open();
+      assert.equal(await running, store.count({}));
+      assert.equal(await queued, store.count({ outcome: ['denied'] }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('runs inline for an in-memory store (workers would see another database)', async () => {
+    const mem = openDatabase(':memory:');
+    const s = new AuditStore(mem);
+    const q = openAuditQueries(mem, s);
+    assert.ok(!(q instanceof AuditQueryPool));
+    assert.equal(await q.run('count', {}), 0);
+    mem.close();
+  });
+
+  it('serve: app.info answers while an audit query is still running on a worker', async () => {
+    const stateDir = join(dir, 'serve-state');
+    const ctx = createNodeContext({
+      stateDir,
+      mode: 'browser',
+      workstation: { home: join(dir, 'home'), platform: 'linux', projects: [], systemRoot: join(dir, 'none'), env: {} },
+      secrets: openNodeSecretStore(stateDir, { keyring: null }),
+    });
+    const served = new AuditStore(ctx.db);
+    served.insertBatch(Array.from({ length: 200 }, (_, i) => synthetic(i, 200, rng(3))));
+    const { g, open } = gate();
+    // As `gatehouse serve` wires it (serve.ts), with a closed gate standing in for a slow query.
+    ctx.auditQueries = openAuditQueries(ctx.db, served, { gate: g });
+    assert.ok(ctx.auditQueries instanceof AuditQueryPool);
+    const server = await startHttpServer({ handlers: createAdminHandlers(ctx), events: ctx.events });
+    const call = (method: string, body: unknown) =>
+      fetch(`${server.url.split('?')[0]?.replace(/\/$/, '')}/api/invoke/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    try {
+      const facets = call('audit.facets', { filter: { tenant: ['team-2'] } });
+      const slow = settled(facets);
+      const info = await call('app.info', {});
+      assert.equal(info.status, 200);
+      assert.equal(((await info.json()) as { name: string }).name, 'gatehouse');
+      // app.info was answered while the facets query still waits in its worker.
+      assert.equal(slow.done(), false);
+      open();
+      const res = await facets;
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), served.facets({ tenant: ['team-2'] }));
+    } finally {
+      await server.close();
+      await ctx.auditQueries.close();
+      ctx.db.close();
+    }
+  });
+
+  it('the bundled CLI: a worker on the file holding the pool answers queries', async () => {
+    // The pool spawns its own module's file. In the bundle that file is the bundle (or the chunk
+    // holding the pool), where modules are initialized lazily: the worker must still start.
+    const mod = '../../../bin/cli-bundle.mjs';
+    const { CLI_BUILD_OPTIONS } = (await import(mod)) as { CLI_BUILD_OPTIONS: Record<string, unknown> };
+    const { build } = await import('esbuild');
+    const out = join(dir, 'bundle');
+    const splitting = CLI_BUILD_OPTIONS.splitting === true || 'outdir' in CLI_BUILD_OPTIONS;
+    const res = await build({
+      ...CLI_BUILD_OPTIONS,
+      ...(splitting ? { outdir: out } : { outfile: join(out, 'gatehouse.mjs') }),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const file = Object.entries(res.metafile.outputs).find(
+      ([, o]) => 'electron/services/audit/query-pool.ts' in o.inputs,
+    )?.[0];
+    assert.ok(file, 'the pool is in the bundle');
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: join(dir, 'gatehouse.db') };
+    const w = new Worker(pathToFileURL(join(String(CLI_BUILD_OPTIONS.absWorkingDir ?? process.cwd()), file)), {
+      workerData: data,
+      execArgv: [],
+    });
+    try {
+      const replies: QueryReply[] = [];
+      const next = () =>
+        new Promise<QueryReply>((resolve, reject) => {
+          const r = replies.shift();
+          if (r) return resolve(r);
+          w.once('message', resolve);
+          w.once('exit', (code) => reject(new Error(`the worker exited (${code}) without answering`)));
+        });
+      assert.deepEqual(await next(), { ready: true });
+      w.postMessage({ id: 1, name: 'count', args: [{ outcome: ['denied'] }] });
+      assert.deepEqual(await next(), { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+    } finally {
+      await w.terminate();
+    }
+  });
+});

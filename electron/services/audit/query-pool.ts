@@ -1,0 +1,260 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { AdminError, type ErrorCode } from '../../../shared/api/errors.js';
+import type { Database } from '../store/database.js';
+import {
+  callAuditQuery,
+  inlineAuditQueries,
+  type AuditQueries,
+  type AuditQueryArgs,
+  type AuditQueryName,
+  type AuditQueryResult,
+} from './query-port.js';
+import { QUERY_WORKER_ROLE, type QueryReply, type QueryRequest, type QueryWorkerData } from './query-worker.js';
+import type { AuditStore } from './store.js';
+
+/**
+ * Audit queries off the event loop (issue #13 item 2): a small pool of worker threads, each with a
+ * read-only connection to the same WAL database, so a slow facets/histogram/search query never
+ * delays another request of the serving process. Writes stay on the main connection. Bounded queue,
+ * a time limit per query (the worker running it is replaced), workers restarted when they die (a
+ * query they held runs once more on a fresh one). A store without a file (in-memory) runs inline.
+ */
+
+export interface AuditQueryPoolOptions {
+  /** Worker threads (default: the cores, at least 2, at most 4). */
+  size?: number;
+  /** Queries waiting for a worker before new ones are refused (default 256). */
+  maxQueued?: number;
+  /** Longest a query may run before its worker is stopped and replaced (default 30 s). */
+  timeoutMs?: number;
+  /** Tests only: see QueryWorkerData.gate. */
+  gate?: Int32Array;
+  /** Where the pool says it gave up on workers (then queries run inline). */
+  log?: (line: string) => void;
+}
+
+interface Job {
+  id: number;
+  name: AuditQueryName;
+  args: unknown[];
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  retried: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  timer: NodeJS.Timeout | null;
+  ready: boolean;
+}
+
+/** Consecutive worker deaths with no answer in between after which the pool gives up (runs inline). */
+const MAX_CONSECUTIVE_DEATHS = 5;
+
+export function defaultPoolSize(): number {
+  return Math.max(2, Math.min(4, availableParallelism()));
+}
+
+/** The worker's entry: this module's own file (it imports query-worker.ts, which starts the loop). */
+function workerExecArgv(): string[] | undefined {
+  // Running from the TypeScript sources: the worker needs the tsx loader too (inherited when given
+  // as --import; registered through its API, e.g. GATEHOUSE_DEV=1, it is not).
+  if (!import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))) return undefined;
+  return [...process.execArgv, '--import', import.meta.resolve('tsx')];
+}
+
+export class AuditQueryPool implements AuditQueries {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private deaths = 0;
+  private fallback: AuditQueries | null = null;
+  readonly size: number;
+  private readonly maxQueued: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly store: AuditStore,
+    private readonly opts: AuditQueryPoolOptions = {},
+  ) {
+    this.size = Math.max(1, opts.size ?? defaultPoolSize());
+    this.maxQueued = opts.maxQueued ?? 256;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Thread ids of the live workers (diagnostics and tests). */
+  get threadIds(): number[] {
+    return this.slots.map((s) => s.worker.threadId);
+  }
+
+  /** Thread ids of the workers running a query now. */
+  get busyThreadIds(): number[] {
+    return this.slots.filter((s) => s.job).map((s) => s.worker.threadId);
+  }
+
+  /** Resolves once every worker has opened its connection (start-up is otherwise lazy to wait for). */
+  async whenReady(): Promise<void> {
+    while (!this.closed && !this.fallback && this.slots.some((s) => !s.ready))
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Tests: the worker behind a thread id, e.g. to kill it. */
+  workerByThreadId(id: number): Worker | undefined {
+    return this.slots.find((s) => s.worker.threadId === id)?.worker;
+  }
+
+  run<K extends AuditQueryName>(name: K, ...args: AuditQueryArgs<K>): Promise<AuditQueryResult<K>> {
+    if (this.closed) return Promise.reject(new AdminError('unavailable', 'the audit query pool is closed'));
+    if (this.fallback) return this.fallback.run(name, ...args);
+    if (this.queue.length >= this.maxQueued)
+      return Promise.reject(
+        new AdminError('unavailable', `too many audit queries waiting (${this.maxQueued}); try again shortly`),
+      );
+    return new Promise<AuditQueryResult<K>>((resolve, reject) => {
+      this.queue.push({
+        id: this.nextId++,
+        name,
+        args,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        retried: false,
+      });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.queue.splice(0)) j.reject(new AdminError('unavailable', 'the audit query pool is closed'));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        if (s.timer) clearTimeout(s.timer);
+        s.job?.reject(new AdminError('unavailable', 'the audit query pool is closed'));
+        s.job = null;
+        await s.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): Slot {
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate };
+    const worker = new Worker(new URL(import.meta.url), { workerData: data, execArgv: workerExecArgv() });
+    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    worker.on('message', (reply: QueryReply) => this.answer(slot, reply));
+    // 'error' is followed by 'exit': the slot is replaced once, on exit.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => this.died(slot));
+    // Idle workers do not keep the process alive.
+    worker.unref();
+    return slot;
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job || !this.queue.length) continue;
+      const job = this.queue.shift() as Job;
+      slot.job = job;
+      slot.worker.ref();
+      slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
+      const req: QueryRequest = { id: job.id, name: job.name, args: job.args };
+      slot.worker.postMessage(req);
+    }
+  }
+
+  private finish(slot: Slot): Job | null {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.job = null;
+    slot.worker.unref();
+    return job;
+  }
+
+  private answer(slot: Slot, reply: QueryReply): void {
+    if ('ready' in reply) {
+      slot.ready = true;
+      this.pump();
+      return;
+    }
+    if (slot.job?.id !== reply.id) return;
+    const job = this.finish(slot) as Job;
+    this.deaths = 0;
+    if (reply.ok) job.resolve(reply.result);
+    else {
+      const e = reply.error;
+      job.reject(
+        e.admin
+          ? new AdminError(e.code as ErrorCode, e.message)
+          : Object.assign(new Error(e.message), { name: e.name }),
+      );
+    }
+    this.pump();
+  }
+
+  private timedOut(slot: Slot): void {
+    const job = this.finish(slot);
+    if (!job) return;
+    job.reject(
+      new AdminError(
+        'unavailable',
+        `audit ${job.name} took longer than ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`} and was stopped: narrow the filter`,
+      ),
+    );
+    // The worker may be inside SQLite: it is stopped and replaced without waiting for it.
+    this.replace(slot, false);
+  }
+
+  private died(slot: Slot): void {
+    if (this.closed || !this.slots.includes(slot)) return;
+    const job = this.finish(slot);
+    this.deaths++;
+    if (job) {
+      // Read-only and idempotent: run it once more on a fresh worker; a second death is an error.
+      if (!job.retried) this.queue.unshift({ ...job, retried: true });
+      else job.reject(new AdminError('internal', `the audit ${job.name} query stopped its worker twice`));
+    }
+    this.replace(slot, true);
+  }
+
+  private replace(slot: Slot, exited: boolean): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    if (!exited) {
+      slot.worker.removeAllListeners('exit');
+      void slot.worker.terminate();
+    }
+    if (this.deaths >= MAX_CONSECUTIVE_DEATHS) {
+      // Workers cannot start here (e.g. the database cannot be opened from a thread): answer inline.
+      this.slots.splice(i, 1);
+      if (!this.slots.length) {
+        this.opts.log?.('gatehouse: audit query workers keep stopping; audit queries now run on the main thread');
+        this.fallback = inlineAuditQueries(this.store);
+        for (const j of this.queue.splice(0)) {
+          try {
+            j.resolve(callAuditQuery(this.store, j.name, j.args as never));
+          } catch (err) {
+            j.reject(err as Error);
+          }
+        }
+      }
+      return;
+    }
+    this.slots[i] = this.spawn();
+    this.pump();
+  }
+}
+
+/**
+ * The query port for a store: a worker pool for an on-disk database, inline for an in-memory one
+ * (workers would each see their own empty database).
+ */
+export function openAuditQueries(db: Database, store: AuditStore, opts: AuditQueryPoolOptions = {}): AuditQueries {
+  const file = db.location();
+  if (!file) return inlineAuditQueries(store);
+  return new AuditQueryPool(file, store, opts);
+}

@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+import type * as NodeSqlite from 'node:sqlite';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { AdminError } from '../../../shared/api/errors.js';
+import { callAuditQuery, isAuditQueryName } from './query-port.js';
+import { AuditStore } from './store.js';
+
+/**
+ * One audit query worker thread: its own read-only connection to the store's WAL database, running
+ * the store's query functions by name. Writes never happen here (they stay on the main connection).
+ * Started by query-pool.ts; this module starts the loop itself when loaded as such a worker, so the
+ * worker can be spawned from the pool's own module file (sources and bundled CLI alike).
+ */
+
+export const QUERY_WORKER_ROLE = 'gatehouse-audit-query';
+
+export interface QueryWorkerData {
+  role: typeof QUERY_WORKER_ROLE;
+  file: string;
+  /** Tests only: each query waits while gate[0] is 0 (an Int32Array over a SharedArrayBuffer). */
+  gate?: Int32Array;
+}
+
+export interface QueryRequest {
+  id: number;
+  name: string;
+  args: unknown[];
+}
+
+export type QueryReply =
+  | { ready: true }
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { admin: boolean; code: string; message: string; name: string } };
+
+function isWorkerData(v: unknown): v is QueryWorkerData {
+  return !!v && typeof v === 'object' && (v as { role?: unknown }).role === QUERY_WORKER_ROLE;
+}
+
+function runQueryWorker(data: QueryWorkerData): void {
+  const port = parentPort;
+  if (!port) return;
+  const sqlite = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
+  const db = new sqlite.DatabaseSync(data.file, { readOnly: true });
+  db.exec('PRAGMA busy_timeout = 5000');
+  const store = new AuditStore(db, { readOnly: true });
+  // Queries are sent only once the worker can answer, so a query's time limit never counts start-up.
+  port.postMessage({ ready: true } satisfies QueryReply);
+  port.on('message', (req: QueryRequest) => {
+    if (data.gate) {
+      // Short waits, so that terminate() (timeout) still takes effect while the gate is closed.
+      while (Atomics.load(data.gate, 0) === 0) Atomics.wait(data.gate, 0, 0, 20);
+    }
+    let reply: QueryReply;
+    try {
+      if (!isAuditQueryName(req.name)) throw new AdminError('bad-request', `unknown audit query ${req.name}`);
+      const result = callAuditQuery(store, req.name, req.args as never);
+      reply = { id: req.id, ok: true, result };
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      reply = {
+        id: req.id,
+        ok: false,
+        error: {
+          admin: err instanceof AdminError,
+          code: err instanceof AdminError ? err.code : 'internal',
+          message: e.message,
+          name: e.name,
+        },
+      };
+    }
+    port.postMessage(reply);
+  });
+}
+
+if (!isMainThread && isWorkerData(workerData)) runQueryWorker(workerData);
