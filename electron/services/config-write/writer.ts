@@ -244,7 +244,7 @@ interface Step {
   revert(): Promise<void>;
 }
 
-class RolledBack extends WriteRefused {
+export class RolledBack extends WriteRefused {
   constructor(
     message: string,
     readonly restored: string[],
@@ -551,7 +551,8 @@ export async function undoGroup(deps: WriterDeps, group: string): Promise<Config
       .all(group, `${group}%`) as Array<{ group_id: string }>
   ).map((g) => g.group_id);
   if (groups.length === 0) throw new WriteRefused(`No recorded change group ${group}.`);
-  if (groups.length > 1) throw new WriteRefused(`${group} matches ${groups.length} change groups: give more of the id.`);
+  if (groups.length > 1)
+    throw new WriteRefused(`${group} matches ${groups.length} change groups: give more of the id.`);
   const all = deps.db
     .prepare('SELECT * FROM config_changes WHERE group_id = ? ORDER BY rowid')
     .all(groups[0]!) as unknown as Row[];
