@@ -35,7 +35,7 @@ import {
  */
 export type ChangeRequest =
   | { kind: 'fix'; findingId: string; strategy?: Strategy; input?: FixInput }
-  | { kind: 'fix-rule'; ruleId: string; findingIds?: string[]; strategy?: Strategy }
+  | { kind: 'fix-rule'; ruleId: string; findingIds?: string[]; strategy?: Strategy; input?: FixInput }
   | { kind: 'quarantine'; serverId: string }
   | { kind: 'copy'; serverId: string; to: CopyTarget; move?: boolean };
 
@@ -140,6 +140,21 @@ interface Computed {
   pins?: Record<string, VersionSuggestion>;
 }
 
+/** One version the admin gave for a bulk pin: only meaningful when the set pins one package. */
+function givenVersion(pc: PlanContext, drafts: IdentifiedDraft[], version: string): Map<string, VersionSuggestion> {
+  const names = new Set<string>();
+  for (const d of drafts) {
+    const s = d.serverId ? pc.server(d.serverId) : undefined;
+    const t = s ? runnerTarget(s) : undefined;
+    if (t) names.add(t.name);
+  }
+  if (names.size > 1)
+    throw new WriteRefused(
+      `One version (${version}) for ${names.size} different packages (${[...names].join(', ')}): name the findings of one package, or leave the version out to use each package's suggestion.`,
+    );
+  return new Map(drafts.map((d) => [d.id, { version, source: 'the version you gave' }]));
+}
+
 async function computeBulk(
   pc: PlanContext,
   req: Extract<ChangeRequest, { kind: 'fix-rule' }>,
@@ -149,9 +164,11 @@ async function computeBulk(
   const { drafts, skipped: unselected } = bulkSelection(pc.ctx, req);
   if (drafts.length === 0 && !req.findingIds)
     throw new WriteRefused(`No open ${req.ruleId} finding in the latest scan (scan again).`);
-  const found: ReadonlyMap<string, VersionSuggestion> = pins
-    ? new Map(Object.entries(pins))
-    : await suggestionsFor(pc, drafts, opts);
+  const found: ReadonlyMap<string, VersionSuggestion> = req.input?.version
+    ? givenVersion(pc, drafts, req.input.version)
+    : pins
+      ? new Map(Object.entries(pins))
+      : await suggestionsFor(pc, drafts, opts);
   const versions = new Map([...found].map(([id, v]) => [id, v.version]));
   const { planned, skipped: manual } = planEach(pc, drafts, req.strategy, versions);
   const deps = writerDeps(pc.ctx);
