@@ -9,16 +9,17 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
-import { isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { DocFormat } from '../discovery/document.js';
 import { locateToml } from '../discovery/toml-locate.js';
 import { childPointer } from '../discovery/pointer.js';
+import { editYamlSurgically, YamlEditError } from './yaml-edit.js';
 
 /**
  * Format-preserving edits of one config document. Every edit names its target by RFC 6901 pointer
  * (the pointers discovery and findings already carry). JSON/JSONC go through jsonc-parser's
- * `modify`/`applyEdits` (comments, order and indentation kept), YAML through the `yaml` Document
- * API, TOML through surgical span edits at the positions `locateToml` computes; a string that
+ * `modify`/`applyEdits` (comments, order and indentation kept), YAML through surgical span edits
+ * of the node (yaml-edit.ts: nothing outside it is re-rendered), TOML through surgical span edits at the positions `locateToml` computes; a string that
  * replaces a string is always a token splice, in every format, so nothing else moves.
  *
  * `applyEdits` then re-parses the result and compares it with the original value with the same
@@ -184,21 +185,16 @@ function editJson(text: string, op: EditOp): string {
 
 function editYaml(text: string, op: EditOp): string {
   const doc: Document = parseDocument(text, { uniqueKeys: false });
-  const value = doc.toJS() as unknown;
-  const path = typedPath(value, pointerParts(op.pointer));
-  const node = doc.getIn(path, true);
-  if (op.op === 'set' && typeof op.value === 'string' && isScalar(node) && typeof node.value === 'string') {
-    const r = node.range;
-    if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || node.type === 'PLAIN'))
-      return splice(text, r[0], r[1] - r[0], JSON.stringify(op.value));
+  const path = typedPath(doc.toJS() as unknown, pointerParts(op.pointer));
+  try {
+    return op.op === 'remove'
+      ? editYamlSurgically(text, { op: 'remove', path })
+      : editYamlSurgically(text, { op: op.op, path, value: op.value });
+  } catch (err) {
+    if (err instanceof YamlEditError)
+      throw new EditError(`cannot edit ${op.pointer} in place (${err.message}): edit it by hand (manual)`);
+    throw err;
   }
-  if (op.op === 'append') {
-    if (node === undefined) doc.setIn(path, doc.createNode([op.value]));
-    else if (isSeq(node)) node.add(doc.createNode(op.value));
-    else throw new EditError(`${op.pointer} is not a list`);
-  } else if (op.op === 'remove') doc.deleteIn(path);
-  else doc.setIn(path, doc.createNode(op.value));
-  return doc.toString({ lineWidth: 0 });
 }
 
 // ------------------------------------------------------------------------------------- TOML
