@@ -137,7 +137,7 @@ async function getJson(lookup: VersionLookup, url: string, accept: string): Prom
 /** `@scope/name` → `@scope%2fname` (the registry's path form). */
 export function packumentUrl(registry: string, name: string): string {
   const base = registry.endsWith('/') ? registry : `${registry}/`;
-  return `${base}${encodeURIComponent(name).replace(/^%40/, '@')}`;
+  return `${base}${encodeURIComponent(name).replace(/^%40/, '@').replace(/%2F/g, '%2f')}`;
 }
 
 async function registryNpm(lookup: VersionLookup, name: string): Promise<VersionSuggestion | undefined> {
