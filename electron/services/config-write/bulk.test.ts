@@ -224,3 +224,82 @@ describe('bulk fix of a rule', () => {
     assert.equal((await literals()).filter((f) => f.client === 'claude-desktop').length, 1);
   });
 });
+
+describe('quarantine everywhere and move: one group, all or nothing', () => {
+  let root: string;
+  let ctx: ServiceContext;
+  const SERVER = `"github": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github@1.0.0"] }`;
+  const TEXTS: Record<string, string> = {
+    '.cursor/mcp.json': `{\n  // mine\n  "mcpServers": {\n    ${SERVER}\n  }\n}\n`,
+    '.codeium/windsurf/mcp_config.json': `{\n  "mcpServers": {\n    ${SERVER},\n    "other": { "command": "x" }\n  }\n}\n`,
+    '.config/Claude/claude_desktop_config.json': `{\n  "mcpServers": {\n    ${SERVER}\n  }\n}\n`,
+  };
+  const abs = (rel: string) => join(root, 'home', rel);
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gh-group-'));
+    ctx = findingsTestContext(root, { now: () => new Date('2026-01-01T00:00:00Z') });
+    for (const [rel, text] of Object.entries(TEXTS)) {
+      await mkdir(dirname(abs(rel)), { recursive: true });
+      await writeFile(abs(rel), text);
+      await chmod(abs(rel), 0o600);
+    }
+  });
+  afterEach(async () => {
+    ctx.db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('quarantine in 3 files: a failure on the 3rd restores the first two; then one group, undone together', async () => {
+    const scan = await runFindingsScan(ctx);
+    const s = scan.scan.servers.find((x) => x.entry.client === 'cursor')!;
+    const p = await previewChange(ctx, { kind: 'quarantine', serverId: s.entry.id });
+    assert.equal(p.files.length, 3);
+    let n = 0;
+    const failing: WritableFs = {
+      ...nodeWritableFs,
+      async rename(from, to) {
+        if (++n === 3) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        return nodeWritableFs.rename(from, to);
+      },
+    };
+    await assert.rejects(
+      applyChange(ctx, p.token, { writeFs: failing }),
+      /I\/O error.*rolled back: .*, .* restored byte for byte/,
+    );
+    for (const [rel, text] of Object.entries(TEXTS)) assert.equal(await readFile(abs(rel), 'utf8'), text, rel);
+    assert.deepEqual(await changes(ctx), []);
+
+    const applied = await applyChange(ctx, p.token);
+    assert.equal(new Set(applied.map((c) => c.group)).size, 1);
+    assert.match(await readFile(abs('.codeium/windsurf/mcp_config.json'), 'utf8'), /"disabled": true/);
+    await undoGroupOf(ctx, applied[0]!.group!);
+    for (const [rel, text] of Object.entries(TEXTS)) assert.equal(await readFile(abs(rel), 'utf8'), text, rel);
+  });
+
+  it('move = add in the target + remove in the source: one group; group undo deletes the created file', async () => {
+    const scan = await runFindingsScan(ctx);
+    const s = scan.scan.servers.find((x) => x.entry.client === 'cursor')!;
+    const p = await previewChange(ctx, {
+      kind: 'copy',
+      serverId: s.entry.id,
+      to: { client: 'vscode', scope: 'user' },
+      move: true,
+    });
+    const target = join(root, 'home', '.config', 'Code', 'User', 'mcp.json');
+    // The source cannot be written: the target file must not be created at all.
+    await chmod(abs('.cursor/mcp.json'), 0o400);
+    await assert.rejects(applyChange(ctx, p.token), /read-only/);
+    await assert.rejects(readFile(target), /ENOENT/);
+    await chmod(abs('.cursor/mcp.json'), 0o600);
+    const applied = await applyChange(ctx, p.token);
+    assert.deepEqual(
+      applied.map((c) => c.file),
+      [target, abs('.cursor/mcp.json')],
+    );
+    assert.equal(applied[0]!.group, applied[1]!.group);
+    assert.doesNotMatch(await readFile(abs('.cursor/mcp.json'), 'utf8'), /github/);
+    await undoGroupOf(ctx, applied[0]!.group!);
+    await assert.rejects(readFile(target), /ENOENT/);
+    assert.equal(await readFile(abs('.cursor/mcp.json'), 'utf8'), TEXTS['.cursor/mcp.json']);
+  });
+});

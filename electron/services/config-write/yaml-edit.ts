@@ -152,10 +152,7 @@ function rangeOf(n: unknown): [number, number, number] {
 }
 
 /** The offset just after `node` and its same-line comment (at a line start for block content). */
-function endOf(text: string, node: unknown): number {
-  const end = rangeOf(node)[2];
-  return end;
-}
+const endOf = (node: unknown): number => rangeOf(node)[2];
 
 /** Offset of the `-` that introduces a block sequence item. */
 function dashOf(text: string, itemStart: number): number {
@@ -180,7 +177,7 @@ function insertPair(text: string, map: YAMLMap<unknown, unknown>, key: string | 
   if (map.items.length === 0) throw new YamlEditError('an empty block map');
   const indent = column(text, rangeOf(map.items[0]!.key)[0]);
   const last = map.items[map.items.length - 1]!;
-  let at = endOf(text, last.value ?? last.key);
+  let at = endOf(last.value ?? last.key);
   let pre = '';
   if (at > 0 && text[at - 1] !== '\n') {
     // The last pair ends the file without a line break.
