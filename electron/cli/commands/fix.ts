@@ -102,7 +102,12 @@ ${DISCOVERY_FLAGS_HELP}
           continue;
         }
         const wanted = values.strategy as Strategy | undefined;
-        const opt = options.find((o) => o.kind === 'fix' && (!wanted || o.strategy === wanted));
+        // The recommended option, or the one asked for: never a quarantine in place of a manual fix.
+        const opt = wanted
+          ? options.find((o) => o.kind === 'fix' && o.strategy === wanted)
+          : options[0]?.kind === 'fix'
+            ? options[0]
+            : undefined;
         if (!opt) {
           const m = options.find((o) => o.kind === 'manual');
           results.push({ ...base, status: 'manual', explanation: m?.explanation ?? 'no automatic fix' });

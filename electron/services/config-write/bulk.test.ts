@@ -91,6 +91,8 @@ describe('bulk fix of a rule', () => {
       [[cline.id, 'manual']],
     );
     assert.match(p.skipped[0]!.reason, /no reference syntax for header values/);
+    // Alone, without a strategy, it is manual too: never quarantined in place of the fix.
+    await assert.rejects(previewChange(ctx, { kind: 'fix', findingId: cline.id }), /no reference syntax/);
     assert.match(p.title, /Fix 4 secret\.literal findings in 3 files/);
     const shown = JSON.stringify(p);
     for (let i = 1; i <= 5; i++) assert.ok(!shown.includes(tok(i)), `token ${i} shown`);

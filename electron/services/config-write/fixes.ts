@@ -211,10 +211,15 @@ export function fixOptions(pc: PlanContext, d: IdentifiedDraft): FixOption[] {
 
 /** Plans the fix of a finding with the chosen strategy (default: the recommended one). */
 export function planFix(pc: PlanContext, d: IdentifiedDraft, strategy?: Strategy, input: FixInput = {}): FixPlan {
-  const options = fixOptions(pc, d).filter((o) => o.kind === 'fix');
-  const chosen = strategy ? options.find((o) => o.strategy === strategy) : options[0];
+  const all = fixOptions(pc, d);
+  // Without a strategy only the recommended option counts: a manual finding is never quarantined instead.
+  const chosen = strategy
+    ? all.find((o) => o.kind === 'fix' && o.strategy === strategy)
+    : all[0]?.kind === 'fix'
+      ? all[0]
+      : undefined;
   if (!chosen) {
-    const m = fixOptions(pc, d).find((o) => o.kind === 'manual');
+    const m = all.find((o) => o.kind === 'manual');
     throw new ManualFix(m?.explanation ?? `No automatic fix for ${d.ruleId}.`);
   }
   const s = d.serverId ? pc.server(d.serverId) : undefined;
