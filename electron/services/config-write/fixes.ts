@@ -57,8 +57,9 @@ const DISABLE_FLAG: Partial<Record<ClientId, { key: string; value: boolean }>> =
   opencode: { key: 'enabled', value: false },
 };
 
+// One wording for every variable, so a bulk preview shows it once.
 const GUI_ENV_NOTE =
-  'GUI apps started from the Dock, Start menu or a desktop launcher do not read your shell profile: on macOS use `launchctl setenv VAR value` (or a LaunchAgent), on Windows a user environment variable (System Properties → Environment Variables), on Linux ~/.config/environment.d/*.conf; then restart the app.';
+  'GUI apps started from the Dock, Start menu or a desktop launcher do not read your shell profile: on macOS use `launchctl setenv NAME value` (or a LaunchAgent), on Windows a user environment variable (System Properties → Environment Variables), on Linux ~/.config/environment.d/*.conf; then restart the app.';
 
 const SECRET_LITERAL_RULES = new Set(['secret.literal', 'secret.project-file', 'secret.reused']);
 
@@ -383,7 +384,7 @@ function planSecretFix(pc: PlanContext, d: IdentifiedDraft, s: RawServer): FixPl
       secrets,
       notes: [
         `${envRef.how.replace('VAR', varName)}: set ${varName} in the environment the client is started from.`,
-        GUI_ENV_NOTE.replace(/VAR/g, varName),
+        GUI_ENV_NOTE,
         stored,
       ],
     };

@@ -288,3 +288,11 @@ describe('YAML fixes through the service (real discovery, findings and writer)',
     }
   });
 });
+
+describe('surgical YAML edits: small shapes', () => {
+  it('an empty flow map gets its first key in place; nothing else in the file moves', () => {
+    const text = `a: {  }   # empty\nb: {x: 1}\n`;
+    const out = editText(text, 'yaml', [{ op: 'set', pointer: '/a/k', value: 'v' }]);
+    assert.equal(out, `a: { k: "v" }   # empty\nb: {x: 1}\n`);
+  });
+});

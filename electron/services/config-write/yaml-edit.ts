@@ -170,7 +170,7 @@ function insertPair(text: string, map: YAMLMap<unknown, unknown>, key: string | 
     const close = text.lastIndexOf('}', valueEnd);
     if (close < start) throw new YamlEditError('cannot find the end of a flow map');
     const entry = `${keyText(key)}: ${flow(value)}`;
-    if (map.items.length === 0) return splice(text, close, 0, ` ${entry} `).replace(/\{\s+ /, '{ ');
+    if (map.items.length === 0) return splice(text, start, close + 1 - start, `{ ${entry} }`);
     const lastEnd = rangeOf(map.items[map.items.length - 1]!.value ?? map.items[map.items.length - 1]!.key)[1];
     return splice(text, lastEnd, 0, `, ${entry}`);
   }
