@@ -101,7 +101,8 @@ export function applyOpsToValue(value: unknown, ops: readonly EditOp[]): unknown
     let parent: Record<string | number, unknown> = root;
     for (const p of path.slice(0, -1)) {
       let next = parent[p];
-      if (next === undefined && op.op !== 'remove') {
+      // An absent or empty (`key:` / null) container is created by a set or append.
+      if ((next === undefined || next === null) && op.op !== 'remove') {
         next = {};
         parent[p] = next;
       }
@@ -115,7 +116,7 @@ export function applyOpsToValue(value: unknown, ops: readonly EditOp[]): unknown
       else delete parent[last];
     } else {
       const arr = parent[last];
-      if (arr === undefined) parent[last] = [structuredClone(op.value)];
+      if (arr === undefined || arr === null) parent[last] = [structuredClone(op.value)];
       else if (Array.isArray(arr)) arr.push(structuredClone(op.value));
       else throw new EditError(`${op.pointer} is not a list`);
     }

@@ -295,4 +295,29 @@ describe('surgical YAML edits: small shapes', () => {
     const out = editText(text, 'yaml', [{ op: 'set', pointer: '/a/k', value: 'v' }]);
     assert.equal(out, `a: { k: "v" }   # empty\nb: {x: 1}\n`);
   });
+
+  it('list items at the key’s own indentation: append and remove keep that style', () => {
+    const text = `mcpServers:\n- name: a\n  command: x\n- name: b\n  command: y\n# end`;
+    const add = editText(text, 'yaml', [{ op: 'append', pointer: '/mcpServers', value: { name: 'c', command: 'z' } }]);
+    assert.equal(
+      add,
+      `mcpServers:\n- name: a\n  command: x\n- name: b\n  command: y\n- name: "c"\n  command: "z"\n# end`,
+    );
+    const rm = editText(text, 'yaml', [{ op: 'remove', pointer: '/mcpServers/0' }]);
+    assert.equal(rm, `mcpServers:\n- name: b\n  command: y\n# end`);
+  });
+
+  it('removing the only entry leaves an explicit empty collection; a bare `key:` receives a block', () => {
+    const only = `mcpServers:\n  - name: a # only\n    command: x\nafter: 1\n`;
+    assert.equal(editText(only, 'yaml', [{ op: 'remove', pointer: '/mcpServers/0' }]), `mcpServers: []\nafter: 1\n`);
+    const bare = `extensions:   # none yet\nz: 1\n`;
+    assert.equal(
+      editText(bare, 'yaml', [{ op: 'set', pointer: '/extensions/x', value: { cmd: 'a' } }]),
+      `extensions:   # none yet\n  x:\n    cmd: "a"\nz: 1\n`,
+    );
+    assert.equal(
+      editText(`mcpServers:\nz: 1\n`, 'yaml', [{ op: 'append', pointer: '/mcpServers', value: { name: 'a' } }]),
+      `mcpServers:\n- name: "a"\nz: 1\n`,
+    );
+  });
 });

@@ -145,6 +145,12 @@ function walk(doc: Document, path: Array<string | number>, shared = aliasedAncho
   return out;
 }
 
+/** A `key:` with nothing after it (a null scalar without source text). */
+function isEmptyNull(n: unknown): boolean {
+  if (!isScalar(n) || n.value !== null || !n.range) return false;
+  return n.range[0] === n.range[1];
+}
+
 function rangeOf(n: unknown): [number, number, number] {
   const r = (n as { range?: [number, number, number] } | null)?.range;
   if (!r) throw new YamlEditError('a node without a source position');
@@ -204,12 +210,16 @@ function setAt(text: string, doc: Document, path: Array<string | number>, value:
   const loc = walk(doc, path);
   if (loc.depth === path.length) {
     const node = loc.node;
-    if (node === null || node === undefined) {
-      // `key:` with no value: write the value after the colon.
+    if (node === null || node === undefined || isEmptyNull(node)) {
+      // `key:` with no value: the value goes after the colon, a collection as a block below the key.
       if (!loc.pair) throw new YamlEditError('no value to replace');
       const k = rangeOf(loc.pair.key);
       const colon = text.indexOf(':', k[1]);
-      return splice(text, colon + 1, 0, ` ${flow(value)}`);
+      if (!isCollectionValue(value)) return splice(text, colon + 1, 0, ` ${flow(value)}`);
+      const at = lineEndIncl(text, colon);
+      const keyIndent = column(text, k[0]);
+      const inner = Array.isArray(value) ? keyIndent : keyIndent + stepOf(text);
+      return splice(text, at, 0, (text[at - 1] === '\n' ? '' : eol) + block(value, inner, stepOf(text), eol));
     }
     const [s, e, end] = rangeOf(node);
     const isBlock = (isMap(node) || isSeq(node)) && !node.flow;
@@ -235,7 +245,7 @@ function setAt(text: string, doc: Document, path: Array<string | number>, value:
   const container = walk(doc, path.slice(0, loc.depth)).node;
   let nested: unknown = value;
   for (let i = path.length - 1; i > loc.depth; i--) nested = { [String(path[i])]: nested };
-  if (container === null || container === undefined) {
+  if (container === null || container === undefined || isEmptyNull(container)) {
     if (loc.depth === 0) {
       // An empty document: nothing around it to keep but comments.
       const pre = text === '' || text.endsWith('\n') ? '' : eol;
@@ -272,7 +282,7 @@ function removeAt(text: string, doc: Document, path: Array<string | number>): st
       return splice(text, k[0], rangeOf(next.key)[0] - k[0], '');
     }
     const end = vEnd[2] > 0 && text[vEnd[2] - 1] === '\n' ? vEnd[2] : lineEndIncl(text, vEnd[2]);
-    return splice(text, ls, end - ls, '');
+    return emptied(text, doc, path, c.items.length === 1, '{}', ls, end);
   }
   const seq = c;
   const n = Number(path[path.length - 1]);
@@ -289,12 +299,35 @@ function removeAt(text: string, doc: Document, path: Array<string | number>): st
   const ls = lineStart(text, dash);
   if (text.slice(ls, dash).trim() !== '') throw new YamlEditError('a list item that shares its line');
   const end = text[r[2] - 1] === '\n' ? r[2] : lineEndIncl(text, r[2]);
-  return splice(text, ls, end - ls, '');
+  return emptied(text, doc, path, seq.items.length === 1, '[]', ls, end);
+}
+
+/**
+ * Deletes the lines [from, to) of a block entry; when it was the only entry of a collection under a
+ * key, that key gets an explicit empty `{}`/`[]` (an empty block would read back as null).
+ */
+function emptied(
+  text: string,
+  doc: Document,
+  path: Array<string | number>,
+  last: boolean,
+  empty: string,
+  from: number,
+  to: number,
+): string {
+  const out = splice(text, from, to - from, '');
+  if (!last) return out;
+  const parent = walk(doc, path.slice(0, -1));
+  if (!parent.pair) throw new YamlEditError('removing the only entry of a top-level collection');
+  const colon = text.indexOf(':', rangeOf(parent.pair.key)[1]);
+  if (colon < 0 || colon >= from) throw new YamlEditError('cannot find the key of the emptied collection');
+  return splice(out, colon + 1, 0, ` ${empty}`);
 }
 
 function appendAt(text: string, doc: Document, path: Array<string | number>, value: unknown): string {
   const loc = walk(doc, path);
-  if (loc.depth !== path.length || loc.node === null || loc.node === undefined) return setAt(text, doc, path, [value]);
+  if (loc.depth !== path.length || loc.node === null || loc.node === undefined || isEmptyNull(loc.node))
+    return setAt(text, doc, path, [value]);
   const seq = loc.node;
   if (!isSeq(seq)) throw new YamlEditError('not a list');
   const eol = eolOf(text);
