@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import semver from 'semver';
 import type {
   ChangePreview,
   ConfigChange,
@@ -84,7 +85,10 @@ async function suggestionsFor(
   });
   for (const [d, t] of targets) {
     const v = t ? await byPackage.get(`${t.ecosystem}:${t.name}`) : undefined;
+    const floor = t && t.ecosystem !== 'oci' && t.version ? semver.coerce(t.version)?.version : undefined;
     if (v) out.set(d.id, v);
+    else if (floor)
+      out.set(d.id, { version: floor, source: `the lowest version the range "${t!.version}" in the command allows` });
   }
   return out;
 }
@@ -100,11 +104,10 @@ export async function optionsFor(
   const pin = options.find((o) => o.strategy === 'pin' && o.input);
   if (pin?.input) {
     const v = (await suggestionsFor(pc, [d], opts)).get(d.id);
-    if (v && !pin.input.suggestion) {
+    if (v) {
       pin.input.suggestion = v.version;
       pin.explanation += ` Suggested: ${v.version}, ${v.source}; check it before you confirm.`;
-    } else if (pin.input.suggestion)
-      pin.explanation += ` Suggested: ${pin.input.suggestion}, from the range in the command.`;
+    }
   }
   return options;
 }

@@ -143,6 +143,19 @@ describe('pin suggestions', () => {
     assert.match(pyPin!.explanation, /latest on PyPI/);
   });
 
+  it('a range in the command bounds the suggestion: the highest matching version, not a newer major', async () => {
+    const t = { ecosystem: 'npm' as const, name: '@modelcontextprotocol/server-filesystem', version: '^2025.8.0' };
+    const v = await suggestVersion(ctx.workstation, ctx.fs, t, lookup());
+    assert.equal(v?.version, '2025.8.21');
+    assert.match(v!.source, /highest version matching "\^2025\.8\.0" on the npm registry/);
+    // Installed, but outside the range: not suggested.
+    await plantNpx('0a1b2c3d4e5f', '2026.1.14');
+    assert.equal((await suggestVersion(ctx.workstation, ctx.fs, t, undefined))?.version, undefined);
+    // A tag is no range: the latest.
+    const tagged = await suggestVersion(ctx.workstation, ctx.fs, { ...t, version: 'latest' }, undefined);
+    assert.equal(tagged?.version, '2026.1.14');
+  });
+
   it('a uv cache environment is found for uvx (dist-info folder name, PEP 503 normalised)', async () => {
     const site = join(root, 'home', '.cache', 'uv', 'archive-v0', 'Xyz12', 'lib', 'python3.12', 'site-packages');
     await mkdir(join(site, 'mcp_server_fetch-2025.1.17.dist-info'), { recursive: true });

@@ -64,7 +64,12 @@ function highest(found: Array<{ version: string; where: string }>): { version: s
 }
 
 /** npx caches: <cache>/_npx/<hash>/node_modules/<pkg>/package.json. */
-async function localNpm(ws: WorkstationPort, fs: FileSystemPort, name: string): Promise<VersionSuggestion | undefined> {
+async function localNpm(
+  ws: WorkstationPort,
+  fs: FileSystemPort,
+  name: string,
+  range: string | undefined,
+): Promise<VersionSuggestion | undefined> {
   const caches = new Set<string>();
   const envCache = ws.env.npm_config_cache ?? ws.env.NPM_CONFIG_CACHE;
   if (envCache) caches.add(envCache);
@@ -79,7 +84,8 @@ async function localNpm(ws: WorkstationPort, fs: FileSystemPort, name: string): 
       if (!text) continue;
       try {
         const j = JSON.parse(text) as { name?: unknown; version?: unknown };
-        if (j.name === name && typeof j.version === 'string') found.push({ version: j.version, where: pkg });
+        if (j.name === name && typeof j.version === 'string' && (!range || semver.satisfies(j.version, range)))
+          found.push({ version: j.version, where: pkg });
       } catch {
         // a damaged cache entry is skipped
       }
@@ -140,14 +146,22 @@ export function packumentUrl(registry: string, name: string): string {
   return `${base}${encodeURIComponent(name).replace(/^%40/, '@').replace(/%2F/g, '%2f')}`;
 }
 
-async function registryNpm(lookup: VersionLookup, name: string): Promise<VersionSuggestion | undefined> {
+async function registryNpm(
+  lookup: VersionLookup,
+  name: string,
+  range: string | undefined,
+): Promise<VersionSuggestion | undefined> {
   const url = packumentUrl(lookup.npmRegistry, name);
-  // The abbreviated packument (install-v1) is small and carries dist-tags.
+  // The abbreviated packument (install-v1) is small and carries dist-tags and the version list.
   const doc = (await getJson(lookup, url, 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8')) as
-    { 'dist-tags'?: { latest?: unknown } } | undefined;
+    { 'dist-tags'?: { latest?: unknown }; versions?: Record<string, unknown> } | undefined;
   const latest = doc?.['dist-tags']?.latest;
-  if (typeof latest !== 'string' || !semver.valid(latest)) return undefined;
-  return { version: latest, source: `latest on the npm registry ${lookup.npmRegistry} (not installed locally)` };
+  const where = `the npm registry ${lookup.npmRegistry} (not installed locally)`;
+  if (typeof latest === 'string' && semver.valid(latest) && (!range || semver.satisfies(latest, range)))
+    return { version: latest, source: `latest on ${where}` };
+  // The command names a range the latest is outside of: the highest version inside it.
+  const best = range && doc?.versions ? semver.maxSatisfying(Object.keys(doc.versions), range) : null;
+  return best ? { version: best, source: `highest version matching "${range}" on ${where}` } : undefined;
 }
 
 async function registryPypi(lookup: VersionLookup, name: string): Promise<VersionSuggestion | undefined> {
@@ -163,12 +177,20 @@ async function registryPypi(lookup: VersionLookup, name: string): Promise<Versio
 export async function suggestVersion(
   ws: WorkstationPort,
   fs: FileSystemPort,
-  target: Pick<RunnerTarget, 'ecosystem' | 'name'>,
+  target: Pick<RunnerTarget, 'ecosystem' | 'name' | 'version'>,
   lookup: VersionLookup | undefined,
 ): Promise<VersionSuggestion | undefined> {
   if (target.ecosystem === 'oci') return undefined; // a tag is not a version we can vouch for
-  const local = target.ecosystem === 'npm' ? await localNpm(ws, fs, target.name) : await localPypi(ws, fs, target.name);
-  if (local) return local;
-  if (!lookup?.fetch) return undefined;
-  return target.ecosystem === 'npm' ? registryNpm(lookup, target.name) : registryPypi(lookup, target.name);
+  if (target.ecosystem === 'npm') {
+    // A range in the command (`pkg@^1.2`) bounds the suggestion; a tag (`@latest`) does not.
+    const range = target.version && semver.validRange(target.version) ? target.version : undefined;
+    const local = await localNpm(ws, fs, target.name, range);
+    if (local || !lookup?.fetch) return local;
+    return registryNpm(lookup, target.name, range);
+  }
+  // A PyPI specifier (`pkg>=1.0`) is not evaluated here: no suggestion rather than one outside it.
+  if (target.version) return undefined;
+  const local = await localPypi(ws, fs, target.name);
+  if (local || !lookup?.fetch) return local;
+  return registryPypi(lookup, target.name);
 }
