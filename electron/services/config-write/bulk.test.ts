@@ -293,6 +293,19 @@ describe('quarantine everywhere and move: one group, all or nothing', () => {
     await assert.rejects(applyChange(ctx, p.token), /read-only/);
     await assert.rejects(readFile(target), /ENOENT/);
     await chmod(abs('.cursor/mcp.json'), 0o600);
+    // The source write fails after the target was created: the target and its new folders go again.
+    let renames = 0;
+    const failing: WritableFs = {
+      ...nodeWritableFs,
+      async rename(from, to) {
+        if (++renames === 2) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        return nodeWritableFs.rename(from, to);
+      },
+    };
+    await assert.rejects(applyChange(ctx, p.token, { writeFs: failing }), /rolled back/);
+    await assert.rejects(readFile(target), /ENOENT/);
+    await assert.rejects(readdir(join(root, 'home', '.config', 'Code')), /ENOENT/, 'created folders removed');
+    assert.equal(await readFile(abs('.cursor/mcp.json'), 'utf8'), TEXTS['.cursor/mcp.json']);
     const applied = await applyChange(ctx, p.token);
     assert.deepEqual(
       applied.map((c) => c.file),

@@ -396,15 +396,22 @@ export async function commitGroup(
         apply: () => fs.chmod(plan.file, plan.mode),
         revert: () => fs.chmod(plan.file, read.stat.mode & 0o7777),
       };
-    if (read.sha === ABSENT)
+    if (read.sha === ABSENT) {
+      const made: string[] = [];
       return {
         file: plan.file,
         apply: async () => {
+          // The folders this creates are removed again by a rollback (deepest first, only if empty).
+          for (let d = dirname(plan.file); d !== dirname(d) && !(await fs.lstat(d)); d = dirname(d)) made.push(d);
           await fs.mkdirp(dirname(plan.file));
           await atomicReplace(fs, plan.file, c.after, c.afterMode, undefined, null);
         },
-        revert: () => putBack(fs, plan.file, null, 0, undefined, c.preview.afterSha256),
+        revert: async () => {
+          await putBack(fs, plan.file, null, 0, undefined, c.preview.afterSha256);
+          for (const d of made) await fs.rmdir(d).catch(() => undefined);
+        },
       };
+    }
     return {
       file: plan.file,
       apply: () => atomicReplace(fs, plan.file, c.after, c.afterMode, ownerOf(read.stat), read.stat),
