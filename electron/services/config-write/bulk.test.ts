@@ -53,6 +53,9 @@ const FILES: Record<string, string> = {
 
 const PATHS = Object.keys(FILES);
 
+const secretNames = (notes: string[]) =>
+  notes.flatMap((n) => [...n.matchAll(/under "([^"]+)"/g)].map((m) => m[1]!)).filter((v, i, a) => a.indexOf(v) === i);
+
 describe('bulk fix of a rule', () => {
   let root: string;
   let ctx: ServiceContext;
@@ -73,8 +76,6 @@ describe('bulk fix of a rule', () => {
 
   const literals = async () =>
     (await runFindingsScan(ctx)).report.findings.filter((f) => f.ruleId === 'secret.literal' && f.status === 'open');
-  const secretNames = (notes: string[]) =>
-    notes.flatMap((n) => [...n.matchAll(/under "([^"]+)"/g)].map((m) => m[1]!)).filter((v, i, a) => a.indexOf(v) === i);
 
   it('one combined preview: every file once, manual findings skipped with the reason, no secret shown', async () => {
     const found = await literals();
@@ -224,6 +225,44 @@ describe('bulk fix of a rule', () => {
     assert.match(p.skipped[0]!.reason, /already edits .* apply this set, then fix this one again/);
     await applyChange(ctx, p.token);
     assert.equal((await literals()).filter((f) => f.client === 'claude-desktop').length, 1);
+  });
+});
+
+describe('bulk fix across projects', () => {
+  it('one variable with two values is not merged; project secrets get a store entry per project', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-bulk-proj-'));
+    const projects = [join(root, 'p1'), join(root, 'p2'), join(root, 'p3')];
+    const base = findingsTestContext(root, { now: () => new Date('2026-01-01T00:00:00Z') });
+    const ctx = { ...base, workstation: { ...base.workstation, projects } };
+    try {
+      const values = [tok(8), tok(9), tok(8)];
+      for (const [i, dir] of projects.entries()) {
+        await mkdir(join(dir, '.cursor'), { recursive: true });
+        await writeFile(
+          join(dir, '.cursor', 'mcp.json'),
+          `{ "mcpServers": { "db": { "command": "npx", "args": ["db-mcp@1.0.0"], "env": { "DB_TOKEN": "${values[i]}" } } } }\n`,
+        );
+      }
+      const found = (await runFindingsScan(ctx)).report.findings.filter((f) => f.ruleId === 'secret.project-file');
+      assert.equal(found.length, 3);
+      const p = await previewChange(ctx, { kind: 'fix-rule', ruleId: 'secret.project-file' });
+      // p1 and p3 hold the same value: both fixed; p2 would need DB_TOKEN to hold another value.
+      assert.deepEqual(
+        p.files.map((f) => f.file),
+        [projects[0], projects[2]].map((d) => join(d!, '.cursor', 'mcp.json')),
+      );
+      assert.equal(p.skipped.length, 1);
+      assert.match(p.skipped[0]!.reason, /different value for the variable DB_TOKEN/);
+      const names = secretNames(p.notes);
+      assert.equal(names.length, 2);
+      assert.ok(
+        names.every((n) => /^mcp\.cursor\.db\.[0-9a-f]{8}\.DB_TOKEN$/.test(n)),
+        names.join(),
+      );
+    } finally {
+      ctx.db.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -116,6 +116,11 @@ export function mergePlans(ruleId: string, planned: PlannedFinding[]): MergedPla
     for (const s of plan.secrets) {
       const had = secrets.get(s.name);
       if (had && had.value !== s.value) why = `another finding in this set stores a different value as "${s.name}"`;
+      const clash = s.variable
+        ? [...secrets.values()].find((x) => x.variable === s.variable && x.value !== s.value)
+        : undefined;
+      if (clash)
+        why = `another finding in this set has a different value for the variable ${s.variable} (clients read one environment): rename one of the variables first`;
     }
     for (const w of plan.plans) {
       if (why) break;

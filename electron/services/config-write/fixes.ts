@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { ClientId } from '../../../shared/model/discovery.js';
 import type { FixOption } from '../../../shared/model/config-write.js';
@@ -23,6 +24,11 @@ export interface SecretMove {
   /** Secret-store key. */
   name: string;
   value: string;
+  /**
+   * The variable (or input id) the client will read the value from, when the fix is a reference:
+   * the client's environment is shared, so one variable cannot carry two different values.
+   */
+  variable?: string;
 }
 
 export interface FixPlan {
@@ -265,8 +271,13 @@ function planSecretFix(pc: PlanContext, d: IdentifiedDraft, s: RawServer): FixPl
   const scheme = isHeader ? /^(Bearer|Basic|Token)\s+/i.exec(value)?.[0] : undefined;
   const secretValue = scheme ? value.slice(scheme.length) : value;
   const varName = envVarName(s.entry.name, f.key, isHeader);
-  const name = secretName(client, s.entry.name, varName);
-  const secrets = [{ name, value: secretValue }];
+  // A server of the same name in several projects holds a value per project: one store entry each.
+  const owner =
+    s.entry.scope === 'user'
+      ? s.entry.name
+      : `${s.entry.name}.${createHash('sha256').update(file).digest('hex').slice(0, 8)}`;
+  const name = secretName(client, owner, varName);
+  const secrets: SecretMove[] = [{ name, value: secretValue, variable: varName }];
   const where = `${isHeader ? 'header' : 'environment variable'} ${f.key} of server "${s.entry.name}"`;
   const stored = `The value is kept in Gatehouse's secret store (${pc.ctx.secrets.kind}) under "${name}".`;
   const write = (ops: EditOp[], summary: string): PlannedWrite => ({
