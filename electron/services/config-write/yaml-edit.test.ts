@@ -112,9 +112,9 @@ describe('surgical YAML edits: Continue (mcpServers list)', () => {
     assert.equal(was, '', 'nothing of the original is replaced');
     assert.equal(
       now,
-      '  - name: "fs"\n    command: "npx"\n    args:\n      - "-y"\n      - "@modelcontextprotocol/server-filesystem@2026.1.14"\n',
+      '  - name: fs\n    command: npx\n    args:\n      - -y\n      - "@modelcontextprotocol/server-filesystem@2026.1.14"\n',
     );
-    assert.ok(out.includes('env: { SEARCH_KEY: "sk-live-abc" , REGION: eu }\n  - name: "fs"'));
+    assert.ok(out.includes('env: { SEARCH_KEY: "sk-live-abc" , REGION: eu }\n  - name: fs'));
   });
 
   it('remove the first server: exactly its lines go, the comment before the next one stays', () => {
@@ -205,7 +205,7 @@ describe('surgical YAML edits: Goose (extensions map, 4-space and 6-space indent
       },
     });
     assert.equal(add.was, '');
-    assert.match(add.now, /^ {4}memory:\n {8}cmd: "npx"\n {8}args:\n/);
+    assert.match(add.now, /^ {4}memory:\n {8}cmd: npx\n {8}args:\n/);
     assert.ok(add.out.endsWith('type: stdio}\n' + add.now + 'GOOSE_MODE: smart_approve\n'));
     const rm = edit(GOOSE, { op: 'remove', pointer: '/extensions/developer' });
     assert.equal(rm.out, GOOSE.replace(/ {4}developer:\n(?: {8}.*\n)+/, ''));
@@ -221,10 +221,7 @@ describe('surgical YAML edits: Goose (extensions map, 4-space and 6-space indent
 
   it('a key missing two levels deep is created as a nested block under the existing entry', () => {
     const { out } = edit(GOOSE, { op: 'set', pointer: '/extensions/github/headers/X-Team', value: 'sec' });
-    assert.equal(
-      out,
-      GOOSE.replace('      type: stdio\n', '      type: stdio\n      headers:\n        X-Team: "sec"\n'),
-    );
+    assert.equal(out, GOOSE.replace('      type: stdio\n', '      type: stdio\n      headers:\n        X-Team: sec\n'));
   });
 
   it('CRLF files stay CRLF; an edit that would not read back as intended is refused', () => {
@@ -299,10 +296,7 @@ describe('surgical YAML edits: small shapes', () => {
   it('list items at the key’s own indentation: append and remove keep that style', () => {
     const text = `mcpServers:\n- name: a\n  command: x\n- name: b\n  command: y\n# end`;
     const add = editText(text, 'yaml', [{ op: 'append', pointer: '/mcpServers', value: { name: 'c', command: 'z' } }]);
-    assert.equal(
-      add,
-      `mcpServers:\n- name: a\n  command: x\n- name: b\n  command: y\n- name: "c"\n  command: "z"\n# end`,
-    );
+    assert.equal(add, `mcpServers:\n- name: a\n  command: x\n- name: b\n  command: y\n- name: c\n  command: z\n# end`);
     const rm = editText(text, 'yaml', [{ op: 'remove', pointer: '/mcpServers/0' }]);
     assert.equal(rm, `mcpServers:\n- name: b\n  command: y\n# end`);
   });
@@ -313,11 +307,11 @@ describe('surgical YAML edits: small shapes', () => {
     const bare = `extensions:   # none yet\nz: 1\n`;
     assert.equal(
       editText(bare, 'yaml', [{ op: 'set', pointer: '/extensions/x', value: { cmd: 'a' } }]),
-      `extensions:   # none yet\n  x:\n    cmd: "a"\nz: 1\n`,
+      `extensions:   # none yet\n  x:\n    cmd: a\nz: 1\n`,
     );
     assert.equal(
       editText(`mcpServers:\nz: 1\n`, 'yaml', [{ op: 'append', pointer: '/mcpServers', value: { name: 'a' } }]),
-      `mcpServers:\n- name: "a"\nz: 1\n`,
+      `mcpServers:\n- name: a\nz: 1\n`,
     );
   });
 });

@@ -67,12 +67,8 @@ const isCollectionValue = (v: unknown) => v !== null && typeof v === 'object';
 
 /** A value as block lines at `indent` (each line ends with eol). */
 function block(value: unknown, indent: number, step: number, eol: string): string {
-  const body = stringify(value, {
-    indent: step,
-    lineWidth: 0,
-    defaultStringType: 'QUOTE_DOUBLE',
-    defaultKeyType: 'PLAIN',
-  });
+  // Plain scalars where YAML allows them (quoted only where needed), like hand-written files.
+  const body = stringify(value, { indent: step, lineWidth: 0 });
   return body
     .replace(/\n$/, '')
     .split('\n')
