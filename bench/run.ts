@@ -51,6 +51,11 @@ const BENCHES: Bench[] = [
     load: async () => (await import('./findings.js')).benchFindings,
   },
   {
+    name: 'config-write',
+    target: 'bulk fix of ~200 literals in ~50 files: preview ≤ 2 s, all-or-nothing apply ≤ 3 s (and group undo)',
+    load: async () => (await import('./config-write.js')).benchConfigWrite,
+  },
+  {
     name: 'policy',
     target: 'simulate 1M audit events ≤ 3 s; validate 200 teams / 2,000 servers / 20,000 tools ≤ 1 s',
     load: async () => (await import('./policy.js')).benchPolicy,

@@ -24,6 +24,11 @@ export const ChangeRequest = z.discriminatedUnion('kind', [
       ruleId: RuleId,
       findingIds: z.array(z.string().min(1)).max(10_000).optional(),
       strategy: Strategy.optional(),
+      /** runner.unpinned: one version for every finding of the set (refused when they pin different packages). */
+      input: z
+        .object({ version: z.string().max(200).optional() })
+        .strict()
+        .optional(),
     })
     .strict(),
   z.object({ kind: z.literal('quarantine'), serverId: z.string().min(1) }).strict(),

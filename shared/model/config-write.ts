@@ -63,7 +63,16 @@ export const ChangePreview = z.object({
   files: z.array(FilePreview),
   notes: z.array(z.string()),
   /** Bulk previews: findings left out, each with why (manual fix, same file twice…). */
-  skipped: z.array(z.object({ findingId: z.string(), reason: z.string() })).default([]),
+  skipped: z
+    .array(
+      z.object({
+        findingId: z.string(),
+        reason: z.string(),
+        /** `manual`: no automatic fix exists; `refused`: a fix exists but cannot be written now (read-only file…). */
+        kind: z.enum(['manual', 'refused']).optional(),
+      }),
+    )
+    .default([]),
 });
 export type ChangePreview = z.infer<typeof ChangePreview>;
 

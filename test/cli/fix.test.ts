@@ -200,6 +200,63 @@ describe('gatehouse fix', () => {
   });
 });
 
+describe('gatehouse fix --rule (bulk)', () => {
+  const windsurf = () => join(root, 'home', '.codeium', 'windsurf', 'mcp_config.json');
+  const WINDSURF = `{\n  "mcpServers": {\n    "notes": { "command": "uvx", "args": ["notes-mcp==0.3.1"], "env": { "NOTES_TOKEN": "${SECRET}" } }\n  }\n}\n`;
+  beforeEach(async () => {
+    await plant();
+    await mkdir(join(root, 'home', '.codeium', 'windsurf'), { recursive: true });
+    await writeFile(windsurf(), WINDSURF);
+    await chmod(windsurf(), 0o600);
+  });
+  afterEach(async () => rm(windsurf(), { force: true }));
+
+  it('one combined preview, one confirmation for the set; group undo restores both files', async () => {
+    const asked: string[] = [];
+    setConfirmPrompt(async (q) => {
+      asked.push(q);
+      return true;
+    });
+    const r = await gatehouse('fix', '--rule', 'secret.literal');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(asked, ['Apply this change? [y/N] '], 'asked once for the whole set');
+    assert.match(r.stdout, /== Fix 2 secret\.literal findings in 2 files/);
+    assert.equal(r.stdout.match(/^--- a\//gm)?.length, 2);
+    const m = /applied to 2 files \(undo all: gatehouse config undo --group ([0-9a-f]{8})\)/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.equal((await literalFindings()).length, 0);
+    const list = JSON.parse((await gatehouse('config', 'changes', '--format', 'json')).stdout) as {
+      changes: Array<{ group?: string }>;
+    };
+    assert.equal(list.changes.filter((c) => c.group?.startsWith(m[1]!)).length, 2);
+    const u = await gatehouse('config', 'undo', '--group', m[1]!);
+    assert.equal(u.code, 0, u.stderr);
+    assert.equal(u.stdout.match(/restored byte for byte/g)?.length, 2);
+    assert.equal(await readFile(file, 'utf8'), ORIGINAL);
+    assert.equal(await readFile(windsurf(), 'utf8'), WINDSURF);
+  });
+
+  it('--format json --dry-run: files, skipped and per-finding results; nothing written', async () => {
+    const r = await gatehouse('fix', '--rule', 'secret.literal', '--dry-run', '--format', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as {
+      status: string;
+      files: Array<{ file: string }>;
+      skipped: unknown[];
+      results: Array<{ status: string }>;
+    };
+    assert.equal(doc.status, 'previewed');
+    assert.deepEqual(doc.files.map((f) => f.file).sort(), [file, windsurf()].sort());
+    assert.deepEqual(doc.skipped, []);
+    assert.deepEqual(
+      doc.results.map((x) => x.status),
+      ['previewed', 'previewed'],
+    );
+    assert.doesNotMatch(r.stdout, /"token"/);
+    assert.equal(await readFile(windsurf(), 'utf8'), WINDSURF);
+  });
+});
+
 describe('gatehouse config', () => {
   beforeEach(plant);
 

@@ -13,6 +13,7 @@ import {
   ManualFix,
   previewChange,
   undo,
+  undoGroupOf,
   WriteRefused,
   type ChangeRequest,
 } from '../../services/config-write/service.js';
@@ -34,7 +35,7 @@ const USAGE = `gatehouse config <copy|quarantine|undo|changes|managed> …
   gatehouse config copy SERVER_ID --to CLIENT [--scope user|project --project DIR] [--move] [--dry-run] [--yes]
                        CLIENT: any of the 21 client ids (gatehouse discover lists them)
   gatehouse config quarantine SERVER_ID [--dry-run] [--yes]
-  gatehouse config undo [CHANGE_ID]        (default: the latest change)
+  gatehouse config undo [CHANGE_ID | --group GROUP]   (default: the latest change; a group: all or none)
   gatehouse config changes
   gatehouse config managed --allow FILE (--out DIR | --install [--force]) [--platform P] [--system-root DIR]
                        managed client policy from an allow list (JSON/YAML): written under DIR at the
@@ -62,6 +63,7 @@ export const configCommand: Command = {
         out: { type: 'string' },
         install: { type: 'boolean' },
         force: { type: 'boolean' },
+        group: { type: 'string' },
       },
       allowPositionals: true,
     });
@@ -95,6 +97,15 @@ export const configCommand: Command = {
       }
       if (sub === 'undo') {
         try {
+          if (values.group) {
+            if (positionals[0]) throw new UsageError('config undo takes a CHANGE_ID or --group GROUP, not both');
+            const all = await undoGroupOf(ctx, values.group);
+            out(
+              { undone: all },
+              all.map((c) => `Undone ${c.id.slice(0, 8)}: ${c.file} restored byte for byte.\n`).join(''),
+            );
+            return 0;
+          }
           const c = await undo(ctx, positionals[0]);
           out({ undone: c }, `Undone ${c.id.slice(0, 8)}: ${c.file} restored byte for byte.\n`);
           return 0;

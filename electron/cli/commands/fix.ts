@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import type { ChangePreview, FixOption } from '../../../shared/model/config-write.js';
-import { RULE_IDS, type Finding } from '../../../shared/model/finding.js';
+import type { ChangePreview, ConfigChange, FixOption } from '../../../shared/model/config-write.js';
+import { RULE_IDS, type Finding, type RuleId } from '../../../shared/model/finding.js';
+import type { ServiceContext } from '../../services/context.js';
 import {
   applyChange,
   ManualFix,
@@ -81,9 +82,15 @@ ${DISCOVERY_FLAGS_HELP}
       for (const id of positionals) {
         const f = open.find((x) => x.id === id) ?? open.find((x) => id.length >= 6 && x.id.startsWith(id));
         if (!f) throw new UsageError(`no open finding ${id} (run gatehouse scan for ids)`);
+        if (values.rule && f.ruleId !== values.rule)
+          throw new UsageError(`finding ${id} is a ${f.ruleId} finding, not ${values.rule}`);
         selected.push(f);
       }
-      if (values.rule) selected.push(...open.filter((f) => f.ruleId === values.rule && !selected.includes(f)));
+      if (values.rule)
+        return await fixRule(ctx, io, format, values, values.rule as RuleId, {
+          only: positionals.length ? selected : undefined,
+          ofRule: open.filter((f) => f.ruleId === values.rule),
+        });
       const results: FixResult[] = [];
       for (const f of selected) {
         const base = { findingId: f.id, ruleId: f.ruleId, server: f.server, file: f.location.file };
@@ -95,7 +102,12 @@ ${DISCOVERY_FLAGS_HELP}
           continue;
         }
         const wanted = values.strategy as Strategy | undefined;
-        const opt = options.find((o) => o.kind === 'fix' && (!wanted || o.strategy === wanted));
+        // The recommended option, or the one asked for: never a quarantine in place of a manual fix.
+        const opt = wanted
+          ? options.find((o) => o.kind === 'fix' && o.strategy === wanted)
+          : options[0]?.kind === 'fix'
+            ? options[0]
+            : undefined;
         if (!opt) {
           const m = options.find((o) => o.kind === 'manual');
           results.push({ ...base, status: 'manual', explanation: m?.explanation ?? 'no automatic fix' });
@@ -160,3 +172,114 @@ ${DISCOVERY_FLAGS_HELP}
     }
   },
 };
+
+/**
+ * `fix --rule RULE`: one combined preview for every open finding of the rule (or the named ones),
+ * one diff per file, the findings left out with why, one confirmation, one all-or-nothing apply.
+ */
+async function fixRule(
+  ctx: ServiceContext,
+  io: CliIo,
+  format: 'text' | 'json',
+  values: { strategy?: string; version?: string; 'dry-run'?: boolean; yes?: boolean },
+  ruleId: RuleId,
+  { only, ofRule }: { only: Finding[] | undefined; ofRule: Finding[] },
+): Promise<number> {
+  let preview: ChangePreview;
+  try {
+    preview = await previewChange(ctx, {
+      kind: 'fix-rule',
+      ruleId,
+      ...(only ? { findingIds: only.map((f) => f.id) } : {}),
+      ...(values.strategy ? { strategy: values.strategy as Strategy } : {}),
+      ...(values.version ? { input: { version: values.version } } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof WriteRefused || err instanceof ManualFix)) throw err;
+    if (format === 'json')
+      io.stdout(JSON.stringify({ status: 'refused', error: err.message, results: [] }, null, 2) + '\n');
+    else io.stdout(/^No open /.test(err.message) ? 'No open finding matches.\n' : `refused: ${err.message}\n`);
+    return /^No open /.test(err.message) ? 0 : 1;
+  }
+  const skipped = new Map(preview.skipped.map((s) => [s.findingId, s]));
+  if (format === 'text') {
+    io.stdout(`\n== ${preview.title}\n${preview.files.map((f) => f.diff).join('')}`);
+    for (const n of preview.notes) io.stdout(`  note: ${n}\n`);
+    for (const s of preview.skipped)
+      io.stdout(`  ${s.kind === 'refused' ? 'refused' : 'manual'}: ${s.findingId.slice(0, 12)} — ${s.reason}\n`);
+  }
+  let status: 'previewed' | 'applied' | 'declined' | 'refused' = 'previewed';
+  let error: string | undefined;
+  let applied: ConfigChange[] = [];
+  if (!values['dry-run'] && preview.files.length > 0) {
+    const ok = values.yes || (format === 'text' && (await confirmPrompt('Apply this change? [y/N] ')));
+    if (!ok) status = 'declined';
+    else {
+      try {
+        applied = await applyChange(ctx, preview.token);
+        status = 'applied';
+      } catch (err) {
+        if (!(err instanceof WriteRefused || err instanceof ManualFix)) throw err;
+        status = 'refused';
+        error = err.message;
+      }
+    }
+  }
+  const ids = only?.map((f) => f.id) ?? [];
+  const results: FixResult[] = [...new Set([...ids, ...preview.skipped.map((s) => s.findingId)])]
+    .filter((id) => skipped.has(id))
+    .map((id) => {
+      const s = skipped.get(id)!;
+      return {
+        findingId: id,
+        ruleId,
+        server: '',
+        file: '',
+        status: s.kind === 'refused' ? ('refused' as const) : ('manual' as const),
+        explanation: s.reason,
+      };
+    });
+  const fixed = preview.files.length > 0 ? (only ?? ofRule).filter((f) => !skipped.has(f.id)) : [];
+  for (const f of fixed)
+    results.unshift({
+      findingId: f.id,
+      ruleId,
+      server: f.server,
+      file: f.location.file,
+      status,
+      title: preview.title,
+      ...(preview.files.find((p) => p.file === f.location.file)
+        ? { diff: preview.files.find((p) => p.file === f.location.file)!.diff }
+        : {}),
+      notes: preview.notes,
+      ...(applied.length ? { changes: applied.map((c) => c.id) } : {}),
+      ...(error ? { error } : {}),
+    });
+  if (format === 'json') {
+    io.stdout(
+      JSON.stringify(
+        {
+          status,
+          title: preview.title,
+          files: preview.files,
+          notes: preview.notes,
+          skipped: preview.skipped,
+          ...(applied.length ? { changes: applied, group: applied[0]!.group } : {}),
+          ...(error ? { error } : {}),
+          results,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else if (status === 'applied') {
+    io.stdout(
+      applied.length === 1
+        ? `  applied (undo: gatehouse config undo ${applied[0]!.id.slice(0, 8)})\n`
+        : `  applied to ${applied.length} files (undo all: gatehouse config undo --group ${applied[0]!.group!.slice(0, 8)})\n`,
+    );
+  } else if (status === 'declined') io.stdout('  not applied (confirm, or pass --yes)\n');
+  else if (status === 'refused') io.stdout(`  refused: ${error}\n`);
+  else if (preview.files.length === 0 && format === 'text') io.stdout('  nothing to apply\n');
+  return status === 'refused' || results.some((r) => r.status === 'refused') ? 1 : 0;
+}

@@ -9,16 +9,17 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
-import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { DocFormat } from '../discovery/document.js';
 import { locateToml } from '../discovery/toml-locate.js';
 import { childPointer } from '../discovery/pointer.js';
+import { editYamlSurgically, YamlEditError } from './yaml-edit.js';
 
 /**
  * Format-preserving edits of one config document. Every edit names its target by RFC 6901 pointer
  * (the pointers discovery and findings already carry). JSON/JSONC go through jsonc-parser's
- * `modify`/`applyEdits` (comments, order and indentation kept), YAML through the `yaml` Document
- * API, TOML through surgical span edits at the positions `locateToml` computes; a string that
+ * `modify`/`applyEdits` (comments, order and indentation kept), YAML through surgical span edits
+ * of the node (yaml-edit.ts: nothing outside it is re-rendered), TOML through surgical span edits at the positions `locateToml` computes; a string that
  * replaces a string is always a token splice, in every format, so nothing else moves.
  *
  * `applyEdits` then re-parses the result and compares it with the original value with the same
@@ -100,7 +101,8 @@ export function applyOpsToValue(value: unknown, ops: readonly EditOp[]): unknown
     let parent: Record<string | number, unknown> = root;
     for (const p of path.slice(0, -1)) {
       let next = parent[p];
-      if (next === undefined && op.op !== 'remove') {
+      // An absent or empty (`key:` / null) container is created by a set or append.
+      if ((next === undefined || next === null) && op.op !== 'remove') {
         next = {};
         parent[p] = next;
       }
@@ -114,7 +116,7 @@ export function applyOpsToValue(value: unknown, ops: readonly EditOp[]): unknown
       else delete parent[last];
     } else {
       const arr = parent[last];
-      if (arr === undefined) parent[last] = [structuredClone(op.value)];
+      if (arr === undefined || arr === null) parent[last] = [structuredClone(op.value)];
       else if (Array.isArray(arr)) arr.push(structuredClone(op.value));
       else throw new EditError(`${op.pointer} is not a list`);
     }
@@ -224,73 +226,17 @@ function insertJson(text: string, value: unknown, path: Array<string | number>, 
 // ------------------------------------------------------------------------------------- YAML
 
 function editYaml(text: string, op: EditOp): string {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  const value = doc.toJS() as unknown;
-  const path = typedPath(value, pointerParts(op.pointer));
-  const node = doc.getIn(path, true);
-  const inserted = insertYaml(text, doc, value, path, op);
-  if (inserted !== undefined) return inserted;
-  if (op.op === 'set' && typeof op.value === 'string' && isScalar(node) && typeof node.value === 'string') {
-    const r = node.range;
-    if (r && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || node.type === 'PLAIN'))
-      return splice(text, r[0], r[1] - r[0], JSON.stringify(op.value));
-  }
-  if (op.op === 'append') {
-    if (node === undefined) doc.setIn(path, doc.createNode([op.value]));
-    else if (isSeq(node)) node.add(doc.createNode(op.value));
-    else throw new EditError(`${op.pointer} is not a list`);
-  } else if (op.op === 'remove') doc.deleteIn(path);
-  else doc.setIn(path, doc.createNode(op.value));
-  return doc.toString({ lineWidth: 0 });
-}
-
-/**
- * A new key (or list item) added as text after the last item of its block collection, so every
- * other byte of the file stays as it was (re-serializing the document would restyle flow lists,
- * comment spacing and indentation). Undefined when the shape needs the Document API instead (flow
- * collections, a scalar in the way) or when the insertion would not read back exactly.
- */
-function insertYaml(
-  text: string,
-  doc: Document,
-  value: unknown,
-  path: Array<string | number>,
-  op: EditOp,
-): string | undefined {
-  if (op.op === 'remove' || (op.op === 'set' && getAt(value, path) !== undefined)) return undefined;
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  let container: unknown;
-  let body: string;
-  if (op.op === 'append' && getAt(value, path) !== undefined) {
-    container = doc.getIn(path, true);
-    if (!isSeq(container) || container.flow || container.items.length === 0) return undefined;
-    body = new Document([op.value]).toString({ lineWidth: 0 });
-  } else {
-    // The deepest existing ancestor map; what is missing below it is written as one nested value.
-    let at = path.length - 1;
-    let add: unknown = op.op === 'append' ? [op.value] : op.value;
-    while (at > 0 && getAt(value, path.slice(0, at)) === undefined) {
-      add = { [String(path[at])]: add };
-      at--;
-    }
-    container = at === 0 ? doc.contents : doc.getIn(path.slice(0, at), true);
-    if (!isMap(container) || container.flow || container.items.length === 0) return undefined;
-    body = new Document({ [String(path[at])]: add }).toString({ lineWidth: 0 });
-  }
-  if (!container.range) return undefined;
-  const [start, offset] = container.range;
-  const pad = ' '.repeat(start - lineStart(text, start));
-  const lines = body.replace(/\n$/, '').split('\n');
-  const chunk = lines.map((l) => (l === '' ? l : pad + l)).join(eol) + eol;
-  const before = text.slice(0, offset);
-  const sep = before === '' || before.endsWith('\n') ? '' : eol;
-  const out = before + sep + chunk + text.slice(offset);
+  const doc: Document = parseDocument(text, { uniqueKeys: false });
+  const path = typedPath(doc.toJS() as unknown, pointerParts(op.pointer));
   try {
-    if (isDeepStrictEqual(plain(parseValue(out, 'yaml')), plain(applyOpsToValue(value, [op])))) return out;
-  } catch {
-    // Fall back to the Document API below.
+    return op.op === 'remove'
+      ? editYamlSurgically(text, { op: 'remove', path })
+      : editYamlSurgically(text, { op: op.op, path, value: op.value });
+  } catch (err) {
+    if (err instanceof YamlEditError)
+      throw new EditError(`cannot edit ${op.pointer} in place (${err.message}): edit it by hand (manual)`);
+    throw err;
   }
-  return undefined;
 }
 
 // ------------------------------------------------------------------------------------- TOML

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { ClientId } from '../../../shared/model/discovery.js';
 import type { FixOption } from '../../../shared/model/config-write.js';
@@ -23,6 +24,11 @@ export interface SecretMove {
   /** Secret-store key. */
   name: string;
   value: string;
+  /**
+   * The variable (or input id) the client will read the value from, when the fix is a reference:
+   * the client's environment is shared, so one variable cannot carry two different values.
+   */
+  variable?: string;
 }
 
 export interface FixPlan {
@@ -57,8 +63,9 @@ const DISABLE_FLAG: Partial<Record<ClientId, { key: string; value: boolean }>> =
   opencode: { key: 'enabled', value: false },
 };
 
+// One wording for every variable, so a bulk preview shows it once.
 const GUI_ENV_NOTE =
-  'GUI apps started from the Dock, Start menu or a desktop launcher do not read your shell profile: on macOS use `launchctl setenv VAR value` (or a LaunchAgent), on Windows a user environment variable (System Properties → Environment Variables), on Linux ~/.config/environment.d/*.conf; then restart the app.';
+  'GUI apps started from the Dock, Start menu or a desktop launcher do not read your shell profile: on macOS use `launchctl setenv NAME value` (or a LaunchAgent), on Windows a user environment variable (System Properties → Environment Variables), on Linux ~/.config/environment.d/*.conf; then restart the app.';
 
 const SECRET_LITERAL_RULES = new Set(['secret.literal', 'secret.project-file', 'secret.reused']);
 
@@ -222,10 +229,15 @@ export function fixOptions(pc: PlanContext, d: IdentifiedDraft): FixOption[] {
 
 /** Plans the fix of a finding with the chosen strategy (default: the recommended one). */
 export function planFix(pc: PlanContext, d: IdentifiedDraft, strategy?: Strategy, input: FixInput = {}): FixPlan {
-  const options = fixOptions(pc, d).filter((o) => o.kind === 'fix');
-  const chosen = strategy ? options.find((o) => o.strategy === strategy) : options[0];
+  const all = fixOptions(pc, d);
+  // Without a strategy only the recommended option counts: a manual finding is never quarantined instead.
+  const chosen = strategy
+    ? all.find((o) => o.kind === 'fix' && o.strategy === strategy)
+    : all[0]?.kind === 'fix'
+      ? all[0]
+      : undefined;
   if (!chosen) {
-    const m = fixOptions(pc, d).find((o) => o.kind === 'manual');
+    const m = all.find((o) => o.kind === 'manual');
     throw new ManualFix(m?.explanation ?? `No automatic fix for ${d.ruleId}.`);
   }
   const s = d.serverId ? pc.server(d.serverId) : undefined;
@@ -270,8 +282,13 @@ function planSecretFix(pc: PlanContext, d: IdentifiedDraft, s: RawServer): FixPl
   const scheme = isHeader ? /^(Bearer|Basic|Token)\s+/i.exec(value)?.[0] : undefined;
   const secretValue = scheme ? value.slice(scheme.length) : value;
   const varName = envVarName(s.entry.name, f.key, isHeader);
-  const name = secretName(client, s.entry.name, varName);
-  const secrets = [{ name, value: secretValue }];
+  // A server of the same name in several projects holds a value per project: one store entry each.
+  const owner =
+    s.entry.scope === 'user'
+      ? s.entry.name
+      : `${s.entry.name}.${createHash('sha256').update(file).digest('hex').slice(0, 8)}`;
+  const name = secretName(client, owner, varName);
+  const secrets: SecretMove[] = [{ name, value: secretValue, variable: varName }];
   const where = `${isHeader ? 'header' : 'environment variable'} ${f.key} of server "${s.entry.name}"`;
   const stored = `The value is kept in Gatehouse's secret store (${pc.ctx.secrets.kind}) under "${name}".`;
   const write = (ops: EditOp[], summary: string): PlannedWrite => ({
@@ -389,7 +406,7 @@ function planSecretFix(pc: PlanContext, d: IdentifiedDraft, s: RawServer): FixPl
       secrets,
       notes: [
         `${envRef.how.replace('VAR', varName)}: set ${varName} in the environment the client is started from.`,
-        GUI_ENV_NOTE.replace(/VAR/g, varName),
+        GUI_ENV_NOTE,
         stored,
       ],
     };

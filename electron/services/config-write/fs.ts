@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, chown, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { access, chmod, chown, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -31,6 +31,8 @@ export interface WritableFs {
   unlink(path: string): Promise<void>;
   /** Creates a folder and its parents (mode 0700 for the new ones). */
   mkdirp(path: string): Promise<void>;
+  /** Removes an empty folder (fails when it is not empty). */
+  rmdir(path: string): Promise<void>;
   /** fsync a folder so a rename inside it is durable (best effort where unsupported). */
   syncDir(path: string): Promise<void>;
   /** The effective uid of this process (undefined on Windows). */
@@ -85,6 +87,7 @@ export const nodeWritableFs: WritableFs = {
   async mkdirp(path) {
     await mkdir(path, { recursive: true, mode: 0o700 });
   },
+  rmdir: (path) => rmdir(path),
   async syncDir(path) {
     try {
       const fh = await open(path, constants.O_RDONLY);

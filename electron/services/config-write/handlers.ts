@@ -2,7 +2,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { ManualFix } from './fixes.js';
-import { applyChange, changes, copyTargets, optionsFor, previewChange, undo } from './service.js';
+import { applyChange, changes, copyTargets, optionsFor, previewChange, undo, undoGroupOf } from './service.js';
 import { WriteRefused } from './writer.js';
 
 export function configWriteHandlers(
@@ -26,9 +26,8 @@ export function configWriteHandlers(
     'config.copyTargets': ({ serverId }) => refusals(() => copyTargets(ctx, serverId)),
     'config.undo': ({ id, group }) =>
       refusals(async () => {
-        // TODO(bulk): undo a whole group, all or none.
-        if (group) throw new WriteRefused('Undoing a change group is not available yet.');
-        return [await undo(ctx, id)];
+        if (group && id) throw new WriteRefused('Undo takes a change id or a group, not both.');
+        return group ? undoGroupOf(ctx, group) : [await undo(ctx, id)];
       }),
   };
 }

@@ -1,6 +1,6 @@
 import type { Migration } from '../store/migrations.js';
 
-/** Config writes own versions 600–699. */
+/** Config writes own versions 700–799. */
 export const CONFIG_WRITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 700,
@@ -27,6 +27,14 @@ export const CONFIG_WRITE_MIGRATIONS: readonly Migration[] = [
         notes_json TEXT NOT NULL DEFAULT '[]'
       );
       CREATE INDEX config_changes_file ON config_changes (file, at);
+    `,
+  },
+  {
+    version: 701,
+    name: 'config writes: change groups (one confirmation, several files; undone together)',
+    sql: `
+      ALTER TABLE config_changes ADD COLUMN group_id TEXT;
+      CREATE INDEX config_changes_group ON config_changes (group_id);
     `,
   },
 ];
