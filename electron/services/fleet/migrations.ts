@@ -166,4 +166,71 @@ CREATE POLICY reporter_own ON ${t} TO ${REPORTER_ROLE} USING (${OWN_MACHINE.repl
   .join('\n')}
 `,
   },
+  {
+    version: 2,
+    name: 'team state: suppressions, policy documents and versions, gateway settings (row versions)',
+    sql: `
+-- Shared by every admin of the team. Mutable rows carry row_version (optimistic concurrency: a
+-- write names the version it read; a moved row is a conflict, never a silent overwrite) and who
+-- changed them last. No column holds a credential: gateway credentials stay in each admin's OS
+-- secret store.
+CREATE TABLE team_suppressions (
+  id text PRIMARY KEY,
+  rule_id text NOT NULL,
+  file text NOT NULL,
+  pointer text NOT NULL,
+  fingerprint text,
+  reason text NOT NULL CHECK (length(reason) BETWEEN 1 AND 2000),
+  created_at text NOT NULL,
+  expires_at text,
+  actor text NOT NULL,
+  row_version integer NOT NULL DEFAULT 1,
+  updated_by text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Content-addressed documents (hash of the canonical JSON) and the append-only version history.
+CREATE TABLE team_policy_documents (
+  hash text PRIMARY KEY CHECK (hash ~ '^[0-9a-f]{64}$'),
+  document_json text NOT NULL
+);
+CREATE TABLE team_policy_versions (
+  id bigserial PRIMARY KEY,
+  hash text NOT NULL REFERENCES team_policy_documents,
+  parent text,
+  author text NOT NULL,
+  message text NOT NULL,
+  created_at text NOT NULL,
+  gateway_id text,
+  gateway_name text,
+  origin text NOT NULL CHECK (origin IN ('pull', 'push', 'rollback', 'import')),
+  changes integer NOT NULL
+);
+CREATE INDEX team_policy_versions_gateway ON team_policy_versions (gateway_id, id DESC);
+CREATE INDEX team_policy_versions_hash ON team_policy_versions (hash, id DESC);
+
+CREATE TABLE team_gateway_settings (
+  id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  kind text NOT NULL,
+  base_url text NOT NULL,
+  auth_type text NOT NULL,
+  username text,
+  ca_file text,
+  timeout_ms integer NOT NULL,
+  sso_issuer text,
+  sso_provider_id text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  row_version integer NOT NULL DEFAULT 1,
+  updated_by text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+REVOKE ALL ON team_suppressions, team_policy_documents, team_policy_versions, team_gateway_settings FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON team_suppressions, team_gateway_settings TO ${ADMIN_ROLE};
+-- Policy history is append-only for admins too.
+GRANT SELECT, INSERT ON team_policy_documents, team_policy_versions TO ${ADMIN_ROLE};
+GRANT USAGE ON SEQUENCE team_policy_versions_id_seq TO ${ADMIN_ROLE};
+`,
+  },
 ];
