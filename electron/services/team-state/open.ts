@@ -3,6 +3,7 @@ import { configuredTeamStoreUrl } from '../fleet/handlers.js';
 import { isPostgresUrl, maskDatabaseUrl } from '../fleet/url.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import { localTeamState } from './sqlite.js';
+import { withSharedSuppressions } from './scope.js';
 import type { TeamState } from './types.js';
 
 /**
@@ -42,4 +43,11 @@ export async function closeTeamStates(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
   await Promise.all(all.map(async (p) => (await p).close().catch(() => {})));
+}
+
+/** Runs a synchronous read with the team's suppressions when a team store is configured. */
+export async function readWithTeamSuppressions<T>(ctx: ServiceContext, fn: () => T): Promise<T> {
+  const state = await teamState(ctx);
+  if (state.kind === 'local') return fn();
+  return withSharedSuppressions(await state.suppressions.list(), fn);
 }

@@ -147,7 +147,18 @@ async function versionedWrite<R extends { row_version: number; updated_by: strin
   throw new StaleVersionError(object, cur ? stamp(cur) : null, expected);
 }
 
-export function postgresTeamState(store: TeamStore, clock: Clock): TeamState {
+export function postgresTeamState(pool: TeamStore, clock: Clock): TeamState {
+  // Driver errors (already scrubbed of the password) become `unavailable`, naming the team store.
+  const unavailable = (err: unknown): never => {
+    if (err instanceof AdminError) throw err;
+    throw new AdminError('unavailable', `Team store ${pool.display}: ${(err as Error).message}`);
+  };
+  const store = {
+    display: pool.display,
+    withClient: <T>(fn: (c: pg.PoolClient) => Promise<T>) => pool.withClient(fn).catch(unavailable),
+    transaction: <T>(fn: (c: pg.PoolClient) => Promise<T>) => pool.transaction(fn).catch(unavailable),
+    close: () => pool.close(),
+  };
   const getSuppression = async (c: Q, id: string) => {
     const r = await c.query<SuppressionRow>(`SELECT ${SUPPRESSION_COLS} FROM team_suppressions WHERE id = $1`, [id]);
     return r.rows[0] ? toSuppression(r.rows[0]) : undefined;
