@@ -233,4 +233,67 @@ GRANT SELECT, INSERT ON team_policy_documents, team_policy_versions TO ${ADMIN_R
 GRANT USAGE ON SEQUENCE team_policy_versions_id_seq TO ${ADMIN_ROLE};
 `,
   },
+  {
+    version: 3,
+    name: 'fleet: server counts maintained at report time (servers overview)',
+    sql: `
+-- The servers overview ("which servers run on how many machines") as counts kept current when a
+-- machine's latest scan changes, instead of aggregating every machine's servers on each read.
+-- Key: each machine counts once per (name, package, version), under its lowest transport; '' stands
+-- for NULL so the key can be a primary key.
+CREATE TABLE fleet_server_counts (
+  name text NOT NULL,
+  package text NOT NULL,
+  version text NOT NULL,
+  transport text NOT NULL,
+  -- No CHECK (>= 0): it would be tested on the proposed row (a -1 delta) before ON CONFLICT merges it.
+  machine_count integer NOT NULL,
+  PRIMARY KEY (name, package, version, transport)
+);
+REVOKE ALL ON fleet_server_counts FROM PUBLIC;
+GRANT SELECT ON fleet_server_counts TO ${ADMIN_ROLE};
+
+-- One machine's contribution of a scan: its distinct keys, each under its lowest transport.
+CREATE FUNCTION fleet_scan_keys(p_scan bigint)
+RETURNS TABLE (name text, package text, version text, transport text)
+LANGUAGE sql STABLE AS $f$
+  SELECT v.name, coalesce(v.package, ''), coalesce(v.version, ''), min(v.transport)
+  FROM scan_servers v WHERE v.scan_id = p_scan
+  GROUP BY v.name, coalesce(v.package, ''), coalesce(v.version, '')
+$f$;
+
+-- Runs as the owner (SECURITY DEFINER): reporters never hold a grant on the counts, so they can
+-- move them only by reporting their own machine. Deltas are applied in key order, so concurrent
+-- reports lock shared rows in the same order (no deadlock).
+CREATE FUNCTION fleet_server_counts_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  old_scan bigint := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN OLD.latest_scan_id END;
+  new_scan bigint := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN NEW.latest_scan_id END;
+BEGIN
+  IF old_scan IS NOT DISTINCT FROM new_scan THEN RETURN NULL; END IF;
+  INSERT INTO fleet_server_counts AS c (name, package, version, transport, machine_count)
+  SELECT d.name, d.package, d.version, d.transport, d.delta FROM (
+    SELECT k.name, k.package, k.version, k.transport, sum(k.delta)::int AS delta FROM (
+      SELECT o.*, -1 AS delta FROM fleet_scan_keys(old_scan) o WHERE old_scan IS NOT NULL
+      UNION ALL
+      SELECT n.*, 1 AS delta FROM fleet_scan_keys(new_scan) n WHERE new_scan IS NOT NULL
+    ) k GROUP BY k.name, k.package, k.version, k.transport
+  ) d WHERE d.delta <> 0
+  ORDER BY d.name, d.package, d.version, d.transport
+  ON CONFLICT (name, package, version, transport) DO UPDATE SET machine_count = c.machine_count + EXCLUDED.machine_count;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_server_counts_follow() FROM PUBLIC;
+
+CREATE TRIGGER machines_server_counts AFTER INSERT OR UPDATE OF latest_scan_id OR DELETE ON machines
+  FOR EACH ROW EXECUTE FUNCTION fleet_server_counts_follow();
+
+-- Existing data.
+INSERT INTO fleet_server_counts (name, package, version, transport, machine_count)
+SELECT k.name, k.package, k.version, k.transport, count(*)::int
+FROM machines m CROSS JOIN LATERAL fleet_scan_keys(m.latest_scan_id) k
+GROUP BY k.name, k.package, k.version, k.transport;
+`,
+  },
 ];
