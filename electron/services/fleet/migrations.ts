@@ -23,6 +23,24 @@ export const REPORTER_ROLE = 'gatehouse_reporter';
 
 const OWN_MACHINE = `EXISTS (SELECT 1 FROM machine_reporters r WHERE r.machine_id = machine_id AND r.role_name = current_user)`;
 
+/** The searchable text of an audit event (same fields as the local FTS5 body). */
+const BODY_FIELDS = [
+  'tenant',
+  'user_id',
+  'client',
+  'method',
+  'server',
+  'tool',
+  'prompt',
+  'resource_uri',
+  'reason',
+  'error_type',
+  'session_id',
+  'source_record_id',
+]
+  .map((c) => `coalesce(${c}, '')`)
+  .join(` || ' ' || `);
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -294,6 +312,107 @@ INSERT INTO fleet_server_counts (name, package, version, transport, machine_coun
 SELECT k.name, k.package, k.version, k.transport, count(*)::int
 FROM machines m CROSS JOIN LATERAL fleet_scan_keys(m.latest_scan_id) k
 GROUP BY k.name, k.package, k.version, k.transport;
+`,
+  },
+  {
+    version: 4,
+    name: 'audit timeline at team scale: events partitioned by month, tsvector + GIN, retention by partition',
+    sql: `
+-- The same normalized, masked events as the local timeline (sealed before they are sent), in
+-- monthly range partitions of ts: retention drops whole partitions (no DELETE, no bloat), and
+-- queries bounded in time touch only their months. A unique key must contain the partition key, so
+-- the dedupe key is (uid, ts): a record's uid comes from its source record id (or content) and its
+-- time, so a re-sent record collides with itself.
+CREATE SEQUENCE audit_events_id_seq;
+CREATE TABLE audit_events (
+  id bigint NOT NULL DEFAULT nextval('audit_events_id_seq'),
+  uid bigint NOT NULL,
+  ts timestamptz NOT NULL,
+  source text NOT NULL,
+  source_kind text NOT NULL,
+  source_record_id text,
+  tenant text,
+  user_id text,
+  client text,
+  client_address text,
+  method text,
+  server text,
+  tool text,
+  prompt text,
+  resource_uri text,
+  outcome text NOT NULL CHECK (outcome IN ('success', 'denied', 'error')),
+  reason text,
+  error_type text,
+  duration_ms double precision,
+  request_id text,
+  session_id text,
+  original text,
+  -- Tokens are the letter/digit runs (punctuation is a separator), as in the local FTS5 index, so
+  -- a search for an e-mail or a path means the same thing on both backends.
+  -- (|| and coalesce, not concat_ws: a generated column needs an immutable expression.)
+  body tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+    ${BODY_FIELDS}, '[^[:alnum:]]+', ' ', 'g'))) STORED,
+  UNIQUE (uid, ts)
+) PARTITION BY RANGE (ts);
+CREATE INDEX audit_events_page ON audit_events (ts DESC, id DESC);
+CREATE INDEX audit_events_tenant ON audit_events (tenant, ts);
+CREATE INDEX audit_events_user ON audit_events (user_id, ts);
+CREATE INDEX audit_events_server ON audit_events (server, ts);
+CREATE INDEX audit_events_tool ON audit_events (tool, ts);
+CREATE INDEX audit_events_outcome ON audit_events (outcome, ts);
+CREATE INDEX audit_events_body ON audit_events USING gin (body);
+
+-- Monthly partitions on demand (ingest calls this for the months of a batch), as the owner.
+CREATE FUNCTION audit_ensure_partitions(lo timestamptz, hi timestamptz) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  m date := date_trunc('month', lo AT TIME ZONE 'UTC')::date;
+  made integer := 0;
+  part text;
+BEGIN
+  IF hi - lo > interval '10 years' THEN RAISE EXCEPTION 'audit batch spans more than 10 years'; END IF;
+  WHILE m <= (hi AT TIME ZONE 'UTC')::date LOOP
+    part := format('audit_events_%s', to_char(m, 'YYYY_MM'));
+    IF to_regclass(part) IS NULL THEN
+      -- Two ingest chunks may both find the month missing: one creates it, the other's attempt
+      -- fails harmlessly (an advisory lock does not refresh the catalog cache, so catch instead).
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF audit_events FOR VALUES FROM (%L) TO (%L)', part,
+          (m::timestamp AT TIME ZONE 'UTC'), ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+        made := made + 1;
+      EXCEPTION WHEN duplicate_table OR unique_violation OR invalid_object_definition THEN
+        NULL;
+      END;
+    END IF;
+    m := (m + interval '1 month')::date;
+  END LOOP;
+  RETURN made;
+END $f$;
+
+-- Retention: drops every monthly partition that ends on or before the cutoff; returns their names.
+CREATE FUNCTION audit_drop_partitions_before(cutoff timestamptz) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'audit_events'::regclass AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'
+    ORDER BY c.relname
+  LOOP
+    IF (to_date(substring(r.relname from 14), 'YYYY_MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= cutoff THEN
+      EXECUTE format('DROP TABLE %I', r.relname);
+      RETURN NEXT r.relname;
+    END IF;
+  END LOOP;
+END $f$;
+
+REVOKE ALL ON audit_events FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_ensure_partitions(timestamptz, timestamptz), audit_drop_partitions_before(timestamptz) FROM PUBLIC;
+-- Admins ingest and read; nobody but the owner updates or deletes single events.
+GRANT SELECT, INSERT ON audit_events TO ${ADMIN_ROLE};
+GRANT USAGE ON SEQUENCE audit_events_id_seq TO ${ADMIN_ROLE};
+GRANT EXECUTE ON FUNCTION audit_ensure_partitions(timestamptz, timestamptz), audit_drop_partitions_before(timestamptz) TO ${ADMIN_ROLE};
 `,
   },
 ];
