@@ -137,6 +137,24 @@ export function tsQuery(text: string): string | null {
 
 type Q = Pick<pg.ClientBase, 'query'>;
 
+/** Facets kept per day in audit_facet_days (migration 5). */
+const ROLLUP_DIMS: readonly AuditFacetName[] = ['tenant', 'subject', 'client', 'server', 'tool', 'method', 'source'];
+const MINUTE = 60_000;
+
+/** True when the filter (but `omit`) selects on nothing but time and outcome: the rollups can answer. */
+function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): boolean {
+  return Object.entries(filter).every(
+    ([k, v]) =>
+      k === omit ||
+      v === undefined ||
+      k === 'since' ||
+      k === 'until' ||
+      k === 'outcome' ||
+      (Array.isArray(v) && !v.length) ||
+      (k === 'text' && typeof v === 'string' && !tsQuery(v)),
+  );
+}
+
 function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter): string {
   const p = (v: unknown) => {
     params.push(v);
@@ -200,20 +218,37 @@ export class PgAuditStore {
       hi = -Infinity;
       const n = await this.store.transaction(async (c) => {
         await c.query('SELECT audit_ensure_partitions($1, $2)', [from, to]);
-        const r = await c.query(
-          `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
-             method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
-           SELECT uid::bigint, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
-             tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original
-           FROM json_to_recordset($1::json) AS x(uid text, ts timestamptz, source text, source_kind text, source_record_id text,
-             tenant text, user_id text, client text, client_address text, method text, server text, tool text, prompt text,
-             resource_uri text, outcome text, reason text, error_type text, duration_ms double precision, request_id text,
-             session_id text, original text)
-           ON CONFLICT (uid, ts) DO NOTHING`,
+        // The rows actually inserted (not the duplicates) feed the rollups, in key order so two
+        // chunks in flight lock shared rollup rows in the same order.
+        const r = await c.query<{ n: string }>(
+          `WITH ins AS (
+             INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
+               method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
+             SELECT uid::bigint, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
+               tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original
+             FROM json_to_recordset($1::json) AS x(uid text, ts timestamptz, source text, source_kind text, source_record_id text,
+               tenant text, user_id text, client text, client_address text, method text, server text, tool text, prompt text,
+               resource_uri text, outcome text, reason text, error_type text, duration_ms double precision, request_id text,
+               session_id text, original text)
+             ON CONFLICT (uid, ts) DO NOTHING
+             RETURNING ts, outcome, tenant, user_id, client, server, tool, method, source
+           ), minutes AS (
+             INSERT INTO audit_minutes AS a (minute, outcome, n)
+             SELECT date_trunc('minute', ts), outcome, count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+             ON CONFLICT (minute, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+           ), days AS (
+             INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
+             SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), ins.outcome, count(*)
+             FROM ins CROSS JOIN LATERAL (VALUES ('tenant', ins.tenant), ('subject', ins.user_id), ('client', ins.client),
+               ('server', ins.server), ('tool', ins.tool), ('method', ins.method), ('source', ins.source)) AS v(dim, value)
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+             ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+           )
+           SELECT count(*) AS n FROM ins`,
           [JSON.stringify(rows)],
         );
         await opts.beforeCommit?.(c, chunkNo);
-        return r.rowCount ?? 0;
+        return Number(r.rows[0]!.n);
       });
       out.imported += n;
       out.duplicates += rows.length - n;
@@ -325,9 +360,31 @@ export class PgAuditStore {
               (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
           )
           .slice(0, limit);
+      // Open range, nothing but outcome selected: the day rollups answer (thousands of rows, not millions).
+      const open = filter.since === undefined && filter.until === undefined;
+      for (const name of names) {
+        const own = FACET_FILTER_FIELD[name];
+        if (!open || !onlyTimeAndOutcome(filter, own)) continue;
+        const o = own !== 'outcome' && filter.outcome?.length ? filter.outcome : null;
+        if (ROLLUP_DIMS.includes(name)) {
+          const r = await c.query<{ value: string; count: string }>(
+            `SELECT value, sum(n) AS count FROM audit_facet_days WHERE dim = $1${o ? ' AND outcome = ANY($3::text[])' : ''}
+             GROUP BY value ORDER BY count DESC, value LIMIT $2`,
+            o ? [name, limit, o] : [name, limit],
+          );
+          out[name] = r.rows.map((x) => ({ value: x.value === '' ? null : x.value, count: Number(x.count) }));
+        } else if (name === 'outcome') {
+          const r = await c.query<{ value: string; count: string }>(
+            `SELECT outcome AS value, sum(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value`,
+          );
+          out[name] = r.rows
+            .filter((x) => Number(x.count) > 0)
+            .map((x) => ({ value: x.value, count: Number(x.count) }));
+        }
+      }
       // Facets without a selection of their own share the filter: one scan with GROUPING SETS
       // counts them all (instead of one scan each).
-      const shared = names.filter((n) => !(filter[FACET_FILTER_FIELD[n]] as unknown[] | undefined)?.length);
+      const shared = names.filter((n) => !out[n] && !(filter[FACET_FILTER_FIELD[n]] as unknown[] | undefined)?.length);
       if (shared.length >= 2) {
         const params: unknown[] = [];
         const w = where(filter, params);
@@ -390,13 +447,32 @@ export class PgAuditStore {
       const span = Math.max(1, to - from);
       const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
       const origin = Math.floor(from / bucketMs) * bucketMs;
-      const bp = [...params, origin, bucketMs];
-      const r = await c.query<{ b: number; n: string; d: string; e: string }>(
-        `SELECT floor((extract(epoch FROM ts) * 1000 - $${bp.length - 1}) / $${bp.length})::int AS b, count(*) AS n,
-           count(*) FILTER (WHERE outcome = 'denied') AS d, count(*) FILTER (WHERE outcome = 'error') AS e
-         FROM audit_events ${w} GROUP BY b ORDER BY b`,
-        bp,
-      );
+      const aligned = (t: string | undefined) => t === undefined || Date.parse(t) % MINUTE === 0;
+      const fromMinutes =
+        bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter) && aligned(filter.since) && aligned(filter.until);
+      let r: { rows: { b: number; n: string; d: string; e: string }[] };
+      if (fromMinutes) {
+        // Whole minutes in whole buckets: the minute rollup answers.
+        const mp: unknown[] = [origin, bucketMs];
+        const mw: string[] = [];
+        if (filter.since !== undefined) mw.push(`minute >= $${mp.push(new Date(Date.parse(filter.since)))}`);
+        if (filter.until !== undefined) mw.push(`minute < $${mp.push(new Date(Date.parse(filter.until)))}`);
+        if (filter.outcome?.length) mw.push(`outcome = ANY($${mp.push(filter.outcome)}::text[])`);
+        r = await c.query(
+          `SELECT floor((extract(epoch FROM minute) * 1000 - $1) / $2)::int AS b, sum(n) AS n,
+             coalesce(sum(n) FILTER (WHERE outcome = 'denied'), 0) AS d, coalesce(sum(n) FILTER (WHERE outcome = 'error'), 0) AS e
+           FROM audit_minutes ${mw.length ? `WHERE ${mw.join(' AND ')}` : ''} GROUP BY b ORDER BY b`,
+          mp,
+        );
+      } else {
+        const bp = [...params, origin, bucketMs];
+        r = await c.query<{ b: number; n: string; d: string; e: string }>(
+          `SELECT floor((extract(epoch FROM ts) * 1000 - $${bp.length - 1}) / $${bp.length})::int AS b, count(*) AS n,
+             count(*) FILTER (WHERE outcome = 'denied') AS d, count(*) FILTER (WHERE outcome = 'error') AS e
+           FROM audit_events ${w} GROUP BY b ORDER BY b`,
+          bp,
+        );
+      }
       const byBucket = new Map(r.rows.map((x) => [x.b, x]));
       const count = Math.ceil((to - origin) / bucketMs);
       const buckets: AuditHistogram['buckets'] = [];
