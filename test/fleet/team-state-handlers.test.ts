@@ -88,7 +88,8 @@ describe('findings.* with a team store (real PostgreSQL)', { skip }, () => {
     owner = openTeamStore(await cluster.createDatabase('team_findings'), { max: 1 });
     await migrateTeamStore(owner);
     const c = await cluster.connect();
-    for (const r of ['alice', 'bob']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
+    for (const r of ['alice', 'bob', 'carol']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
+    await c.query('GRANT gatehouse_reporter TO carol');
     await c.end();
     await grantAdmin(owner, 'alice');
     await grantAdmin(owner, 'bob');
@@ -177,6 +178,23 @@ describe('findings.* with a team store (real PostgreSQL)', { skip }, () => {
         (ctx.db.prepare(`SELECT count(*) AS n FROM admin_log WHERE action LIKE 'finding.%'`).get() as { n: number }).n,
         0,
       );
+  });
+
+  it("a reporter's URL (a workstation that only reports) keeps its suppressions local and reads no team state", async () => {
+    const carol = await admin('carol');
+    try {
+      await call(carol, 'findings.scan', {});
+      const target = workstation((await call(carol, 'findings.list', { ruleId: 'runner.unpinned' })).findings)[0]!;
+      const s = await call(carol, 'findings.suppress', { id: target.id, reason: 'local only' });
+      assert.equal(s.suppression!.version, undefined, 'a local suppression has no team version');
+      assert.equal((carol.db.prepare('SELECT count(*) AS n FROM finding_suppressions').get() as { n: number }).n, 1);
+      const team = await owner.withClient((c) =>
+        c.query(`SELECT 1 FROM team_suppressions WHERE reason = 'local only'`),
+      );
+      assert.equal(team.rowCount, 0);
+    } finally {
+      carol.db.close();
+    }
   });
 
   it('team store unreachable: the findings list says so (unavailable), naming the store without its password', async () => {
