@@ -85,6 +85,12 @@ const BENCHES: Bench[] = [
     target: '1,000 workstations × 50 servers reported to PostgreSQL: total, per-report p95; Fleet queries p95 ≤ 100 ms',
     load: async () => (await import('./fleet.js')).benchFleet,
   },
+  {
+    name: 'fleet-audit',
+    target:
+      '1,000,000 audit events into PostgreSQL (chunked INSERT … json_to_recordset); page p95 ≤ 30 ms, facets ≤ 300 ms, histogram ≤ 150 ms',
+    load: async () => (await import('./fleet-audit.js')).benchFleetAudit,
+  },
 ];
 
 const CHILD_FLAG = '--only';

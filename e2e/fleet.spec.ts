@@ -123,4 +123,57 @@ test.describe('fleet over a real PostgreSQL team store', () => {
     expect(api.responses.length).toBeGreaterThan(0);
     for (const r of api.responses) expect(r.body).not.toContain(PW);
   });
+
+  test('Settings → Team store: tested before kept, password masked everywhere, then the Fleet view uses it', async ({
+    page,
+  }) => {
+    test.skip(!!skip, skip);
+    const { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const state = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-teamstore-'));
+    const local = await startServe({ ...serveOpts({ GATEHOUSE_DATABASE_URL: '' }), state });
+    try {
+      const api = captureApiResponses(page);
+      await page.setViewportSize({ width: 1024, height: 700 });
+      await page.goto(local.url + '#/settings');
+      const section = page.getByTestId('settings-team-store');
+      await expect(section.getByTestId('team-store-status')).toContainText('Not connected');
+      const input = section.getByTestId('team-store-url');
+      await expect(input).toHaveAttribute('type', 'password');
+
+      await input.fill(cluster!.url('fleete2e', 'e2e_admin', PW + 'wrong'));
+      await section.getByTestId('team-store-save').click();
+      await expect(section.getByTestId('team-store-error')).toContainText('Could not connect to the team store');
+      await expect(section.getByTestId('team-store-error')).toContainText('e2e_admin:****@');
+      await expect(section.getByTestId('team-store')).toHaveAttribute('data-configured', 'false');
+
+      await input.fill(cluster!.url('fleete2e', 'e2e_admin', PW));
+      await input.press('Enter');
+      await expect(section.getByTestId('team-store-status')).toContainText('Connected to postgres://e2e_admin:****@');
+      await expect(input).toHaveValue('');
+      await expect(section.getByTestId('team-store-error')).toHaveCount(0);
+
+      const { AxeBuilder } = await import('@axe-core/playwright');
+      const axe = await new AxeBuilder({ page }).include('[data-testid="settings-team-store"]').analyze();
+      expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+      await page.goto(local.url + '#/fleet');
+      await expect(page.getByTestId('fleet-table-machines').getByTestId('fleet-row')).toHaveCount(6);
+
+      await page.goto(local.url + '#/settings');
+      await section.getByTestId('team-store-clear').click();
+      await expect(section.getByTestId('team-store-status')).toContainText('Not connected');
+
+      await api.settle();
+      for (const r of api.responses) expect(r.body).not.toContain(PW);
+      // Nothing in the state folder holds the password in clear (the secret store file is encrypted).
+      const walk = (d: string): string[] =>
+        readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+      for (const f of walk(state)) expect(readFileSync(f).includes(PW), f).toBe(false);
+    } finally {
+      await local.stop();
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
 });

@@ -60,6 +60,8 @@ export const findingsMethods = {
         reason: z.string().trim().min(1, 'A reason is required.').max(2000),
         /** ISO date-time; after it the finding re-opens. */
         expiresAt: z.iso.datetime({ offset: true }).optional(),
+        /** The suppression's version as loaded (team store): a newer one is refused as a conflict. */
+        expectedVersion: z.string().max(64).optional(),
       })
       .strict(),
     output: AnyFinding,
@@ -67,7 +69,7 @@ export const findingsMethods = {
     summary: 'Accept a finding: suppressed with a reason (and optional expiry) until it expires; survives rescans.',
   }),
   'findings.unsuppress': method({
-    input: z.object({ id: z.string().min(1) }).strict(),
+    input: z.object({ id: z.string().min(1), expectedVersion: z.string().max(64).optional() }).strict(),
     output: AnyFinding,
     mutates: true,
     summary: 'Re-open a suppressed finding.',

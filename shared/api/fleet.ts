@@ -31,6 +31,19 @@ export const fleetMethods = {
     mutates: false,
     summary: 'Whether a team store is configured, and its URL with the password masked.',
   }),
+  'fleet.setStore': method({
+    input: z.object({ url: z.string().trim().min(1).max(2000) }).strict(),
+    output: FleetStatus,
+    mutates: true,
+    summary:
+      'Connect to a team store (postgres://…): tested first, then kept in the OS secret store (never a settings file, never returned unmasked).',
+  }),
+  'fleet.clearStore': method({
+    input: z.object({}).strict(),
+    output: FleetStatus,
+    mutates: true,
+    summary: 'Forget the stored team store URL (this workstation goes back to its local store).',
+  }),
   'fleet.machines': method({
     input: FleetFilter,
     output: z.array(FleetMachine),

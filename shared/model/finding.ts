@@ -51,6 +51,8 @@ export const Suppression = z.object({
   reason: z.string().min(1),
   createdAt: z.string(),
   expiresAt: z.string().optional(),
+  /** Row version in the team store (send it back as `expectedVersion` to detect concurrent edits). */
+  version: z.string().optional(),
 });
 export type Suppression = z.infer<typeof Suppression>;
 

@@ -162,5 +162,7 @@ export const FleetStatus = z.object({
   configured: z.boolean(),
   /** The team store URL with its password masked. */
   display: z.string().optional(),
+  /** Where it comes from: $GATEHOUSE_DATABASE_URL (which the setting cannot override) or the setting. */
+  source: z.enum(['environment', 'setting']).optional(),
 });
 export type FleetStatus = z.infer<typeof FleetStatus>;

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminMethods } from '../../shared/api/contract.js';
 import { AdminError } from '../../shared/api/errors.js';
@@ -7,6 +10,8 @@ import { DATABASE_URL_SECRET, fleetHandlers } from '../../electron/services/flee
 import { sendFleetReport } from '../../electron/services/fleet/report.js';
 import { enrollMachine, grantAdmin, migrateTeamStore, openTeamStore } from '../../electron/services/fleet/store.js';
 import type { SecretStore } from '../../electron/services/ports.js';
+import { findingsTestContext } from '../../electron/services/findings/test-context.js';
+import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { syntheticReport } from '../support/fleet-reports.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
 
@@ -153,5 +158,50 @@ describe('fleet.* handlers over a real PostgreSQL team store', { skip }, () => {
     const bad = cluster.url('fleetview', 'view_admin', PW + 'x');
     const h = fleetHandlers(contextWith(null), { GATEHOUSE_DATABASE_URL: bad });
     await rejectsUnavailable(h['fleet.machines']({}), /Team store postgres:\/\/view_admin:\*\*\*\*@/);
+  });
+
+  it('fleet.setStore tests the URL before keeping it (secret store only), logs it masked; clearStore forgets it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-fleet-settings-'));
+    const ctx = findingsTestContext(root, { now: () => new Date() });
+    try {
+      const h = fleetHandlers(ctx, {});
+      await assert.rejects(h['fleet.setStore']({ url: 'mysql://u:pw@db/x' }), /must start with postgres:\/\//);
+      const wrong = cluster.url('fleetview', 'view_admin', PW + 'x');
+      await assert.rejects(h['fleet.setStore']({ url: wrong }), (err: unknown) => {
+        assert.ok(err instanceof AdminError);
+        assert.equal(err.code, 'bad-request');
+        assert.match(err.message, /Could not connect to the team store postgres:\/\/view_admin:\*\*\*\*@/);
+        assert.ok(!err.message.includes(PW));
+        return true;
+      });
+      assert.equal(await ctx.secrets.get(DATABASE_URL_SECRET), null, 'a URL that does not connect is not kept');
+      const status = adminMethods['fleet.setStore'].output.parse(await h['fleet.setStore']({ url: adminUrl }));
+      assert.deepEqual(status, {
+        configured: true,
+        display: adminUrl.replace(`:${PW}@`, ':****@'),
+        source: 'setting',
+      });
+      assert.equal(await ctx.secrets.get(DATABASE_URL_SECRET), adminUrl);
+      assert.equal((await h['fleet.machines']({})).length, MACHINES);
+      // Nothing in the local store (settings, admin log) holds the password.
+      const dump = JSON.stringify(ctx.db.prepare('SELECT * FROM admin_log').all());
+      assert.ok(dump.includes('fleet.store.set') && dump.includes('view_admin:****@'), dump);
+      for (const f of await readdir(join(root, 'state'))) {
+        if (f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('.json'))
+          assert.ok(!(await readFile(join(root, 'state', f))).includes(PW), `${f} holds the password`);
+      }
+      // The environment wins over the setting, and says so.
+      assert.equal(
+        (await fleetHandlers(ctx, { GATEHOUSE_DATABASE_URL: adminUrl })['fleet.status']({})).source,
+        'environment',
+      );
+      assert.deepEqual(await h['fleet.clearStore']({}), { configured: false });
+      assert.equal(await ctx.secrets.get(DATABASE_URL_SECRET), null);
+      assert.match(JSON.stringify(ctx.db.prepare('SELECT action FROM admin_log').all()), /fleet\.store\.clear/);
+    } finally {
+      await closeTeamStates();
+      ctx.db.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -960,10 +960,11 @@ export class AuditStore {
     const rows =
       bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter)
         ? this.histogramFromMinutes(origin, bucketMs, from, to, outcomesOf(filter) ?? undefined)
-        : (this.prep(
+        : // Clipped to [from, to) like the minute rollups: counts taken by difference must cover the same span.
+          (this.prep(
             `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, SUM(outcome = 'denied') AS d, SUM(outcome = 'error') AS e
-       FROM audit_events ${w.sql} GROUP BY b ORDER BY b`,
-          ).all(origin, bucketMs, ...w.params) as { b: number; n: number; d: number; e: number }[]);
+       FROM audit_events ${w.sql ? `${w.sql} AND` : 'WHERE'} ts >= ? AND ts < ? GROUP BY b ORDER BY b`,
+          ).all(origin, bucketMs, ...w.params, from, to) as { b: number; n: number; d: number; e: number }[]);
     return new Map(rows.map((r) => [r.b, { ...r }]));
   }
 

@@ -22,6 +22,8 @@ import { analyze, identify, isActive, sortFindings, toFinding, type IdentifiedDr
 import { nodeGitStatus } from './git.js';
 import { toSarif } from './sarif.js';
 import { FindingsRepository } from './store.js';
+import { withSharedSuppressions } from '../team-state/scope.js';
+import type { TeamState } from '../team-state/types.js';
 import type { AuthProbeResult, FindingDraft, GitFileStatus } from './types.js';
 
 export interface FindingsScanOptions {
@@ -319,6 +321,87 @@ export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, ac
   });
   ctx.events.emit('store.changed', { topics: topicsOf(target) });
   return current(ctx, repo, target);
+}
+
+/**
+ * Suppress through the team state (the team store when one is configured): the change and its
+ * admin-log entry commit together there, and `expectedVersion` (the suppression's version as the
+ * admin loaded it) turns a concurrent edit by another admin into a conflict naming who made it.
+ */
+export async function suppressFindingShared(
+  ctx: ServiceContext,
+  state: TeamState,
+  input: { id: string; reason: string; expiresAt?: string | undefined; expectedVersion?: string | undefined },
+  actor = actorOf(ctx),
+): Promise<AnyFinding> {
+  const read = async <T>(fn: () => T): Promise<T> => withSharedSuppressions(await state.suppressions.list(), fn);
+  const repo = new FindingsRepository(ctx.db);
+  const target = await read(() => findTarget(ctx, repo, input.id));
+  const d = targetKey(target);
+  const now = ctx.clock.now();
+  if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
+    throw new AdminError('bad-request', 'The expiry must be in the future.');
+  }
+  const reason = input.reason.trim();
+  if (!reason) throw new AdminError('bad-request', 'A reason is required.');
+  await state.suppressions.put(
+    {
+      id: d.id,
+      ruleId: d.ruleId,
+      file: d.location.file,
+      pointer: d.location.pointer,
+      fingerprint: d.fingerprint,
+      reason,
+      createdAt: now.toISOString(),
+      ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+      actor,
+    },
+    input.expectedVersion ?? 'any',
+    {
+      action: 'finding.suppress',
+      target: d.id,
+      actor,
+      details: {
+        ruleId: d.ruleId,
+        file: d.location.file,
+        pointer: d.location.pointer,
+        server: d.server,
+        reason,
+        ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+      },
+    },
+  );
+  ctx.events.emit('store.changed', { topics: topicsOf(target) });
+  return read(() => current(ctx, repo, target));
+}
+
+export async function unsuppressFindingShared(
+  ctx: ServiceContext,
+  state: TeamState,
+  input: { id: string; expectedVersion?: string | undefined },
+  actor = actorOf(ctx),
+): Promise<AnyFinding> {
+  const read = async <T>(fn: () => T): Promise<T> => withSharedSuppressions(await state.suppressions.list(), fn);
+  const repo = new FindingsRepository(ctx.db);
+  const target = await read(() => findTarget(ctx, repo, input.id));
+  const d = targetKey(target);
+  const existing = await state.suppressions.get(d.id);
+  if (!existing) throw new AdminError('conflict', `Finding ${d.id} is not suppressed.`);
+  // Without an expected version, the one just read: a change in between is still a conflict.
+  await state.suppressions.remove(d.id, input.expectedVersion ?? existing.version, {
+    action: 'finding.unsuppress',
+    target: d.id,
+    actor,
+    details: {
+      ruleId: d.ruleId,
+      file: d.location.file,
+      pointer: d.location.pointer,
+      server: d.server,
+      expired: !isActive({ key: existing.id, ...existing }, ctx.clock.now()),
+    },
+  });
+  ctx.events.emit('store.changed', { topics: topicsOf(target) });
+  return read(() => current(ctx, repo, target));
 }
 
 function topicsOf(t: Target): string[] {

@@ -1,6 +1,7 @@
 import type { Suppression } from '../../../shared/model/finding.js';
 import { transaction, type Database } from '../store/database.js';
 import type { IdentifiedDraft } from './engine.js';
+import { sharedSuppressions } from '../team-state/scope.js';
 
 export interface StoredScan {
   id: number;
@@ -24,6 +25,8 @@ export interface StoredSuppression extends Suppression {
   pointer: string;
   fingerprint?: string;
   actor: string;
+  /** Set when read from the team store. */
+  version?: string;
 }
 
 /** Findings in the store: scans (identified drafts, masked), first-seen state and suppressions. */
@@ -107,6 +110,9 @@ export class FindingsRepository {
   }
 
   suppressions(): Map<string, StoredSuppression> {
+    // Inside a team-store request the shared suppressions replace the local ones (team-state/scope.ts).
+    const shared = sharedSuppressions();
+    if (shared) return new Map(shared);
     const rows = this.db
       .prepare(
         'SELECT id, rule_id, file, pointer, fingerprint, reason, created_at, expires_at, actor FROM finding_suppressions',

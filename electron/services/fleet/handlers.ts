@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
+import type { FleetStatus } from '../../../shared/model/fleet.js';
+import { appendAdminAction } from '../audit/admin-log.js';
 import type { HandlerGroup } from '../handlers.js';
+import { actorOf } from '../identity/sessions.js';
+import { closeTeamStates } from '../team-state/open.js';
 import { DATABASE_URL_ENV, isPostgresUrl, maskDatabaseUrl } from './url.js';
 
 /** Secret-store key of the team store URL set from the UI or CLI (it holds a password). */
@@ -20,6 +24,13 @@ export async function configuredTeamStoreUrl(
 
 const queries = () => import('./queries.js');
 
+async function teamStoreStatus(ctx: ServiceContext, env: NodeJS.ProcessEnv): Promise<FleetStatus> {
+  const fromEnv = env[DATABASE_URL_ENV]?.trim();
+  if (fromEnv) return { configured: true, display: maskDatabaseUrl(fromEnv), source: 'environment' };
+  const url = await configuredTeamStoreUrl(ctx, env);
+  return url ? { configured: true, display: maskDatabaseUrl(url), source: 'setting' } : { configured: false };
+}
+
 export const NOT_CONFIGURED_MESSAGE = `No team store is configured: set ${DATABASE_URL_ENV}=postgres://… for Gatehouse, and have workstations report with \`gatehouse scan --report-to postgres://…\`.`;
 
 /**
@@ -31,7 +42,14 @@ export function fleetHandlers(
   ctx: ServiceContext,
   env: NodeJS.ProcessEnv = process.env,
 ): HandlerGroup<
-  'fleet.status' | 'fleet.machines' | 'fleet.servers' | 'fleet.findings' | 'fleet.credentials' | 'fleet.trend'
+  | 'fleet.status'
+  | 'fleet.setStore'
+  | 'fleet.clearStore'
+  | 'fleet.machines'
+  | 'fleet.servers'
+  | 'fleet.findings'
+  | 'fleet.credentials'
+  | 'fleet.trend'
 > {
   const withStore = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const url = await configuredTeamStoreUrl(ctx, env);
@@ -54,9 +72,50 @@ export function fleetHandlers(
     }
   };
   return {
-    'fleet.status': async () => {
-      const url = await configuredTeamStoreUrl(ctx, env);
-      return url ? { configured: true, display: maskDatabaseUrl(url) } : { configured: false };
+    'fleet.status': () => teamStoreStatus(ctx, env),
+    'fleet.setStore': async ({ url }) => {
+      if (!isPostgresUrl(url))
+        throw new AdminError(
+          'bad-request',
+          `The team store URL must start with postgres:// or postgresql:// (got ${maskDatabaseUrl(url)}).`,
+        );
+      const display = maskDatabaseUrl(url);
+      // Tested before it is kept: a typo or a wrong password is said now, not on the next page load.
+      const { openTeamStore } = await import('./store.js');
+      const store = openTeamStore(url, { max: 1, application: 'gatehouse-settings', connectTimeoutMs: 5000 });
+      try {
+        await store.withClient((c) => c.query('SELECT 1'));
+      } catch (err) {
+        throw new AdminError(
+          'bad-request',
+          `Could not connect to the team store ${display}: ${(err as Error).message}`,
+        );
+      } finally {
+        await store.close().catch(() => {});
+      }
+      await ctx.secrets.set(DATABASE_URL_SECRET, url);
+      await closeTeamStates();
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'fleet.store.set',
+        target: display,
+        actor: actorOf(ctx),
+      });
+      ctx.events.emit('store.changed', { topics: ['fleet', 'findings', 'gateways'] });
+      return teamStoreStatus(ctx, env);
+    },
+    'fleet.clearStore': async () => {
+      const stored = (await ctx.secrets.get(DATABASE_URL_SECRET).catch(() => null))?.trim();
+      if (stored) {
+        await ctx.secrets.delete(DATABASE_URL_SECRET);
+        await closeTeamStates();
+        appendAdminAction(ctx.db, ctx.clock, {
+          action: 'fleet.store.clear',
+          target: maskDatabaseUrl(stored),
+          actor: actorOf(ctx),
+        });
+        ctx.events.emit('store.changed', { topics: ['fleet', 'findings', 'gateways'] });
+      }
+      return teamStoreStatus(ctx, env);
     },
     'fleet.machines': (filter) => withStore(async (c) => (await queries()).fleetMachines(c, filter)),
     'fleet.servers': (filter) => withStore(async (c) => (await queries()).fleetServers(c, filter)),

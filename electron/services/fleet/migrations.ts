@@ -23,6 +23,24 @@ export const REPORTER_ROLE = 'gatehouse_reporter';
 
 const OWN_MACHINE = `EXISTS (SELECT 1 FROM machine_reporters r WHERE r.machine_id = machine_id AND r.role_name = current_user)`;
 
+/** The searchable text of an audit event (same fields as the local FTS5 body). */
+const BODY_FIELDS = [
+  'tenant',
+  'user_id',
+  'client',
+  'method',
+  'server',
+  'tool',
+  'prompt',
+  'resource_uri',
+  'reason',
+  'error_type',
+  'session_id',
+  'source_record_id',
+]
+  .map((c) => `coalesce(${c}, '')`)
+  .join(` || ' ' || `);
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -164,6 +182,292 @@ ${['machines', 'scans', 'scan_servers', 'scan_findings']
 CREATE POLICY reporter_own ON ${t} TO ${REPORTER_ROLE} USING (${OWN_MACHINE.replace('r.machine_id = machine_id', `r.machine_id = ${t}.machine_id`)}) WITH CHECK (${OWN_MACHINE.replace('r.machine_id = machine_id', `r.machine_id = ${t}.machine_id`)});`,
   )
   .join('\n')}
+`,
+  },
+  {
+    version: 2,
+    name: 'team state: suppressions, policy documents and versions, gateway settings (row versions)',
+    sql: `
+-- Shared by every admin of the team. Mutable rows carry row_version (optimistic concurrency: a
+-- write names the version it read; a moved row is a conflict, never a silent overwrite) and who
+-- changed them last. No column holds a credential: gateway credentials stay in each admin's OS
+-- secret store.
+CREATE TABLE team_suppressions (
+  id text PRIMARY KEY,
+  rule_id text NOT NULL,
+  file text NOT NULL,
+  pointer text NOT NULL,
+  fingerprint text,
+  reason text NOT NULL CHECK (length(reason) BETWEEN 1 AND 2000),
+  created_at text NOT NULL,
+  expires_at text,
+  actor text NOT NULL,
+  row_version integer NOT NULL DEFAULT 1,
+  updated_by text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Content-addressed documents (hash of the canonical JSON) and the append-only version history.
+CREATE TABLE team_policy_documents (
+  hash text PRIMARY KEY CHECK (hash ~ '^[0-9a-f]{64}$'),
+  document_json text NOT NULL
+);
+CREATE TABLE team_policy_versions (
+  id bigserial PRIMARY KEY,
+  hash text NOT NULL REFERENCES team_policy_documents,
+  parent text,
+  author text NOT NULL,
+  message text NOT NULL,
+  created_at text NOT NULL,
+  gateway_id text,
+  gateway_name text,
+  origin text NOT NULL CHECK (origin IN ('pull', 'push', 'rollback', 'import')),
+  changes integer NOT NULL
+);
+CREATE INDEX team_policy_versions_gateway ON team_policy_versions (gateway_id, id DESC);
+CREATE INDEX team_policy_versions_hash ON team_policy_versions (hash, id DESC);
+
+CREATE TABLE team_gateway_settings (
+  id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  kind text NOT NULL,
+  base_url text NOT NULL,
+  auth_type text NOT NULL,
+  username text,
+  ca_file text,
+  timeout_ms integer NOT NULL,
+  sso_issuer text,
+  sso_provider_id text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  row_version integer NOT NULL DEFAULT 1,
+  updated_by text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+REVOKE ALL ON team_suppressions, team_policy_documents, team_policy_versions, team_gateway_settings FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON team_suppressions, team_gateway_settings TO ${ADMIN_ROLE};
+-- Policy history is append-only for admins too.
+GRANT SELECT, INSERT ON team_policy_documents, team_policy_versions TO ${ADMIN_ROLE};
+GRANT USAGE ON SEQUENCE team_policy_versions_id_seq TO ${ADMIN_ROLE};
+`,
+  },
+  {
+    version: 3,
+    name: 'fleet: server counts maintained at report time (servers overview)',
+    sql: `
+-- The servers overview ("which servers run on how many machines") as counts kept current when a
+-- machine's latest scan changes, instead of aggregating every machine's servers on each read.
+-- Key: each machine counts once per (name, package, version), under its lowest transport; '' stands
+-- for NULL so the key can be a primary key.
+CREATE TABLE fleet_server_counts (
+  name text NOT NULL,
+  package text NOT NULL,
+  version text NOT NULL,
+  transport text NOT NULL,
+  -- No CHECK (>= 0): it would be tested on the proposed row (a -1 delta) before ON CONFLICT merges it.
+  machine_count integer NOT NULL,
+  PRIMARY KEY (name, package, version, transport)
+);
+REVOKE ALL ON fleet_server_counts FROM PUBLIC;
+GRANT SELECT ON fleet_server_counts TO ${ADMIN_ROLE};
+
+-- One machine's contribution of a scan: its distinct keys, each under its lowest transport.
+CREATE FUNCTION fleet_scan_keys(p_scan bigint)
+RETURNS TABLE (name text, package text, version text, transport text)
+LANGUAGE sql STABLE AS $f$
+  SELECT v.name, coalesce(v.package, ''), coalesce(v.version, ''), min(v.transport)
+  FROM scan_servers v WHERE v.scan_id = p_scan
+  GROUP BY v.name, coalesce(v.package, ''), coalesce(v.version, '')
+$f$;
+
+-- Runs as the owner (SECURITY DEFINER): reporters never hold a grant on the counts, so they can
+-- move them only by reporting their own machine. Deltas are applied in key order, so concurrent
+-- reports lock shared rows in the same order (no deadlock).
+CREATE FUNCTION fleet_server_counts_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  old_scan bigint := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN OLD.latest_scan_id END;
+  new_scan bigint := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN NEW.latest_scan_id END;
+BEGIN
+  IF old_scan IS NOT DISTINCT FROM new_scan THEN RETURN NULL; END IF;
+  INSERT INTO fleet_server_counts AS c (name, package, version, transport, machine_count)
+  SELECT d.name, d.package, d.version, d.transport, d.delta FROM (
+    SELECT k.name, k.package, k.version, k.transport, sum(k.delta)::int AS delta FROM (
+      SELECT o.*, -1 AS delta FROM fleet_scan_keys(old_scan) o WHERE old_scan IS NOT NULL
+      UNION ALL
+      SELECT n.*, 1 AS delta FROM fleet_scan_keys(new_scan) n WHERE new_scan IS NOT NULL
+    ) k GROUP BY k.name, k.package, k.version, k.transport
+  ) d WHERE d.delta <> 0
+  ORDER BY d.name, d.package, d.version, d.transport
+  ON CONFLICT (name, package, version, transport) DO UPDATE SET machine_count = c.machine_count + EXCLUDED.machine_count;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_server_counts_follow() FROM PUBLIC;
+
+CREATE TRIGGER machines_server_counts AFTER INSERT OR UPDATE OF latest_scan_id OR DELETE ON machines
+  FOR EACH ROW EXECUTE FUNCTION fleet_server_counts_follow();
+
+-- Existing data.
+INSERT INTO fleet_server_counts (name, package, version, transport, machine_count)
+SELECT k.name, k.package, k.version, k.transport, count(*)::int
+FROM machines m CROSS JOIN LATERAL fleet_scan_keys(m.latest_scan_id) k
+GROUP BY k.name, k.package, k.version, k.transport;
+`,
+  },
+  {
+    version: 4,
+    name: 'audit timeline at team scale: events partitioned by month, tsvector + GIN, retention by partition',
+    sql: `
+-- The same normalized, masked events as the local timeline (sealed before they are sent), in
+-- monthly range partitions of ts: retention drops whole partitions (no DELETE, no bloat), and
+-- queries bounded in time touch only their months. A unique key must contain the partition key, so
+-- the dedupe key is (uid, ts): a record's uid comes from its source record id (or content) and its
+-- time, so a re-sent record collides with itself.
+CREATE SEQUENCE audit_events_id_seq;
+CREATE TABLE audit_events (
+  id bigint NOT NULL DEFAULT nextval('audit_events_id_seq'),
+  uid bigint NOT NULL,
+  ts timestamptz NOT NULL,
+  source text NOT NULL,
+  source_kind text NOT NULL,
+  source_record_id text,
+  tenant text,
+  user_id text,
+  client text,
+  client_address text,
+  method text,
+  server text,
+  tool text,
+  prompt text,
+  resource_uri text,
+  outcome text NOT NULL CHECK (outcome IN ('success', 'denied', 'error')),
+  reason text,
+  error_type text,
+  duration_ms double precision,
+  request_id text,
+  session_id text,
+  original text,
+  -- Tokens are the letter/digit runs (punctuation is a separator), as in the local FTS5 index, so
+  -- a search for an e-mail or a path means the same thing on both backends.
+  -- (|| and coalesce, not concat_ws: a generated column needs an immutable expression.)
+  body tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+    ${BODY_FIELDS}, '[^[:alnum:]]+', ' ', 'g'))) STORED,
+  UNIQUE (uid, ts)
+) PARTITION BY RANGE (ts);
+CREATE INDEX audit_events_page ON audit_events (ts DESC, id DESC);
+CREATE INDEX audit_events_tenant ON audit_events (tenant, ts);
+CREATE INDEX audit_events_user ON audit_events (user_id, ts);
+CREATE INDEX audit_events_server ON audit_events (server, ts);
+CREATE INDEX audit_events_tool ON audit_events (tool, ts);
+CREATE INDEX audit_events_outcome ON audit_events (outcome, ts);
+CREATE INDEX audit_events_body ON audit_events USING gin (body);
+
+-- Monthly partitions on demand (ingest calls this for the months of a batch), as the owner.
+CREATE FUNCTION audit_ensure_partitions(lo timestamptz, hi timestamptz) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  m date := date_trunc('month', lo AT TIME ZONE 'UTC')::date;
+  made integer := 0;
+  part text;
+BEGIN
+  IF hi - lo > interval '10 years' THEN RAISE EXCEPTION 'audit batch spans more than 10 years'; END IF;
+  WHILE m <= (hi AT TIME ZONE 'UTC')::date LOOP
+    part := format('audit_events_%s', to_char(m, 'YYYY_MM'));
+    IF to_regclass(part) IS NULL THEN
+      -- Two ingest chunks may both find the month missing: one creates it, the other's attempt
+      -- fails harmlessly (an advisory lock does not refresh the catalog cache, so catch instead).
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF audit_events FOR VALUES FROM (%L) TO (%L)', part,
+          (m::timestamp AT TIME ZONE 'UTC'), ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+        made := made + 1;
+      EXCEPTION WHEN duplicate_table OR unique_violation OR invalid_object_definition THEN
+        NULL;
+      END;
+    END IF;
+    m := (m + interval '1 month')::date;
+  END LOOP;
+  RETURN made;
+END $f$;
+
+-- Retention: drops every monthly partition that ends on or before the cutoff; returns their names.
+CREATE FUNCTION audit_drop_partitions_before(cutoff timestamptz) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'audit_events'::regclass AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'
+    ORDER BY c.relname
+  LOOP
+    IF (to_date(substring(r.relname from 14), 'YYYY_MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= cutoff THEN
+      EXECUTE format('DROP TABLE %I', r.relname);
+      RETURN NEXT r.relname;
+    END IF;
+  END LOOP;
+END $f$;
+
+REVOKE ALL ON audit_events FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_ensure_partitions(timestamptz, timestamptz), audit_drop_partitions_before(timestamptz) FROM PUBLIC;
+-- Admins ingest and read; nobody but the owner updates or deletes single events.
+GRANT SELECT, INSERT ON audit_events TO ${ADMIN_ROLE};
+GRANT USAGE ON SEQUENCE audit_events_id_seq TO ${ADMIN_ROLE};
+GRANT EXECUTE ON FUNCTION audit_ensure_partitions(timestamptz, timestamptz), audit_drop_partitions_before(timestamptz) TO ${ADMIN_ROLE};
+`,
+  },
+  {
+    version: 5,
+    name: 'audit at team scale: rollups (per minute, per day × facet value) and newest-first indexes per filter column',
+    sql: `
+-- What the local timeline does to meet its query targets: counts kept at ingest, so the open-range
+-- histogram and facets read thousands of rollup rows instead of millions of events. Maintained in
+-- the ingest chunk's transaction from the rows actually inserted (RETURNING), so a re-sent chunk
+-- counts nothing twice. '' stands for NULL in value (primary key).
+CREATE TABLE audit_minutes (
+  minute timestamptz NOT NULL,
+  outcome text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (minute, outcome)
+);
+CREATE TABLE audit_facet_days (
+  day date NOT NULL,
+  dim text NOT NULL,
+  value text NOT NULL,
+  outcome text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (dim, day, value, outcome)
+);
+REVOKE ALL ON audit_minutes, audit_facet_days FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON audit_minutes, audit_facet_days TO ${ADMIN_ROLE};
+
+-- Filtered pages walk one column's index newest first (no sort of every match).
+DROP INDEX audit_events_tenant, audit_events_user, audit_events_server, audit_events_tool, audit_events_outcome;
+CREATE INDEX audit_events_tenant ON audit_events (tenant, ts DESC, id DESC);
+CREATE INDEX audit_events_user ON audit_events (user_id, ts DESC, id DESC);
+CREATE INDEX audit_events_client ON audit_events (client, ts DESC, id DESC);
+CREATE INDEX audit_events_server ON audit_events (server, ts DESC, id DESC);
+CREATE INDEX audit_events_tool ON audit_events (tool, ts DESC, id DESC);
+CREATE INDEX audit_events_outcome ON audit_events (outcome, ts DESC, id DESC);
+
+-- Retention also drops the rollups of the months it drops.
+CREATE OR REPLACE FUNCTION audit_drop_partitions_before(cutoff timestamptz) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE r record; month_end timestamptz;
+BEGIN
+  FOR r IN
+    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'audit_events'::regclass AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'
+    ORDER BY c.relname
+  LOOP
+    month_end := (to_date(substring(r.relname from 14), 'YYYY_MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC';
+    IF month_end <= cutoff THEN
+      EXECUTE format('DROP TABLE %I', r.relname);
+      DELETE FROM audit_minutes WHERE minute < month_end;
+      DELETE FROM audit_facet_days WHERE day < (month_end AT TIME ZONE 'UTC')::date;
+      RETURN NEXT r.relname;
+    END IF;
+  END LOOP;
+END $f$;
 `,
   },
 ];

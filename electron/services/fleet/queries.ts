@@ -84,6 +84,7 @@ export async function fleetServers(c: Q, f: FleetFilter = {}): Promise<FleetServ
   const limit = p(f.limit ?? DEFAULT_LIMIT);
   // The machine lists only when asking about one server or package (the overview stays cheap).
   const listMachines = !!(f.server || f.package || f.machine);
+  if (!listMachines && f.staleDays === undefined) return serverOverview(c, f);
   // Two hash aggregates (per machine, then per server) instead of a sorted count(DISTINCT).
   const r = await c.query(
     `SELECT x.name, x.package, x.version, min(x.transport) AS transport, count(*)::int AS machine_count${
@@ -107,6 +108,32 @@ export async function fleetServers(c: Q, f: FleetFilter = {}): Promise<FleetServ
     transport: x.transport,
     machineCount: x.machine_count,
     ...(listMachines ? { machines: x.machines } : {}),
+  }));
+}
+
+/**
+ * The unfiltered servers overview from the counts maintained at report time (migration 3): a few
+ * hundred rows instead of every machine's servers. Same rows and order as the aggregate.
+ */
+async function serverOverview(c: Q, f: FleetFilter): Promise<FleetServerRow[]> {
+  const params: unknown[] = [f.limit ?? DEFAULT_LIMIT];
+  if (f.version) params.push(f.version);
+  const r = await c.query(
+    `SELECT name, nullif(package, '') AS package, nullif(version, '') AS version, min(transport) AS transport,
+       sum(machine_count)::int AS machine_count
+     FROM fleet_server_counts
+     WHERE machine_count > 0${f.version ? ' AND version = $2' : ''}
+     GROUP BY name, package, version
+     ORDER BY machine_count DESC, name, nullif(package, '') NULLS FIRST, nullif(version, '') NULLS FIRST
+     LIMIT $1`,
+    params,
+  );
+  return r.rows.map((x) => ({
+    name: x.name,
+    package: x.package,
+    version: x.version,
+    transport: x.transport,
+    machineCount: x.machine_count,
   }));
 }
 

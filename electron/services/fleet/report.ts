@@ -167,21 +167,6 @@ export async function sendFleetReport(
     }
     const scanId = Number(ins.rows[0].scan_id);
     await hooks.afterScanRow?.();
-    // The newest scan (by scan time) decides what the machine row says; an older scan arriving late
-    // is kept in history without rolling the machine back.
-    await c.query(
-      `INSERT INTO machines (machine_id, hostname, os_user, platform, first_report, last_scan_at, latest_scan_id)
-       VALUES ($1, $2, $3, $4, $5, $5, $6)
-       ON CONFLICT (machine_id) DO UPDATE SET
-         hostname = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.hostname ELSE machines.hostname END,
-         os_user = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.os_user ELSE machines.os_user END,
-         platform = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.platform ELSE machines.platform END,
-         latest_scan_id = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.latest_scan_id ELSE machines.latest_scan_id END,
-         first_report = LEAST(machines.first_report, EXCLUDED.first_report),
-         last_scan_at = GREATEST(machines.last_scan_at, EXCLUDED.last_scan_at),
-         last_received_at = now()`,
-      [m.machineId, m.hostname, m.osUser, m.platform, r.scannedAt, scanId],
-    );
     if (r.servers.length) {
       const col = <K extends keyof FleetReportServer>(k: K) => r.servers.map((s) => s[k] ?? null);
       await c.query(
@@ -233,6 +218,22 @@ export async function sendFleetReport(
         ],
       );
     }
+    // Last, so the server counts (trigger on machines.latest_scan_id, migration 3) see this scan's
+    // servers. The newest scan (by scan time) decides what the machine row says; an older scan arriving late
+    // is kept in history without rolling the machine back.
+    await c.query(
+      `INSERT INTO machines (machine_id, hostname, os_user, platform, first_report, last_scan_at, latest_scan_id)
+       VALUES ($1, $2, $3, $4, $5, $5, $6)
+       ON CONFLICT (machine_id) DO UPDATE SET
+         hostname = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.hostname ELSE machines.hostname END,
+         os_user = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.os_user ELSE machines.os_user END,
+         platform = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.platform ELSE machines.platform END,
+         latest_scan_id = CASE WHEN EXCLUDED.last_scan_at >= machines.last_scan_at THEN EXCLUDED.latest_scan_id ELSE machines.latest_scan_id END,
+         first_report = LEAST(machines.first_report, EXCLUDED.first_report),
+         last_scan_at = GREATEST(machines.last_scan_at, EXCLUDED.last_scan_at),
+         last_received_at = now()`,
+      [m.machineId, m.hostname, m.osUser, m.platform, r.scannedAt, scanId],
+    );
     return { ...base, inserted: true, scanId };
   });
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import pg from 'pg';
+import { AdminError } from '../../../shared/api/errors.js';
 import { ADMIN_ROLE, POSTGRES_MIGRATIONS, REPORTER_ROLE, type Migration } from './migrations.js';
 import { isPostgresUrl, maskDatabaseUrl, safeError } from './url.js';
 
@@ -57,6 +58,7 @@ export function openTeamStore(url: string, opts: OpenOptions = {}): TeamStore {
       return await fn(client);
     } catch (err) {
       const code = (err as { code?: string }).code;
+      if (err instanceof AdminError) throw err; // ours: a message safe to show, kept as is
       if (!code || /^(08|57)/.test(code)) broken = err as Error;
       throw safeError(err, url);
     } finally {
@@ -168,7 +170,7 @@ function chainHash(
 export async function appendAdminLog(
   c: pg.ClientBase,
   e: { action: string; target?: string; detail?: unknown; actor?: string | undefined },
-): Promise<void> {
+): Promise<AdminLogEntry> {
   await c.query('SELECT pg_advisory_xact_lock(7431002)');
   const prev = await c.query<{ hash: string }>('SELECT hash FROM admin_log ORDER BY id DESC LIMIT 1');
   const who = e.actor ?? (await c.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
@@ -181,10 +183,20 @@ export async function appendAdminLog(
     target: e.target ?? null,
     detail: e.detail ?? null,
   });
-  await c.query(
-    'INSERT INTO admin_log (at, actor, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+  const ins = await c.query<{ id: string }>(
+    'INSERT INTO admin_log (at, actor, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
     [at, who, e.action, e.target ?? null, e.detail === undefined ? null : JSON.stringify(e.detail), prevHash, hash],
   );
+  return {
+    id: Number(ins.rows[0]!.id),
+    at,
+    actor: who,
+    action: e.action,
+    target: e.target ?? null,
+    detail: e.detail ?? null,
+    prevHash,
+    hash,
+  };
 }
 
 /** Recomputes the chain; returns the id of the first broken entry, or null when intact. */

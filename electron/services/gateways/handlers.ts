@@ -1,3 +1,4 @@
+import { readWithTeamSuppressions } from '../team-state/open.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { DiscoveryRunRepository } from '../store/discovery-runs.js';
@@ -113,7 +114,7 @@ export function gatewayHandlers(ctx: ServiceContext): HandlerGroup<GatewayMethod
     'gateways.snapshot': async ({ id }) => loadSnapshot(ctx, id),
     'gateways.inventory': async () => gatewayInventory(ctx),
     'gateways.access': async ({ id }) => accessMatrices(ctx, id),
-    'gateways.findings': async ({ id }) => scopeFindings(ctx, id),
+    'gateways.findings': ({ id }) => readWithTeamSuppressions(ctx, () => scopeFindings(ctx, id)),
     'gateways.login': async ({ id }) => startGatewayLogin(ctx, id),
     'gateways.logout': async ({ id }) => {
       pendingLogins.get(ctx)?.get(id)?.abort();

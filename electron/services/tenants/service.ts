@@ -34,14 +34,24 @@ export function findingsFor(ctx: ServiceContext, snap: GatewaySnapshot): ScopeFi
     const first = (seen.get(id) as { first_seen: string } | undefined)?.first_seen ?? snap.fetchedAt;
     const sup = suppressions.get(id);
     const active = isActive(sup, now);
-    const { key, reason, createdAt, expiresAt } = sup ?? { key: '', reason: '', createdAt: '' };
+    const { key, reason, createdAt, expiresAt, version } = sup ?? { key: '', reason: '', createdAt: '' };
     return {
       ...d,
       id,
       teamNames: d.teams.map((t) => teamName.get(t) ?? t),
       reach: reachOf(snap, matrix, d.subject),
       status: active ? 'suppressed' : 'open',
-      ...(active ? { suppression: { key, reason, createdAt, ...(expiresAt ? { expiresAt } : {}) } } : {}),
+      ...(active
+        ? {
+            suppression: {
+              key,
+              reason,
+              createdAt,
+              ...(expiresAt ? { expiresAt } : {}),
+              ...(version ? { version } : {}),
+            },
+          }
+        : {}),
       firstSeen: first,
     };
   });

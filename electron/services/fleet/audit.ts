@@ -1,0 +1,530 @@
+import type pg from 'pg';
+import { AdminError } from '../../../shared/api/errors.js';
+import {
+  AuditFacetName,
+  type AuditEvent,
+  type AuditFilter,
+  type AuditHistogram,
+  type AuditPage,
+  type FacetCount,
+} from '../../../shared/model/audit.js';
+import { dedupeUid } from '../audit/original.js';
+import { sealEvent, type IngestRecord } from '../audit/store.js';
+import type { TeamStore } from './store.js';
+
+/**
+ * The audit timeline in the team store (migration 4): monthly partitions, the same filter, keyset
+ * pages, facets, histogram and full-text search as the local timeline, and chunked bulk ingest.
+ *
+ * Ingest: `pg-copy-streams` is not a dependency here, so COPY is not used; each chunk is one
+ * `INSERT … SELECT FROM json_to_recordset($1)` (one round trip, one parameter, server-side row
+ * expansion), `ON CONFLICT (uid, ts) DO NOTHING`, committed on its own. A connection killed
+ * mid-ingest loses only the chunk in flight (rolled back); re-sending everything stores each
+ * event exactly once.
+ */
+
+export const PG_AUDIT_CHUNK = 5000;
+
+const LIST_COLUMN = {
+  tenant: 'tenant',
+  user: 'user_id',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+} as const;
+const FACET_COLUMN: Record<AuditFacetName, string> = {
+  tenant: 'tenant',
+  subject: 'user_id',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+};
+const FACET_FILTER_FIELD: Record<AuditFacetName, keyof AuditFilter> = {
+  tenant: 'tenant',
+  subject: 'user',
+  client: 'client',
+  server: 'server',
+  tool: 'tool',
+  method: 'method',
+  outcome: 'outcome',
+  source: 'source',
+};
+const BUCKET_STEPS = [
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 2_592_000_000,
+];
+
+const EVENT_COLS = `id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
+  tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original`;
+
+interface EventRow {
+  id: string;
+  ts: Date;
+  source: string;
+  source_kind: AuditEvent['sourceKind'];
+  source_record_id: string | null;
+  tenant: string | null;
+  user_id: string | null;
+  client: string | null;
+  client_address: string | null;
+  method: string | null;
+  server: string | null;
+  tool: string | null;
+  prompt: string | null;
+  resource_uri: string | null;
+  outcome: AuditEvent['outcome'];
+  reason: string | null;
+  error_type: string | null;
+  duration_ms: number | null;
+  request_id: string | null;
+  session_id: string | null;
+  original: string | null;
+}
+
+function toEvent(r: EventRow): AuditEvent {
+  let original: unknown;
+  try {
+    original = r.original === null ? null : JSON.parse(r.original);
+  } catch {
+    original = { _unparseable: true };
+  }
+  return {
+    id: r.id,
+    time: r.ts.toISOString(),
+    source: r.source,
+    sourceKind: r.source_kind,
+    sourceRecordId: r.source_record_id,
+    tenant: r.tenant,
+    'user.id': r.user_id,
+    client: r.client,
+    'client.address': r.client_address,
+    'mcp.method.name': r.method,
+    server: r.server,
+    'gen_ai.tool.name': r.tool,
+    'gen_ai.prompt.name': r.prompt,
+    'mcp.resource.uri': r.resource_uri,
+    outcome: r.outcome,
+    reason: r.reason,
+    'error.type': r.error_type,
+    durationMs: r.duration_ms,
+    'jsonrpc.request.id': r.request_id,
+    'mcp.session.id': r.session_id,
+    original,
+  };
+}
+
+function parseTime(iso: string, what: string): Date {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new AdminError('bad-request', `${what}: not a date/time: "${iso}"`);
+  return new Date(t);
+}
+
+/** User text → a tsquery: each word's tokens ANDed, the last token of each word a prefix. */
+export function tsQuery(text: string): string | null {
+  const terms: string[] = [];
+  for (const w of text.split(/\s+/)) {
+    const toks = w.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    toks.forEach((t, i) => terms.push(`'${t.toLowerCase()}'${i === toks.length - 1 ? ':*' : ''}`));
+  }
+  return terms.length ? terms.join(' & ') : null;
+}
+
+type Q = Pick<pg.ClientBase, 'query'>;
+
+/** Facets kept per day in audit_facet_days (migration 5). */
+const ROLLUP_DIMS: readonly AuditFacetName[] = ['tenant', 'subject', 'client', 'server', 'tool', 'method', 'source'];
+const MINUTE = 60_000;
+
+/** True when the filter (but `omit`) selects on nothing but time and outcome: the rollups can answer. */
+function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): boolean {
+  return Object.entries(filter).every(
+    ([k, v]) =>
+      k === omit ||
+      v === undefined ||
+      k === 'since' ||
+      k === 'until' ||
+      k === 'outcome' ||
+      (Array.isArray(v) && !v.length) ||
+      (k === 'text' && typeof v === 'string' && !tsQuery(v)),
+  );
+}
+
+function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter): string {
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const parts: string[] = [];
+  if (filter.since !== undefined && omit !== 'since') parts.push(`ts >= ${p(parseTime(filter.since, 'since'))}`);
+  if (filter.until !== undefined && omit !== 'until') parts.push(`ts < ${p(parseTime(filter.until, 'until'))}`);
+  for (const [field, col] of Object.entries(LIST_COLUMN) as [keyof typeof LIST_COLUMN, string][]) {
+    const values = filter[field];
+    if (!values?.length || omit === field) continue;
+    parts.push(`${col} = ANY(${p(values)}::text[])`);
+  }
+  if (filter.subject?.length && omit !== 'subject') {
+    const s = p(filter.subject);
+    parts.push(`(user_id = ANY(${s}::text[]) OR client = ANY(${s}::text[]))`);
+  }
+  // Exclusions keep events that have no value in the field (as the local timeline does); a field's
+  // own facet leaves its exclusion out, like its include list, so the excluded values stay visible.
+  for (const [field, values] of Object.entries(filter.exclude ?? {}) as [string, string[] | undefined][]) {
+    if (!values?.length || omit === field) continue;
+    if (field === 'subject') {
+      const s = p(values);
+      parts.push(
+        `(user_id IS NULL OR user_id <> ALL(${s}::text[])) AND (client IS NULL OR client <> ALL(${s}::text[]))`,
+      );
+      continue;
+    }
+    const col = (LIST_COLUMN as Record<string, string>)[field];
+    if (col) parts.push(`(${col} IS NULL OR ${col} <> ALL(${p(values)}::text[]))`);
+  }
+  if (filter.text !== undefined && omit !== 'text') {
+    const q = tsQuery(filter.text);
+    if (q) parts.push(`body @@ to_tsquery('simple', ${p(q)})`);
+  }
+  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}
+
+export interface PgIngestResult {
+  imported: number;
+  duplicates: number;
+  chunks: number;
+}
+
+export class PgAuditStore {
+  constructor(private readonly store: TeamStore) {}
+
+  /**
+   * Seals (masks) and stores records in committed chunks; returns what was new. `afterChunk` runs
+   * after each commit (progress; tests cut the connection there).
+   */
+  async ingest(
+    records: Iterable<IngestRecord>,
+    opts: {
+      chunk?: number;
+      afterChunk?: (done: number) => Promise<void>;
+      /** Test hook: inside each chunk's transaction, after the insert, before COMMIT. */
+      beforeCommit?: (c: pg.PoolClient, chunk: number) => Promise<void>;
+    } = {},
+  ): Promise<PgIngestResult> {
+    const size = opts.chunk ?? PG_AUDIT_CHUNK;
+    const out: PgIngestResult = { imported: 0, duplicates: 0, chunks: 0 };
+    let batch: Record<string, unknown>[] = [];
+    let lo = Infinity;
+    let hi = -Infinity;
+    const inflight: Promise<void>[] = [];
+    let started = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      const rows = batch;
+      const [from, to] = [new Date(lo), new Date(hi)];
+      const chunkNo = started++;
+      batch = [];
+      lo = Infinity;
+      hi = -Infinity;
+      const n = await this.store.transaction(async (c) => {
+        await c.query('SELECT audit_ensure_partitions($1, $2)', [from, to]);
+        // The rows actually inserted (not the duplicates) feed the rollups, in key order so two
+        // chunks in flight lock shared rollup rows in the same order.
+        const r = await c.query<{ n: string }>(
+          `WITH ins AS (
+             INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
+               method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
+             SELECT uid::bigint, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
+               tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original
+             FROM json_to_recordset($1::json) AS x(uid text, ts timestamptz, source text, source_kind text, source_record_id text,
+               tenant text, user_id text, client text, client_address text, method text, server text, tool text, prompt text,
+               resource_uri text, outcome text, reason text, error_type text, duration_ms double precision, request_id text,
+               session_id text, original text)
+             ON CONFLICT (uid, ts) DO NOTHING
+             RETURNING ts, outcome, tenant, user_id, client, server, tool, method, source
+           ), minutes AS (
+             INSERT INTO audit_minutes AS a (minute, outcome, n)
+             SELECT date_trunc('minute', ts), outcome, count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+             ON CONFLICT (minute, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+           ), days AS (
+             INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
+             SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), ins.outcome, count(*)
+             FROM ins CROSS JOIN LATERAL (VALUES ('tenant', ins.tenant), ('subject', ins.user_id), ('client', ins.client),
+               ('server', ins.server), ('tool', ins.tool), ('method', ins.method), ('source', ins.source)) AS v(dim, value)
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+             ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+           )
+           SELECT count(*) AS n FROM ins`,
+          [JSON.stringify(rows)],
+        );
+        await opts.beforeCommit?.(c, chunkNo);
+        return Number(r.rows[0]!.n);
+      });
+      out.imported += n;
+      out.duplicates += rows.length - n;
+      out.chunks++;
+      await opts.afterChunk?.(out.imported + out.duplicates);
+    };
+    const send = () => {
+      const p = flush();
+      p.catch(() => {}); // observed below; keeps a failure from surfacing as unhandled meanwhile
+      inflight.push(p);
+    };
+    try {
+      for (const rec of records) {
+        const { event: e, original } = sealEvent(rec.event);
+        const ts = Date.parse(e.time);
+        if (!Number.isFinite(ts)) throw new AdminError('bad-request', `audit record ${rec.key}: invalid time`);
+        lo = Math.min(lo, ts);
+        hi = Math.max(hi, ts);
+        batch.push({
+          uid: dedupeUid(e.sourceKind, rec.key).toString(),
+          ts: new Date(ts).toISOString(),
+          source: e.source,
+          source_kind: e.sourceKind,
+          source_record_id: e.sourceRecordId,
+          tenant: e.tenant,
+          user_id: e['user.id'],
+          client: e.client,
+          client_address: e['client.address'],
+          method: e['mcp.method.name'],
+          server: e.server,
+          tool: e['gen_ai.tool.name'],
+          prompt: e['gen_ai.prompt.name'],
+          resource_uri: e['mcp.resource.uri'],
+          outcome: e.outcome,
+          reason: e.reason,
+          error_type: e['error.type'],
+          duration_ms: e.durationMs,
+          request_id: e['jsonrpc.request.id'],
+          session_id: e['mcp.session.id'],
+          original,
+        });
+        if (batch.length >= size) {
+          // Two chunks in flight: the next one is sealed and serialized while the server inserts.
+          send();
+          if (inflight.length >= 2) await inflight.shift();
+        }
+      }
+      send();
+    } finally {
+      // Every chunk in flight settles (commits or rolls back) before this returns or throws.
+      const settled = await Promise.allSettled(inflight.splice(0));
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason; // eslint-disable-line no-unsafe-finally
+    }
+    return out;
+  }
+
+  /** Newest first, keyset-paged on (ts, id); the cursor is `<epoch µs>:<id>`. */
+  query(filter: AuditFilter, opts: { cursor?: string | null; limit: number; withTotal?: boolean }): Promise<AuditPage> {
+    return this.store.withClient(async (c) => {
+      const params: unknown[] = [];
+      let sql = where(filter, params);
+      if (opts.cursor) {
+        const m = /^(\d+):(\d+)$/.exec(opts.cursor);
+        if (!m) throw new AdminError('bad-request', 'invalid cursor');
+        params.push(m[1], m[2]);
+        sql += `${sql ? ' AND' : 'WHERE'} (ts, id) < (to_timestamp($${params.length - 1}::bigint / 1e6), $${params.length}::bigint)`;
+      }
+      params.push(opts.limit + 1);
+      const r = await c.query<EventRow & { us: string }>(
+        `SELECT ${EVENT_COLS}, (extract(epoch FROM ts) * 1e6)::bigint AS us FROM audit_events ${sql}
+         ORDER BY ts DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const more = r.rows.length > opts.limit;
+      const page = more ? r.rows.slice(0, opts.limit) : r.rows;
+      const last = page.at(-1);
+      return {
+        events: page.map(toEvent),
+        nextCursor: more && last ? `${last.us}:${last.id}` : null,
+        // Newest-first paging only in the team timeline so far (no oldest-first, jump or paging back).
+        prevCursor: null,
+        total: opts.withTotal ? await this.countWith(c, filter) : null,
+      };
+    });
+  }
+
+  private async countWith(c: Q, filter: AuditFilter): Promise<number> {
+    const params: unknown[] = [];
+    const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events ${where(filter, params)}`, params);
+    return Number(r.rows[0]!.n);
+  }
+
+  count(filter: AuditFilter): Promise<number> {
+    return this.store.withClient((c) => this.countWith(c, filter));
+  }
+
+  /** Top values per facet; a facet's own selection is ignored when counting it (as the local timeline). */
+  facets(
+    filter: AuditFilter,
+    names: readonly AuditFacetName[] = AuditFacetName.options,
+    limit = 12,
+  ): Promise<Record<string, FacetCount[]>> {
+    return this.store.withClient(async (c) => {
+      const out: Record<string, FacetCount[]> = {};
+      const sorted = (rows: { value: string | null; count: number }[]) =>
+        rows
+          .sort(
+            (a, b) =>
+              b.count - a.count ||
+              (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+          )
+          .slice(0, limit);
+      // Open range, nothing but outcome selected: the day rollups answer (thousands of rows, not millions).
+      const open = filter.since === undefined && filter.until === undefined;
+      for (const name of names) {
+        const own = FACET_FILTER_FIELD[name];
+        if (!open || !onlyTimeAndOutcome(filter, own)) continue;
+        const o = own !== 'outcome' && filter.outcome?.length ? filter.outcome : null;
+        if (ROLLUP_DIMS.includes(name)) {
+          const r = await c.query<{ value: string; count: string }>(
+            `SELECT value, sum(n) AS count FROM audit_facet_days WHERE dim = $1${o ? ' AND outcome = ANY($3::text[])' : ''}
+             GROUP BY value ORDER BY count DESC, value LIMIT $2`,
+            o ? [name, limit, o] : [name, limit],
+          );
+          out[name] = r.rows.map((x) => ({ value: x.value === '' ? null : x.value, count: Number(x.count) }));
+        } else if (name === 'outcome') {
+          const r = await c.query<{ value: string; count: string }>(
+            `SELECT outcome AS value, sum(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value`,
+          );
+          out[name] = r.rows
+            .filter((x) => Number(x.count) > 0)
+            .map((x) => ({ value: x.value, count: Number(x.count) }));
+        }
+      }
+      // Facets without a selection of their own share the filter: one scan with GROUPING SETS
+      // counts them all (instead of one scan each).
+      const ownSelection = (n: AuditFacetName) =>
+        !!(filter[FACET_FILTER_FIELD[n]] as unknown[] | undefined)?.length ||
+        !!(filter.exclude as Record<string, unknown[] | undefined> | undefined)?.[FACET_FILTER_FIELD[n]]?.length;
+      const shared = names.filter((n) => !out[n] && !ownSelection(n));
+      if (shared.length >= 2) {
+        const params: unknown[] = [];
+        const w = where(filter, params);
+        const sets = shared.map((n) => `(${FACET_COLUMN[n]})`).join(', ');
+        const sel = shared
+          .map((n, i) => `${FACET_COLUMN[n]} AS v${i}, grouping(${FACET_COLUMN[n]}) AS g${i}`)
+          .join(', ');
+        const r = await c.query<Record<string, string | number | null>>(
+          `SELECT ${sel}, count(*) AS n FROM audit_events ${w} GROUP BY GROUPING SETS (${sets})`,
+          params,
+        );
+        shared.forEach((name, i) => {
+          out[name] = sorted(
+            r.rows
+              .filter((x) => Number(x[`g${i}`]) === 0)
+              .map((x) => ({ value: x[`v${i}`] as string | null, count: Number(x.n) })),
+          );
+        });
+      }
+      for (const name of names) {
+        if (out[name]) continue;
+        const col = FACET_COLUMN[name];
+        const params: unknown[] = [];
+        const w = where(filter, params, FACET_FILTER_FIELD[name]);
+        params.push(limit);
+        const r = await c.query<{ value: string | null; count: string }>(
+          `SELECT ${col} AS value, count(*) AS count FROM audit_events ${w} GROUP BY ${col}
+           ORDER BY count DESC, value NULLS FIRST LIMIT $${params.length}`,
+          params,
+        );
+        out[name] = r.rows.map((x) => ({ value: x.value, count: Number(x.count) }));
+      }
+      return out;
+    });
+  }
+
+  histogram(filter: AuditFilter, targetBuckets = 80): Promise<AuditHistogram> {
+    return this.store.withClient(async (c) => {
+      const params: unknown[] = [];
+      const w = where(filter, params);
+      let from = filter.since !== undefined ? parseTime(filter.since, 'since').getTime() : null;
+      let to = filter.until !== undefined ? parseTime(filter.until, 'until').getTime() : null;
+      if (from === null || to === null) {
+        const r = await c.query<{ lo: Date | null; hi: Date | null }>(
+          `SELECT (SELECT min(ts) FROM audit_events ${w}) AS lo, (SELECT max(ts) FROM audit_events ${w}) AS hi`,
+          params,
+        );
+        const { lo, hi } = r.rows[0]!;
+        if (!lo || !hi)
+          return {
+            from: from === null ? null : new Date(from).toISOString(),
+            to: to === null ? null : new Date(to).toISOString(),
+            bucketMs: 0,
+            buckets: [],
+            total: 0,
+          };
+        from ??= lo.getTime();
+        to ??= hi.getTime() + 1;
+      }
+      const span = Math.max(1, to - from);
+      const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
+      const origin = Math.floor(from / bucketMs) * bucketMs;
+      const aligned = (t: string | undefined) => t === undefined || Date.parse(t) % MINUTE === 0;
+      const fromMinutes =
+        bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter) && aligned(filter.since) && aligned(filter.until);
+      let r: { rows: { b: number; n: string; d: string; e: string }[] };
+      if (fromMinutes) {
+        // Whole minutes in whole buckets: the minute rollup answers.
+        const mp: unknown[] = [origin, bucketMs];
+        const mw: string[] = [];
+        if (filter.since !== undefined) mw.push(`minute >= $${mp.push(new Date(Date.parse(filter.since)))}`);
+        if (filter.until !== undefined) mw.push(`minute < $${mp.push(new Date(Date.parse(filter.until)))}`);
+        if (filter.outcome?.length) mw.push(`outcome = ANY($${mp.push(filter.outcome)}::text[])`);
+        r = await c.query(
+          `SELECT floor((extract(epoch FROM minute) * 1000 - $1) / $2)::int AS b, sum(n) AS n,
+             coalesce(sum(n) FILTER (WHERE outcome = 'denied'), 0) AS d, coalesce(sum(n) FILTER (WHERE outcome = 'error'), 0) AS e
+           FROM audit_minutes ${mw.length ? `WHERE ${mw.join(' AND ')}` : ''} GROUP BY b ORDER BY b`,
+          mp,
+        );
+      } else {
+        const bp = [...params, origin, bucketMs];
+        r = await c.query<{ b: number; n: string; d: string; e: string }>(
+          `SELECT floor((extract(epoch FROM ts) * 1000 - $${bp.length - 1}) / $${bp.length})::int AS b, count(*) AS n,
+             count(*) FILTER (WHERE outcome = 'denied') AS d, count(*) FILTER (WHERE outcome = 'error') AS e
+           FROM audit_events ${w} GROUP BY b ORDER BY b`,
+          bp,
+        );
+      }
+      const byBucket = new Map(r.rows.map((x) => [x.b, x]));
+      const count = Math.ceil((to - origin) / bucketMs);
+      const buckets: AuditHistogram['buckets'] = [];
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const x = byBucket.get(i);
+        total += Number(x?.n ?? 0);
+        buckets.push({
+          start: new Date(origin + i * bucketMs).toISOString(),
+          count: Number(x?.n ?? 0),
+          denied: Number(x?.d ?? 0),
+          error: Number(x?.e ?? 0),
+        });
+      }
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, buckets, total };
+    });
+  }
+
+  /** Retention: drops the monthly partitions that end on or before `cutoff`; returns their names. */
+  dropBefore(cutoff: Date): Promise<string[]> {
+    return this.store.withClient(async (c) =>
+      (await c.query<{ p: string }>('SELECT audit_drop_partitions_before($1) AS p', [cutoff])).rows.map((r) => r.p),
+    );
+  }
+
+  partitions(): Promise<string[]> {
+    return this.store.withClient(async (c) =>
+      (
+        await c.query<{ relname: string }>(
+          `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'audit_events'::regclass ORDER BY c.relname`,
+        )
+      ).rows.map((r) => r.relname),
+    );
+  }
+}

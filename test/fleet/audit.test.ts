@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../../shared/model/audit.js';
+import { AuditStore, type IngestRecord } from '../../electron/services/audit/store.js';
+import { PgAuditStore } from '../../electron/services/fleet/audit.js';
+import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
+import { openDatabase, type Database } from '../../electron/services/store/database.js';
+import { startPostgres, type PgCluster } from '../support/postgres.js';
+
+/**
+ * The audit timeline in PostgreSQL against the local SQLite timeline, on the same records: the
+ * same pages (keyset, newest first), facets, histogram, full-text matches and counts; monthly
+ * partitions made on demand and dropped by retention; a connection killed mid-ingest loses nothing
+ * committed and a retry duplicates nothing; admins cannot change or delete events.
+ */
+
+const started = await startPostgres();
+const skip = 'skip' in started ? started.skip : false;
+const cluster = started as PgCluster;
+const PW = 'audit-pw-8Jt';
+const N = 6000;
+const BASE = Date.UTC(2026, 6, 20); // three months: July, August, September 2026
+
+function record(i: number): IngestRecord {
+  const outcome: AuditOutcome = i % 20 === 0 ? 'denied' : i % 50 === 1 ? 'error' : 'success';
+  const time = new Date(BASE + i * 1_000_000).toISOString(); // ~70 days
+  const event: AuditEventDraft = {
+    time,
+    source: i % 3 ? 'toolhive' : 'cf',
+    sourceKind: i % 3 ? 'toolhive' : 'contextforge',
+    sourceRecordId: `rec-${i}`,
+    tenant: `team-${i % 4}`,
+    'user.id': `user${i % 37}@corp.example`,
+    client: `client-${i % 5}`,
+    'client.address': null,
+    'mcp.method.name': 'tools/call',
+    server: `server-${i % 7}`,
+    'gen_ai.tool.name': `tool_${i % 23}`,
+    'gen_ai.prompt.name': null,
+    'mcp.resource.uri': null,
+    outcome,
+    reason:
+      outcome === 'denied' ? 'policy: tool not allowed for team' : outcome === 'error' ? 'upstream timeout' : null,
+    'error.type': outcome === 'error' ? 'timeout' : null,
+    durationMs: i % 900,
+    'jsonrpc.request.id': String(i),
+    'mcp.session.id': `sess-${Math.floor(i / 40)}`,
+    original: { id: i, token: 'Bearer abcdefghijklmnopqrstuvwxyz012345' },
+  };
+  return { event, key: `rec-${i}` };
+}
+const records = (from = 0, to = N) => Array.from({ length: to - from }, (_, k) => record(from + k));
+
+describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { skip }, () => {
+  let owner: TeamStore;
+  let admin: TeamStore;
+  let pgAudit: PgAuditStore;
+  let local: AuditStore;
+  let db: Database;
+  let dir = '';
+
+  before(async () => {
+    owner = openTeamStore(await cluster.createDatabase('audit'), { max: 2 });
+    await migrateTeamStore(owner);
+    const c = await cluster.connect();
+    await c.query(`CREATE ROLE audit_admin LOGIN PASSWORD '${PW}'`);
+    await c.end();
+    await grantAdmin(owner, 'audit_admin');
+    admin = openTeamStore(cluster.url('audit', 'audit_admin', PW), { max: 2, application: 'gatehouse-audit-ingest' });
+    pgAudit = new PgAuditStore(admin);
+    dir = mkdtempSync(join(tmpdir(), 'gh-pg-audit-'));
+    db = openDatabase(join(dir, 'gatehouse.db'));
+    local = new AuditStore(db);
+    local.insertBatch(records());
+  });
+  after(async () => {
+    db?.close();
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+    await owner?.close();
+    await cluster.stop();
+  });
+
+  it('a connection killed mid-ingest loses nothing committed; the retry stores every event exactly once', async () => {
+    await assert.rejects(
+      pgAudit.ingest(records(), {
+        chunk: 1000,
+        beforeCommit: async (c, chunk) => {
+          if (chunk !== 3) return;
+          const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          const su = await cluster.connect('audit');
+          await su.query('SELECT pg_terminate_backend($1)', [pid]);
+          await su.end();
+        },
+      }),
+      /terminat|Connection|connection/,
+    );
+    // Chunks commit on their own (two in flight): each is stored whole or not at all, the killed one not.
+    const stored = await owner.withClient((c) =>
+      c.query<{ chunk: number; n: string }>(
+        `SELECT (substring(source_record_id from 5)::int / 1000) AS chunk, count(*) AS n FROM audit_events GROUP BY 1`,
+      ),
+    );
+    const byChunk = new Map(stored.rows.map((r) => [r.chunk, Number(r.n)]));
+    assert.ok(!byChunk.has(3), 'nothing of the chunk whose connection was killed');
+    for (const k of [0, 1, 2]) assert.equal(byChunk.get(k), 1000, `chunk ${k} committed whole`);
+    for (const n of byChunk.values()) assert.equal(n, 1000);
+    const committed = await pgAudit.count({});
+    const retry = await pgAudit.ingest(records(), { chunk: 1000 });
+    assert.deepEqual([retry.imported, retry.duplicates], [N - committed, committed]);
+    assert.equal(await pgAudit.count({}), N);
+    const distinct = await owner.withClient((c) =>
+      c.query<{ n: string }>('SELECT count(DISTINCT uid) AS n FROM audit_events'),
+    );
+    assert.equal(Number(distinct.rows[0]!.n), N);
+    // Monthly partitions, made on demand.
+    assert.deepEqual(await pgAudit.partitions(), [
+      'audit_events_2026_07',
+      'audit_events_2026_08',
+      'audit_events_2026_09',
+    ]);
+    // Masked like the local timeline: no bearer token stored.
+    const leaked = await owner.withClient((c) =>
+      c.query(`SELECT 1 FROM audit_events WHERE original LIKE '%abcdefghijklmnopqrstuvwxyz012345%' LIMIT 1`),
+    );
+    assert.equal(leaked.rowCount, 0);
+  });
+
+  const filters: [string, AuditFilter][] = [
+    ['everything', {}],
+    ['one tenant, denied', { tenant: ['team-1'], outcome: ['denied'] }],
+    ['subject', { subject: ['user5@corp.example', 'client-2'] }],
+    [
+      'time window',
+      { since: new Date(BASE + 1_000_000_000).toISOString(), until: new Date(BASE + 3_000_000_000).toISOString() },
+    ],
+    ['full text (word)', { text: 'timeout' }],
+    ['full text (prefix, e-mail)', { text: 'user1 corp.exa' }],
+    ['full text + facet', { text: 'tool_5', server: ['server-5'] }],
+    ['excluded values (events without one kept)', { exclude: { tenant: ['team-1'], outcome: ['success'] } }],
+    ['excluded subject', { exclude: { subject: ['user5@corp.example'] } }],
+  ];
+  const comparable = (p: { events: { sourceRecordId: string | null; time: string; outcome: string }[] }) =>
+    p.events.map((e) => [e.sourceRecordId, e.time, e.outcome]);
+
+  for (const [name, filter] of filters) {
+    it(`same results as SQLite: ${name}`, async () => {
+      assert.equal(await pgAudit.count(filter), local.count(filter));
+      assert.deepEqual(
+        comparable(await pgAudit.query(filter, { limit: 50 })),
+        comparable(local.query(filter, { limit: 50 })),
+      );
+      assert.deepEqual(await pgAudit.facets(filter), local.facets(filter));
+      assert.deepEqual(await pgAudit.histogram(filter), local.histogram(filter));
+    });
+  }
+
+  it('keyset pages walk every match once, newest first', async () => {
+    const filter: AuditFilter = { tenant: ['team-2'] };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await pgAudit.query(filter, { cursor, limit: 200, withTotal: pages === 0 });
+      if (pages === 0) assert.equal(page.total, N / 4);
+      seen.push(...page.events.map((e) => e.sourceRecordId!));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.equal(seen.length, N / 4);
+    assert.equal(new Set(seen).size, N / 4);
+    assert.deepEqual(seen.slice(0, 3), ['rec-5998', 'rec-5994', 'rec-5990']);
+  });
+
+  it('admins cannot change or delete events; retention drops whole months', async () => {
+    for (const sql of [
+      `UPDATE audit_events SET outcome = 'success'`,
+      'DELETE FROM audit_events',
+      'TRUNCATE audit_events',
+    ])
+      await assert.rejects(
+        admin.withClient((c) => c.query(sql)),
+        /permission denied|must be owner/,
+        sql,
+      );
+    const july = await pgAudit.count({ until: '2026-08-01T00:00:00Z' });
+    assert.ok(july > 0);
+    assert.deepEqual(await pgAudit.dropBefore(new Date('2026-08-15T00:00:00Z')), ['audit_events_2026_07']);
+    assert.equal(await pgAudit.count({}), N - july);
+    assert.deepEqual(await pgAudit.partitions(), ['audit_events_2026_08', 'audit_events_2026_09']);
+    // The rollups lost the dropped month too: facets and histogram (read from them) still add up.
+    const rest = N - july;
+    const facets = await pgAudit.facets({}, ['outcome', 'tenant']);
+    assert.equal(
+      facets.outcome!.reduce((a, f) => a + f.count, 0),
+      rest,
+    );
+    assert.equal(
+      facets.tenant!.reduce((a, f) => a + f.count, 0),
+      rest,
+    );
+    assert.equal((await pgAudit.histogram({})).total, rest);
+  });
+});
