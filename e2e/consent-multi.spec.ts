@@ -75,7 +75,7 @@ async function expectAxeClean(page: Page, selector: string) {
 }
 
 test('three servers selected in Inventory are consented in one dialog', async ({ page }) => {
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   for (const n of ['alpha', 'bravo', 'charlie'])
     await expect(row(page, n).getByTestId('live-status')).toHaveAttribute('data-status', 'needs-consent');
   await expect(page.getByTestId('consent-review')).toHaveText('Review consent');
@@ -135,7 +135,7 @@ test('three servers selected in Inventory are consented in one dialog', async ({
 });
 
 test('an unpinned runner is warned about, with the way to pin it', async ({ page }) => {
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   await page.getByTestId('consent-review').click();
   const dialog = page.getByTestId('multi-consent-dialog');
   const item = dialog.getByTestId('multi-consent-item').filter({ hasText: 'unpinned' });
@@ -152,7 +152,7 @@ test('an unpinned runner is warned about, with the way to pin it', async ({ page
 });
 
 test('a changed command line shows what changed since consent', async ({ page }) => {
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   await expect(row(page, 'alpha').getByTestId('live-status')).toHaveAttribute('data-status', 'ok');
   // Edited in an editor: the inventory follows without a rescan (config watch).
   writeConfig('us-east-2');

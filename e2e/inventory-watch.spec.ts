@@ -58,7 +58,7 @@ test('an edited Cursor mcp.json reaches the inventory API without a rescan', asy
 });
 
 test('a server added to the config appears on the Inventory page without Rescan', async ({ page }) => {
-  await page.goto(gh.url);
+  await page.goto(gh.url + '#/inventory');
   const rows = page.getByTestId('inventory-row');
   await expect(rows).toHaveCount(3);
   const before = await page.getByTestId('inventory-run').textContent();

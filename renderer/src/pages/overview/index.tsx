@@ -69,8 +69,15 @@ export default function OverviewPage() {
     return [...m.entries()].sort((a, b) => SEVERITY_ORDER.reduce((n, s) => n || b[1][s] - a[1][s], 0));
   }, [open]);
   const newSince = report?.scannedAt ? open.filter((f) => f.firstSeen >= report.scannedAt!) : [];
+  // A day, not "the latest scan": the config watcher rescans on every edit, so the scan that saw a
+  // fix is rarely the latest one by the time the admin looks.
   const fixedNow = report?.scannedAt
-    ? (fixedList.data?.findings ?? []).filter((f) => 'fixedAt' in f && f.fixedAt === report.scannedAt)
+    ? (fixedList.data?.findings ?? []).filter(
+        (f) =>
+          'fixedAt' in f &&
+          typeof f.fixedAt === 'string' &&
+          Date.parse(report.scannedAt!) - Date.parse(f.fixedAt) <= 86_400_000,
+      )
     : [];
   const changed = (states.data ?? []).filter((s) => (s.changes ?? 0) > 0);
   const needsConsent = (states.data ?? []).filter((s) => s.status === 'needs-consent').length;
@@ -139,7 +146,7 @@ export default function OverviewPage() {
             </li>
             <li data-testid="overview-fixed" data-count={fixedNow.length}>
               <strong>{fixedNow.length}</strong> <a href={`${routeHref('findings')}?status=fixed`}>fixed</a>
-              {fixedNow.length > 0 && <span className="muted ov-sub">no longer reported by the latest scan</span>}
+              {fixedNow.length > 0 && <span className="muted ov-sub">no longer reported, in the last 24 h</span>}
             </li>
             <li data-testid="overview-changed" data-count={changed.length}>
               <strong>{changed.length}</strong> server{changed.length === 1 ? '' : 's'} with changed tool definitions
