@@ -63,7 +63,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   const child = spawn(process.execPath, args, {
     cwd: REPO,
-    env: { ...process.env, GATEHOUSE_STATE: state, ...opts.env },
+    // No registry look-ups for pin suggestions: e2e talk to loopback only (unit tests cover the look-up).
+    env: { ...process.env, GATEHOUSE_STATE: state, GATEHOUSE_OFFLINE: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
