@@ -80,6 +80,8 @@ export function EventList({
   const events = pages.flatMap((p) => p.events);
   const total = pages.find((p) => p.total !== null)?.total ?? null;
   useEffect(() => onTotal(total), [total, onTotal]);
+  // After a large import the full-text index is built in the background; say so while it is.
+  const catchingUp = pages[0]?.search === 'catching-up';
 
   const bodyRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
@@ -157,156 +159,163 @@ export function EventList({
   const COLUMNS = cols.map(([h]) => h);
   const TEMPLATE = cols.map(([, w]) => w).join(' ');
   return (
-    <div
-      className="grid audit-grid"
-      role="grid"
-      aria-label="Audit events"
-      aria-rowcount={total === null ? -1 : total + 1}
-      aria-colcount={COLUMNS.length}
-      data-testid="audit-list"
-      data-order={order}
-    >
-      <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
-        <div className="audit-grid-inner">
-          <div
-            className="grid-head audit-grid-head"
-            role="row"
-            aria-rowindex={1}
-            style={{ gridTemplateColumns: TEMPLATE, height: ROW_H }}
-          >
-            {COLUMNS.map((h, ci) =>
-              ci === 0 ? (
-                <div
-                  key={h}
-                  role="columnheader"
-                  aria-colindex={1}
-                  aria-sort={order === 'newest' ? 'descending' : 'ascending'}
-                >
-                  <button
-                    type="button"
-                    className="grid-hcell"
-                    data-testid="audit-sort-time"
-                    title={
-                      order === 'newest'
-                        ? 'Newest first: click for oldest first'
-                        : 'Oldest first: click for newest first'
-                    }
-                    onClick={() => onOrder(order === 'newest' ? 'oldest' : 'newest')}
+    <>
+      {catchingUp && (
+        <p className="audit-catching-up muted" role="status" data-testid="audit-search-catching-up">
+          Text search is catching up with a large import: matches may be missing until its index is complete.
+        </p>
+      )}
+      <div
+        className="grid audit-grid"
+        role="grid"
+        aria-label="Audit events"
+        aria-rowcount={total === null ? -1 : total + 1}
+        aria-colcount={COLUMNS.length}
+        data-testid="audit-list"
+        data-order={order}
+      >
+        <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
+          <div className="audit-grid-inner">
+            <div
+              className="grid-head audit-grid-head"
+              role="row"
+              aria-rowindex={1}
+              style={{ gridTemplateColumns: TEMPLATE, height: ROW_H }}
+            >
+              {COLUMNS.map((h, ci) =>
+                ci === 0 ? (
+                  <div
+                    key={h}
+                    role="columnheader"
+                    aria-colindex={1}
+                    aria-sort={order === 'newest' ? 'descending' : 'ascending'}
                   >
-                    Time{' '}
-                    <span className="audit-zone" data-testid="audit-time-zone">
-                      {zone}
-                    </span>
-                    <span className="sort-ind" aria-hidden="true">
-                      {order === 'newest' ? '▼' : '▲'}
-                    </span>
-                  </button>
+                    <button
+                      type="button"
+                      className="grid-hcell"
+                      data-testid="audit-sort-time"
+                      title={
+                        order === 'newest'
+                          ? 'Newest first: click for oldest first'
+                          : 'Oldest first: click for newest first'
+                      }
+                      onClick={() => onOrder(order === 'newest' ? 'oldest' : 'newest')}
+                    >
+                      Time{' '}
+                      <span className="audit-zone" data-testid="audit-time-zone">
+                        {zone}
+                      </span>
+                      <span className="sort-ind" aria-hidden="true">
+                        {order === 'newest' ? '▼' : '▲'}
+                      </span>
+                    </button>
+                  </div>
+                ) : (
+                  <div key={h} role="columnheader" aria-colindex={ci + 1}>
+                    <span className="grid-hcell static">{h}</span>
+                  </div>
+                ),
+              )}
+            </div>
+            {q.isError && (
+              <div className="callout callout-error" role="alert">
+                Could not load events: {q.error.message}
+              </div>
+            )}
+            {q.isSuccess && events.length === 0 && (
+              <div className="grid-empty" role="row" data-testid="audit-empty">
+                <div role="gridcell">
+                  {at
+                    ? 'No events at or past this time under the filter.'
+                    : 'No events match. Import a gateway audit file (gatehouse audit import) or add a source in Settings.'}
                 </div>
-              ) : (
-                <div key={h} role="columnheader" aria-colindex={ci + 1}>
-                  <span className="grid-hcell static">{h}</span>
-                </div>
-              ),
+              </div>
+            )}
+            <div role="rowgroup" style={{ height: v.getTotalSize(), position: 'relative' }}>
+              {items.map((it) => {
+                const e = events[it.index];
+                if (!e) return null;
+                const target = targetOf(e);
+                const who = e['user.id'] ?? e.client;
+                const selected = e.id === selectedId;
+                return (
+                  <div
+                    key={it.key}
+                    role="row"
+                    aria-rowindex={it.index + 2}
+                    aria-selected={selected}
+                    tabIndex={it.index === activeIndex ? 0 : -1}
+                    data-index={it.index}
+                    data-testid="audit-row"
+                    data-id={e.id}
+                    data-time={e.time}
+                    className="grid-row audit-row"
+                    style={{
+                      position: 'absolute',
+                      top: 0,
+                      left: 0,
+                      right: 0,
+                      height: ROW_H,
+                      transform: `translateY(${it.start - ROW_H}px)`,
+                      gridTemplateColumns: TEMPLATE,
+                    }}
+                    onFocus={() => setActive(it.index)}
+                    onClick={(ev) => {
+                      if ((ev.target as HTMLElement).closest('button')) return;
+                      setActive(it.index);
+                      onOpen(e);
+                    }}
+                  >
+                    <span role="gridcell" className="grid-cell mono" data-col="time" title={`${e.time} (UTC)`}>
+                      {formatTime(e.time, tz, { ms: true })}
+                    </span>
+                    <span role="gridcell" className="grid-cell">
+                      <span className={`badge audit-outcome-${e.outcome}`}>{e.outcome}</span>
+                    </span>
+                    <span
+                      role="gridcell"
+                      className="grid-cell"
+                      data-col="subject"
+                      title={[e['user.id'], e.client && `client ${e.client}`].filter(Boolean).join(' · ')}
+                    >
+                      {who ?? '—'}
+                      {e['user.id'] && e.client && <span className="muted"> · {e.client}</span>}
+                    </span>
+                    <span role="gridcell" className="grid-cell mono" data-col="target" title={target}>
+                      {target || '—'}
+                    </span>
+                    <span role="gridcell" className="grid-cell" title={e.server ?? ''}>
+                      {e.server ?? '—'}
+                    </span>
+                    <span role="gridcell" className="grid-cell mono" title={e['mcp.method.name'] ?? ''}>
+                      {e['mcp.method.name'] ?? '—'}
+                    </span>
+                    {withReason && (
+                      <span role="gridcell" className="grid-cell muted" title={e.reason ?? e['error.type'] ?? ''}>
+                        {e.reason ?? e['error.type'] ?? ''}
+                      </span>
+                    )}
+                    <span role="gridcell" className="grid-cell muted" title={e.source}>
+                      {e.source}
+                    </span>
+                    <span role="gridcell" className="grid-cell" data-col="id">
+                      <CopyId
+                        value={e.sourceRecordId ?? e.id}
+                        label={e.sourceRecordId ? 'source record id' : 'event id'}
+                      />
+                    </span>
+                  </div>
+                );
+              })}
+            </div>
+            {(q.isFetchingNextPage || q.isFetchingPreviousPage) && (
+              <div className="grid-empty" role="row">
+                <div role="gridcell">Loading more…</div>
+              </div>
             )}
           </div>
-          {q.isError && (
-            <div className="callout callout-error" role="alert">
-              Could not load events: {q.error.message}
-            </div>
-          )}
-          {q.isSuccess && events.length === 0 && (
-            <div className="grid-empty" role="row" data-testid="audit-empty">
-              <div role="gridcell">
-                {at
-                  ? 'No events at or past this time under the filter.'
-                  : 'No events match. Import a gateway audit file (gatehouse audit import) or add a source in Settings.'}
-              </div>
-            </div>
-          )}
-          <div role="rowgroup" style={{ height: v.getTotalSize(), position: 'relative' }}>
-            {items.map((it) => {
-              const e = events[it.index];
-              if (!e) return null;
-              const target = targetOf(e);
-              const who = e['user.id'] ?? e.client;
-              const selected = e.id === selectedId;
-              return (
-                <div
-                  key={it.key}
-                  role="row"
-                  aria-rowindex={it.index + 2}
-                  aria-selected={selected}
-                  tabIndex={it.index === activeIndex ? 0 : -1}
-                  data-index={it.index}
-                  data-testid="audit-row"
-                  data-id={e.id}
-                  data-time={e.time}
-                  className="grid-row audit-row"
-                  style={{
-                    position: 'absolute',
-                    top: 0,
-                    left: 0,
-                    right: 0,
-                    height: ROW_H,
-                    transform: `translateY(${it.start - ROW_H}px)`,
-                    gridTemplateColumns: TEMPLATE,
-                  }}
-                  onFocus={() => setActive(it.index)}
-                  onClick={(ev) => {
-                    if ((ev.target as HTMLElement).closest('button')) return;
-                    setActive(it.index);
-                    onOpen(e);
-                  }}
-                >
-                  <span role="gridcell" className="grid-cell mono" data-col="time" title={`${e.time} (UTC)`}>
-                    {formatTime(e.time, tz, { ms: true })}
-                  </span>
-                  <span role="gridcell" className="grid-cell">
-                    <span className={`badge audit-outcome-${e.outcome}`}>{e.outcome}</span>
-                  </span>
-                  <span
-                    role="gridcell"
-                    className="grid-cell"
-                    data-col="subject"
-                    title={[e['user.id'], e.client && `client ${e.client}`].filter(Boolean).join(' · ')}
-                  >
-                    {who ?? '—'}
-                    {e['user.id'] && e.client && <span className="muted"> · {e.client}</span>}
-                  </span>
-                  <span role="gridcell" className="grid-cell mono" data-col="target" title={target}>
-                    {target || '—'}
-                  </span>
-                  <span role="gridcell" className="grid-cell" title={e.server ?? ''}>
-                    {e.server ?? '—'}
-                  </span>
-                  <span role="gridcell" className="grid-cell mono" title={e['mcp.method.name'] ?? ''}>
-                    {e['mcp.method.name'] ?? '—'}
-                  </span>
-                  {withReason && (
-                    <span role="gridcell" className="grid-cell muted" title={e.reason ?? e['error.type'] ?? ''}>
-                      {e.reason ?? e['error.type'] ?? ''}
-                    </span>
-                  )}
-                  <span role="gridcell" className="grid-cell muted" title={e.source}>
-                    {e.source}
-                  </span>
-                  <span role="gridcell" className="grid-cell" data-col="id">
-                    <CopyId
-                      value={e.sourceRecordId ?? e.id}
-                      label={e.sourceRecordId ? 'source record id' : 'event id'}
-                    />
-                  </span>
-                </div>
-              );
-            })}
-          </div>
-          {(q.isFetchingNextPage || q.isFetchingPreviousPage) && (
-            <div className="grid-empty" role="row">
-              <div role="gridcell">Loading more…</div>
-            </div>
-          )}
         </div>
       </div>
-    </div>
+    </>
   );
 }
