@@ -36,7 +36,7 @@ export function ConfirmDialog({
   return (
     <dialog
       ref={ref}
-      className="gh-confirm"
+      className="gh-modal gh-confirm"
       aria-labelledby={titleId}
       aria-describedby={bodyId}
       data-testid={testId}

@@ -26,7 +26,7 @@ interface Column {
 
 const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
 const when = (v: unknown) => (typeof v === 'string' ? new Date(v).toLocaleString() : '');
-const sev = (row: Row) => <span className={`fleet-sev fleet-sev-${String(row.severity)}`}>{String(row.severity)}</span>;
+const sev = (row: Row) => <span className={`fleet-sev sev-${String(row.severity)}`}>{String(row.severity)}</span>;
 
 const COLUMNS: Record<FleetTab, Column[]> = {
   machines: [
@@ -243,13 +243,13 @@ export default function FleetPage() {
       {status.data && !status.data.configured && <NotConfigured />}
       {status.data?.configured && (
         <>
-          <div className="fleet-tabs" role="tablist" aria-label="Fleet views">
+          <div className="gh-tabs" role="tablist" aria-label="Fleet views">
             {FLEET_TABS.map((t) => (
               <button
                 key={t.id}
                 type="button"
                 role="tab"
-                className="fleet-tab"
+                className="gh-tab"
                 aria-selected={tab === t.id}
                 data-testid={`fleet-tab-${t.id}`}
                 onClick={() => setTab(t.id)}

@@ -81,7 +81,7 @@ export function PushDialog({
   return (
     <dialog
       ref={ref}
-      className="pol-dialog"
+      className="gh-modal pol-dialog"
       aria-labelledby="pol-dialog-title"
       data-testid="policy-push-dialog"
       onCancel={(e) => {
