@@ -7,6 +7,7 @@ import { useAdminClient, useAdminMutation, useAdminQuery } from '../../client/in
 import { Busy } from '../../components/ConfigChangeDialog.js';
 import { undoPlan } from '../../components/config-change/undo.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
+import { FilterBar, SearchFilter } from '../../components/FilterBar.js';
 import { ChangeDetail } from './ChangeDetail.js';
 import { UndoConfirm } from './UndoConfirm.js';
 import {
@@ -124,15 +125,24 @@ export default function ChangesPage() {
         </button>
       </header>
 
-      <div className="toolbar" role="search" aria-label="Filter changes">
-        <input
-          className="input input-search"
-          type="search"
+      <FilterBar
+        label="Filter changes"
+        filtering={filtering}
+        onClear={() => setFilters({ ...NO_CHANGE_FILTERS, sort: filters.sort })}
+        clearLabel="Reset"
+        end={
+          <span className="count" data-testid="changes-count" data-count={rows.length} aria-live="polite">
+            {filtering ? `${rows.length} of ${groups.length}` : groups.length} change{groups.length === 1 ? '' : 's'} ·{' '}
+            {changes.length} file write{changes.length === 1 ? '' : 's'}
+          </span>
+        }
+      >
+        <SearchFilter
+          label="Filter by file"
           placeholder="Filter by file…"
-          aria-label="Filter by file"
-          data-testid="changes-filter-file"
+          testId="changes-filter-file"
           value={filters.file}
-          onChange={(e) => set('file', e.target.value)}
+          onChange={(v) => set('file', v)}
         />
         <FilterSelect
           label="Actor"
@@ -142,21 +152,7 @@ export default function ChangesPage() {
           allLabel="All"
           options={actors.map((a) => ({ value: a, label: a }))}
         />
-        {filtering && (
-          <button
-            type="button"
-            className="btn btn-ghost"
-            onClick={() => setFilters({ ...NO_CHANGE_FILTERS, sort: filters.sort })}
-          >
-            Reset
-          </button>
-        )}
-        <span className="spacer" />
-        <span className="count" data-testid="changes-count" data-count={rows.length} aria-live="polite">
-          {filtering ? `${rows.length} of ${groups.length}` : groups.length} change{groups.length === 1 ? '' : 's'} ·{' '}
-          {changes.length} file write{changes.length === 1 ? '' : 's'}
-        </span>
-      </div>
+      </FilterBar>
 
       {message && (
         <div

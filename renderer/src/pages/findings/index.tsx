@@ -6,6 +6,8 @@ import { SEVERITY_ORDER, type Severity } from '../../../../shared/model/finding.
 import { isScopeFinding, type AnyFinding } from '../../../../shared/model/tenant.js';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
+import { FilterBar, SearchFilter } from '../../components/FilterBar.js';
+import { csvCell, downloadText, fileStamp } from '../../lib/export-file.js';
 import { clientLabel } from '../../lib/labels.js';
 import { FindingDetail } from './FindingDetail.js';
 import { BulkFixBar } from './BulkFixBar.js';
@@ -72,11 +74,6 @@ export function readablePointer(pointer: string): string {
 
 /** The rows shown, as CSV (Excel-safe: formula-leading cells are prefixed with '). */
 function toCsv(rows: readonly AnyFinding[]): string {
-  const cell = (v: unknown) => {
-    let t = v === undefined || v === null ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(t)) t = `'${t}`;
-    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-  };
   const head = [
     'severity',
     'rule',
@@ -108,21 +105,10 @@ function toCsv(rows: readonly AnyFinding[]): string {
       'fixedAt' in f ? (f.fixedAt ?? '') : '',
       f.id,
     ]
-      .map(cell)
+      .map(csvCell)
       .join(','),
   );
   return [head.join(','), ...lines].join('\n') + '\n';
-}
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /**
@@ -173,8 +159,8 @@ export default function FindingsPage() {
     setSort((s) => (s?.key !== key ? { key, dir: 'asc' } : s.dir === 'asc' ? { key, dir: 'desc' } : null));
   const exportSarif = async () => {
     const out = await sarif.mutateAsync({ ids: rows.map((f) => f.id) });
-    download(
-      `gatehouse-findings-${stamp()}.sarif`,
+    downloadText(
+      `gatehouse-findings-${fileStamp()}.sarif`,
       'application/sarif+json',
       JSON.stringify(out.sarif, null, 2) + '\n',
     );
@@ -213,7 +199,6 @@ export default function FindingsPage() {
       setBulkReason('');
     }
   };
-  const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const clientsPresent = useMemo(
     () => CLIENT_IDS.filter((c) => all.some((f) => !isScopeFinding(f) && f.client === c)),
     [all],
@@ -334,15 +319,61 @@ export default function FindingsPage() {
         </span>
       </div>
 
-      <div className="toolbar" role="search" aria-label="Filter findings">
-        <input
-          className="input input-search"
-          type="search"
+      <FilterBar
+        label="Filter findings"
+        filtering={filtering}
+        onClear={() => setFilters(DEFAULT_FILTERS)}
+        clearLabel="Reset"
+        end={
+          <>
+            <button
+              type="button"
+              className="btn"
+              data-testid="findings-export-csv"
+              disabled={rows.length === 0}
+              title="Download the findings shown (after filters) as CSV"
+              onClick={() => downloadText(`gatehouse-findings-${fileStamp()}.csv`, 'text/csv', toCsv(rows))}
+            >
+              Export CSV
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="findings-export-json"
+              disabled={rows.length === 0}
+              title="Download the findings shown (after filters) as JSON"
+              onClick={() =>
+                downloadText(
+                  `gatehouse-findings-${fileStamp()}.json`,
+                  'application/json',
+                  JSON.stringify(rows, null, 2) + '\n',
+                )
+              }
+            >
+              Export JSON
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="findings-export-sarif"
+              disabled={rows.length === 0 || sarif.isPending}
+              title="Download the workstation findings shown as SARIF 2.1.0 (code scanning); gateway scope and fixed findings are left out"
+              onClick={() => void exportSarif().catch(() => undefined)}
+            >
+              Export SARIF
+            </button>
+            <span className="count" data-testid="findings-count" data-count={rows.length} aria-live="polite">
+              {filtering ? `${rows.length} of ${all.length}` : `${all.length}`} finding{all.length === 1 ? '' : 's'}
+            </span>
+          </>
+        }
+      >
+        <SearchFilter
+          label="Filter text"
           placeholder="Filter findings…"
-          aria-label="Filter text"
-          data-testid="findings-filter-text"
+          testId="findings-filter-text"
           value={filters.text}
-          onChange={(e) => set('text', e.target.value)}
+          onChange={(v) => set('text', v)}
         />
         <FilterSelect
           label="Rule"
@@ -387,48 +418,7 @@ export default function FindingsPage() {
             { value: 'client', label: 'Client' },
           ]}
         />
-        {filtering && (
-          <button type="button" className="btn btn-ghost" onClick={() => setFilters(DEFAULT_FILTERS)}>
-            Reset
-          </button>
-        )}
-        <span className="spacer" />
-        <button
-          type="button"
-          className="btn"
-          data-testid="findings-export-csv"
-          disabled={rows.length === 0}
-          title="Download the findings shown (after filters) as CSV"
-          onClick={() => download(`gatehouse-findings-${stamp()}.csv`, 'text/csv', toCsv(rows))}
-        >
-          Export CSV
-        </button>
-        <button
-          type="button"
-          className="btn"
-          data-testid="findings-export-json"
-          disabled={rows.length === 0}
-          title="Download the findings shown (after filters) as JSON"
-          onClick={() =>
-            download(`gatehouse-findings-${stamp()}.json`, 'application/json', JSON.stringify(rows, null, 2) + '\n')
-          }
-        >
-          Export JSON
-        </button>
-        <button
-          type="button"
-          className="btn"
-          data-testid="findings-export-sarif"
-          disabled={rows.length === 0 || sarif.isPending}
-          title="Download the workstation findings shown as SARIF 2.1.0 (code scanning); gateway scope and fixed findings are left out"
-          onClick={() => void exportSarif().catch(() => undefined)}
-        >
-          Export SARIF
-        </button>
-        <span className="count" data-testid="findings-count" data-count={rows.length} aria-live="polite">
-          {filtering ? `${rows.length} of ${all.length}` : `${all.length}`} finding{all.length === 1 ? '' : 's'}
-        </span>
-      </div>
+      </FilterBar>
 
       {checkedRows.length > 0 && (
         <div className="toolbar findings-bulk" role="group" aria-label="Selected findings" data-testid="findings-bulk">

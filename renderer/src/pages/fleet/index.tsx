@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { readHashQuery, writeHashQuery } from '../../app/url-state.js';
 import { useAdminQuery } from '../../client/index.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
+import { FilterBar, SearchFilter } from '../../components/FilterBar.js';
+import { downloadText, fileStamp } from '../../lib/export-file.js';
 import {
   apiFilter,
   FLEET_TABS,
@@ -77,17 +79,6 @@ const COLUMNS: Record<FleetTab, Column[]> = {
   ],
 };
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 /** Shown when Gatehouse has no team store URL: how to set one up and get reports into it. */
 function NotConfigured() {
   return (
@@ -145,8 +136,9 @@ function FleetTable({ tab, filters }: { tab: FleetTab; filters: FleetFilters }) 
           data-testid="fleet-export"
           disabled={!rows.length}
           onClick={() =>
-            download(
-              `gatehouse-fleet-${tab}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`,
+            downloadText(
+              `gatehouse-fleet-${tab}-${fileStamp()}.csv`,
+              'text/csv',
               toCsv(
                 rows,
                 cols.map((c) => c.key),
@@ -258,34 +250,37 @@ export default function FleetPage() {
               </button>
             ))}
           </div>
-          <div className="toolbar" role="search" aria-label="Filter the fleet">
-            <input
-              className="input"
-              type="search"
+          <FilterBar
+            label="Filter the fleet"
+            filtering={filtering}
+            onClear={() => setDraft(NO_FILTERS)}
+            clearLabel="Clear filters"
+            clearTestId="fleet-clear"
+          >
+            <SearchFilter
+              wide={false}
+              label="Server"
               placeholder="Server name"
-              aria-label="Server"
-              data-testid="fleet-filter-server"
+              testId="fleet-filter-server"
               value={draft.server}
-              onChange={(e) => set('server', e.target.value)}
+              onChange={(v) => set('server', v)}
             />
-            <input
-              className="input"
-              type="search"
+            <SearchFilter
+              wide={false}
+              label="Package"
               placeholder="package@version"
-              aria-label="Package"
-              data-testid="fleet-filter-pkg"
+              testId="fleet-filter-pkg"
               value={draft.pkg}
-              onChange={(e) => set('pkg', e.target.value)}
+              onChange={(v) => set('pkg', v)}
             />
             {uses.has('rule') && (
-              <input
-                className="input"
-                type="search"
+              <SearchFilter
+                wide={false}
+                label="Rule"
                 placeholder="Rule id"
-                aria-label="Rule"
-                data-testid="fleet-filter-rule"
+                testId="fleet-filter-rule"
                 value={draft.rule}
-                onChange={(e) => set('rule', e.target.value)}
+                onChange={(v) => set('rule', v)}
               />
             )}
             {uses.has('severity') && (
@@ -313,17 +308,7 @@ export default function FleetPage() {
                 days
               </label>
             )}
-            {filtering && (
-              <button
-                type="button"
-                className="btn btn-ghost"
-                data-testid="fleet-clear"
-                onClick={() => setDraft(NO_FILTERS)}
-              >
-                Clear filters
-              </button>
-            )}
-          </div>
+          </FilterBar>
           <div role="tabpanel" className="fleet-panel">
             <FleetTable tab={tab} filters={filters} />
           </div>

@@ -1,4 +1,5 @@
 import type { FleetFilter } from '../../../../shared/model/fleet.js';
+import { csvCell } from '../../lib/export-file.js';
 
 export const FLEET_TABS = [
   { id: 'machines', label: 'Machines' },
@@ -75,17 +76,5 @@ export function apiFilter(tab: FleetTab, f: FleetFilters): FleetFilter {
 
 /** CSV (RFC 4180) of the rows shown; arrays joined with spaces, formula-leading cells prefixed with '. */
 export function toCsv(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
-  const cell = (v: unknown): string => {
-    const s =
-      v === null || v === undefined
-        ? ''
-        : Array.isArray(v)
-          ? v.join(' ')
-          : typeof v === 'object'
-            ? JSON.stringify(v)
-            : String(v as string | number | boolean);
-    const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
 }

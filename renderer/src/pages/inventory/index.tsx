@@ -4,6 +4,7 @@ import { CLIENT_IDS, Scope, Transport, type ServerEntry } from '../../../../shar
 import { useUi } from '../../app/ui-store.js';
 import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { FilterSelect } from '../../components/FilterSelect.js';
+import { FilterBar, SearchFilter } from '../../components/FilterBar.js';
 import { clientLabel } from '../../lib/labels.js';
 import { filterServers, sortServers } from './filter.js';
 import { InventoryTable } from './InventoryTable.js';
@@ -142,16 +143,33 @@ export default function InventoryPage() {
         </div>
       )}
 
-      <div className="toolbar" role="search" aria-label="Filter servers">
-        <input
-          className="input input-search"
-          type="search"
+      <FilterBar
+        label="Filter servers"
+        filtering={filtering}
+        onClear={clearFilters}
+        clearLabel="Clear"
+        clearTestId="inventory-filter-clear"
+        end={
+          <span
+            className="count"
+            data-testid="inventory-count"
+            data-count={rows.length}
+            data-total={servers.length}
+            aria-live="polite"
+          >
+            {filtering
+              ? `${rows.length} of ${servers.length} servers`
+              : `${servers.length} server${servers.length === 1 ? '' : 's'}`}
+          </span>
+        }
+      >
+        <SearchFilter
+          label="Filter text"
           placeholder="Filter servers…"
           title="Matches name, client, command, URL, env and header key names, source file"
-          aria-label="Filter text"
-          data-testid="inventory-filter-text"
+          testId="inventory-filter-text"
           value={filters.text}
-          onChange={(e) => setFilter('text', e.target.value)}
+          onChange={(v) => setFilter('text', v)}
         />
         <FilterSelect
           label="Client"
@@ -182,24 +200,7 @@ export default function InventoryPage() {
           allLabel="All"
           options={Transport.options.map((t) => ({ value: t, label: t }))}
         />
-        {filtering && (
-          <button type="button" className="btn btn-ghost" data-testid="inventory-filter-clear" onClick={clearFilters}>
-            Clear
-          </button>
-        )}
-        <span className="spacer" />
-        <span
-          className="count"
-          data-testid="inventory-count"
-          data-count={rows.length}
-          data-total={servers.length}
-          aria-live="polite"
-        >
-          {filtering
-            ? `${rows.length} of ${servers.length} servers`
-            : `${servers.length} server${servers.length === 1 ? '' : 's'}`}
-        </span>
-      </div>
+      </FilterBar>
 
       <div className="inventory-layout">
         <div className="inventory-main">

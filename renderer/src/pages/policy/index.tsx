@@ -22,6 +22,7 @@ import {
   VersionsPanel,
   type SimRange,
 } from './panels.js';
+import { downloadText } from '../../lib/export-file.js';
 import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor.js';
 import { PushDialog, type PushRequest } from './PushDialog.js';
 import type { SchemaNode } from './schema-assist.js';
@@ -247,14 +248,7 @@ export default function PolicyPage({ params }: PageProps) {
   };
   const saveFile = () => {
     const name = `policy-${(gateway?.name ?? 'draft').replace(/[^\w.-]+/g, '-')}.yaml`;
-    const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadText(name, 'application/yaml', text);
   };
 
   const hasText = text.trim().length > 0;
