@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { createNodeContext } from '../../node/runtime.js';
 import { openNodeSecretStore } from '../../node/secret-store.js';
 import { latestReport, suppressFinding } from '../../services/findings/service.js';
 import { main } from '../run.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -19,16 +20,6 @@ async function planted(): Promise<string[]> {
   const readme = await readFile(join(FIXTURE, 'README.md'), 'utf8');
   const section = readme.split('## Planted credentials')[1]?.split('\n## ')[0] ?? '';
   return [...section.matchAll(/^\|[^|]*\|\s*`([^`]+)`/gm)].map((m) => m[1]!);
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 let root = '';
@@ -69,7 +60,7 @@ describe('gatehouse scan over the findings fixture', () => {
     root = await mkdtemp(join(tmpdir(), 'gh-scan-'));
     await cp(join(FIXTURE, 'home'), join(root, 'home'), { recursive: true });
     await cp(join(FIXTURE, 'project'), join(root, 'project'), { recursive: true });
-    for (const f of [...(await walk(join(root, 'home'))), ...(await walk(join(root, 'project')))])
+    for (const f of [...(await filesUnder(join(root, 'home'))), ...(await filesUnder(join(root, 'project')))])
       await chmod(f, 0o600);
     await chmod(join(root, 'home', '.codex', 'config.toml'), 0o644);
     await run('git', ['init', '-q'], { cwd: join(root, 'project') });
@@ -154,7 +145,7 @@ describe('gatehouse scan over the findings fixture', () => {
       const r = await scan('--format', format);
       outputs.push(r.stdout, r.stderr);
     }
-    const stateFiles = await walk(join(root, 'state'));
+    const stateFiles = await filesUnder(join(root, 'state'));
     for (const f of stateFiles) outputs.push((await readFile(f)).toString('latin1'));
     const all = outputs.join('\n');
     for (const v of values) {

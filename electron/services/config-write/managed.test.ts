@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLIENT_IDS } from '../../../shared/model/discovery.js';
 import { main } from '../../cli/run.js';
 import { generateManaged, ManagedRefused, NO_MANAGED_FORMAT, parseAllowList } from './managed.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 const GHP = 'ghp_' + 'Xq7RtY2uIo9PaS4dFgH6jKl1ZxC3vBn8M0we';
 
@@ -25,16 +26,6 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   let stderr = '';
   const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   return { code, stdout, stderr };
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 interface DiscoveredServer {
@@ -164,7 +155,7 @@ describe('config managed: managed client policy from an allow list', () => {
       'linux',
     );
     assert.equal(forced.code, 0, forced.stderr);
-    const backups = (await walk(sys)).filter((p) => p.includes('.gatehouse-backup-'));
+    const backups = (await filesUnder(sys, { missingOk: true })).filter((p) => p.includes('.gatehouse-backup-'));
     assert.equal(backups.length, 3);
     const mcpBackup = backups.find((p) => p.includes('managed-mcp.json'));
     assert.equal(await readFile(mcpBackup as string, 'utf8'), before);
@@ -175,7 +166,7 @@ describe('config managed: managed client policy from an allow list', () => {
     const out = join(root, 'out');
     const r = await cli('config', 'managed', '--allow', join(root, 'allow.yaml'), '--out', out, '--platform', 'darwin');
     assert.equal(r.code, 0, r.stderr);
-    const files = (await walk(out)).map((p) => p.slice(out.length + 1)).sort();
+    const files = (await filesUnder(out, { missingOk: true })).map((p) => p.slice(out.length + 1)).sort();
     assert.deepEqual(files, [
       join('Library', 'Application Support', 'ClaudeCode', 'managed-mcp.json'),
       join('Library', 'Application Support', 'ClaudeCode', 'managed-settings.json'),
@@ -207,7 +198,7 @@ describe('config managed: managed client policy from an allow list', () => {
       assert.match(r.stderr, field);
       assert.match(r.stderr, /literal credential/);
       assert.ok(!r.stderr.includes(GHP) && !r.stderr.includes('hunter2'), 'the value is never echoed');
-      assert.deepEqual(await walk(out), []);
+      assert.deepEqual(await filesUnder(out, { missingOk: true }), []);
     }
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,21 +10,12 @@ import { findingsTestContext } from './test-context.js';
 import { isScopeFinding, type AnyFinding } from '../../../shared/model/tenant.js';
 import type { Finding } from '../../../shared/model/finding.js';
 import { runFindingsScan } from './service.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 /** findings.list also carries gateway scope findings (none here): the workstation ones. */
 const workstation = (list: AnyFinding[]): Finding[] => list.filter((f): f is Finding => !isScopeFinding(f));
 
 const FIXTURE = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'findings');
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 async function planted(): Promise<string[]> {
   const readme = await readFile(join(FIXTURE, 'README.md'), 'utf8');
@@ -50,7 +41,7 @@ describe('findings API (scan, list, suppress, unsuppress)', () => {
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-findings-'));
     await cp(join(FIXTURE, 'home'), join(root, 'home'), { recursive: true });
-    for (const f of await walk(join(root, 'home'))) await chmod(f, 0o600);
+    for (const f of await filesUnder(join(root, 'home'))) await chmod(f, 0o600);
     ctx = findingsTestContext(root, { now: () => now });
     ctx.events.subscribe((event, payload) => events.push({ event, payload }));
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import { maskArgs } from '../secrets/redact.js';
 import { openDatabase } from '../store/database.js';
 import { runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 /**
  * Issue #12 item 5, canary style: a fake stdio server echoes configured values (env values whose
@@ -43,16 +44,6 @@ rl.on('line', (l) => {
     return send({ result: { resources: [{ uri: 'mem://' + blob + '/' + arg, name: 'r' }] } });
   send({ error: { code: -32601, message: 'not found' } });
 });`;
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('issue #12 item 5: configured values a server echoes are masked in snapshots, pins and keys', () => {
   test('env values without secret-looking names, literal args; hashes keys carry no value', async () => {

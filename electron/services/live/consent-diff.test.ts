@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import type { SecretStore } from '../ports.js';
 import { consentText, isShowableEnvValue } from './consent.js';
 import { diffConsentedLines, type ConsentedLine } from './consent-diff.js';
 import { WORKSTATION } from '../../../e2e/support/workstation.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 /**
  * Issue #11: the consent dialog shows non-secret env values (the shared masker decides), keeps
@@ -30,16 +31,6 @@ const GITHUB_PAT = 'ghp_Zx8Kq2Lm9Nv4Rt6Yw1Pa3Sd5Fg7Hj0Kl2Qw'; // fake, GitHub cl
 const ROTATED_PAT = 'ghp_Rt6Yw1Pa3Sd5Fg7Hj0Kl2QwZx8Kq2Lm9Nv4'; // fake
 const BLOB = 'Qz8vLm2pR7tXw4Kj'; // credential-shaped value under a plain name
 const REF_SECRET = 'e2e-ref-value-0123456789';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('consent: non-secret env values shown, secrets never; what changed since consent', () => {
   test('the shared masker decides which values are shown', () => {

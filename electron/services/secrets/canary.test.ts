@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../cli/run.js';
 import { maskArgs, maskConfigValue, secretsInConfig, type ConfigValue } from './redact.js';
+import { filesUnder } from '../../../test/support/files.js';
 
 /**
  * Issue #12 item 6, canary style: credential shapes other scanners know are planted in a real
@@ -109,16 +110,6 @@ function assertAbsent(text: string, secret: string, where: string): void {
   const piece = Math.floor(secret.length / 3) + 1;
   for (let i = 0; i + piece <= secret.length; i++)
     assert.ok(!text.includes(secret.slice(i, i + piece)), `${secret.slice(i, i + piece)} of ${secret} in ${where}`);
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 let root = '';
