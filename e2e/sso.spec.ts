@@ -7,7 +7,8 @@ import { CONSOLE_KEY, tokenKey } from '../electron/services/identity/sessions.js
 import { ssoKey } from '../electron/services/gateways/sso.js';
 import { openDatabase } from '../electron/services/store/database.js';
 import { startWorld, type World } from '../test/fixtures/oauth/protected-mcp.js';
-import { gatewaySkipReason, startSeededGateway, type LiveGateway } from '../test/gateways/support.js';
+import { startSsoGateway, type SsoGateway } from '../test/gateways/sso-setup.js';
+import { gatewaySkipReason, type LiveGateway } from '../test/gateways/support.js';
 import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../test/support/idp.js';
 import { captureApiResponses, captureEventStream, startServe, type ServeHandle } from './support/serve.js';
 
@@ -231,61 +232,18 @@ test.describe('gateway SSO from the Gateways page (real ContextForge)', () => {
   test.describe.configure({ timeout: 180_000 });
   test.use({ ignoreHTTPSErrors: true }); // the IdP's certificate comes from a CA made for the test
 
-  const GW_CLIENT = { id: 'contextforge', secret: 'contextforge-client-secret-for-tests-0123456789' };
+  let sso: SsoGateway | undefined;
   let tlsIdp: TestIdp;
   let gw: LiveGateway;
 
   test.beforeAll(async () => {
     test.setTimeout(300_000);
-    tlsIdp = await startIdp({
-      tls: true,
-      clients: [
-        {
-          client_id: GW_CLIENT.id,
-          client_secret: GW_CLIENT.secret,
-          application_type: 'native',
-          token_endpoint_auth_method: 'client_secret_post',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-    });
-    gw = await startSeededGateway({
-      env: {
-        SSO_ENABLED: 'true',
-        SSO_AUTO_CREATE_USERS: 'true',
-        SSL_CERT_FILE: tlsIdp.caFile!,
-        APP_DOMAIN: 'http://127.0.0.1',
-      },
-    });
-    const adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
-    const res = await fetch(`${gw.baseUrl}/v1/auth/sso/admin/providers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'testidp',
-        name: 'testidp',
-        display_name: 'Test IdP',
-        provider_type: 'oidc',
-        client_id: GW_CLIENT.id,
-        client_secret: GW_CLIENT.secret,
-        authorization_url: `${tlsIdp.issuer}/auth`,
-        token_url: `${tlsIdp.issuer}/token`,
-        userinfo_url: `${tlsIdp.issuer}/me`,
-        issuer: tlsIdp.issuer,
-        jwks_uri: `${tlsIdp.issuer}/jwks`,
-        scope: 'openid profile email',
-        auto_create_users: true,
-        trusted_domains: [],
-      }),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    sso = await startSsoGateway();
+    ({ idp: tlsIdp, gw } = sso);
   });
 
   test.afterAll(async () => {
-    await gw?.stop();
-    await tlsIdp?.stop();
+    await sso?.stop();
   });
 
   test('add with SSO, Sign in through the IdP, Test as the user, Sign in again, Sign out revokes', async ({

@@ -15,8 +15,9 @@ import {
 } from '../../electron/services/gateways/service.js';
 import { scopeFindings } from '../../electron/services/tenants/service.js';
 import { tokenKey } from '../../electron/services/identity/sessions.js';
-import { startIdp, trustCaInProcess, type TestIdp } from '../support/idp.js';
-import { gatewaySkipReason, MemorySecretStore, startSeededGateway, testContext, type LiveGateway } from './support.js';
+import { trustCaInProcess, type TestIdp } from '../support/idp.js';
+import { SSO_PROVIDER, startSsoGateway, type SsoGateway } from './sso-setup.js';
+import { gatewaySkipReason, MemorySecretStore, testContext, type LiveGateway } from './support.js';
 
 /**
  * Single sign-on to the real ContextForge 1.0.7, configured for generic OIDC against a real IdP
@@ -26,8 +27,6 @@ import { gatewaySkipReason, MemorySecretStore, startSeededGateway, testContext, 
  */
 
 const skip = gatewaySkipReason();
-const GW_CLIENT = { id: 'contextforge', secret: 'contextforge-client-secret-for-tests-0123456789' };
-const PROVIDER = 'testidp';
 
 /** What a browser's top-level navigation sends. */
 function browse(url: string): Promise<number> {
@@ -40,62 +39,18 @@ function browse(url: string): Promise<number> {
 }
 
 describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP over TLS)', { skip }, () => {
+  let sso: SsoGateway | undefined;
   let idp: TestIdp;
   let gw: LiveGateway;
   let adminToken: string;
 
   before(async () => {
-    idp = await startIdp({
-      tls: true,
-      clients: [
-        {
-          client_id: GW_CLIENT.id,
-          client_secret: GW_CLIENT.secret,
-          // the gateway redirects to whatever loopback port Gatehouse listens on (RFC 8252 ports)
-          application_type: 'native',
-          token_endpoint_auth_method: 'client_secret_post',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-    });
+    sso = await startSsoGateway();
+    ({ idp, gw, adminToken } = sso);
     trustCaInProcess(idp.caPem!);
-    gw = await startSeededGateway({
-      env: {
-        SSO_ENABLED: 'true',
-        SSO_AUTO_CREATE_USERS: 'true',
-        SSL_CERT_FILE: idp.caFile!,
-        // lets the gateway's login accept Gatehouse's loopback redirect (any port on 127.0.0.1)
-        APP_DOMAIN: 'http://127.0.0.1',
-      },
-    });
-    adminToken = (JSON.parse(readFileSync(gw.stateFile, 'utf8')) as { adminToken: string }).adminToken;
-    const res = await fetch(`${gw.baseUrl}/v1/auth/sso/admin/providers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: PROVIDER,
-        name: PROVIDER,
-        display_name: 'Test IdP',
-        provider_type: 'oidc',
-        client_id: GW_CLIENT.id,
-        client_secret: GW_CLIENT.secret,
-        authorization_url: `${idp.issuer}/auth`,
-        token_url: `${idp.issuer}/token`,
-        userinfo_url: `${idp.issuer}/me`,
-        issuer: idp.issuer,
-        jwks_uri: `${idp.issuer}/jwks`,
-        scope: 'openid profile email',
-        auto_create_users: true,
-        trusted_domains: [],
-      }),
-    });
-    assert.equal(res.status, 200, await res.text());
   });
   after(async () => {
-    await gw?.stop();
-    await idp?.stop();
+    await sso?.stop();
   });
 
   it('CLI: add --sso, login, test and sync as the IdP user, logout revokes; no token in state, output or API', async () => {
@@ -257,6 +212,6 @@ describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP o
     assert.equal((await syncGateway(ctx, g.id)).ok, true);
     const f = scopeFindings(ctx, g.id).filter((x) => x.ruleId === 'auth.static');
     assert.equal(f.length, 1);
-    assert.match(f[0]!.message, new RegExp(`offers single sign-on \\(${PROVIDER}\\)`));
+    assert.match(f[0]!.message, new RegExp(`offers single sign-on \\(${SSO_PROVIDER}\\)`));
   });
 });
