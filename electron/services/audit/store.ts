@@ -19,6 +19,7 @@ import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
 import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
+import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN } from './columns.js';
 
 /**
  * A record as it is stored: every string field a source mapped from the record (ids, subject,
@@ -97,46 +98,6 @@ export type TrashDetail = AuditTrashBatch['detail'];
 
 const EVENT_COLS =
   'id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original';
-
-/** Facet → column. */
-const FACET_COLUMN: Record<AuditFacetName, string> = {
-  tenant: 'tenant',
-  subject: 'user_id',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-};
-/** Filter list fields → column (subject is special: user or client). */
-const LIST_COLUMN = {
-  tenant: 'tenant',
-  user: 'user_id',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-} as const;
-/** Which filter field a facet's selection lives in (ignored when counting that facet). */
-const FACET_FILTER_FIELD: Record<AuditFacetName, keyof AuditFilter> = {
-  tenant: 'tenant',
-  subject: 'user',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-};
-
-/** Histogram bucket sizes ("nice" steps), ms. */
-const BUCKET_STEPS = [
-  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 2_592_000_000,
-];
 
 export function parseTime(iso: string, what: string): number {
   const t = Date.parse(iso);

@@ -11,6 +11,7 @@ import {
 import { dedupeUid } from '../audit/original.js';
 import { sealEvent, type IngestRecord } from '../audit/store.js';
 import type { TeamStore } from './store.js';
+import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN } from '../audit/columns.js';
 
 /**
  * The audit timeline in the team store (migration 4): monthly partitions, the same filter, keyset
@@ -24,41 +25,6 @@ import type { TeamStore } from './store.js';
  */
 
 export const PG_AUDIT_CHUNK = 5000;
-
-const LIST_COLUMN = {
-  tenant: 'tenant',
-  user: 'user_id',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-} as const;
-const FACET_COLUMN: Record<AuditFacetName, string> = {
-  tenant: 'tenant',
-  subject: 'user_id',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-};
-const FACET_FILTER_FIELD: Record<AuditFacetName, keyof AuditFilter> = {
-  tenant: 'tenant',
-  subject: 'user',
-  client: 'client',
-  server: 'server',
-  tool: 'tool',
-  method: 'method',
-  outcome: 'outcome',
-  source: 'source',
-};
-const BUCKET_STEPS = [
-  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 2_592_000_000,
-];
 
 const EVENT_COLS = `id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
   tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original`;
