@@ -17,7 +17,10 @@ import {
   verifyAdminLog,
   type TeamStore,
 } from '../../electron/services/fleet/store.js';
-import { closeTeamStates } from '../../electron/services/team-state/open.js';
+import { pushPolicy, type PushDeps } from '../../electron/services/policy/push.js';
+import { closeTeamStates, teamState } from '../../electron/services/team-state/open.js';
+import { GatewaySnapshot } from '../../shared/model/gateway.js';
+import { PolicyDocument } from '../../shared/model/policy.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
 
 /**
@@ -31,6 +34,19 @@ const started = await startPostgres();
 const skip = 'skip' in started ? started.skip : false;
 const cluster = started as PgCluster;
 const PW = 'policy-team-pw-4Kd';
+
+const emptySnapshot = GatewaySnapshot.parse({
+  gatewayId: 'gw-1',
+  gatewayName: 'cf-prod',
+  kind: 'contextforge',
+  baseUrl: 'https://cf.example.test',
+  fetchedAt: '2026-11-28T09:00:00Z',
+  ...Object.fromEntries(
+    ['upstreams', 'tools', 'servers', 'teams', 'members', 'users', 'roles', 'assignments', 'tokens', 'warnings'].map(
+      (k) => [k, []],
+    ),
+  ),
+});
 
 const policy = (team: string, visibility: 'private' | 'public') =>
   `apiVersion: gatehouse/v1\nkind: Policy\nteams:\n  - name: ${team}\n    visibility: ${visibility}\n`;
@@ -168,6 +184,53 @@ describe('policy versions with a team store (real PostgreSQL)', { skip }, () => 
       return true;
     });
     assert.equal((await call(alice, 'policy.versions', {})).length, 3);
+  });
+
+  it('a push based on a superseded version is refused before the gateway is read or written', async () => {
+    const state = await teamState(alice);
+    assert.equal(state.kind, 'team');
+    const head = (await state.policyVersions.list('gw-1'))[0];
+    assert.equal(head, undefined);
+    await state.policyVersions.save({
+      doc: PolicyDocument.parse({ apiVersion: 'gatehouse/v1', kind: 'Policy' }),
+      author: 'carol@team',
+      message: 'pulled',
+      origin: 'pull',
+      gatewayId: 'gw-1',
+      gatewayName: 'cf-prod',
+      changes: 0,
+    });
+    // Any gateway contact fails the test: the refusal must come first.
+    const untouchable = new Proxy({} as never, {
+      get: (_t, prop) => (prop === 'requests' ? 0 : () => assert.fail(`gateway touched: ${String(prop)}`)),
+    });
+    const deps: PushDeps = {
+      adapter: untouchable,
+      writer: untouchable,
+      db: bob.db,
+      clock: bob.clock,
+      actor: 'bob@team',
+      team: { versions: state.policyVersions, adminLog: state.adminLog },
+    };
+    const input = {
+      draft: PolicyDocument.parse({ apiVersion: 'gatehouse/v1', kind: 'Policy', teams: [{ name: 'red' }] }),
+      gatewayId: 'gw-1',
+      gatewayName: 'cf-prod',
+      baseSnapshot: emptySnapshot,
+      message: 'bob: add red',
+      dryRun: false,
+    };
+    await assert.rejects(pushPolicy(deps, { ...input, expected: null }), (err: unknown) => {
+      assert.ok(err instanceof AdminError);
+      assert.equal(err.code, 'conflict');
+      assert.match(err.message, /^Policy of gateway "cf-prod" already exists: carol@team set it at/);
+      return true;
+    });
+    // Based on the current head, the same draft gets as far as the plan (a dry run touches nothing).
+    const current = (await state.policyVersions.list('gw-1'))[0]!.hash;
+    const dry = await pushPolicy(deps, { ...input, dryRun: true, expected: current });
+    assert.equal(dry.status, 'dry-run');
+    assert.ok(dry.plan.changes.length > 0);
   });
 
   it('every save is in the team admin log, with its actor, in a verifying chain', async () => {
