@@ -82,6 +82,9 @@ export function checkExpectedHead(
   head: PolicyVersion | undefined,
 ): void {
   if (input.expected === undefined) return;
+  // A hash prefix (as lists and the CLI show them, at least 4 digits) names the head just as well.
+  const e = input.expected;
+  if (e !== null && head && e.length >= 4 && head.hash.startsWith(e.toLowerCase())) return;
   const stamp = head ? { version: head.hash, updatedBy: head.author, updatedAt: head.createdAt } : undefined;
   checkVersion(policyObjectName(input), stamp, input.expected);
 }
