@@ -33,7 +33,13 @@ export const gatewayMethods = {
     summary: 'Edit a gateway connection (a new secret replaces the stored one).',
   }),
   'gateways.remove': method({
-    input: ById,
+    input: z
+      .object({
+        id: z.string(),
+        /** The team row version the removal was based on; a newer one is a conflict. */
+        expectedVersion: z.string().min(1).optional(),
+      })
+      .strict(),
     output: z.object({ removed: z.boolean() }),
     mutates: true,
     summary: 'Remove a gateway connection, its stored credential and its snapshot.',

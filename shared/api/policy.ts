@@ -14,6 +14,8 @@ import { method } from './define.js';
 /** Policy text as the editor or a file holds it (YAML or JSON); 2 MiB is far above 20,000 tools. */
 const PolicyText = z.string().max(2 * 1024 * 1024, 'a policy document is at most 2 MiB');
 const GatewayRef = z.string().min(1);
+/** A version hash a write was based on; null: the lineage had no version yet; omitted: no check. */
+const ExpectedVersion = z.string().min(4).max(64).nullable().optional();
 
 export const policyMethods = {
   'policy.schema': method({
@@ -76,11 +78,31 @@ export const policyMethods = {
         message: z.string().max(2000).default(''),
         dryRun: z.boolean().default(false),
         baseId: z.string().optional(),
+        /** The gateway's latest version the draft was based on (null: none); a newer one is a conflict. */
+        expectedVersion: ExpectedVersion,
       })
       .strict(),
     output: PushResult,
     mutates: true,
     summary: 'Apply a draft to a gateway: conflict check, ordered writes, verify, compensate on failure.',
+  }),
+  'policy.save': method({
+    input: z
+      .object({
+        text: PolicyText,
+        /** The gateway whose lineage the version joins; omitted: the unbound lineage. */
+        gatewayId: GatewayRef.optional(),
+        message: z.string().max(2000).default(''),
+        /**
+         * The lineage's latest version hash the draft was based on (null: there was none). When
+         * another admin saved meanwhile the save is refused as a conflict naming them.
+         */
+        expectedVersion: ExpectedVersion,
+      })
+      .strict(),
+    output: PolicyVersion,
+    mutates: true,
+    summary: 'Store a draft as a policy version without pushing it (shared through the team store when configured).',
   }),
   'policy.versions': method({
     input: z.object({ gatewayId: GatewayRef.optional() }).strict(),

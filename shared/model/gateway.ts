@@ -56,6 +56,12 @@ export const GatewayConnection = z.object({
   lastTest: GatewayTestResult.optional(),
   lastSyncAt: z.string().optional(),
   lastSyncError: z.string().optional(),
+  /**
+   * Set when the connection's settings are shared through the team store: their row version (send
+   * it back as `expectedVersion` so a concurrent edit is a conflict) and who changed them last.
+   * Credentials are never shared: each admin enters their own token or signs in on their machine.
+   */
+  team: z.object({ version: z.string(), updatedBy: z.string(), updatedAt: z.string() }).optional(),
   /** Single sign-on (authType `sso`): the IdP, the gateway's provider id and who is signed in. Never a token. */
   sso: z
     .object({
@@ -76,30 +82,41 @@ const NAME = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore; starts with a letter or digit');
 
-export const GatewayInput = z.object({
+/** The connection's fields, without defaults (an update names only what changes). */
+const GatewayFields = z.object({
   name: NAME,
-  kind: GatewayKind.default('contextforge'),
+  kind: GatewayKind,
   baseUrl: z.url({
     protocol: /^https?$/,
     error: 'not a valid gateway URL; use http(s)://host[:port], e.g. https://gateway.example.com',
   }),
-  authType: GatewayAuthType.default('bearer'),
+  authType: GatewayAuthType,
   /** Bearer token (or basic-auth password); goes straight to the secret store. */
   secret: z.string().min(1).optional(),
   username: z.string().min(1).optional(),
   caFile: z.string().min(1).optional(),
-  timeoutMs: z.number().int().min(500).max(120_000).default(15_000),
+  timeoutMs: z.number().int().min(500).max(120_000),
   /** authType `sso`: the identity provider's issuer, as configured in the gateway. */
   ssoIssuer: z.url().optional(),
   /** authType `sso`: the gateway's SSO provider id (`/v1/auth/sso/providers`); default: its only provider. */
   ssoProviderId: z.string().min(1).max(100).optional(),
 });
+
+export const GatewayInput = GatewayFields.extend({
+  kind: GatewayFields.shape.kind.default('contextforge'),
+  authType: GatewayFields.shape.authType.default('bearer'),
+  timeoutMs: GatewayFields.shape.timeoutMs.default(15_000),
+});
 export type GatewayInput = z.input<typeof GatewayInput>;
 
-export const GatewayUpdate = GatewayInput.partial().extend({
+// Not GatewayInput.partial(): zod 4 applies a default inside optional, so an update that only
+// replaced the token would also reset the timeout and the auth type.
+export const GatewayUpdate = GatewayFields.partial().extend({
   id: z.string(),
   /** Remove the stored CA file setting. */
   clearCaFile: z.boolean().optional(),
+  /** The team row version the edit was based on (`team.version`); a newer one is a conflict. */
+  expectedVersion: z.string().min(1).optional(),
 });
 export type GatewayUpdate = z.input<typeof GatewayUpdate>;
 

@@ -21,8 +21,10 @@ const USAGE = `gatehouse policy <sub-command> [options]
                                           the ordered API changes and who gains or loses which tool
   simulate FILE [--gateway NAME] [--since ISO] [--until ISO] [--fail-on-new-denials]
                                           replay recorded audit events through the draft and the live policy
-  push FILE --gateway NAME [--message M] [--dry-run] [--yes]
+  push FILE --gateway NAME [--message M] [--dry-run] [--yes] [--expect HASH|none]
                                           apply the draft (conflict-checked, verified, compensated on failure)
+  save FILE [--gateway NAME] [--message M] [--expect HASH|none]
+                                          store a draft as a version without pushing it
   versions [--gateway NAME]               stored policy versions, newest first
   show HASH [--out FILE]                  one stored version's document
   rollback HASH --gateway NAME [--message M] [--dry-run] [--yes]
@@ -77,6 +79,7 @@ export const policyCommand: Command = {
         'fail-on-new-denials': { type: 'boolean' },
         format: { type: 'string' },
         state: { type: 'string' },
+        expect: { type: 'string' },
       },
     });
     const [sub, arg] = positionals;
@@ -299,8 +302,26 @@ async function runSub(
       const json = formatFrom(values.format as string | undefined, outFormats, 'table') === 'json';
       const text = await readPolicyFile(file);
       return pushFlow(ctx, io, values, json, (dryRun) =>
-        call(ctx, 'policy.push', { text, gatewayId, dryRun, message: (values.message as string) ?? '' }),
+        call(ctx, 'policy.push', {
+          text,
+          gatewayId,
+          dryRun,
+          message: (values.message as string) ?? '',
+          ...expectedOf(values.expect),
+        }),
       );
+    }
+    case 'save': {
+      // With a team store the version is shared; --expect makes a save based on an old version a conflict.
+      const file = need(arg, 'a policy FILE');
+      const v = await call(ctx, 'policy.save', {
+        text: await readPolicyFile(file),
+        message: (values.message as string) ?? '',
+        ...(values.gateway ? { gatewayId: values.gateway } : {}),
+        ...expectedOf(values.expect),
+      });
+      io.stdout(`Saved version ${v.hash.slice(0, 12)}${v.parent ? ` (parent ${v.parent.slice(0, 12)})` : ''}\n`);
+      return 0;
     }
     case 'rollback': {
       const hash = need(arg, 'a version HASH');
@@ -354,4 +375,10 @@ async function runSub(
 /** Output file names come from server names: keep them inside --out. */
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'policy';
+}
+
+/** `--expect HASH` (the latest version the draft was based on) or `--expect none` (no version yet). */
+function expectedOf(v: unknown): { expectedVersion?: string | null } {
+  if (typeof v !== 'string') return {};
+  return { expectedVersion: v === 'none' ? null : v };
 }

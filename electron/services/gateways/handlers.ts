@@ -13,6 +13,7 @@ import {
   logoutGateway,
   loadSnapshot,
   loadSnapshots,
+  refreshTeamGateways,
   removeGateway,
   syncGateways,
   testGateway,
@@ -103,24 +104,29 @@ export function gatewayInventory(ctx: ServiceContext) {
 }
 
 export function gatewayHandlers(ctx: ServiceContext): HandlerGroup<GatewayMethods> {
+  // With a team store, a gateway another admin added (or changed) is known here before it is used.
+  const fresh = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+    await refreshTeamGateways(ctx);
+    return fn();
+  };
   return {
     'gateways.list': async () => listGateways(ctx),
     'gateways.add': async (input) => addGateway(ctx, input),
     'gateways.update': async (input) => updateGateway(ctx, input),
-    'gateways.remove': async ({ id }) => ({ removed: await removeGateway(ctx, id) }),
-    'gateways.test': async ({ id }) => testGateway(ctx, id),
+    'gateways.remove': async ({ id, expectedVersion }) => ({ removed: await removeGateway(ctx, id, expectedVersion) }),
+    'gateways.test': ({ id }) => fresh(() => testGateway(ctx, id)),
     'gateways.testDraft': async (input) => testGatewayDraft(ctx, input),
-    'gateways.sync': async ({ id }) => syncGateways(ctx, id),
-    'gateways.snapshot': async ({ id }) => loadSnapshot(ctx, id),
-    'gateways.inventory': async () => gatewayInventory(ctx),
-    'gateways.access': async ({ id }) => accessMatrices(ctx, id),
-    'gateways.findings': ({ id }) => readWithTeamSuppressions(ctx, () => scopeFindings(ctx, id)),
-    'gateways.login': async ({ id }) => startGatewayLogin(ctx, id),
+    'gateways.sync': ({ id }) => fresh(() => syncGateways(ctx, id)),
+    'gateways.snapshot': ({ id }) => fresh(() => loadSnapshot(ctx, id)),
+    'gateways.inventory': () => fresh(() => gatewayInventory(ctx)),
+    'gateways.access': ({ id }) => fresh(() => accessMatrices(ctx, id)),
+    'gateways.findings': ({ id }) => fresh(() => readWithTeamSuppressions(ctx, () => scopeFindings(ctx, id))),
+    'gateways.login': ({ id }) => fresh(() => startGatewayLogin(ctx, id)),
     'gateways.logout': async ({ id }) => {
       pendingLogins.get(ctx)?.get(id)?.abort();
       return logoutGateway(ctx, id);
     },
-    'gateways.audit': async ({ id, since, until, action, resourceType, limit }) =>
-      fetchGatewayAudit(ctx, id, { since, until, action, resourceType, limit }),
+    'gateways.audit': ({ id, since, until, action, resourceType, limit }) =>
+      fresh(() => fetchGatewayAudit(ctx, id, { since, until, action, resourceType, limit })),
   };
 }

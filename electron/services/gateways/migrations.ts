@@ -41,4 +41,10 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE gateway_connections ADD COLUMN sso_provider_id TEXT;
     `,
   },
+  {
+    version: 402,
+    name: 'gateway rows mirrored from the team store',
+    // The team row version this machine last read; NULL: a local-only connection (no team store).
+    sql: `ALTER TABLE gateway_connections ADD COLUMN team_version TEXT;`,
+  },
 ];

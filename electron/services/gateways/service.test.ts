@@ -64,3 +64,20 @@ test('plain http is refused for non-loopback gateways, allowed on loopback', asy
   assert.ok(!JSON.stringify(local).includes(TOKEN), 'the connection never carries the credential');
   ctx.db.close();
 });
+
+test('an update names only what changes: replacing the token keeps the timeout and the auth type', async () => {
+  const ctx = context();
+  const gw = await addGateway(ctx, {
+    name: 'cf-basic',
+    baseUrl: 'https://gw.example.test',
+    authType: 'basic',
+    username: 'ops',
+    secret: TOKEN,
+    timeoutMs: 9000,
+  });
+  const after = await updateGateway(ctx, { id: gw.id, secret: 'another-password-123' });
+  assert.equal(after.timeoutMs, 9000);
+  assert.equal(after.authType, 'basic');
+  assert.equal(after.username, 'ops');
+  assert.equal(ctx.secrets.values.get(`gateway:${gw.id}`), 'another-password-123');
+});

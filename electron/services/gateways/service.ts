@@ -14,6 +14,9 @@ import type { ServiceContext } from '../context.js';
 import { SignInError } from '../identity/oidc.js';
 import { accessToken, actorOf, sessionInfo, tokenKey } from '../identity/sessions.js';
 import { maskSecret } from '../secrets/redact.js';
+import { transaction } from '../store/database.js';
+import { teamState } from '../team-state/open.js';
+import type { GatewaySettings, GatewaySettingsRepository } from '../team-state/types.js';
 import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
 import { ContextForgeAdapter } from './contextforge.js';
 import { GatewayError, HttpClient } from './http.js';
@@ -22,6 +25,12 @@ import { listSsoProviders, signInToGateway, signOutOfGateway, ssoKey, type Gatew
 /**
  * Gateway connections: SQLite holds the non-secret settings, the secret store holds the credential
  * (key `gateway:<id>`). Nothing here logs, stores or returns a credential value.
+ *
+ * With a team store the non-secret settings (name, kind, base URL, auth type, user name, CA file
+ * path, timeout, SSO issuer) live there, with row versions; the local row is this machine's cache of
+ * the team row (refreshed before every gateway request, `refreshTeamGateways`) plus what stays per
+ * machine: last test, last sync, the snapshot. Credentials never leave this machine's secret store:
+ * another admin sees the connection without one and enters their own token (or signs in).
  */
 
 interface ConnectionRow {
@@ -40,6 +49,8 @@ interface ConnectionRow {
   last_sync_error: string | null;
   sso_issuer: string | null;
   sso_provider_id: string | null;
+  /** The team row version this machine last read; null for a local-only connection. */
+  team_version: string | null;
 }
 
 export const secretKey = (id: string) => `gateway:${id}`;
@@ -98,6 +109,7 @@ async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<Gate
     lastTest: lastTest?.success ? lastTest.data : undefined,
     lastSyncAt: r.last_sync_at ?? undefined,
     lastSyncError: r.last_sync_error ?? undefined,
+    ...(r.team_version && stampsOf(ctx).has(r.id) ? { team: stampsOf(ctx).get(r.id)! } : {}),
     sso: isSso
       ? {
           issuer: r.sso_issuer ?? '',
@@ -165,11 +177,83 @@ async function storeSecret(ctx: ServiceContext, id: string, secret: string): Pro
   }
 }
 
+/**
+ * Who last changed each team row, as this workstation last read it (the local cache keeps only the
+ * version). Only rows read from the team store in this process show as shared.
+ */
+const teamStamps = new WeakMap<object, Map<string, { version: string; updatedBy: string; updatedAt: string }>>();
+function stampsOf(ctx: ServiceContext) {
+  let m = teamStamps.get(ctx.db);
+  if (!m) teamStamps.set(ctx.db, (m = new Map()));
+  return m;
+}
+
+async function teamGateways(ctx: ServiceContext): Promise<GatewaySettingsRepository | undefined> {
+  const state = await teamState(ctx);
+  return state.kind === 'team' ? state.gatewaySettings : undefined;
+}
+
+/** Writes one team row into the local cache (keeping this machine's test/sync state). */
+function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
+  stampsOf(ctx).set(g.id, { version: g.version, updatedBy: g.updatedBy, updatedAt: g.updatedAt });
+  ctx.db
+    .prepare(
+      `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, username, ca_file, timeout_ms, created_at,
+         updated_at, sso_issuer, sso_provider_id, team_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, base_url = excluded.base_url,
+         auth_type = excluded.auth_type, username = excluded.username, ca_file = excluded.ca_file,
+         timeout_ms = excluded.timeout_ms, updated_at = excluded.updated_at, sso_issuer = excluded.sso_issuer,
+         sso_provider_id = excluded.sso_provider_id, team_version = excluded.team_version`,
+    )
+    .run(
+      g.id,
+      g.name,
+      g.kind,
+      g.baseUrl,
+      g.authType,
+      g.username ?? null,
+      g.caFile ?? null,
+      g.timeoutMs,
+      g.createdAt,
+      g.updatedAt,
+      g.ssoIssuer ?? null,
+      g.ssoProviderId ?? null,
+      g.version,
+    );
+}
+
+/**
+ * With a team store: brings the local cache in line with the team's gateway settings (new and
+ * changed rows written, rows another admin removed dropped with their snapshot). Local-only
+ * connections (added before the team store) are left alone; a team row whose name a local-only
+ * connection already uses is not cached (rename one of them). Without a team store: nothing.
+ */
+export async function refreshTeamGateways(ctx: ServiceContext): Promise<void> {
+  const repo = await teamGateways(ctx);
+  if (!repo) return;
+  const team = await repo.list();
+  transaction(ctx.db, () => {
+    const ids = new Set(team.map((g) => g.id));
+    for (const r of rows(ctx))
+      if (r.team_version !== null && !ids.has(r.id)) {
+        ctx.db.prepare('DELETE FROM gateway_connections WHERE id = ?').run(r.id);
+        stampsOf(ctx).delete(r.id);
+      }
+    for (const g of team) {
+      const clash = row(ctx, g.name);
+      if (clash && clash.id !== g.id && clash.team_version === null) continue;
+      cacheTeamRow(ctx, g);
+    }
+  });
+}
+
 export async function listGateways(ctx: ServiceContext): Promise<GatewayConnection[]> {
+  await refreshTeamGateways(ctx);
   return Promise.all(rows(ctx).map((r) => toConnection(ctx, r)));
 }
 
 export async function getGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayConnection> {
+  await refreshTeamGateways(ctx);
   return toConnection(ctx, mustRow(ctx, idOrName));
 }
 
@@ -201,6 +285,8 @@ export async function testGatewayDraft(ctx: ServiceContext, raw: GatewayInput): 
 
 export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promise<GatewayConnection> {
   const input = GatewayInput.parse(raw);
+  const team = await teamGateways(ctx);
+  if (team) await refreshTeamGateways(ctx);
   if (row(ctx, input.name)) throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
   if (input.authType === 'sso') {
     if (!input.ssoIssuer)
@@ -215,6 +301,46 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
   const id = randomUUID();
   const now = ctx.clock.now().toISOString();
   if (input.secret && input.authType !== 'none' && input.authType !== 'sso') await storeSecret(ctx, id, input.secret);
+  const entry = {
+    action: 'gateway.add',
+    target: input.name,
+    actor: actorOf(ctx),
+    details: {
+      kind: input.kind,
+      baseUrl: normalizeBaseUrl(input.baseUrl),
+      authType: input.authType,
+      caFile: input.caFile ?? null,
+      ...(input.authType === 'sso' ? { ssoIssuer: input.ssoIssuer, ssoProviderId: input.ssoProviderId ?? null } : {}),
+    },
+  };
+  if (team) {
+    // The shared settings and their team admin-log entry commit together; the credential stays here.
+    try {
+      const saved = await team.put(
+        {
+          id,
+          name: input.name,
+          kind: input.kind,
+          baseUrl: normalizeBaseUrl(input.baseUrl),
+          authType: input.authType,
+          username: input.username,
+          caFile: input.caFile,
+          timeoutMs: input.timeoutMs,
+          ssoIssuer: input.authType === 'sso' ? input.ssoIssuer : undefined,
+          ssoProviderId: input.authType === 'sso' ? input.ssoProviderId : undefined,
+        },
+        null,
+        entry,
+      );
+      cacheTeamRow(ctx, saved);
+    } catch (err) {
+      await ctx.secrets.delete(secretKey(id)).catch(() => {});
+      throw err;
+    }
+    appendAdminAction(ctx.db, ctx.clock, entry);
+    ctx.events.emit('store.changed', { topics: ['gateways'] });
+    return toConnection(ctx, mustRow(ctx, id));
+  }
   try {
     ctx.db
       .prepare(
@@ -240,24 +366,15 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
     await ctx.secrets.delete(secretKey(id)).catch(() => {});
     throw err;
   }
-  appendAdminAction(ctx.db, ctx.clock, {
-    action: 'gateway.add',
-    target: input.name,
-    actor: actorOf(ctx),
-    details: {
-      kind: input.kind,
-      baseUrl: normalizeBaseUrl(input.baseUrl),
-      authType: input.authType,
-      caFile: input.caFile ?? null,
-      ...(input.authType === 'sso' ? { ssoIssuer: input.ssoIssuer, ssoProviderId: input.ssoProviderId ?? null } : {}),
-    },
-  });
+  appendAdminAction(ctx.db, ctx.clock, entry);
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return getGateway(ctx, id);
 }
 
 export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Promise<GatewayConnection> {
   const input = GatewayUpdate.parse(raw);
+  const team = await teamGateways(ctx);
+  if (team) await refreshTeamGateways(ctx);
   const cur = mustRow(ctx, input.id);
   if (input.name && input.name !== cur.name && row(ctx, input.name)) {
     throw new AdminError('conflict', `A gateway named "${input.name}" already exists`);
@@ -286,6 +403,58 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
       `The base URL moves to another origin (${new URL(next.base_url).origin}); enter the credential again for it`,
     );
   }
+  const entry = {
+    action: 'gateway.update',
+    target: next.name,
+    actor: actorOf(ctx),
+    details: {
+      baseUrl: next.base_url,
+      authType: next.auth_type,
+      caFile: next.ca_file,
+      credentialReplaced: !!input.secret,
+    },
+  };
+  const sharedChanged =
+    next.name !== cur.name ||
+    next.base_url !== cur.base_url ||
+    next.auth_type !== cur.auth_type ||
+    next.username !== cur.username ||
+    next.ca_file !== cur.ca_file ||
+    next.timeout_ms !== cur.timeout_ms;
+  if (team && cur.team_version !== null && !sharedChanged) {
+    // Only this admin's own credential changes: it stays in this machine's secret store, and the
+    // shared row (and its version) is untouched.
+    if (input.secret) await storeSecret(ctx, cur.id, input.secret);
+    appendAdminAction(ctx.db, ctx.clock, entry);
+    ctx.events.emit('store.changed', { topics: ['gateways'] });
+    return toConnection(ctx, mustRow(ctx, cur.id));
+  }
+  if (team && cur.team_version !== null) {
+    // Shared settings first, at the version the edit was based on (else the one just read): a
+    // concurrent edit by another admin is a conflict naming them, and nothing here changes.
+    const saved = await team.put(
+      {
+        id: cur.id,
+        name: next.name,
+        kind: cur.kind,
+        baseUrl: next.base_url,
+        authType: next.auth_type,
+        username: next.username ?? undefined,
+        caFile: next.ca_file ?? undefined,
+        timeoutMs: next.timeout_ms,
+        ssoIssuer: cur.sso_issuer ?? undefined,
+        ssoProviderId: cur.sso_provider_id ?? undefined,
+      },
+      input.expectedVersion ?? cur.team_version,
+      entry,
+    );
+    if (input.secret) await storeSecret(ctx, cur.id, input.secret);
+    if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
+    cacheTeamRow(ctx, saved);
+    appendAdminAction(ctx.db, ctx.clock, entry);
+    ctx.events.emit('store.changed', { topics: ['gateways'] });
+    return toConnection(ctx, mustRow(ctx, cur.id));
+  }
   if (input.secret) await storeSecret(ctx, cur.id, input.secret);
   if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
   ctx.db
@@ -303,30 +472,26 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
       ctx.clock.now().toISOString(),
       cur.id,
     );
-  appendAdminAction(ctx.db, ctx.clock, {
-    action: 'gateway.update',
-    target: next.name,
-    actor: actorOf(ctx),
-    details: {
-      baseUrl: next.base_url,
-      authType: next.auth_type,
-      caFile: next.ca_file,
-      credentialReplaced: !!input.secret,
-    },
-  });
+  appendAdminAction(ctx.db, ctx.clock, entry);
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return getGateway(ctx, cur.id);
 }
 
-export async function removeGateway(ctx: ServiceContext, idOrName: string): Promise<boolean> {
+export async function removeGateway(ctx: ServiceContext, idOrName: string, expectedVersion?: string): Promise<boolean> {
+  const team = await teamGateways(ctx);
+  if (team) await refreshTeamGateways(ctx);
   const cur = row(ctx, idOrName);
   if (!cur) return false;
+  const entry = { action: 'gateway.remove', target: cur.name, actor: actorOf(ctx) };
+  // Shared settings go first (a concurrent edit is a conflict and nothing is removed anywhere).
+  if (team && cur.team_version !== null) await team.remove(cur.id, expectedVersion ?? cur.team_version, entry);
   if (cur.auth_type === 'sso') await signOutOfGateway(ctx, settingsOf(cur)).catch(() => {});
   await ctx.secrets.delete(secretKey(cur.id));
   ctx.db.prepare('DELETE FROM gateway_snapshots WHERE gateway_id = ?').run(cur.id);
   ctx.db.prepare('DELETE FROM scope_findings_seen WHERE gateway_id = ?').run(cur.id);
   ctx.db.prepare('DELETE FROM gateway_connections WHERE id = ?').run(cur.id);
-  appendAdminAction(ctx.db, ctx.clock, { action: 'gateway.remove', target: cur.name, actor: actorOf(ctx) });
+  stampsOf(ctx).delete(cur.id);
+  appendAdminAction(ctx.db, ctx.clock, entry);
   ctx.events.emit('store.changed', { topics: ['gateways'] });
   return true;
 }
@@ -404,7 +569,9 @@ export async function targetFor(ctx: ServiceContext, idOrName: string): Promise<
     if (secret === null) {
       throw new AdminError(
         'unavailable',
-        `No credential for gateway "${r.name}" in the secret store (${ctx.secrets.kind}); edit it to add one`,
+        r.team_version !== null
+          ? `No credential for gateway "${r.name}" on this machine: its settings are shared through the team store, credentials are not. Edit it and add your own token (stored in ${ctx.secrets.kind}).`
+          : `No credential for gateway "${r.name}" in the secret store (${ctx.secrets.kind}); edit it to add one`,
       );
     }
     target.secret = secret;

@@ -1,6 +1,5 @@
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
-import { getGateway } from '../gateways/service.js';
 import { policyJsonSchema } from './document.js';
 import {
   compilePolicyText,
@@ -8,12 +7,13 @@ import {
   planPolicy,
   pullPolicy,
   pushPolicyText,
+  listPolicyVersions,
   rollbackPolicyVersion,
+  savePolicyText,
   simulatePolicyText,
   validatePolicyText,
   versionText,
 } from './service.js';
-import { listVersions } from './versions.js';
 
 type PolicyMethod =
   | 'policy.schema'
@@ -22,6 +22,7 @@ type PolicyMethod =
   | 'policy.plan'
   | 'policy.simulate'
   | 'policy.push'
+  | 'policy.save'
   | 'policy.versions'
   | 'policy.version'
   | 'policy.diffVersions'
@@ -36,8 +37,8 @@ export function policyHandlers(ctx: ServiceContext): HandlerGroup<PolicyMethod> 
     'policy.plan': async (input) => planPolicy(ctx, input),
     'policy.simulate': async (input) => simulatePolicyText(ctx, input),
     'policy.push': async (input) => pushPolicyText(ctx, input),
-    'policy.versions': async ({ gatewayId }) =>
-      listVersions(ctx.db, gatewayId ? (await getGateway(ctx, gatewayId)).id : undefined),
+    'policy.save': async (input) => savePolicyText(ctx, input),
+    'policy.versions': async ({ gatewayId }) => listPolicyVersions(ctx, gatewayId),
     'policy.version': async ({ hash, format }) => versionText(ctx, hash, format),
     'policy.diffVersions': async ({ from, to }) => diffPolicyVersions(ctx, from, to),
     'policy.rollback': async (input) => rollbackPolicyVersion(ctx, input),

@@ -16,12 +16,13 @@ import type {
   PushResult,
   PushStep,
 } from '../../../shared/model/policy.js';
-import { appendAdminAction } from '../audit/admin-log.js';
+import { appendAdminAction, type AdminAction } from '../audit/admin-log.js';
 import type { PolicyWriter } from '../gateways/contextforge-write.js';
 import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
 import { indexSnapshot, planChanges, type PlanOptions } from './plan.js';
-import { getVersion, policyHash, saveVersion } from './versions.js';
+import type { AdminLogRepository, PolicyVersionRepository } from '../team-state/types.js';
+import { checkExpectedHead, getVersion, latestVersion, policyHash, saveVersion } from './versions.js';
 
 /** What push reads from the gateway (ContextForgeAdapter satisfies it). */
 export interface PolicyReader {
@@ -44,6 +45,12 @@ export interface PushDeps {
   /** Who pushes (OS user or `cli`): admin log and version author. */
   actor: string;
   onProgress?: (done: number, total: number, message: string) => void;
+  /**
+   * With a team store: versions are read from and saved to it, and every logged outcome is also
+   * appended to its admin log (an applied push's entry in the same transaction as its version).
+   * Omitted: the local store only, as before.
+   */
+  team?: { versions: PolicyVersionRepository; adminLog: AdminLogRepository };
 }
 
 export interface PushInput {
@@ -57,6 +64,8 @@ export interface PushInput {
   origin?: 'push' | 'rollback';
   /** Rollback of a pulled document resets tools it does not list (see plan.ts). */
   unlistedTools?: PlanOptions['unlistedTools'];
+  /** The gateway's latest version hash the draft was based on (null: none); checked before any write. */
+  expected?: string | null;
 }
 
 /**
@@ -93,28 +102,40 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
     durationMs: Math.round(performance.now() - started),
     ...r,
   });
-  const log = (r: PushResult): PushResult => {
-    appendAdminAction(deps.db, deps.clock, {
-      action: `policy.${origin}`,
-      target: input.gatewayName,
-      actor: deps.actor,
-      details: {
-        gatewayId: input.gatewayId,
-        status: r.status,
-        versionHash: r.versionHash ?? draftHash,
-        changes: changes.length,
-        applied: r.steps.filter((s) => s.status === 'applied').length,
-        conflicts: r.conflicts.length,
-        verified: r.verified,
-        requests: r.requests,
-        message: input.message,
-      },
-    });
+  const entryFor = (r: PushResult): AdminAction => ({
+    action: `policy.${origin}`,
+    target: input.gatewayName,
+    actor: deps.actor,
+    details: {
+      gatewayId: input.gatewayId,
+      status: r.status,
+      versionHash: r.versionHash ?? draftHash,
+      changes: changes.length,
+      applied: r.steps.filter((s) => s.status === 'applied').length,
+      conflicts: r.conflicts.length,
+      verified: r.verified,
+      requests: r.requests,
+      message: input.message,
+    },
+  });
+  /** Local admin log always; the team's too unless the entry went in with the version (`inTeam`). */
+  const log = async (r: PushResult, inTeam = false): Promise<PushResult> => {
+    const entry = entryFor(r);
+    appendAdminAction(deps.db, deps.clock, entry);
+    if (deps.team && !inTeam) await deps.team.adminLog.append(entry);
     return r;
   };
 
   if (diagnostics.some((d) => d.severity === 'error'))
     return result({ status: 'invalid', ok: false, message: 'The draft has errors; nothing was written.' });
+  // A draft based on a version another admin has since superseded is refused before anything is
+  // read or written (StaleVersionError: a conflict naming who saved last).
+  if (input.expected !== undefined) {
+    const head = deps.team
+      ? (await deps.team.versions.list(input.gatewayId))[0]
+      : latestVersion(deps.db, input.gatewayId);
+    checkExpectedHead({ expected: input.expected, gatewayId: input.gatewayId, gatewayName: input.gatewayName }, head);
+  }
   if (input.dryRun)
     return result({ status: 'dry-run', ok: true, message: `Dry run: ${changes.length} change(s) would be applied.` });
   if (changes.length === 0)
@@ -182,7 +203,19 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
   const after = await deps.adapter.snapshot();
   const residual = planChanges(input.draft, after, { unlistedTools: input.unlistedTools }).changes;
   const verified = residual.length === 0;
-  const version = saveVersion(deps.db, deps.clock, {
+  const applied = result({
+    status: 'applied',
+    ok: verified,
+    steps,
+    verified,
+    versionHash: draftHash,
+    message: verified
+      ? `Applied ${changes.length} change(s); the gateway now matches the draft (version ${draftHash.slice(0, 12)}).`
+      : `Applied ${changes.length} change(s), but a re-read still differs from the draft: ${residual.map((r) => r.summary).join('; ')}.`,
+  });
+  // The gateway has changed: the version is recorded unconditionally (the expected-version check
+  // ran before the first write), with its team admin-log entry in the same transaction.
+  const save = {
     doc: input.draft,
     author: deps.actor,
     message: input.message,
@@ -190,19 +223,10 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
     gatewayId: input.gatewayId,
     gatewayName: input.gatewayName,
     changes: changes.length,
-  });
-  return log(
-    result({
-      status: 'applied',
-      ok: verified,
-      steps,
-      verified,
-      versionHash: version.hash,
-      message: verified
-        ? `Applied ${changes.length} change(s); the gateway now matches the draft (version ${version.hash.slice(0, 12)}).`
-        : `Applied ${changes.length} change(s), but a re-read still differs from the draft: ${residual.map((r) => r.summary).join('; ')}.`,
-    }),
-  );
+  };
+  if (deps.team) await deps.team.versions.save(save, entryFor(applied));
+  else saveVersion(deps.db, deps.clock, save);
+  return log(applied, deps.team !== undefined);
 }
 
 export interface RollbackInput extends Omit<PushInput, 'draft' | 'origin' | 'unlistedTools'> {
@@ -212,7 +236,7 @@ export interface RollbackInput extends Omit<PushInput, 'draft' | 'origin' | 'unl
 
 /** Rollback = push an earlier stored version through the same checks. */
 export async function rollbackPolicy(deps: PushDeps, input: RollbackInput): Promise<PushResult> {
-  const { document, version } = getVersion(deps.db, input.hash);
+  const { document, version } = deps.team ? await deps.team.versions.get(input.hash) : getVersion(deps.db, input.hash);
   return pushPolicy(deps, {
     ...input,
     draft: document,

@@ -7,9 +7,11 @@ import type {
   PolicyDocument,
   PolicyFormat,
   PolicyPlan,
+  PolicyVersion,
   PushResult,
   SimulationResult,
 } from '../../../shared/model/policy.js';
+import { appendAdminAction } from '../audit/admin-log.js';
 import { actorOf as identityActorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { ContextForgeAdapter } from '../gateways/contextforge.js';
@@ -23,15 +25,9 @@ import { diffDocuments, planChanges } from './plan.js';
 import { pushPolicy, rollbackPolicy, type PushDeps } from './push.js';
 import { simulatePolicy } from './simulate.js';
 import { validatePolicy } from './validate.js';
-import {
-  diffVersions,
-  getVersion,
-  latestVersion,
-  loadPullBase,
-  prunePullBases,
-  savePullBase,
-  saveVersion,
-} from './versions.js';
+import { teamState } from '../team-state/open.js';
+import type { PolicyVersionRepository } from '../team-state/types.js';
+import { latestVersion, loadPullBase, policyObjectName, prunePullBases, savePullBase } from './versions.js';
 
 /**
  * The policy capability as the adapters and the CLI see it: text in (what the editor or a file
@@ -98,6 +94,20 @@ async function baseFor(ctx: ServiceContext, gw: GatewayConnection, baseId?: stri
   return row ? loadPullBase(ctx.db, row.id) : freshSnapshot(ctx, gw);
 }
 
+/**
+ * Where policy versions live: the team store when one is configured (so every admin sees the same
+ * lineage), else the local store (the local team state wraps the same tables and functions as before).
+ */
+async function versionStore(ctx: ServiceContext): Promise<PolicyVersionRepository> {
+  return (await teamState(ctx)).policyVersions;
+}
+
+/** The team store's repositories for a push, or undefined without one (local behaviour unchanged). */
+async function teamPushDeps(ctx: ServiceContext): Promise<PushDeps['team']> {
+  const state = await teamState(ctx);
+  return state.kind === 'team' ? { versions: state.policyVersions, adminLog: state.adminLog } : undefined;
+}
+
 function progress(ctx: ServiceContext, operation: 'push' | 'simulate' | 'pull') {
   return (done: number, total: number, message = '') =>
     ctx.events.emit('policy.progress', { operation, done, total, message });
@@ -114,15 +124,22 @@ export async function pullPolicy(
   const doc: PolicyDocument = { ...policyFromSnapshot(snap), gateway: gw.name };
   const baseId = savePullBase(ctx.db, snap);
   prunePullBases(ctx.db, gw.id);
-  saveVersion(ctx.db, ctx.clock, {
-    doc,
-    author: actorOf(ctx),
-    message: `Pulled from ${gw.name}`,
-    origin: 'pull',
-    gatewayId: gw.id,
-    gatewayName: gw.name,
-    changes: 0,
-  });
+  const team = await teamPushDeps(ctx);
+  await (
+    await versionStore(ctx)
+  ).save(
+    {
+      doc,
+      author: actorOf(ctx),
+      message: `Pulled from ${gw.name}`,
+      origin: 'pull',
+      gatewayId: gw.id,
+      gatewayName: gw.name,
+      changes: 0,
+    },
+    // A pull adds a version to the shared lineage: the team's log says who (the local log never did).
+    team ? { action: 'policy.pull', target: gw.name, actor: actorOf(ctx), details: { gatewayId: gw.id } } : undefined,
+  );
   const text = formatPolicy(doc, format);
   // Located against the text we hand out, so the editor can underline them.
   const diagnostics = validatePolicy(doc, { snapshot: snap, locate: parsed(text).locate, targets: ['contextforge'] });
@@ -150,7 +167,7 @@ export async function planPolicy(
   const p = parsed(input.text);
   const draftHash = p.document ? policyHash(p.document) : '';
   if (input.versionHash) {
-    const base = getVersion(ctx.db, input.versionHash);
+    const base = await (await versionStore(ctx)).get(input.versionHash);
     const against = { kind: 'version' as const, versionHash: base.version.hash };
     if (!p.document) return { against, draftHash, changes: [], delta: [], diagnostics: p.diagnostics };
     const diff = diffDocuments(base.document, p.document);
@@ -208,6 +225,7 @@ async function pushDeps(ctx: ServiceContext, gw: GatewayConnection): Promise<Pus
     clock: ctx.clock,
     actor: actorOf(ctx),
     onProgress: progress(ctx, 'push'),
+    team: await teamPushDeps(ctx),
   };
 }
 
@@ -245,7 +263,14 @@ function invalid(gw: GatewayConnection, draftHash: string, diagnostics: PolicyDi
 
 export async function pushPolicyText(
   ctx: ServiceContext,
-  input: { text: string; gatewayId: string; message: string; dryRun: boolean; baseId?: string },
+  input: {
+    text: string;
+    gatewayId: string;
+    message: string;
+    dryRun: boolean;
+    baseId?: string | undefined;
+    expectedVersion?: string | null | undefined;
+  },
 ): Promise<PushResult> {
   const p = parsed(input.text);
   const gw = await requireGateway(ctx, input.gatewayId, p.document);
@@ -260,6 +285,7 @@ export async function pushPolicyText(
     baseSnapshot: base,
     message: input.message,
     dryRun: input.dryRun,
+    ...(input.expectedVersion !== undefined ? { expected: input.expectedVersion } : {}),
   });
   // Rules ContextForge cannot enforce are never dropped silently: they travel with the result.
   const unenforced = diagnostics.filter((d) => d.code === 'target.inexpressible');
@@ -295,20 +321,69 @@ export async function rollbackPolicyVersion(
   return refreshAfter(ctx, gw, result);
 }
 
-export function versionText(ctx: ServiceContext, hash: string, format: PolicyFormat) {
-  const { version, document } = getVersion(ctx.db, hash);
+/**
+ * Stores a draft as a version without pushing it (origin `import`). `expectedVersion` is the
+ * lineage's latest hash the draft was based on: when another admin saved since, the save is refused
+ * as a conflict naming them and nothing is written. With a team store the version and its admin-log
+ * entry commit together there; the local admin log records it too.
+ */
+export async function savePolicyText(
+  ctx: ServiceContext,
+  input: { text: string; gatewayId?: string | undefined; message: string; expectedVersion?: string | null | undefined },
+): Promise<PolicyVersion> {
+  const p = parsed(input.text);
+  if (!p.document || hasErrors(p.diagnostics))
+    throw new AdminError('bad-request', `The policy text does not parse: ${firstError(p.diagnostics)}`);
+  const errors = validatePolicy(p.document, { locate: p.locate }).filter((d) => d.severity === 'error');
+  if (errors.length) throw new AdminError('bad-request', `The policy is not valid: ${firstError(errors)}`);
+  const gw = input.gatewayId ? await getGateway(ctx, input.gatewayId) : undefined;
+  const state = await teamState(ctx);
+  const actor = actorOf(ctx);
+  const hash = policyHash(p.document);
+  const entry = {
+    action: 'policy.save',
+    target: policyObjectName({ gatewayId: gw?.id ?? null, gatewayName: gw?.name ?? null }),
+    actor,
+    details: { gatewayId: gw?.id ?? null, versionHash: hash, expectedVersion: input.expectedVersion ?? null },
+  };
+  const version = await state.policyVersions.save(
+    {
+      doc: p.document,
+      author: actor,
+      message: input.message || 'Saved draft',
+      origin: 'import',
+      gatewayId: gw?.id ?? null,
+      gatewayName: gw?.name ?? null,
+      changes: 0,
+      ...(input.expectedVersion !== undefined ? { expected: input.expectedVersion } : {}),
+    },
+    entry,
+  );
+  // The local repository logged it with the version; a team save logged it in the team store.
+  if (state.kind === 'team') appendAdminAction(ctx.db, ctx.clock, entry);
+  return version;
+}
+
+export async function listPolicyVersions(ctx: ServiceContext, gatewayRef?: string): Promise<PolicyVersion[]> {
+  const gatewayId = gatewayRef ? (await getGateway(ctx, gatewayRef)).id : undefined;
+  return (await versionStore(ctx)).list(gatewayId);
+}
+
+export async function versionText(ctx: ServiceContext, hash: string, format: PolicyFormat) {
+  const { version, document } = await (await versionStore(ctx)).get(hash);
   return { version, text: formatPolicy(document, format) };
 }
 
-export function diffPolicyVersions(ctx: ServiceContext, from: string, to: string): PolicyPlan {
-  const d = diffVersions(ctx.db, from, to);
-  const a = getVersion(ctx.db, d.from).document;
-  const b = getVersion(ctx.db, d.to).document;
+export async function diffPolicyVersions(ctx: ServiceContext, from: string, to: string): Promise<PolicyPlan> {
+  const versions = await versionStore(ctx);
+  const a = await versions.get(from);
+  const b = await versions.get(to);
+  const d = diffDocuments(a.document, b.document);
   return {
-    against: { kind: 'version', versionHash: d.from },
-    draftHash: d.to,
+    against: { kind: 'version', versionHash: a.version.hash },
+    draftHash: b.version.hash,
     changes: d.changes,
-    delta: matrixDelta(a, b),
+    delta: matrixDelta(a.document, b.document),
     diagnostics: d.diagnostics,
   };
 }

@@ -5,6 +5,7 @@ import { GatewaySnapshot } from '../../../shared/model/gateway.js';
 import { PolicyDocument, type PolicyVersion } from '../../../shared/model/policy.js';
 import type { Clock } from '../ports.js';
 import type { Database } from '../store/database.js';
+import { checkVersion } from '../team-state/types.js';
 import { normalizePolicy, policyHash } from './document.js';
 import { diffDocuments, type PlanOutput } from './plan.js';
 
@@ -61,13 +62,39 @@ export interface SaveVersionInput {
   changes: number;
   /** Defaults to the latest version for the gateway (or overall, without one). */
   parent?: string | null;
+  /**
+   * The lineage's latest version hash the caller based the save on (`null`: none yet). When the
+   * latest moved meanwhile (another admin saved), the save is refused as a conflict. Omitted: no check.
+   */
+  expected?: string | null;
+}
+
+/** The object a lineage's conflict names: the gateway's policy, or the unbound one. */
+export function policyObjectName(input: Pick<SaveVersionInput, 'gatewayId' | 'gatewayName'>): string {
+  return input.gatewayId
+    ? `Policy of gateway "${input.gatewayName ?? input.gatewayId}"`
+    : 'Policy (not bound to a gateway)';
+}
+
+/** Throws a conflict when the lineage's latest version is not the one the save was based on. */
+export function checkExpectedHead(
+  input: Pick<SaveVersionInput, 'expected' | 'gatewayId' | 'gatewayName'>,
+  head: PolicyVersion | undefined,
+): void {
+  if (input.expected === undefined) return;
+  // A hash prefix (as lists and the CLI show them, at least 4 digits) names the head just as well.
+  const e = input.expected;
+  if (e !== null && head && e.length >= 4 && head.hash.startsWith(e.toLowerCase())) return;
+  const stamp = head ? { version: head.hash, updatedBy: head.author, updatedAt: head.createdAt } : undefined;
+  checkVersion(policyObjectName(input), stamp, input.expected);
 }
 
 export function saveVersion(db: Database, clock: Clock, input: SaveVersionInput): PolicyVersion {
   const doc = PolicyDocument.parse(input.doc);
   const hash = policyHash(doc);
-  const parent =
-    input.parent !== undefined ? input.parent : (latestVersion(db, input.gatewayId ?? undefined)?.hash ?? null);
+  const head = latestVersion(db, input.gatewayId ?? undefined);
+  checkExpectedHead(input, head);
+  const parent = input.parent !== undefined ? input.parent : (head?.hash ?? null);
   db.prepare('INSERT OR IGNORE INTO policy_documents (hash, document_json) VALUES (?, ?)').run(
     hash,
     canonicalJson(doc),

@@ -4,7 +4,7 @@ import { PolicyDocument, type PolicyVersion } from '../../../shared/model/policy
 import type { AdminAction } from '../audit/admin-log.js';
 import { appendAdminLog, verifyAdminLog, type TeamStore } from '../fleet/store.js';
 import type { Clock } from '../ports.js';
-import { canonicalJson, policyHash, type SaveVersionInput } from '../policy/versions.js';
+import { canonicalJson, checkExpectedHead, policyHash, type SaveVersionInput } from '../policy/versions.js';
 import {
   StaleVersionError,
   type Expected,
@@ -260,17 +260,17 @@ export function postgresTeamState(pool: TeamStore, clock: Clock): TeamState {
           const hash = policyHash(doc);
           // Serialize saves so "the latest version of the gateway" is a well-defined parent.
           await c.query('SELECT pg_advisory_xact_lock(7431003)');
-          const parent =
-            input.parent !== undefined
-              ? input.parent
-              : ((
-                  await c.query<{ hash: string }>(
-                    input.gatewayId
-                      ? 'SELECT hash FROM team_policy_versions WHERE gateway_id = $1 ORDER BY id DESC LIMIT 1'
-                      : 'SELECT hash FROM team_policy_versions ORDER BY id DESC LIMIT 1',
-                    input.gatewayId ? [input.gatewayId] : [],
-                  )
-                ).rows[0]?.hash ?? null);
+          const headRow = (
+            await c.query<VersionRow>(
+              input.gatewayId
+                ? `SELECT ${VERSION_COLS} FROM team_policy_versions WHERE gateway_id = $1 ORDER BY id DESC LIMIT 1`
+                : `SELECT ${VERSION_COLS} FROM team_policy_versions ORDER BY id DESC LIMIT 1`,
+              input.gatewayId ? [input.gatewayId] : [],
+            )
+          ).rows[0];
+          // Under the lock: the head read here is the one the insert below builds on.
+          checkExpectedHead(input, headRow ? toVersion(headRow) : undefined);
+          const parent = input.parent !== undefined ? input.parent : (headRow?.hash ?? null);
           await c.query(
             'INSERT INTO team_policy_documents (hash, document_json) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING',
             [hash, canonicalJson(doc)],

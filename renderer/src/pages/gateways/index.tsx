@@ -16,6 +16,8 @@ interface FormState {
   secret: string;
   caFile: string;
   timeoutMs: string;
+  /** The team row version the edit started from: another admin's change meanwhile is a conflict. */
+  expectedVersion?: string;
 }
 
 /**
@@ -118,7 +120,12 @@ export default function GatewaysPage() {
     if (!form) return;
     if (form.id) {
       const common = commonOf(form);
-      update.mutate({ id: form.id, ...common, clearCaFile: !common.caFile });
+      update.mutate({
+        id: form.id,
+        ...common,
+        clearCaFile: !common.caFile,
+        ...(form.expectedVersion ? { expectedVersion: form.expectedVersion } : {}),
+      });
       return;
     }
     const input = inputOf(form);
@@ -371,6 +378,12 @@ export default function GatewaysPage() {
         </form>
       )}
 
+      {remove.error && (
+        // e.g. another admin changed the shared settings since this list was loaded.
+        <p className="callout callout-error" role="alert" data-testid="gw-remove-error">
+          {remove.error.message}
+        </p>
+      )}
       <table className="gw-table" data-testid="gw-list">
         <thead>
           <tr>
@@ -422,9 +435,14 @@ export default function GatewaysPage() {
                   secret: '',
                   caFile: g.caFile ?? '',
                   timeoutMs: String(g.timeoutMs),
+                  ...(g.team ? { expectedVersion: g.team.version } : {}),
                 });
               }}
-              onRemove={() => (confirmRemove === g.id ? remove.mutate({ id: g.id }) : setConfirmRemove(g.id))}
+              onRemove={() =>
+                confirmRemove === g.id
+                  ? remove.mutate({ id: g.id, ...(g.team ? { expectedVersion: g.team.version } : {}) })
+                  : setConfirmRemove(g.id)
+              }
               onCancelRemove={() => setConfirmRemove(null)}
             />
           ))}
@@ -480,6 +498,15 @@ function GatewayRow(props: {
             <span title={`stored in ${g.secretStore}`} data-testid="gw-credential">
               <span className="mono">{g.credentialHint ?? 'stored'}</span>{' '}
               <span className="faint">({g.secretStore})</span>
+            </span>
+          ) : g.team ? (
+            // Shared settings, no token here: credentials are never shared through the team store.
+            <span
+              className="badge badge-warn"
+              data-testid="gw-credential-own"
+              title="Settings are shared through the team store; credentials are not. Edit the gateway and add your own token."
+            >
+              add your token
             </span>
           ) : (
             <span className="badge badge-danger">missing</span>
