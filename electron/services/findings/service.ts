@@ -12,7 +12,7 @@ import { SEVERITY_ORDER } from '../../../shared/model/finding.js';
 import { loadSnapshots } from '../gateways/service.js';
 import { findingsFor } from '../tenants/service.js';
 import { AdminError } from '../../../shared/api/errors.js';
-import { appendAdminAction } from '../audit/admin-log.js';
+import { appendAdminAction, type AdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { runDiscovery } from '../discovery/handlers.js';
 import type { DiscoveryScan } from '../discovery/types.js';
@@ -240,6 +240,31 @@ function fixedFindings(repo: FindingsRepository): Finding[] {
   });
 }
 
+/** The admin-log entries of (un)suppressing a workstation finding: where it is, never its value. */
+interface Located {
+  id: string;
+  ruleId: string;
+  server: string;
+  location: { file: string; pointer: string };
+}
+
+function findingDetails(d: Located) {
+  return { ruleId: d.ruleId, file: d.location.file, pointer: d.location.pointer, server: d.server };
+}
+
+function suppressAction(d: Located, actor: string, s: { reason: string; expiresAt?: string | undefined }): AdminAction {
+  return {
+    action: 'finding.suppress',
+    target: d.id,
+    actor,
+    details: { ...findingDetails(d), reason: s.reason, ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}) },
+  };
+}
+
+function unsuppressAction(d: Located, actor: string, expired: boolean): AdminAction {
+  return { action: 'finding.unsuppress', target: d.id, actor, details: { ...findingDetails(d), expired } };
+}
+
 type Target = { kind: 'workstation'; d: IdentifiedDraft } | { kind: 'gateway'; f: ScopeFinding };
 
 /** A finding of the latest scan, or a scope finding of a synced gateway (same id space, same suppressions). */
@@ -283,19 +308,7 @@ export function suppressFinding(
     ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
     actor,
   });
-  appendAdminAction(ctx.db, ctx.clock, {
-    action: 'finding.suppress',
-    target: d.id,
-    actor,
-    details: {
-      ruleId: d.ruleId,
-      file: d.location.file,
-      pointer: d.location.pointer,
-      server: d.server,
-      reason,
-      ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
-    },
-  });
+  appendAdminAction(ctx.db, ctx.clock, suppressAction(d, actor, { reason, expiresAt: input.expiresAt }));
   ctx.events.emit('store.changed', { topics: topicsOf(target) });
   return current(ctx, repo, target);
 }
@@ -307,18 +320,7 @@ export function unsuppressFinding(ctx: ServiceContext, input: { id: string }, ac
   const existing = repo.suppressions().get(d.id);
   if (!existing) throw new AdminError('conflict', `Finding ${d.id} is not suppressed.`);
   repo.unsuppress(d.id);
-  appendAdminAction(ctx.db, ctx.clock, {
-    action: 'finding.unsuppress',
-    target: d.id,
-    actor,
-    details: {
-      ruleId: d.ruleId,
-      file: d.location.file,
-      pointer: d.location.pointer,
-      server: d.server,
-      expired: !isActive(existing, ctx.clock.now()),
-    },
-  });
+  appendAdminAction(ctx.db, ctx.clock, unsuppressAction(d, actor, !isActive(existing, ctx.clock.now())));
   ctx.events.emit('store.changed', { topics: topicsOf(target) });
   return current(ctx, repo, target);
 }
@@ -357,19 +359,7 @@ export async function suppressFindingShared(
       actor,
     },
     input.expectedVersion ?? 'any',
-    {
-      action: 'finding.suppress',
-      target: d.id,
-      actor,
-      details: {
-        ruleId: d.ruleId,
-        file: d.location.file,
-        pointer: d.location.pointer,
-        server: d.server,
-        reason,
-        ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
-      },
-    },
+    suppressAction(d, actor, { reason, expiresAt: input.expiresAt }),
   );
   ctx.events.emit('store.changed', { topics: topicsOf(target) });
   return read(() => current(ctx, repo, target));
@@ -388,18 +378,11 @@ export async function unsuppressFindingShared(
   const existing = await state.suppressions.get(d.id);
   if (!existing) throw new AdminError('conflict', `Finding ${d.id} is not suppressed.`);
   // Without an expected version, the one just read: a change in between is still a conflict.
-  await state.suppressions.remove(d.id, input.expectedVersion ?? existing.version, {
-    action: 'finding.unsuppress',
-    target: d.id,
-    actor,
-    details: {
-      ruleId: d.ruleId,
-      file: d.location.file,
-      pointer: d.location.pointer,
-      server: d.server,
-      expired: !isActive({ key: existing.id, ...existing }, ctx.clock.now()),
-    },
-  });
+  await state.suppressions.remove(
+    d.id,
+    input.expectedVersion ?? existing.version,
+    unsuppressAction(d, actor, !isActive({ key: existing.id, ...existing }, ctx.clock.now())),
+  );
   ctx.events.emit('store.changed', { topics: topicsOf(target) });
   return read(() => current(ctx, repo, target));
 }
