@@ -9,7 +9,9 @@ import {
   StaleVersionError,
   type Expected,
   type GatewaySettings,
+  gatewaySettingsOf,
   type GatewaySettingsInput,
+  type GatewaySettingsRow,
   type RowStamp,
   type TeamLogEntry,
   type TeamState,
@@ -44,17 +46,7 @@ interface SuppressionRow {
   updated_at: Date;
 }
 
-interface GatewayRow {
-  id: string;
-  name: string;
-  kind: string;
-  base_url: string;
-  auth_type: string;
-  username: string | null;
-  ca_file: string | null;
-  timeout_ms: number;
-  sso_issuer: string | null;
-  sso_provider_id: string | null;
+interface GatewayRow extends GatewaySettingsRow {
   created_at: Date;
   row_version: number;
   updated_by: string;
@@ -84,16 +76,7 @@ const toSuppression = (r: SuppressionRow): TeamSuppression => ({
 });
 
 const toGateway = (r: GatewayRow): GatewaySettings => ({
-  id: r.id,
-  name: r.name,
-  kind: r.kind,
-  baseUrl: r.base_url,
-  authType: r.auth_type,
-  ...(r.username ? { username: r.username } : {}),
-  ...(r.ca_file ? { caFile: r.ca_file } : {}),
-  timeoutMs: r.timeout_ms,
-  ...(r.sso_issuer ? { ssoIssuer: r.sso_issuer } : {}),
-  ...(r.sso_provider_id ? { ssoProviderId: r.sso_provider_id } : {}),
+  ...gatewaySettingsOf(r),
   createdAt: r.created_at.toISOString(),
   ...stamp(r),
 });

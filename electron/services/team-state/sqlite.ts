@@ -16,7 +16,8 @@ import {
   checkVersion,
   type Expected,
   type GatewaySettings,
-  type GatewaySettingsInput,
+  gatewaySettingsOf,
+  type GatewaySettingsRow,
   type TeamLogEntry,
   type TeamState,
   type TeamSuppression,
@@ -35,19 +36,9 @@ const versionOf = (content: unknown): string =>
     .digest('hex')
     .slice(0, 16);
 
-interface GatewayRow {
-  id: string;
-  name: string;
-  kind: string;
-  base_url: string;
-  auth_type: string;
-  username: string | null;
-  ca_file: string | null;
-  timeout_ms: number;
+interface GatewayRow extends GatewaySettingsRow {
   created_at: string;
   updated_at: string;
-  sso_issuer: string | null;
-  sso_provider_id: string | null;
 }
 
 export function localTeamState(db: Database, clock: Clock): TeamState {
@@ -82,18 +73,7 @@ export function localTeamState(db: Database, clock: Clock): TeamState {
         .get(name) as { actor: string } | undefined
     )?.actor ?? 'an admin on this workstation';
   const toGateway = (r: GatewayRow): GatewaySettings => {
-    const base: GatewaySettingsInput = {
-      id: r.id,
-      name: r.name,
-      kind: r.kind,
-      baseUrl: r.base_url,
-      authType: r.auth_type,
-      ...(r.username ? { username: r.username } : {}),
-      ...(r.ca_file ? { caFile: r.ca_file } : {}),
-      timeoutMs: r.timeout_ms,
-      ...(r.sso_issuer ? { ssoIssuer: r.sso_issuer } : {}),
-      ...(r.sso_provider_id ? { ssoProviderId: r.sso_provider_id } : {}),
-    };
+    const base = gatewaySettingsOf(r);
     return {
       ...base,
       createdAt: r.created_at,

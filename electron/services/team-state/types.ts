@@ -69,6 +69,36 @@ export interface GatewaySettingsInput {
 
 export type GatewaySettings = GatewaySettingsInput & RowStamp & { createdAt: string };
 
+/** The gateway settings columns both backends store under the same names. */
+export interface GatewaySettingsRow {
+  id: string;
+  name: string;
+  kind: string;
+  base_url: string;
+  auth_type: string;
+  username: string | null;
+  ca_file: string | null;
+  timeout_ms: number;
+  sso_issuer: string | null;
+  sso_provider_id: string | null;
+}
+
+/** A stored row as settings (absent optional columns left out). */
+export function gatewaySettingsOf(r: GatewaySettingsRow): GatewaySettingsInput {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    baseUrl: r.base_url,
+    authType: r.auth_type,
+    ...(r.username ? { username: r.username } : {}),
+    ...(r.ca_file ? { caFile: r.ca_file } : {}),
+    timeoutMs: r.timeout_ms,
+    ...(r.sso_issuer ? { ssoIssuer: r.sso_issuer } : {}),
+    ...(r.sso_provider_id ? { ssoProviderId: r.sso_provider_id } : {}),
+  };
+}
+
 export interface GatewaySettingsRepository {
   list(): Promise<GatewaySettings[]>;
   get(idOrName: string): Promise<GatewaySettings | undefined>;
