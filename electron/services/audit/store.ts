@@ -19,7 +19,7 @@ import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
 import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
-import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN } from './columns.js';
+import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN, type AuditEventColumns } from './columns.js';
 
 /**
  * A record as it is stored: every string field a source mapped from the record (ids, subject,
@@ -63,28 +63,11 @@ export interface IngestRecord {
   key: string;
 }
 
-interface EventRow {
+interface EventRow extends AuditEventColumns {
   id: number;
   ts: number;
-  source: string;
   source_kind: string;
-  source_record_id: string | null;
-  tenant: string | null;
-  user_id: string | null;
-  client: string | null;
-  client_address: string | null;
-  method: string | null;
-  server: string | null;
-  tool: string | null;
-  prompt: string | null;
-  resource_uri: string | null;
   outcome: string;
-  reason: string | null;
-  error_type: string | null;
-  duration_ms: number | null;
-  request_id: string | null;
-  session_id: string | null;
-  original: string | null;
 }
 
 /** Event columns copied to and from the trash (besides id and uid). */

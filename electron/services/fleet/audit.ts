@@ -11,7 +11,13 @@ import {
 import { dedupeUid } from '../audit/original.js';
 import { sealEvent, type IngestRecord } from '../audit/store.js';
 import type { TeamStore } from './store.js';
-import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN } from '../audit/columns.js';
+import {
+  BUCKET_STEPS,
+  FACET_COLUMN,
+  FACET_FILTER_FIELD,
+  LIST_COLUMN,
+  type AuditEventColumns,
+} from '../audit/columns.js';
 
 /**
  * The audit timeline in the team store (migration 4): monthly partitions, the same filter, keyset
@@ -29,28 +35,11 @@ export const PG_AUDIT_CHUNK = 5000;
 const EVENT_COLS = `id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
   tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original`;
 
-interface EventRow {
+interface EventRow extends AuditEventColumns {
   id: string;
   ts: Date;
-  source: string;
   source_kind: AuditEvent['sourceKind'];
-  source_record_id: string | null;
-  tenant: string | null;
-  user_id: string | null;
-  client: string | null;
-  client_address: string | null;
-  method: string | null;
-  server: string | null;
-  tool: string | null;
-  prompt: string | null;
-  resource_uri: string | null;
   outcome: AuditEvent['outcome'];
-  reason: string | null;
-  error_type: string | null;
-  duration_ms: number | null;
-  request_id: string | null;
-  session_id: string | null;
-  original: string | null;
 }
 
 function toEvent(r: EventRow): AuditEvent {
