@@ -8,6 +8,8 @@ import {
   AuditHistogram,
   AuditOrder,
   AuditPage,
+  AuditScope,
+  AuditScopes,
   AuditSettings,
   AuditSource,
   AuditSourceConfig,
@@ -58,6 +60,8 @@ export const auditMethods = {
          */
         at: z.string().optional(),
         limit: z.number().int().min(1).max(500).default(100),
+        /** Which timeline: this workstation's (default) or the team store's. */
+        scope: AuditScope.optional(),
         withTotal: z.boolean().default(false),
       })
       .strict(),
@@ -66,7 +70,7 @@ export const auditMethods = {
     summary: 'One page of audit events matching a filter, newest or oldest first, from a cursor or a time (keyset).',
   }),
   'audit.event': method({
-    input: z.object({ id: z.string() }).strict(),
+    input: z.object({ id: z.string(), scope: AuditScope.optional() }).strict(),
     output: AuditEvent.nullable(),
     mutates: false,
     summary: 'One audit event with its original record.',
@@ -80,6 +84,8 @@ export const auditMethods = {
         limit: z.number().int().min(1).max(100).default(12),
         /** Only values containing this text (case-insensitive), e.g. to find a value beyond the top ones. */
         search: z.string().max(200).optional(),
+        /** Which timeline: this workstation's (default) or the team store's. */
+        scope: AuditScope.optional(),
       })
       .strict(),
     output: z.record(z.string(), z.array(FacetCount)),
@@ -88,7 +94,11 @@ export const auditMethods = {
   }),
   'audit.histogram': method({
     input: z
-      .object({ filter: AuditFilter.default({}), buckets: z.number().int().min(4).max(400).default(80) })
+      .object({
+        filter: AuditFilter.default({}),
+        buckets: z.number().int().min(4).max(400).default(80),
+        scope: AuditScope.optional(),
+      })
       .strict(),
     output: AuditHistogram,
     mutates: false,
@@ -101,11 +111,20 @@ export const auditMethods = {
         format: AuditExportFormat,
         cursor: z.string().nullable().optional(),
         limit: z.number().int().min(1).max(20_000).default(5000),
+        /** Which timeline: this workstation's (default) or the team store's. */
+        scope: AuditScope.optional(),
       })
       .strict(),
     output: ExportChunk,
     mutates: false,
     summary: 'The next chunk of an export of the filter to CSV or JSON lines (call until nextCursor is null).',
+  }),
+  'audit.scopes': method({
+    input: z.object({}).strict(),
+    output: AuditScopes,
+    mutates: false,
+    summary:
+      "Which timelines can be read: this workstation's always, the team store's when an admin's URL is configured.",
   }),
   'audit.sources.list': method({
     input: z.object({}).strict(),

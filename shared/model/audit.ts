@@ -109,6 +109,24 @@ export type AuditFacetName = z.infer<typeof AuditFacetName>;
 export const FacetCount = z.object({ value: z.string().nullable(), count: z.number().int() });
 export type FacetCount = z.infer<typeof FacetCount>;
 
+/**
+ * Which timeline a query reads: this workstation's own store (the default) or the team store's
+ * shared timeline (PostgreSQL), available when the configured team store URL is an admin's.
+ */
+export const AuditScope = z.enum(['workstation', 'team']);
+export type AuditScope = z.infer<typeof AuditScope>;
+
+export const AuditScopes = z.object({
+  team: z.object({
+    available: z.boolean(),
+    /** Why the team timeline is not available (no team store, a reporter's URL, unreachable). */
+    reason: z.string().nullable(),
+    /** The team store URL with its password masked. */
+    display: z.string().nullable(),
+  }),
+});
+export type AuditScopes = z.infer<typeof AuditScopes>;
+
 /** List order of a query. */
 export const AuditOrder = z.enum(['newest', 'oldest']);
 export type AuditOrder = z.infer<typeof AuditOrder>;

@@ -3,6 +3,9 @@ import { isAbsolute } from 'node:path';
 import type { AuditSourceConfig } from '../../../shared/model/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
+import { configuredTeamStoreUrl } from '../fleet/handlers.js';
+import { maskDatabaseUrl } from '../fleet/url.js';
+import { teamState } from '../team-state/open.js';
 import type { HandlerGroup } from '../handlers.js';
 import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
 import { exportChunk } from './export.js';
@@ -36,7 +39,8 @@ type AuditMethod =
   | 'audit.retention.preview'
   | 'audit.trash.list'
   | 'audit.trash.restore'
-  | 'audit.verify';
+  | 'audit.verify'
+  | 'audit.scopes';
 
 const FOLLOW_INTERVAL_MS = 5000;
 
@@ -114,25 +118,62 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
   };
 
+  // The team timeline's read path lands with the PostgreSQL timeline wiring; until then a team
+  // read is refused rather than answered from this workstation's store.
+  const workstationOnly = (scope: string | undefined) => {
+    if (scope === 'team') throw new AdminError('unavailable', 'The team timeline cannot be read by this build yet.');
+  };
   return {
-    'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at }) => {
+    'audit.scopes': async () => {
+      const url = await configuredTeamStoreUrl(ctx);
+      if (!url)
+        return {
+          team: { available: false, reason: 'No team store is configured (Settings → Team store).', display: null },
+        };
+      const display = maskDatabaseUrl(url);
+      try {
+        const state = await teamState(ctx);
+        return state.kind === 'team'
+          ? { team: { available: true, reason: null, display } }
+          : {
+              team: {
+                available: false,
+                reason:
+                  "The team store URL is a reporter's (not a gatehouse_admin member): it can send scans, not read the team timeline.",
+                display,
+              },
+            };
+      } catch (err) {
+        return { team: { available: false, reason: (err as Error).message, display } };
+      }
+    },
+    'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at, scope }) => {
+      workstationOnly(scope);
       fresh();
       const page = await q().run('query', filter, { cursor: cursor ?? null, limit, withTotal, order, direction, at });
       return filter.text?.trim() ? { ...page, search: searchState(ctx.db) } : page;
     },
-    'audit.event': async ({ id }) => q().run('get', id),
-    'audit.facets': async ({ filter, facets, limit, search }) => {
+    'audit.event': async ({ id, scope }) => {
+      workstationOnly(scope);
+      return q().run('get', id);
+    },
+    'audit.facets': async ({ filter, facets, limit, search, scope }) => {
+      workstationOnly(scope);
       fresh();
       return q().run('facets', filter, facets, limit, search);
     },
-    'audit.histogram': async ({ filter, buckets }) => {
+    'audit.histogram': async ({ filter, buckets, scope }) => {
+      workstationOnly(scope);
       fresh();
       return q().run('histogram', filter, buckets);
     },
-    'audit.export': async ({ filter, format, cursor, limit }) => ({
-      ...(await exportChunk((f, o) => q().run('query', f, o), filter, format, cursor ?? null, limit)),
-      ...(cursor ? {} : { adminLogAnchor: await adminLogAnchorForExport(ctx.db, ctx.secrets) }),
-    }),
+    'audit.export': async ({ filter, format, cursor, limit, scope }) => {
+      workstationOnly(scope);
+      return {
+        ...(await exportChunk((f, o) => q().run('query', f, o), filter, format, cursor ?? null, limit)),
+        ...(cursor ? {} : { adminLogAnchor: await adminLogAnchorForExport(ctx.db, ctx.secrets) }),
+      };
+    },
     'audit.sources.list': async () => listSources(ctx.db),
     'audit.sources.add': async ({ name, config, token }) => {
       checkSourcePath(config);
