@@ -336,6 +336,16 @@ function likePattern(search: string): string {
 }
 
 /** The audit event store: batched idempotent inserts; every filter and aggregate runs in SQLite. */
+/** Paging options of a timeline query (the local and the team timeline take the same). */
+export interface AuditQueryOptions {
+  cursor?: string | null;
+  limit: number;
+  withTotal?: boolean;
+  order?: AuditOrder;
+  direction?: 'next' | 'prev';
+  at?: string;
+}
+
 export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
   private readonly termCache = new Map<string, { common: boolean; at: number }>();
@@ -631,17 +641,7 @@ export class AuditStore {
    * (`at`: the first event at or before it newest first, at or after it oldest first), or at the
    * list's start. Pages reached by a cursor or a time carry a `prevCursor` when events precede them.
    */
-  query(
-    input: AuditFilter,
-    opts: {
-      cursor?: string | null;
-      limit: number;
-      withTotal?: boolean;
-      order?: AuditOrder;
-      direction?: 'next' | 'prev';
-      at?: string;
-    },
-  ): AuditPage {
+  query(input: AuditFilter, opts: AuditQueryOptions): AuditPage {
     const { filter, empty } = normalizeFilter(input);
     if (empty) return { events: [], nextCursor: null, prevCursor: null, total: opts.withTotal ? 0 : null };
     const order = opts.order ?? 'newest';

@@ -9,7 +9,7 @@ import {
   type FacetCount,
 } from '../../../shared/model/audit.js';
 import { dedupeUid } from '../audit/original.js';
-import { sealEvent, type IngestRecord } from '../audit/store.js';
+import { sealEvent, type AuditQueryOptions, type IngestRecord } from '../audit/store.js';
 import type { TeamStore } from './store.js';
 import {
   BUCKET_STEPS,
@@ -276,7 +276,14 @@ export class PgAuditStore {
   }
 
   /** Newest first, keyset-paged on (ts, id); the cursor is `<epoch µs>:<id>`. */
-  query(filter: AuditFilter, opts: { cursor?: string | null; limit: number; withTotal?: boolean }): Promise<AuditPage> {
+  query(filter: AuditFilter, opts: AuditQueryOptions): Promise<AuditPage> {
+    if ((opts.order ?? 'newest') !== 'newest' || opts.direction === 'prev' || opts.at !== undefined)
+      return Promise.reject(
+        new AdminError(
+          'bad-request',
+          'The team timeline pages newest first only so far (no oldest first, jump or paging back).',
+        ),
+      );
     return this.store.withClient(async (c) => {
       const params: unknown[] = [];
       let sql = where(filter, params);
@@ -302,6 +309,15 @@ export class PgAuditStore {
         prevCursor: null,
         total: opts.withTotal ? await this.countWith(c, filter) : null,
       };
+    });
+  }
+
+  /** One event by id (ids are the team store's own, as in its pages). */
+  get(id: string): Promise<AuditEvent | null> {
+    if (!/^\d+$/.test(id)) return Promise.resolve(null);
+    return this.store.withClient(async (c) => {
+      const r = await c.query<EventRow>(`SELECT ${EVENT_COLS} FROM audit_events WHERE id = $1::bigint`, [id]);
+      return r.rows[0] ? toEvent(r.rows[0]) : null;
     });
   }
 
