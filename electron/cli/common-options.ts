@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { Platform } from '../../shared/model/discovery.js';
+import { PLATFORMS } from '../../shared/model/enums.js';
 import type { WorkstationPort } from '../services/ports.js';
 import { defaultStateDir } from '../node/runtime.js';
 import { UsageError } from './usage-error.js';
@@ -23,6 +23,11 @@ export const DISCOVERY_FLAGS_HELP = `  --home DIR           treat DIR as the use
   --system-root DIR    prefix for managed/system paths (default: none)
   --state DIR          local store (default: OS app-data folder, or $GATEHOUSE_STATE)`;
 
+/** `--gateway NAME` (repeatable) for discover/scan: include a configured gateway. */
+export const gatewayFlag = { gateway: { type: 'string', multiple: true } } as const;
+export const GATEWAY_FLAG_HELP =
+  '  --gateway NAME       also read configured gateway NAME (repeatable; see `gatehouse gateway add`)';
+
 export interface DiscoveryFlagValues {
   home?: string;
   platform?: string;
@@ -42,9 +47,9 @@ export function workstationFrom(values: DiscoveryFlagValues): Partial<Workstatio
     ws.env = env;
   }
   if (values.platform !== undefined) {
-    const p = Platform.safeParse(values.platform);
-    if (!p.success) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
-    ws.platform = p.data;
+    const p = PLATFORMS.find((x) => x === values.platform);
+    if (!p) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
+    ws.platform = p;
   }
   if (values.project) ws.projects = values.project.map((p) => resolve(p));
   if (values['system-root'] !== undefined) ws.systemRoot = resolve(values['system-root']);

@@ -7,10 +7,8 @@ import { syncGateways, type SyncOutcome } from '../services/gateways/service.js'
 import { scopeFindings } from '../services/tenants/service.js';
 import { renderTable } from './table.js';
 
-/** `--gateway NAME` (repeatable) for discover/scan: include a configured gateway. */
-export const gatewayFlag = { gateway: { type: 'string', multiple: true } } as const;
-export const GATEWAY_FLAG_HELP =
-  '  --gateway NAME       also read configured gateway NAME (repeatable; see `gatehouse gateway add`)';
+// The flag itself lives in common-options.ts (commands load this module only when it is given).
+export { GATEWAY_FLAG_HELP, gatewayFlag } from './common-options.js';
 
 export interface GatewayInclusion {
   sync: SyncOutcome[];

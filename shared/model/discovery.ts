@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLATFORMS } from './enums.js';
 
 /** Client ids from shared/reference/client-configs.md: stable across CLI, UI and the store. */
 export const CLIENT_IDS = [
@@ -27,7 +28,7 @@ export const CLIENT_IDS = [
 export const ClientId = z.enum(CLIENT_IDS);
 export type ClientId = z.infer<typeof ClientId>;
 
-export const Platform = z.enum(['linux', 'darwin', 'win32']);
+export const Platform = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof Platform>;
 
 export const Scope = z.enum(['user', 'project', 'managed']);

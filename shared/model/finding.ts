@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { ClientId } from './discovery.js';
+import { SEVERITIES } from './enums.js';
 
-export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export { SEVERITY_ORDER, emptySeverityCounts } from './enums.js';
+
+export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
-export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 /** Stable rule ids (shared/reference/findings.md): part of the product's interface. */
 export const RULE_IDS = [
@@ -92,10 +94,6 @@ export const SeverityCounts = z.object({
   info: z.number().int().nonnegative(),
 });
 export type SeverityCounts = z.infer<typeof SeverityCounts>;
-
-export function emptySeverityCounts(): SeverityCounts {
-  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
-}
 
 export const FindingsSummary = z.object({
   total: z.number().int().nonnegative(),

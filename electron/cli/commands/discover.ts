@@ -2,10 +2,9 @@ import { parseArgs } from 'node:util';
 import type { DiscoveryResult } from '../../../shared/model/discovery.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
 import type { Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, GATEWAY_FLAG_HELP, gatewayFlag } from '../common-options.js';
 import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
-import { GATEWAY_FLAG_HELP, gatewayFlag, gatewayTables, includeGateways } from '../gateway-option.js';
 
 export const discoverCommand: Command = {
   name: 'discover',
@@ -25,11 +24,13 @@ ${GATEWAY_FLAG_HELP}
     const ctx = contextFrom(values);
     try {
       const { run } = await runDiscovery(ctx);
-      const gw = values.gateway?.length ? await includeGateways(ctx, values.gateway) : undefined;
+      // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
+      const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
+      const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
       io.stdout(
         format === 'json'
           ? JSON.stringify(gw ? { ...run.result, gateways: gw } : run.result, null, 2) + '\n'
-          : discoveryTable(run.result) + (gw ? gatewayTables(gw) : ''),
+          : discoveryTable(run.result) + (gw && gwOption ? gwOption.gatewayTables(gw) : ''),
       );
       return gw && gw.sync.some((s) => !s.ok) ? 2 : 0;
     } finally {

@@ -1,23 +1,17 @@
 import { parseArgs } from 'node:util';
-import { SEVERITY_ORDER, type Finding, type FindingsReport, type Severity } from '../../../shared/model/finding.js';
+import { SEVERITY_ORDER } from '../../../shared/model/enums.js';
+import type { Finding, FindingsReport, Severity } from '../../../shared/model/finding.js';
 import type { ServerEntry } from '../../../shared/model/discovery.js';
 import type { ServiceContext } from '../../services/context.js';
 import { runDiscovery } from '../../services/discovery/handlers.js';
 import type { DiscoveryScan } from '../../services/discovery/types.js';
 import { toSarif } from '../../services/findings/sarif.js';
-import { runFindingsScan } from '../../services/findings/service.js';
+import { runFindingsScan } from '../../services/findings/scan.js';
 import type { AuthProbeResult, FindingDraft } from '../../services/findings/types.js';
 import type { CliIo, Command } from '../command.js';
-import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom } from '../common-options.js';
+import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, GATEWAY_FLAG_HELP, gatewayFlag } from '../common-options.js';
 import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
-import {
-  GATEWAY_FLAG_HELP,
-  gatewayFlag,
-  includeGateways,
-  scopeExitCode,
-  scopeFindingsTable,
-} from '../gateway-option.js';
 import { UsageError } from '../usage-error.js';
 import { maskDatabaseUrl, teamStoreUrl } from '../../services/fleet/url.js';
 
@@ -172,12 +166,14 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       if (report.secretStore.warning) io.stderr(`gatehouse scan: warning: ${report.secretStore.warning}\n`);
       for (const e of report.errors ?? []) io.stderr(`gatehouse scan: error: ${e}\n`);
       const doc = scanDocument(run.result.servers, report, live);
-      const gw = values.gateway?.length ? await includeGateways(ctx, values.gateway) : undefined;
+      // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
+      const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
+      const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
       for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
       if (format === 'json') io.stdout(JSON.stringify(gw ? { ...doc, gateways: gw } : doc, null, 2) + '\n');
       else if (format === 'sarif')
         io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
-      else io.stdout(table(doc, report) + (gw ? scopeFindingsTable(gw.findings) : ''));
+      else io.stdout(table(doc, report) + (gw && gwOption ? gwOption.scopeFindingsTable(gw.findings) : ''));
       let reportFailed = false;
       if (reportUrl) {
         const { reportScan } = await import('../../services/fleet/workstation.js');
@@ -199,7 +195,10 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
         }
       }
       if (reportFailed || report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
-      return Math.max(exitCodeFor(report.findings, failOn), gw ? scopeExitCode(gw.findings, failOn) : 0);
+      return Math.max(
+        exitCodeFor(report.findings, failOn),
+        gw && gwOption ? gwOption.scopeExitCode(gw.findings, failOn) : 0,
+      );
     } finally {
       ctx.db.close();
     }

@@ -1,7 +1,7 @@
 import type { DiscoveryOptions } from '../../../shared/model/discovery.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
-import { DiscoveryRunRepository } from '../store/discovery-runs.js';
+import { insertDiscoveryRun } from '../store/discovery-run-writer.js';
 import { discover, toDiscoveryResult } from './discover.js';
 
 type DiscoveryOutcome = Awaited<ReturnType<typeof discoverAndRecord>>;
@@ -50,7 +50,7 @@ async function discoverAndRecord(ctx: ServiceContext) {
     projects: ctx.workstation.projects,
     systemRoot: ctx.workstation.systemRoot,
   };
-  const run = new DiscoveryRunRepository(ctx.db).insert({
+  const run = insertDiscoveryRun(ctx.db, {
     startedAt: started.toISOString(),
     durationMs: performance.now() - t0,
     options,
@@ -64,6 +64,10 @@ async function discoverAndRecord(ctx: ServiceContext) {
 export function discoveryHandlers(ctx: ServiceContext): HandlerGroup<'discovery.run' | 'discovery.latest'> {
   return {
     'discovery.run': async () => (await runDiscovery(ctx)).run,
-    'discovery.latest': async () => new DiscoveryRunRepository(ctx.db).latest(),
+    // Reading validates the stored run with zod: loaded here, not on the scan path.
+    'discovery.latest': async () => {
+      const { DiscoveryRunRepository } = await import('../store/discovery-runs.js');
+      return new DiscoveryRunRepository(ctx.db).latest();
+    },
   };
 }

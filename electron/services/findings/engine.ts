@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SEVERITY_ORDER, type Finding, type Severity, type Suppression } from '../../../shared/model/finding.js';
+import { SEVERITY_ORDER } from '../../../shared/model/enums.js';
+import type { Finding, Severity, Suppression } from '../../../shared/model/finding.js';
 import type { DiscoveryScan } from '../discovery/types.js';
 import { buildScanContext, type BuildContextOptions } from './context.js';
 import { STATIC_RULES } from './rules/index.js';

@@ -1,42 +1,15 @@
-import { DiscoveryResult, type DiscoveryOptions, type DiscoveryRun } from '../../../shared/model/discovery.js';
+import { DiscoveryResult, type DiscoveryRun } from '../../../shared/model/discovery.js';
+import { insertDiscoveryRun } from './discovery-run-writer.js';
 import type { Database } from './database.js';
 
-/** Runs kept: the latest is what every page reads; a few older ones help when comparing. */
-export const DISCOVERY_RUNS_KEPT = 20;
+export { DISCOVERY_RUNS_KEPT } from './discovery-run-writer.js';
 
-/**
- * Stored discovery runs. Results are stored as they are output: masked, key names only. Older
- * runs are pruned on insert (each holds the whole inventory; unbounded, 3k runs took 63 MB).
- */
+/** Stored discovery runs (recording one: discovery-run-writer.ts). */
 export class DiscoveryRunRepository {
   constructor(private readonly db: Database) {}
 
-  insert(run: {
-    startedAt: string;
-    durationMs: number;
-    options: DiscoveryOptions;
-    result: DiscoveryResult;
-  }): DiscoveryRun {
-    const info = this.db
-      .prepare(
-        `INSERT INTO discovery_runs (started_at, duration_ms, options_json, source_count, server_count, result_json)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        run.startedAt,
-        run.durationMs,
-        JSON.stringify(run.options),
-        run.result.sources.length,
-        run.result.servers.length,
-        JSON.stringify(run.result),
-      );
-    this.db.prepare('DELETE FROM discovery_runs WHERE id <= ?').run(Number(info.lastInsertRowid) - DISCOVERY_RUNS_KEPT);
-    return {
-      id: Number(info.lastInsertRowid),
-      startedAt: run.startedAt,
-      durationMs: run.durationMs,
-      result: run.result,
-    };
+  insert(run: Parameters<typeof insertDiscoveryRun>[1]): DiscoveryRun {
+    return insertDiscoveryRun(this.db, run);
   }
 
   latest(): DiscoveryRun | null {
