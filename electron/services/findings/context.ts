@@ -1,6 +1,6 @@
 import type { Platform } from '../../../shared/model/discovery.js';
 import type { DiscoveryScan, ParsedSource, RawServer, StringLeaf } from '../discovery/types.js';
-import { CRITICAL_SECRET_TYPES, detectInSource, type SecretHit } from '../secrets/detect.js';
+import { CRITICAL_SECRET_TYPES, detectInSource, lintTexts, type SecretHit } from '../secrets/detect.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { maskEvidence } from '../secrets/mask.js';
 import { secretsInConfig, type ConfigValue } from '../secrets/redact.js';
@@ -160,10 +160,17 @@ export interface BuildContextOptions {
 export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOptions): Promise<ScanContext> {
   const servers = indexServers(scan);
   const secrets: SecretOccurrence[] = [];
+  const scanned = scan.sources.filter(
+    (src) =>
+      servers.has(src.source.path) && src.text !== undefined && src.source.status === 'ok' && src.leaves.length > 0,
+  );
+  // One secretlint pass over all files (same messages as one per file, far cheaper).
+  const linted = await lintTexts(scanned.map((src) => ({ path: src.source.path, text: src.text ?? '' })));
+  const lintedBy = new Map(scanned.map((src, i) => [src, linted[i]]));
   for (const src of scan.sources) {
     const idx = servers.get(src.source.path);
     if (!idx || src.text === undefined || src.source.status !== 'ok') continue;
-    const hits: SecretHit[] = await detectInSource(src, (leaf) => fieldOf(idx, leaf) !== undefined);
+    const hits: SecretHit[] = await detectInSource(src, (leaf) => fieldOf(idx, leaf) !== undefined, lintedBy.get(src));
     const provider: Candidate[] = [];
     for (const h of hits) {
       const ref = fieldOf(idx, h.leaf);

@@ -89,7 +89,7 @@ const CONFIG: SecretLintCoreConfig = {
 };
 
 /** One raw secretlint message, as far as we read it. */
-interface LintMessage {
+export interface LintMessage {
   ruleId: string;
   messageId: string;
   range: readonly [number, number];
@@ -251,6 +251,127 @@ export async function lintText(path: string, text: string): Promise<LintMessage[
   return res.messages as unknown as LintMessage[];
 }
 
+/** Between texts linted together: a blank line (see lintTexts). */
+const JOIN = '\n\n';
+/** Characters of text per batched secretlint call (bounds the joined string). */
+const BATCH_CHARS = 4 << 20;
+/** Line breaks as secretlint counts them (structured-source: CRLF is one). */
+const LINE_BREAK_RE = /\r\n|[\r\n\u2028\u2029]/g;
+
+function lineBreaks(text: string): number {
+  let n = 0;
+  LINE_BREAK_RE.lastIndex = 0;
+  while (LINE_BREAK_RE.exec(text)) n++;
+  return n;
+}
+
+/**
+ * A text that must be linted on its own: secretlint's `secretlint-disable` comments reach past
+ * the end of a text, rules look at the file name of package.json / .npmrc files, and a trailing CR
+ * would merge with the joining line break (changing line numbers).
+ */
+function lintsAlone(path: string, text: string): boolean {
+  return (
+    text.includes('secretlint-') || text.endsWith('\r') || /(?:package\.json|package-lock\.json|\.npmrc)$/.test(path)
+  );
+}
+
+/**
+ * secretlint over many texts, with exactly the messages of one `lintText` call per text, at a
+ * fraction of the cost (secretlint sets up every rule per call: most of a scan's detection time
+ * was that, once per config file). Texts are joined with blank lines and linted together; each
+ * message is mapped back to its text (range and line rebased). Rules match within a line or
+ * across line breaks; a match that would span two texts (an unterminated `-----BEGIN PRIVATE KEY`
+ * in one and a key in the next) is detected by its range, and the texts it touches are linted
+ * again on their own. Look-arounds at a text's ends see a line break where they would see its
+ * start or end, which every rule treats alike (no rule anchors on the whole text).
+ */
+export async function lintTexts(items: readonly { path: string; text: string }[]): Promise<LintMessage[][]> {
+  const out: LintMessage[][] = items.map(() => []);
+  const alone = new Set<number>();
+  let batch: number[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 1) alone.add(batch[0]!);
+    else if (batch.length > 1) for (const i of await lintBatch(items, batch, out)) alone.add(i);
+    batch = [];
+    size = 0;
+  };
+  for (let i = 0; i < items.length; i++) {
+    const { path, text } = items[i]!;
+    if (lintsAlone(path, text)) {
+      alone.add(i);
+      continue;
+    }
+    if (size + text.length > BATCH_CHARS) await flush();
+    batch.push(i);
+    size += text.length + JOIN.length;
+  }
+  await flush();
+  for (const i of [...alone].sort((a, b) => a - b)) out[i] = await lintText(items[i]!.path, items[i]!.text);
+  return out;
+}
+
+/** One secretlint call over the joined texts `idx`; fills `out` and returns the texts to lint alone. */
+async function lintBatch(
+  items: readonly { path: string; text: string }[],
+  idx: readonly number[],
+  out: LintMessage[][],
+): Promise<number[]> {
+  const starts: number[] = [];
+  const lineOffsets: number[] = [];
+  let at = 0;
+  let lines = 0;
+  for (const i of idx) {
+    const text = items[i]!.text;
+    starts.push(at);
+    lineOffsets.push(lines);
+    at += text.length + JOIN.length;
+    lines += lineBreaks(text) + 2;
+  }
+  const joined = idx.map((i) => items[i]!.text).join(JOIN);
+  const messages = await lintText('gatehouse-batch', joined);
+  const textAt = (pos: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const redo = new Set<number>();
+  const found: Array<[number, LintMessage]> = [];
+  for (const m of messages) {
+    const [start, end] = m.range;
+    const k = textAt(start);
+    const k1 = textAt(Math.max(start, end - 1));
+    const textEnd = starts[k]! + items[idx[k]!]!.text.length;
+    if (k !== k1 || start >= textEnd || end > textEnd) {
+      // Spans texts (or starts in a joining line break): those texts are linted alone instead.
+      for (let j = k; j <= Math.min(k1 + 1, idx.length - 1); j++) redo.add(j);
+      continue;
+    }
+    found.push([k, rebase(m, starts[k]!, lineOffsets[k]!)]);
+  }
+  for (const [k, m] of found) if (!redo.has(k)) out[idx[k]!]!.push(m);
+  return [...redo].map((k) => idx[k]!);
+}
+
+function rebase(m: LintMessage, offset: number, lineOffset: number): LintMessage {
+  const loc = m.loc as LintMessage['loc'] & { end?: { line: number } };
+  return {
+    ...m,
+    range: [m.range[0] - offset, m.range[1] - offset],
+    loc: {
+      ...loc,
+      start: { ...loc.start, line: loc.start.line - lineOffset },
+      ...(loc.end ? { end: { ...loc.end, line: loc.end.line - lineOffset } } : {}),
+    },
+  };
+}
+
 /**
  * secretlint's built-in profiler puts a performance mark on the global timeline for every rule and
  * file, keeps every mark it observes and searches all of them on each new one: O(n²) over a
@@ -273,10 +394,12 @@ export function genericCredential(value: string, keyHint: string | undefined, is
 export async function detectInSource(
   src: ParsedSource,
   isCandidate: (leaf: StringLeaf) => boolean,
+  /** secretlint's messages for `src.text`, when the caller linted many sources at once (lintTexts). */
+  linted?: readonly LintMessage[],
 ): Promise<SecretHit[]> {
   if (src.text === undefined || src.leaves.length === 0) return [];
   const idx = indexLeaves(src.leaves);
-  const messages = await lintText(src.source.path, src.text);
+  const messages = linted ?? (await lintText(src.source.path, src.text));
   const found: (SecretHit & { rank: number; start: number })[] = [];
   for (const m of messages) {
     const loc = locate(src.text, idx, m);

@@ -52,6 +52,9 @@ const REFERENCE_RE = new RegExp(
 /** All references inside a value, left to right. */
 export function parseReferences(value: string): Reference[] {
   const out: Reference[] = [];
+  // Every syntax starts with `$`, `{` or `%`: most values (package names, flags, paths) have none,
+  // and the masker asks this of every value several times (issue #13: scan time).
+  if (!value.includes('$') && !value.includes('{') && !value.includes('%')) return out;
   for (const m of value.matchAll(REFERENCE_RE)) {
     const start = m.index;
     const raw = m[0];
