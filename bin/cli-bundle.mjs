@@ -52,6 +52,8 @@ export const CLI_BUILD_OPTIONS = {
   // cedar-wasm is loaded at run time through createRequire (its nodejs build reads its .wasm from
   // its own folder), so it stays in node_modules and out of the bundle by construction.
   external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron', '@cedar-policy/cedar-wasm'],
+  // secretlint's trace logger: a no-op stand-in (electron/cli/debug-stub.ts says why).
+  alias: { debug: './electron/cli/debug-stub.ts' },
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
   },

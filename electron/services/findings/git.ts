@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { GitFileStatus } from './types.js';
@@ -19,7 +18,9 @@ export function findWorkTree(file: string): string | null {
   }
 }
 
-function checkIgnore(workTree: string, rels: string[]): Promise<Set<string>> {
+async function checkIgnore(workTree: string, rels: string[]): Promise<Set<string>> {
+  // Loaded here: most scans have no project file with credentials, and never start git.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile(
       'git',
