@@ -10,10 +10,14 @@
 //
 // `node bin/cli-bundle.mjs` builds the bundle when stale (the root package's `prepare` script, which
 // `npm ci` and `npm install` run); `--force` builds it regardless.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+// Built-ins through require: bin/gatehouse.mjs loads this module on every run, and an ESM import of
+// node:fs or node:crypto builds a facade that runs their lazy getters (fs/promises, webcrypto…).
+const require = createRequire(import.meta.url);
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist', 'cli', 'gatehouse.mjs');
@@ -28,6 +32,26 @@ const STAMP = `${BUNDLE}.key.json`;
 const LOCK = `${BUNDLE}.lock`;
 /** Inputs outside the bundle's own sources that change what it contains. */
 const EXTRA_INPUTS = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'bin/cli-bundle.mjs'];
+
+/**
+ * Node built-ins (`node:fs`, `node:util`…) are bundled as `process.getBuiltinModule(…)` calls instead
+ * of ESM imports. An ESM import of a built-in builds a namespace facade that reads every export,
+ * which runs the built-in's lazy getters: `node:fs` loads fs/promises and more, `node:util` its
+ * MIME and text helpers, `node:http` all of undici (~5-15 MB and several ms per run, issue #13).
+ * Read as a CommonJS module, an export is read where it is used.
+ */
+const builtinsAsCommonJs = {
+  name: 'builtins-as-commonjs',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' ? { path: args.path, namespace: 'node-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 /** esbuild options of the CLI bundle (scripts/build-main.mjs builds the same). */
 export const CLI_BUILD_OPTIONS = {
@@ -54,6 +78,7 @@ export const CLI_BUILD_OPTIONS = {
   external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron', '@cedar-policy/cedar-wasm'],
   // secretlint's trace logger: a no-op stand-in (electron/cli/debug-stub.ts says why).
   alias: { debug: './electron/cli/debug-stub.ts' },
+  plugins: [builtinsAsCommonJs],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
   },
@@ -73,7 +98,8 @@ function fingerprint(paths) {
 }
 
 function contentHash(paths) {
-  const h = createHash('sha256');
+  // node:crypto only here: the usual check (sizes and mtimes match) never needs it.
+  const h = require('node:crypto').createHash('sha256');
   for (const p of paths) {
     h.update(`${p}\0`);
     try {
