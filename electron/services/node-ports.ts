@@ -19,17 +19,27 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
     const st = await fh.stat();
     if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
     if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
+    // Buffers sized by the fstat size (one byte more, to see growth), filled in place: a config
+    // file is one read plus the read that sees its end (a 64 KiB buffer and a copy per file was
+    // much of a 200-file scan's read time). Size 0 (/proc) reads 64 KiB at a time.
     const chunks: Buffer[] = [];
     let total = 0;
-    const buf = Buffer.allocUnsafe(Math.min(1 << 16, maxBytes + 1));
+    let buf = Buffer.allocUnsafe(Math.min(st.size > 0 ? st.size + 1 : 1 << 16, maxBytes + 1));
+    let filled = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, maxBytes + 1 - total), null);
+      const { bytesRead } = await fh.read(buf, filled, Math.min(buf.length - filled, maxBytes + 1 - total), null);
       if (bytesRead === 0) break;
-      chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
+      filled += bytesRead;
       total += bytesRead;
       if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
+      if (filled === buf.length) {
+        chunks.push(buf);
+        buf = Buffer.allocUnsafe(Math.min(1 << 16, maxBytes + 1 - total));
+        filled = 0;
+      }
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    if (filled > 0) chunks.push(buf.subarray(0, filled));
+    return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)).toString('utf8');
   } finally {
     await fh.close();
   }

@@ -140,6 +140,26 @@ describe('item 2: bounded time and memory', { timeout: 30_000 }, () => {
     await assert.rejects(nodeFileSystem.readFile('/proc/self/status', { maxBytes: 16 }), { code: 'EFBIG' });
   });
 
+  test('regular files read whole up to the byte cap (empty, multi-byte text, exactly the cap)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-read-'));
+    try {
+      const cases: Array<[string, string]> = [
+        ['empty.json', ''],
+        ['one.json', '{'],
+        ['utf8.json', `{"name": "${'é€𝄞'.repeat(5000)}"}`],
+        ['cap.json', 'x'.repeat(4096)],
+      ];
+      for (const [name, text] of cases) {
+        await writeFile(join(root, name), text);
+        assert.equal(await nodeFileSystem.readFile(join(root, name), { maxBytes: 64 * 1024 }), text, name);
+      }
+      assert.equal(await nodeFileSystem.readFile(join(root, 'cap.json'), { maxBytes: 4096 }), 'x'.repeat(4096));
+      await assert.rejects(nodeFileSystem.readFile(join(root, 'cap.json'), { maxBytes: 4095 }), { code: 'EFBIG' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test('a FIFO or character device is never read (no blocking)', { skip: process.platform === 'win32' }, async () => {
     const root = await mkdtemp(join(tmpdir(), 'gh-fifo-'));
     try {
