@@ -65,12 +65,17 @@ export async function runFindingsScan(
   const seen = new Set(drafts.map((d) => d.id));
   const all: IdentifiedDraft[] = [...drafts, ...extra.filter((d) => !seen.has(d.id) && !!seen.add(d.id))];
   const durationMs = performance.now() - t0;
-  const { id } = repo.insertScan({ startedAt: startedAt.toISOString(), durationMs, live: !!opts.live, drafts: all });
+  const { id, firstSeen } = repo.insertScan({
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    live: !!opts.live,
+    drafts: all,
+  });
   ctx.events.emit('store.changed', { topics: ['findings'] });
   const report = buildReport(
     ctx,
     repo,
-    { id, startedAt: startedAt.toISOString(), durationMs, drafts: all },
+    { id, startedAt: startedAt.toISOString(), durationMs, drafts: all, firstSeen },
     {},
     errors,
   );
@@ -114,7 +119,14 @@ export function matches(f: Finding, filter: FindingsFilter): boolean {
 export function buildReport(
   ctx: ServiceContext,
   repo: FindingsRepository,
-  scan: { id: number; startedAt: string; durationMs: number; drafts: IdentifiedDraft[] } | null,
+  scan: {
+    id: number;
+    startedAt: string;
+    durationMs: number;
+    drafts: IdentifiedDraft[];
+    /** First-seen times when the caller has them (insertScan returns them): not read again. */
+    firstSeen?: ReadonlyMap<string, string>;
+  } | null,
   filter: FindingsFilter,
   errors: string[] = [],
 ): FindingsReport {
@@ -130,7 +142,7 @@ export function buildReport(
       secretStore,
     };
   }
-  const firstSeen = repo.firstSeen(scan.drafts.map((d) => d.id));
+  const firstSeen = scan.firstSeen ?? repo.firstSeen(scan.drafts.map((d) => d.id));
   const sup = repo.suppressions();
   const all = sortFindings(
     scan.drafts.map((d) => toFinding(d, firstSeen.get(d.id) ?? scan.startedAt, sup.get(d.id), now)),
