@@ -191,6 +191,9 @@ export async function buildCliBundle({ force = false } = {}) {
     rmSync(tmp, { recursive: true, force: true });
     writeAtomic(STAMP, JSON.stringify({ files, hash }));
     removeOldChunks(built);
+    // V8's compile cache of earlier chunks (bin/gatehouse.mjs): entries are per file name, and
+    // chunks are named by content hash, so each build would otherwise add a set.
+    rmSync(join(CHUNKS, '.compile-cache'), { recursive: true, force: true });
     return true;
   } finally {
     rmSync(LOCK, { recursive: true, force: true });

@@ -41,6 +41,23 @@ const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 const source = fileURLToPath(new URL('../electron/cli/main.ts', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/cli/gatehouse.mjs', import.meta.url));
 
+/**
+ * Runs the bundle with V8's compile cache (Node 22.1+) in dist/cli/.compile-cache: compiled code of
+ * the bundle's modules, reused while their text is unchanged (Node checks each module's source hash,
+ * so a rebuilt chunk is compiled afresh; buildCliBundle also empties the folder). It holds code only,
+ * never data. ~10% less CPU per run (issue #13). Where dist/ is read-only the cache is simply off.
+ */
+async function runBundle() {
+  try {
+    process
+      .getBuiltinModule('node:module')
+      .enableCompileCache?.(fileURLToPath(new URL('../dist/cli/.compile-cache', import.meta.url)));
+  } catch {
+    // no cache: same behaviour, compiled each run
+  }
+  await import(pathToFileURL(bundle).href);
+}
+
 async function runSource() {
   // Development: compile the TypeScript with tsx on every run (~1 s more per run).
   const { register } = await import('tsx/esm/api');
@@ -50,7 +67,7 @@ async function runSource() {
 
 if (!existsSync(source)) {
   // A package: only the bundled CLI ships.
-  await import(pathToFileURL(bundle).href);
+  await runBundle();
 } else if (process.env.GATEHOUSE_DEV === '1') {
   await runSource();
 } else {
@@ -69,6 +86,6 @@ if (!existsSync(source)) {
       );
     }
   }
-  if (ready) await import(pathToFileURL(bundle).href);
+  if (ready) await runBundle();
   else await runSource();
 }
