@@ -4,6 +4,7 @@ import { runDiscovery } from '../../services/discovery/handlers.js';
 import type { Command } from '../command.js';
 import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, GATEWAY_FLAG_HELP, gatewayFlag } from '../common-options.js';
 import { contextFrom } from '../context.js';
+import { writeJson } from '../json-out.js';
 import { renderTable } from '../table.js';
 
 export const discoverCommand: Command = {
@@ -27,11 +28,8 @@ ${GATEWAY_FLAG_HELP}
       // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
       const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
       const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
-      io.stdout(
-        format === 'json'
-          ? JSON.stringify(gw ? { ...run.result, gateways: gw } : run.result, null, 2) + '\n'
-          : discoveryTable(run.result) + (gw && gwOption ? gwOption.gatewayTables(gw) : ''),
-      );
+      if (format === 'json') writeJson(io, gw ? { ...run.result, gateways: gw } : run.result);
+      else io.stdout(discoveryTable(run.result) + (gw && gwOption ? gwOption.gatewayTables(gw) : ''));
       return gw && gw.sync.some((s) => !s.ok) ? 2 : 0;
     } finally {
       ctx.db.close();

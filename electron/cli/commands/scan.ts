@@ -11,6 +11,7 @@ import type { AuthProbeResult, FindingDraft } from '../../services/findings/type
 import type { CliIo, Command } from '../command.js';
 import { DISCOVERY_FLAGS_HELP, discoveryFlags, formatFrom, GATEWAY_FLAG_HELP, gatewayFlag } from '../common-options.js';
 import { contextFrom } from '../context.js';
+import { writeJson } from '../json-out.js';
 import { renderTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 import { maskDatabaseUrl, teamStoreUrl } from '../../services/fleet/url.js';
@@ -170,7 +171,7 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
       const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
       const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
       for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
-      if (format === 'json') io.stdout(JSON.stringify(gw ? { ...doc, gateways: gw } : doc, null, 2) + '\n');
+      if (format === 'json') writeJson(io, gw ? { ...doc, gateways: gw } : doc);
       else if (format === 'sarif')
         io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
       else io.stdout(table(doc, report) + (gw && gwOption ? gwOption.scopeFindingsTable(gw.findings) : ''));

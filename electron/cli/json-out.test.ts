@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { writeJson } from './json-out.js';
+
+function written(value: unknown): string {
+  let out = '';
+  writeJson({ stdout: (t) => (out += t), stderr: () => {} }, value);
+  return out;
+}
+
+test('writeJson writes exactly JSON.stringify(value, null, 2) + newline', () => {
+  const cases: unknown[] = [
+    {
+      servers: [
+        { id: 'a', args: ['-y', 'x'], env: {}, url: 'https://h/p?k=ghp_…q7m5' },
+        { id: 'b', n: 1 },
+      ],
+      findings: [],
+    },
+    { servers: [], findings: [{ ruleId: 'r', location: { file: '/a "b"\nc', line: 3 }, t: 'line\nbreak' }] },
+    { a: [[1, [2, []], {}], null, 'x', undefined, () => 1], b: undefined, c: { d: [1, 2] }, e: 'é€𝄞' },
+    { only: [undefined, { nested: { deep: [{ x: [] }] } }] },
+    { gateways: { sync: [], findings: [{ id: 1 }] }, servers: [{ id: 's' }] },
+    { when: new Date(0), list: [new Date(1)] },
+    {},
+    { f: () => 1 },
+    [1, 2],
+    'text',
+    null,
+    { toJSON: () => ({ replaced: [1] }) },
+  ];
+  for (const value of cases) assert.equal(written(value), JSON.stringify(value, null, 2) + '\n', JSON.stringify(value));
+});

@@ -1,0 +1,50 @@
+import type { CliIo } from './command.js';
+
+/**
+ * Writes `JSON.stringify(value, null, 2) + '\n'` in pieces: the top-level object's array members
+ * element by element. The same bytes, without building the whole document as one string: the
+ * 2,000-server scan's document is a ~2 MB string that V8 holds two bytes per character (masked
+ * values carry `…`), copied again when `\n` was appended; that was the scan's peak RSS (issue #13).
+ * Exact because JSON.stringify never writes a raw line break inside a string: indenting an
+ * element's text is adding two spaces after each of its line breaks.
+ */
+export function writeJson(io: CliIo, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || hasToJson(value)) {
+    io.stdout(JSON.stringify(value, null, 2) + '\n');
+    return;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => isWritten(v));
+  if (entries.length === 0) {
+    io.stdout('{}\n');
+    return;
+  }
+  io.stdout('{\n');
+  entries.forEach(([key, v], i) => {
+    const sep = i < entries.length - 1 ? ',\n' : '\n';
+    if (!Array.isArray(v) || v.length === 0 || hasToJson(v)) {
+      io.stdout(`  ${JSON.stringify(key)}: ${indent(JSON.stringify(v, null, 2))}${sep}`);
+      return;
+    }
+    io.stdout(`  ${JSON.stringify(key)}: [\n`);
+    v.forEach((item, j) => {
+      // Array elements that stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
+      const text = JSON.stringify(item, null, 2) ?? 'null';
+      io.stdout(`    ${indent(indent(text))}${j < v.length - 1 ? ',\n' : '\n'}`);
+    });
+    io.stdout(`  ]${sep}`);
+  });
+  io.stdout('}\n');
+}
+
+/** Whether JSON.stringify writes an object member with this value (not undefined, a function or a symbol). */
+function isWritten(v: unknown): boolean {
+  return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+}
+
+function hasToJson(v: object): boolean {
+  return typeof (v as { toJSON?: unknown }).toJSON === 'function';
+}
+
+function indent(text: string): string {
+  return text.replace(/\n/g, '\n  ');
+}
