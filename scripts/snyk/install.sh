@@ -6,7 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="${SNYK_VENV:-$ROOT/.venv-snyk}"
 VERSION="0.6.9"
-if [ -x "$VENV/bin/snyk-agent-scan" ] && "$VENV/bin/pip" show snyk-agent-scan 2>/dev/null | grep -q "^Version: $VERSION$"; then
+# grep reads all of pip's output (grep -q exits at the match; pip then dies of SIGPIPE and, with
+# pipefail, an installed peer looked missing now and then).
+if [ -x "$VENV/bin/snyk-agent-scan" ] && "$VENV/bin/pip" show snyk-agent-scan 2>/dev/null | grep "^Version: $VERSION$" >/dev/null; then
   echo "$VENV/bin/snyk-agent-scan"
   exit 0
 fi
