@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ClientId, Scope, ServerEntry, Transport } from '../../../shared/model/discovery.js';
 import type { FileSystemPort } from '../ports.js';
 import { entriesOf, get, str, type DocFormat, type DocNode } from './document.js';
@@ -200,7 +200,8 @@ function optional(root: DocNode, key: string, scope: Scope, t: ExtractTarget): F
 }
 
 export function serverId(client: string, source: string, pointer: string): string {
-  return createHash('sha256').update(`${client}\0${source}\0${pointer}`).digest('hex').slice(0, 16);
+  // One-shot hash (Node 21.7+): same digest as createHash().update().digest(), without the stream object.
+  return hash('sha256', `${client}\0${source}\0${pointer}`, 'hex').slice(0, 16);
 }
 
 export async function extract(root: DocNode, t: ExtractTarget, fs: FileSystemPort): Promise<Extracted> {

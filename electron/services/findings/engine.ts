@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SEVERITY_ORDER } from '../../../shared/model/enums.js';
 import type { Finding, Severity, Suppression } from '../../../shared/model/finding.js';
 import type { DiscoveryScan } from '../discovery/types.js';
@@ -12,9 +12,7 @@ import type { FindingDraft, ScanContext, StaticRule } from './types.js';
  * of rule id, file, pointer and fingerprint, so it survives rescans and changes when the value does.
  */
 export function findingId(d: Pick<FindingDraft, 'ruleId' | 'location' | 'fingerprint'>): string {
-  const h = createHash('sha256')
-    .update([d.ruleId, d.location.file, d.location.pointer, d.fingerprint ?? ''].join('\u0000'))
-    .digest('hex');
+  const h = hash('sha256', [d.ruleId, d.location.file, d.location.pointer, d.fingerprint ?? ''].join('\u0000'), 'hex');
   return `f_${h.slice(0, 24)}`;
 }
 

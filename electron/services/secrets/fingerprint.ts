@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { SecretStore } from '../ports.js';
 
 /** Secret-store key of the per-install fingerprint key. */
@@ -20,8 +20,10 @@ export async function loadFingerprintKey(secrets: SecretStore): Promise<Buffer> 
 }
 
 export function fingerprinter(key: Buffer): Fingerprinter {
+  // The key object once: given a Buffer, createHmac imports the key again on every call.
+  const keyObject = createSecretKey(key);
   // 128 bits of the HMAC is plenty for grouping; `hs1:` names the scheme so it can evolve.
-  return (value) => 'hs1:' + createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 32);
+  return (value) => 'hs1:' + createHmac('sha256', keyObject).update(value, 'utf8').digest('hex').slice(0, 32);
 }
 
 export async function openFingerprinter(secrets: SecretStore): Promise<Fingerprinter> {
