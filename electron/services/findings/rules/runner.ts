@@ -1,4 +1,4 @@
-import semver from 'semver';
+import valid from 'semver/functions/valid.js';
 import type { RawServer } from '../../discovery/types.js';
 import { commandWords, exeName, type Word } from './common.js';
 
@@ -138,7 +138,7 @@ function npmTarget(runner: string, rest: Word[]): RunnerTarget | undefined {
 function npmSpec(runner: string, w: Word): RunnerTarget | undefined {
   if (isLocalOrUrl(w.value)) return undefined;
   const { name, version } = splitNpmSpec(w.value);
-  const pinned = version !== undefined && semver.valid(version) !== null;
+  const pinned = version !== undefined && valid(version) !== null;
   return { runner, ecosystem: 'npm', spec: w, name, ...(version !== undefined ? { version } : {}), pinned };
 }
 
