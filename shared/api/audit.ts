@@ -23,6 +23,20 @@ import { method } from './define.js';
 
 export const SyncResult = z.object({
   sources: z.array(IngestResult.extend({ id: z.string(), name: z.string(), error: z.string().nullable() })),
+  /**
+   * Forwarding to the team timeline (an admin team store configured; else null): events sent this
+   * time (`imported` of them new there), events still to send, and why the last attempt failed.
+   */
+  team: z
+    .object({
+      target: z.string(),
+      sent: z.number().int(),
+      imported: z.number().int(),
+      pending: z.number().int(),
+      error: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type SyncResult = z.infer<typeof SyncResult>;
 
