@@ -103,7 +103,13 @@ export class AuditService {
       return { ...forwardFailed(this.db, to.target, error, now()), target: to.target };
     }
     if (!audit) return null;
-    return { ...(await forwardToTeam(this.db, this.store, audit, to.target, now)), target: to.target };
+    try {
+      return { ...(await forwardToTeam(this.db, this.store, audit, to.target, now)), target: to.target };
+    } catch (err) {
+      // A local read failing never fails the sync it follows; the mark did not move.
+      const error = maskAuditField(err instanceof Error ? err.message : String(err));
+      return { sent: 0, imported: 0, pending: 0, error, target: to.target };
+    }
   }
 
   private async syncNow(onlyId?: string): Promise<SourceSyncResult[]> {
