@@ -433,6 +433,10 @@ describe('audit scope team (real PostgreSQL)', { skip }, () => {
       db.close();
     }
 
+    const none = await gatehouse(['audit', 'query', '--scope', 'team', '--state', join(root, 'state-none-cli')], {});
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no team store: set GATEHOUSE_DATABASE_URL/);
+
     const reporter = await gatehouse(
       ['audit', 'query', '--scope', 'team', '--state', state, '--database-url', cluster.url('team_audit', 'carol', PW)],
       {},

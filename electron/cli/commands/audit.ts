@@ -13,6 +13,7 @@ import {
 import { adminLogAnchorForExport, checkAdminLog, flushAdminLog } from '../../services/audit/admin-log-anchor.js';
 import { appendAdminAction, type AdminAction, type ChainCheck } from '../../services/audit/admin-log.js';
 import type { ServiceContext } from '../../services/context.js';
+import { configuredTeamStoreUrl } from '../../services/fleet/handlers.js';
 import { DATABASE_URL_ENV } from '../../services/fleet/url.js';
 import { actorOf } from '../../services/identity/sessions.js';
 import { teamAdminLogAnchor, teamTimeline, type TeamTimeline } from '../../services/audit/team.js';
@@ -67,6 +68,10 @@ async function withTeam<T>(
   const ctx = contextFrom({ state: stateDir });
   const env = url ? { ...process.env, [DATABASE_URL_ENV]: url } : process.env;
   try {
+    if (!(await configuredTeamStoreUrl(ctx, env)))
+      throw new UsageError(
+        `no team store: set ${DATABASE_URL_ENV}, give --database-url, or configure one (Settings → Team store)`,
+      );
     return await fn(await teamTimeline(ctx, env), ctx, env);
   } finally {
     await closeTeamStates();
