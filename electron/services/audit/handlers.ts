@@ -47,12 +47,13 @@ type AuditMethod =
 const FOLLOW_INTERVAL_MS = 5000;
 
 /** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
-function startFollower(svc: AuditService, announce: (n: number, source: string) => void): void {
+function startFollower(svc: AuditService, announce: (n: number, source: string) => void, changed: () => void): void {
   const timer = setInterval(() => {
     void svc
       .syncAndForward()
       .then((out) => {
         for (const r of out.sources) announce(r.imported, r.name);
+        if (out.team?.imported) changed();
       })
       .catch(() => undefined);
   }, FOLLOW_INTERVAL_MS);
@@ -127,7 +128,9 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     ctx.events.emit('audit.ingested', { source, imported });
     ctx.events.emit('store.changed', { topics: ['audit'] });
   };
-  if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce);
+  // Events forwarded to the team timeline change what its views show.
+  const changed = () => ctx.events.emit('store.changed', { topics: ['audit'] });
+  if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce, changed);
   const fresh = () => {
     const n = svc.catchUpGatehouse();
     if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
@@ -209,6 +212,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     'audit.sync': async ({ id }) => {
       const out = await svc.syncAndForward(id);
       for (const r of out.sources) announce(r.imported, r.name);
+      if (out.team?.imported) changed();
       return out;
     },
     'audit.settings.get': async () => getSettings(ctx.db),
