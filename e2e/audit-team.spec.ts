@@ -127,6 +127,7 @@ test.describe('audit team scope over a real PostgreSQL team store', () => {
     await expect(page.getByTestId('audit-original')).toContainText('th-7011');
     await expectTotal(page, EVENTS);
     await expectAxeClean(page, '[data-testid="page-audit"]');
+    await page.screenshot({ path: join('test-results', 'shots', 'audit-team-1024.png') });
 
     // Back to this workstation: the detail closes (ids belong to one timeline), none of those events here.
     await page.getByTestId('audit-scope-workstation').click();
