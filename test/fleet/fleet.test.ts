@@ -363,7 +363,8 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
     });
     await same('after newer scans');
     const shared = (await admin.withClient((c) => fleetSharedFingerprints(c))).find((r) => r.fingerprint.endsWith('a'));
-    assert.ok(shared?.machines.includes('ws-04') && !shared.machines.includes('ws-03'));
+    assert.ok(shared);
+    assert.ok(shared.machines.includes('ws-04') && !shared.machines.includes('ws-03'));
     assert.equal(shared.findingCount, shared.machineCount + 1, 'ws-04 leaks it twice');
     assert.equal(shared.evidence, 'ghp_…aaaa', 'the least evidence over every machine');
     // The owner removes a machine (its scans first): its rows leave the projection.
