@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { PolicyVersion } from '../../../../shared/model/policy.js';
+import type { PolicyChange, PolicyVersion } from '../../../../shared/model/policy.js';
 import { DiffView } from '../../components/DiffView.js';
 import { useAdminClient } from '../../client/index.js';
 import { unifiedDiff } from '../../lib/line-diff.js';
-import { short, shortTime } from './panels.js';
+import { ChangeList, short, shortTime } from './panels.js';
 
 /** A save or push refused because the lineage moved on since the draft was loaded. */
 export interface VersionConflict {
@@ -39,6 +39,19 @@ export function ConflictPanel({
   const client = useAdminClient();
   const [latest, setLatest] = useState<LatestVersion | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** What the draft changes compared with the latest version, object by object (formatting aside). */
+  const [changes, setChanges] = useState<readonly PolicyChange[] | string | null>(null);
+  useEffect(() => {
+    if (!latest) return;
+    let live = true;
+    client
+      .invoke('policy.plan', { text: draftText, versionHash: latest.version.hash })
+      .then((p) => live && setChanges(p.changes))
+      .catch((e: unknown) => live && setChanges(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [client, latest, draftText]);
   useEffect(() => {
     let live = true;
     void (async () => {
@@ -91,7 +104,17 @@ export function ConflictPanel({
         )}
         {latest && (
           <>
-            <h3 className="pol-conflict-sub">From the latest version to your draft</h3>
+            <h3 className="pol-conflict-sub">What your draft changes compared with the latest version</h3>
+            {changes === null ? (
+              <p className="muted">Comparing…</p>
+            ) : typeof changes === 'string' ? (
+              <p className="muted">Could not compare object by object: {changes}</p>
+            ) : (
+              <div className="pol-conflict-changes">
+                <ChangeList changes={changes} testId="policy-conflict-changes" />
+              </div>
+            )}
+            <h3 className="pol-conflict-sub">Text: from the latest version to your draft</h3>
             <DiffView diff={diff} label="Latest version to your draft" testId="policy-conflict-diff" />
           </>
         )}

@@ -219,6 +219,25 @@ export default function PolicyPage({ params }: PageProps) {
     if (!gateway) return;
     const baseId = draft.gatewayId === gateway.id ? draft.baseId : null;
     const expectedVersion = expectedFor();
+    // Someone saved a newer version since the draft's base: say so now, before the gateway is read
+    // for a plan (the push itself checks again, under the team store's lock).
+    if (expectedVersion !== undefined) {
+      const head = await client
+        .invoke('policy.versions', { gatewayId: gateway.id })
+        .then((l) => l[0] ?? null)
+        .catch(() => undefined);
+      const moved =
+        head !== undefined && (expectedVersion === null ? head !== null : !head?.hash.startsWith(expectedVersion));
+      if (moved) {
+        onConflict(
+          'push',
+          head
+            ? `Policy of gateway "${gateway.name}" was changed by ${head.author} at ${head.createdAt} since you loaded it. Nothing was pushed; reload it and apply your change again.`
+            : `Policy of gateway "${gateway.name}": the version your draft was based on is gone. Nothing was pushed.`,
+        );
+        return;
+      }
+    }
     const req: PushRequest = {
       kind: 'push',
       gatewayId: gateway.id,
