@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminMethods } from '../../shared/api/contract.js';
+import { main } from '../../electron/cli/run.js';
 import { AdminError } from '../../shared/api/errors.js';
 import { createAdminHandlers } from '../../electron/services/admin-service.js';
 import type { ServiceContext } from '../../electron/services/context.js';
@@ -162,7 +163,7 @@ describe('sharing a local-only gateway with the team (real PostgreSQL)', { skip 
     await assert.rejects(call(ctxs.alice!, 'gateways.share', { id: 'cf-legacy', mode: 'share' }), /already shared/);
   });
 
-  it('bob sees the shared gateway without a token ("add your own token") and adds his', async () => {
+  it('bob sees the shared gateway without a token: "add your own token"', async () => {
     await useTeamStore('bob');
     const [gw] = await call(ctxs.bob!, 'gateways.list', {});
     assert.equal(gw?.name, 'cf-legacy');
@@ -246,5 +247,59 @@ describe('sharing a local-only gateway with the team (real PostgreSQL)', { skip 
       ],
     );
     assert.equal(await owner.withClient((c) => verifyAdminLog(c)), null);
+  });
+  it('CLI: `gatehouse gateway share NAME` previews, shares with --yes, and --undo takes it back', async () => {
+    const state = join(root, 'state-cli');
+    const saved = { url: process.env.GATEHOUSE_DATABASE_URL, token: process.env.GH_SHARE_TOKEN };
+    const run = async (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main([...args, '--state', state], {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+      });
+      return { code, stdout, stderr };
+    };
+    try {
+      process.env.GH_SHARE_TOKEN = 'cf-cli-share-token-77aa01';
+      delete process.env.GATEHOUSE_DATABASE_URL;
+      const add = await run(
+        'gateway',
+        'add',
+        'cf-cli',
+        '--url',
+        'https://cf-cli.example.test',
+        '--token-env',
+        'GH_SHARE_TOKEN',
+      );
+      assert.equal(add.code, 0, add.stderr);
+      process.env.GATEHOUSE_DATABASE_URL = cluster.url('team_share', 'alice', PW);
+      const preview = await run('gateway', 'share', 'cf-cli', '--dry-run');
+      assert.equal(preview.code, 0, preview.stderr);
+      assert.match(
+        preview.stdout,
+        /Sharing gateway cf-cli puts these settings in the team store postgres:\/\/alice:\*\*\*\*@/,
+      );
+      assert.match(preview.stdout, /baseUrl\s+https:\/\/cf-cli\.example\.test/);
+      assert.match(preview.stdout, /The token is not shared: it stays in this workstation's secret store/);
+      assert.ok(!preview.stdout.includes('cf-cli-share-token') && !preview.stdout.includes(PW));
+      assert.ok(!(await teamRows()).rows.some((r) => r.name === 'cf-cli'), 'a dry run writes nothing');
+      const shared = await run('gateway', 'share', 'cf-cli', '--yes');
+      assert.equal(shared.code, 0, shared.stderr);
+      assert.match(shared.stdout, /Shared gateway cf-cli with the team \(team version r1\)/);
+      const row = (await teamRows()).rows.find((r) => r.name === 'cf-cli');
+      assert.ok(row && !row.row.includes('cf-cli-share-token'));
+      const again = await run('gateway', 'share', 'cf-cli', '--yes');
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /gatehouse gateway share: Gateway "cf-cli" is already shared with the team/);
+      const undo = await run('gateway', 'share', 'cf-cli', '--undo', '--yes');
+      assert.equal(undo.code, 0, undo.stderr);
+      assert.ok(!(await teamRows()).rows.some((r) => r.name === 'cf-cli'));
+    } finally {
+      if (saved.url === undefined) delete process.env.GATEHOUSE_DATABASE_URL;
+      else process.env.GATEHOUSE_DATABASE_URL = saved.url;
+      if (saved.token === undefined) delete process.env.GH_SHARE_TOKEN;
+      else process.env.GH_SHARE_TOKEN = saved.token;
+    }
   });
 });
