@@ -235,3 +235,39 @@ test('a stale save or push shows the conflict panel; the draft is kept; reload l
   await expect(page.getByTestId('policy-saved')).toContainText('alice on top of bob');
   await expect(panel).toHaveCount(0);
 });
+
+test('local store (no team store): two windows, the stale save is refused the same way', async ({ page, browser }) => {
+  const localHome = mkdtempSync(join(tmpdir(), 'gh-e2e-local-policy-'));
+  const local = await startServe({ home: localHome, env: { GATEHOUSE_DATABASE_URL: '' } });
+  try {
+    await page.goto(local.url + '#/policy');
+    await expect(page.getByTestId('policy-no-gateways')).toBeVisible();
+    await openDoc(page, DOC('one'));
+    await expect(page.getByTestId('policy-status')).toHaveAttribute('data-errors', '0');
+    await saveVersion(page, 'window 1');
+    await expect(page.getByTestId('policy-saved')).toContainText('Saved version');
+
+    const other = await browser.newPage();
+    await other.goto(local.url + '#/policy/-/versions');
+    await expect(other.getByTestId('policy-version')).toHaveCount(1);
+    await openDoc(other, DOC('two'));
+    await expect(other.getByTestId('policy-status')).toHaveAttribute('data-errors', '0');
+    await saveVersion(other, 'window 2');
+    await expect(other.getByTestId('policy-saved')).toContainText('Saved version');
+    await other.close();
+
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('# more');
+    await saveVersion(page, 'window 1 again');
+    const panel = page.getByTestId('policy-version-conflict');
+    await expect(panel.getByTestId('policy-conflict-message')).toContainText(
+      /Policy \(not bound to a gateway\) was changed by .+ since you loaded it/,
+    );
+    await expect(panel.getByTestId('policy-conflict-latest')).toContainText('window 2');
+    await expect(page.locator('.cm-content')).toContainText('# more');
+  } finally {
+    await local.stop();
+    rmSync(localHome, { recursive: true, force: true });
+  }
+});
