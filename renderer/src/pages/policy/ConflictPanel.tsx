@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PolicyChange, PolicyVersion } from '../../../../shared/model/policy.js';
 import { DiffView } from '../../components/DiffView.js';
 import { useAdminClient } from '../../client/index.js';
@@ -37,6 +37,9 @@ export function ConflictPanel({
   onKeepEditing(): void;
 }) {
   const client = useAdminClient();
+  // The save/push dialog that was refused has closed: focus moves here, to what happened.
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => title.current?.focus(), [conflict]);
   const [latest, setLatest] = useState<LatestVersion | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** What the draft changes compared with the latest version, object by object (formatting aside). */
@@ -77,18 +80,19 @@ export function ConflictPanel({
   return (
     <section
       className="panel pol-conflict-panel"
-      role="alert"
       aria-labelledby="pol-conflict-title"
       data-testid="policy-version-conflict"
       data-action={conflict.action}
     >
       <header className="panel-head">
-        <h2 id="pol-conflict-title" className="pol-conflict-title">
+        <h2 id="pol-conflict-title" className="pol-conflict-title" ref={title} tabIndex={-1}>
           {conflict.action === 'save' ? 'Not saved' : 'Not pushed'}: someone saved a newer version
         </h2>
       </header>
       <div className="panel-body">
-        <p data-testid="policy-conflict-message">{conflict.message}</p>
+        <p role="alert" data-testid="policy-conflict-message">
+          {conflict.message}
+        </p>
         {latest ? (
           <p className="muted" data-testid="policy-conflict-latest">
             Latest: version <span className="mono">{short(latest.version.hash)}</span> by{' '}
