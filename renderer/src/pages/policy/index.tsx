@@ -296,6 +296,15 @@ export default function PolicyPage({ params }: PageProps) {
   };
   /** Reload the latest version into the editor; the draft is set aside first, never dropped. */
   const reloadLatest = (latest: LatestVersion) => {
+    // One kept draft at a time: replacing an earlier one is the admin's explicit choice.
+    if (
+      kept &&
+      kept.text !== text &&
+      !window.confirm(
+        `A draft from ${new Date(kept.keptAt).toLocaleString()} is already kept. Replace it with this one? (Cancel: both stay, nothing is reloaded.)`,
+      )
+    )
+      return;
     keep({ text, keptAt: new Date().toISOString(), origin: draft.origin || 'draft' });
     loadDraft({
       text: latest.text,
