@@ -470,4 +470,56 @@ BEGIN
 END $f$;
 `,
   },
+  {
+    // Numbered 100+ so it never collides with the audit migrations (6, 7, …) developed alongside.
+    version: 101,
+    name: 'fleet: shared credentials over a (fingerprint, machine) projection of the latest scans',
+    sql: `
+-- The shared-credentials view ("which team fingerprints are on several machines") reads one row per
+-- (fingerprint, machine) of each machine's latest scan, kept current when latest_scan_id changes,
+-- instead of joining every finding and sorting it for count(DISTINCT): read in key order, grouped
+-- without a sort. Per machine: its findings with that fingerprint and their least secret type and
+-- evidence, so the fleet-wide values (min of mins, sum of counts) are exactly the direct ones.
+CREATE TABLE fleet_fingerprint_machines (
+  fingerprint text NOT NULL,
+  machine_id text NOT NULL,
+  finding_count integer NOT NULL,
+  secret_type text,
+  evidence text,
+  PRIMARY KEY (fingerprint, machine_id)
+);
+CREATE INDEX fleet_fingerprint_machines_machine ON fleet_fingerprint_machines (machine_id);
+REVOKE ALL ON fleet_fingerprint_machines FROM PUBLIC;
+GRANT SELECT ON fleet_fingerprint_machines TO ${ADMIN_ROLE};
+
+-- Owner's rights (like fleet_server_counts_follow): reporters hold no grant on the projection and
+-- move it only by reporting their own machine. A machine's rows are replaced as a whole.
+CREATE FUNCTION fleet_fingerprint_machines_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.latest_scan_id IS NOT DISTINCT FROM NEW.latest_scan_id THEN RETURN NULL; END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM fleet_fingerprint_machines WHERE machine_id = OLD.machine_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.latest_scan_id IS NOT NULL THEN
+    INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+    SELECT f.fingerprint, NEW.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+    FROM scan_findings f WHERE f.scan_id = NEW.latest_scan_id AND f.fingerprint IS NOT NULL
+    GROUP BY f.fingerprint;
+  END IF;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_fingerprint_machines_follow() FROM PUBLIC;
+
+CREATE TRIGGER machines_fingerprint_machines AFTER INSERT OR UPDATE OF latest_scan_id OR DELETE ON machines
+  FOR EACH ROW EXECUTE FUNCTION fleet_fingerprint_machines_follow();
+
+-- Existing data.
+INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+SELECT f.fingerprint, m.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id
+WHERE f.fingerprint IS NOT NULL
+GROUP BY f.fingerprint, m.machine_id;
+`,
+  },
 ];

@@ -33,7 +33,7 @@ import { listSsoProviders, signInToGateway, signOutOfGateway, ssoKey, type Gatew
  * another admin sees the connection without one and enters their own token (or signs in).
  */
 
-interface ConnectionRow {
+export interface ConnectionRow {
   id: string;
   name: string;
   kind: string;
@@ -64,7 +64,7 @@ function row(ctx: ServiceContext, idOrName: string): ConnectionRow | undefined {
     ConnectionRow | undefined;
 }
 
-function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
+export function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
   const r = row(ctx, idOrName);
   if (!r) throw new AdminError('not-found', `No gateway named or with id "${idOrName}"`);
   return r;
@@ -86,7 +86,12 @@ async function ssoSecret(ctx: ServiceContext, id: string): Promise<string | null
   }
 }
 
-async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<GatewayConnection> {
+/** `teamStore`: an admin team store is in use, so a connection without a team row is local-only. */
+export async function toConnection(
+  ctx: ServiceContext,
+  r: ConnectionRow,
+  teamStore = false,
+): Promise<GatewayConnection> {
   const isSso = r.auth_type === 'sso';
   const secret = isSso ? await ssoSecret(ctx, r.id) : await ctx.secrets.get(secretKey(r.id)).catch(() => null);
   const session = isSso ? sessionInfo(ctx, ssoKey(r.id)) : null;
@@ -110,6 +115,7 @@ async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<Gate
     lastSyncAt: r.last_sync_at ?? undefined,
     lastSyncError: r.last_sync_error ?? undefined,
     ...(r.team_version && stampsOf(ctx).has(r.id) ? { team: stampsOf(ctx).get(r.id)! } : {}),
+    ...(teamStore && r.team_version === null ? { localOnly: true as const } : {}),
     sso: isSso
       ? {
           issuer: r.sso_issuer ?? '',
@@ -182,19 +188,19 @@ async function storeSecret(ctx: ServiceContext, id: string, secret: string): Pro
  * version). Only rows read from the team store in this process show as shared.
  */
 const teamStamps = new WeakMap<object, Map<string, { version: string; updatedBy: string; updatedAt: string }>>();
-function stampsOf(ctx: ServiceContext) {
+export function stampsOf(ctx: ServiceContext) {
   let m = teamStamps.get(ctx.db);
   if (!m) teamStamps.set(ctx.db, (m = new Map()));
   return m;
 }
 
-async function teamGateways(ctx: ServiceContext): Promise<GatewaySettingsRepository | undefined> {
+export async function teamGateways(ctx: ServiceContext): Promise<GatewaySettingsRepository | undefined> {
   const state = await teamState(ctx);
   return state.kind === 'team' ? state.gatewaySettings : undefined;
 }
 
 /** Writes one team row into the local cache (keeping this machine's test/sync state). */
-function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
+export function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
   stampsOf(ctx).set(g.id, { version: g.version, updatedBy: g.updatedBy, updatedAt: g.updatedAt });
   ctx.db
     .prepare(
@@ -227,10 +233,11 @@ function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
  * changed rows written, rows another admin removed dropped with their snapshot). Local-only
  * connections (added before the team store) are left alone; a team row whose name a local-only
  * connection already uses is not cached (rename one of them). Without a team store: nothing.
+ * True when an admin team store is in use.
  */
-export async function refreshTeamGateways(ctx: ServiceContext): Promise<void> {
+export async function refreshTeamGateways(ctx: ServiceContext): Promise<boolean> {
   const repo = await teamGateways(ctx);
-  if (!repo) return;
+  if (!repo) return false;
   const team = await repo.list();
   transaction(ctx.db, () => {
     const ids = new Set(team.map((g) => g.id));
@@ -245,16 +252,17 @@ export async function refreshTeamGateways(ctx: ServiceContext): Promise<void> {
       cacheTeamRow(ctx, g);
     }
   });
+  return true;
 }
 
 export async function listGateways(ctx: ServiceContext): Promise<GatewayConnection[]> {
-  await refreshTeamGateways(ctx);
-  return Promise.all(rows(ctx).map((r) => toConnection(ctx, r)));
+  const teamStore = await refreshTeamGateways(ctx);
+  return Promise.all(rows(ctx).map((r) => toConnection(ctx, r, teamStore)));
 }
 
 export async function getGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayConnection> {
-  await refreshTeamGateways(ctx);
-  return toConnection(ctx, mustRow(ctx, idOrName));
+  const teamStore = await refreshTeamGateways(ctx);
+  return toConnection(ctx, mustRow(ctx, idOrName), teamStore);
 }
 
 /**
@@ -339,7 +347,7 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
     }
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, id));
+    return toConnection(ctx, mustRow(ctx, id), true);
   }
   try {
     ctx.db
@@ -427,7 +435,7 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     if (input.secret) await storeSecret(ctx, cur.id, input.secret);
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, cur.id));
+    return toConnection(ctx, mustRow(ctx, cur.id), true);
   }
   if (team && cur.team_version !== null) {
     // Shared settings first, at the version the edit was based on (else the one just read): a
@@ -453,7 +461,7 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     cacheTeamRow(ctx, saved);
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, cur.id));
+    return toConnection(ctx, mustRow(ctx, cur.id), true);
   }
   if (input.secret) await storeSecret(ctx, cur.id, input.secret);
   if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
