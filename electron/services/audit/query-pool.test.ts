@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { rng, synthetic } from '../../../bench/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
@@ -107,6 +107,32 @@ describe('audit query pool', () => {
         assert.match(e.message, /since: not a date\/time/);
         return true;
       });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("runs on the desktop's separate worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
+    // The desktop's main bundle requires electron, which a worker thread cannot load: its pool
+    // starts this standalone bundle of query-worker.ts instead (the same esbuild options).
+    const { build } = await import('esbuild');
+    const out = join(dir, 'audit-query-worker.cjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('./query-worker.ts', import.meta.url))],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      logLevel: 'warning',
+      define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
+      banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    });
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, workerUrl: pathToFileURL(out) });
+    try {
+      assert.deepEqual(await pool.run('facets', { outcome: ['denied'] }), store.facets({ outcome: ['denied'] }));
+      assert.equal(pool.answeredByWorkers, 1);
     } finally {
       await pool.close();
     }

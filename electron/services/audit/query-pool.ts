@@ -32,6 +32,12 @@ export interface AuditQueryPoolOptions {
   gate?: Int32Array;
   /** Where the pool says it gave up on workers (then queries run inline). */
   log?: (line: string) => void;
+  /**
+   * The worker's script (default: this module's own file, which starts the worker loop when loaded
+   * as one). The desktop app passes its separate worker bundle: its main bundle requires electron,
+   * which a worker thread cannot load.
+   */
+  workerUrl?: URL;
 }
 
 interface Job {
@@ -72,6 +78,7 @@ export class AuditQueryPool implements AuditQueries {
   private closed = false;
   private deaths = 0;
   private fallback: AuditQueries | null = null;
+  private answered = 0;
   readonly size: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
@@ -90,6 +97,11 @@ export class AuditQueryPool implements AuditQueries {
   /** Thread ids of the live workers (diagnostics and tests). */
   get threadIds(): number[] {
     return this.slots.map((s) => s.worker.threadId);
+  }
+
+  /** Queries a worker answered (diagnostics and tests: proves a query did not run inline). */
+  get answeredByWorkers(): number {
+    return this.answered;
   }
 
   /** Thread ids of the workers running a query now. */
@@ -143,7 +155,10 @@ export class AuditQueryPool implements AuditQueries {
 
   private spawn(): Slot {
     const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate };
-    const worker = new Worker(new URL(import.meta.url), { workerData: data, execArgv: workerExecArgv() });
+    const worker = new Worker(this.opts.workerUrl ?? new URL(import.meta.url), {
+      workerData: data,
+      execArgv: workerExecArgv(),
+    });
     const slot: Slot = { worker, job: null, timer: null, ready: false };
     worker.on('message', (reply: QueryReply) => this.answer(slot, reply));
     // 'error' is followed by 'exit': the slot is replaced once, on exit.
@@ -184,6 +199,7 @@ export class AuditQueryPool implements AuditQueries {
     if (slot.job?.id !== reply.id) return;
     const job = this.finish(slot) as Job;
     this.deaths = 0;
+    this.answered++;
     if (reply.ok) job.resolve(reply.result);
     else {
       const e = reply.error;
