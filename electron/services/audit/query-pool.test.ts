@@ -138,6 +138,44 @@ describe('audit query pool', () => {
     }
   });
 
+  it('starts workers on demand and stops them when idle (no memory for a server nobody queries)', async () => {
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, idleMs: 200 });
+    try {
+      assert.deepEqual(pool.threadIds, [], 'no worker before the first query');
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.threadIds.length, 1, 'one query, one worker');
+      // Two at once: a second worker starts for the one waiting.
+      const both = await Promise.all([pool.run('count', { outcome: ['denied'] }), pool.run('histogram', {}, 20)]);
+      assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 20)]);
+      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 2);
+      for (let i = 0; i < 100 && pool.threadIds.length; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(pool.threadIds, [], 'idle workers stopped');
+      // The next query starts one again, on the same database.
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.answeredByWorkers, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers inline when its workers cannot start (and says so once)', async () => {
+    const logged: string[] = [];
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, {
+      size: 2,
+      workerUrl: pathToFileURL(join(dir, 'no-such-worker.cjs')),
+      log: (l) => logged.push(l),
+    });
+    try {
+      assert.equal(await pool.run('count', { outcome: ['error'] }), store.count({ outcome: ['error'] }));
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.answeredByWorkers, 0);
+      assert.equal(logged.length, 1);
+      assert.match(logged[0] ?? '', /now run on the main thread/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sees rows committed on the main connection after it started', async () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
     try {

@@ -19,6 +19,10 @@ import type { AuditStore } from './store.js';
  * delays another request of the serving process. Writes stay on the main connection. Bounded queue,
  * a time limit per query (the worker running it is replaced), workers restarted when they die (a
  * query they held runs once more on a fresh one). A store without a file (in-memory) runs inline.
+ *
+ * Workers start on demand and stop after a while idle (issue #13 item 3): each is a V8 isolate with
+ * its own copy of the store's modules and a page cache, ~35 MB of RSS, which a server nobody runs
+ * audit queries on should not carry.
  */
 
 export interface AuditQueryPoolOptions {
@@ -28,6 +32,8 @@ export interface AuditQueryPoolOptions {
   maxQueued?: number;
   /** Longest a query may run before its worker is stopped and replaced (default 30 s). */
   timeoutMs?: number;
+  /** A worker without a query for this long is stopped; the next query starts one (default 60 s). */
+  idleMs?: number;
   /** Tests only: see QueryWorkerData.gate. */
   gate?: Int32Array;
   /** Where the pool says it gave up on workers (then queries run inline). */
@@ -53,6 +59,7 @@ interface Slot {
   worker: Worker;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  idle: NodeJS.Timeout | null;
   ready: boolean;
 }
 
@@ -82,6 +89,7 @@ export class AuditQueryPool implements AuditQueries {
   readonly size: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
+  private readonly idleMs: number;
 
   constructor(
     private readonly file: string,
@@ -91,7 +99,7 @@ export class AuditQueryPool implements AuditQueries {
     this.size = Math.max(1, opts.size ?? defaultPoolSize());
     this.maxQueued = opts.maxQueued ?? 256;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+    this.idleMs = opts.idleMs ?? 60_000;
   }
 
   /** Thread ids of the live workers (diagnostics and tests). */
@@ -109,8 +117,9 @@ export class AuditQueryPool implements AuditQueries {
     return this.slots.filter((s) => s.job).map((s) => s.worker.threadId);
   }
 
-  /** Resolves once every worker has opened its connection (start-up is otherwise lazy to wait for). */
+  /** Starts every worker (they otherwise start on demand) and resolves once each has opened its connection. */
   async whenReady(): Promise<void> {
+    while (!this.closed && !this.fallback && this.slots.length < this.size) this.slots.push(this.spawn());
     while (!this.closed && !this.fallback && this.slots.some((s) => !s.ready))
       await new Promise((r) => setTimeout(r, 10));
   }
@@ -146,6 +155,7 @@ export class AuditQueryPool implements AuditQueries {
     await Promise.all(
       this.slots.map(async (s) => {
         if (s.timer) clearTimeout(s.timer);
+        if (s.idle) clearTimeout(s.idle);
         s.job?.reject(new AdminError('unavailable', 'the audit query pool is closed'));
         s.job = null;
         await s.worker.terminate();
@@ -159,7 +169,7 @@ export class AuditQueryPool implements AuditQueries {
       workerData: data,
       execArgv: workerExecArgv(),
     });
-    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    const slot: Slot = { worker, job: null, timer: null, idle: null, ready: false };
     worker.on('message', (reply: QueryReply) => this.answer(slot, reply));
     // 'error' is followed by 'exit': the slot is replaced once, on exit.
     worker.on('error', () => undefined);
@@ -173,12 +183,36 @@ export class AuditQueryPool implements AuditQueries {
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || !this.queue.length) continue;
       const job = this.queue.shift() as Job;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = null;
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
       const req: QueryRequest = { id: job.id, name: job.name, args: job.args };
       slot.worker.postMessage(req);
     }
+    // Queries still waiting: start workers for them (up to the pool's size), unless workers keep dying.
+    const starting = this.slots.filter((s) => !s.ready).length;
+    for (let n = this.queue.length - starting; n > 0 && this.slots.length < this.size; n--) {
+      if (this.deaths >= MAX_CONSECUTIVE_DEATHS) break;
+      this.slots.push(this.spawn());
+    }
+    // Idle workers stop after idleMs (the timer does not keep the process alive).
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job || slot.idle || !Number.isFinite(this.idleMs)) continue;
+      slot.idle = setTimeout(() => this.stopIdle(slot), this.idleMs);
+      slot.idle.unref();
+    }
+  }
+
+  private stopIdle(slot: Slot): void {
+    slot.idle = null;
+    if (slot.job || this.closed) return;
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    slot.worker.removeAllListeners('exit');
+    void slot.worker.terminate();
   }
 
   private finish(slot: Slot): Job | null {
@@ -240,6 +274,8 @@ export class AuditQueryPool implements AuditQueries {
   private replace(slot: Slot, exited: boolean): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
     if (!exited) {
       slot.worker.removeAllListeners('exit');
       void slot.worker.terminate();
