@@ -112,11 +112,14 @@ describe('SSE: slow consumers against a real `gatehouse serve`', () => {
     assert.ok(r.readerProgressMonotonic, 'progress never goes backwards within a phase');
     assert.ok(r.readerProgressEvents >= 6 * 3, `reader got ${r.readerProgressEvents} progress events`);
     assert.ok(r.readerProgressEvents <= 6 * 4 * 102, `reader got ${r.readerProgressEvents} progress events`);
+    // With progress thinned, a paused client's socket buffers may hold all of it (nothing to
+    // coalesce); when they fill, it is coalesced or disconnected (the in-process tests above force
+    // that). Either way it never gets more than the reader, and what it gets ends with "done".
     for (const s of r.slow) {
       if (s.ended) continue; // disconnected as a slow consumer: also bounded
       assert.ok(
-        s.progressEvents < r.readerProgressEvents,
-        `a paused client was sent fewer progress events (${s.progressEvents} < ${r.readerProgressEvents})`,
+        s.progressEvents <= r.readerProgressEvents,
+        `a paused client was sent no more progress events than the reader (${s.progressEvents} ≤ ${r.readerProgressEvents})`,
       );
       assert.match(s.lastProgress ?? '', /"phase":"done"/, 'its last progress is the final one');
     }
