@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -175,6 +175,33 @@ describe('audit query pool', () => {
       await pool.close();
     }
   });
+
+  it(
+    'Linux: its threads run at a lower priority (nice) than the serving thread',
+    { skip: process.platform !== 'linux' },
+    async () => {
+      const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const threadsAt = (nice: number) =>
+        readdirSync('/proc/self/task').filter((t) => {
+          try {
+            return niceOf(readFileSync(`/proc/self/task/${t}/stat`, 'utf8')) === nice;
+          } catch {
+            return false; // a thread that just ended
+          }
+        }).length;
+      const mainNice = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+      const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, nice: mainNice + 7 });
+      try {
+        assert.equal(threadsAt(mainNice + 7), 0);
+        await pool.whenReady();
+        assert.equal(await pool.run('count', {}), store.count({}));
+        assert.equal(threadsAt(mainNice + 7), 2, 'both workers lowered');
+        assert.equal(niceOf(readFileSync('/proc/thread-self/stat', 'utf8')), mainNice, 'the serving thread unchanged');
+      } finally {
+        await pool.close();
+      }
+    },
+  );
 
   it('sees rows committed on the main connection after it started', async () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });

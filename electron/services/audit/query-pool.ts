@@ -34,6 +34,11 @@ export interface AuditQueryPoolOptions {
   timeoutMs?: number;
   /** A worker without a query for this long is stopped; the next query starts one (default 60 s). */
   idleMs?: number;
+  /**
+   * Linux: the workers' nice value (default 5), so the serving thread wins the CPU when both want it
+   * (GATEHOUSE_AUDIT_QUERY_NICE overrides it; 0 runs them at the same priority).
+   */
+  nice?: number;
   /** Tests only: see QueryWorkerData.gate. */
   gate?: Int32Array;
   /** Where the pool says it gave up on workers (then queries run inline). */
@@ -90,6 +95,7 @@ export class AuditQueryPool implements AuditQueries {
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
   private readonly idleMs: number;
+  private readonly nice: number;
 
   constructor(
     private readonly file: string,
@@ -100,6 +106,8 @@ export class AuditQueryPool implements AuditQueries {
     this.maxQueued = opts.maxQueued ?? 256;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.idleMs = opts.idleMs ?? 60_000;
+    const envNice = Number(process.env.GATEHOUSE_AUDIT_QUERY_NICE);
+    this.nice = opts.nice ?? (Number.isInteger(envNice) ? envNice : 5);
   }
 
   /** Thread ids of the live workers (diagnostics and tests). */
@@ -164,7 +172,7 @@ export class AuditQueryPool implements AuditQueries {
   }
 
   private spawn(): Slot {
-    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate };
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate, nice: this.nice };
     const worker = new Worker(this.opts.workerUrl ?? new URL(import.meta.url), {
       workerData: data,
       execArgv: workerExecArgv(),
