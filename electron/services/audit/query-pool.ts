@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AdminError, type ErrorCode } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
@@ -80,7 +82,8 @@ function workerExecArgv(): string[] | undefined {
   // Running from the TypeScript sources: the worker needs the tsx loader too (inherited when given
   // as --import; registered through its API, e.g. GATEHOUSE_DEV=1, it is not).
   if (!import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))) return undefined;
-  return [...process.execArgv, '--import', import.meta.resolve('tsx')];
+  // (createRequire rather than import.meta.resolve: the desktop's CJS bundle has no import.meta.)
+  return [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class AuditQueryPool implements AuditQueries {
@@ -182,8 +185,8 @@ export class AuditQueryPool implements AuditQueries {
     // 'error' is followed by 'exit': the slot is replaced once, on exit.
     worker.on('error', () => undefined);
     worker.on('exit', () => this.died(slot));
-    // Idle workers do not keep the process alive.
-    worker.unref();
+    // Idle workers do not keep the process alive; one starting for a waiting query does.
+    if (!this.queue.length) worker.unref();
     return slot;
   }
 
@@ -207,7 +210,9 @@ export class AuditQueryPool implements AuditQueries {
     }
     // Idle workers stop after idleMs (the timer does not keep the process alive).
     for (const slot of this.slots) {
-      if (!slot.ready || slot.job || slot.idle || !Number.isFinite(this.idleMs)) continue;
+      if (!slot.ready || slot.job) continue;
+      slot.worker.unref();
+      if (slot.idle || !Number.isFinite(this.idleMs)) continue;
       slot.idle = setTimeout(() => this.stopIdle(slot), this.idleMs);
       slot.idle.unref();
     }
