@@ -203,6 +203,32 @@ describe('audit query pool', () => {
     },
   );
 
+  it('an identical query waiting in the queue shares its answer; a running one or another query does not', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const f = { tenant: ['team-4'] };
+      const running = pool.run('facets', f); // started: a later identical query must not take its answer
+      const a = pool.run('facets', f);
+      const b = pool.run('facets', f);
+      const c = pool.run('facets', f, undefined, 3);
+      const d = pool.run('facets', { tenant: ['team-5'] });
+      assert.equal(pool.sharedAnswers, 1, 'only b joined a (c and d differ, running had started)');
+      open();
+      const [r0, ra, rb, rc, rd] = await Promise.all([running, a, b, c, d]);
+      assert.deepEqual(ra, store.facets(f));
+      assert.deepEqual(rb, ra);
+      assert.notEqual(rb, ra, 'each caller gets its own copy');
+      assert.deepEqual(r0, ra);
+      assert.deepEqual(rc, store.facets(f, undefined, 3));
+      assert.deepEqual(rd, store.facets({ tenant: ['team-5'] }));
+      assert.equal(pool.answeredByWorkers, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sees rows committed on the main connection after it started', async () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
     try {

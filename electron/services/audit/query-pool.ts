@@ -57,6 +57,8 @@ interface Job {
   id: number;
   name: AuditQueryName;
   args: unknown[];
+  /** name + arguments: an identical query waiting in the queue shares this job's answer. */
+  key: string;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   retried: boolean;
@@ -94,6 +96,7 @@ export class AuditQueryPool implements AuditQueries {
   private deaths = 0;
   private fallback: AuditQueries | null = null;
   private answered = 0;
+  private shared = 0;
   readonly size: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
@@ -123,6 +126,11 @@ export class AuditQueryPool implements AuditQueries {
     return this.answered;
   }
 
+  /** Queries answered by sharing an identical waiting query's answer (diagnostics and tests). */
+  get sharedAnswers(): number {
+    return this.shared;
+  }
+
   /** Thread ids of the workers running a query now. */
   get busyThreadIds(): number[] {
     return this.slots.filter((s) => s.job).map((s) => s.worker.threadId);
@@ -143,6 +151,26 @@ export class AuditQueryPool implements AuditQueries {
   run<K extends AuditQueryName>(name: K, ...args: AuditQueryArgs<K>): Promise<AuditQueryResult<K>> {
     if (this.closed) return Promise.reject(new AdminError('unavailable', 'the audit query pool is closed'));
     if (this.fallback) return this.fallback.run(name, ...args);
+    // The same query already waiting (not started, so it reads the store no earlier than this one
+    // would): share its answer instead of running it twice. Concurrent viewers of one Audit page ask
+    // the same facets and histogram; under load they queue behind each other.
+    const key = `${name}\0${JSON.stringify(args, (_k, v: unknown) => (v === undefined ? '\0undefined' : v))}`;
+    const same = this.queue.find((j) => j.key === key);
+    if (same) {
+      this.shared++;
+      return new Promise<AuditQueryResult<K>>((resolve, reject) => {
+        const [res0, rej0] = [same.resolve, same.reject];
+        // Each caller gets its own copy (a handler may decorate what it returns).
+        same.resolve = (v) => {
+          res0(v);
+          resolve(structuredClone(v) as AuditQueryResult<K>);
+        };
+        same.reject = (e) => {
+          rej0(e);
+          reject(e);
+        };
+      });
+    }
     if (this.queue.length >= this.maxQueued)
       return Promise.reject(
         new AdminError('unavailable', `too many audit queries waiting (${this.maxQueued}); try again shortly`),
@@ -152,6 +180,7 @@ export class AuditQueryPool implements AuditQueries {
         id: this.nextId++,
         name,
         args,
+        key,
         resolve: resolve as (v: unknown) => void,
         reject,
         retried: false,
