@@ -12,7 +12,7 @@ import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { auditHandlers } from '../../electron/services/audit/handlers.js';
-import { forwardToTeam, forwardState } from '../../electron/services/audit/forward.js';
+import { clampForwardMarks, forwardToTeam, forwardState } from '../../electron/services/audit/forward.js';
 import { AuditStore, type IngestRecord } from '../../electron/services/audit/store.js';
 import { toolhiveLine } from '../../electron/services/audit/test-helpers.js';
 import { PgAuditStore } from '../../electron/services/fleet/audit.js';
@@ -376,6 +376,95 @@ describe('audit scope team (real PostgreSQL)', { skip }, () => {
       byUser.rows.every((r) => Number(r.n) === 1),
       'each event stored once',
     );
+  });
+
+  /** A content-keyed local event (no record id) of `source`. */
+  const localRecord = (source: string, i: number): IngestRecord => ({
+    event: {
+      time: new Date(Date.UTC(2026, 10, 4, 12, 0, i)).toISOString(),
+      source,
+      sourceKind: 'jsonl',
+      sourceRecordId: null,
+      tenant: null,
+      'user.id': `${source}-user-${i}`,
+      client: null,
+      'client.address': null,
+      'mcp.method.name': 'tools/call',
+      server: 'srv',
+      'gen_ai.tool.name': 'tool',
+      'gen_ai.prompt.name': null,
+      'mcp.resource.uri': null,
+      outcome: 'success',
+      reason: null,
+      'error.type': null,
+      durationMs: null,
+      'jsonrpc.request.id': null,
+      'mcp.session.id': null,
+      original: { source, i },
+    },
+    key: `${source}-${i}`,
+  });
+
+  it('events restored from the trash after they were skipped are still forwarded', async () => {
+    const { ctx, h } = await workstation('grace', null);
+    const local = new AuditStore(ctx.db);
+    const team = new PgAuditStore(owner);
+    // Ids 1-3 keep, 4-6 gone (deleted before any forward), 7-9 keep: the gone ones sit below the mark.
+    local.insertBatch([0, 1, 2].map((i) => localRecord('grace-keep', i)));
+    local.insertBatch([0, 1, 2].map((i) => localRecord('grace-gone', i)));
+    local.insertBatch([3, 4, 5].map((i) => localRecord('grace-keep', i)));
+    const deleted = local.deleteBySource('grace-gone');
+    assert.equal(deleted.events, 3);
+    const rows = async (source: string) =>
+      Number(
+        (
+          await owner.withClient((c) =>
+            c.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE source = $1', [source]),
+          )
+        ).rows[0]!.n,
+      );
+    const one = await forwardToTeam(ctx.db, local, team, 'grace-target', () => now);
+    assert.equal(one.error, null);
+    assert.equal(await rows('grace-keep'), 6);
+    assert.equal(await rows('grace-gone'), 0);
+    // Restored with their old ids (below the mark).
+    const r = await call(h, 'audit.trash.restore', { id: deleted.batch! });
+    assert.equal(r.restored, 3);
+    const two = await forwardToTeam(ctx.db, local, team, 'grace-target', () => now);
+    assert.equal(two.error, null);
+    assert.equal(two.pending, 0);
+    assert.equal(await rows('grace-gone'), 3, 'the restored events reached the team timeline');
+    assert.equal(await rows('grace-keep'), 6, 'and nothing twice');
+  });
+
+  it('an event reusing the id of one deleted while a forward was in flight is not skipped', async () => {
+    const { ctx } = await workstation('heidi', null);
+    const local = new AuditStore(ctx.db);
+    const real = new PgAuditStore(owner);
+    local.insertBatch([0, 1, 2].map((i) => localRecord('heidi-old', i)));
+    local.insertBatch([0, 1, 2].map((i) => localRecord('heidi-newest', i)));
+    let calls = 0;
+    // While the batch is on its way, the newest source is removed with its events (as
+    // audit.sources.remove does) and a new event is stored: SQLite gives it a freed id.
+    const racing = {
+      ingest: async (r: Iterable<IngestRecord>) => {
+        const out = await real.ingest(r);
+        if (++calls === 1) {
+          assert.equal(local.deleteBySource('heidi-newest').events, 3);
+          clampForwardMarks(ctx.db);
+          local.insertBatch([localRecord('heidi-later', 0)]);
+        }
+        return out;
+      },
+    } as unknown as PgAuditStore;
+    await forwardToTeam(ctx.db, local, racing, 'heidi-target', () => now);
+    const again = await forwardToTeam(ctx.db, local, real, 'heidi-target', () => now);
+    assert.equal(again.error, null);
+    assert.equal(again.pending, 0);
+    const later = await owner.withClient((c) =>
+      c.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE source = 'heidi-later'"),
+    );
+    assert.equal(Number(later.rows[0]!.n), 1, 'the later event reached the team timeline');
   });
 
   it('CLI: audit import --team records an admin action; audit query --scope team reads it', async () => {

@@ -80,7 +80,7 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');
@@ -421,6 +421,45 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
       );
     } finally {
       await rep.close();
+    }
+  });
+
+  it("a reporter pointing its machine at another machine's scan gains none of that machine's fingerprints", async () => {
+    // RLS lets rep_01 update its own machines row, latest_scan_id included; the projection trigger
+    // runs as the owner and must only take findings that belong to the machine whose row changed.
+    const victim = await owner.withClient(
+      async (c) =>
+        (
+          await c.query<{ s: string; m: string }>(
+            `SELECT m.latest_scan_id AS s, m.machine_id AS m FROM machines m
+             WHERE m.machine_id <> 'ws-01' AND EXISTS (SELECT 1 FROM scan_findings f
+               WHERE f.scan_id = m.latest_scan_id AND f.fingerprint IS NOT NULL) ORDER BY 2 LIMIT 1`,
+          )
+        ).rows[0]!,
+    );
+    const own = await owner.withClient(
+      async (c) =>
+        (await c.query<{ s: string }>(`SELECT latest_scan_id AS s FROM machines WHERE machine_id = 'ws-01'`)).rows[0]!
+          .s,
+    );
+    const rep = new pg.Client({ connectionString: reporterUrl('rep_01') });
+    await rep.connect();
+    try {
+      const r = await rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]);
+      assert.equal(r.rowCount, 1, 'RLS allows a reporter to move its own pointer');
+      const foreign = await owner.withClient(
+        async (c) =>
+          (
+            await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM fleet_fingerprint_machines x WHERE x.machine_id = 'ws-01'
+               AND NOT EXISTS (SELECT 1 FROM scan_findings f WHERE f.machine_id = 'ws-01' AND f.fingerprint = x.fingerprint)`,
+            )
+          ).rows[0]!.n,
+      );
+      assert.equal(foreign, 0, `ws-01 must not be credited with ${victim.m}'s fingerprints`);
+    } finally {
+      await rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [own]).catch(() => {});
+      await rep.end();
     }
   });
 });

@@ -18,7 +18,7 @@ import {
   verifyAdminLog,
   type TeamStore,
 } from '../../electron/services/fleet/store.js';
-import { secretKey } from '../../electron/services/gateways/service.js';
+import { secretKey, targetFor } from '../../electron/services/gateways/service.js';
 import { CONSOLE_KEY, saveSignIn } from '../../electron/services/identity/sessions.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
@@ -301,5 +301,45 @@ describe('sharing a local-only gateway with the team (real PostgreSQL)', { skip 
       if (saved.token === undefined) delete process.env.GH_SHARE_TOKEN;
       else process.env.GH_SHARE_TOKEN = saved.token;
     }
+  });
+  it("another admin moving a shared gateway to another origin does not take this workstation's token there", async () => {
+    const PINNED = 'cf-pinned-token-5d1e88a0c3';
+    await call(ctxs.alice!, 'gateways.add', {
+      ...LOCAL,
+      name: 'cf-pinned',
+      baseUrl: 'https://cf-pinned.example.test',
+      secret: PINNED,
+    });
+    // Added with the team store configured: a team gateway (settings shared, token local).
+    assert.equal((await targetFor(ctxs.alice!, 'cf-pinned')).secret, PINNED, 'her token serves her own URL');
+    // bob holds no token for it, so moving it elsewhere is allowed for him.
+    await call(ctxs.bob!, 'gateways.list', {});
+    await call(ctxs.bob!, 'gateways.update', { id: 'cf-pinned', baseUrl: 'https://collector.example.test' });
+    const [moved] = (await call(ctxs.alice!, 'gateways.list', {})).filter((g) => g.name === 'cf-pinned');
+    assert.equal(moved!.baseUrl, 'https://collector.example.test');
+    await assert.rejects(targetFor(ctxs.alice!, 'cf-pinned'), (err: unknown) => {
+      assert.ok(err instanceof AdminError);
+      assert.match(err.message, /cf-pinned\.example\.test/);
+      assert.match(err.message, /collector\.example\.test/);
+      assert.doesNotMatch(err.message, new RegExp(PINNED));
+      return true;
+    });
+    // Moved back to where her token belongs: it serves again. Re-entered for the new one: it serves there.
+    await call(ctxs.bob!, 'gateways.update', { id: 'cf-pinned', baseUrl: 'https://cf-pinned.example.test' });
+    await call(ctxs.alice!, 'gateways.list', {});
+    assert.equal((await targetFor(ctxs.alice!, 'cf-pinned')).secret, PINNED);
+    await call(ctxs.bob!, 'gateways.update', { id: 'cf-pinned', baseUrl: 'https://collector.example.test' });
+    await call(ctxs.alice!, 'gateways.list', {});
+    await call(ctxs.alice!, 'gateways.update', { id: 'cf-pinned', secret: 'cf-pinned-new-token-77aa' });
+    const t = await targetFor(ctxs.alice!, 'cf-pinned');
+    assert.equal(t.baseUrl, 'https://collector.example.test');
+    assert.equal(t.secret, 'cf-pinned-new-token-77aa');
+    // Her own move with a new credential: it belongs to the new address.
+    await call(ctxs.alice!, 'gateways.update', {
+      id: 'cf-pinned',
+      baseUrl: 'https://cf-pinned-2.example.test',
+      secret: 'cf-pinned-third-token-0b9c',
+    });
+    assert.equal((await targetFor(ctxs.alice!, 'cf-pinned')).secret, 'cf-pinned-third-token-0b9c');
   });
 });

@@ -1,6 +1,6 @@
 import type { AuditEventDraft } from '../../../shared/model/audit.js';
 import type { PgAuditStore } from '../fleet/audit.js';
-import type { Database } from '../store/database.js';
+import { transaction, type Database } from '../store/database.js';
 import { maskAuditField } from './mask.js';
 import { dedupeUid } from './original.js';
 import type { AuditStore, IngestRecord } from './store.js';
@@ -63,7 +63,12 @@ function setMark(db: Database, target: string, afterId: number, sent: number, er
  */
 export function clampForwardMarks(db: Database): void {
   const max = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM audit_events').get() as { m: number }).m;
-  db.prepare('UPDATE audit_team_forward SET after_id = ? WHERE after_id > ?').run(max, max);
+  lowerForwardMarks(db, max);
+}
+
+/** Every mark above `to` moves down to it (events from there are sent again; the team store dedupes). */
+export function lowerForwardMarks(db: Database, to: number): void {
+  db.prepare('UPDATE audit_team_forward SET after_id = ? WHERE after_id > ?').run(to, to);
 }
 
 /** The ingest record that re-sends a stored (already masked) event. */
@@ -88,23 +93,42 @@ export async function forwardToTeam(
     `SELECT id, CAST(uid AS TEXT) AS uid, source_kind, source_record_id FROM audit_events
      WHERE id > ? ORDER BY id LIMIT ?`,
   );
+  const held = db.prepare('SELECT id, CAST(uid AS TEXT) AS uid FROM audit_events WHERE id > ? AND id <= ? ORDER BY id');
+  /** Local id → uid of every event this run sent. */
+  const sentUid = new Map<number, string>();
   let mark = forwardMark(db, target);
   try {
     while (out.sent < max) {
-      const page = rows.all(mark, Math.min(batch, max - out.sent)) as unknown as Row[];
+      // One read snapshot: the ids and the events they name are the same rows.
+      const { page, records } = readSnapshot(db, () => {
+        const page = rows.all(mark, Math.min(batch, max - out.sent)) as unknown as Row[];
+        const records: IngestRecord[] = [];
+        for (const r of page) {
+          const e = local.get(String(r.id));
+          if (!e) continue;
+          const { id: _id, ...draft } = e;
+          records.push(recordOf(r, draft));
+          sentUid.set(r.id, r.uid);
+        }
+        return { page, records };
+      });
       if (!page.length) break;
-      const records: IngestRecord[] = [];
-      for (const r of page) {
-        const e = local.get(String(r.id));
-        if (!e) continue; // deleted meanwhile
-        const { id: _id, ...draft } = e;
-        records.push(recordOf(r, draft));
-      }
       const res = await team.ingest(records);
-      mark = page[page.length - 1]!.id;
+      const top = page[page.length - 1]!.id;
+      // While the batch was on its way, events may have been deleted and their ids reused, or
+      // restored under old ids (and the mark lowered for them): the mark moves only up to the
+      // first id at or below `top` that now holds an event this run did not send.
+      mark = transaction(db, () => {
+        const from = Math.min(mark, forwardMark(db, target));
+        const stray = (held.all(from, top) as unknown as { id: number; uid: string }[]).find(
+          (r) => sentUid.get(r.id) !== r.uid,
+        );
+        const next = stray ? stray.id - 1 : top;
+        setMark(db, target, next, records.length, null, now().toISOString());
+        return next;
+      });
       out.sent += records.length;
       out.imported += res.imported;
-      setMark(db, target, mark, records.length, null, now().toISOString());
     }
   } catch (err) {
     out.error = maskAuditField(err instanceof Error ? err.message : String(err));
@@ -112,6 +136,15 @@ export async function forwardToTeam(
   }
   out.pending = pendingCount(db, target);
   return out;
+}
+
+function readSnapshot<T>(db: Database, fn: () => T): T {
+  db.exec('BEGIN');
+  try {
+    return fn();
+  } finally {
+    db.exec('COMMIT');
+  }
 }
 
 function pendingCount(db: Database, target: string): number {

@@ -13,7 +13,7 @@ import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
-import { clampForwardMarks } from './forward.js';
+import { clampForwardMarks, lowerForwardMarks } from './forward.js';
 import { auditScopes, teamAdminLogAnchor, teamFacets, teamTimeline } from './team.js';
 import {
   addSource,
@@ -236,6 +236,8 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     'audit.trash.list': async () => store.trashBatches(),
     'audit.trash.restore': async ({ id }) => {
       const r = store.restoreBatch(id);
+      // Restored events keep their old ids, possibly below a forward mark: send them again from there.
+      if (r.lowestId !== null) lowerForwardMarks(ctx.db, r.lowestId - 1);
       // Undoing a retention change puts the previous period back, or the next sync deletes them again.
       const prev = r.batch.detail.previousRetentionDays;
       let retentionDays = getSettings(ctx.db).retentionDays;

@@ -522,4 +522,39 @@ WHERE f.fingerprint IS NOT NULL
 GROUP BY f.fingerprint, m.machine_id;
 `,
   },
+  {
+    version: 102,
+    name: "fleet: the fingerprint projection takes only the machine's own findings",
+    sql: `
+-- A reporter may UPDATE its own machines row, latest_scan_id included, and nothing ties that id
+-- to its own scans. The projection trigger runs as the owner (past RLS): pointing at another
+-- machine's scan credited that machine's fingerprints to the reporter's machine (the direct query
+-- counts the findings' own machine_id). Only findings of the machine whose row changed count now.
+CREATE OR REPLACE FUNCTION fleet_fingerprint_machines_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.latest_scan_id IS NOT DISTINCT FROM NEW.latest_scan_id THEN RETURN NULL; END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM fleet_fingerprint_machines WHERE machine_id = OLD.machine_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.latest_scan_id IS NOT NULL THEN
+    INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+    SELECT f.fingerprint, NEW.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+    FROM scan_findings f
+    WHERE f.scan_id = NEW.latest_scan_id AND f.machine_id = NEW.machine_id AND f.fingerprint IS NOT NULL
+    GROUP BY f.fingerprint;
+  END IF;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_fingerprint_machines_follow() FROM PUBLIC;
+
+-- Rows already credited that way are dropped: rebuilt from each machine's own findings.
+DELETE FROM fleet_fingerprint_machines;
+INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+SELECT f.fingerprint, m.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id AND f.machine_id = m.machine_id
+WHERE f.fingerprint IS NOT NULL
+GROUP BY f.fingerprint, m.machine_id;
+`,
+  },
 ];

@@ -160,6 +160,7 @@ function rowOf(g: GatewaySettings): ConnectionRow {
     sso_issuer: g.ssoIssuer ?? null,
     sso_provider_id: g.ssoProviderId ?? null,
     team_version: g.version,
+    credential_origin: null,
   };
 }
 

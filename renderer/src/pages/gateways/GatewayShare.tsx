@@ -86,7 +86,14 @@ export function GatewayShareDialog({
               joins it.
             </p>
           )}
-          <p className="muted">You can undo it: Remove from team makes it local to this workstation again.</p>
+          {p.joins ? (
+            <p className="muted">
+              Joining writes nothing to the team store. Remove from team would take that gateway away from every admin,
+              not just undo this.
+            </p>
+          ) : (
+            <p className="muted">You can undo it: Remove from team makes it local to this workstation again.</p>
+          )}
         </div>
       )}
       {error && (

@@ -4,6 +4,7 @@ import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { GatewayInventoryTables } from './GatewayInventory.js';
 import { GatewaySso } from './GatewaySso.js';
 import { GatewayShareDialog } from './GatewayShare.js';
+import { sharedNote, type SharedNote } from './share-logic.js';
 import './gateways.css';
 
 interface FormState {
@@ -70,7 +71,7 @@ export default function GatewaysPage() {
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
   /** Share with team: the gateway whose preview is open; after sharing, what undo takes back. */
   const [sharing, setSharing] = useState<GatewayConnection | null>(null);
-  const [shared, setShared] = useState<{ id: string; name: string; version: string } | null>(null);
+  const [shared, setShared] = useState<SharedNote | null>(null);
   const [confirmUnshare, setConfirmUnshare] = useState<string | null>(null);
   const unshare = useAdminMutation('gateways.share', {
     onSuccess: () => {
@@ -391,16 +392,25 @@ export default function GatewaysPage() {
 
       {shared && (
         <div className="callout gw-result-ok gw-shared-note" role="status" data-testid="gw-shared">
-          Shared {shared.name} with the team: other admins see it and add their own token.{' '}
-          <button
-            type="button"
-            className="btn btn-ghost"
-            data-testid="gw-share-undo"
-            disabled={unshare.isPending}
-            onClick={() => unshare.mutate({ id: shared.id, mode: 'unshare', expectedVersion: shared.version })}
-          >
-            Undo
-          </button>
+          {shared.joinedBy !== null ? (
+            <>
+              {shared.name} joined the team&apos;s gateway (set by {shared.joinedBy}): nothing changed in the team
+              store, your token stays on this workstation.
+            </>
+          ) : (
+            <>Shared {shared.name} with the team: other admins see it and add their own token.</>
+          )}{' '}
+          {shared.undoVersion !== null && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="gw-share-undo"
+              disabled={unshare.isPending}
+              onClick={() => unshare.mutate({ id: shared.id, mode: 'unshare', expectedVersion: shared.undoVersion! })}
+            >
+              Undo
+            </button>
+          )}
         </div>
       )}
       {unshare.error && (
@@ -500,9 +510,8 @@ export default function GatewaysPage() {
           onClose={() => setSharing(null)}
           onShared={(r) => {
             setSharing(null);
-            setShared(
-              r.gateway.team ? { id: r.gateway.id, name: r.gateway.name, version: r.gateway.team.version } : null,
-            );
+            // A join offers no Undo: unsharing would take the team's gateway from every admin.
+            setShared(sharedNote(r));
           }}
         />
       )}
