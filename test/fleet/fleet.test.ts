@@ -80,7 +80,7 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102, 103]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');
@@ -424,9 +424,10 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
     }
   });
 
-  it("a reporter pointing its machine at another machine's scan gains none of that machine's fingerprints", async () => {
-    // RLS lets rep_01 update its own machines row, latest_scan_id included; the projection trigger
-    // runs as the owner and must only take findings that belong to the machine whose row changed.
+  it("a reporter cannot point its machine at another machine's scan (no projection is skewed)", async () => {
+    // RLS lets rep_01 update its own machines row; migration 103 refuses a latest_scan_id that is
+    // not one of the machine's own scans, so neither the fingerprint projection (owner trigger) nor
+    // the server counts can be credited with another machine's findings.
     const victim = await owner.withClient(
       async (c) =>
         (
@@ -437,28 +438,35 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
           )
         ).rows[0]!,
     );
-    const own = await owner.withClient(
-      async (c) =>
-        (await c.query<{ s: string }>(`SELECT latest_scan_id AS s FROM machines WHERE machine_id = 'ws-01'`)).rows[0]!
-          .s,
-    );
+    const snapshot = () =>
+      owner.withClient(async (c) => {
+        const fp = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM fleet_fingerprint_machines WHERE machine_id = 'ws-01'`,
+        );
+        const sc = await c.query<{ t: string }>(
+          `SELECT coalesce(sum(machine_count), 0)::text AS t FROM fleet_server_counts`,
+        );
+        const ptr = await c.query<{ s: string }>(`SELECT latest_scan_id AS s FROM machines WHERE machine_id = 'ws-01'`);
+        return { fingerprints: fp.rows[0]!.n, serverCounts: sc.rows[0]!.t, pointer: ptr.rows[0]!.s };
+      });
+    const before = await snapshot();
     const rep = new pg.Client({ connectionString: reporterUrl('rep_01') });
     await rep.connect();
     try {
-      const r = await rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]);
-      assert.equal(r.rowCount, 1, 'RLS allows a reporter to move its own pointer');
-      const foreign = await owner.withClient(
-        async (c) =>
-          (
-            await c.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM fleet_fingerprint_machines x WHERE x.machine_id = 'ws-01'
-               AND NOT EXISTS (SELECT 1 FROM scan_findings f WHERE f.machine_id = 'ws-01' AND f.fingerprint = x.fingerprint)`,
-            )
-          ).rows[0]!.n,
+      await assert.rejects(
+        rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]),
+        (err: Error & { code?: string }) =>
+          err.code === '23514' && /machine ws-01: latest scan \d+ is not one of its own scans/.test(err.message),
       );
-      assert.equal(foreign, 0, `ws-01 must not be credited with ${victim.m}'s fingerprints`);
+      // The owner is held to the same rule (the report path never needs it).
+      await assert.rejects(
+        owner.withClient((c) =>
+          c.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]),
+        ),
+        /not one of its own scans/,
+      );
+      assert.deepEqual(await snapshot(), before, 'nothing moved');
     } finally {
-      await rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [own]).catch(() => {});
       await rep.end();
     }
   });

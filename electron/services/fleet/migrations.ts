@@ -557,4 +557,33 @@ WHERE f.fingerprint IS NOT NULL
 GROUP BY f.fingerprint, m.machine_id;
 `,
   },
+  {
+    version: 103,
+    name: "fleet: a machine's latest scan must be one of its own scans",
+    sql: `
+-- RLS lets a reporter update its own machines row, latest_scan_id included; nothing tied that id
+-- to the machine's own scans, so pointing it at another machine's scan skewed every projection that
+-- follows the pointer (server counts, the direct fleet joins). Refused at the source now. A trigger,
+-- not a composite foreign key: scans already reference machines, and a trigger needs no delete order.
+CREATE OR REPLACE FUNCTION machines_latest_scan_is_own() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF NEW.latest_scan_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM scans s WHERE s.scan_id = NEW.latest_scan_id AND s.machine_id = NEW.machine_id) THEN
+    RAISE EXCEPTION 'machine %: latest scan % is not one of its own scans', NEW.machine_id, NEW.latest_scan_id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $f$;
+REVOKE ALL ON FUNCTION machines_latest_scan_is_own() FROM PUBLIC;
+CREATE TRIGGER machines_latest_scan_is_own BEFORE INSERT OR UPDATE OF latest_scan_id, machine_id ON machines
+  FOR EACH ROW EXECUTE FUNCTION machines_latest_scan_is_own();
+
+-- Pointers already moved that way go back to the machine's own latest scan (the projections follow).
+UPDATE machines m SET latest_scan_id = (
+  SELECT s.scan_id FROM scans s WHERE s.machine_id = m.machine_id ORDER BY s.scanned_at DESC, s.scan_id DESC LIMIT 1)
+WHERE m.latest_scan_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.scan_id = m.latest_scan_id AND s.machine_id = m.machine_id);
+`,
+  },
 ];
