@@ -74,7 +74,7 @@ const KEPT_KEY = 'gatehouse.policy.keptDraft';
 
 function readKept(): KeptDraft | null {
   try {
-    const raw = globalThis.localStorage?.getItem(KEPT_KEY);
+    const raw = globalThis.sessionStorage?.getItem(KEPT_KEY);
     if (!raw) return null;
     const v = JSON.parse(raw) as Partial<KeptDraft>;
     return typeof v.text === 'string' && typeof v.keptAt === 'string'
@@ -85,11 +85,14 @@ function readKept(): KeptDraft | null {
   }
 }
 
-/** Kept in this window's local storage too, so a reload of the app does not lose it. */
+/**
+ * Kept in this window's session storage too, so a reload does not lose it. Not local storage: a
+ * policy names teams and member e-mails, which should not outlive the session on disk unencrypted.
+ */
 function writeKept(k: KeptDraft | null): void {
   try {
-    if (k) globalThis.localStorage?.setItem(KEPT_KEY, JSON.stringify(k));
-    else globalThis.localStorage?.removeItem(KEPT_KEY);
+    if (k) globalThis.sessionStorage?.setItem(KEPT_KEY, JSON.stringify(k));
+    else globalThis.sessionStorage?.removeItem(KEPT_KEY);
   } catch {
     // Storage unavailable (private mode, quota): the in-memory copy still holds it for this session.
   }
