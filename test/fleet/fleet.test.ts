@@ -80,7 +80,7 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102, 103]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102, 103, 104]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');
@@ -264,6 +264,26 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
       await assert.rejects(c.query(`DELETE FROM admin_log`), /permission denied/);
       await assert.rejects(c.query(`TRUNCATE admin_log`), /permission denied/);
       await assert.rejects(c.query(`DELETE FROM scans`), /permission denied/);
+    });
+    // Each entry names the login role that wrote it, whatever actor the client claims or the INSERT says.
+    await admin.transaction(async (c) => {
+      await appendAdminLog(c, { action: 'test.claimed', actor: 'someone-else' });
+      await c.query(
+        `INSERT INTO admin_log (actor, action, prev_hash, hash, db_role) VALUES ('x', 'test.forged-role', NULL, 'h', 'fleet_owner')`,
+      );
+    });
+    await owner.withClient(async (c) => {
+      const r = await c.query<{ action: string; actor: string; db_role: string }>(
+        `SELECT action, actor, db_role FROM admin_log WHERE action IN ('test.claimed', 'test.forged-role') ORDER BY id`,
+      );
+      assert.deepEqual(
+        r.rows.map((x) => [x.action, x.actor, x.db_role]),
+        [
+          ['test.claimed', 'someone-else', 'fleet_admin'],
+          ['test.forged-role', 'x', 'fleet_admin'],
+        ],
+      );
+      await c.query(`DELETE FROM admin_log WHERE action IN ('test.claimed', 'test.forged-role')`);
     });
     // The owner can, and the chain shows it.
     await owner.withClient(async (c) => {

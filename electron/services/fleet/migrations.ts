@@ -586,4 +586,21 @@ WHERE m.latest_scan_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.scan_id = m.latest_scan_id AND s.machine_id = m.machine_id);
 `,
   },
+  {
+    version: 104,
+    name: 'fleet: the admin log records the login role that wrote each entry',
+    sql: `
+-- The chain's actor is what the client says (the admin's SSO identity or OS account): attribution,
+-- not proof, since an admin holds INSERT. The database adds the login role of the session that
+-- wrote the row, which the client cannot choose (set by a trigger whatever the INSERT names).
+ALTER TABLE admin_log ADD COLUMN db_role text;
+CREATE OR REPLACE FUNCTION admin_log_db_role() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $f$
+BEGIN
+  NEW.db_role := session_user;
+  RETURN NEW;
+END $f$;
+CREATE TRIGGER admin_log_db_role BEFORE INSERT ON admin_log FOR EACH ROW EXECUTE FUNCTION admin_log_db_role();
+`,
+  },
 ];
