@@ -1,8 +1,12 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { AdminError } from '../../../shared/api/errors.js';
 import {
   AuditFacetName,
   type AuditEvent,
+  type AuditEventDraft,
   type AuditFilter,
   type AuditHistogram,
   type AuditPage,
@@ -11,6 +15,7 @@ import {
 import { dedupeUid } from '../audit/original.js';
 import { sealEvent, type AuditQueryOptions, type IngestRecord } from '../audit/store.js';
 import type { TeamStore } from './store.js';
+import { copyField, fromPgText, toPgText } from './audit-text.js';
 import {
   BUCKET_STEPS,
   FACET_COLUMN,
@@ -23,14 +28,14 @@ import {
  * The audit timeline in the team store (migration 4): monthly partitions, the same filter, keyset
  * pages, facets, histogram and full-text search as the local timeline, and chunked bulk ingest.
  *
- * Ingest: `pg-copy-streams` is not a dependency here, so COPY is not used; each chunk is one
- * `INSERT … SELECT FROM json_to_recordset($1)` (one round trip, one parameter, server-side row
- * expansion), `ON CONFLICT (uid, ts) DO NOTHING`, committed on its own. A connection killed
- * mid-ingest loses only the chunk in flight (rolled back); re-sending everything stores each
- * event exactly once.
+ * Ingest: each chunk is one transaction — COPY FROM STDIN (text format) into a session temp table,
+ * then one `INSERT … SELECT … ON CONFLICT (uid, ts) DO NOTHING` into the partitioned events that
+ * also adds the inserted rows (never the duplicates) to the rollups, then COMMIT. A connection
+ * killed mid-ingest (mid-COPY included) loses only the chunk in flight (rolled back); re-sending
+ * everything stores each event exactly once.
  */
 
-export const PG_AUDIT_CHUNK = 5000;
+export const PG_AUDIT_CHUNK = 20_000;
 
 const EVENT_COLS = `id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
   tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original`;
@@ -45,31 +50,32 @@ interface EventRow extends AuditEventColumns {
 function toEvent(r: EventRow): AuditEvent {
   let original: unknown;
   try {
-    original = r.original === null ? null : JSON.parse(r.original);
+    original = r.original === null ? null : JSON.parse(fromPgText(r.original));
   } catch {
     original = { _unparseable: true };
   }
+  const t = fromPgText;
   return {
     id: r.id,
     time: r.ts.toISOString(),
-    source: r.source,
+    source: t(r.source),
     sourceKind: r.source_kind,
-    sourceRecordId: r.source_record_id,
-    tenant: r.tenant,
-    'user.id': r.user_id,
-    client: r.client,
-    'client.address': r.client_address,
-    'mcp.method.name': r.method,
-    server: r.server,
-    'gen_ai.tool.name': r.tool,
-    'gen_ai.prompt.name': r.prompt,
-    'mcp.resource.uri': r.resource_uri,
+    sourceRecordId: t(r.source_record_id),
+    tenant: t(r.tenant),
+    'user.id': t(r.user_id),
+    client: t(r.client),
+    'client.address': t(r.client_address),
+    'mcp.method.name': t(r.method),
+    server: t(r.server),
+    'gen_ai.tool.name': t(r.tool),
+    'gen_ai.prompt.name': t(r.prompt),
+    'mcp.resource.uri': t(r.resource_uri),
     outcome: r.outcome,
-    reason: r.reason,
-    'error.type': r.error_type,
+    reason: t(r.reason),
+    'error.type': t(r.error_type),
     durationMs: r.duration_ms,
-    'jsonrpc.request.id': r.request_id,
-    'mcp.session.id': r.session_id,
+    'jsonrpc.request.id': t(r.request_id),
+    'mcp.session.id': t(r.session_id),
     original,
   };
 }
@@ -121,10 +127,10 @@ function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter)
   for (const [field, col] of Object.entries(LIST_COLUMN) as [keyof typeof LIST_COLUMN, string][]) {
     const values = filter[field];
     if (!values?.length || omit === field) continue;
-    parts.push(`${col} = ANY(${p(values)}::text[])`);
+    parts.push(`${col} = ANY(${p(values.map(toPgText))}::text[])`);
   }
   if (filter.subject?.length && omit !== 'subject') {
-    const s = p(filter.subject);
+    const s = p(filter.subject.map(toPgText));
     parts.push(`(user_id = ANY(${s}::text[]) OR client = ANY(${s}::text[]))`);
   }
   // Exclusions keep events that have no value in the field (as the local timeline does); a field's
@@ -132,14 +138,14 @@ function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter)
   for (const [field, values] of Object.entries(filter.exclude ?? {}) as [string, string[] | undefined][]) {
     if (!values?.length || omit === field) continue;
     if (field === 'subject') {
-      const s = p(values);
+      const s = p(values.map(toPgText));
       parts.push(
         `(user_id IS NULL OR user_id <> ALL(${s}::text[])) AND (client IS NULL OR client <> ALL(${s}::text[]))`,
       );
       continue;
     }
     const col = (LIST_COLUMN as Record<string, string>)[field];
-    if (col) parts.push(`(${col} IS NULL OR ${col} <> ALL(${p(values)}::text[]))`);
+    if (col) parts.push(`(${col} IS NULL OR ${col} <> ALL(${p(values.map(toPgText))}::text[]))`);
   }
   if (filter.text !== undefined && omit !== 'text') {
     const q = tsQuery(filter.text);
@@ -154,68 +160,132 @@ export interface PgIngestResult {
   chunks: number;
 }
 
+export interface PgIngestOptions {
+  /** Records per committed chunk (PG_AUDIT_CHUNK). */
+  chunk?: number;
+  /** Chunks being sent or stored at once, each on its own connection (default 2). */
+  inflight?: number;
+  afterChunk?: (done: number) => Promise<void>;
+  /**
+   * Test hook: inside each chunk's transaction, halfway through its COPY stream, with the chunk's
+   * backend pid (the connection itself is busy copying).
+   */
+  duringCopy?: (backendPid: number, chunk: number) => Promise<void>;
+  /** Test hook: inside each chunk's transaction, after the insert, before COMMIT. */
+  beforeCommit?: (c: pg.PoolClient, chunk: number) => Promise<void>;
+}
+
+/** The staging table a chunk is copied into (per session, emptied at each commit). */
+const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS audit_stage (uid bigint, ts timestamptz, source text,
+  source_kind text, source_record_id text, tenant text, user_id text, client text, client_address text, method text,
+  server text, tool text, prompt text, resource_uri text, outcome text, reason text, error_type text,
+  duration_ms double precision, request_id text, session_id text, original text) ON COMMIT DELETE ROWS`;
+const STAGE_COLS = `uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method,
+  server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original`;
+/**
+ * Staged rows into the events (duplicates skipped), and the rows actually inserted (RETURNING, not
+ * the duplicates) into the rollups, in key order so two chunks in flight lock shared rollup rows in
+ * the same order.
+ */
+const MOVE_STAGED = `WITH ins AS (
+    INSERT INTO audit_events (${STAGE_COLS})
+    SELECT ${STAGE_COLS} FROM audit_stage
+    ON CONFLICT (uid, ts) DO NOTHING
+    RETURNING ts, outcome, tenant, user_id, client, server, tool, method, source
+  ), minutes AS (
+    INSERT INTO audit_minutes AS a (minute, outcome, n)
+    SELECT date_trunc('minute', ts), outcome, count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (minute, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+  ), days AS (
+    INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
+    SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), ins.outcome, count(*)
+    FROM ins CROSS JOIN LATERAL (VALUES ('tenant', ins.tenant), ('subject', ins.user_id), ('client', ins.client),
+      ('server', ins.server), ('tool', ins.tool), ('method', ins.method), ('source', ins.source)) AS v(dim, value)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+  )
+  SELECT count(*) AS n FROM ins`;
+
+/** One sealed record as a COPY text-format line (stage column order). */
+function copyLine(uid: bigint, ts: number, e: AuditEventDraft, original: string): string {
+  const t = (v: string | null) => copyField(toPgText(v));
+  const num = (v: number | null) => (v === null || !Number.isFinite(v) ? '\\N' : String(v));
+  return (
+    [
+      uid,
+      new Date(ts).toISOString(),
+      t(e.source),
+      t(e.sourceKind),
+      t(e.sourceRecordId),
+      t(e.tenant),
+      t(e['user.id']),
+      t(e.client),
+      t(e['client.address']),
+      t(e['mcp.method.name']),
+      t(e.server),
+      t(e['gen_ai.tool.name']),
+      t(e['gen_ai.prompt.name']),
+      t(e['mcp.resource.uri']),
+      t(e.outcome),
+      t(e.reason),
+      t(e['error.type']),
+      num(e.durationMs),
+      t(e['jsonrpc.request.id']),
+      t(e['mcp.session.id']),
+      t(original),
+    ].join('\t') + '\n'
+  );
+}
+
+/** Lines per write into the COPY stream (one CopyData message each). */
+const COPY_PIECE = 500;
+
 export class PgAuditStore {
   constructor(private readonly store: TeamStore) {}
 
   /**
-   * Seals (masks) and stores records in committed chunks; returns what was new. `afterChunk` runs
-   * after each commit (progress; tests cut the connection there).
+   * Seals (masks) and stores records in committed chunks; returns what was new. Each chunk is one
+   * transaction: COPY into the session's staging table, then one INSERT … SELECT … ON CONFLICT DO
+   * NOTHING into the partitioned events with the rollups, then COMMIT. A connection killed at any
+   * point loses only its chunk (rolled back); re-sending everything stores each event exactly once.
+   * `afterChunk` runs after each commit (progress). Memory: at most `inflight` + 1 chunks of COPY text.
    */
-  async ingest(
-    records: Iterable<IngestRecord>,
-    opts: {
-      chunk?: number;
-      afterChunk?: (done: number) => Promise<void>;
-      /** Test hook: inside each chunk's transaction, after the insert, before COMMIT. */
-      beforeCommit?: (c: pg.PoolClient, chunk: number) => Promise<void>;
-    } = {},
-  ): Promise<PgIngestResult> {
+  async ingest(records: Iterable<IngestRecord>, opts: PgIngestOptions = {}): Promise<PgIngestResult> {
     const size = opts.chunk ?? PG_AUDIT_CHUNK;
+    const maxInflight = Math.max(1, opts.inflight ?? 2);
     const out: PgIngestResult = { imported: 0, duplicates: 0, chunks: 0 };
-    let batch: Record<string, unknown>[] = [];
+    let lines: string[] = [];
     let lo = Infinity;
     let hi = -Infinity;
     const inflight: Promise<void>[] = [];
     let started = 0;
     const flush = async () => {
-      if (!batch.length) return;
-      const rows = batch;
+      if (!lines.length) return;
+      const rows = lines;
       const [from, to] = [new Date(lo), new Date(hi)];
       const chunkNo = started++;
-      batch = [];
+      lines = [];
       lo = Infinity;
       hi = -Infinity;
       const n = await this.store.transaction(async (c) => {
-        await c.query('SELECT audit_ensure_partitions($1, $2)', [from, to]);
-        // The rows actually inserted (not the duplicates) feed the rollups, in key order so two
-        // chunks in flight lock shared rollup rows in the same order.
-        const r = await c.query<{ n: string }>(
-          `WITH ins AS (
-             INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address,
-               method, server, tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original)
-             SELECT uid::bigint, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
-               tool, prompt, resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original
-             FROM json_to_recordset($1::json) AS x(uid text, ts timestamptz, source text, source_kind text, source_record_id text,
-               tenant text, user_id text, client text, client_address text, method text, server text, tool text, prompt text,
-               resource_uri text, outcome text, reason text, error_type text, duration_ms double precision, request_id text,
-               session_id text, original text)
-             ON CONFLICT (uid, ts) DO NOTHING
-             RETURNING ts, outcome, tenant, user_id, client, server, tool, method, source
-           ), minutes AS (
-             INSERT INTO audit_minutes AS a (minute, outcome, n)
-             SELECT date_trunc('minute', ts), outcome, count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
-             ON CONFLICT (minute, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
-           ), days AS (
-             INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
-             SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), ins.outcome, count(*)
-             FROM ins CROSS JOIN LATERAL (VALUES ('tenant', ins.tenant), ('subject', ins.user_id), ('client', ins.client),
-               ('server', ins.server), ('tool', ins.tool), ('method', ins.method), ('source', ins.source)) AS v(dim, value)
-             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-             ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
-           )
-           SELECT count(*) AS n FROM ins`,
-          [JSON.stringify(rows)],
+        await c.query(STAGE_DDL);
+        const pid = opts.duringCopy
+          ? (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+          : 0;
+        const pieces = Math.ceil(rows.length / COPY_PIECE);
+        await pipeline(
+          Readable.from(
+            (async function* () {
+              for (let k = 0; k < pieces; k++) {
+                if (k === pieces >> 1 && opts.duringCopy) await opts.duringCopy(pid, chunkNo);
+                yield rows.slice(k * COPY_PIECE, (k + 1) * COPY_PIECE).join('');
+              }
+            })(),
+          ),
+          c.query(copyFrom(`COPY audit_stage (${STAGE_COLS}) FROM STDIN`)),
         );
+        await c.query('SELECT audit_ensure_partitions($1, $2)', [from, to]);
+        const r = await c.query<{ n: string }>(MOVE_STAGED);
         await opts.beforeCommit?.(c, chunkNo);
         return Number(r.rows[0]!.n);
       });
@@ -236,33 +306,11 @@ export class PgAuditStore {
         if (!Number.isFinite(ts)) throw new AdminError('bad-request', `audit record ${rec.key}: invalid time`);
         lo = Math.min(lo, ts);
         hi = Math.max(hi, ts);
-        batch.push({
-          uid: dedupeUid(e.sourceKind, rec.key).toString(),
-          ts: new Date(ts).toISOString(),
-          source: e.source,
-          source_kind: e.sourceKind,
-          source_record_id: e.sourceRecordId,
-          tenant: e.tenant,
-          user_id: e['user.id'],
-          client: e.client,
-          client_address: e['client.address'],
-          method: e['mcp.method.name'],
-          server: e.server,
-          tool: e['gen_ai.tool.name'],
-          prompt: e['gen_ai.prompt.name'],
-          resource_uri: e['mcp.resource.uri'],
-          outcome: e.outcome,
-          reason: e.reason,
-          error_type: e['error.type'],
-          duration_ms: e.durationMs,
-          request_id: e['jsonrpc.request.id'],
-          session_id: e['mcp.session.id'],
-          original,
-        });
-        if (batch.length >= size) {
-          // Two chunks in flight: the next one is sealed and serialized while the server inserts.
+        lines.push(copyLine(dedupeUid(e.sourceKind, rec.key), ts, e, original));
+        if (lines.length >= size) {
+          // Chunks in flight on their own connections: the next one is sealed while the server stores.
           send();
-          if (inflight.length >= 2) await inflight.shift();
+          if (inflight.length >= maxInflight) await inflight.shift();
         }
       }
       send();
@@ -359,7 +407,10 @@ export class PgAuditStore {
              GROUP BY value ORDER BY count DESC, value LIMIT $2`,
             o ? [name, limit, o] : [name, limit],
           );
-          out[name] = r.rows.map((x) => ({ value: x.value === '' ? null : x.value, count: Number(x.count) }));
+          out[name] = r.rows.map((x) => ({
+            value: x.value === '' ? null : fromPgText(x.value),
+            count: Number(x.count),
+          }));
         } else if (name === 'outcome') {
           const r = await c.query<{ value: string; count: string }>(
             `SELECT outcome AS value, sum(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value`,
@@ -390,7 +441,7 @@ export class PgAuditStore {
           out[name] = sorted(
             r.rows
               .filter((x) => Number(x[`g${i}`]) === 0)
-              .map((x) => ({ value: x[`v${i}`] as string | null, count: Number(x.n) })),
+              .map((x) => ({ value: fromPgText(x[`v${i}`] as string | null), count: Number(x.n) })),
           );
         });
       }
@@ -405,7 +456,7 @@ export class PgAuditStore {
            ORDER BY count DESC, value NULLS FIRST LIMIT $${params.length}`,
           params,
         );
-        out[name] = r.rows.map((x) => ({ value: x.value, count: Number(x.count) }));
+        out[name] = r.rows.map((x) => ({ value: fromPgText(x.value), count: Number(x.count) }));
       }
       return out;
     });
