@@ -86,6 +86,29 @@ function parseTime(iso: string, what: string): Date {
   return new Date(t);
 }
 
+/** A keyset position: the time in epoch microseconds and the id. */
+interface Key {
+  us: bigint;
+  id: bigint;
+}
+const MAX_ID = 9223372036854775807n;
+
+function decodeCursor(cursor: string): Key {
+  const m = /^(-?\d{1,19}):(\d{1,19})$/.exec(cursor);
+  if (!m) throw new AdminError('bad-request', 'invalid cursor');
+  const key = { us: BigInt(m[1]!), id: BigInt(m[2]!) };
+  if (key.id > MAX_ID) throw new AdminError('bad-request', 'invalid cursor');
+  return key;
+}
+
+/** Epoch microseconds → an exact ISO timestamp (a Date holds milliseconds only). */
+function usToIso(us: bigint): string {
+  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+  const rest = us - ms * 1000n;
+  const iso = new Date(Number(ms)).toISOString();
+  return `${iso.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
+}
+
 /** User text → a tsquery: each word's tokens ANDed, the last token of each word a prefix. */
 export function tsQuery(text: string): string | null {
   const terms: string[] = [];
@@ -323,38 +346,70 @@ export class PgAuditStore {
     return out;
   }
 
-  /** Newest first, keyset-paged on (ts, id); the cursor is `<epoch µs>:<id>`. */
+  /**
+   * One page in time order (newest or oldest first), keyset on (ts, id), with the local timeline's
+   * semantics (AuditStore.query): a page starts after `cursor` (`direction: 'next'`), before it
+   * (`'prev'`, back towards the list's start), at a time (`at`: the first event at or before it
+   * newest first, at or after it oldest first), or at the list's start; pages reached by a cursor or
+   * a time carry a `prevCursor` when events precede them. The cursor is `<epoch µs>:<id>`.
+   */
   query(filter: AuditFilter, opts: AuditQueryOptions): Promise<AuditPage> {
-    if ((opts.order ?? 'newest') !== 'newest' || opts.direction === 'prev' || opts.at !== undefined)
-      return Promise.reject(
-        new AdminError(
-          'bad-request',
-          'The team timeline pages newest first only so far (no oldest first, jump or paging back).',
-        ),
-      );
+    const order = opts.order ?? 'newest';
+    const back = opts.direction === 'prev' && !!opts.cursor;
+    // Rows are read in the list's order, or reversed when paging back (then flipped again below).
+    const desc = (order === 'newest') !== back;
+    const boundary: Key | null = opts.cursor
+      ? decodeCursor(opts.cursor)
+      : opts.at !== undefined
+        ? { us: BigInt(parseTime(opts.at, 'at').getTime()) * 1000n, id: order === 'newest' ? MAX_ID : 0n }
+        : null;
     return this.store.withClient(async (c) => {
       const params: unknown[] = [];
-      let sql = where(filter, params);
-      if (opts.cursor) {
-        const m = /^(\d+):(\d+)$/.exec(opts.cursor);
-        if (!m) throw new AdminError('bad-request', 'invalid cursor');
-        params.push(m[1], m[2]);
-        sql += `${sql ? ' AND' : 'WHERE'} (ts, id) < (to_timestamp($${params.length - 1}::bigint / 1e6), $${params.length}::bigint)`;
-      }
-      params.push(opts.limit + 1);
+      const w = where(filter, params);
+      const keyset = (d: boolean, k: Key, ps: unknown[]) => {
+        ps.push(usToIso(k.us), k.id.toString());
+        return `(ts, id) ${d ? '<' : '>'} ($${ps.length - 1}::timestamptz, $${ps.length}::bigint)`;
+      };
+      let sql = w;
+      const pageParams = [...params];
+      if (boundary) sql += `${sql ? ' AND' : 'WHERE'} ${keyset(desc, boundary, pageParams)}`;
+      pageParams.push(opts.limit + 1);
+      const dir = desc ? 'DESC' : 'ASC';
       const r = await c.query<EventRow & { us: string }>(
-        `SELECT ${EVENT_COLS}, (extract(epoch FROM ts) * 1e6)::bigint AS us FROM audit_events ${sql}
-         ORDER BY ts DESC, id DESC LIMIT $${params.length}`,
-        params,
+        `SELECT ${EVENT_COLS}, (extract(epoch FROM ts) * 1000000)::bigint AS us FROM audit_events ${sql}
+         ORDER BY ts ${dir}, id ${dir} LIMIT $${pageParams.length}`,
+        pageParams,
       );
       const more = r.rows.length > opts.limit;
       const page = more ? r.rows.slice(0, opts.limit) : r.rows;
+      if (back) page.reverse();
+      const first = page[0];
       const last = page.at(-1);
+      const cursorOf = (x: { us: string; id: string }) => `${x.us}:${x.id}`;
+      let nextCursor: string | null;
+      let prevCursor: string | null = null;
+      if (back) {
+        // Paging back from a cursor: the cursor's side follows this page; `more` rows precede it.
+        prevCursor = more && first ? cursorOf(first) : null;
+        nextCursor = last ? cursorOf(last) : (opts.cursor ?? null);
+      } else {
+        nextCursor = more && last ? cursorOf(last) : null;
+        if (boundary) {
+          // Is there an event before this page (in list order)? One index probe from its first
+          // event (or from the boundary when the page is empty).
+          const b: Key = first ? { us: BigInt(first.us), id: BigInt(first.id) } : boundary;
+          const probeParams = [...params];
+          const probe = await c.query(
+            `SELECT 1 FROM audit_events ${w}${w ? ' AND' : 'WHERE'} ${keyset(!desc, b, probeParams)} LIMIT 1`,
+            probeParams,
+          );
+          if (probe.rowCount) prevCursor = `${b.us}:${b.id}`;
+        }
+      }
       return {
         events: page.map(toEvent),
-        nextCursor: more && last ? `${last.us}:${last.id}` : null,
-        // Newest-first paging only in the team timeline so far (no oldest-first, jump or paging back).
-        prevCursor: null,
+        nextCursor,
+        prevCursor,
         total: opts.withTotal ? await this.countWith(c, filter) : null,
       };
     });

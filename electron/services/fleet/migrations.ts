@@ -470,4 +470,13 @@ BEGIN
 END $f$;
 `,
   },
+  {
+    version: 6,
+    name: 'audit at team scale: an id index per partition (one event by id)',
+    sql: `
+-- get(id) probes one small index per partition instead of scanning a whole one (the id is not in
+-- the partition key, so every month is probed; ids come from a sequence, so inserts append).
+CREATE INDEX audit_events_id ON audit_events (id);
+`,
+  },
 ];
