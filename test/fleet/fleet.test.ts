@@ -53,7 +53,7 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');

@@ -13,7 +13,7 @@ import {
   type FacetCount,
 } from '../../../shared/model/audit.js';
 import { dedupeUid } from '../audit/original.js';
-import { sealEvent, type AuditQueryOptions, type IngestRecord } from '../audit/store.js';
+import { normalizeFilter, omitField, sealEvent, type AuditQueryOptions, type IngestRecord } from '../audit/store.js';
 import type { TeamStore } from './store.js';
 import { copyField, fromPgText, toPgText } from './audit-text.js';
 import {
@@ -124,19 +124,44 @@ type Q = Pick<pg.ClientBase, 'query'>;
 /** Facets kept per day in audit_facet_days (migration 5). */
 const ROLLUP_DIMS: readonly AuditFacetName[] = ['tenant', 'subject', 'client', 'server', 'tool', 'method', 'source'];
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
-/** True when the filter (but `omit`) selects on nothing but time and outcome: the rollups can answer. */
-function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): boolean {
+/** True when a normalized filter selects on nothing but time and outcome (the rollups can answer). */
+function onlyTimeAndOutcome(filter: AuditFilter): boolean {
   return Object.entries(filter).every(
     ([k, v]) =>
-      k === omit ||
       v === undefined ||
       k === 'since' ||
       k === 'until' ||
       k === 'outcome' ||
       (Array.isArray(v) && !v.length) ||
+      (k === 'exclude' && !Object.values(v as Record<string, unknown[] | undefined>).some((x) => x?.length)) ||
       (k === 'text' && typeof v === 'string' && !tsQuery(v)),
   );
+}
+
+/** The whole timeline, by outcome at most: the totals answer. */
+function rollable(filter: AuditFilter): boolean {
+  return filter.since === undefined && filter.until === undefined && onlyTimeAndOutcome(filter);
+}
+
+/** ASCII-only lower case (as SQLite's LIKE folds), the same in SQL and here. */
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const FOLD_SQL = (col: string) => `translate(${col}, '${UPPER}', '${UPPER.toLowerCase()}')`;
+function foldAscii(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** The most frequent values first (ties by value, none first), at most `limit` (as the local timeline). */
+function topValues(rows: FacetCount[], limit: number): FacetCount[] {
+  return rows
+    .filter((x) => x.count > 0)
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+    )
+    .slice(0, limit);
 }
 
 function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter): string {
@@ -215,17 +240,29 @@ const MOVE_STAGED = `WITH ins AS (
     SELECT ${STAGE_COLS} FROM audit_stage
     ON CONFLICT (uid, ts) DO NOTHING
     RETURNING ts, outcome, tenant, user_id, client, server, tool, method, source
+  ), mins AS (
+    SELECT date_trunc('minute', ts, 'UTC') AS minute, outcome, count(*) AS n FROM ins GROUP BY 1, 2
   ), minutes AS (
     INSERT INTO audit_minutes AS a (minute, outcome, n)
-    SELECT date_trunc('minute', ts), outcome, count(*) FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+    SELECT minute, outcome, n FROM mins ORDER BY 1, 2
     ON CONFLICT (minute, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
-  ), days AS (
-    INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
-    SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), ins.outcome, count(*)
+  ), hours AS (
+    INSERT INTO audit_hours AS a (hour, outcome, n)
+    SELECT date_trunc('hour', minute, 'UTC'), outcome, sum(n) FROM mins GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (hour, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+  ), dv AS (
+    SELECT v.dim, (ins.ts AT TIME ZONE 'UTC')::date AS day, coalesce(v.value, '') AS value, ins.outcome, count(*) AS n
     FROM ins CROSS JOIN LATERAL (VALUES ('tenant', ins.tenant), ('subject', ins.user_id), ('client', ins.client),
       ('server', ins.server), ('tool', ins.tool), ('method', ins.method), ('source', ins.source)) AS v(dim, value)
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4
+  ), days AS (
+    INSERT INTO audit_facet_days AS a (dim, day, value, outcome, n)
+    SELECT dim, day, value, outcome, n FROM dv ORDER BY 1, 2, 3, 4
     ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
+  ), totals AS (
+    INSERT INTO audit_facet_totals AS a (dim, value, outcome, n)
+    SELECT dim, value, outcome, sum(n) FROM dv GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (dim, value, outcome) DO UPDATE SET n = a.n + EXCLUDED.n
   )
   SELECT count(*) AS n FROM ins`;
 
@@ -424,7 +461,18 @@ export class PgAuditStore {
     });
   }
 
-  private async countWith(c: Q, filter: AuditFilter): Promise<number> {
+  private async countWith(c: Q, input: AuditFilter): Promise<number> {
+    const { filter, empty } = normalizeFilter(input);
+    if (empty) return 0;
+    // The whole timeline, by outcome at most: the hour rollup answers.
+    if (rollable(filter)) {
+      const o = filter.outcome?.length ? filter.outcome : null;
+      const r = await c.query<{ n: string | null }>(
+        `SELECT sum(n) AS n FROM audit_hours${o ? ' WHERE outcome = ANY($1::text[])' : ''}`,
+        o ? [o] : [],
+      );
+      return Number(r.rows[0]!.n ?? 0);
+    }
     const params: unknown[] = [];
     const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events ${where(filter, params)}`, params);
     return Number(r.rows[0]!.n);
@@ -434,56 +482,64 @@ export class PgAuditStore {
     return this.store.withClient((c) => this.countWith(c, filter));
   }
 
-  /** Top values per facet; a facet's own selection is ignored when counting it (as the local timeline). */
+  /**
+   * Top values per facet, as the local timeline: a facet ignores its own selection (included and
+   * excluded values); `search` keeps only values containing that text (ASCII case folding).
+   * Over the whole timeline (by outcome at most) the per-value totals answer; otherwise the facets
+   * sharing the filter are counted in one scan (GROUPING SETS) and the others one scan each.
+   */
   facets(
     filter: AuditFilter,
     names: readonly AuditFacetName[] = AuditFacetName.options,
     limit = 12,
+    search?: string,
   ): Promise<Record<string, FacetCount[]>> {
+    const needle = search?.trim() ? foldAscii(toPgText(search.trim())) : null;
+    const matches = (v: string | null) => needle === null || (v !== null && foldAscii(v).includes(needle));
+    const selects = (n: AuditFacetName) =>
+      !!(filter[FACET_FILTER_FIELD[n]] as unknown[] | undefined)?.length ||
+      !!(filter.exclude as Record<string, unknown[] | undefined> | undefined)?.[FACET_FILTER_FIELD[n]]?.length;
     return this.store.withClient(async (c) => {
       const out: Record<string, FacetCount[]> = {};
-      const sorted = (rows: { value: string | null; count: number }[]) =>
-        rows
-          .sort(
-            (a, b) =>
-              b.count - a.count ||
-              (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
-          )
-          .slice(0, limit);
-      // Open range, nothing but outcome selected: the day rollups answer (thousands of rows, not millions).
-      const open = filter.since === undefined && filter.until === undefined;
+      const shared: AuditFacetName[] = [];
       for (const name of names) {
         const own = FACET_FILTER_FIELD[name];
-        if (!open || !onlyTimeAndOutcome(filter, own)) continue;
-        const o = own !== 'outcome' && filter.outcome?.length ? filter.outcome : null;
-        if (ROLLUP_DIMS.includes(name)) {
-          const r = await c.query<{ value: string; count: string }>(
-            `SELECT value, sum(n) AS count FROM audit_facet_days WHERE dim = $1${o ? ' AND outcome = ANY($3::text[])' : ''}
-             GROUP BY value ORDER BY count DESC, value LIMIT $2`,
-            o ? [name, limit, o] : [name, limit],
-          );
-          out[name] = r.rows.map((x) => ({
-            value: x.value === '' ? null : fromPgText(x.value),
-            count: Number(x.count),
-          }));
-        } else if (name === 'outcome') {
-          const r = await c.query<{ value: string; count: string }>(
-            `SELECT outcome AS value, sum(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value`,
-          );
-          out[name] = r.rows
-            .filter((x) => Number(x.count) > 0)
-            .map((x) => ({ value: x.value, count: Number(x.count) }));
+        const { filter: f, empty } = normalizeFilter(selects(name) ? omitField(filter, own) : filter);
+        if (empty) {
+          out[name] = [];
+          continue;
         }
-      }
-      // Facets without a selection of their own share the filter: one scan with GROUPING SETS
-      // counts them all (instead of one scan each).
-      const ownSelection = (n: AuditFacetName) =>
-        !!(filter[FACET_FILTER_FIELD[n]] as unknown[] | undefined)?.length ||
-        !!(filter.exclude as Record<string, unknown[] | undefined> | undefined)?.[FACET_FILTER_FIELD[n]]?.length;
-      const shared = names.filter((n) => !out[n] && !ownSelection(n));
-      if (shared.length >= 2) {
+        if (!rollable(f)) {
+          if (!selects(name)) shared.push(name);
+          continue;
+        }
+        const o = f.outcome?.length ? f.outcome : null;
         const params: unknown[] = [];
-        const w = where(filter, params);
+        const p = (v: unknown) => `$${params.push(v)}`;
+        let sql: string;
+        if (ROLLUP_DIMS.includes(name)) {
+          sql = `SELECT value, sum(n) AS count FROM audit_facet_totals WHERE dim = ${p(name)}
+            ${o ? `AND outcome = ANY(${p(o)}::text[])` : ''} ${needle ? `AND strpos(${FOLD_SQL('value')}, ${p(needle)}) > 0` : ''}
+            GROUP BY value HAVING sum(n) > 0 ORDER BY count DESC FETCH FIRST ${p(limit)} ROWS WITH TIES`;
+        } else {
+          sql = `SELECT outcome AS value, sum(n) AS count FROM audit_hours GROUP BY outcome HAVING sum(n) > 0`;
+        }
+        const r = await c.query<{ value: string; count: string }>(sql, params);
+        // '' stands for "no value" in the per-value rollup (as in the local timeline's).
+        out[name] = topValues(
+          r.rows
+            .map((x) => ({
+              value: x.value === '' && name !== 'outcome' ? null : fromPgText(x.value),
+              count: Number(x.count),
+            }))
+            .filter((x) => name !== 'outcome' || matches(x.value)),
+          limit,
+        );
+      }
+      if (shared.length >= 2) {
+        const { filter: f } = normalizeFilter(filter);
+        const params: unknown[] = [];
+        const w = where(f, params);
         const sets = shared.map((n) => `(${FACET_COLUMN[n]})`).join(', ');
         const sel = shared
           .map((n, i) => `${FACET_COLUMN[n]} AS v${i}, grouping(${FACET_COLUMN[n]}) AS g${i}`)
@@ -493,31 +549,42 @@ export class PgAuditStore {
           params,
         );
         shared.forEach((name, i) => {
-          out[name] = sorted(
+          out[name] = topValues(
             r.rows
-              .filter((x) => Number(x[`g${i}`]) === 0)
+              .filter((x) => Number(x[`g${i}`]) === 0 && matches(x[`v${i}`] as string | null))
               .map((x) => ({ value: fromPgText(x[`v${i}`] as string | null), count: Number(x.n) })),
+            limit,
           );
         });
       }
       for (const name of names) {
         if (out[name]) continue;
         const col = FACET_COLUMN[name];
+        const { filter: f } = normalizeFilter(selects(name) ? omitField(filter, FACET_FILTER_FIELD[name]) : filter);
         const params: unknown[] = [];
-        const w = where(filter, params, FACET_FILTER_FIELD[name]);
+        let w = where(f, params);
+        if (needle) w += `${w ? ' AND' : 'WHERE'} strpos(${FOLD_SQL(col)}, $${params.push(needle)}) > 0`;
         params.push(limit);
         const r = await c.query<{ value: string | null; count: string }>(
           `SELECT ${col} AS value, count(*) AS count FROM audit_events ${w} GROUP BY ${col}
-           ORDER BY count DESC, value NULLS FIRST LIMIT $${params.length}`,
+           ORDER BY count DESC FETCH FIRST $${params.length} ROWS WITH TIES`,
           params,
         );
-        out[name] = r.rows.map((x) => ({ value: fromPgText(x.value), count: Number(x.count) }));
+        out[name] = topValues(
+          r.rows.map((x) => ({ value: fromPgText(x.value), count: Number(x.count) })),
+          limit,
+        );
       }
       return out;
     });
   }
 
-  histogram(filter: AuditFilter, targetBuckets = 80): Promise<AuditHistogram> {
+  histogram(input: AuditFilter, targetBuckets = 80): Promise<AuditHistogram> {
+    const { filter, empty } = normalizeFilter(input);
+    if (empty) {
+      const iso = (t: string | undefined) => (t === undefined ? null : parseTime(t, 'time').toISOString());
+      return Promise.resolve({ from: iso(filter.since), to: iso(filter.until), bucketMs: 0, buckets: [], total: 0 });
+    }
     return this.store.withClient(async (c) => {
       const params: unknown[] = [];
       const w = where(filter, params);
@@ -543,44 +610,67 @@ export class PgAuditStore {
       const span = Math.max(1, to - from);
       const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
       const origin = Math.floor(from / bucketMs) * bucketMs;
-      const aligned = (t: string | undefined) => t === undefined || Date.parse(t) % MINUTE === 0;
-      const fromMinutes =
-        bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter) && aligned(filter.since) && aligned(filter.until);
-      let r: { rows: { b: number; n: string; d: string; e: string }[] };
-      if (fromMinutes) {
-        // Whole minutes in whole buckets: the minute rollup answers.
-        const mp: unknown[] = [origin, bucketMs];
-        const mw: string[] = [];
-        if (filter.since !== undefined) mw.push(`minute >= $${mp.push(new Date(Date.parse(filter.since)))}`);
-        if (filter.until !== undefined) mw.push(`minute < $${mp.push(new Date(Date.parse(filter.until)))}`);
-        if (filter.outcome?.length) mw.push(`outcome = ANY($${mp.push(filter.outcome)}::text[])`);
-        r = await c.query(
-          `SELECT floor((extract(epoch FROM minute) * 1000 - $1) / $2)::int AS b, sum(n) AS n,
-             coalesce(sum(n) FILTER (WHERE outcome = 'denied'), 0) AS d, coalesce(sum(n) FILTER (WHERE outcome = 'error'), 0) AS e
-           FROM audit_minutes ${mw.length ? `WHERE ${mw.join(' AND ')}` : ''} GROUP BY b ORDER BY b`,
-          mp,
+      const acc = new Map<number, { n: number; d: number; e: number }>();
+      const add = (b: number, outcome: string, n: number) => {
+        const x = acc.get(b) ?? { n: 0, d: 0, e: 0 };
+        x.n += n;
+        if (outcome === 'denied') x.d += n;
+        if (outcome === 'error') x.e += n;
+        acc.set(b, x);
+      };
+      /** Events in [lo, hi) per bucket and outcome, counted from the events themselves. */
+      const fromEvents = async (lo: number, hi: number, f: AuditFilter) => {
+        if (lo >= hi) return;
+        const ps: unknown[] = [];
+        const fw = where({ ...f, since: new Date(lo).toISOString(), until: new Date(hi).toISOString() }, ps);
+        ps.push(`${bucketMs} milliseconds`, new Date(origin));
+        const r = await c.query<{ b: Date; outcome: string; n: string }>(
+          `SELECT date_bin($${ps.length - 1}::interval, ts, $${ps.length}::timestamptz) AS b, outcome, count(*) AS n
+           FROM audit_events ${fw} GROUP BY 1, 2`,
+          ps,
         );
-      } else {
-        const bp = [...params, origin, bucketMs];
-        r = await c.query<{ b: number; n: string; d: string; e: string }>(
-          `SELECT floor((extract(epoch FROM ts) * 1000 - $${bp.length - 1}) / $${bp.length})::int AS b, count(*) AS n,
-             count(*) FILTER (WHERE outcome = 'denied') AS d, count(*) FILTER (WHERE outcome = 'error') AS e
-           FROM audit_events ${w} GROUP BY b ORDER BY b`,
-          bp,
+        for (const x of r.rows) add(Math.round((x.b.getTime() - origin) / bucketMs), x.outcome, Number(x.n));
+      };
+      const o = filter.outcome?.length ? filter.outcome : null;
+      /** Whole units [lo, hi) from a rollup table (a unit never straddles two buckets). */
+      const fromRollup = async (table: 'audit_hours' | 'audit_minutes', col: string, lo: number, hi: number) => {
+        if (lo >= hi) return;
+        const r = await c.query<{ b: string; outcome: string; n: string }>(
+          `SELECT (extract(epoch FROM ${col})::bigint * 1000 - $1::bigint) / $2::bigint AS b, outcome, sum(n) AS n
+           FROM ${table} WHERE ${col} >= $3 AND ${col} < $4${o ? ' AND outcome = ANY($5::text[])' : ''} GROUP BY 1, 2`,
+          [origin, bucketMs, new Date(lo), new Date(hi), ...(o ? [o] : [])],
         );
-      }
-      const byBucket = new Map(r.rows.map((x) => [x.b, x]));
+        for (const x of r.rows) add(Number(x.b), x.outcome, Number(x.n));
+      };
+      if (bucketMs % MINUTE === 0 && onlyTimeAndOutcome(filter)) {
+        // Whole hours from the hour rollup (when buckets are whole hours), whole minutes at the
+        // edges from the minute rollup, the partial minutes at either end from the events: exact.
+        const edgeFilter: AuditFilter = o ? { outcome: o } : {};
+        const m0 = Math.ceil(from / MINUTE) * MINUTE;
+        const m1 = Math.floor(to / MINUTE) * MINUTE;
+        if (m0 < m1) {
+          const h0 = Math.ceil(m0 / HOUR) * HOUR;
+          const h1 = Math.floor(m1 / HOUR) * HOUR;
+          if (bucketMs % HOUR === 0 && h0 < h1) {
+            await fromRollup('audit_hours', 'hour', h0, h1);
+            await fromRollup('audit_minutes', 'minute', m0, h0);
+            await fromRollup('audit_minutes', 'minute', h1, m1);
+          } else await fromRollup('audit_minutes', 'minute', m0, m1);
+          await fromEvents(from, m0, edgeFilter);
+          await fromEvents(m1, to, edgeFilter);
+        } else await fromEvents(from, to, edgeFilter);
+      } else await fromEvents(from, to, filter);
       const count = Math.ceil((to - origin) / bucketMs);
       const buckets: AuditHistogram['buckets'] = [];
       let total = 0;
       for (let i = 0; i < count; i++) {
-        const x = byBucket.get(i);
-        total += Number(x?.n ?? 0);
+        const x = acc.get(i);
+        total += x?.n ?? 0;
         buckets.push({
           start: new Date(origin + i * bucketMs).toISOString(),
-          count: Number(x?.n ?? 0),
-          denied: Number(x?.d ?? 0),
-          error: Number(x?.e ?? 0),
+          count: x?.n ?? 0,
+          denied: x?.d ?? 0,
+          error: x?.e ?? 0,
         });
       }
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucketMs, buckets, total };
