@@ -189,6 +189,28 @@ describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { 
     ['full text + facet', { text: 'tool_5', server: ['server-5'] }],
     ['excluded values (events without one kept)', { exclude: { tenant: ['team-1'], outcome: ['success'] } }],
     ['excluded subject', { exclude: { subject: ['user5@corp.example'] } }],
+    // Rollup paths: outcome only (totals, hours), excluded outcomes folded into the outcome list.
+    ['outcomes only', { outcome: ['denied', 'error'] }],
+    ['excluded outcome', { exclude: { outcome: ['success'] } }],
+    ['included and excluded values', { tenant: ['team-1', 'team-2'], exclude: { tenant: ['team-2'] } }],
+    ['every included value excluded', { tenant: ['team-1'], exclude: { tenant: ['team-1'] } }],
+    // Histograms: whole hours from the hour rollup, edges from minutes and events, minute buckets.
+    [
+      'window off the minute',
+      { since: new Date(BASE + 1_234_567).toISOString(), until: new Date(BASE + 4_000_000_123).toISOString() },
+    ],
+    [
+      'window on hours, with outcome',
+      {
+        since: new Date(BASE + 5 * 3_600_000).toISOString(),
+        until: new Date(BASE + 40 * 86_400_000).toISOString(),
+        outcome: ['denied'],
+      },
+    ],
+    [
+      'three hours (five-minute buckets)',
+      { since: new Date(BASE + 1e9 + 30_000).toISOString(), until: new Date(BASE + 1e9 + 3 * 3_600_000).toISOString() },
+    ],
   ];
   const comparable = (p: { events: { sourceRecordId: string | null; time: string; outcome: string }[] }) =>
     p.events.map((e) => [e.sourceRecordId, e.time, e.outcome]);
@@ -202,6 +224,17 @@ describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { 
       );
       assert.deepEqual(await pgAudit.facets(filter), local.facets(filter));
       assert.deepEqual(await pgAudit.histogram(filter), local.histogram(filter));
+      assert.deepEqual(await pgAudit.histogram(filter, 300), local.histogram(filter, 300));
+      // Facet search (ASCII case folding), a small limit (ties cut as locally), one facet at a time.
+      for (const search of ['er', 'TEAM-', '@corp', 'zzz'])
+        assert.deepEqual(
+          await pgAudit.facets(filter, undefined, 5, search),
+          local.facets(filter, undefined, 5, search),
+        );
+      for (const name of ['tenant', 'outcome', 'subject'] as const)
+        assert.deepEqual(await pgAudit.facets(filter, [name], 3), local.facets(filter, [name], 3));
+      const page = await pgAudit.query(filter, { limit: 5, withTotal: true });
+      assert.equal(page.total, local.count(filter));
     });
   }
 

@@ -175,7 +175,12 @@ function where(filter: AuditFilter, params: unknown[], omit?: keyof AuditFilter)
   for (const [field, col] of Object.entries(LIST_COLUMN) as [keyof typeof LIST_COLUMN, string][]) {
     const values = filter[field];
     if (!values?.length || omit === field) continue;
-    parts.push(`${col} = ANY(${p(values.map(toPgText))}::text[])`);
+    // One value as a plain equality: the (col, ts, id) index then yields rows in page order (no sort).
+    parts.push(
+      values.length === 1
+        ? `${col} = ${p(toPgText(values[0]!))}::text`
+        : `${col} = ANY(${p(values.map(toPgText))}::text[])`,
+    );
   }
   if (filter.subject?.length && omit !== 'subject') {
     const s = p(filter.subject.map(toPgText));
