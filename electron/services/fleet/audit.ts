@@ -417,9 +417,18 @@ export class PgAuditStore {
       if (boundary) sql += `${sql ? ' AND' : 'WHERE'} ${keyset(desc, boundary, pageParams)}`;
       pageParams.push(opts.limit + 1);
       const dir = desc ? 'DESC' : 'ASC';
+      // Without full text, the page's keys come first (an index-only walk of one column's
+      // (col, ts, id) INCLUDE (outcome) index filters the outcome without visiting the heap), then
+      // its rows by key; with full text the tsvector must be read from the rows anyway.
+      const text = filter.text !== undefined && tsQuery(filter.text) !== null;
       const r = await c.query<EventRow & { us: string }>(
-        `SELECT ${EVENT_COLS}, (extract(epoch FROM ts) * 1000000)::bigint AS us FROM audit_events ${sql}
-         ORDER BY ts ${dir}, id ${dir} LIMIT $${pageParams.length}`,
+        text
+          ? `SELECT ${EVENT_COLS}, (extract(epoch FROM ts) * 1000000)::bigint AS us FROM audit_events ${sql}
+             ORDER BY ts ${dir}, id ${dir} LIMIT $${pageParams.length}`
+          : `SELECT ${EVENT_COLS.replace(/\b(\w+)\b/g, 'e.$1')}, (extract(epoch FROM k.ts) * 1000000)::bigint AS us
+             FROM (SELECT ts, id FROM audit_events ${sql} ORDER BY ts ${dir}, id ${dir} LIMIT $${pageParams.length}) k
+             CROSS JOIN LATERAL (SELECT ${EVENT_COLS} FROM audit_events x WHERE x.ts = k.ts AND x.id = k.id) e
+             ORDER BY k.ts ${dir}, k.id ${dir}`,
         pageParams,
       );
       const more = r.rows.length > opts.limit;
