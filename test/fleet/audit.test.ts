@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../../shared/model/audit.js';
 import { AuditStore, type IngestRecord } from '../../electron/services/audit/store.js';
 import { PgAuditStore } from '../../electron/services/fleet/audit.js';
+import { POSTGRES_MIGRATIONS } from '../../electron/services/fleet/migrations.js';
 import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
 import { openDatabase, type Database } from '../../electron/services/store/database.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
@@ -173,6 +174,55 @@ describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { 
     } finally {
       await copyAdmin.close();
       await copyOwner.close();
+    }
+  });
+
+  it('migration 6 recomputes every rollup from the events (events stored before migration 5 had none)', async () => {
+    const m = openTeamStore(await cluster.createDatabase('audit_m5'), { max: 1 });
+    try {
+      assert.deepEqual(await migrateTeamStore(m, POSTGRES_MIGRATIONS.slice(0, 5)), [1, 2, 3, 4, 5]);
+      // Events written the way a pre-rollup version did: rows only, the rollups left empty.
+      const some = records(0, 800).map((r) => r.event);
+      await m.withClient(async (c) => {
+        await c.query(`SELECT audit_ensure_partitions($1, $2)`, [some[0]!.time, some.at(-1)!.time]);
+        await c.query(
+          `INSERT INTO audit_events (uid, ts, source, source_kind, source_record_id, tenant, user_id, client, method, server, tool, outcome)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+          [
+            some.map((_, i) => i + 1),
+            some.map((e) => e.time),
+            some.map((e) => e.source),
+            some.map((e) => e.sourceKind),
+            some.map((e) => e.sourceRecordId),
+            some.map((e) => e.tenant),
+            some.map((e) => e['user.id']),
+            some.map((e) => e.client),
+            some.map((e) => e['mcp.method.name']),
+            some.map((e) => e.server),
+            some.map((e) => e['gen_ai.tool.name']),
+            some.map((e) => e.outcome),
+          ],
+        );
+      });
+      assert.deepEqual(await migrateTeamStore(m), [6]);
+      const mAudit = new PgAuditStore(m);
+      const d = mkdtempSync(join(tmpdir(), 'gh-pg-audit-m5-'));
+      const ldb = openDatabase(join(d, 'gatehouse.db'));
+      try {
+        const l = new AuditStore(ldb);
+        l.insertBatch(records(0, 800));
+        for (const f of [{}, { outcome: ['denied' as const] }]) {
+          assert.equal(await mAudit.count(f), l.count(f));
+          assert.deepEqual(await mAudit.facets(f), l.facets(f));
+          assert.deepEqual(await mAudit.histogram(f), l.histogram(f));
+        }
+      } finally {
+        ldb.close();
+        rmSync(d, { recursive: true, force: true });
+      }
+    } finally {
+      await m.close();
     }
   });
 

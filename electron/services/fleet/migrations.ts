@@ -504,6 +504,16 @@ CREATE TABLE audit_facet_totals (
   n bigint NOT NULL,
   PRIMARY KEY (dim, value, outcome)
 );
+-- Every rollup recomputed from the events once (migration 5 started its rollups empty, so events
+-- stored before it were missing from them; counts over the whole timeline now read the rollups).
+TRUNCATE audit_minutes, audit_facet_days;
+INSERT INTO audit_minutes (minute, outcome, n)
+  SELECT date_trunc('minute', ts, 'UTC'), outcome, count(*) FROM audit_events GROUP BY 1, 2;
+INSERT INTO audit_facet_days (dim, day, value, outcome, n)
+  SELECT v.dim, (e.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), e.outcome, count(*)
+  FROM audit_events e CROSS JOIN LATERAL (VALUES ('tenant', e.tenant), ('subject', e.user_id), ('client', e.client),
+    ('server', e.server), ('tool', e.tool), ('method', e.method), ('source', e.source)) AS v(dim, value)
+  GROUP BY 1, 2, 3, 4;
 INSERT INTO audit_hours (hour, outcome, n)
   SELECT date_trunc('hour', minute, 'UTC'), outcome, sum(n) FROM audit_minutes GROUP BY 1, 2;
 INSERT INTO audit_facet_totals (dim, value, outcome, n)
