@@ -387,6 +387,7 @@ describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { 
     for (const e of page.events) assert.deepEqual(await pgAudit.get(e.id), e);
     assert.equal(await pgAudit.get('999999999999'), null);
     assert.equal(await pgAudit.get('not-an-id'), null);
+    assert.equal(await pgAudit.get('99999999999999999999999'), null);
     const plan = await owner.withClient((c) =>
       c.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM audit_events WHERE id = $1::bigint`, [
         page.events[0]!.id,

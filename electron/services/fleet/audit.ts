@@ -468,7 +468,8 @@ export class PgAuditStore {
 
   /** One event by id (ids are the team store's own, as in its pages). */
   get(id: string): Promise<AuditEvent | null> {
-    if (!/^\d+$/.test(id)) return Promise.resolve(null);
+    // Not an id of this store (and beyond bigint): no event, not a database error.
+    if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_ID) return Promise.resolve(null);
     return this.store.withClient(async (c) => {
       const r = await c.query<EventRow>(`SELECT ${EVENT_COLS} FROM audit_events WHERE id = $1::bigint`, [id]);
       return r.rows[0] ? toEvent(r.rows[0]) : null;
