@@ -25,8 +25,10 @@ import {
 } from '../audit/columns.js';
 
 /**
- * The audit timeline in the team store (migration 4): monthly partitions, the same filter, keyset
- * pages, facets, histogram and full-text search as the local timeline, and chunked bulk ingest.
+ * The audit timeline in the team store (migrations 4–6): monthly partitions, the same filter, keyset
+ * pages (both orders, jumps, paging back), facets, histogram and full-text search as the local
+ * timeline, and chunked bulk ingest. Whole-timeline counts, facets and histograms (by outcome at
+ * most) read rollups kept by ingest; everything else reads the events through per-column indexes.
  *
  * Ingest: each chunk is one transaction — COPY FROM STDIN (text format) into a session temp table,
  * then one `INSERT … SELECT … ON CONFLICT (uid, ts) DO NOTHING` into the partitioned events that
@@ -35,6 +37,7 @@ import {
  * everything stores each event exactly once.
  */
 
+/** Records per committed chunk: larger chunks cost fewer statements and commits; two in flight bound memory. */
 export const PG_AUDIT_CHUNK = 20_000;
 
 const EVENT_COLS = `id, ts, source, source_kind, source_record_id, tenant, user_id, client, client_address, method, server,
