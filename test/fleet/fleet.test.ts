@@ -80,7 +80,7 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 101, 102, 103, 104]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 6, 101, 102, 103, 104]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');
