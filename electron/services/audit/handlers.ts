@@ -14,6 +14,7 @@ import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
 import { clampForwardMarks } from './forward.js';
+import { forwardStatus } from './forward-status.js';
 import { auditScopes, teamAdminLogAnchor, teamFacets, teamTimeline } from './team.js';
 import {
   addSource,
@@ -42,7 +43,8 @@ type AuditMethod =
   | 'audit.trash.list'
   | 'audit.trash.restore'
   | 'audit.verify'
-  | 'audit.scopes';
+  | 'audit.scopes'
+  | 'audit.forward.status';
 
 const FOLLOW_INTERVAL_MS = 5000;
 
@@ -140,6 +142,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   // without one the call is refused as `unavailable` with the reason.
   return {
     'audit.scopes': async () => auditScopes(ctx),
+    'audit.forward.status': async () => forwardStatus(ctx),
     'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at, scope }) => {
       const opts = { cursor: cursor ?? null, limit, withTotal, order, direction, at };
       if (scope === 'team') return (await teamTimeline(ctx)).audit.query(filter, opts);
