@@ -47,6 +47,13 @@ type AuditMethod =
   | 'audit.forward.status';
 
 const FOLLOW_INTERVAL_MS = 5000;
+/** Overrides the follower's interval (ms): tests that need events to stay pending until "Sync now". */
+export const FOLLOW_INTERVAL_ENV = 'GATEHOUSE_AUDIT_FOLLOW_MS';
+
+function followInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env[FOLLOW_INTERVAL_ENV]);
+  return Number.isInteger(v) && v >= 1000 ? v : FOLLOW_INTERVAL_MS;
+}
 
 /** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
 function startFollower(svc: AuditService, announce: (n: number, source: string) => void, changed: () => void): void {
@@ -58,7 +65,7 @@ function startFollower(svc: AuditService, announce: (n: number, source: string) 
         if (out.team?.imported) changed();
       })
       .catch(() => undefined);
-  }, FOLLOW_INTERVAL_MS);
+  }, followInterval());
   timer.unref?.();
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { ForwardStatus } from '../audit/ForwardStatus.js';
 
 /**
  * Team store: the shared PostgreSQL that holds the Fleet view's reports and, for admins, the
@@ -49,6 +50,7 @@ export function TeamStoreSection() {
       ) : (
         s && <p data-testid="team-store-status">Not connected: this workstation uses its local store only.</p>
       )}
+      {s?.configured && <ForwardStatus variant="line" />}
       {!fromEnv && (
         <form
           className="audit-sources-form"
