@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { ForwardStatus } from '../audit/ForwardStatus.js';
@@ -11,8 +12,16 @@ import { ForwardStatus } from '../audit/ForwardStatus.js';
 export function TeamStoreSection() {
   const status = useAdminQuery('fleet.status', {});
   const [url, setUrl] = useState('');
-  const save = useAdminMutation('fleet.setStore', { onSuccess: () => setUrl('') });
-  const clear = useAdminMutation('fleet.clearStore');
+  const qc = useQueryClient();
+  // Another store (or none) changes what forwarding and the team timeline show.
+  const storeChanged = () => void qc.invalidateQueries({ queryKey: ['audit'] });
+  const save = useAdminMutation('fleet.setStore', {
+    onSuccess: () => {
+      setUrl('');
+      storeChanged();
+    },
+  });
+  const clear = useAdminMutation('fleet.clearStore', { onSuccess: storeChanged });
   const s = status.data;
   const fromEnv = s?.source === 'environment';
   const error = save.error ?? clear.error ?? status.error;
