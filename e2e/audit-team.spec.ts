@@ -142,6 +142,101 @@ test.describe('audit team scope over a real PostgreSQL team store', () => {
   });
 });
 
+test.describe('forwarding status over a real PostgreSQL team store', () => {
+  let cluster: PgCluster | undefined;
+  let skip = '';
+  let gh: ServeHandle;
+  let root = '';
+  const LOCAL = 8;
+
+  test.beforeAll(async () => {
+    const started = await startPostgres();
+    if ('skip' in started) {
+      skip = started.skip;
+      return;
+    }
+    cluster = started;
+    root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-forward-'));
+    const owner = openTeamStore(await cluster.createDatabase('fwdchip'), { max: 1 });
+    try {
+      await migrateTeamStore(owner);
+      const c = await cluster.connect();
+      try {
+        await c.query(`CREATE ROLE e2e_fwd LOGIN PASSWORD '${PW}'`);
+      } finally {
+        await c.end();
+      }
+      await grantAdmin(owner, 'e2e_fwd');
+    } finally {
+      await owner.close();
+    }
+    // This workstation's own events (imported locally, not yet forwarded).
+    const state = join(root, 'state');
+    const file = join(root, 'local.jsonl');
+    const base = Date.now() - 3_600_000 - (8000 + LOCAL) * 1000;
+    writeFileSync(file, Array.from({ length: LOCAL }, (_, i) => toolhiveLine(8000 + i, base)).join('\n') + '\n');
+    const env = { ...process.env };
+    delete env.GATEHOUSE_DATABASE_URL;
+    const out = execFileSync(
+      process.execPath,
+      [BIN, 'audit', 'import', file, '--format', 'toolhive', '--state', state],
+      { cwd: REPO, encoding: 'utf8', env },
+    );
+    expect(JSON.parse(out)).toEqual({ imported: LOCAL, duplicates: 0, rejected: 0 });
+    const home = join(root, 'home');
+    mkdirSync(home, { recursive: true });
+    gh = await startServe({
+      home,
+      state,
+      // The follower stays out of the way (an hour): only "Sync now" forwards during the test.
+      env: { GATEHOUSE_DATABASE_URL: cluster.url('fwdchip', 'e2e_fwd', PW), GATEHOUSE_AUDIT_FOLLOW_MS: '3600000' },
+    });
+  });
+  test.afterAll(async () => {
+    await gh?.stop();
+    await cluster?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the chip goes from pending to up to date with Sync now; Settings shows it too; axe clean', async ({ page }) => {
+    test.skip(!!skip, skip);
+    const api = captureApiResponses(page);
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.goto(`${gh.url}#/audit`);
+    const chip = page.getByTestId('audit-forward');
+    await expect(chip).toHaveAttribute('data-state', 'pending');
+    expect(Number(await chip.getAttribute('data-pending'))).toBeGreaterThanOrEqual(LOCAL);
+    await expect(chip.getByRole('status')).toHaveText(/^Forwarding to team: ↑ \d+ pending$/);
+    await expectAxeClean(page, '[data-testid="page-audit"]');
+    await page.screenshot({ path: join('test-results', 'shots', 'audit-forward-pending-1024.png') });
+    // The header stays one row at 1024 px: the chip sits beside the scope switch and Export.
+    const top = async (id: string) => (await page.getByTestId(id).boundingBox())?.y ?? -1;
+    for (const id of ['audit-forward', 'audit-export'])
+      expect(Math.abs((await top(id)) - (await top('audit-scope'))), id).toBeLessThan(12);
+
+    // Keyboard: Sync now forwards them.
+    await page.getByTestId('audit-forward-sync').focus();
+    await page.keyboard.press('Enter');
+    await expect(chip).toHaveAttribute('data-state', 'ok');
+    await expect(chip).toHaveAttribute('data-pending', '0');
+    await expect(chip.getByRole('status')).toHaveText('Forwarding to team: ↑ up to date');
+    await expectAxeClean(page, '[data-testid="page-audit"]');
+
+    // They are in the team timeline now.
+    await page.goto(`${gh.url}#/audit?scope=team&source=toolhive`);
+    await expectTotal(page, LOCAL);
+
+    await page.goto(`${gh.url}#/settings`);
+    const line = page.getByTestId('team-store-forward');
+    await expect(line).toHaveAttribute('data-state', 'ok');
+    await expect(line.getByRole('status')).toHaveText('Forwarding to team: up to date');
+    await expectAxeClean(page, '[data-testid="settings-team-store"]');
+
+    await api.settle();
+    for (const r of api.responses) expect(r.body).not.toContain(PW);
+  });
+});
+
 test.describe('audit team scope without a team store', () => {
   let gh: ServeHandle;
   let home = '';

@@ -5,6 +5,7 @@ import {
   AuditExportFormat,
   AuditFacetName,
   AuditFilter,
+  AuditForwardStatus,
   AuditHistogram,
   AuditOrder,
   AuditPage,
@@ -139,6 +140,13 @@ export const auditMethods = {
     mutates: false,
     summary:
       "Which timelines can be read: this workstation's always, the team store's when an admin's URL is configured.",
+  }),
+  'audit.forward.status': method({
+    input: z.object({}).strict(),
+    output: AuditForwardStatus,
+    mutates: false,
+    summary:
+      "Forwarding of this workstation's events to the team timeline: target (masked), pending events, last attempt, success and error.",
   }),
   'audit.sources.list': method({
     input: z.object({}).strict(),

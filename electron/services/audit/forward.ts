@@ -48,12 +48,17 @@ export function forwardMark(db: Database, target: string): number {
   return r?.after_id ?? 0;
 }
 
+/** Moves the mark and records the attempt: a success clears `failing_since`, a failure keeps its first time. */
 function setMark(db: Database, target: string, afterId: number, sent: number, error: string | null, at: string): void {
+  const ok = error === null ? at : null;
   db.prepare(
-    `INSERT INTO audit_team_forward (target, after_id, forwarded, last_at, last_error) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO audit_team_forward (target, after_id, forwarded, last_at, last_error, last_success_at, failing_since)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (target) DO UPDATE SET after_id = excluded.after_id, forwarded = forwarded + excluded.forwarded,
-       last_at = excluded.last_at, last_error = excluded.last_error`,
-  ).run(target, afterId, sent, at, error);
+       last_at = excluded.last_at, last_error = excluded.last_error,
+       last_success_at = COALESCE(excluded.last_success_at, last_success_at),
+       failing_since = CASE WHEN excluded.last_error IS NULL THEN NULL ELSE COALESCE(failing_since, excluded.last_at) END`,
+  ).run(target, afterId, sent, at, error, ok, ok === null ? at : null);
 }
 
 /**
@@ -130,6 +135,8 @@ export async function forwardToTeam(
       out.sent += records.length;
       out.imported += res.imported;
     }
+    // A run with nothing to send still went through (the status shows when forwarding last worked).
+    if (out.sent === 0) setMark(db, target, mark, 0, null, now().toISOString());
   } catch (err) {
     out.error = maskAuditField(err instanceof Error ? err.message : String(err));
     setMark(db, target, mark, 0, out.error, now().toISOString());

@@ -14,6 +14,7 @@ import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
 import { clampForwardMarks, lowerForwardMarks } from './forward.js';
+import { forwardStatus } from './forward-status.js';
 import { auditScopes, teamAdminLogAnchor, teamFacets, teamTimeline } from './team.js';
 import {
   addSource,
@@ -42,9 +43,17 @@ type AuditMethod =
   | 'audit.trash.list'
   | 'audit.trash.restore'
   | 'audit.verify'
-  | 'audit.scopes';
+  | 'audit.scopes'
+  | 'audit.forward.status';
 
 const FOLLOW_INTERVAL_MS = 5000;
+/** Overrides the follower's interval (ms): tests that need events to stay pending until "Sync now". */
+export const FOLLOW_INTERVAL_ENV = 'GATEHOUSE_AUDIT_FOLLOW_MS';
+
+function followInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env[FOLLOW_INTERVAL_ENV]);
+  return Number.isInteger(v) && v >= 1000 ? v : FOLLOW_INTERVAL_MS;
+}
 
 /** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
 function startFollower(svc: AuditService, announce: (n: number, source: string) => void, changed: () => void): void {
@@ -56,7 +65,7 @@ function startFollower(svc: AuditService, announce: (n: number, source: string) 
         if (out.team?.imported) changed();
       })
       .catch(() => undefined);
-  }, FOLLOW_INTERVAL_MS);
+  }, followInterval());
   timer.unref?.();
 }
 
@@ -140,6 +149,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   // without one the call is refused as `unavailable` with the reason.
   return {
     'audit.scopes': async () => auditScopes(ctx),
+    'audit.forward.status': async () => forwardStatus(ctx),
     'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at, scope }) => {
       const opts = { cursor: cursor ?? null, limit, withTotal, order, direction, at };
       if (scope === 'team') return (await teamTimeline(ctx)).audit.query(filter, opts);

@@ -190,4 +190,14 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
       );
     `,
   },
+  {
+    version: 307,
+    name: 'audit timeline: forward status per team store (last success, failing since)',
+    // `last_at` is the last attempt; these say when one last went through and since when every
+    // attempt failed (null while it works), for the forwarding status chip.
+    sql: `
+      ALTER TABLE audit_team_forward ADD COLUMN last_success_at TEXT;
+      ALTER TABLE audit_team_forward ADD COLUMN failing_since TEXT;
+    `,
+  },
 ];

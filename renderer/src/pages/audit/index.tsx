@@ -7,6 +7,7 @@ import { EventDetail } from './EventDetail.js';
 import { EventList } from './EventList.js';
 import { ExportButton } from './Export.js';
 import { FACET_TOP, Facets } from './Facets.js';
+import { ForwardStatus } from './ForwardStatus.js';
 import { PAGE_FACETS } from './filter.js';
 import { Histogram } from './Histogram.js';
 import { TimeBar } from './TimeBar.js';
@@ -212,6 +213,7 @@ export default function AuditPage({ params }: PageProps) {
               : `Team timeline unavailable: ${team?.reason ?? 'checking the team store'}`}
           </span>
         </div>
+        <ForwardStatus variant="chip" tz={tz} />
         <div className="audit-tz audit-seg" role="group" aria-label="Time zone" data-testid="audit-tz">
           {(['local', 'utc'] as const).map((z) => (
             <button

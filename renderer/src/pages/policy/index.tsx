@@ -26,6 +26,7 @@ import { downloadText } from '../../lib/export-file.js';
 import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor.js';
 import { PushDialog, type PushRequest } from './PushDialog.js';
 import { ConflictPanel, type LatestVersion, type VersionConflict } from './ConflictPanel.js';
+import { FileMenu } from './FileMenu.js';
 import { SaveVersionDialog } from './SaveVersionDialog.js';
 import type { SchemaNode } from './schema-assist.js';
 import { goPolicy, parsePolicyParams, TAB_LABEL, TABS, usePolicyDraft, type PolicyTab } from './state.js';
@@ -420,14 +421,7 @@ export default function PolicyPage({ params }: PageProps) {
           {pull.isPending ? 'Pulling…' : 'Pull'}
         </button>
         <span className="pol-sep" aria-hidden="true" />
-        <button
-          type="button"
-          className="btn btn-ghost"
-          data-testid="policy-open"
-          onClick={() => fileInput.current?.click()}
-        >
-          Open file…
-        </button>
+        <FileMenu onOpen={() => fileInput.current?.click()} onSave={saveFile} canSave={hasText} />
         <input
           ref={fileInput}
           type="file"
@@ -440,17 +434,6 @@ export default function PolicyPage({ params }: PageProps) {
             if (f) void openFile(f);
           }}
         />
-        <button
-          type="button"
-          className="btn btn-ghost"
-          data-testid="policy-save"
-          disabled={!hasText}
-          onClick={saveFile}
-          aria-keyshortcuts="Control+S"
-          title="Download the document (Ctrl+S)"
-        >
-          Save file
-        </button>
         <span className="pol-sep" aria-hidden="true" />
         <button
           type="button"
