@@ -35,6 +35,12 @@ export interface SseLoadResult {
   servers: number;
   sources: number;
   readerProgressEvents: number;
+  /** Progress events the reader got with phase "done" (one per discovery run). */
+  readerDoneEvents: number;
+  /** store.changed events the reader got (each discovery run publishes one). */
+  readerStoreChanged: number;
+  /** Whether the reader's progress never went backwards within a phase. */
+  readerProgressMonotonic: boolean;
   readerBytes: number;
   slow: SlowClientResult[];
   /** Server RSS (MB) before the load, at its highest (VmHWM), and after. */
@@ -80,6 +86,17 @@ function openStream(
 }
 
 const progressCount = (text: string) => text.split('event: discovery.progress\n').length - 1;
+const progressPayloads = (text: string) =>
+  text
+    .split('event: discovery.progress\ndata: ')
+    .slice(1)
+    .map((chunk) => JSON.parse(chunk.slice(0, chunk.indexOf('\n'))) as { phase: string; done: number; total: number });
+/** Within each phase of each run, `done` never decreases (a new run or phase starts over). */
+const monotonic = (steps: { phase: string; done: number; total: number }[]) =>
+  steps.every((s, i) => {
+    const prev = steps[i - 1];
+    return !prev || prev.phase !== s.phase || prev.total !== s.total || s.done >= prev.done || s.done === 0;
+  });
 const lastProgress = (text: string) => {
   const i = text.lastIndexOf('event: discovery.progress\ndata: ');
   return i < 0 ? null : text.slice(i + 32, text.indexOf('\n', i + 32));
@@ -146,6 +163,9 @@ export async function runSseLoad(opts: SseLoadOptions = {}): Promise<SseLoadResu
       servers: synth.servers,
       sources: synth.files.length,
       readerProgressEvents: progressCount(reader.data()),
+      readerDoneEvents: progressPayloads(reader.data()).filter((p) => p.phase === 'done').length,
+      readerStoreChanged: reader.data().split('event: store.changed\n').length - 1,
+      readerProgressMonotonic: monotonic(progressPayloads(reader.data())),
       readerBytes: reader.data().length,
       slow: slow.map((s) => ({
         ended: s.ended(),

@@ -13,6 +13,8 @@ if (major < 22 || (major === 22 && minor < 5)) {
 // to use fewer arenas and hand freed memory back (file reads on libuv's threads otherwise leave
 // fragmented arenas that only grow). Both are read when the process starts, so it re-executes
 // itself with them (same pid, no child; where process.execve is missing, e.g. Windows, it runs as is).
+// --expose-gc: serve collects once after each discovery run (serve.ts), whose parse results
+// otherwise sit in the old generation as garbage until it grows far past the live heap.
 const SERVE_HEAP_FLAG = '--max-semi-space-size=4';
 if (
   process.argv[2] === 'serve' &&
@@ -22,7 +24,7 @@ if (
   const env = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', ...process.env };
   process.execve(
     process.execPath,
-    [process.execPath, SERVE_HEAP_FLAG, ...process.execArgv, ...process.argv.slice(1)],
+    [process.execPath, SERVE_HEAP_FLAG, '--expose-gc', ...process.execArgv, ...process.argv.slice(1)],
     env,
   );
 }

@@ -153,6 +153,12 @@ test.describe('fleet over a real PostgreSQL team store', () => {
       await expect(section.getByTestId('team-store-status')).toContainText('Connected to postgres://e2e_admin:****@');
       await expect(input).toHaveValue('');
       await expect(section.getByTestId('team-store-error')).toHaveCount(0);
+      // Forwarding this workstation's audit events to it: its status and Sync now.
+      const forward = section.getByTestId('team-store-forward');
+      await expect(forward).toHaveAttribute('data-state', /^(ok|pending)$/);
+      await forward.getByTestId('team-store-forward-sync').click();
+      await expect(forward).toHaveAttribute('data-state', 'ok');
+      await expect(forward.getByRole('status')).toHaveText('Forwarding to team: up to date');
 
       const { AxeBuilder } = await import('@axe-core/playwright');
       const axe = await new AxeBuilder({ page }).include('[data-testid="settings-team-store"]').analyze();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page, type Route } from '@playwright/test';
 import type { PolicyPlan, PushResult, SimulationResult } from '../shared/model/policy.js';
+import { expectAxeClean } from './support/a11y.js';
 import { startServe, type ServeHandle } from './support/serve.js';
 
 /**
@@ -337,6 +338,37 @@ for (const theme of ['dark', 'light'] as const) {
       await page.screenshot({ path: join(SHOTS, `policy-empty-${theme}.png`) });
     }
     await pullAndPlan(page);
+    // The toolbar is one row at 1024 px: Push… beside Save version…, every action on it (none hidden).
+    const row = async (id: string) => {
+      const b = await page.getByTestId(id).boundingBox();
+      expect(b, `${id} is laid out`).not.toBeNull();
+      return b!.y + b!.height / 2;
+    };
+    const pushRow = await row('policy-push');
+    expect(Math.abs((await row('policy-save-version')) - pushRow)).toBeLessThan(4);
+    for (const id of ['policy-gateway', 'policy-pull', 'policy-validate', 'policy-plan-run', 'policy-simulate'])
+      expect(Math.abs((await row(id)) - pushRow), `${id} on the same row as Push…`).toBeLessThan(4);
+    await expect(page.getByRole('toolbar', { name: 'Policy actions' })).toBeVisible();
+    // The file actions are in a menu button, operable from the keyboard.
+    const fileMenu = page.getByTestId('policy-file-menu');
+    await fileMenu.focus();
+    await page.keyboard.press('Enter');
+    await expect(fileMenu).toHaveAttribute('aria-expanded', 'true');
+    await expect(page.getByRole('menuitem', { name: 'Open file…' })).toBeFocused();
+    await page.screenshot({ path: join('test-results', 'shots', `policy-toolbar-1024-${theme}.png`) });
+    await expectAxeClean(page, '[data-testid="page-policy"]');
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('policy-save')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(fileMenu).toHaveAttribute('aria-expanded', 'false');
+    await expect(fileMenu).toBeFocused();
+    await expect(page.getByRole('menu')).toHaveCount(0);
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('policy-open')).toBeFocused();
+    await page.keyboard.press('End');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toBe('policy-contextforge-ci.yaml');
+    await expect(fileMenu).toBeFocused();
     // A problem jumps to its line.
     await page.getByTestId('policy-problem').first().focus();
     await page.keyboard.press('Enter');

@@ -155,6 +155,8 @@ test('pull, edit with an inline error, plan, simulate, push, see it on Tenants, 
   await expect(page.getByTestId('policy-status')).toHaveAttribute('data-errors', '0');
 
   // Save file: the download is exactly the editor's document (for review in git).
+  // Save file is in the toolbar's File menu.
+  await page.getByTestId('policy-file-menu').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('policy-save').click()]);
   expect(download.suggestedFilename()).toBe(`policy-${GATEWAY}.yaml`);
   const pulled = readFileSync(await download.path(), 'utf8');
@@ -281,6 +283,8 @@ test('a change made on the gateway after the pull: the push is a conflict, shown
   await page.goto(gh.url + `#/policy/${gatewayId}/problems`);
   await page.getByTestId('policy-pull').click();
   await expect(page.getByTestId('policy-origin')).toContainText(`pulled from ${GATEWAY}`);
+  // Save file is in the toolbar's File menu.
+  await page.getByTestId('policy-file-menu').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('policy-save').click()]);
   const pulled = readFileSync(await download.path(), 'utf8');
 

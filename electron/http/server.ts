@@ -132,9 +132,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   let eventId = 0;
   const unsubscribe = opts.events.subscribe((event, payload) => {
     if (streams.size === 0) return;
-    const frame = event === 'store.changed' ? (payload as { topics: string[] }) : JSON.stringify(payload);
-    eventId++;
-    for (const c of streams) c.send(event, frame, eventId);
+    const data = event === 'store.changed' ? (payload as { topics: string[] }) : JSON.stringify(payload);
+    const id = ++eventId;
+    // The frame's bytes are built once and the same Buffer is written to every client that keeps up:
+    // no per-client string → UTF-8 copy held by each socket's pending write (issue #13 item 3).
+    let bytes: Buffer | undefined;
+    const frame = () =>
+      (bytes ??= Buffer.from(sseFrame(event, typeof data === 'string' ? data : JSON.stringify(data), id)));
+    for (const c of streams) c.send(event, data, id, frame);
   });
 
   const allowedHosts = () => [`127.0.0.1:${port}`];
@@ -319,6 +324,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 /** Every topic the renderer keys queries by (the method prefixes). */
 const ALL_TOPICS_FRAME = { topics: [...new Set(METHOD_NAMES.map((m) => m.split('.')[0] ?? m))] };
 
+function sseFrame(event: string | null, data: string, id?: number): string {
+  return event === null ? `${data}\n\n` : `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
+}
+
 /** Events where only the latest matters: while a client is backed up, a newer one replaces the older. */
 const LATEST_ONLY = (event: string) => event.endsWith('.progress');
 
@@ -349,11 +358,15 @@ class SseClient {
     });
   }
 
-  /** `data`: the JSON text, or the topics of a `store.changed` (merged while held). */
-  send(event: EventName, data: string | { topics: string[] }, id?: number): void {
+  /**
+   * `data`: the JSON text, or the topics of a `store.changed` (merged while held). `frame`: the
+   * event's bytes shared by all clients, written as they are when this one keeps up.
+   */
+  send(event: EventName, data: string | { topics: string[] }, id?: number, frame?: () => Buffer): void {
     if (this.closed) return;
     if (this.stalledSince === null) {
-      this.write(event, typeof data === 'string' ? data : JSON.stringify(data), id);
+      if (frame) this.writeFrame(frame());
+      else this.write(event, typeof data === 'string' ? data : JSON.stringify(data), id);
       return;
     }
     if (typeof data !== 'string') {
@@ -398,8 +411,10 @@ class SseClient {
   }
 
   private write(event: string | null, data: string, id?: number): void {
-    const frame =
-      event === null ? `${data}\n\n` : `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
+    this.writeFrame(sseFrame(event, data, id));
+  }
+
+  private writeFrame(frame: string | Buffer): void {
     if (!this.res.write(frame)) this.stalledSince ??= Date.now();
   }
 

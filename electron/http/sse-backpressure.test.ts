@@ -104,12 +104,22 @@ describe('SSE: slow consumers (in-process server)', () => {
 describe('SSE: slow consumers against a real `gatehouse serve`', () => {
   test('clients that never read get coalesced progress (ending in "done") while a reader gets every event', async () => {
     const r = await runSseLoad({ files: 3000, slow: 10, discoveries: 6 });
-    assert.ok(r.readerProgressEvents >= 6 * 3000, `reader got ${r.readerProgressEvents} progress events`);
+    // Discovery progress is thinned at the source to whole percentage steps (events.ts): the reader
+    // gets every run's final step and every store.changed, in order, and no more progress than a
+    // progress bar can show (3,000 files used to mean ~6,000 steps per run).
+    assert.equal(r.readerDoneEvents, 6, `reader got ${r.readerDoneEvents} "done" steps`);
+    assert.ok(r.readerStoreChanged >= 6, `reader got ${r.readerStoreChanged} store.changed events`);
+    assert.ok(r.readerProgressMonotonic, 'progress never goes backwards within a phase');
+    assert.ok(r.readerProgressEvents >= 6 * 3, `reader got ${r.readerProgressEvents} progress events`);
+    assert.ok(r.readerProgressEvents <= 6 * 4 * 102, `reader got ${r.readerProgressEvents} progress events`);
+    // With progress thinned, a paused client's socket buffers may hold all of it (nothing to
+    // coalesce); when they fill, it is coalesced or disconnected (the in-process tests above force
+    // that). Either way it never gets more than the reader, and what it gets ends with "done".
     for (const s of r.slow) {
       if (s.ended) continue; // disconnected as a slow consumer: also bounded
       assert.ok(
-        s.progressEvents < r.readerProgressEvents,
-        `a paused client was sent fewer progress events (${s.progressEvents} < ${r.readerProgressEvents})`,
+        s.progressEvents <= r.readerProgressEvents,
+        `a paused client was sent no more progress events than the reader (${s.progressEvents} ≤ ${r.readerProgressEvents})`,
       );
       assert.match(s.lastProgress ?? '', /"phase":"done"/, 'its last progress is the final one');
     }

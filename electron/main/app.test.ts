@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeIpcMain } from '../ipc/fake-ipc.js';
+import { AuditQueryPool } from '../services/audit/query-pool.js';
 import { startDesktopApp, type ElectronLike } from './app.js';
 import type { PreventableEvent, SessionLike, WebContentsLike } from './security.js';
 import type { MainWindowOptions } from './window.js';
@@ -222,6 +223,18 @@ describe('startDesktopApp', () => {
       assert.equal(other.error?.code, 'forbidden');
       assert.deepEqual(f.revealed, [source]);
 
+      // Audit queries run on the worker pool (as in serve), not on the main process's thread.
+      const pool = started.ctx.auditQueries;
+      assert.ok(pool instanceof AuditQueryPool, 'the desktop opts in to the audit query pool');
+      await pool.whenReady();
+      assert.ok(pool.threadIds.length >= 1);
+      const before = pool.answeredByWorkers;
+      const facets = (await f.ipcMain.invokeFrom(win.webContents.mainFrame, 'gatehouse:invoke:audit.facets', {})) as {
+        ok: boolean;
+      };
+      assert.equal(facets.ok, true);
+      assert.equal(pool.answeredByWorkers, before + 1, 'answered by a worker thread');
+
       // Service events reach the window.
       started.ctx.events.emit('store.changed', { topics: ['t'] });
       assert.deepEqual(win.webContents.sent, [['gatehouse:event', 'store.changed', { topics: ['t'] }]]);
@@ -234,6 +247,7 @@ describe('startDesktopApp', () => {
     }
     assert.equal(f.ipcMain.listeners.size, 0, 'IPC handlers removed on quit');
     assert.equal(watches.size, 0, 'config watches released on quit');
+    await assert.rejects(started.ctx.auditQueries!.run('count', {}), /closed/, 'audit workers stopped on quit');
   });
 
   test('a second instance quits before doing anything else', async () => {

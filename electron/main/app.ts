@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { refreshInventory } from '../services/discovery/refresh.js';
 import { ConfigWatcher, type DirWatcherPort } from '../services/discovery/watch.js';
 import { runFindingsScan } from '../services/findings/service.js';
@@ -6,6 +7,8 @@ import { createAdminHandlers } from '../services/admin-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
 import { openAdminLog } from '../services/audit/admin-log-anchor.js';
+import { openAuditQueries } from '../services/audit/query-pool.js';
+import { AuditStore } from '../services/audit/store.js';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';
 import { applyUserDataOverride, bundlePaths, type AppPathsLike } from './paths.js';
 import { registerAppScheme, serveApp, type ProtocolLike } from './protocol.js';
@@ -97,6 +100,15 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
       `gatehouse: the admin-log key could not be loaded from the secret store (${err instanceof Error ? err.message : typeof err}); admin actions are logged unkeyed, or refused once the log is keyed\n`,
     );
   });
+  // Audit queries on worker threads with their own read connections, as `gatehouse serve` runs them:
+  // a slow facets or search query never blocks the main process (IPC, the window). Bundled, the
+  // worker is its own file (main.cjs requires electron, which a worker thread cannot load); from the
+  // sources (tests), the pool's own module is the worker.
+  const auditQueries = openAuditQueries(ctx.db, new AuditStore(ctx.db), {
+    workerUrl: import.meta.url.endsWith('.ts') ? undefined : pathToFileURL(paths.auditQueryWorker),
+    log: (line) => process.stderr.write(line + '\n'),
+  });
+  ctx.auditQueries = auditQueries;
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
   ctx.shell = {
     showItemInFolder: (p) => electron.shell.showItemInFolder(p),
@@ -121,6 +133,8 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
     quitting = true;
     watcher?.stop();
     disposeIpc();
+    // The workers hold their own read connections; stopping them does not wait for the main one.
+    void auditQueries.close();
     ctx.db.close();
   });
   if (opts.watchConfigs ?? opts.discoverOnStart ?? true) {

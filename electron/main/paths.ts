@@ -22,7 +22,14 @@ export function applyUserDataOverride(
   return app.getPath('userData');
 }
 
-/** Paths of the preload and the built renderer, relative to the bundled main (dist/electron/). */
-export function bundlePaths(mainDir: string): { preload: string; renderer: string } {
-  return { preload: join(mainDir, 'preload.cjs'), renderer: join(mainDir, '..', 'renderer') };
+/**
+ * Paths of the preload, the audit query worker and the built renderer, relative to the bundled main
+ * (dist/electron/).
+ */
+export function bundlePaths(mainDir: string): { preload: string; auditQueryWorker: string; renderer: string } {
+  return {
+    preload: join(mainDir, 'preload.cjs'),
+    auditQueryWorker: join(mainDir, 'audit-query-worker.cjs'),
+    renderer: join(mainDir, '..', 'renderer'),
+  };
 }

@@ -8,6 +8,16 @@ function fsError(code: string, message: string): NodeJS.ErrnoException {
 }
 
 /**
+ * Read buffers reused from file to file (issue #13 item 3): a discovery reads thousands of small
+ * config files, 64 at once, and a fresh 64 KiB buffer per file left the allocator's arenas
+ * fragmented run after run. At most MAX_SPARE are kept (512 KiB); a file that fits one buffer is
+ * decoded straight from it (no copies).
+ */
+const READ_CHUNK = 1 << 16;
+const MAX_SPARE = 8;
+const spare: Buffer[] = [];
+
+/**
  * Reads at most `maxBytes` of a regular file. Opened non-blocking (a character device such as
  * `/proc/kmsg` or a FIFO swapped in after the stat answers EAGAIN instead of blocking a thread
  * forever), checked with fstat on the open handle (no race with the earlier stat), and read in
@@ -15,32 +25,33 @@ function fsError(code: string, message: string): NodeJS.ErrnoException {
  */
 async function readCapped(path: string, maxBytes: number): Promise<string> {
   const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+  const pooled = maxBytes + 1 >= READ_CHUNK;
+  const buf = pooled ? (spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK)) : Buffer.allocUnsafe(maxBytes + 1);
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
     if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
-    // Buffers sized by the fstat size (one byte more, to see growth), filled in place: a config
-    // file is one read plus the read that sees its end (a 64 KiB buffer and a copy per file was
-    // much of a 200-file scan's read time). Size 0 (/proc) reads 64 KiB at a time.
     const chunks: Buffer[] = [];
     let total = 0;
-    let buf = Buffer.allocUnsafe(Math.min(st.size > 0 ? st.size + 1 : 1 << 16, maxBytes + 1));
-    let filled = 0;
+    let inBuf = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, filled, Math.min(buf.length - filled, maxBytes + 1 - total), null);
+      const want = Math.min(buf.length - inBuf, maxBytes + 1 - total);
+      const { bytesRead } = await fh.read(buf, inBuf, want, null);
       if (bytesRead === 0) break;
-      filled += bytesRead;
+      inBuf += bytesRead;
       total += bytesRead;
       if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
-      if (filled === buf.length) {
-        chunks.push(buf);
-        buf = Buffer.allocUnsafe(Math.min(1 << 16, maxBytes + 1 - total));
-        filled = 0;
+      if (inBuf === buf.length) {
+        // Full: keep a copy and read the rest into the same buffer.
+        chunks.push(Buffer.from(buf.subarray(0, inBuf)));
+        inBuf = 0;
       }
     }
-    if (filled > 0) chunks.push(buf.subarray(0, filled));
-    return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)).toString('utf8');
+    if (!chunks.length) return buf.toString('utf8', 0, inBuf);
+    if (inBuf) chunks.push(Buffer.from(buf.subarray(0, inBuf)));
+    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
+    if (pooled && spare.length < MAX_SPARE) spare.push(buf);
     await fh.close();
   }
 }

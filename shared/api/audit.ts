@@ -5,6 +5,7 @@ import {
   AuditExportFormat,
   AuditFacetName,
   AuditFilter,
+  AuditForwardStatus,
   AuditHistogram,
   AuditOrder,
   AuditPage,
@@ -23,6 +24,20 @@ import { method } from './define.js';
 
 export const SyncResult = z.object({
   sources: z.array(IngestResult.extend({ id: z.string(), name: z.string(), error: z.string().nullable() })),
+  /**
+   * Forwarding to the team timeline (an admin team store configured; else null): events sent this
+   * time (`imported` of them new there), events still to send, and why the last attempt failed.
+   */
+  team: z
+    .object({
+      target: z.string(),
+      sent: z.number().int(),
+      imported: z.number().int(),
+      pending: z.number().int(),
+      error: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type SyncResult = z.infer<typeof SyncResult>;
 
@@ -125,6 +140,13 @@ export const auditMethods = {
     mutates: false,
     summary:
       "Which timelines can be read: this workstation's always, the team store's when an admin's URL is configured.",
+  }),
+  'audit.forward.status': method({
+    input: z.object({}).strict(),
+    output: AuditForwardStatus,
+    mutates: false,
+    summary:
+      "Forwarding of this workstation's events to the team timeline: target (masked), pending events, last attempt, success and error.",
   }),
   'audit.sources.list': method({
     input: z.object({}).strict(),

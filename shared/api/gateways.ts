@@ -13,6 +13,35 @@ import { method } from './define.js';
 
 const ById = z.object({ id: z.string() }).strict();
 
+/** What sharing a gateway puts in the team store: its settings, never a credential. */
+export const SharedGatewaySettings = z.object({
+  name: z.string(),
+  kind: z.string(),
+  baseUrl: z.string(),
+  authType: z.string(),
+  username: z.string().optional(),
+  caFile: z.string().optional(),
+  timeoutMs: z.number().int(),
+  ssoIssuer: z.string().optional(),
+  ssoProviderId: z.string().optional(),
+});
+export type SharedGatewaySettings = z.infer<typeof SharedGatewaySettings>;
+
+export const GatewayShareResult = z.object({
+  gateway: GatewayConnection,
+  /** Exactly the settings in the team store (preview: that would be). */
+  settings: SharedGatewaySettings,
+  /** The credential is not shared: whether one stays in this workstation's secret store, and which. */
+  credential: z.object({ stored: z.boolean(), secretStore: z.string() }),
+  /** The team store (password masked). */
+  teamStore: z.string(),
+  /** The team already has this gateway with identical settings: sharing joins that row. */
+  joins: z.object({ updatedBy: z.string(), updatedAt: z.string() }).optional(),
+  /** False for a preview (nothing written). */
+  done: z.boolean(),
+});
+export type GatewayShareResult = z.infer<typeof GatewayShareResult>;
+
 export const gatewayMethods = {
   'gateways.list': method({
     input: z.object({}).strict(),
@@ -43,6 +72,24 @@ export const gatewayMethods = {
     output: z.object({ removed: z.boolean() }),
     mutates: true,
     summary: 'Remove a gateway connection, its stored credential and its snapshot.',
+  }),
+  'gateways.share': method({
+    input: z
+      .object({
+        id: z.string(),
+        /**
+         * preview: what would go to the team store (nothing written); share: put it there (a local-only
+         * gateway becomes the team's); unshare: undo, take it out of the team store (local-only again here).
+         */
+        mode: z.enum(['preview', 'share', 'unshare']).default('preview'),
+        /** unshare: the team row version it was based on (`team.version`); a newer one is a conflict. */
+        expectedVersion: z.string().min(1).optional(),
+      })
+      .strict(),
+    output: GatewayShareResult,
+    mutates: true,
+    summary:
+      "Share a gateway added before the team store with the team (settings only; the token stays in this workstation's secret store), or undo it.",
   }),
   'gateways.test': method({
     input: ById,

@@ -32,6 +32,8 @@ export const policyMethods = {
       baseId: z.string(),
       fetchedAt: z.string(),
       diagnostics: z.array(PolicyDiagnostic),
+      /** The version the pull recorded: send it back as `expectedVersion` on the next save or push. */
+      versionHash: z.string().optional(),
     }),
     mutates: true,
     summary: 'Read the live gateway and express its policy as a document.',

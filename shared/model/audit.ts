@@ -127,6 +127,29 @@ export const AuditScopes = z.object({
 });
 export type AuditScopes = z.infer<typeof AuditScopes>;
 
+/** Forwarding of this workstation's events to the team timeline (`audit.forward.status`). */
+export const AuditForwardStatus = z.object({
+  /** An admin's team store is configured (or one that cannot be reached now): syncs forward to it. */
+  configured: z.boolean(),
+  /** Why nothing is forwarded when not configured (no team store, a reporter's URL). */
+  reason: z.string().nullable(),
+  /** The team store URL with its password masked. */
+  target: z.string().nullable(),
+  /** Time of the newest local event forwarded (null: none yet). */
+  forwardedThrough: z.string().nullable(),
+  /** Events forwarded to this store so far. */
+  forwarded: z.number().int(),
+  /** Local events not yet forwarded. */
+  pending: z.number().int(),
+  lastAttemptAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  /** First failed attempt since the last success (null while forwarding works). */
+  failingSince: z.string().nullable(),
+  /** Why the last attempt failed, masked (never a password or token). */
+  lastError: z.string().nullable(),
+});
+export type AuditForwardStatus = z.infer<typeof AuditForwardStatus>;
+
 /** List order of a query. */
 export const AuditOrder = z.enum(['newest', 'oldest']);
 export type AuditOrder = z.infer<typeof AuditOrder>;

@@ -62,6 +62,11 @@ export const GatewayConnection = z.object({
    * Credentials are never shared: each admin enters their own token or signs in on their machine.
    */
   team: z.object({ version: z.string(), updatedBy: z.string(), updatedAt: z.string() }).optional(),
+  /**
+   * Set when an admin team store is in use and this connection is only on this workstation (added
+   * before the team store was configured): `gateways.share` offers it to the team.
+   */
+  localOnly: z.literal(true).optional(),
   /** Single sign-on (authType `sso`): the IdP, the gateway's provider id and who is signed in. Never a token. */
   sso: z
     .object({

@@ -47,13 +47,40 @@ async function createLoginRole(name: string): Promise<void> {
   }
 }
 
+/** Shared credentials computed the slow way, straight from every machine's latest scan (no projection). */
+async function directSharedFingerprints(
+  c: pg.ClientBase | TeamStore,
+  minMachines = 2,
+  machine?: string,
+  server?: string,
+) {
+  const sql = `SELECT f.fingerprint, min(f.secret_type) AS secret_type, min(f.evidence) AS evidence,
+       count(DISTINCT f.machine_id)::int AS machine_count, count(*)::int AS finding_count,
+       array_agg(DISTINCT f.machine_id ORDER BY f.machine_id) AS machines
+     FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id
+     WHERE f.fingerprint IS NOT NULL AND ($2::text IS NULL OR m.machine_id = $2 OR m.hostname = $2)
+       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM scan_servers v WHERE v.scan_id = m.latest_scan_id AND v.name = $3))
+     GROUP BY f.fingerprint HAVING count(DISTINCT f.machine_id) >= $1
+     ORDER BY machine_count DESC, f.fingerprint`;
+  const run = (q: pg.ClientBase) => q.query(sql, [minMachines, machine ?? null, server ?? null]);
+  const r = 'withClient' in c ? await c.withClient(run) : await run(c);
+  return r.rows.map((x) => ({
+    fingerprint: x.fingerprint,
+    secretType: x.secret_type,
+    evidence: x.evidence,
+    machineCount: x.machine_count,
+    findingCount: x.finding_count,
+    machines: x.machines,
+  }));
+}
+
 const reporterUrl = (role: string) => cluster.url('fleet', role, ROLE_PW);
 
 describe('fleet team store (real PostgreSQL)', { skip }, () => {
   before(async () => {
     dbUrl = await cluster.createDatabase('fleet');
     owner = openTeamStore(dbUrl, { max: 4 });
-    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await migrateTeamStore(owner), [1, 2, 3, 4, 5, 6, 101, 102, 103, 104]);
     assert.deepEqual(await migrateTeamStore(owner), [], 'migrations apply once');
     await createLoginRole('fleet_admin');
     await grantAdmin(owner, 'fleet_admin');
@@ -238,6 +265,26 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
       await assert.rejects(c.query(`TRUNCATE admin_log`), /permission denied/);
       await assert.rejects(c.query(`DELETE FROM scans`), /permission denied/);
     });
+    // Each entry names the login role that wrote it, whatever actor the client claims or the INSERT says.
+    await admin.transaction(async (c) => {
+      await appendAdminLog(c, { action: 'test.claimed', actor: 'someone-else' });
+      await c.query(
+        `INSERT INTO admin_log (actor, action, prev_hash, hash, db_role) VALUES ('x', 'test.forged-role', NULL, 'h', 'fleet_owner')`,
+      );
+    });
+    await owner.withClient(async (c) => {
+      const r = await c.query<{ action: string; actor: string; db_role: string }>(
+        `SELECT action, actor, db_role FROM admin_log WHERE action IN ('test.claimed', 'test.forged-role') ORDER BY id`,
+      );
+      assert.deepEqual(
+        r.rows.map((x) => [x.action, x.actor, x.db_role]),
+        [
+          ['test.claimed', 'someone-else', 'fleet_admin'],
+          ['test.forged-role', 'x', 'fleet_admin'],
+        ],
+      );
+      await c.query(`DELETE FROM admin_log WHERE action IN ('test.claimed', 'test.forged-role')`);
+    });
     // The owner can, and the chain shows it.
     await owner.withClient(async (c) => {
       await c.query(`UPDATE admin_log SET target = 'forged' WHERE action = 'test.append'`);
@@ -301,6 +348,146 @@ describe('fleet team store (real PostgreSQL)', { skip }, () => {
       for (const v of canaries) assert.ok(!dump.includes(v), `planted value ${v.slice(0, 4)}… found in the team store`);
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('shared credentials (maintained projection) equal a direct count after newer scans, filters and a removed machine', async () => {
+    const same = async (label: string) => {
+      const cases: [number, string?, string?][] = [
+        [2],
+        [1],
+        [3],
+        [2, 'ws-03'],
+        [1, 'ws-03'],
+        [1, 'host-5'],
+        [2, undefined, 'memory'],
+        [1, undefined, 'github'],
+      ];
+      for (const [min, machine, server] of cases) {
+        const fast = await admin.withClient((c) =>
+          fleetSharedFingerprints(c, {
+            minMachines: min,
+            ...(machine ? { machine } : {}),
+            ...(server ? { server } : {}),
+          }),
+        );
+        assert.deepEqual(
+          fast,
+          await directSharedFingerprints(owner, min, machine, server),
+          `${label}, min ${min} ${machine ?? ''} ${server ?? ''}`,
+        );
+      }
+    };
+    await same('after the first reports');
+    // ws-03 rotates its key (now unique), ws-04 copies the shared one and leaks it twice.
+    const send = async (i: number, edit: (r: ReturnType<typeof syntheticReport>) => void) => {
+      const r = syntheticReport(i, new Date(Date.now() - 60_000).toISOString());
+      edit(r);
+      const store = openTeamStore(reporterUrl(`rep_${String(i).padStart(2, '0')}`), { max: 1 });
+      try {
+        assert.equal((await sendFleetReport(store, r)).inserted, true);
+      } finally {
+        await store.close();
+      }
+    };
+    await send(3, (r) => {
+      r.findings[0]!.fingerprint = 'tf1:' + 'b'.repeat(32);
+    });
+    await send(4, (r) => {
+      // …and no longer runs memory: a server filter must leave it out.
+      r.servers = r.servers.filter((x) => x.name !== 'memory');
+      r.findings[0]!.fingerprint = 'tf1:' + 'a'.repeat(32);
+      r.findings.push({
+        ...r.findings[0]!,
+        findingId: 'f-ws-04-again',
+        pointer: '/mcpServers/x/env/T',
+        evidence: 'ghp_…aaaa',
+      });
+    });
+    await same('after newer scans');
+    const shared = (await admin.withClient((c) => fleetSharedFingerprints(c))).find((r) => r.fingerprint.endsWith('a'));
+    assert.ok(shared);
+    assert.ok(shared.machines.includes('ws-04') && !shared.machines.includes('ws-03'));
+    assert.equal(shared.findingCount, shared.machineCount + 1, 'ws-04 leaks it twice');
+    assert.equal(shared.evidence, 'ghp_…aaaa', 'the least evidence over every machine');
+    const onMemory = (await admin.withClient((c) => fleetSharedFingerprints(c, { server: 'memory' }))).find((r) =>
+      r.fingerprint.endsWith('a'),
+    );
+    assert.deepEqual(
+      onMemory?.machines,
+      shared.machines.filter((m) => m !== 'ws-04'),
+    );
+    // The owner removes a machine (its scans first): its rows leave the projection.
+    await owner.transaction(async (c) => {
+      await c.query(`UPDATE machines SET latest_scan_id = NULL WHERE machine_id = 'ws-06'`);
+      await c.query(`DELETE FROM scans WHERE machine_id = 'ws-06'`);
+      await c.query(`DELETE FROM machines WHERE machine_id = 'ws-06'`);
+    });
+    await same('after a machine was removed');
+    assert.equal(
+      await owner.withClient(
+        async (c) =>
+          (await c.query(`SELECT count(*)::int AS n FROM fleet_fingerprint_machines WHERE machine_id = 'ws-06'`))
+            .rows[0].n,
+      ),
+      0,
+    );
+    // A reporter holds no grant on the projection.
+    const rep = openTeamStore(reporterUrl('rep_01'), { max: 1 });
+    try {
+      await assert.rejects(
+        rep.withClient((c) => c.query('SELECT * FROM fleet_fingerprint_machines')),
+        /permission denied/,
+      );
+    } finally {
+      await rep.close();
+    }
+  });
+
+  it("a reporter cannot point its machine at another machine's scan (no projection is skewed)", async () => {
+    // RLS lets rep_01 update its own machines row; migration 103 refuses a latest_scan_id that is
+    // not one of the machine's own scans, so neither the fingerprint projection (owner trigger) nor
+    // the server counts can be credited with another machine's findings.
+    const victim = await owner.withClient(
+      async (c) =>
+        (
+          await c.query<{ s: string; m: string }>(
+            `SELECT m.latest_scan_id AS s, m.machine_id AS m FROM machines m
+             WHERE m.machine_id <> 'ws-01' AND EXISTS (SELECT 1 FROM scan_findings f
+               WHERE f.scan_id = m.latest_scan_id AND f.fingerprint IS NOT NULL) ORDER BY 2 LIMIT 1`,
+          )
+        ).rows[0]!,
+    );
+    const snapshot = () =>
+      owner.withClient(async (c) => {
+        const fp = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM fleet_fingerprint_machines WHERE machine_id = 'ws-01'`,
+        );
+        const sc = await c.query<{ t: string }>(
+          `SELECT coalesce(sum(machine_count), 0)::text AS t FROM fleet_server_counts`,
+        );
+        const ptr = await c.query<{ s: string }>(`SELECT latest_scan_id AS s FROM machines WHERE machine_id = 'ws-01'`);
+        return { fingerprints: fp.rows[0]!.n, serverCounts: sc.rows[0]!.t, pointer: ptr.rows[0]!.s };
+      });
+    const before = await snapshot();
+    const rep = new pg.Client({ connectionString: reporterUrl('rep_01') });
+    await rep.connect();
+    try {
+      await assert.rejects(
+        rep.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]),
+        (err: Error & { code?: string }) =>
+          err.code === '23514' && /machine ws-01: latest scan \d+ is not one of its own scans/.test(err.message),
+      );
+      // The owner is held to the same rule (the report path never needs it).
+      await assert.rejects(
+        owner.withClient((c) =>
+          c.query(`UPDATE machines SET latest_scan_id = $1 WHERE machine_id = 'ws-01'`, [victim.s]),
+        ),
+        /not one of its own scans/,
+      );
+      assert.deepEqual(await snapshot(), before, 'nothing moved');
+    } finally {
+      await rep.end();
     }
   });
 });

@@ -12,6 +12,8 @@ import {
   syncGateways,
   testGateway,
 } from '../../services/gateways/service.js';
+import { shareGateway } from '../../services/gateways/share.js';
+import { confirmPrompt } from './fix.js';
 import { openInBrowser } from './login.js';
 import { scopeFindings } from '../../services/tenants/service.js';
 import type { Command, CliIo } from '../command.js';
@@ -20,7 +22,7 @@ import { contextFrom } from '../context.js';
 import { renderTable } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `gatehouse gateway <add|list|test|sync|findings|login|logout|remove> [options]
+const USAGE = `gatehouse gateway <add|list|test|sync|findings|login|logout|share|remove> [options]
 
   add NAME --url URL [--auth bearer|basic|none] [--username U]
            (--token-env VAR | --token-file FILE | --token-stdin) [--ca-file PEM] [--timeout MS]
@@ -35,6 +37,11 @@ const USAGE = `gatehouse gateway <add|list|test|sync|findings|login|logout|remov
   test NAME            check reachability and the credential (exit 2 when it fails)
   sync [NAME]          read servers, tools, teams, roles and tokens into the local store
   findings [NAME]      tenant-scope findings (scope.*) from the stored snapshots
+  share NAME [--dry-run] [--yes]
+                       share a gateway added before the team store with the team: shows exactly the
+                       settings that go to the team store (the token stays in this secret store), then asks
+  share NAME --undo [--yes]
+                       take it back out of the team store (local-only here again)
   remove NAME          remove a gateway and its stored credential
 
   --format F           table | json (default table)
@@ -92,6 +99,9 @@ export const gatewayCommand: Command = {
         audience: { type: 'string' },
         'no-browser': { type: 'boolean' },
         days: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean' },
+        undo: { type: 'boolean' },
         format: { type: 'string' },
         state: { type: 'string' },
       },
@@ -241,6 +251,47 @@ async function runSub(
       if (!name) throw new UsageError('gateway logout needs a NAME');
       const r = await logoutGateway(ctx, name);
       out(r, () => `${r.message}\n`);
+      return 0;
+    }
+    case 'share': {
+      if (!name) throw new UsageError('gateway share needs a NAME');
+      if (values.undo) {
+        const ok =
+          values.yes ||
+          (format === 'table' && (await confirmPrompt(`Take gateway ${name} out of the team store? [y/N] `)));
+        if (!ok) {
+          out({ status: 'declined' }, () => 'Not done (confirm, or pass --yes).\n');
+          return 0;
+        }
+        const r = await shareGateway(ctx, name, 'unshare');
+        out(r, () => `Gateway ${name} is no longer shared with the team; it stays on this workstation.\n`);
+        return 0;
+      }
+      const preview = await shareGateway(ctx, name, 'preview');
+      if (format === 'table') {
+        io.stdout(`Sharing gateway ${name} puts these settings in the team store ${preview.teamStore}:\n`);
+        for (const [k, v] of Object.entries(preview.settings)) io.stdout(`  ${k.padEnd(14)} ${String(v)}\n`);
+        io.stdout(
+          preview.credential.stored
+            ? `The token is not shared: it stays in this workstation's secret store (${preview.credential.secretStore}); other admins add their own.\n`
+            : 'No credential is stored here; other admins add their own.\n',
+        );
+        if (preview.joins)
+          io.stdout(
+            `The team already has this gateway (set by ${preview.joins.updatedBy} at ${preview.joins.updatedAt}): this connection joins it.\n`,
+          );
+      }
+      if (values['dry-run']) {
+        if (format === 'json') out({ status: 'previewed', preview }, () => '');
+        return 0;
+      }
+      const ok = values.yes || (format === 'table' && (await confirmPrompt('Share it? [y/N] ')));
+      if (!ok) {
+        out({ status: 'declined', preview }, () => 'Not shared (confirm, or pass --yes).\n');
+        return 0;
+      }
+      const r = await shareGateway(ctx, name, 'share');
+      out(r, () => `Shared gateway ${name} with the team (team version ${r.gateway.team?.version ?? '?'}).\n`);
       return 0;
     }
     case 'remove': {

@@ -5,7 +5,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { ServiceContext } from '../context.js';
 import { configuredTeamStoreUrl } from '../fleet/handlers.js';
 import { maskDatabaseUrl } from '../fleet/url.js';
-import { teamState } from '../team-state/open.js';
+import { teamStoreAccess } from '../team-state/open.js';
 import type { HandlerGroup } from '../handlers.js';
 import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
 import { exportChunk } from './export.js';
@@ -13,6 +13,9 @@ import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
+import { clampForwardMarks, lowerForwardMarks } from './forward.js';
+import { forwardStatus } from './forward-status.js';
+import { auditScopes, teamAdminLogAnchor, teamFacets, teamTimeline } from './team.js';
 import {
   addSource,
   getSettings,
@@ -40,20 +43,29 @@ type AuditMethod =
   | 'audit.trash.list'
   | 'audit.trash.restore'
   | 'audit.verify'
-  | 'audit.scopes';
+  | 'audit.scopes'
+  | 'audit.forward.status';
 
 const FOLLOW_INTERVAL_MS = 5000;
+/** Overrides the follower's interval (ms): tests that need events to stay pending until "Sync now". */
+export const FOLLOW_INTERVAL_ENV = 'GATEHOUSE_AUDIT_FOLLOW_MS';
+
+function followInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env[FOLLOW_INTERVAL_ENV]);
+  return Number.isInteger(v) && v >= 1000 ? v : FOLLOW_INTERVAL_MS;
+}
 
 /** Polls the enabled sources while the app runs (desktop and browser mode), so files are followed as they grow. */
-function startFollower(svc: AuditService, announce: (n: number, source: string) => void): void {
+function startFollower(svc: AuditService, announce: (n: number, source: string) => void, changed: () => void): void {
   const timer = setInterval(() => {
     void svc
-      .sync()
-      .then((rs) => {
-        for (const r of rs) announce(r.imported, r.name);
+      .syncAndForward()
+      .then((out) => {
+        for (const r of out.sources) announce(r.imported, r.name);
+        if (out.team?.imported) changed();
       })
       .catch(() => undefined);
-  }, FOLLOW_INTERVAL_MS);
+  }, followInterval());
   timer.unref?.();
 }
 
@@ -103,7 +115,20 @@ export function checkSourcePath(config: AuditSourceConfig): void {
 }
 
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
-  const svc = new AuditService(ctx.db, { secrets: ctx.secrets, now: () => ctx.clock.now() });
+  const svc = new AuditService(ctx.db, {
+    secrets: ctx.secrets,
+    now: () => ctx.clock.now(),
+    // With an admin's team store configured, every sync forwards the new local events to the team timeline.
+    forwardTo: async () => {
+      const url = await configuredTeamStoreUrl(ctx);
+      if (!url) return null;
+      return {
+        target: maskDatabaseUrl(url),
+        // A reporter's URL has nothing to forward to (not an error); an unreachable store throws (retried).
+        open: async () => ((await teamStoreAccess(ctx)).kind === 'admin' ? (await teamTimeline(ctx)).audit : null),
+      };
+    },
+  });
   const store = svc.store;
   // Read-only queries go through the port (a worker pool when serving); writes stay on ctx.db.
   const q = () => ctx.auditQueries ?? inlineAuditQueries(store);
@@ -112,63 +137,50 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     ctx.events.emit('audit.ingested', { source, imported });
     ctx.events.emit('store.changed', { topics: ['audit'] });
   };
-  if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce);
+  // Events forwarded to the team timeline change what its views show.
+  const changed = () => ctx.events.emit('store.changed', { topics: ['audit'] });
+  if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce, changed);
   const fresh = () => {
     const n = svc.catchUpGatehouse();
     if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
   };
 
-  // The team timeline's read path lands with the PostgreSQL timeline wiring; until then a team
-  // read is refused rather than answered from this workstation's store.
-  const workstationOnly = (scope: string | undefined) => {
-    if (scope === 'team') throw new AdminError('unavailable', 'The team timeline cannot be read by this build yet.');
-  };
+  // scope 'team' reads the team store's timeline (an admin's URL), never this workstation's store:
+  // without one the call is refused as `unavailable` with the reason.
   return {
-    'audit.scopes': async () => {
-      const url = await configuredTeamStoreUrl(ctx);
-      if (!url)
-        return {
-          team: { available: false, reason: 'No team store is configured (Settings → Team store).', display: null },
-        };
-      const display = maskDatabaseUrl(url);
-      try {
-        const state = await teamState(ctx);
-        return state.kind === 'team'
-          ? { team: { available: true, reason: null, display } }
-          : {
-              team: {
-                available: false,
-                reason:
-                  "The team store URL is a reporter's (not a gatehouse_admin member): it can send scans, not read the team timeline.",
-                display,
-              },
-            };
-      } catch (err) {
-        return { team: { available: false, reason: (err as Error).message, display } };
-      }
-    },
+    'audit.scopes': async () => auditScopes(ctx),
+    'audit.forward.status': async () => forwardStatus(ctx),
     'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at, scope }) => {
-      workstationOnly(scope);
+      const opts = { cursor: cursor ?? null, limit, withTotal, order, direction, at };
+      if (scope === 'team') return (await teamTimeline(ctx)).audit.query(filter, opts);
       fresh();
-      const page = await q().run('query', filter, { cursor: cursor ?? null, limit, withTotal, order, direction, at });
+      const page = await q().run('query', filter, opts);
+      // Full-text catch-up is the local store's (the team store indexes on insert).
       return filter.text?.trim() ? { ...page, search: searchState(ctx.db) } : page;
     },
     'audit.event': async ({ id, scope }) => {
-      workstationOnly(scope);
+      if (scope === 'team') return (await teamTimeline(ctx)).audit.get(id);
       return q().run('get', id);
     },
     'audit.facets': async ({ filter, facets, limit, search, scope }) => {
-      workstationOnly(scope);
+      if (scope === 'team') return teamFacets((await teamTimeline(ctx)).audit, filter, facets, limit, search);
       fresh();
       return q().run('facets', filter, facets, limit, search);
     },
     'audit.histogram': async ({ filter, buckets, scope }) => {
-      workstationOnly(scope);
+      if (scope === 'team') return (await teamTimeline(ctx)).audit.histogram(filter, buckets);
       fresh();
       return q().run('histogram', filter, buckets);
     },
     'audit.export': async ({ filter, format, cursor, limit, scope }) => {
-      workstationOnly(scope);
+      if (scope === 'team') {
+        const t = await teamTimeline(ctx);
+        // The anchor of a team export is the team store's admin log (the store the events came from).
+        return {
+          ...(await exportChunk((f, o) => t.audit.query(f, o), filter, format, cursor ?? null, limit)),
+          ...(cursor ? {} : { adminLogAnchor: await teamAdminLogAnchor(t, ctx.clock.now()) }),
+        };
+      }
       return {
         ...(await exportChunk((f, o) => q().run('query', f, o), filter, format, cursor ?? null, limit)),
         ...(cursor ? {} : { adminLogAnchor: await adminLogAnchorForExport(ctx.db, ctx.secrets) }),
@@ -201,15 +213,17 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       if (src.kind === 'gatehouse') throw new AdminError('bad-request', "Gatehouse's own log cannot be removed");
       const deleted = deleteEvents ? store.deleteBySource(src.name) : { events: 0, batch: null };
       const deletedEvents = deleted.events;
+      if (deletedEvents) clampForwardMarks(ctx.db);
       const removed = removeSource(ctx.db, id);
       if (src.config?.kind === 'contextforge' && src.config.tokenRef) await ctx.secrets.delete(src.config.tokenRef);
       ctx.events.emit('store.changed', { topics: ['audit'] });
       return { removed, deletedEvents, trashBatch: deleted.batch };
     },
     'audit.sync': async ({ id }) => {
-      const results = await svc.sync(id);
-      for (const r of results) announce(r.imported, r.name);
-      return { sources: results };
+      const out = await svc.syncAndForward(id);
+      for (const r of out.sources) announce(r.imported, r.name);
+      if (out.team?.imported) changed();
+      return out;
     },
     'audit.settings.get': async () => getSettings(ctx.db),
     'audit.settings.set': async ({ confirmDeletion, ...s }) => {
@@ -232,6 +246,8 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     'audit.trash.list': async () => store.trashBatches(),
     'audit.trash.restore': async ({ id }) => {
       const r = store.restoreBatch(id);
+      // Restored events keep their old ids, possibly below a forward mark: send them again from there.
+      if (r.lowestId !== null) lowerForwardMarks(ctx.db, r.lowestId - 1);
       // Undoing a retention change puts the previous period back, or the next sync deletes them again.
       const prev = r.batch.detail.previousRetentionDays;
       let retentionDays = getSettings(ctx.db).retentionDays;

@@ -174,4 +174,30 @@ ${['tenant', 'client', 'server', 'tool', 'method', 'source']
       CREATE INDEX audit_trash_batch ON audit_trash (batch);
     `,
   },
+  {
+    version: 306,
+    name: 'audit timeline: forward cursor per team store (events sent to the team timeline)',
+    // One row per team store (its URL, password masked): the highest local event id sent and
+    // committed there. A forward that fails leaves it where it was, so the events are sent again
+    // (the team store dedupes them on (uid, ts)).
+    sql: `
+      CREATE TABLE audit_team_forward (
+        target TEXT PRIMARY KEY,
+        after_id INTEGER NOT NULL DEFAULT 0,
+        forwarded INTEGER NOT NULL DEFAULT 0,
+        last_at TEXT,
+        last_error TEXT
+      );
+    `,
+  },
+  {
+    version: 307,
+    name: 'audit timeline: forward status per team store (last success, failing since)',
+    // `last_at` is the last attempt; these say when one last went through and since when every
+    // attempt failed (null while it works), for the forwarding status chip.
+    sql: `
+      ALTER TABLE audit_team_forward ADD COLUMN last_success_at TEXT;
+      ALTER TABLE audit_team_forward ADD COLUMN failing_since TEXT;
+    `,
+  },
 ];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { rng, synthetic } from '../../../bench/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
@@ -107,6 +107,123 @@ describe('audit query pool', () => {
         assert.match(e.message, /since: not a date\/time/);
         return true;
       });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("runs on the desktop's separate worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
+    // The desktop's main bundle requires electron, which a worker thread cannot load: its pool
+    // starts this standalone bundle of query-worker.ts instead (the same esbuild options).
+    const { build } = await import('esbuild');
+    const out = join(dir, 'audit-query-worker.cjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('./query-worker.ts', import.meta.url))],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      logLevel: 'warning',
+      define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
+      banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    });
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, workerUrl: pathToFileURL(out) });
+    try {
+      assert.deepEqual(await pool.run('facets', { outcome: ['denied'] }), store.facets({ outcome: ['denied'] }));
+      assert.equal(pool.answeredByWorkers, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts workers on demand and stops them when idle (no memory for a server nobody queries)', async () => {
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, idleMs: 200 });
+    try {
+      assert.deepEqual(pool.threadIds, [], 'no worker before the first query');
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.threadIds.length, 1, 'one query, one worker');
+      // Two at once: a second worker starts for the one waiting.
+      const both = await Promise.all([pool.run('count', { outcome: ['denied'] }), pool.run('histogram', {}, 20)]);
+      assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 20)]);
+      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 2);
+      for (let i = 0; i < 100 && pool.threadIds.length; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(pool.threadIds, [], 'idle workers stopped');
+      // The next query starts one again, on the same database.
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.answeredByWorkers, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers inline when its workers cannot start (and says so once)', async () => {
+    const logged: string[] = [];
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, {
+      size: 2,
+      workerUrl: pathToFileURL(join(dir, 'no-such-worker.cjs')),
+      log: (l) => logged.push(l),
+    });
+    try {
+      assert.equal(await pool.run('count', { outcome: ['error'] }), store.count({ outcome: ['error'] }));
+      assert.equal(await pool.run('count', {}), store.count({}));
+      assert.equal(pool.answeredByWorkers, 0);
+      assert.equal(logged.length, 1);
+      assert.match(logged[0] ?? '', /now run on the main thread/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it(
+    'Linux: its threads run at a lower priority (nice) than the serving thread',
+    { skip: process.platform !== 'linux' },
+    async () => {
+      const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const threadsAt = (nice: number) =>
+        readdirSync('/proc/self/task').filter((t) => {
+          try {
+            return niceOf(readFileSync(`/proc/self/task/${t}/stat`, 'utf8')) === nice;
+          } catch {
+            return false; // a thread that just ended
+          }
+        }).length;
+      const mainNice = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+      const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, nice: mainNice + 7 });
+      try {
+        assert.equal(threadsAt(mainNice + 7), 0);
+        await pool.whenReady();
+        assert.equal(await pool.run('count', {}), store.count({}));
+        assert.equal(threadsAt(mainNice + 7), 2, 'both workers lowered');
+        assert.equal(niceOf(readFileSync('/proc/thread-self/stat', 'utf8')), mainNice, 'the serving thread unchanged');
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+
+  it('an identical query waiting in the queue shares its answer; a running one or another query does not', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const f = { tenant: ['team-4'] };
+      const running = pool.run('facets', f); // started: a later identical query must not take its answer
+      const a = pool.run('facets', f);
+      const b = pool.run('facets', f);
+      const c = pool.run('facets', f, undefined, 3);
+      const d = pool.run('facets', { tenant: ['team-5'] });
+      assert.equal(pool.sharedAnswers, 1, 'only b joined a (c and d differ, running had started)');
+      open();
+      const [r0, ra, rb, rc, rd] = await Promise.all([running, a, b, c, d]);
+      assert.deepEqual(ra, store.facets(f));
+      assert.deepEqual(rb, ra);
+      assert.notEqual(rb, ra, 'each caller gets its own copy');
+      assert.deepEqual(r0, ra);
+      assert.deepEqual(rc, store.facets(f, undefined, 3));
+      assert.deepEqual(rd, store.facets({ tenant: ['team-5'] }));
+      assert.equal(pool.answeredByWorkers, 4);
     } finally {
       await pool.close();
     }

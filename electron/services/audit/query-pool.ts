@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AdminError, type ErrorCode } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
@@ -19,6 +21,10 @@ import type { AuditStore } from './store.js';
  * delays another request of the serving process. Writes stay on the main connection. Bounded queue,
  * a time limit per query (the worker running it is replaced), workers restarted when they die (a
  * query they held runs once more on a fresh one). A store without a file (in-memory) runs inline.
+ *
+ * Workers start on demand and stop after a while idle (issue #13 item 3): each is a V8 isolate with
+ * its own copy of the store's modules and a page cache, ~35 MB of RSS, which a server nobody runs
+ * audit queries on should not carry.
  */
 
 export interface AuditQueryPoolOptions {
@@ -28,16 +34,31 @@ export interface AuditQueryPoolOptions {
   maxQueued?: number;
   /** Longest a query may run before its worker is stopped and replaced (default 30 s). */
   timeoutMs?: number;
+  /** A worker without a query for this long is stopped; the next query starts one (default 60 s). */
+  idleMs?: number;
+  /**
+   * Linux: the workers' nice value (default 5), so the serving thread wins the CPU when both want it
+   * (GATEHOUSE_AUDIT_QUERY_NICE overrides it; 0 runs them at the same priority).
+   */
+  nice?: number;
   /** Tests only: see QueryWorkerData.gate. */
   gate?: Int32Array;
   /** Where the pool says it gave up on workers (then queries run inline). */
   log?: (line: string) => void;
+  /**
+   * The worker's script (default: this module's own file, which starts the worker loop when loaded
+   * as one). The desktop app passes its separate worker bundle: its main bundle requires electron,
+   * which a worker thread cannot load.
+   */
+  workerUrl?: URL;
 }
 
 interface Job {
   id: number;
   name: AuditQueryName;
   args: unknown[];
+  /** name + arguments: an identical query waiting in the queue shares this job's answer. */
+  key: string;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   retried: boolean;
@@ -47,6 +68,7 @@ interface Slot {
   worker: Worker;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  idle: NodeJS.Timeout | null;
   ready: boolean;
 }
 
@@ -62,7 +84,8 @@ function workerExecArgv(): string[] | undefined {
   // Running from the TypeScript sources: the worker needs the tsx loader too (inherited when given
   // as --import; registered through its API, e.g. GATEHOUSE_DEV=1, it is not).
   if (!import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))) return undefined;
-  return [...process.execArgv, '--import', import.meta.resolve('tsx')];
+  // (createRequire rather than import.meta.resolve: the desktop's CJS bundle has no import.meta.)
+  return [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class AuditQueryPool implements AuditQueries {
@@ -72,9 +95,13 @@ export class AuditQueryPool implements AuditQueries {
   private closed = false;
   private deaths = 0;
   private fallback: AuditQueries | null = null;
+  private answered = 0;
+  private shared = 0;
   readonly size: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private readonly nice: number;
 
   constructor(
     private readonly file: string,
@@ -84,7 +111,9 @@ export class AuditQueryPool implements AuditQueries {
     this.size = Math.max(1, opts.size ?? defaultPoolSize());
     this.maxQueued = opts.maxQueued ?? 256;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+    this.idleMs = opts.idleMs ?? 60_000;
+    const envNice = Number(process.env.GATEHOUSE_AUDIT_QUERY_NICE);
+    this.nice = opts.nice ?? (Number.isInteger(envNice) ? envNice : 5);
   }
 
   /** Thread ids of the live workers (diagnostics and tests). */
@@ -92,13 +121,24 @@ export class AuditQueryPool implements AuditQueries {
     return this.slots.map((s) => s.worker.threadId);
   }
 
+  /** Queries a worker answered (diagnostics and tests: proves a query did not run inline). */
+  get answeredByWorkers(): number {
+    return this.answered;
+  }
+
+  /** Queries answered by sharing an identical waiting query's answer (diagnostics and tests). */
+  get sharedAnswers(): number {
+    return this.shared;
+  }
+
   /** Thread ids of the workers running a query now. */
   get busyThreadIds(): number[] {
     return this.slots.filter((s) => s.job).map((s) => s.worker.threadId);
   }
 
-  /** Resolves once every worker has opened its connection (start-up is otherwise lazy to wait for). */
+  /** Starts every worker (they otherwise start on demand) and resolves once each has opened its connection. */
   async whenReady(): Promise<void> {
+    while (!this.closed && !this.fallback && this.slots.length < this.size) this.slots.push(this.spawn());
     while (!this.closed && !this.fallback && this.slots.some((s) => !s.ready))
       await new Promise((r) => setTimeout(r, 10));
   }
@@ -111,6 +151,26 @@ export class AuditQueryPool implements AuditQueries {
   run<K extends AuditQueryName>(name: K, ...args: AuditQueryArgs<K>): Promise<AuditQueryResult<K>> {
     if (this.closed) return Promise.reject(new AdminError('unavailable', 'the audit query pool is closed'));
     if (this.fallback) return this.fallback.run(name, ...args);
+    // The same query already waiting (not started, so it reads the store no earlier than this one
+    // would): share its answer instead of running it twice. Concurrent viewers of one Audit page ask
+    // the same facets and histogram; under load they queue behind each other.
+    const key = `${name}\0${JSON.stringify(args, (_k, v: unknown) => (v === undefined ? '\0undefined' : v))}`;
+    const same = this.queue.find((j) => j.key === key);
+    if (same) {
+      this.shared++;
+      return new Promise<AuditQueryResult<K>>((resolve, reject) => {
+        const [res0, rej0] = [same.resolve, same.reject];
+        // Each caller gets its own copy (a handler may decorate what it returns).
+        same.resolve = (v) => {
+          res0(v);
+          resolve(structuredClone(v) as AuditQueryResult<K>);
+        };
+        same.reject = (e) => {
+          rej0(e);
+          reject(e);
+        };
+      });
+    }
     if (this.queue.length >= this.maxQueued)
       return Promise.reject(
         new AdminError('unavailable', `too many audit queries waiting (${this.maxQueued}); try again shortly`),
@@ -120,6 +180,7 @@ export class AuditQueryPool implements AuditQueries {
         id: this.nextId++,
         name,
         args,
+        key,
         resolve: resolve as (v: unknown) => void,
         reject,
         retried: false,
@@ -134,6 +195,7 @@ export class AuditQueryPool implements AuditQueries {
     await Promise.all(
       this.slots.map(async (s) => {
         if (s.timer) clearTimeout(s.timer);
+        if (s.idle) clearTimeout(s.idle);
         s.job?.reject(new AdminError('unavailable', 'the audit query pool is closed'));
         s.job = null;
         await s.worker.terminate();
@@ -142,15 +204,18 @@ export class AuditQueryPool implements AuditQueries {
   }
 
   private spawn(): Slot {
-    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate };
-    const worker = new Worker(new URL(import.meta.url), { workerData: data, execArgv: workerExecArgv() });
-    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate, nice: this.nice };
+    const worker = new Worker(this.opts.workerUrl ?? new URL(import.meta.url), {
+      workerData: data,
+      execArgv: workerExecArgv(),
+    });
+    const slot: Slot = { worker, job: null, timer: null, idle: null, ready: false };
     worker.on('message', (reply: QueryReply) => this.answer(slot, reply));
     // 'error' is followed by 'exit': the slot is replaced once, on exit.
     worker.on('error', () => undefined);
     worker.on('exit', () => this.died(slot));
-    // Idle workers do not keep the process alive.
-    worker.unref();
+    // Idle workers do not keep the process alive; one starting for a waiting query does.
+    if (!this.queue.length) worker.unref();
     return slot;
   }
 
@@ -158,12 +223,38 @@ export class AuditQueryPool implements AuditQueries {
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || !this.queue.length) continue;
       const job = this.queue.shift() as Job;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = null;
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
       const req: QueryRequest = { id: job.id, name: job.name, args: job.args };
       slot.worker.postMessage(req);
     }
+    // Queries still waiting: start workers for them (up to the pool's size), unless workers keep dying.
+    const starting = this.slots.filter((s) => !s.ready).length;
+    for (let n = this.queue.length - starting; n > 0 && this.slots.length < this.size; n--) {
+      if (this.deaths >= MAX_CONSECUTIVE_DEATHS) break;
+      this.slots.push(this.spawn());
+    }
+    // Idle workers stop after idleMs (the timer does not keep the process alive).
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.job) continue;
+      slot.worker.unref();
+      if (slot.idle || !Number.isFinite(this.idleMs)) continue;
+      slot.idle = setTimeout(() => this.stopIdle(slot), this.idleMs);
+      slot.idle.unref();
+    }
+  }
+
+  private stopIdle(slot: Slot): void {
+    slot.idle = null;
+    if (slot.job || this.closed) return;
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    slot.worker.removeAllListeners('exit');
+    void slot.worker.terminate();
   }
 
   private finish(slot: Slot): Job | null {
@@ -184,6 +275,7 @@ export class AuditQueryPool implements AuditQueries {
     if (slot.job?.id !== reply.id) return;
     const job = this.finish(slot) as Job;
     this.deaths = 0;
+    this.answered++;
     if (reply.ok) job.resolve(reply.result);
     else {
       const e = reply.error;
@@ -224,6 +316,8 @@ export class AuditQueryPool implements AuditQueries {
   private replace(slot: Slot, exited: boolean): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
     if (!exited) {
       slot.worker.removeAllListeners('exit');
       void slot.worker.terminate();

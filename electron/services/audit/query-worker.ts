@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import type * as NodeSqlite from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { AdminError } from '../../../shared/api/errors.js';
@@ -17,6 +18,8 @@ export const QUERY_WORKER_ROLE = 'gatehouse-audit-query';
 export interface QueryWorkerData {
   role: typeof QUERY_WORKER_ROLE;
   file: string;
+  /** Nice value of the worker thread on Linux (0: as the serving thread). */
+  nice?: number;
   /** Tests only: each query waits while gate[0] is 0 (an Int32Array over a SharedArrayBuffer). */
   gate?: Int32Array;
 }
@@ -39,6 +42,17 @@ function isWorkerData(v: unknown): v is QueryWorkerData {
 function runQueryWorker(data: QueryWorkerData): void {
   const port = parentPort;
   if (!port) return;
+  // Below the serving thread's priority (issue #13 item 2): on 2 cores, 2 busy workers would
+  // otherwise share the CPU evenly with the event loop and delay its answers (app.info p99). On
+  // Linux the nice value is per thread and setpriority(0) means this thread; elsewhere it would
+  // lower the whole process, so it is left alone.
+  if (process.platform === 'linux' && data.nice) {
+    try {
+      setPriority(0, data.nice);
+    } catch {
+      /* not allowed here: run at normal priority */
+    }
+  }
   const sqlite = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
   const db = new sqlite.DatabaseSync(data.file, { readOnly: true });
   db.exec('PRAGMA busy_timeout = 5000');

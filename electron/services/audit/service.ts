@@ -15,6 +15,8 @@ import {
   type ContextForgeCursor,
 } from './sources/contextforge.js';
 import { syncGatehouseLog } from './sources/gatehouse.js';
+import { clampForwardMarks, forwardFailed, forwardToTeam, type ForwardResult } from './forward.js';
+import type { PgAuditStore } from '../fleet/audit.js';
 import { maskAuditField } from './mask.js';
 import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
 import { AUDIT_INGEST_BATCH, AUDIT_TRASH_DAYS, AuditStore, type TrashDetail } from './store.js';
@@ -25,6 +27,23 @@ const DAY = 86_400_000;
 const MAX_REJECTIONS = 50;
 
 export type SourceSyncResult = IngestResult & { id: string; name: string; error: string | null };
+
+/** Where a sync forwards this workstation's events: the team timeline and its forward-mark key. */
+export interface ForwardTarget {
+  /** The team store URL, password masked (the key of its forward mark). */
+  target: string;
+  /**
+   * The team timeline; null when the URL is not an admin's (a reporter sends scans only, nothing
+   * to forward). Throws when the store cannot be used (down): the events stay pending.
+   */
+  open: () => Promise<PgAuditStore | null>;
+}
+
+export interface SyncOutcome {
+  sources: SourceSyncResult[];
+  /** Null when no admin team store is configured; else what was forwarded (or why not). */
+  team: (ForwardResult & { target: string }) | null;
+}
 
 export function tokenKey(sourceId: string): string {
   return `audit.source.${sourceId}.token`;
@@ -44,6 +63,8 @@ export class AuditService {
         token: string | null,
       ) => ContextForgeClient;
       now?: () => Date;
+      /** The team timeline to forward to after each sync (null: no team store configured). */
+      forwardTo?: () => Promise<ForwardTarget | null>;
     } = {},
   ) {
     this.store = new AuditStore(db);
@@ -55,10 +76,40 @@ export class AuditService {
   }
 
   /** Pulls every enabled source (or one), one sync at a time per process. */
-  sync(onlyId?: string): Promise<SourceSyncResult[]> {
-    const run = this.running.then(() => this.syncNow(onlyId));
+  async sync(onlyId?: string): Promise<SourceSyncResult[]> {
+    return (await this.syncAndForward(onlyId)).sources;
+  }
+
+  /**
+   * Pulls the sources, then forwards what is new locally to the team timeline (when an admin team
+   * store is configured), in the same queue: two syncs never forward the same events at once.
+   */
+  syncAndForward(onlyId?: string): Promise<SyncOutcome> {
+    const run = this.running.then(async () => ({ sources: await this.syncNow(onlyId), team: await this.forward() }));
     this.running = run.catch(() => undefined);
     return run;
+  }
+
+  private async forward(): Promise<SyncOutcome['team']> {
+    const to = await this.opts.forwardTo?.();
+    if (!to) return null;
+    const now = this.opts.now ?? (() => new Date());
+    let audit: PgAuditStore | null;
+    try {
+      audit = await to.open();
+    } catch (err) {
+      // Configured but unusable (down, refused): nothing is sent, the mark stays, the next sync retries.
+      const error = maskAuditField(err instanceof Error ? err.message : String(err));
+      return { ...forwardFailed(this.db, to.target, error, now()), target: to.target };
+    }
+    if (!audit) return null;
+    try {
+      return { ...(await forwardToTeam(this.db, this.store, audit, to.target, now)), target: to.target };
+    } catch (err) {
+      // A local read failing never fails the sync it follows; the mark did not move.
+      const error = maskAuditField(err instanceof Error ? err.message : String(err));
+      return { sent: 0, imported: 0, pending: 0, error, target: to.target };
+    }
   }
 
   private async syncNow(onlyId?: string): Promise<SourceSyncResult[]> {
@@ -208,7 +259,9 @@ export class AuditService {
     const { retentionDays } = getSettings(this.db);
     const cutoff = this.retentionCutoff(retentionDays);
     if (cutoff === null) return { events: 0, batch: null };
-    return this.store.deleteOlderThan(cutoff, { retentionDays, ...detail });
+    const deleted = this.store.deleteOlderThan(cutoff, { retentionDays, ...detail });
+    if (deleted.events) clampForwardMarks(this.db);
+    return deleted;
   }
 }
 

@@ -980,7 +980,13 @@ export class AuditStore {
    * Puts a trashed batch back: events keep their id unless it was taken meanwhile; an event stored
    * again since (re-imported) is skipped as a duplicate. Rollups and the search index are updated.
    */
-  restoreBatch(batchId: string): { restored: number; duplicates: number; batch: AuditTrashBatch } {
+  /** `lowestId`: the lowest id an event was restored under (null: none), for the forward marks. */
+  restoreBatch(batchId: string): {
+    restored: number;
+    duplicates: number;
+    batch: AuditTrashBatch;
+    lowestId: number | null;
+  } {
     const batch = this.trashBatches().find((b) => b.id === batchId);
     if (!batch)
       throw new AdminError(
@@ -1005,11 +1011,13 @@ export class AuditStore {
       );
       const mark = this.db.prepare('INSERT INTO temp.audit_restored (id) VALUES (?)');
       let restored = 0;
+      let lowestId: number | null = null;
       for (const { r } of rows) {
         const res = insert.run(r);
         if (Number(res.changes) > 0) {
           restored++;
           mark.run(res.lastInsertRowid);
+          lowestId = Math.min(lowestId ?? Infinity, Number(res.lastInsertRowid));
         }
       }
       const cond = 'id IN (SELECT id FROM temp.audit_restored)';
@@ -1019,7 +1027,7 @@ export class AuditStore {
       this.db.prepare('DELETE FROM audit_trash_batches WHERE id = ?').run(id);
       this.db.exec('DELETE FROM temp.audit_restored');
       this.db.exec('COMMIT');
-      return { restored, duplicates: rows.length - restored, batch };
+      return { restored, duplicates: rows.length - restored, batch, lowestId };
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;

@@ -136,6 +136,38 @@ describe('item 2: bounded time and memory', { timeout: 30_000 }, () => {
     }
   });
 
+  test('files are read whole through the reused buffers: small, exactly one buffer, several, UTF-8 across chunks, concurrently', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-readbuf-'));
+    try {
+      const texts = [
+        '{"mcpServers":{}}',
+        'a'.repeat(1 << 16),
+        'é'.repeat((1 << 16) - 1) + 'z', // a two-byte character straddles each 64 KiB boundary
+        '€x'.repeat(100_000),
+        '',
+      ];
+      const files = await Promise.all(
+        texts.map(async (t, i) => {
+          const f = join(root, `f${i}.json`);
+          await writeFile(f, t);
+          return f;
+        }),
+      );
+      for (let round = 0; round < 3; round++) {
+        const got = await Promise.all(files.map((f) => nodeFileSystem.readFile(f, { maxBytes: 4 << 20 })));
+        assert.deepEqual(
+          got.map((g) => g.length),
+          texts.map((t) => t.length),
+        );
+        got.forEach((g, i) => assert.equal(g, texts[i], `file ${i}, round ${round}`));
+      }
+      // A file over the cap is still refused.
+      await assert.rejects(nodeFileSystem.readFile(files[3]!, { maxBytes: 100_000 }), { code: 'EFBIG' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test('a /proc file reporting size 0 is cut at the byte cap while reading', { skip: !linuxProc }, async () => {
     await assert.rejects(nodeFileSystem.readFile('/proc/self/status', { maxBytes: 16 }), { code: 'EFBIG' });
   });

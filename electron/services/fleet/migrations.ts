@@ -470,4 +470,215 @@ BEGIN
 END $f$;
 `,
   },
+  {
+    version: 6,
+    name: 'audit at team scale: id index (one event by id), outcome in the per-column indexes, rollups per hour and per facet value (open-range histogram and facets)',
+    sql: `
+-- get(id) probes one small index per partition instead of scanning a whole one (the id is not in
+-- the partition key, so every month is probed; ids come from a sequence, so inserts append).
+CREATE INDEX audit_events_id ON audit_events (id);
+
+-- The per-column indexes carry the outcome: a histogram or a count under one column's values (with
+-- or without an outcome) is then an index-only scan (ts and outcome from the index), not a heap
+-- visit per event (one tenant of 1M events: 61 ms instead of 561 ms).
+DROP INDEX audit_events_tenant, audit_events_user, audit_events_client, audit_events_server, audit_events_tool;
+CREATE INDEX audit_events_tenant ON audit_events (tenant, ts DESC, id DESC) INCLUDE (outcome);
+CREATE INDEX audit_events_user ON audit_events (user_id, ts DESC, id DESC) INCLUDE (outcome);
+CREATE INDEX audit_events_client ON audit_events (client, ts DESC, id DESC) INCLUDE (outcome);
+CREATE INDEX audit_events_server ON audit_events (server, ts DESC, id DESC) INCLUDE (outcome);
+CREATE INDEX audit_events_tool ON audit_events (tool, ts DESC, id DESC) INCLUDE (outcome);
+
+-- Coarser rollups beside the per-minute and per-day ones, kept in the same ingest statement: a
+-- histogram in whole hours reads hours (720 rows a month, not 43,200), and facets over the whole
+-- timeline read one row per value and outcome (not one per value, outcome and day).
+CREATE TABLE audit_hours (
+  hour timestamptz NOT NULL,
+  outcome text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (hour, outcome)
+);
+CREATE TABLE audit_facet_totals (
+  dim text NOT NULL,
+  value text NOT NULL,
+  outcome text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (dim, value, outcome)
+);
+-- Every rollup recomputed from the events once (migration 5 started its rollups empty, so events
+-- stored before it were missing from them; counts over the whole timeline now read the rollups).
+TRUNCATE audit_minutes, audit_facet_days;
+INSERT INTO audit_minutes (minute, outcome, n)
+  SELECT date_trunc('minute', ts, 'UTC'), outcome, count(*) FROM audit_events GROUP BY 1, 2;
+INSERT INTO audit_facet_days (dim, day, value, outcome, n)
+  SELECT v.dim, (e.ts AT TIME ZONE 'UTC')::date, coalesce(v.value, ''), e.outcome, count(*)
+  FROM audit_events e CROSS JOIN LATERAL (VALUES ('tenant', e.tenant), ('subject', e.user_id), ('client', e.client),
+    ('server', e.server), ('tool', e.tool), ('method', e.method), ('source', e.source)) AS v(dim, value)
+  GROUP BY 1, 2, 3, 4;
+INSERT INTO audit_hours (hour, outcome, n)
+  SELECT date_trunc('hour', minute, 'UTC'), outcome, sum(n) FROM audit_minutes GROUP BY 1, 2;
+INSERT INTO audit_facet_totals (dim, value, outcome, n)
+  SELECT dim, value, outcome, sum(n) FROM audit_facet_days GROUP BY 1, 2, 3;
+REVOKE ALL ON audit_hours, audit_facet_totals FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON audit_hours, audit_facet_totals TO ${ADMIN_ROLE};
+
+-- Retention takes the dropped months out of every rollup.
+CREATE OR REPLACE FUNCTION audit_drop_partitions_before(cutoff timestamptz) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE r record; month_end timestamptz;
+BEGIN
+  FOR r IN
+    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'audit_events'::regclass AND c.relname ~ '^audit_events_[0-9]{4}_[0-9]{2}$'
+    ORDER BY c.relname
+  LOOP
+    month_end := (to_date(substring(r.relname from 14), 'YYYY_MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC';
+    IF month_end <= cutoff THEN
+      EXECUTE format('DROP TABLE %I', r.relname);
+      UPDATE audit_facet_totals t SET n = t.n - d.n FROM (
+        SELECT dim, value, outcome, sum(n) AS n FROM audit_facet_days
+        WHERE day < (month_end AT TIME ZONE 'UTC')::date GROUP BY 1, 2, 3
+      ) d WHERE (t.dim, t.value, t.outcome) = (d.dim, d.value, d.outcome);
+      DELETE FROM audit_facet_totals WHERE n <= 0;
+      DELETE FROM audit_minutes WHERE minute < month_end;
+      DELETE FROM audit_hours WHERE hour < month_end;
+      DELETE FROM audit_facet_days WHERE day < (month_end AT TIME ZONE 'UTC')::date;
+      RETURN NEXT r.relname;
+    END IF;
+  END LOOP;
+END $f$;
+`,
+  },
+  {
+    // Numbered 100+ so it never collides with the audit migrations (6, 7, …) developed alongside.
+    version: 101,
+    name: 'fleet: shared credentials over a (fingerprint, machine) projection of the latest scans',
+    sql: `
+-- The shared-credentials view ("which team fingerprints are on several machines") reads one row per
+-- (fingerprint, machine) of each machine's latest scan, kept current when latest_scan_id changes,
+-- instead of joining every finding and sorting it for count(DISTINCT): read in key order, grouped
+-- without a sort. Per machine: its findings with that fingerprint and their least secret type and
+-- evidence, so the fleet-wide values (min of mins, sum of counts) are exactly the direct ones.
+CREATE TABLE fleet_fingerprint_machines (
+  fingerprint text NOT NULL,
+  machine_id text NOT NULL,
+  finding_count integer NOT NULL,
+  secret_type text,
+  evidence text,
+  PRIMARY KEY (fingerprint, machine_id)
+);
+CREATE INDEX fleet_fingerprint_machines_machine ON fleet_fingerprint_machines (machine_id);
+REVOKE ALL ON fleet_fingerprint_machines FROM PUBLIC;
+GRANT SELECT ON fleet_fingerprint_machines TO ${ADMIN_ROLE};
+
+-- Owner's rights (like fleet_server_counts_follow): reporters hold no grant on the projection and
+-- move it only by reporting their own machine. A machine's rows are replaced as a whole.
+CREATE FUNCTION fleet_fingerprint_machines_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.latest_scan_id IS NOT DISTINCT FROM NEW.latest_scan_id THEN RETURN NULL; END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM fleet_fingerprint_machines WHERE machine_id = OLD.machine_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.latest_scan_id IS NOT NULL THEN
+    INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+    SELECT f.fingerprint, NEW.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+    FROM scan_findings f WHERE f.scan_id = NEW.latest_scan_id AND f.fingerprint IS NOT NULL
+    GROUP BY f.fingerprint;
+  END IF;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_fingerprint_machines_follow() FROM PUBLIC;
+
+CREATE TRIGGER machines_fingerprint_machines AFTER INSERT OR UPDATE OF latest_scan_id OR DELETE ON machines
+  FOR EACH ROW EXECUTE FUNCTION fleet_fingerprint_machines_follow();
+
+-- Existing data.
+INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+SELECT f.fingerprint, m.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id
+WHERE f.fingerprint IS NOT NULL
+GROUP BY f.fingerprint, m.machine_id;
+`,
+  },
+  {
+    version: 102,
+    name: "fleet: the fingerprint projection takes only the machine's own findings",
+    sql: `
+-- A reporter may UPDATE its own machines row, latest_scan_id included, and nothing ties that id
+-- to its own scans. The projection trigger runs as the owner (past RLS): pointing at another
+-- machine's scan credited that machine's fingerprints to the reporter's machine (the direct query
+-- counts the findings' own machine_id). Only findings of the machine whose row changed count now.
+CREATE OR REPLACE FUNCTION fleet_fingerprint_machines_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.latest_scan_id IS NOT DISTINCT FROM NEW.latest_scan_id THEN RETURN NULL; END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM fleet_fingerprint_machines WHERE machine_id = OLD.machine_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.latest_scan_id IS NOT NULL THEN
+    INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+    SELECT f.fingerprint, NEW.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+    FROM scan_findings f
+    WHERE f.scan_id = NEW.latest_scan_id AND f.machine_id = NEW.machine_id AND f.fingerprint IS NOT NULL
+    GROUP BY f.fingerprint;
+  END IF;
+  RETURN NULL;
+END $f$;
+REVOKE ALL ON FUNCTION fleet_fingerprint_machines_follow() FROM PUBLIC;
+
+-- Rows already credited that way are dropped: rebuilt from each machine's own findings.
+DELETE FROM fleet_fingerprint_machines;
+INSERT INTO fleet_fingerprint_machines (fingerprint, machine_id, finding_count, secret_type, evidence)
+SELECT f.fingerprint, m.machine_id, count(*)::int, min(f.secret_type), min(f.evidence)
+FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id AND f.machine_id = m.machine_id
+WHERE f.fingerprint IS NOT NULL
+GROUP BY f.fingerprint, m.machine_id;
+`,
+  },
+  {
+    version: 103,
+    name: "fleet: a machine's latest scan must be one of its own scans",
+    sql: `
+-- RLS lets a reporter update its own machines row, latest_scan_id included; nothing tied that id
+-- to the machine's own scans, so pointing it at another machine's scan skewed every projection that
+-- follows the pointer (server counts, the direct fleet joins). Refused at the source now. A trigger,
+-- not a composite foreign key: scans already reference machines, and a trigger needs no delete order.
+CREATE OR REPLACE FUNCTION machines_latest_scan_is_own() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF NEW.latest_scan_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM scans s WHERE s.scan_id = NEW.latest_scan_id AND s.machine_id = NEW.machine_id) THEN
+    RAISE EXCEPTION 'machine %: latest scan % is not one of its own scans', NEW.machine_id, NEW.latest_scan_id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $f$;
+REVOKE ALL ON FUNCTION machines_latest_scan_is_own() FROM PUBLIC;
+CREATE TRIGGER machines_latest_scan_is_own BEFORE INSERT OR UPDATE OF latest_scan_id, machine_id ON machines
+  FOR EACH ROW EXECUTE FUNCTION machines_latest_scan_is_own();
+
+-- Pointers already moved that way go back to the machine's own latest scan (the projections follow).
+UPDATE machines m SET latest_scan_id = (
+  SELECT s.scan_id FROM scans s WHERE s.machine_id = m.machine_id ORDER BY s.scanned_at DESC, s.scan_id DESC LIMIT 1)
+WHERE m.latest_scan_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.scan_id = m.latest_scan_id AND s.machine_id = m.machine_id);
+`,
+  },
+  {
+    version: 104,
+    name: 'fleet: the admin log records the login role that wrote each entry',
+    sql: `
+-- The chain's actor is what the client says (the admin's SSO identity or OS account): attribution,
+-- not proof, since an admin holds INSERT. The database adds the login role of the session that
+-- wrote the row, which the client cannot choose (set by a trigger whatever the INSERT names).
+ALTER TABLE admin_log ADD COLUMN db_role text;
+CREATE OR REPLACE FUNCTION admin_log_db_role() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $f$
+BEGIN
+  NEW.db_role := session_user;
+  RETURN NEW;
+END $f$;
+CREATE TRIGGER admin_log_db_role BEFORE INSERT ON admin_log FOR EACH ROW EXECUTE FUNCTION admin_log_db_role();
+`,
+  },
 ];

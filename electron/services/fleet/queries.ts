@@ -176,7 +176,12 @@ export async function fleetFindings(c: Q, f: FleetFilter = {}): Promise<FleetFin
   }));
 }
 
-/** Team fingerprints present on at least `minMachines` machines (default 2), most spread first. */
+/**
+ * Team fingerprints present on at least `minMachines` machines (default 2), most spread first.
+ * Reads the (fingerprint, machine) projection of the latest scans maintained at report time
+ * (migration 101): one row per machine and fingerprint in key order, so no sort and no
+ * count(DISTINCT); machine filters join the machines it names.
+ */
 export async function fleetSharedFingerprints(
   c: Q,
   f: FleetFilter & { minMachines?: number } = {},
@@ -186,14 +191,14 @@ export async function fleetSharedFingerprints(
   const where = machineWhere(rest, params);
   params.push(minMachines, f.limit ?? DEFAULT_LIMIT);
   const r = await c.query(
-    `SELECT f.fingerprint, min(f.secret_type) AS secret_type, min(f.evidence) AS evidence,
-       count(DISTINCT f.machine_id)::int AS machine_count, count(*)::int AS finding_count,
-       array_agg(DISTINCT f.machine_id ORDER BY f.machine_id) AS machines
-     FROM machines m JOIN scan_findings f ON f.scan_id = m.latest_scan_id
-     WHERE f.fingerprint IS NOT NULL AND ${where}
-     GROUP BY f.fingerprint
-     HAVING count(DISTINCT f.machine_id) >= $${params.length - 1}
-     ORDER BY machine_count DESC, f.fingerprint
+    `SELECT x.fingerprint, min(x.secret_type) AS secret_type, min(x.evidence) AS evidence,
+       count(*)::int AS machine_count, sum(x.finding_count)::int AS finding_count,
+       array_agg(x.machine_id ORDER BY x.machine_id) AS machines
+     FROM fleet_fingerprint_machines x${where === 'true' ? '' : ' JOIN machines m ON m.machine_id = x.machine_id'}
+     WHERE ${where}
+     GROUP BY x.fingerprint
+     HAVING count(*) >= $${params.length - 1}
+     ORDER BY machine_count DESC, x.fingerprint
      LIMIT $${params.length}`,
     params,
   );

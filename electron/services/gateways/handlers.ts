@@ -5,6 +5,7 @@ import { DiscoveryRunRepository } from '../store/discovery-runs.js';
 import { accessMatrices, scopeFindings } from '../tenants/service.js';
 import { openInSystemBrowser } from '../identity/browser.js';
 import { mergeInventory } from './merge.js';
+import { shareGateway } from './share.js';
 import {
   addGateway,
   fetchGatewayAudit,
@@ -26,6 +27,7 @@ type GatewayMethods =
   | 'gateways.add'
   | 'gateways.update'
   | 'gateways.remove'
+  | 'gateways.share'
   | 'gateways.test'
   | 'gateways.testDraft'
   | 'gateways.sync'
@@ -114,6 +116,7 @@ export function gatewayHandlers(ctx: ServiceContext): HandlerGroup<GatewayMethod
     'gateways.add': async (input) => addGateway(ctx, input),
     'gateways.update': async (input) => updateGateway(ctx, input),
     'gateways.remove': async ({ id, expectedVersion }) => ({ removed: await removeGateway(ctx, id, expectedVersion) }),
+    'gateways.share': async ({ id, mode, expectedVersion }) => shareGateway(ctx, id, mode, expectedVersion),
     'gateways.test': ({ id }) => fresh(() => testGateway(ctx, id)),
     'gateways.testDraft': async (input) => testGatewayDraft(ctx, input),
     'gateways.sync': ({ id }) => fresh(() => syncGateways(ctx, id)),

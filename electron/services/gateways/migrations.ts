@@ -47,4 +47,11 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
     // The team row version this machine last read; NULL: a local-only connection (no team store).
     sql: `ALTER TABLE gateway_connections ADD COLUMN team_version TEXT;`,
   },
+  {
+    version: 403,
+    name: 'gateway credential bound to the origin it was entered for',
+    // NULL: the stored credential belongs to the row's current origin. Set (an origin, never a
+    // credential) when the team store moved the row elsewhere: the credential is not sent there.
+    sql: `ALTER TABLE gateway_connections ADD COLUMN credential_origin TEXT;`,
+  },
 ];

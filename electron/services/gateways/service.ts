@@ -33,7 +33,7 @@ import { listSsoProviders, signInToGateway, signOutOfGateway, ssoKey, type Gatew
  * another admin sees the connection without one and enters their own token (or signs in).
  */
 
-interface ConnectionRow {
+export interface ConnectionRow {
   id: string;
   name: string;
   kind: string;
@@ -51,6 +51,19 @@ interface ConnectionRow {
   sso_provider_id: string | null;
   /** The team row version this machine last read; null for a local-only connection. */
   team_version: string | null;
+  /**
+   * The origin this machine's credential was entered for, when another admin has since moved the
+   * row (through the team store) to another one; null: the credential belongs to `base_url`.
+   */
+  credential_origin: string | null;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 export const secretKey = (id: string) => `gateway:${id}`;
@@ -64,7 +77,7 @@ function row(ctx: ServiceContext, idOrName: string): ConnectionRow | undefined {
     ConnectionRow | undefined;
 }
 
-function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
+export function mustRow(ctx: ServiceContext, idOrName: string): ConnectionRow {
   const r = row(ctx, idOrName);
   if (!r) throw new AdminError('not-found', `No gateway named or with id "${idOrName}"`);
   return r;
@@ -86,7 +99,12 @@ async function ssoSecret(ctx: ServiceContext, id: string): Promise<string | null
   }
 }
 
-async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<GatewayConnection> {
+/** `teamStore`: an admin team store is in use, so a connection without a team row is local-only. */
+export async function toConnection(
+  ctx: ServiceContext,
+  r: ConnectionRow,
+  teamStore = false,
+): Promise<GatewayConnection> {
   const isSso = r.auth_type === 'sso';
   const secret = isSso ? await ssoSecret(ctx, r.id) : await ctx.secrets.get(secretKey(r.id)).catch(() => null);
   const session = isSso ? sessionInfo(ctx, ssoKey(r.id)) : null;
@@ -110,6 +128,7 @@ async function toConnection(ctx: ServiceContext, r: ConnectionRow): Promise<Gate
     lastSyncAt: r.last_sync_at ?? undefined,
     lastSyncError: r.last_sync_error ?? undefined,
     ...(r.team_version && stampsOf(ctx).has(r.id) ? { team: stampsOf(ctx).get(r.id)! } : {}),
+    ...(teamStore && r.team_version === null ? { localOnly: true as const } : {}),
     sso: isSso
       ? {
           issuer: r.sso_issuer ?? '',
@@ -166,9 +185,15 @@ async function checkCaFile(ctx: ServiceContext, caFile: string | undefined): Pro
   }
 }
 
+/** The credential on this machine was just entered (or signed in) for the row's current address. */
+function credentialEntered(ctx: ServiceContext, id: string): void {
+  ctx.db.prepare('UPDATE gateway_connections SET credential_origin = NULL WHERE id = ?').run(id);
+}
+
 async function storeSecret(ctx: ServiceContext, id: string, secret: string): Promise<void> {
   try {
     await ctx.secrets.set(secretKey(id), secret);
+    credentialEntered(ctx, id);
   } catch (err) {
     throw new AdminError(
       'unavailable',
@@ -182,28 +207,38 @@ async function storeSecret(ctx: ServiceContext, id: string, secret: string): Pro
  * version). Only rows read from the team store in this process show as shared.
  */
 const teamStamps = new WeakMap<object, Map<string, { version: string; updatedBy: string; updatedAt: string }>>();
-function stampsOf(ctx: ServiceContext) {
+export function stampsOf(ctx: ServiceContext) {
   let m = teamStamps.get(ctx.db);
   if (!m) teamStamps.set(ctx.db, (m = new Map()));
   return m;
 }
 
-async function teamGateways(ctx: ServiceContext): Promise<GatewaySettingsRepository | undefined> {
+export async function teamGateways(ctx: ServiceContext): Promise<GatewaySettingsRepository | undefined> {
   const state = await teamState(ctx);
   return state.kind === 'team' ? state.gatewaySettings : undefined;
 }
 
-/** Writes one team row into the local cache (keeping this machine's test/sync state). */
-function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
+/**
+ * Writes one team row into the local cache (keeping this machine's test/sync state). Another admin
+ * may have moved the gateway to another origin: this machine's credential stays bound to the origin
+ * it was entered for (`credential_origin`), so it is never sent to an address its owner did not
+ * choose (`targetFor` refuses until they enter it again, or the row moves back).
+ */
+export function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
   stampsOf(ctx).set(g.id, { version: g.version, updatedBy: g.updatedBy, updatedAt: g.updatedAt });
+  const prev = ctx.db.prepare('SELECT base_url, credential_origin FROM gateway_connections WHERE id = ?').get(g.id) as
+    { base_url: string; credential_origin: string | null } | undefined;
+  const bound = prev ? (prev.credential_origin ?? originOf(prev.base_url)) : null;
+  const credentialOrigin = bound !== null && bound !== originOf(g.baseUrl) ? bound : null;
   ctx.db
     .prepare(
       `INSERT INTO gateway_connections (id, name, kind, base_url, auth_type, username, ca_file, timeout_ms, created_at,
-         updated_at, sso_issuer, sso_provider_id, team_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         updated_at, sso_issuer, sso_provider_id, team_version, credential_origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, base_url = excluded.base_url,
          auth_type = excluded.auth_type, username = excluded.username, ca_file = excluded.ca_file,
          timeout_ms = excluded.timeout_ms, updated_at = excluded.updated_at, sso_issuer = excluded.sso_issuer,
-         sso_provider_id = excluded.sso_provider_id, team_version = excluded.team_version`,
+         sso_provider_id = excluded.sso_provider_id, team_version = excluded.team_version,
+         credential_origin = excluded.credential_origin`,
     )
     .run(
       g.id,
@@ -219,6 +254,7 @@ function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
       g.ssoIssuer ?? null,
       g.ssoProviderId ?? null,
       g.version,
+      credentialOrigin,
     );
 }
 
@@ -227,10 +263,11 @@ function cacheTeamRow(ctx: ServiceContext, g: GatewaySettings): void {
  * changed rows written, rows another admin removed dropped with their snapshot). Local-only
  * connections (added before the team store) are left alone; a team row whose name a local-only
  * connection already uses is not cached (rename one of them). Without a team store: nothing.
+ * True when an admin team store is in use.
  */
-export async function refreshTeamGateways(ctx: ServiceContext): Promise<void> {
+export async function refreshTeamGateways(ctx: ServiceContext): Promise<boolean> {
   const repo = await teamGateways(ctx);
-  if (!repo) return;
+  if (!repo) return false;
   const team = await repo.list();
   transaction(ctx.db, () => {
     const ids = new Set(team.map((g) => g.id));
@@ -245,16 +282,17 @@ export async function refreshTeamGateways(ctx: ServiceContext): Promise<void> {
       cacheTeamRow(ctx, g);
     }
   });
+  return true;
 }
 
 export async function listGateways(ctx: ServiceContext): Promise<GatewayConnection[]> {
-  await refreshTeamGateways(ctx);
-  return Promise.all(rows(ctx).map((r) => toConnection(ctx, r)));
+  const teamStore = await refreshTeamGateways(ctx);
+  return Promise.all(rows(ctx).map((r) => toConnection(ctx, r, teamStore)));
 }
 
 export async function getGateway(ctx: ServiceContext, idOrName: string): Promise<GatewayConnection> {
-  await refreshTeamGateways(ctx);
-  return toConnection(ctx, mustRow(ctx, idOrName));
+  const teamStore = await refreshTeamGateways(ctx);
+  return toConnection(ctx, mustRow(ctx, idOrName), teamStore);
 }
 
 /**
@@ -339,7 +377,7 @@ export async function addGateway(ctx: ServiceContext, raw: GatewayInput): Promis
     }
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, id));
+    return toConnection(ctx, mustRow(ctx, id), true);
   }
   try {
     ctx.db
@@ -427,7 +465,7 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     if (input.secret) await storeSecret(ctx, cur.id, input.secret);
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, cur.id));
+    return toConnection(ctx, mustRow(ctx, cur.id), true);
   }
   if (team && cur.team_version !== null) {
     // Shared settings first, at the version the edit was based on (else the one just read): a
@@ -451,9 +489,11 @@ export async function updateGateway(ctx: ServiceContext, raw: GatewayUpdate): Pr
     if (input.secret) await storeSecret(ctx, cur.id, input.secret);
     if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
     cacheTeamRow(ctx, saved);
+    // This admin's own move with a new credential: it belongs to the new address.
+    if (input.secret) credentialEntered(ctx, cur.id);
     appendAdminAction(ctx.db, ctx.clock, entry);
     ctx.events.emit('store.changed', { topics: ['gateways'] });
-    return toConnection(ctx, mustRow(ctx, cur.id));
+    return toConnection(ctx, mustRow(ctx, cur.id), true);
   }
   if (input.secret) await storeSecret(ctx, cur.id, input.secret);
   if (next.auth_type === 'none') await ctx.secrets.delete(secretKey(cur.id));
@@ -530,6 +570,7 @@ export async function loginGateway(
     );
   const ca = await caOf(ctx, r);
   await signInToGateway(ctx, { ...settingsOf(r), ...(ca ? { ca } : {}) }, opts);
+  credentialEntered(ctx, r.id);
   return getGateway(ctx, r.id);
 }
 
@@ -552,6 +593,13 @@ export async function targetFor(ctx: ServiceContext, idOrName: string): Promise<
     username: r.username ?? undefined,
     timeoutMs: r.timeout_ms,
   };
+  if (r.auth_type !== 'none' && r.credential_origin !== null && r.credential_origin !== originOf(r.base_url)) {
+    const by = stampsOf(ctx).get(r.id)?.updatedBy;
+    throw new AdminError(
+      'unavailable',
+      `Gateway "${r.name}" was moved to ${originOf(r.base_url)}${by ? ` by ${by}` : ''} through the team store; the credential on this machine was entered for ${r.credential_origin} and is not sent elsewhere. Edit the gateway and enter the credential for the new address${r.auth_type === 'sso' ? ' (sign in again)' : ''}.`,
+    );
+  }
   if (r.auth_type === 'sso') {
     // The signed-in user's API token, checked for expiry first: an expired or missing one leaves the
     // gateway in "sign in again" (never a raw error).

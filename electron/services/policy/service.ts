@@ -117,7 +117,7 @@ export async function pullPolicy(
   ctx: ServiceContext,
   gatewayRef: string,
   format: PolicyFormat,
-): Promise<{ text: string; baseId: string; fetchedAt: string; diagnostics: PolicyDiagnostic[] }> {
+): Promise<{ text: string; baseId: string; fetchedAt: string; diagnostics: PolicyDiagnostic[]; versionHash: string }> {
   const gw = await requireGateway(ctx, gatewayRef);
   progress(ctx, 'pull')(0, 1, `Reading ${gw.name}`);
   const snap = await freshSnapshot(ctx, gw);
@@ -125,7 +125,7 @@ export async function pullPolicy(
   const baseId = savePullBase(ctx.db, snap);
   prunePullBases(ctx.db, gw.id);
   const team = await teamPushDeps(ctx);
-  await (
+  const saved = await (
     await versionStore(ctx)
   ).save(
     {
@@ -144,7 +144,7 @@ export async function pullPolicy(
   // Located against the text we hand out, so the editor can underline them.
   const diagnostics = validatePolicy(doc, { snapshot: snap, locate: parsed(text).locate, targets: ['contextforge'] });
   progress(ctx, 'pull')(1, 1, 'Done');
-  return { text, baseId, fetchedAt: snap.fetchedAt, diagnostics };
+  return { text, baseId, fetchedAt: snap.fetchedAt, diagnostics, versionHash: saved.hash };
 }
 
 export async function validatePolicyText(

@@ -15,9 +15,20 @@ import type { TeamStore } from '../fleet/store.js';
 type Opened = { admin: true; store: TeamStore } | { admin: false };
 const pools = new Map<string, Promise<Opened>>();
 
-export async function teamState(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): Promise<TeamState> {
+/**
+ * The configured team store as this context may use it: none, a reporter's URL (no admin state),
+ * or an admin's pool (shared per URL; callers never close it). Throws `unavailable` (URL masked)
+ * when the URL is not PostgreSQL or the store cannot be reached.
+ */
+export type TeamStoreAccess =
+  { kind: 'none' } | { kind: 'reporter'; display: string } | { kind: 'admin'; display: string; store: TeamStore };
+
+export async function teamStoreAccess(
+  ctx: ServiceContext,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TeamStoreAccess> {
   const url = await configuredTeamStoreUrl(ctx, env);
-  if (!url) return localTeamState(ctx.db, ctx.clock);
+  if (!url) return { kind: 'none' };
   if (!isPostgresUrl(url))
     throw new AdminError(
       'unavailable',
@@ -53,10 +64,16 @@ export async function teamState(ctx: ServiceContext, env: NodeJS.ProcessEnv = pr
     p.catch(() => pools.delete(url));
   }
   const opened = await p;
-  if (!opened.admin) return localTeamState(ctx.db, ctx.clock);
+  const display = maskDatabaseUrl(url);
+  return opened.admin ? { kind: 'admin', display, store: opened.store } : { kind: 'reporter', display };
+}
+
+export async function teamState(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): Promise<TeamState> {
+  const access = await teamStoreAccess(ctx, env);
+  if (access.kind !== 'admin') return localTeamState(ctx.db, ctx.clock);
   const { postgresTeamState } = await import('./postgres.js');
   // The pool is shared; the wrapper's close() must not end it for everyone.
-  return { ...postgresTeamState(opened.store, ctx.clock), close: async () => {} };
+  return { ...postgresTeamState(access.store, ctx.clock), close: async () => {} };
 }
 
 export async function closeTeamStates(): Promise<void> {

@@ -1,7 +1,7 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { AuditEvent, AuditFilter, AuditOrder, AuditPage } from '../../../../shared/model/audit.js';
+import type { AuditEvent, AuditFilter, AuditOrder, AuditPage, AuditScope } from '../../../../shared/model/audit.js';
 import type { AdminError } from '../../../../shared/api/errors.js';
 import { useAdminClient } from '../../client/index.js';
 import { CopyId } from './CopyId.js';
@@ -40,6 +40,7 @@ export function targetOf(e: AuditEvent): string {
  */
 export function EventList({
   filter,
+  scope,
   order,
   at,
   tz,
@@ -50,6 +51,7 @@ export function EventList({
   onTotal,
 }: {
   filter: AuditFilter;
+  scope: AuditScope;
   order: AuditOrder;
   at: string | undefined;
   tz: TimeZoneMode;
@@ -61,10 +63,11 @@ export function EventList({
 }) {
   const client = useAdminClient();
   const q = useInfiniteQuery<AuditPage, AdminError, { pages: AuditPage[] }, readonly unknown[], PageParam>({
-    queryKey: ['audit', 'audit.query', 'list', filter, order, at ?? null],
+    queryKey: ['audit', 'audit.query', 'list', scope, filter, order, at ?? null],
     queryFn: ({ pageParam }) =>
       client.invoke('audit.query', {
         filter,
+        scope,
         order,
         limit: PAGE,
         withTotal: pageParam === null,
@@ -218,8 +221,13 @@ export function EventList({
               )}
             </div>
             {q.isError && (
-              <div className="callout callout-error" role="alert">
-                Could not load events: {q.error.message}
+              // A row of the grid (a grid may only hold rows), announced as an alert from inside it.
+              <div className="grid-empty" role="row" data-testid="audit-list-error">
+                <div role="gridcell">
+                  <div className="callout callout-error" role="alert">
+                    Could not load events: {q.error.message}
+                  </div>
+                </div>
               </div>
             )}
             {q.isSuccess && events.length === 0 && (

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { ExportChunk } from '../../../../shared/api/audit.js';
-import type { AuditExportFormat, AuditFilter } from '../../../../shared/model/audit.js';
+import type { AuditExportFormat, AuditFilter, AuditScope } from '../../../../shared/model/audit.js';
 import { useAdminClient } from '../../client/index.js';
 
 /**
@@ -9,7 +9,7 @@ import { useAdminClient } from '../../client/index.js';
  * assembled in the page's memory (a Blob), so very large exports cost memory here. The first chunk
  * carries the admin log's anchor (count + head MAC), shown with the result so it can be recorded.
  */
-export function ExportButton({ filter }: { filter: AuditFilter }) {
+export function ExportButton({ filter, scope }: { filter: AuditFilter; scope: AuditScope }) {
   const client = useAdminClient();
   const [format, setFormat] = useState<AuditExportFormat>('csv');
   const [progress, setProgress] = useState<{ done: number; total: number | null } | null>(null);
@@ -30,7 +30,13 @@ export function ExportButton({ filter }: { filter: AuditFilter }) {
     let done = 0;
     try {
       do {
-        const c: ExportChunk = await client.invoke('audit.export', { filter, format, cursor, limit: 5000 });
+        const c: ExportChunk = await client.invoke('audit.export', {
+          filter,
+          format,
+          cursor,
+          limit: 5000,
+          scope,
+        });
         if (c.total !== null) total = c.total;
         if (c.adminLogAnchor !== undefined) setAnchor(c.adminLogAnchor);
         parts.push(c.chunk);
@@ -102,7 +108,7 @@ export function ExportButton({ filter }: { filter: AuditFilter }) {
         <span className="muted" role="status" data-testid="audit-export-done">
           {lastDone.toLocaleString()} exported
           {anchor
-            ? ` · admin log anchored at ${anchor.count.toLocaleString()} entries (head ${anchor.headHash.slice(0, 16)}…, ${anchor.at})`
+            ? ` · ${scope === 'team' ? 'team store ' : ''}admin log anchored at ${anchor.count.toLocaleString()} entries (head ${anchor.headHash.slice(0, 16)}…, ${anchor.at})`
             : ''}
         </span>
       )}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuditFilter, FacetCount } from '../../../../shared/model/audit.js';
+import type { AuditFilter, AuditScope, FacetCount } from '../../../../shared/model/audit.js';
 import { useAdminQuery } from '../../client/index.js';
 import { FACET_FIELD, FACET_LABEL, PAGE_FACETS, type PageFacet } from './filter.js';
 import { isExcluded, setValue } from './view.js';
@@ -15,18 +15,20 @@ const MORE_LIMIT = 50;
  */
 export function Facets({
   filter,
+  scope,
   counts,
   onChange,
 }: {
   /** The query filter (with text and time bounds): counts are under it. */
   filter: AuditFilter;
+  scope: AuditScope;
   counts: Record<string, FacetCount[]> | undefined;
   onChange: (f: (prev: AuditFilter) => AuditFilter) => void;
 }) {
   return (
     <nav className="panel audit-facets" aria-label="Facets" data-testid="audit-facets">
       {PAGE_FACETS.map((name) => (
-        <FacetGroup key={name} name={name} filter={filter} top={counts?.[name]} onChange={onChange} />
+        <FacetGroup key={name} name={name} filter={filter} scope={scope} top={counts?.[name]} onChange={onChange} />
       ))}
     </nav>
   );
@@ -35,11 +37,13 @@ export function Facets({
 function FacetGroup({
   name,
   filter,
+  scope,
   top,
   onChange,
 }: {
   name: PageFacet;
   filter: AuditFilter;
+  scope: AuditScope;
   top: FacetCount[] | undefined;
   onChange: (f: (prev: AuditFilter) => AuditFilter) => void;
 }) {
@@ -47,7 +51,7 @@ function FacetGroup({
   const [search, setSearch] = useState('');
   const more = useAdminQuery(
     'audit.facets',
-    { filter, facets: [name], limit: MORE_LIMIT, ...(search.trim() ? { search: search.trim() } : {}) },
+    { filter, facets: [name], limit: MORE_LIMIT, scope, ...(search.trim() ? { search: search.trim() } : {}) },
     { enabled: expanded, placeholderData: (prev) => prev },
   );
   const field = FACET_FIELD[name];

@@ -1,12 +1,13 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { AuditEvent, AuditFilter, AuditOrder } from '../../../../shared/model/audit.js';
+import type { AuditEvent, AuditFilter, AuditOrder, AuditScope } from '../../../../shared/model/audit.js';
 import type { PageProps } from '../../app/routes.js';
 import { useAdminClient, useAdminQuery } from '../../client/index.js';
 import { EventDetail } from './EventDetail.js';
 import { EventList } from './EventList.js';
 import { ExportButton } from './Export.js';
 import { FACET_TOP, Facets } from './Facets.js';
+import { ForwardStatus } from './ForwardStatus.js';
 import { PAGE_FACETS } from './filter.js';
 import { Histogram } from './Histogram.js';
 import { TimeBar } from './TimeBar.js';
@@ -57,7 +58,12 @@ export default function AuditPage({ params }: PageProps) {
   );
   const newer = useAdminQuery(
     'audit.query',
-    { filter: { ...f, since: f.since !== undefined && f.since > pin ? f.since : pin }, limit: 1, withTotal: true },
+    {
+      filter: { ...f, since: f.since !== undefined && f.since > pin ? f.since : pin },
+      limit: 1,
+      withTotal: true,
+      scope: view.scope,
+    },
     { enabled: f.until === undefined || f.until > pin },
   );
   const newCount = newer.data?.total ?? 0;
@@ -70,9 +76,20 @@ export default function AuditPage({ params }: PageProps) {
     setView((v) => ({ ...v, at: undefined }));
   };
 
-  const facets = useAdminQuery('audit.facets', { filter: f, facets: [...PAGE_FACETS], limit: FACET_TOP + 1 });
-  const hist = useAdminQuery('audit.histogram', { filter: f, buckets: 90 });
-  const selected = useAdminQuery('audit.event', { id: view.ev ?? '' }, { enabled: !!view.ev });
+  const scope = view.scope;
+  const scopes = useAdminQuery('audit.scopes', {});
+  const team = scopes.data?.team;
+  const facets = useAdminQuery('audit.facets', {
+    filter: f,
+    facets: [...PAGE_FACETS],
+    limit: FACET_TOP + 1,
+    scope,
+  });
+  const hist = useAdminQuery('audit.histogram', { filter: f, buckets: 90, scope });
+  const selected = useAdminQuery('audit.event', { id: view.ev ?? '', scope }, { enabled: !!view.ev });
+  // Event ids belong to one timeline: switching closes the detail and leaves a jump.
+  const setScope = (next: AuditScope) =>
+    setView((v) => (v.scope === next ? v : { ...v, scope: next, ev: undefined, at: undefined }));
 
   // Live tail: pull the sources every few seconds (new events show behind the marker).
   useEffect(() => {
@@ -138,7 +155,7 @@ export default function AuditPage({ params }: PageProps) {
   const onContext = (e: AuditEvent) => {
     setText('');
     setZoomStack([]);
-    setView((v) => ({ ...DEFAULT_VIEW, tz: v.tz, order: v.order, at: e.time, ev: e.id }));
+    setView((v) => ({ ...DEFAULT_VIEW, scope: v.scope, tz: v.tz, order: v.order, at: e.time, ev: e.id }));
   };
   const filtering = Object.keys(view.filter).length > 0 || view.q !== '' || view.range !== 'all' || !!view.at;
   const tz: TimeZoneMode = view.tz;
@@ -159,7 +176,45 @@ export default function AuditPage({ params }: PageProps) {
           ) : null}
         </span>
         <span className="spacer" />
-        <div className="audit-tz" role="group" aria-label="Time zone" data-testid="audit-tz">
+        <div className="audit-seg" role="group" aria-label="Timeline" data-testid="audit-scope">
+          <button
+            type="button"
+            className={`btn btn-seg${scope === 'workstation' ? ' on' : ''}`}
+            aria-pressed={scope === 'workstation'}
+            data-testid="audit-scope-workstation"
+            title="This workstation's timeline"
+            onClick={() => setScope('workstation')}
+          >
+            Workstation
+          </button>
+          <button
+            type="button"
+            className={`btn btn-seg${scope === 'team' ? ' on' : ''}`}
+            aria-pressed={scope === 'team'}
+            // Focusable while unavailable, so the reason is reachable by keyboard and pointer.
+            aria-disabled={team?.available ? undefined : true}
+            aria-describedby="audit-scope-team-help"
+            data-testid="audit-scope-team"
+            data-available={team?.available ? 'true' : 'false'}
+            title={
+              team?.available
+                ? `The team store's timeline (${team.display ?? ''})`
+                : (team?.reason ?? 'Checking the team store…')
+            }
+            onClick={() => {
+              if (team?.available || scope === 'team') setScope('team');
+            }}
+          >
+            Team
+          </button>
+          <span id="audit-scope-team-help" className="sr-only">
+            {team?.available
+              ? `Team timeline: ${team.display ?? ''}`
+              : `Team timeline unavailable: ${team?.reason ?? 'checking the team store'}`}
+          </span>
+        </div>
+        <ForwardStatus variant="chip" tz={tz} />
+        <div className="audit-tz audit-seg" role="group" aria-label="Time zone" data-testid="audit-tz">
           {(['local', 'utc'] as const).map((z) => (
             <button
               key={z}
@@ -178,7 +233,7 @@ export default function AuditPage({ params }: PageProps) {
           <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} data-testid="audit-live" />
           Live tail
         </label>
-        <ExportButton filter={f} />
+        <ExportButton filter={f} scope={scope} />
       </header>
 
       <div className="toolbar audit-toolbar">
@@ -207,7 +262,7 @@ export default function AuditPage({ params }: PageProps) {
             onClick={() => {
               setText('');
               setZoomStack([]);
-              setView((v) => ({ ...DEFAULT_VIEW, tz: v.tz, order: v.order }));
+              setView((v) => ({ ...DEFAULT_VIEW, scope: v.scope, tz: v.tz, order: v.order }));
             }}
           >
             Clear filters
@@ -222,9 +277,15 @@ export default function AuditPage({ params }: PageProps) {
         </div>
       )}
 
+      {scope === 'team' && team && !team.available && (
+        <div className="callout callout-error" role="alert" data-testid="audit-scope-unavailable">
+          The team timeline is unavailable: {team.reason}
+        </div>
+      )}
       <div className={`audit-layout${detail ? ' with-detail' : ''}`}>
         <Facets
           filter={f}
+          scope={scope}
           counts={facets.data}
           onChange={(change) =>
             setView((v) => {
@@ -255,6 +316,7 @@ export default function AuditPage({ params }: PageProps) {
           )}
           <EventList
             filter={listFilter}
+            scope={scope}
             order={view.order}
             at={view.at}
             tz={tz}

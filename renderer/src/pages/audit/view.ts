@@ -1,13 +1,15 @@
-import type { AuditExclude, AuditFilter, AuditOrder } from '../../../../shared/model/audit.js';
+import type { AuditExclude, AuditFilter, AuditOrder, AuditScope } from '../../../../shared/model/audit.js';
 import { readHashQuery } from '../../app/url-state.js';
 import { clean, filterFromParams } from './filter.js';
 import { QUICK_RANGES, quickRangeMs, type QuickRange, type TimeZoneMode } from './time.js';
 
 /**
  * Everything the Audit page shows, as it lives in the URL (`#/audit?outcome=denied&not.tenant=a&
- * range=24h&tz=utc&order=oldest&at=…&ev=42`): a reload or a shared link restores it.
+ * range=24h&tz=utc&order=oldest&at=…&ev=42&scope=team`): a reload or a shared link restores it.
  */
 export interface AuditView {
+  /** Which timeline: this workstation's or the team store's (event ids belong to one of them). */
+  scope: AuditScope;
   /** Include lists and `exclude` (no time bounds, no text: those are below). */
   filter: AuditFilter;
   q: string;
@@ -36,7 +38,14 @@ export const LIST_KEYS = [
 ] as const;
 type ListKey = (typeof LIST_KEYS)[number];
 
-export const DEFAULT_VIEW: AuditView = { filter: {}, q: '', range: 'all', tz: 'local', order: 'newest' };
+export const DEFAULT_VIEW: AuditView = {
+  scope: 'workstation',
+  filter: {},
+  q: '',
+  range: 'all',
+  tz: 'local',
+  order: 'newest',
+};
 
 /** The view a URL describes: the hash query, else a filtered link's route parameters (`#/audit/user/x`). */
 export function viewFromUrl(params: readonly string[], query: URLSearchParams = readHashQuery()): AuditView {
@@ -77,6 +86,7 @@ export function viewFromUrl(params: readonly string[], query: URLSearchParams = 
   view.order = query.get('order') === 'oldest' ? 'oldest' : 'newest';
   view.at = iso('at');
   view.ev = query.get('ev') || undefined;
+  view.scope = query.get('scope') === 'team' ? 'team' : 'workstation';
   return view;
 }
 
@@ -95,6 +105,7 @@ export function viewToQuery(view: AuditView): URLSearchParams {
   if (view.order !== 'newest') p.set('order', view.order);
   if (view.at) p.set('at', view.at);
   if (view.ev) p.set('ev', view.ev);
+  if (view.scope !== 'workstation') p.set('scope', view.scope);
   return p;
 }
 

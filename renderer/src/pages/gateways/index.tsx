@@ -3,6 +3,8 @@ import type { GatewayConnection, GatewayTestResult } from '../../../../shared/mo
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { GatewayInventoryTables } from './GatewayInventory.js';
 import { GatewaySso } from './GatewaySso.js';
+import { GatewayShareDialog } from './GatewayShare.js';
+import { sharedNote, type SharedNote } from './share-logic.js';
 import './gateways.css';
 
 interface FormState {
@@ -67,6 +69,16 @@ export default function GatewaysPage() {
     GatewayTestResult | { ok: false; message: string; status?: undefined } | null
   >(null);
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
+  /** Share with team: the gateway whose preview is open; after sharing, what undo takes back. */
+  const [sharing, setSharing] = useState<GatewayConnection | null>(null);
+  const [shared, setShared] = useState<SharedNote | null>(null);
+  const [confirmUnshare, setConfirmUnshare] = useState<string | null>(null);
+  const unshare = useAdminMutation('gateways.share', {
+    onSuccess: () => {
+      setShared(null);
+      setConfirmUnshare(null);
+    },
+  });
 
   const add = useAdminMutation('gateways.add', { onSuccess: () => setForm(null) });
   const update = useAdminMutation('gateways.update', { onSuccess: () => setForm(null) });
@@ -378,6 +390,34 @@ export default function GatewaysPage() {
         </form>
       )}
 
+      {shared && (
+        <div className="callout gw-result-ok gw-shared-note" role="status" data-testid="gw-shared">
+          {shared.joinedBy !== null ? (
+            <>
+              {shared.name} joined the team&apos;s gateway (set by {shared.joinedBy}): nothing changed in the team
+              store, your token stays on this workstation.
+            </>
+          ) : (
+            <>Shared {shared.name} with the team: other admins see it and add their own token.</>
+          )}{' '}
+          {shared.undoVersion !== null && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="gw-share-undo"
+              disabled={unshare.isPending}
+              onClick={() => unshare.mutate({ id: shared.id, mode: 'unshare', expectedVersion: shared.undoVersion! })}
+            >
+              Undo
+            </button>
+          )}
+        </div>
+      )}
+      {unshare.error && (
+        <p className="callout callout-error" role="alert" data-testid="gw-unshare-error">
+          {unshare.error.message}
+        </p>
+      )}
       {remove.error && (
         // e.g. another admin changed the shared settings since this list was loaded.
         <p className="callout callout-error" role="alert" data-testid="gw-remove-error">
@@ -444,10 +484,37 @@ export default function GatewaysPage() {
                   : setConfirmRemove(g.id)
               }
               onCancelRemove={() => setConfirmRemove(null)}
+              onShare={() => {
+                unshare.reset();
+                setSharing(g);
+              }}
+              confirmingUnshare={confirmUnshare === g.id}
+              onUnshare={() =>
+                confirmUnshare === g.id
+                  ? unshare.mutate({
+                      id: g.id,
+                      mode: 'unshare',
+                      ...(g.team ? { expectedVersion: g.team.version } : {}),
+                    })
+                  : (unshare.reset(), setConfirmUnshare(g.id))
+              }
+              onCancelUnshare={() => setConfirmUnshare(null)}
             />
           ))}
         </tbody>
       </table>
+
+      {sharing && (
+        <GatewayShareDialog
+          gateway={sharing}
+          onClose={() => setSharing(null)}
+          onShared={(r) => {
+            setSharing(null);
+            // A join offers no Undo: unsharing would take the team's gateway from every admin.
+            setShared(sharedNote(r));
+          }}
+        />
+      )}
 
       {gateways.length > 0 && (
         <section className="panel" aria-labelledby="gw-inv-title" data-testid="gw-inventory">
@@ -481,12 +548,36 @@ function GatewayRow(props: {
   onEdit(): void;
   onRemove(): void;
   onCancelRemove(): void;
+  onShare(): void;
+  confirmingUnshare: boolean;
+  onUnshare(): void;
+  onCancelUnshare(): void;
 }) {
   const { g, result } = props;
   return (
     <>
-      <tr data-testid="gw-row" data-name={g.name}>
-        <td>{g.name}</td>
+      <tr data-testid="gw-row" data-name={g.name} data-shared={g.team ? 'team' : g.localOnly ? 'local' : undefined}>
+        <td>
+          {g.name}{' '}
+          {g.localOnly && (
+            <span
+              className="badge"
+              data-testid="gw-local-only"
+              title="Added before the team store was configured: only on this workstation. Share it with the team to let other admins use it."
+            >
+              local only
+            </span>
+          )}
+          {g.team && (
+            <span
+              className="badge badge-ok"
+              data-testid="gw-team"
+              title={`Settings shared through the team store; last changed by ${g.team.updatedBy} at ${new Date(g.team.updatedAt).toLocaleString()}`}
+            >
+              team
+            </span>
+          )}
+        </td>
         <td>ContextForge</td>
         <td className="mono">{g.baseUrl}</td>
         <td>
@@ -544,6 +635,27 @@ function GatewayRow(props: {
             <button type="button" className="btn btn-ghost" data-testid="gw-edit" onClick={props.onEdit}>
               Edit
             </button>
+            {g.localOnly && (
+              <button type="button" className="btn" data-testid="gw-share" onClick={props.onShare}>
+                Share with team…
+              </button>
+            )}
+            {g.team && (
+              <button
+                type="button"
+                className={`btn ${props.confirmingUnshare ? 'btn-primary' : 'btn-ghost'}`}
+                data-testid="gw-unshare"
+                title="Take the settings out of the team store: the gateway stays on this workstation only"
+                onClick={props.onUnshare}
+              >
+                {props.confirmingUnshare ? 'Confirm remove from team' : 'Remove from team'}
+              </button>
+            )}
+            {props.confirmingUnshare && (
+              <button type="button" className="btn btn-ghost" onClick={props.onCancelUnshare}>
+                Keep shared
+              </button>
+            )}
             <button
               type="button"
               className={`btn ${props.confirming ? 'btn-primary' : 'btn-ghost'}`}

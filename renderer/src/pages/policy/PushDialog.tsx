@@ -5,7 +5,15 @@ import { ChangeList, DeltaPanel, Progress, short } from './panels.js';
 
 /** What the dialog pushes: the editor's draft, or a stored version (rollback). */
 export type PushRequest =
-  | { kind: 'push'; gatewayId: string; gatewayName: string; text: string; baseId: string | null }
+  | {
+      kind: 'push';
+      gatewayId: string;
+      gatewayName: string;
+      text: string;
+      baseId: string | null;
+      /** The gateway's latest stored version the draft was based on (null: none; undefined: no check). */
+      expectedVersion?: string | null;
+    }
   | { kind: 'rollback'; gatewayId: string; gatewayName: string; hash: string };
 
 const STATUS_TEXT: Record<PushResult['status'], string> = {
@@ -37,6 +45,7 @@ export function PushDialog({
   planError,
   onClose,
   onDone,
+  onConflict,
 }: {
   request: PushRequest;
   /** The plan to confirm (undefined while it is computed). */
@@ -44,11 +53,18 @@ export function PushDialog({
   planError: string | null;
   onClose(): void;
   onDone(result: PushResult): void;
+  /** Another admin stored a newer version since the draft's: nothing was written (the page explains). */
+  onConflict?(message: string): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [message, setMessage] = useState(request.kind === 'rollback' ? `Roll back to ${short(request.hash)}` : '');
   const [progress, setProgress] = useState<{ done: number; total: number; message: string } | null>(null);
-  const push = useAdminMutation('policy.push', { onSuccess: onDone });
+  const push = useAdminMutation('policy.push', {
+    onSuccess: onDone,
+    onError: (e) => {
+      if (e.code === 'conflict' && onConflict) onConflict(e.message);
+    },
+  });
   const rollback = useAdminMutation('policy.rollback', { onSuccess: onDone });
   const m = request.kind === 'push' ? push : rollback;
   const result = m.data;
@@ -72,6 +88,7 @@ export function PushDialog({
         message,
         dryRun: false,
         ...(request.baseId ? { baseId: request.baseId } : {}),
+        ...(request.expectedVersion !== undefined ? { expectedVersion: request.expectedVersion } : {}),
       });
     else rollback.mutate({ hash: request.hash, gatewayId: request.gatewayId, message, dryRun: false });
   };

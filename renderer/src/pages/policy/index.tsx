@@ -25,6 +25,9 @@ import {
 import { downloadText } from '../../lib/export-file.js';
 import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor.js';
 import { PushDialog, type PushRequest } from './PushDialog.js';
+import { ConflictPanel, type LatestVersion, type VersionConflict } from './ConflictPanel.js';
+import { FileMenu } from './FileMenu.js';
+import { SaveVersionDialog } from './SaveVersionDialog.js';
 import type { SchemaNode } from './schema-assist.js';
 import { goPolicy, parsePolicyParams, TAB_LABEL, TABS, usePolicyDraft, type PolicyTab } from './state.js';
 import './policy.css';
@@ -123,6 +126,9 @@ export default function PolicyPage({ params }: PageProps) {
         baseId: r.baseId,
         origin: `pulled from ${name} at ${new Date(r.fetchedAt).toLocaleTimeString()}`,
         gatewayId: v.gatewayId,
+        // The pull recorded a version: the draft is based on it.
+        baseVersion: r.versionHash,
+        baseLineage: v.gatewayId,
       });
       setDiagnostics(r.diagnostics);
       void queryClient.invalidateQueries({ queryKey: ['policy', 'policy.versions'] });
@@ -177,6 +183,18 @@ export default function PolicyPage({ params }: PageProps) {
   const [compare, setCompare] = useState<string[]>([]);
   const diff = useAdminMutation('policy.diffVersions');
   const [loadError, setLoadError] = useState<string | null>(null);
+  /**
+   * The latest version of the selected lineage as this page last listed it: what a draft opened now
+   * is based on (undefined while the list is not loaded: then no check is asked for).
+   */
+  const lineage = gatewayId || null;
+  const headSeen = (): { baseVersion?: string | null; baseLineage?: string | null } =>
+    versions.isSuccess ? { baseVersion: versions.data[0]?.hash ?? null, baseLineage: lineage } : {};
+  /** What a save or push of the draft names as its base, for the selected lineage. */
+  const expectedFor = (): string | null | undefined =>
+    draft.baseVersion !== undefined && (draft.baseLineage ?? null) === lineage
+      ? draft.baseVersion
+      : headSeen().baseVersion;
   const loadVersion = async (hash: string) => {
     if (dirty && text.trim() && !window.confirm('Replace the unsaved edits in the editor with this version?')) return;
     setLoadError(null);
@@ -187,6 +205,8 @@ export default function PolicyPage({ params }: PageProps) {
         baseId: draft.baseId,
         origin: `version ${short(hash)} (${r.version.origin})`,
         gatewayId: draft.gatewayId,
+        // Editing an earlier version builds on the latest one listed (saving it is a new version on top).
+        ...headSeen(),
       });
       setRoute({ version: hash });
     } catch (e) {
@@ -199,7 +219,34 @@ export default function PolicyPage({ params }: PageProps) {
   const openPush = async () => {
     if (!gateway) return;
     const baseId = draft.gatewayId === gateway.id ? draft.baseId : null;
-    const req: PushRequest = { kind: 'push', gatewayId: gateway.id, gatewayName: gateway.name, text, baseId };
+    const expectedVersion = expectedFor();
+    // Someone saved a newer version since the draft's base: say so now, before the gateway is read
+    // for a plan (the push itself checks again, under the team store's lock).
+    if (expectedVersion !== undefined) {
+      const head = await client
+        .invoke('policy.versions', { gatewayId: gateway.id })
+        .then((l) => l[0] ?? null)
+        .catch(() => undefined);
+      const moved =
+        head !== undefined && (expectedVersion === null ? head !== null : !head?.hash.startsWith(expectedVersion));
+      if (moved) {
+        onConflict(
+          'push',
+          head
+            ? `Policy of gateway "${gateway.name}" was changed by ${head.author} at ${head.createdAt} since you loaded it. Nothing was pushed; reload it and apply your change again.`
+            : `Policy of gateway "${gateway.name}": the version your draft was based on is gone. Nothing was pushed.`,
+        );
+        return;
+      }
+    }
+    const req: PushRequest = {
+      kind: 'push',
+      gatewayId: gateway.id,
+      gatewayName: gateway.name,
+      text,
+      baseId,
+      ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+    };
     setDialog({ req });
     try {
       const p = await client.invoke('policy.plan', { text, gatewayId: gateway.id, ...(baseId ? { baseId } : {}) });
@@ -235,6 +282,58 @@ export default function PolicyPage({ params }: PageProps) {
     }
   };
 
+  // ---- Save version, and a refused stale save or push.
+  const [saveOpen, setSaveOpen] = useState(false);
+  const [savedNote, setSavedNote] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<VersionConflict | null>(null);
+  const kept = usePolicyDraft((s) => s.kept);
+  const keep = usePolicyDraft((s) => s.keep);
+  const onConflict = (action: VersionConflict['action'], message: string) => {
+    setSaveOpen(false);
+    setDialog(null);
+    setSavedNote(null);
+    setConflict({ action, message, gatewayId: action === 'push' ? (gateway?.id ?? null) : lineage });
+    void queryClient.invalidateQueries({ queryKey: ['policy', 'policy.versions'] });
+  };
+  /** Reload the latest version into the editor; the draft is set aside first, never dropped. */
+  const reloadLatest = (latest: LatestVersion) => {
+    // One kept draft at a time: replacing an earlier one is the admin's explicit choice.
+    if (
+      kept &&
+      kept.text !== text &&
+      !window.confirm(
+        `A draft from ${new Date(kept.keptAt).toLocaleString()} is already kept. Replace it with this one? (Cancel: both stay, nothing is reloaded.)`,
+      )
+    )
+      return;
+    keep({ text, keptAt: new Date().toISOString(), origin: draft.origin || 'draft' });
+    loadDraft({
+      text: latest.text,
+      baseId: draft.baseId,
+      origin: `version ${short(latest.version.hash)} (latest, by ${latest.version.author})`,
+      gatewayId: draft.gatewayId,
+      baseVersion: latest.version.hash,
+      baseLineage: conflict?.gatewayId ?? lineage,
+    });
+    setConflict(null);
+  };
+  /** The kept draft back in the editor, on top of the version now loaded (its base stays). */
+  const restoreKept = () => {
+    if (!kept) return;
+    if (dirty && text.trim() && !window.confirm('Replace the unsaved edits in the editor with your kept draft?'))
+      return;
+    loadDraft({
+      text: kept.text,
+      baseId: draft.baseId,
+      origin: `your kept draft, on top of ${draft.origin || 'the loaded version'}`,
+      gatewayId: draft.gatewayId,
+      baseVersion: draft.baseVersion,
+      baseLineage: draft.baseLineage,
+      loadedText: draft.loadedText,
+    });
+    keep(null);
+  };
+
   // ---- Files.
   const fileInput = useRef<HTMLInputElement>(null);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -244,7 +343,13 @@ export default function PolicyPage({ params }: PageProps) {
       setFileError(`${f.name} is larger than 2 MiB`);
       return;
     }
-    loadDraft({ text: await f.text(), baseId: draft.baseId, origin: `file ${f.name}`, gatewayId: draft.gatewayId });
+    loadDraft({
+      text: await f.text(),
+      baseId: draft.baseId,
+      origin: `file ${f.name}`,
+      gatewayId: draft.gatewayId,
+      ...headSeen(),
+    });
   };
   const saveFile = () => {
     const name = `policy-${(gateway?.name ?? 'draft').replace(/[^\w.-]+/g, '-')}.yaml`;
@@ -316,14 +421,7 @@ export default function PolicyPage({ params }: PageProps) {
           {pull.isPending ? 'Pulling…' : 'Pull'}
         </button>
         <span className="pol-sep" aria-hidden="true" />
-        <button
-          type="button"
-          className="btn btn-ghost"
-          data-testid="policy-open"
-          onClick={() => fileInput.current?.click()}
-        >
-          Open file…
-        </button>
+        <FileMenu onOpen={() => fileInput.current?.click()} onSave={saveFile} canSave={hasText} />
         <input
           ref={fileInput}
           type="file"
@@ -336,17 +434,6 @@ export default function PolicyPage({ params }: PageProps) {
             if (f) void openFile(f);
           }}
         />
-        <button
-          type="button"
-          className="btn btn-ghost"
-          data-testid="policy-save"
-          disabled={!hasText}
-          onClick={saveFile}
-          aria-keyshortcuts="Control+S"
-          title="Download the document (Ctrl+S)"
-        >
-          Save file
-        </button>
         <span className="pol-sep" aria-hidden="true" />
         <button
           type="button"
@@ -383,6 +470,23 @@ export default function PolicyPage({ params }: PageProps) {
         <span className="spacer" />
         <button
           type="button"
+          className="btn"
+          data-testid="policy-save-version"
+          disabled={!hasText || errors > 0}
+          title={
+            errors > 0
+              ? 'Fix the errors first'
+              : 'Store the draft as a version without pushing it (shared with the team)'
+          }
+          onClick={() => {
+            setSavedNote(null);
+            setSaveOpen(true);
+          }}
+        >
+          Save version…
+        </button>
+        <button
+          type="button"
           className="btn btn-primary"
           data-testid="policy-push"
           disabled={!hasText || !gateway || errors > 0}
@@ -404,6 +508,48 @@ export default function PolicyPage({ params }: PageProps) {
       {actionError && <Alert testId="policy-error">{actionError}</Alert>}
       {fileError && <Alert>Could not open the file: {fileError}</Alert>}
       {loadError && <Alert>Could not load the version: {loadError}</Alert>}
+      {savedNote && (
+        <div className="callout pol-note" role="status" data-testid="policy-saved">
+          {savedNote}
+        </div>
+      )}
+      {conflict && (
+        <ConflictPanel
+          conflict={conflict}
+          draftText={text}
+          onReload={reloadLatest}
+          onKeepEditing={() => setConflict(null)}
+        />
+      )}
+      {kept && (
+        <div className="callout pol-note pol-kept" role="status" data-testid="policy-kept-draft">
+          <span>
+            <strong>Kept draft</strong> ({new Date(kept.keptAt).toLocaleString()}, from {kept.origin}): set aside when
+            you reloaded the latest version.
+          </span>
+          <span className="pol-kept-actions">
+            <button type="button" className="btn" data-testid="policy-kept-restore" onClick={restoreKept}>
+              Put it back in the editor
+            </button>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="policy-kept-download"
+              onClick={() => downloadText('policy-kept-draft.yaml', 'application/yaml', kept.text)}
+            >
+              Save as file
+            </button>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              data-testid="policy-kept-discard"
+              onClick={() => window.confirm('Discard the kept draft? It cannot be recovered.') && keep(null)}
+            >
+              Discard
+            </button>
+          </span>
+        </div>
+      )}
       {schemaQ.isError && (
         <div className="callout pol-note" role="status">
           Schema unavailable ({schemaQ.error.message}): editing works without completion.
@@ -546,6 +692,24 @@ export default function PolicyPage({ params }: PageProps) {
           planError={dialog.error ?? null}
           onClose={() => setDialog(null)}
           onDone={onPushed}
+          onConflict={(m) => onConflict('push', m)}
+        />
+      )}
+      {saveOpen && (
+        <SaveVersionDialog
+          text={text}
+          gatewayId={gateway?.id ?? null}
+          gatewayName={gateway?.name ?? null}
+          expectedVersion={expectedFor()}
+          onClose={() => setSaveOpen(false)}
+          onConflict={(m) => onConflict('save', m)}
+          onSaved={(v) => {
+            setSaveOpen(false);
+            setConflict(null);
+            usePolicyDraft.getState().saved(v.hash, text, lineage);
+            setSavedNote(`Saved version ${short(v.hash)}${v.message ? ` — “${v.message}”` : ''}.`);
+            void queryClient.invalidateQueries({ queryKey: ['policy', 'policy.versions'] });
+          }}
         />
       )}
     </section>

@@ -54,6 +54,48 @@ export interface Draft {
   origin: string;
   /** Gateway the text was pulled from. */
   gatewayId: string | null;
+  /**
+   * The stored version the draft was based on (the lineage's latest when it was pulled, loaded or
+   * saved; null: the lineage had none), sent as `expectedVersion` on save and push so another
+   * admin's save meanwhile is a conflict. Undefined: unknown (no check).
+   */
+  baseVersion?: string | null;
+  /** The lineage `baseVersion` belongs to: a gateway id, or null for the unbound policy. */
+  baseLineage?: string | null;
+}
+
+/** A draft set aside when the admin reloaded the latest version after a conflict (never dropped silently). */
+export interface KeptDraft {
+  text: string;
+  keptAt: string;
+  origin: string;
+}
+const KEPT_KEY = 'gatehouse.policy.keptDraft';
+
+function readKept(): KeptDraft | null {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(KEPT_KEY);
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<KeptDraft>;
+    return typeof v.text === 'string' && typeof v.keptAt === 'string'
+      ? { text: v.text, keptAt: v.keptAt, origin: String(v.origin ?? '') }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Kept in this window's session storage too, so a reload does not lose it. Not local storage: a
+ * policy names teams and member e-mails, which should not outlive the session on disk unencrypted.
+ */
+function writeKept(k: KeptDraft | null): void {
+  try {
+    if (k) globalThis.sessionStorage?.setItem(KEPT_KEY, JSON.stringify(k));
+    else globalThis.sessionStorage?.removeItem(KEPT_KEY);
+  } catch {
+    // Storage unavailable (private mode, quota): the in-memory copy still holds it for this session.
+  }
 }
 
 /**
@@ -75,8 +117,13 @@ interface DraftState {
   clearRequests(): void;
   /** Bumped whenever the text is replaced from outside the editor (pull, open, load). */
   revision: number;
-  load(d: Omit<Draft, 'loadedText'>): void;
+  /** `loadedText`: what counts as unedited (default: the text itself). */
+  load(d: Omit<Draft, 'loadedText'> & { loadedText?: string }): void;
   edit(text: string): void;
+  /** The draft was stored as `hash`: it is now the base, and the editor holds no unsaved edits. */
+  saved(hash: string, text: string, lineage: string | null): void;
+  kept: KeptDraft | null;
+  keep(k: KeptDraft | null): void;
 }
 
 export const EMPTY_DRAFT: Draft = { text: '', baseId: null, loadedText: '', origin: '', gatewayId: null };
@@ -87,6 +134,13 @@ export const usePolicyDraft = create<DraftState>((set) => ({
   requests: NO_REQUESTS,
   request: (kind, input) => set((s) => ({ requests: { ...s.requests, [kind]: input } })),
   clearRequests: () => set({ requests: NO_REQUESTS }),
-  load: (d) => set((s) => ({ draft: { ...d, loadedText: d.text }, revision: s.revision + 1 })),
+  load: (d) => set((s) => ({ draft: { ...d, loadedText: d.loadedText ?? d.text }, revision: s.revision + 1 })),
   edit: (text) => set((s) => (s.draft.text === text ? s : { draft: { ...s.draft, text } })),
+  saved: (hash, text, lineage) =>
+    set((s) => ({ draft: { ...s.draft, loadedText: text, baseVersion: hash, baseLineage: lineage } })),
+  kept: readKept(),
+  keep: (k) => {
+    writeKept(k);
+    set({ kept: k });
+  },
 }));

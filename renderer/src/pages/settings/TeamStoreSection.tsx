@@ -1,5 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import { ForwardStatus } from '../audit/ForwardStatus.js';
 
 /**
  * Team store: the shared PostgreSQL that holds the Fleet view's reports and, for admins, the
@@ -10,8 +12,16 @@ import { useAdminMutation, useAdminQuery } from '../../client/index.js';
 export function TeamStoreSection() {
   const status = useAdminQuery('fleet.status', {});
   const [url, setUrl] = useState('');
-  const save = useAdminMutation('fleet.setStore', { onSuccess: () => setUrl('') });
-  const clear = useAdminMutation('fleet.clearStore');
+  const qc = useQueryClient();
+  // Another store (or none) changes what forwarding and the team timeline show.
+  const storeChanged = () => void qc.invalidateQueries({ queryKey: ['audit'] });
+  const save = useAdminMutation('fleet.setStore', {
+    onSuccess: () => {
+      setUrl('');
+      storeChanged();
+    },
+  });
+  const clear = useAdminMutation('fleet.clearStore', { onSuccess: storeChanged });
   const s = status.data;
   const fromEnv = s?.source === 'environment';
   const error = save.error ?? clear.error ?? status.error;
@@ -49,6 +59,7 @@ export function TeamStoreSection() {
       ) : (
         s && <p data-testid="team-store-status">Not connected: this workstation uses its local store only.</p>
       )}
+      {s?.configured && <ForwardStatus variant="line" />}
       {!fromEnv && (
         <form
           className="audit-sources-form"
