@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminMethods } from '../../shared/api/contract.js';
 import type { AuditEventDraft } from '../../shared/model/audit.js';
 import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
@@ -14,7 +12,9 @@ import { AuditStore } from '../../electron/services/audit/store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
 import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
+import { viaContract } from '../support/contract-call.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { Relay } from '../support/tcp-relay.js';
 
 /**
  * `audit.forward.status` on a real PostgreSQL team store: pending events before and after a sync,
@@ -28,42 +28,7 @@ const cluster = started as PgCluster;
 const PW = 'fwd-status-pw-7Hq';
 const WRONG_PW = 'wrong-secret-9Zx';
 
-type Handlers = ReturnType<typeof auditHandlers>;
-
-async function call<K extends keyof Handlers & keyof typeof adminMethods>(h: Handlers, method: K, input: unknown) {
-  const spec = adminMethods[method];
-  const out = await (h[method] as (i: unknown) => Promise<unknown>)(spec.input.parse(input));
-  return spec.output.parse(out) as Awaited<ReturnType<Handlers[K]>>;
-}
-
-/** A TCP relay in front of the cluster that can be taken down (connections cut, port refused) and back. */
-class Relay {
-  private server: Server | null = null;
-  private sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: number) {}
-  async up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-  async down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    const s = this.server;
-    this.server = null;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-}
+const call = viaContract;
 
 function draft(i: number): AuditEventDraft {
   return {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminMethods } from '../../shared/api/contract.js';
 import { AdminError } from '../../shared/api/errors.js';
 import type { AuditEventDraft } from '../../shared/model/audit.js';
 import type { ServiceContext } from '../../electron/services/context.js';
@@ -20,7 +19,9 @@ import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
 import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { openDatabase } from '../../electron/services/store/database.js';
+import { viaContract } from '../support/contract-call.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { Relay } from '../support/tcp-relay.js';
 
 /**
  * The team audit timeline end to end on a real PostgreSQL cluster: workstations forward what they
@@ -38,11 +39,7 @@ const BIN = join(ROOT, 'bin', 'gatehouse.mjs');
 
 type Handlers = ReturnType<typeof auditHandlers>;
 
-async function call<K extends keyof Handlers & keyof typeof adminMethods>(h: Handlers, method: K, input: unknown) {
-  const spec = adminMethods[method];
-  const out = await (h[method] as (i: unknown) => Promise<unknown>)(spec.input.parse(input));
-  return spec.output.parse(out) as Awaited<ReturnType<Handlers[K]>>;
-}
+const call = viaContract;
 
 async function refused(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
@@ -51,35 +48,6 @@ async function refused(p: Promise<unknown>, code: string, pattern: RegExp): Prom
     assert.match(err.message, pattern);
     return true;
   });
-}
-
-/** A TCP relay in front of the cluster that can be taken down (connections cut, port refused) and back. */
-class Relay {
-  private server: Server | null = null;
-  private sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: number) {}
-  async up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = tcpConnect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-  async down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    const s = this.server;
-    this.server = null;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
 }
 
 function gatehouse(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminMethods } from '../../shared/api/contract.js';
+import type { adminMethods } from '../../shared/api/contract.js';
 import { AdminError } from '../../shared/api/errors.js';
 import { createAdminHandlers } from '../../electron/services/admin-service.js';
 import type { ServiceContext } from '../../electron/services/context.js';
@@ -20,6 +20,7 @@ import {
 import { secretKey } from '../../electron/services/gateways/service.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { viaContract } from '../support/contract-call.js';
 
 /**
  * Gateway connection settings over a real PostgreSQL team store: alice adds a gateway with her
@@ -45,11 +46,8 @@ function context(root: string, stateDir: string, now: Date): ServiceContext {
   return { ...base, clock: { now: () => now } };
 }
 
-async function call<K extends keyof typeof adminMethods>(ctx: ServiceContext, method: K, input: unknown) {
-  const spec = adminMethods[method];
-  const handlers = createAdminHandlers(ctx);
-  const out = await (handlers[method] as (i: unknown) => Promise<unknown>)(spec.input.parse(input));
-  return spec.output.parse(out) as Awaited<ReturnType<(typeof handlers)[K]>>;
+function call<K extends keyof typeof adminMethods>(ctx: ServiceContext, method: K, input: unknown) {
+  return viaContract(createAdminHandlers(ctx), method, input);
 }
 
 describe('gateway settings with a team store (real PostgreSQL)', { skip }, () => {

@@ -3,7 +3,7 @@ import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminMethods } from '../../shared/api/contract.js';
+import type { adminMethods } from '../../shared/api/contract.js';
 import { AdminError } from '../../shared/api/errors.js';
 import { isScopeFinding, type AnyFinding } from '../../shared/model/tenant.js';
 import type { Finding } from '../../shared/model/finding.js';
@@ -22,6 +22,7 @@ import {
 import { actorOf } from '../../electron/services/identity/sessions.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { viaContract } from '../support/contract-call.js';
 
 /**
  * The findings API over a real PostgreSQL team store: two admins (two workstations, two login
@@ -58,11 +59,8 @@ function teamContext(root: string, stateDir: string, now: Date): ServiceContext 
 
 const workstation = (list: AnyFinding[]): Finding[] => list.filter((f): f is Finding => !isScopeFinding(f));
 
-async function call<K extends keyof typeof adminMethods>(ctx: ServiceContext, method: K, input: unknown) {
-  const spec = adminMethods[method];
-  const handlers = createAdminHandlers(ctx);
-  const out = await (handlers[method] as (i: unknown) => Promise<unknown>)(spec.input.parse(input));
-  return spec.output.parse(out) as Awaited<ReturnType<(typeof handlers)[K]>>;
+function call<K extends keyof typeof adminMethods>(ctx: ServiceContext, method: K, input: unknown) {
+  return viaContract(createAdminHandlers(ctx), method, input);
 }
 
 describe('findings.* with a team store (real PostgreSQL)', { skip }, () => {
