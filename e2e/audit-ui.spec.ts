@@ -300,6 +300,8 @@ test('URL state survives a reload: filters, search, range, zone, order, selected
   await page.getByTestId('audit-sort-time').click();
   await expect(page.getByTestId('audit-list')).toHaveAttribute('data-order', 'oldest');
   await expect.poll(() => hashQuery(page).get('q')).toBe('github');
+  // The rows of the final filter, not the previous one's kept on screen while it loads.
+  await expect(page.getByTestId('audit-list')).toHaveAttribute('aria-busy', 'false');
   const row = page.getByTestId('audit-row').nth(2);
   const id = (await row.getAttribute('data-id')) ?? '';
   await row.click();

@@ -176,6 +176,8 @@ export function EventList({
         aria-colcount={COLUMNS.length}
         data-testid="audit-list"
         data-order={order}
+        // The previous filter's rows stay shown while the new ones load: say so (assistive tech, tests).
+        aria-busy={q.isPending || q.isPlaceholderData}
       >
         <div className="grid-body" ref={bodyRef} onKeyDown={onKeyDown}>
           <div className="audit-grid-inner">
