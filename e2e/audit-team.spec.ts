@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { toolhiveLine } from '../electron/services/audit/test-helpers.js';
-import { grantAdmin, migrateTeamStore, openTeamStore } from '../electron/services/fleet/store.js';
 import { startPostgres, type PgCluster } from '../test/support/postgres.js';
+import { createTeamStore } from '../test/support/team-store.js';
 import { expectAxeClean } from './support/a11y.js';
 import { captureApiResponses, startServe, type ServeHandle } from './support/serve.js';
 
@@ -43,20 +43,7 @@ test.describe('audit team scope over a real PostgreSQL team store', () => {
     }
     cluster = started;
     root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-auditteam-'));
-    const owner = openTeamStore(await cluster.createDatabase('auditteam'), { max: 1 });
-    try {
-      await migrateTeamStore(owner);
-      const c = await cluster.connect();
-      try {
-        for (const r of ['e2e_admin', 'e2e_other']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-      } finally {
-        await c.end();
-      }
-      await grantAdmin(owner, 'e2e_admin');
-      await grantAdmin(owner, 'e2e_other');
-    } finally {
-      await owner.close();
-    }
+    await (await createTeamStore(cluster, 'auditteam', { password: PW, admins: ['e2e_admin', 'e2e_other'] })).close();
     // Another workstation (its own state folder) puts its gateway's events into the team timeline.
     const file = join(root, 'other.jsonl');
     // toolhiveLine(i) is i seconds after base: these end an hour ago.
@@ -157,19 +144,7 @@ test.describe('forwarding status over a real PostgreSQL team store', () => {
     }
     cluster = started;
     root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-forward-'));
-    const owner = openTeamStore(await cluster.createDatabase('fwdchip'), { max: 1 });
-    try {
-      await migrateTeamStore(owner);
-      const c = await cluster.connect();
-      try {
-        await c.query(`CREATE ROLE e2e_fwd LOGIN PASSWORD '${PW}'`);
-      } finally {
-        await c.end();
-      }
-      await grantAdmin(owner, 'e2e_fwd');
-    } finally {
-      await owner.close();
-    }
+    await (await createTeamStore(cluster, 'fwdchip', { password: PW, admins: ['e2e_fwd'] })).close();
     // This workstation's own events (imported locally, not yet forwarded).
     const state = join(root, 'state');
     const file = join(root, 'local.jsonl');

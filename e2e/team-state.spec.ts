@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { grantAdmin, migrateTeamStore, openTeamStore } from '../electron/services/fleet/store.js';
 import { startPostgres, type PgCluster } from '../test/support/postgres.js';
+import { createTeamStore } from '../test/support/team-store.js';
 import { expectAxeClean } from './support/a11y.js';
 import { captureApiResponses, startServe, type ServeHandle } from './support/serve.js';
 
@@ -47,20 +47,7 @@ test.beforeAll(async () => {
     return;
   }
   cluster = started;
-  const owner = openTeamStore(await cluster.createDatabase('teamstatee2e'), { max: 1 });
-  try {
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    try {
-      for (const r of ['e2e_alice', 'e2e_bob']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    } finally {
-      await c.end();
-    }
-    await grantAdmin(owner, 'e2e_alice');
-    await grantAdmin(owner, 'e2e_bob');
-  } finally {
-    await owner.close();
-  }
+  await (await createTeamStore(cluster, 'teamstatee2e', { password: PW, admins: ['e2e_alice', 'e2e_bob'] })).close();
   home = mkdtempSync(join(tmpdir(), 'gh-e2e-team-state-'));
   // Alice: a gateway first (no team store yet), then the team store (Settings › Team store does the same).
   alice = await startServe({ home, env: { GATEHOUSE_DATABASE_URL: '' } });

@@ -10,10 +10,11 @@ import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { auditHandlers } from '../../electron/services/audit/handlers.js';
 import { AuditStore } from '../../electron/services/audit/store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
+import type { TeamStore } from '../../electron/services/fleet/store.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { viaContract } from '../support/contract-call.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { Relay } from '../support/tcp-relay.js';
 
 /**
@@ -91,13 +92,12 @@ describe('audit.forward.status (real PostgreSQL)', { skip }, () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-fwd-status-'));
-    owner = openTeamStore(await cluster.createDatabase('fwd_status'), { max: 2 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['fwd_admin', 'fwd_reporter']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.query('GRANT gatehouse_reporter TO fwd_reporter');
-    await c.end();
-    await grantAdmin(owner, 'fwd_admin');
+    owner = await createTeamStore(cluster, 'fwd_status', {
+      password: PW,
+      admins: ['fwd_admin'],
+      reporters: ['fwd_reporter'],
+      max: 2,
+    });
     relay = new Relay(cluster.port);
     await relay.up();
   });

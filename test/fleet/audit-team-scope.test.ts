@@ -16,11 +16,12 @@ import { AuditStore, type IngestRecord } from '../../electron/services/audit/sto
 import { toolhiveLine } from '../../electron/services/audit/test-helpers.js';
 import { PgAuditStore } from '../../electron/services/fleet/audit.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
+import type { TeamStore } from '../../electron/services/fleet/store.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { openDatabase } from '../../electron/services/store/database.js';
 import { viaContract } from '../support/contract-call.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { Relay } from '../support/tcp-relay.js';
 
 /**
@@ -120,13 +121,12 @@ describe('audit scope team (real PostgreSQL)', { skip }, () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-audit-team-'));
-    owner = openTeamStore(await cluster.createDatabase('team_audit'), { max: 2 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['alice', 'bob', 'carol', 'dave']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.query('GRANT gatehouse_reporter TO carol');
-    await c.end();
-    for (const r of ['alice', 'bob', 'dave']) await grantAdmin(owner, r);
+    owner = await createTeamStore(cluster, 'team_audit', {
+      password: PW,
+      admins: ['alice', 'bob', 'dave'],
+      reporters: ['carol'],
+      max: 2,
+    });
     relay = new Relay(cluster.port);
     await relay.up();
   });

@@ -11,17 +11,12 @@ import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import {
-  grantAdmin,
-  migrateTeamStore,
-  openTeamStore,
-  verifyAdminLog,
-  type TeamStore,
-} from '../../electron/services/fleet/store.js';
+import { verifyAdminLog, type TeamStore } from '../../electron/services/fleet/store.js';
 import { secretKey, targetFor } from '../../electron/services/gateways/service.js';
 import { CONSOLE_KEY, saveSignIn } from '../../electron/services/identity/sessions.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { viaContract } from '../support/contract-call.js';
 
 /**
@@ -80,13 +75,8 @@ describe('sharing a local-only gateway with the team (real PostgreSQL)', { skip 
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-team-share-'));
-    owner = openTeamStore(await cluster.createDatabase('team_share'), { max: 1 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['alice', 'bob', 'carol', 'dave']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.end();
+    owner = await createTeamStore(cluster, 'team_share', { password: PW, admins: ['alice', 'bob', 'carol', 'dave'] });
     for (const r of ['alice', 'bob', 'carol', 'dave']) {
-      await grantAdmin(owner, r);
       ctxs[r] = context(root, join(root, `state-${r}`), new Date('2026-11-30T09:00:00Z'));
       // Each admin signed in to the console: the admin log names them (not the shared OS account).
       await saveSignIn(ctxs[r], CONSOLE_KEY, {
