@@ -15,7 +15,7 @@ import { searchState } from './search-catchup.js';
 import { AuditService, tokenKey } from './service.js';
 import { clampForwardMarks, lowerForwardMarks } from './forward.js';
 import { forwardStatus } from './forward-status.js';
-import { auditScopes, teamAdminLogAnchor, teamFacets, teamTimeline } from './team.js';
+import { auditScopes, teamAdminLogAnchor, teamTimeline } from './team.js';
 import {
   addSource,
   getSettings,
@@ -163,7 +163,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       return q().run('get', id);
     },
     'audit.facets': async ({ filter, facets, limit, search, scope }) => {
-      if (scope === 'team') return teamFacets((await teamTimeline(ctx)).audit, filter, facets, limit, search);
+      if (scope === 'team') return (await teamTimeline(ctx)).audit.facets(filter, facets, limit, search);
       fresh();
       return q().run('facets', filter, facets, limit, search);
     },

@@ -1,12 +1,6 @@
 import type pg from 'pg';
 import { AdminError } from '../../../shared/api/errors.js';
-import type {
-  AdminLogAnchor,
-  AuditFacetName,
-  AuditFilter,
-  AuditScopes,
-  FacetCount,
-} from '../../../shared/model/audit.js';
+import type { AdminLogAnchor, AuditScopes } from '../../../shared/model/audit.js';
 import type { ServiceContext } from '../context.js';
 import type { PgAuditStore } from '../fleet/audit.js';
 import type { TeamStore } from '../fleet/store.js';
@@ -103,34 +97,4 @@ export async function teamAdminLogAnchor(t: TeamTimeline, now: Date): Promise<Ad
     const count = Number(row.n);
     return { count, headHash: row.hash, keyedFrom: count + 1, at: now.toISOString() };
   });
-}
-
-/** Values fetched per facet when searching values in the team timeline (see teamFacets). */
-const SEARCH_WINDOW = 100;
-
-/**
- * Team facets. A value search is passed to the store and also applied here over the store's top
- * SEARCH_WINDOW values: a store that filters by search returns matches only (this is then a no-op);
- * one that does not yet still answers with the matching values among its most frequent ones.
- */
-export async function teamFacets(
-  audit: PgAuditStore,
-  filter: AuditFilter,
-  names: readonly AuditFacetName[] | undefined,
-  limit: number,
-  search: string | undefined,
-): Promise<Record<string, FacetCount[]>> {
-  const needle = search?.trim().toLowerCase();
-  if (!needle) return audit.facets(filter, names, limit);
-  const facets = audit.facets.bind(audit) as (
-    f: AuditFilter,
-    n: readonly AuditFacetName[] | undefined,
-    l: number,
-    s: string,
-  ) => Promise<Record<string, FacetCount[]>>;
-  const wide = await facets(filter, names, Math.max(limit, SEARCH_WINDOW), needle);
-  const out: Record<string, FacetCount[]> = {};
-  for (const [k, values] of Object.entries(wide))
-    out[k] = values.filter((v) => v.value !== null && v.value.toLowerCase().includes(needle)).slice(0, limit);
-  return out;
 }
