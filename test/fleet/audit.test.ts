@@ -10,6 +10,7 @@ import { POSTGRES_MIGRATIONS } from '../../electron/services/fleet/migrations.js
 import { grantAdmin, migrateTeamStore, openTeamStore, type TeamStore } from '../../electron/services/fleet/store.js';
 import { openDatabase, type Database } from '../../electron/services/store/database.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 
 /**
  * The audit timeline in PostgreSQL against the local SQLite timeline, on the same records: the
@@ -64,12 +65,7 @@ describe('audit timeline in PostgreSQL (real cluster) vs the local timeline', { 
   let dir = '';
 
   before(async () => {
-    owner = openTeamStore(await cluster.createDatabase('audit'), { max: 2 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    await c.query(`CREATE ROLE audit_admin LOGIN PASSWORD '${PW}'`);
-    await c.end();
-    await grantAdmin(owner, 'audit_admin');
+    owner = await createTeamStore(cluster, 'audit', { password: PW, admins: ['audit_admin'], max: 2 });
     admin = openTeamStore(cluster.url('audit', 'audit_admin', PW), { max: 2, application: 'gatehouse-audit-ingest' });
     pgAudit = new PgAuditStore(admin);
     dir = mkdtempSync(join(tmpdir(), 'gh-pg-audit-'));

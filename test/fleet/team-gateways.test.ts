@@ -10,16 +10,11 @@ import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import {
-  grantAdmin,
-  migrateTeamStore,
-  openTeamStore,
-  verifyAdminLog,
-  type TeamStore,
-} from '../../electron/services/fleet/store.js';
+import { verifyAdminLog, type TeamStore } from '../../electron/services/fleet/store.js';
 import { secretKey } from '../../electron/services/gateways/service.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { viaContract } from '../support/contract-call.js';
 
 /**
@@ -64,13 +59,7 @@ describe('gateway settings with a team store (real PostgreSQL)', { skip }, () =>
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-team-gateways-'));
-    owner = openTeamStore(await cluster.createDatabase('team_gateways'), { max: 1 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['alice', 'bob']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.end();
-    await grantAdmin(owner, 'alice');
-    await grantAdmin(owner, 'bob');
+    owner = await createTeamStore(cluster, 'team_gateways', { password: PW, admins: ['alice', 'bob'] });
     alice = await admin('alice');
     bob = await admin('bob');
   });

@@ -10,18 +10,13 @@ import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import {
-  grantAdmin,
-  migrateTeamStore,
-  openTeamStore,
-  verifyAdminLog,
-  type TeamStore,
-} from '../../electron/services/fleet/store.js';
+import { verifyAdminLog, type TeamStore } from '../../electron/services/fleet/store.js';
 import { pushPolicy, type PushDeps } from '../../electron/services/policy/push.js';
 import { closeTeamStates, teamState } from '../../electron/services/team-state/open.js';
 import { GatewaySnapshot } from '../../shared/model/gateway.js';
 import { PolicyDocument } from '../../shared/model/policy.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { viaContract } from '../support/contract-call.js';
 
 /**
@@ -83,13 +78,7 @@ describe('policy versions with a team store (real PostgreSQL)', { skip }, () => 
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'gh-team-policy-'));
-    owner = openTeamStore(await cluster.createDatabase('team_policy'), { max: 1 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['alice', 'bob']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.end();
-    await grantAdmin(owner, 'alice');
-    await grantAdmin(owner, 'bob');
+    owner = await createTeamStore(cluster, 'team_policy', { password: PW, admins: ['alice', 'bob'] });
     alice = await admin('alice', '2026-11-28T10:00:00Z');
     bob = await admin('bob', '2026-11-28T10:05:00Z');
   });

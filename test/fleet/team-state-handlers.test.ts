@@ -12,16 +12,11 @@ import type { ServiceContext } from '../../electron/services/context.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
-import {
-  grantAdmin,
-  migrateTeamStore,
-  openTeamStore,
-  verifyAdminLog,
-  type TeamStore,
-} from '../../electron/services/fleet/store.js';
+import { verifyAdminLog, type TeamStore } from '../../electron/services/fleet/store.js';
 import { actorOf } from '../../electron/services/identity/sessions.js';
 import { closeTeamStates } from '../../electron/services/team-state/open.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { createTeamStore } from '../support/team-store.js';
 import { viaContract } from '../support/contract-call.js';
 
 /**
@@ -83,14 +78,11 @@ describe('findings.* with a team store (real PostgreSQL)', { skip }, () => {
     roots.push(root);
     await cp(join(FIXTURE, 'home'), join(root, 'home'), { recursive: true });
     for (const f of await walk(join(root, 'home'))) await chmod(f, 0o600);
-    owner = openTeamStore(await cluster.createDatabase('team_findings'), { max: 1 });
-    await migrateTeamStore(owner);
-    const c = await cluster.connect();
-    for (const r of ['alice', 'bob', 'carol']) await c.query(`CREATE ROLE ${r} LOGIN PASSWORD '${PW}'`);
-    await c.query('GRANT gatehouse_reporter TO carol');
-    await c.end();
-    await grantAdmin(owner, 'alice');
-    await grantAdmin(owner, 'bob');
+    owner = await createTeamStore(cluster, 'team_findings', {
+      password: PW,
+      admins: ['alice', 'bob'],
+      reporters: ['carol'],
+    });
     alice = await admin('alice');
     bob = await admin('bob');
     await call(alice, 'findings.scan', {});
