@@ -75,6 +75,30 @@ describe('ingestion', () => {
     assert.equal(r.imported, 3000);
     assert.deepEqual(during, ['audit_events_ts_uid']);
     assert.deepEqual(indexes(), all);
+    // The indexes are built one per transaction with the event loop served between them: what runs
+    // meanwhile sees them appear one by one (the mark gone with the last), and queries answer.
+    db.exec('DELETE FROM audit_events; DELETE FROM audit_minutes; DELETE FROM audit_facet_days; DELETE FROM audit_fts');
+    const seen: { indexes: number; marked: boolean; users: number }[] = [];
+    let watching = true;
+    await store.bulk(100_000, async () => {
+      await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
+      const watch = () => {
+        if (!watching) return;
+        seen.push({
+          indexes: indexes().length,
+          marked: !!db.prepare("SELECT 1 FROM audit_settings WHERE key = 'bulkLoad'").get(),
+          users: store.count({ user: ['alice@example.com'] }),
+        });
+        setImmediate(watch);
+      };
+      setImmediate(watch);
+    });
+    watching = false;
+    // The first index is built before anything else runs; then one turn of the event loop each.
+    const counts = [...new Set(seen.map((x) => x.indexes))];
+    assert.deepEqual(counts, [2, 3, 4, 5, 6]);
+    assert.ok(seen.every((x) => x.marked === x.indexes < 6 && x.users === 600));
+    assert.deepEqual(indexes(), all);
     const plan = db
       .prepare("EXPLAIN QUERY PLAN SELECT id FROM audit_events WHERE user_id = 'x' ORDER BY ts DESC LIMIT 5")
       .all() as { detail: string }[];
