@@ -65,9 +65,12 @@ describe('ingestion', () => {
     const file = join(dir, 'bulk.jsonl');
     await writeLines(file, 0, 3000);
     let during: string[] = [];
+    let cacheDuring = 0;
+    const cacheBefore = (db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     const r = await store.bulk(100_000, async () => {
       const out = await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
       during = indexes();
+      cacheDuring = (db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
       // Queries stay correct meanwhile (without the column indexes).
       assert.equal(store.count({ user: ['alice@example.com'] }), 600);
       return out;
@@ -75,6 +78,9 @@ describe('ingestion', () => {
     assert.equal(r.imported, 3000);
     assert.deepEqual(during, ['audit_events_ts_uid']);
     assert.deepEqual(indexes(), all);
+    // A smaller page cache while loading (memory), the query-sized one back after.
+    assert.ok(cacheDuring < 0 && cacheDuring > cacheBefore, `${cacheDuring} vs ${cacheBefore}`);
+    assert.equal((db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size, cacheBefore);
     // The indexes are built one per transaction with the event loop served between them: what runs
     // meanwhile sees them appear one by one (the mark gone with the last), and queries answer.
     db.exec('DELETE FROM audit_events; DELETE FROM audit_minutes; DELETE FROM audit_facet_days; DELETE FROM audit_fts');

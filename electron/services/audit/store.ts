@@ -135,6 +135,8 @@ const COLUMN_INDEXES: readonly (readonly [string, string])[] = [
   ['audit_events_server', 'server, ts, outcome'],
   ['audit_events_tool', 'tool, ts, outcome'],
 ];
+/** The page cache during a bulk load (PRAGMA cache_size: negative is KiB). */
+const BULK_CACHE_SIZE = -8192;
 /** A bulk load pays off from this many new events, when they at least match the events stored. */
 const BULK_MIN_EVENTS = 50_000;
 /** A bulk-load mark older than this is stale (its process died and the pid may be reused). */
@@ -464,11 +466,20 @@ export class AuditStore {
       throw err;
     }
     // Statements prepared against the dropped indexes are re-planned by SQLite on their next run.
+    // A small page cache meanwhile: appends and the time-ordered dedupe index need few hot pages, and
+    // the 32 MB one filled with pages written once kept the load ~25 MB over its RSS target (1M
+    // events: 261 -> 239 MB peak; CPU unchanged within noise).
+    const cache = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
+    this.db.exec(`PRAGMA cache_size = ${BULK_CACHE_SIZE}`);
     try {
       return await fn();
     } finally {
-      await this.buildIndexes();
-      await catchUpSearch(this.db);
+      try {
+        await this.buildIndexes();
+        await catchUpSearch(this.db);
+      } finally {
+        this.db.exec(`PRAGMA cache_size = ${cache}`);
+      }
     }
   }
 
