@@ -84,7 +84,7 @@ describe('ingestion', () => {
     // The indexes are built one per transaction with the event loop served between them: what runs
     // meanwhile sees them appear one by one (the mark gone with the last), and queries answer.
     db.exec('DELETE FROM audit_events; DELETE FROM audit_minutes; DELETE FROM audit_facet_days; DELETE FROM audit_fts');
-    const seen: { indexes: number; marked: boolean; users: number }[] = [];
+    const seen: { indexes: number; user: boolean; marked: boolean; users: number }[] = [];
     let watching = true;
     await store.bulk(100_000, async () => {
       await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
@@ -92,6 +92,7 @@ describe('ingestion', () => {
         if (!watching) return;
         seen.push({
           indexes: indexes().length,
+          user: indexes().includes('audit_events_user'),
           marked: !!db.prepare("SELECT 1 FROM audit_settings WHERE key = 'bulkLoad'").get(),
           users: store.count({ user: ['alice@example.com'] }),
         });
@@ -100,9 +101,11 @@ describe('ingestion', () => {
       setImmediate(watch);
     });
     watching = false;
-    // The first index is built before anything else runs; then one turn of the event loop each.
+    // The first index is built before anything else runs — the user index, which the subject facet
+    // is counted from — then one turn of the event loop each.
     const counts = [...new Set(seen.map((x) => x.indexes))];
     assert.deepEqual(counts, [2, 3, 4, 5, 6]);
+    assert.ok(seen.every((x) => x.user));
     assert.ok(seen.every((x) => x.marked === x.indexes < 6 && x.users === 600));
     assert.deepEqual(indexes(), all);
     const plan = db
