@@ -4,18 +4,24 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../shared/model/audit.js';
 import { AUDIT_INGEST_BATCH, AuditStore, type IngestRecord } from '../electron/services/audit/store.js';
+import { searchState } from '../electron/services/audit/search-catchup.js';
 import { openDatabase } from '../electron/services/store/database.js';
 
 /**
  * Audit benchmark: N (default 1,000,000; AUDIT_BENCH_N) synthetic events over 30 days — 8 tenants, 2,000 users,
  * 12 clients, 40 servers, 300 tools, ~5% denied / ~2% errors — ingested through the store's batched,
  * deduplicating insert (uid hash, masking/capping of the original, FTS5 row) into a fresh on-disk
- * store, in batches of AUDIT_INGEST_BATCH (AUDIT_BENCH_BATCH). The ingest figure times the store only
+ * store, in batches of AUDIT_INGEST_BATCH (AUDIT_BENCH_BATCH). The ingest figures time the store only
  * (masking, hashing, SQLite rows, indexes, FTS, rollups, commits), not the generation of the records
  * (wall: time inside the generator taken out; CPU: a separate generation pass taken out); the wall
- * time of the whole loop is reported beside it. Then p50/p95 of a filtered first page, of facet counts (all facets) and of the histogram
- * over the full range. Targets: ingest ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms, histogram ≤ 150 ms,
- * facets ≤ 300 ms.
+ * time of the whole loop is reported beside it. Ingest is reported in its two phases (issue #13 item
+ * 4): every event stored with facets, histogram and filters answering (the target applies here), then
+ * the column indexes and the full-text index built in bulk while search says "catching-up" (its own
+ * figure, with the queries timed at its start, the facets again once the user index they count the
+ * subject from is in, and the longest stretch the event loop went unserved).
+ * Then p50/p95 of a filtered first page, of facet counts (all facets) and of the histogram over the
+ * full range. Targets: stored with facets answering ≤ 5 s, RSS ≤ 250 MB, page p95 ≤ 30 ms,
+ * histogram ≤ 150 ms, facets ≤ 300 ms.
  */
 
 const DAY = 86_400_000;
@@ -118,6 +124,17 @@ export async function benchAudit(
     // whose final index build is included in the figures (AUDIT_BENCH_BULK=0: per-event indexing).
     const bulk = process.env.AUDIT_BENCH_BULK !== '0';
     let storedMs = 0;
+    let storedCpuUs = 0;
+    let storedPeakRss = 0;
+    // Queries answered once everything is stored, before the indexes and full-text rows are built
+    // (their time is taken out of the ingest figures).
+    let probe = '';
+    let probeMs = 0;
+    let probeCpuUs = 0;
+    let facetsLater = '';
+    // The longest the event loop went unserved while the indexes and full-text rows were built.
+    let longestStallMs = 0;
+    let stallTimer: NodeJS.Timeout | undefined;
     const loop = async () => {
       for (let start = 0; start < n; start += BATCH) {
         const end = Math.min(n, start + BATCH);
@@ -136,13 +153,50 @@ export async function benchAudit(
       }
       // Every event stored, rollups (facets, histogram) answering; indexes and search still to build.
       storedMs = performance.now() - t0 - genMs;
+      const sc = process.cpuUsage(c0);
+      storedCpuUs = sc.user + sc.system - genCpuUs;
+      sample();
+      storedPeakRss = peakRss;
+      if (!bulk) return;
+      const p0 = performance.now();
+      const pc = process.cpuUsage();
+      const timed = (fn: () => unknown) => {
+        const a = performance.now();
+        fn();
+        return ms(performance.now() - a);
+      };
+      const facets = timed(() => store.facets({}));
+      const hist = timed(() => store.histogram({}, 120));
+      const page = timed(() => store.query({ tenant: ['team-3'] }, { limit: 100 }));
+      probe = `facets ${facets}, histogram ${hist}, first page tenant=team-3 ${page}; search ${searchState(db)}`;
+      probeMs = performance.now() - p0;
+      const pcd = process.cpuUsage(pc);
+      probeCpuUs = pcd.user + pcd.system;
+      // Facets again once the index they count the subject from is in (it is built first).
+      const hasUserIndex = db.prepare("SELECT 1 AS x FROM sqlite_schema WHERE name = 'audit_events_user'");
+      const catchUpStart = performance.now();
+      let last = catchUpStart;
+      stallTimer = setInterval(() => {
+        const now = performance.now();
+        longestStallMs = Math.max(longestStallMs, now - last);
+        last = now;
+        if (facetsLater || !hasUserIndex.get()) return;
+        const c = process.cpuUsage();
+        const took = timed(() => store.facets({}));
+        facetsLater = `; facets ${took} from ${((now - catchUpStart) / 1000).toFixed(2)} s into it`;
+        const d = process.cpuUsage(c);
+        probeCpuUs += d.user + d.system;
+        last = performance.now();
+        probeMs += last - now;
+      }, 5);
     };
     await (bulk ? store.bulk(n, loop) : loop());
+    clearInterval(stallTimer);
     sample();
     const ingestPeakRss = peakRss;
     const dc = process.cpuUsage(c0);
-    const cpuUs = dc.user + dc.system - genCpuUs;
-    const ingestMs = performance.now() - t0 - genMs;
+    const cpuUs = dc.user + dc.system - genCpuUs - probeCpuUs;
+    const ingestMs = performance.now() - t0 - genMs - probeMs;
     const wallMs = ingestMs + genMs;
     sample();
     if (imported !== n) throw new Error(`imported ${imported} of ${n}`);
@@ -230,10 +284,16 @@ export async function benchAudit(
     db.close();
     return {
       events: n,
-      'ingest, store only (target ≤ 5 s)': `${(ingestMs / 1000).toFixed(2)} s (${Math.round(n / (ingestMs / 1000)).toLocaleString('en')} events/s; CPU ${(cpuUs / 1e6).toFixed(2)} s; batches of ${BATCH}${bulk ? '; bulk path' : ''})`,
-      'of which: stored, facets answering': `${(storedMs / 1000).toFixed(2)} s (then column indexes + full-text catch-up: ${((ingestMs - storedMs) / 1000).toFixed(2)} s)`,
+      'ingest: stored, facets answering (target ≤ 5 s)': `${(storedMs / 1000).toFixed(2)} s (${Math.round(n / (storedMs / 1000)).toLocaleString('en')} events/s; CPU ${(storedCpuUs / 1e6).toFixed(2)} s; batches of ${BATCH}${bulk ? '; bulk path' : ''})`,
+      ...(bulk
+        ? {
+            'answering then (search catching up)': probe,
+            'then: column indexes + full-text catch-up': `${((ingestMs - storedMs) / 1000).toFixed(2)} s (CPU ${((cpuUs - storedCpuUs) / 1e6).toFixed(2)} s; event loop unserved at most ${ms(longestStallMs)} at a time${facetsLater})`,
+          }
+        : {}),
+      'ingest until search ready': `${(ingestMs / 1000).toFixed(2)} s (CPU ${(cpuUs / 1e6).toFixed(2)} s)`,
       'ingest loop incl. generation': `${(wallMs / 1000).toFixed(2)} s (generating the records: ${(genMs / 1000).toFixed(2)} s wall, ${(genCpuUs / 1e6).toFixed(2)} s CPU)`,
-      'peak RSS (target ≤ 250 MB)': `${Math.round(peakRss / 2 ** 20)} MB overall, ${Math.round(ingestPeakRss / 2 ** 20)} MB while ingesting (JS heap + buffers then: ${Math.round(peakHeap / 2 ** 20)} MB)`,
+      'peak RSS (target ≤ 250 MB)': `${Math.round(peakRss / 2 ** 20)} MB overall, ${Math.round(ingestPeakRss / 2 ** 20)} MB while ingesting (${Math.round(storedPeakRss / 2 ** 20)} MB until stored; JS heap + buffers then: ${Math.round(peakHeap / 2 ** 20)} MB)`,
       'store size': `${Math.round(dbBytes / 2 ** 20)} MB`,
       'filtered first page p50': ms(pct(pageTimes, 50)),
       'filtered first page p95 (≤ 30 ms)': ms(pct(pageTimes, 95)),
@@ -261,5 +321,5 @@ export async function benchAudit(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const figures = await benchAudit();
-  for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(36)} ${v}\n`);
+  for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(48)} ${v}\n`);
 }

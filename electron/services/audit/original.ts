@@ -139,11 +139,13 @@ function deeperThan(value: unknown, max: number): boolean {
 export function storedOriginal(value: unknown): string {
   // Most records hold nothing to mask: serialize plainly, and mask only when that could matter.
   // A record nested deeper than maskRecord walks is stored pruned (masked, `[too deep]` below).
-  const json = deeperThan(value, 32)
-    ? (JSON.stringify(maskRecord(value)) ?? 'null')
-    : needsMasking(value, 0)
-      ? (JSON.stringify(value, maskingReplacer) ?? 'null')
-      : (JSON.stringify(value) ?? 'null');
+  // needsMasking answers true for any object nested deeper than 32 levels (the depth deeperThan
+  // tests), so only a record it flags needs the depth walk: the common record is walked once.
+  const json = !needsMasking(value, 0)
+    ? (JSON.stringify(value) ?? 'null')
+    : deeperThan(value, 32)
+      ? (JSON.stringify(maskRecord(value)) ?? 'null')
+      : (JSON.stringify(value, maskingReplacer) ?? 'null');
   if (json.length <= ORIGINAL_MAX_BYTES) return json;
   const preview = json.slice(0, ORIGINAL_MAX_BYTES - 200);
   return JSON.stringify({ _truncated: true, size: json.length, preview });

@@ -357,6 +357,25 @@ describe('original record masking', () => {
     assert.equal(storedOriginal({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}');
   });
 
+  test('depth: a record nested past 32 levels is pruned and masked, one within it is stored as it is', () => {
+    const nest = (levels: number, leaf: unknown): unknown => {
+      let v = leaf;
+      for (let i = 0; i < levels; i++) v = i % 2 ? [v] : { n: v };
+      return v;
+    };
+    const secret = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    for (let levels = 28; levels <= 40; levels++) {
+      // Plain leaves: stored verbatim while the nesting is within the walk, else pruned like maskRecord.
+      const plain = nest(levels, { ok: 'fine', n: 1 });
+      const stored = storedOriginal(plain);
+      if (levels <= 32) assert.equal(stored, JSON.stringify(plain), `${levels}`);
+      else assert.equal(stored, JSON.stringify(maskRecord(plain)), `${levels}`);
+      // A secret at any depth never reaches the stored text.
+      for (const leaf of [{ token: secret }, { note: secret }, secret])
+        assert.ok(!storedOriginal(nest(levels, leaf)).includes(secret.slice(4, 30)), `${levels}`);
+    }
+  });
+
   test('caps the stored original', () => {
     const big = storedOriginal({ blob: 'x'.repeat(50_000) });
     assert.ok(big.length <= 8192);

@@ -65,15 +65,48 @@ describe('ingestion', () => {
     const file = join(dir, 'bulk.jsonl');
     await writeLines(file, 0, 3000);
     let during: string[] = [];
+    let cacheDuring = 0;
+    const cacheBefore = (db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     const r = await store.bulk(100_000, async () => {
       const out = await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
       during = indexes();
+      cacheDuring = (db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
       // Queries stay correct meanwhile (without the column indexes).
       assert.equal(store.count({ user: ['alice@example.com'] }), 600);
       return out;
     });
     assert.equal(r.imported, 3000);
     assert.deepEqual(during, ['audit_events_ts_uid']);
+    assert.deepEqual(indexes(), all);
+    // A smaller page cache while loading (memory), the query-sized one back after.
+    assert.ok(cacheDuring < 0 && cacheDuring > cacheBefore, `${cacheDuring} vs ${cacheBefore}`);
+    assert.equal((db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size, cacheBefore);
+    // The indexes are built one per transaction with the event loop served between them: what runs
+    // meanwhile sees them appear one by one (the mark gone with the last), and queries answer.
+    db.exec('DELETE FROM audit_events; DELETE FROM audit_minutes; DELETE FROM audit_facet_days; DELETE FROM audit_fts');
+    const seen: { indexes: number; user: boolean; marked: boolean; users: number }[] = [];
+    let watching = true;
+    await store.bulk(100_000, async () => {
+      await ingestFile({ store, path: file, mapper: lineMapper('toolhive'), final: true, batchSize: 1000 });
+      const watch = () => {
+        if (!watching) return;
+        seen.push({
+          indexes: indexes().length,
+          user: indexes().includes('audit_events_user'),
+          marked: !!db.prepare("SELECT 1 FROM audit_settings WHERE key = 'bulkLoad'").get(),
+          users: store.count({ user: ['alice@example.com'] }),
+        });
+        setImmediate(watch);
+      };
+      setImmediate(watch);
+    });
+    watching = false;
+    // The first index is built before anything else runs — the user index, which the subject facet
+    // is counted from — then one turn of the event loop each.
+    const counts = [...new Set(seen.map((x) => x.indexes))];
+    assert.deepEqual(counts, [2, 3, 4, 5, 6]);
+    assert.ok(seen.every((x) => x.user));
+    assert.ok(seen.every((x) => x.marked === x.indexes < 6 && x.users === 600));
     assert.deepEqual(indexes(), all);
     const plan = db
       .prepare("EXPLAIN QUERY PLAN SELECT id FROM audit_events WHERE user_id = 'x' ORDER BY ts DESC LIMIT 5")

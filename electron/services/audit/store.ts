@@ -126,15 +126,19 @@ const FTS_BODY_SQL = `concat_ws(' ', tenant, user_id, client, method, server, to
 export const AUDIT_INGEST_BATCH = 10_000;
 /**
  * The per-column indexes, as migration 303 defines them (keep in step with the latest migration that
- * touches them). A bulk load drops them and builds them once afterwards.
+ * touches them). A bulk load drops them and builds them once afterwards, in this order: the subject
+ * facet is counted from the user index (facets over 1M events: ~1.4 s without it, ~0.12 s with it),
+ * then the tenant one serves facets filtered by tenant, and user + client the subject filter.
  */
 const COLUMN_INDEXES: readonly (readonly [string, string])[] = [
-  ['audit_events_tenant', 'tenant, ts, outcome'],
   ['audit_events_user', 'user_id, ts, outcome'],
+  ['audit_events_tenant', 'tenant, ts, outcome'],
   ['audit_events_client', 'client, ts, outcome'],
-  ['audit_events_server', 'server, ts, outcome'],
   ['audit_events_tool', 'tool, ts, outcome'],
+  ['audit_events_server', 'server, ts, outcome'],
 ];
+/** The page cache during a bulk load (PRAGMA cache_size: negative is KiB). */
+const BULK_CACHE_SIZE = -8192;
 /** A bulk load pays off from this many new events, when they at least match the events stored. */
 const BULK_MIN_EVENTS = 50_000;
 /** A bulk-load mark older than this is stale (its process died and the pid may be reused). */
@@ -387,6 +391,19 @@ export class AuditStore {
 
   /** Creates any missing per-column index (normally none: a no-op). */
   ensureIndexes(): void {
+    while (this.buildNextIndex());
+  }
+
+  /**
+   * The same, one index per transaction with the event loop served in between: after a bulk load of
+   * 1M events each index takes a second or two to build, and facets, the histogram and other
+   * requests of the serving process answer between them instead of waiting for all five.
+   */
+  private async buildIndexes(): Promise<void> {
+    while (this.buildNextIndex()) await new Promise((r) => setImmediate(r));
+  }
+
+  private missingIndexes(): (readonly [string, string])[] {
     const have = new Set(
       (
         this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events'").all() as {
@@ -394,15 +411,27 @@ export class AuditStore {
         }[]
       ).map((r) => r.name),
     );
-    const missing = COLUMN_INDEXES.filter(([name]) => !have.has(name));
-    if (!missing.length) return;
+    return COLUMN_INDEXES.filter(([name]) => !have.has(name));
+  }
+
+  /**
+   * Builds one missing per-column index in its own transaction; the last one also removes the
+   * bulk-load mark. False when none was missing. A crash between two leaves the mark and the indexes
+   * still missing, which the next open builds.
+   */
+  private buildNextIndex(): boolean {
+    // Normally none is missing: no write lock taken for that.
+    if (!this.missingIndexes().length) return false;
     // The index sorts may use a helper thread.
     this.db.exec('PRAGMA threads = 2');
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const [name, cols] of missing) this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON audit_events (${cols})`);
-      this.db.exec("DELETE FROM audit_settings WHERE key = 'bulkLoad'");
+      const missing = this.missingIndexes();
+      const next = missing[0];
+      if (next) this.db.exec(`CREATE INDEX IF NOT EXISTS ${next[0]} ON audit_events (${next[1]})`);
+      if (missing.length <= 1) this.db.exec("DELETE FROM audit_settings WHERE key = 'bulkLoad'");
       this.db.exec('COMMIT');
+      return !!next;
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
@@ -439,11 +468,20 @@ export class AuditStore {
       throw err;
     }
     // Statements prepared against the dropped indexes are re-planned by SQLite on their next run.
+    // A small page cache meanwhile: appends and the time-ordered dedupe index need few hot pages, and
+    // the 32 MB one filled with pages written once kept the load ~25 MB over its RSS target (1M
+    // events: 261 -> 239 MB peak; CPU unchanged within noise).
+    const cache = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
+    this.db.exec(`PRAGMA cache_size = ${BULK_CACHE_SIZE}`);
     try {
       return await fn();
     } finally {
-      this.ensureIndexes();
-      await catchUpSearch(this.db);
+      try {
+        await this.buildIndexes();
+        await catchUpSearch(this.db);
+      } finally {
+        this.db.exec(`PRAGMA cache_size = ${cache}`);
+      }
     }
   }
 
