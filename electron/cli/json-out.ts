@@ -9,6 +9,32 @@ import type { CliIo } from './command.js';
  * element's text is adding two spaces after each of its line breaks.
  */
 export function writeJson(io: CliIo, value: unknown): void {
+  const out = batched(io);
+  writeJsonTo(out, value);
+  out.flush();
+}
+
+/** Pieces gathered into writes of ~64 KiB: one write per array element was a system call each. */
+const BATCH_CHARS = 1 << 16;
+
+function batched(io: CliIo): { stdout: (t: string) => void; flush: () => void } {
+  let pending = '';
+  return {
+    stdout(t) {
+      pending += t;
+      if (pending.length >= BATCH_CHARS) {
+        io.stdout(pending);
+        pending = '';
+      }
+    },
+    flush() {
+      if (pending) io.stdout(pending);
+      pending = '';
+    },
+  };
+}
+
+function writeJsonTo(io: { stdout: (t: string) => void }, value: unknown): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || hasToJson(value)) {
     io.stdout(JSON.stringify(value, null, 2) + '\n');
     return;
