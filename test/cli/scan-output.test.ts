@@ -9,6 +9,7 @@ import { generateSyntheticWorkstation, type SyntheticOptions } from '../../bench
 import { scanWith } from '../../electron/cli/commands/scan.js';
 import { createNodeContext } from '../../electron/node/runtime.js';
 import { openNodeSecretStore } from '../../electron/node/secret-store.js';
+import { nodeFileSystemSync } from '../../electron/services/node-ports.js';
 import { FINGERPRINT_KEY_NAME, fingerprinter } from '../../electron/services/secrets/fingerprint.js';
 
 /**
@@ -92,7 +93,13 @@ async function scanTwice(name: string): Promise<{ json: string; table: string; s
     await secrets.set(FINGERPRINT_KEY_NAME, FIXED_KEY);
     const runs: string[] = [];
     for (const [i, format] of (['json', 'table'] as const).entries()) {
-      const base = createNodeContext({ stateDir: state, mode: 'cli', workstation: synth.ws, secrets });
+      const base = createNodeContext({
+        stateDir: state,
+        mode: 'cli',
+        workstation: synth.ws,
+        secrets,
+        fs: nodeFileSystemSync, // as contextFrom gives the CLI
+      });
       const at = new Date(Date.UTC(2026, 0, 1 + i));
       const ctx = { ...base, clock: { now: () => at } };
       let stdout = '';
