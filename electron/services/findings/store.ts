@@ -74,6 +74,22 @@ export class FindingsRepository {
     };
   }
 
+  /**
+   * The latest scan's drafts of the given rules, in their stored order: SQLite picks them out of
+   * the stored JSON, so a rescan does not parse every draft of the previous scan to keep a few.
+   */
+  latestScanDrafts(ruleIds: Iterable<string>): IdentifiedDraft[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.value AS draft
+         FROM (SELECT findings_json FROM finding_scans ORDER BY id DESC LIMIT 1) AS s, json_each(s.findings_json) AS d
+         WHERE d.value ->> '$.ruleId' IN (SELECT value FROM json_each(?))
+         ORDER BY d.key`,
+      )
+      .all(JSON.stringify([...ruleIds])) as { draft: string }[];
+    return rows.map((r) => JSON.parse(r.draft) as IdentifiedDraft);
+  }
+
   /** Findings a later scan no longer reported, most recently fixed first. */
   fixed(limit = 1000): FixedDraft[] {
     const rows = this.db
