@@ -35,17 +35,20 @@ export class FindingsRepository {
 
   /** Records a scan and updates first/last seen; returns the first-seen time of every finding. */
   insertScan(scan: Omit<StoredScan, 'id'>): { id: number; firstSeen: Map<string, string> } {
+    // Each draft serialized once: the scan's JSON array is its drafts' JSON joined (the same text
+    // as JSON.stringify of the array).
+    const jsons = scan.drafts.map((d) => JSON.stringify(d));
     return transaction(this.db, () => {
       const info = this.db
         .prepare(
           'INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json) VALUES (?, ?, ?, ?, ?)',
         )
-        .run(scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length, JSON.stringify(scan.drafts));
+        .run(scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length, `[${jsons.join(',')}]`);
       const upsert = this.db.prepare(
         `INSERT INTO finding_state (id, rule_id, first_seen, last_seen, fixed_at, draft_json) VALUES (?, ?, ?, ?, NULL, ?)
          ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, fixed_at = NULL, draft_json = excluded.draft_json`,
       );
-      for (const d of scan.drafts) upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, JSON.stringify(d));
+      scan.drafts.forEach((d, i) => upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, jsons[i]!));
       // Whatever this scan no longer reports was fixed by it (kept, with the scan time, instead of vanishing).
       this.db
         .prepare(
