@@ -55,7 +55,7 @@ function writeJsonTo(io: { stdout: (t: string) => void }, value: unknown): void 
     v.forEach((item, j) => {
       // Array elements that stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
       const text = JSON.stringify(item, null, 2) ?? 'null';
-      io.stdout(`    ${indent(indent(text))}${j < v.length - 1 ? ',\n' : '\n'}`);
+      io.stdout(`    ${indent(text, '\n    ')}${j < v.length - 1 ? ',\n' : '\n'}`);
     });
     io.stdout(`  ]${sep}`);
   });
@@ -71,6 +71,7 @@ function hasToJson(v: object): boolean {
   return typeof (v as { toJSON?: unknown }).toJSON === 'function';
 }
 
-function indent(text: string): string {
-  return text.replace(/\n/g, '\n  ');
+/** Indents every line but the first (by two spaces, or as `by` says: one pass for two levels). */
+function indent(text: string, by = '\n  '): string {
+  return text.replaceAll('\n', by);
 }
