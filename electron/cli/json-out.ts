@@ -53,9 +53,7 @@ function writeJsonTo(io: { stdout: (t: string) => void }, value: unknown): void 
     }
     io.stdout(`  ${JSON.stringify(key)}: [\n`);
     v.forEach((item, j) => {
-      // Array elements that stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
-      const text = JSON.stringify(item, null, 2) ?? 'null';
-      io.stdout(`    ${indent(text, '\n    ')}${j < v.length - 1 ? ',\n' : '\n'}`);
+      io.stdout(`${elementText(item)}${j < v.length - 1 ? ',\n' : '\n'}`);
     });
     io.stdout(`  ]${sep}`);
   });
@@ -71,7 +69,24 @@ function hasToJson(v: object): boolean {
   return typeof (v as { toJSON?: unknown }).toJSON === 'function';
 }
 
-/** Indents every line but the first (by two spaces, or as `by` says: one pass for two levels). */
-function indent(text: string, by = '\n  '): string {
-  return text.replaceAll('\n', by);
+function indent(text: string): string {
+  return text.replaceAll('\n', '\n  ');
+}
+
+/** What JSON.stringify wrote between `{"k":[` and `]}`, for an element `[i]` (keys start after it). */
+const ELEMENT_START = '{\n  "": [\n'.length;
+const ELEMENT_END = '\n  ]\n}'.length;
+
+/**
+ * One array element of a top-level member as JSON.stringify(…, null, 2) writes it there: four spaces
+ * deeper than on its own. Stringified at that depth (inside `{"": [item]}`) rather than indented
+ * afterwards: one pass over the text instead of two. An element with its own toJSON is stringified
+ * alone (its toJSON would see the key "0" instead of ""). Elements that stringify to nothing
+ * (undefined, functions) are `null`, as in JSON.stringify.
+ */
+function elementText(item: unknown): string {
+  if (item !== null && typeof item === 'object' && hasToJson(item))
+    return `    ${(JSON.stringify(item, null, 2) ?? 'null').replaceAll('\n', '\n    ')}`;
+  const wrapped = JSON.stringify({ '': [item] }, null, 2);
+  return wrapped.slice(ELEMENT_START, wrapped.length - ELEMENT_END);
 }
