@@ -37,7 +37,16 @@ test('writeJson writes exactly JSON.stringify(value, null, 2) + newline', () => 
     null,
     { toJSON: () => ({ replaced: [1] }) },
     // An element whose toJSON reads its key, and nested empty and non-empty members.
-    { list: [{ toJSON: (k: string) => ({ k }) }, { a: {}, b: [], c: [{}, [[]]], d: 'x\ny' }, 0, false] },
+    {
+      list: [
+        { toJSON: (k: string) => ({ k }) },
+        { a: {}, b: [], c: [{}, [[]]], d: 'x\ny' },
+        { toJSON: (k: string) => ({ k, toJSON: () => 'never called' }) },
+        0,
+        false,
+        new Date(2),
+      ],
+    },
     // Past the ~64 KiB write batches: written in several pieces, the same bytes.
     { servers: Array.from({ length: 3000 }, (_, i) => ({ id: `s${i}`, v: 'é…'.repeat(i % 7) })), findings: [1] },
   ];

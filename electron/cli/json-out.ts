@@ -53,7 +53,7 @@ function writeJsonTo(io: { stdout: (t: string) => void }, value: unknown): void 
     }
     io.stdout(`  ${JSON.stringify(key)}: [\n`);
     v.forEach((item, j) => {
-      io.stdout(`${elementText(item)}${j < v.length - 1 ? ',\n' : '\n'}`);
+      io.stdout(`${elementText(item, j)}${j < v.length - 1 ? ',\n' : '\n'}`);
     });
     io.stdout(`  ]${sep}`);
   });
@@ -78,15 +78,25 @@ const ELEMENT_START = '{\n  "": [\n'.length;
 const ELEMENT_END = '\n  ]\n}'.length;
 
 /**
- * One array element of a top-level member as JSON.stringify(…, null, 2) writes it there: four spaces
- * deeper than on its own. Stringified at that depth (inside `{"": [item]}`) rather than indented
- * afterwards: one pass over the text instead of two. An element with its own toJSON is stringified
- * alone (its toJSON would see the key "0" instead of ""). Elements that stringify to nothing
- * (undefined, functions) are `null`, as in JSON.stringify.
+ * Element `index` of a top-level array member as JSON.stringify(…, null, 2) writes it there: four
+ * spaces deeper than on its own. Stringified at that depth (inside `{"": [value]}`) rather than
+ * indented afterwards: one pass over the text instead of two. A toJSON is called with the element's
+ * index as its key, as JSON.stringify does (then not again on what it returned). Elements that
+ * stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
  */
-function elementText(item: unknown): string {
-  if (item !== null && typeof item === 'object' && hasToJson(item))
-    return `    ${(JSON.stringify(item, null, 2) ?? 'null').replaceAll('\n', '\n    ')}`;
-  const wrapped = JSON.stringify({ '': [item] }, null, 2);
+function elementText(item: unknown, index: number): string {
+  const value = isObjectWithToJson(item) ? item.toJSON(String(index)) : item;
+  if (isObjectWithToJson(value)) {
+    // Its toJSON is not called again: only its own members are written (toJSON, a function, never).
+    const own: Record<string, unknown> = { ...value };
+    delete own.toJSON;
+    const text = JSON.stringify(own, null, 2);
+    return `    ${text.replaceAll('\n', '\n    ')}`;
+  }
+  const wrapped = JSON.stringify({ '': [value] }, null, 2);
   return wrapped.slice(ELEMENT_START, wrapped.length - ELEMENT_END);
+}
+
+function isObjectWithToJson(v: unknown): v is { toJSON: (key: string) => unknown } {
+  return v !== null && typeof v === 'object' && hasToJson(v);
 }
