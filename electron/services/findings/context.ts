@@ -166,6 +166,9 @@ function genericHits(
   return out;
 }
 
+/** `localeCompare`'s order, with one collator (see engine.ts sortFindings). */
+const collate = new Intl.Collator().compare;
+
 export interface BuildContextOptions {
   fingerprint: Fingerprinter;
   platform: Platform;
@@ -200,7 +203,7 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
       provider.push({ leaf: h.leaf, ref, secretType: h.secretType, value: h.value, fieldKey });
     }
     const all = [...provider, ...genericHits(src.leaves, idx, provider)];
-    all.sort((a, b) => a.leaf.line - b.leaf.line || a.leaf.pointer.localeCompare(b.leaf.pointer));
+    all.sort((a, b) => a.leaf.line - b.leaf.line || collate(a.leaf.pointer, b.leaf.pointer));
     for (const c of all) secrets.push(occurrence(src, c, opts.fingerprint));
   }
   const projectFiles = [
