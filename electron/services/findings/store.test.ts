@@ -51,4 +51,24 @@ describe('FindingsRepository.latestScanDrafts', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('stores a scan’s findings as exactly JSON.stringify of its drafts (empty, unique and repeated ids)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gh-store-'));
+    const db = openDatabase(join(dir, 'gatehouse.db'));
+    try {
+      const repo = new FindingsRepository(db);
+      const unique = Array.from({ length: 30 }, (_, i) => draft(i, i % 2 ? 'secret.literal' : 'tool.poisoning'));
+      const repeated = [...unique.slice(0, 5), { ...unique[2]!, message: 'again' }];
+      for (const drafts of [[], unique, repeated, unique.slice(3, 9).reverse()]) {
+        const { id } = repo.insertScan({ startedAt: '2026-01-03T00:00:00Z', durationMs: 3, live: false, drafts });
+        const row = db.prepare('SELECT findings_json FROM finding_scans WHERE id = ?').get(id) as {
+          findings_json: string;
+        };
+        assert.equal(row.findings_json, JSON.stringify(drafts));
+      }
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
