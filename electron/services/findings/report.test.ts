@@ -147,7 +147,7 @@ describe('sortFindings', () => {
     const list = Array.from({ length: 400 }, () => ({
       severity: (['critical', 'high', 'medium', 'low'] as const)[seed % 4]!,
       location: { file: `/h/${pick()}${pick()}`, pointer: `/${pick()}/${pick()}`, line: seed % 3 },
-      ruleId: pick(),
+      ruleId: pick() as Finding['ruleId'],
     }));
     const byLocale = [...list].sort(
       (a, b) =>
