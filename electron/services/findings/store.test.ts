@@ -46,6 +46,10 @@ describe('FindingsRepository.latestScanDrafts', () => {
       const got = repo.latestScanDrafts(LIVE_RULE_IDS);
       assert.ok(got.length > 10 && got.length < drafts.length);
       assert.deepEqual(got, viaJs);
+      // A scan without them (one message quoting a live rule's JSON): none.
+      const quoting = draft(200, 'secret.literal', { message: '{"ruleId":"tool.poisoning"}' });
+      repo.insertScan({ startedAt: '2026-01-03T00:00:00Z', durationMs: 1, live: false, drafts: [quoting] });
+      assert.deepEqual(repo.latestScanDrafts(LIVE_RULE_IDS), []);
     } finally {
       db.close();
       await rm(dir, { recursive: true, force: true });

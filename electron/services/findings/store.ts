@@ -97,6 +97,16 @@ export class FindingsRepository {
    * the stored JSON, so a rescan does not parse every draft of the previous scan to keep a few.
    */
   latestScanDrafts(ruleIds: Iterable<string>): IdentifiedDraft[] {
+    const ids = JSON.stringify([...ruleIds]);
+    // Most scans hold none of them: a text search says so without parsing the stored JSON (a draft
+    // of rule r is written `"ruleId":"r"`; a match elsewhere only means the full query runs).
+    const mayHold = this.db
+      .prepare(
+        `SELECT 1 AS yes FROM (SELECT findings_json FROM finding_scans ORDER BY id DESC LIMIT 1) AS s
+         WHERE EXISTS (SELECT 1 FROM json_each(?) AS r WHERE instr(s.findings_json, '"ruleId":' || json_quote(r.value)) > 0)`,
+      )
+      .get(ids);
+    if (!mayHold) return [];
     const rows = this.db
       .prepare(
         `SELECT d.value AS draft
@@ -104,7 +114,7 @@ export class FindingsRepository {
          WHERE d.value ->> '$.ruleId' IN (SELECT value FROM json_each(?))
          ORDER BY d.key`,
       )
-      .all(JSON.stringify([...ruleIds])) as { draft: string }[];
+      .all(ids) as { draft: string }[];
     return rows.map((r) => JSON.parse(r.draft) as IdentifiedDraft);
   }
 
