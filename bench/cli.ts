@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runSnyk, snykPeer, type PeerSample } from './snyk.js';
+import { runSnyk, snykPeer, TIME_FORMAT, timeFigures, type PeerSample } from './snyk.js';
 import { generateSyntheticWorkstation, type SyntheticWorkstation } from './synthetic-workstation.js';
 
 /**
@@ -13,7 +13,8 @@ import { generateSyntheticWorkstation, type SyntheticWorkstation } from './synth
  * bundle), against the development path (`GATEHOUSE_DEV=1`: TypeScript compiled by tsx on every
  * run — what every run did before the bundle was used). Two homes: a small one (~50 servers, like
  * the held-out homes) and the 2,000-server synthetic workstation. Median of a few runs each; peak
- * RSS from /usr/bin/time (the child's maxrss), so it is the CLI's own and not this process's.
+ * RSS and CPU time (user + system, steadier than wall time on a loaded machine) from /usr/bin/time
+ * (the child's), so they are the CLI's own and not this process's.
  * Goal: ≤ 0.2× Snyk agent-scan's `inspect` wall time, peak RSS ≤ Snyk's (83 MB when measured for
  * the issue). Snyk runs on the same homes when it can be installed from PyPI (bench/snyk.ts),
  * alternately with `gatehouse scan` run by run, so the ratio compares runs made under the same load.
@@ -26,6 +27,8 @@ const TIME = '/usr/bin/time';
 interface Sample {
   ms: number;
   rssMb: number;
+  /** User + system CPU time: steadier than wall time on a loaded machine. */
+  cpuMs: number;
   /** Servers listed by `discover --format json`. */
   servers?: number;
 }
@@ -34,7 +37,7 @@ function runCli(args: string[], dev: boolean): Sample {
   const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_DEV: dev ? '1' : '' };
   delete env.NODE_OPTIONS;
   const useTime = existsSync(TIME);
-  const argv = useTime ? ['-f', 'GH_MAXRSS_KB=%M', process.execPath, BIN, ...args] : [BIN, ...args];
+  const argv = useTime ? ['-f', TIME_FORMAT, process.execPath, BIN, ...args] : [BIN, ...args];
   const t0 = performance.now();
   const r = spawnSync(useTime ? TIME : process.execPath, argv, { env, encoding: 'utf8', maxBuffer: 256 << 20 });
   const ms = performance.now() - t0;
@@ -42,9 +45,8 @@ function runCli(args: string[], dev: boolean): Sample {
   if (r.status !== 0 && r.status !== 1) throw new Error(`gatehouse ${args[0]} exited ${r.status}: ${r.stderr}`);
   if (!r.stdout.includes('"servers"') && !r.stdout.includes('"findings"'))
     throw new Error(`gatehouse ${args[0]}: unexpected output ${r.stdout.slice(0, 200)}`);
-  const m = /GH_MAXRSS_KB=(\d+)/.exec(r.stderr);
   const servers = args[0] === 'discover' ? (JSON.parse(r.stdout) as { servers: unknown[] }).servers.length : undefined;
-  return { ms, rssMb: m ? Number(m[1]) / 1024 : NaN, ...(servers !== undefined ? { servers } : {}) };
+  return { ms, ...timeFigures(r.stderr), ...(servers !== undefined ? { servers } : {}) };
 }
 
 function median(xs: number[]): number {
@@ -58,6 +60,7 @@ function measure(args: string[], dev: boolean, runs: number): Sample {
   return {
     ms: median(samples.map((s) => s.ms)),
     rssMb: Math.max(...samples.map((s) => s.rssMb)),
+    cpuMs: median(samples.map((s) => s.cpuMs)),
     ...(samples[0]?.servers !== undefined ? { servers: samples[0].servers } : {}),
   };
 }
@@ -81,10 +84,15 @@ function measureScanAndPeer(
     theirs.push(peer());
   }
   return {
-    scan: { ms: median(ours.map((s) => s.ms)), rssMb: Math.max(...ours.map((s) => s.rssMb)) },
+    scan: {
+      ms: median(ours.map((s) => s.ms)),
+      rssMb: Math.max(...ours.map((s) => s.rssMb)),
+      cpuMs: median(ours.map((s) => s.cpuMs)),
+    },
     peer: {
       ms: median(theirs.map((s) => s.ms)),
       rssMb: Math.max(...theirs.map((s) => s.rssMb)),
+      cpuMs: median(theirs.map((s) => s.cpuMs)),
       servers: theirs[0]!.servers,
     },
   };
@@ -134,13 +142,13 @@ export async function benchCli(runs = 5): Promise<Record<string, string | number
         runs,
       );
       const { scan, peer: snyk } = paired;
-      out[`${key}: ms / MB`] = `${snyk.ms.toFixed(0)} / ${snyk.rssMb.toFixed(0)}`;
+      out[`${key}: ms / CPU ms / MB`] = `${snyk.ms.toFixed(0)} / ${snyk.cpuMs.toFixed(0)} / ${snyk.rssMb.toFixed(0)}`;
       out[`${key}: servers found (gatehouse / snyk)`] =
         `${sampled.discover?.servers ?? '?'} / ${snyk.servers} of ${synth.servers} (snyk reads the home only; project files need its CONFIG_FILE arguments)`;
-      out[`${key}: gatehouse scan ms / MB, run alternately with snyk`] =
-        `${scan.ms.toFixed(0)} / ${scan.rssMb.toFixed(0)}`;
+      out[`${key}: gatehouse scan ms / CPU ms / MB, run alternately with snyk`] =
+        `${scan.ms.toFixed(0)} / ${scan.cpuMs.toFixed(0)} / ${scan.rssMb.toFixed(0)}`;
       out[`${key}: gatehouse scan ÷ snyk (goal ≤ 0.2×)`] =
-        `${(scan.ms / snyk.ms).toFixed(2)}× time, ${(scan.rssMb / snyk.rssMb).toFixed(2)}× RSS`;
+        `${(scan.ms / snyk.ms).toFixed(2)}× time, ${(scan.cpuMs / snyk.cpuMs).toFixed(2)}× CPU, ${(scan.rssMb / snyk.rssMb).toFixed(2)}× RSS`;
       out[`${key}: time goal met (≤ 0.2×)`] = scan.ms <= 0.2 * snyk.ms ? 'yes' : 'no';
       out[`${key}: gatehouse RSS ≤ snyk's`] = scan.rssMb <= snyk.rssMb ? 'yes' : 'no';
     }

@@ -11,6 +11,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIME = '/usr/bin/time';
+/** What /usr/bin/time reports for a child: its peak RSS and CPU time, read by timeFigures. */
+export const TIME_FORMAT = 'GH_MAXRSS_KB=%M GH_CPU_S=%U+%S';
+
+/** Peak RSS (MB) and user + system CPU time (ms) of a child run under /usr/bin/time -f TIME_FORMAT. */
+export function timeFigures(stderr: string): { rssMb: number; cpuMs: number } {
+  const m = /GH_MAXRSS_KB=(\d+) GH_CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return m ? { rssMb: Number(m[1]) / 1024, cpuMs: (Number(m[2]) + Number(m[3])) * 1000 } : { rssMb: NaN, cpuMs: NaN };
+}
 
 export interface Peer {
   bin: string;
@@ -30,6 +38,8 @@ export function snykPeer(): Peer | { skipped: string } {
 export interface PeerSample {
   ms: number;
   rssMb: number;
+  /** User + system CPU time (from /usr/bin/time; NaN without it). */
+  cpuMs: number;
   /** Servers the peer listed for this home. */
   servers: number;
 }
@@ -40,7 +50,7 @@ export function runSnyk(peer: Peer, home: string, storage: string): PeerSample {
   const useTime = existsSync(TIME);
   const args = ['inspect', '--json', '--no-skills', '--storage-file', storage];
   const t0 = performance.now();
-  const r = spawnSync(useTime ? TIME : peer.bin, useTime ? ['-f', 'GH_MAXRSS_KB=%M', peer.bin, ...args] : args, {
+  const r = spawnSync(useTime ? TIME : peer.bin, useTime ? ['-f', TIME_FORMAT, peer.bin, ...args] : args, {
     env,
     encoding: 'utf8',
     input: '',
@@ -51,6 +61,5 @@ export function runSnyk(peer: Peer, home: string, storage: string): PeerSample {
   if (r.status !== 0) throw new Error(`snyk-agent-scan inspect exited ${r.status}: ${r.stderr.slice(-400)}`);
   const out = JSON.parse(r.stdout) as Record<string, { servers?: unknown[] | null }>;
   const servers = Object.values(out).reduce((n, c) => n + (c.servers?.length ?? 0), 0);
-  const m = /GH_MAXRSS_KB=(\d+)/.exec(r.stderr);
-  return { ms, rssMb: m ? Number(m[1]) / 1024 : NaN, servers };
+  return { ms, ...timeFigures(r.stderr), servers };
 }

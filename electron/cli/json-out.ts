@@ -9,6 +9,32 @@ import type { CliIo } from './command.js';
  * element's text is adding two spaces after each of its line breaks.
  */
 export function writeJson(io: CliIo, value: unknown): void {
+  const out = batched(io);
+  writeJsonTo(out, value);
+  out.flush();
+}
+
+/** Pieces gathered into writes of ~64 KiB: one write per array element was a system call each. */
+const BATCH_CHARS = 1 << 16;
+
+function batched(io: CliIo): { stdout: (t: string) => void; flush: () => void } {
+  let pending = '';
+  return {
+    stdout(t) {
+      pending += t;
+      if (pending.length >= BATCH_CHARS) {
+        io.stdout(pending);
+        pending = '';
+      }
+    },
+    flush() {
+      if (pending) io.stdout(pending);
+      pending = '';
+    },
+  };
+}
+
+function writeJsonTo(io: { stdout: (t: string) => void }, value: unknown): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || hasToJson(value)) {
     io.stdout(JSON.stringify(value, null, 2) + '\n');
     return;
@@ -27,9 +53,7 @@ export function writeJson(io: CliIo, value: unknown): void {
     }
     io.stdout(`  ${JSON.stringify(key)}: [\n`);
     v.forEach((item, j) => {
-      // Array elements that stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
-      const text = JSON.stringify(item, null, 2) ?? 'null';
-      io.stdout(`    ${indent(indent(text))}${j < v.length - 1 ? ',\n' : '\n'}`);
+      io.stdout(`${elementText(item, j)}${j < v.length - 1 ? ',\n' : '\n'}`);
     });
     io.stdout(`  ]${sep}`);
   });
@@ -46,5 +70,33 @@ function hasToJson(v: object): boolean {
 }
 
 function indent(text: string): string {
-  return text.replace(/\n/g, '\n  ');
+  return text.replaceAll('\n', '\n  ');
+}
+
+/** What JSON.stringify wrote between `{"k":[` and `]}`, for an element `[i]` (keys start after it). */
+const ELEMENT_START = '{\n  "": [\n'.length;
+const ELEMENT_END = '\n  ]\n}'.length;
+
+/**
+ * Element `index` of a top-level array member as JSON.stringify(…, null, 2) writes it there: four
+ * spaces deeper than on its own. Stringified at that depth (inside `{"": [value]}`) rather than
+ * indented afterwards: one pass over the text instead of two. A toJSON is called with the element's
+ * index as its key, as JSON.stringify does (then not again on what it returned). Elements that
+ * stringify to nothing (undefined, functions) are `null`, as in JSON.stringify.
+ */
+function elementText(item: unknown, index: number): string {
+  const value = isObjectWithToJson(item) ? item.toJSON(String(index)) : item;
+  if (isObjectWithToJson(value)) {
+    // Its toJSON is not called again: only its own members are written (toJSON, a function, never).
+    const own: Record<string, unknown> = { ...value };
+    delete own.toJSON;
+    const text = JSON.stringify(own, null, 2);
+    return `    ${text.replaceAll('\n', '\n    ')}`;
+  }
+  const wrapped = JSON.stringify({ '': [value] }, null, 2);
+  return wrapped.slice(ELEMENT_START, wrapped.length - ELEMENT_END);
+}
+
+function isObjectWithToJson(v: unknown): v is { toJSON: (key: string) => unknown } {
+  return v !== null && typeof v === 'object' && hasToJson(v);
 }

@@ -6,7 +6,7 @@ import type { ServiceContext } from '../services/context.js';
 import { EventBus } from '../services/events.js';
 import { nodeFileSystem } from '../services/node-ports.js';
 import { hasSyncAccess, openAdminLogSync } from '../services/audit/admin-log-anchor.js';
-import { systemClock, type SecretStore, type WorkstationPort } from '../services/ports.js';
+import { systemClock, type FileSystemPort, type SecretStore, type WorkstationPort } from '../services/ports.js';
 import { openDatabase } from '../services/store/database.js';
 
 /**
@@ -44,6 +44,8 @@ export interface NodeContextOptions {
   workstation?: Partial<WorkstationPort>;
   mode: ServiceContext['mode'];
   secrets: SecretStore;
+  /** The filesystem discovery reads (default: nodeFileSystem, asynchronous). */
+  fs?: FileSystemPort;
 }
 
 export function createNodeContext(opts: NodeContextOptions): ServiceContext {
@@ -63,7 +65,7 @@ export function createNodeContext(opts: NodeContextOptions): ServiceContext {
     db,
     events: new EventBus(),
     clock: systemClock,
-    fs: nodeFileSystem,
+    fs: opts.fs ?? nodeFileSystem,
     workstation,
     secrets: opts.secrets,
     stateDir: opts.stateDir,

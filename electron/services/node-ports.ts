@@ -1,5 +1,17 @@
-import { constants, watch } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  // fs/promises read through `fs.promises` where used, not imported: bundled, loading it (and the
+  // readline code it pulls in) cost a one-shot CLI ~6 ms that the synchronous port never needs.
+  promises as fsp,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  watch,
+} from 'node:fs';
 import type { DirWatcherPort } from './discovery/watch.js';
 import type { FileSystemPort } from './ports.js';
 
@@ -24,7 +36,7 @@ const spare: Buffer[] = [];
  * chunks up to the cap: `/proc` and `/sys` files report size 0 but can yield gigabytes.
  */
 async function readCapped(path: string, maxBytes: number): Promise<string> {
-  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+  const fh = await fsp.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
   const pooled = maxBytes + 1 >= READ_CHUNK;
   const buf = pooled ? (spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK)) : Buffer.allocUnsafe(maxBytes + 1);
   try {
@@ -58,10 +70,11 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
 
 /** The real filesystem, for the CLI, browser mode and the desktop app's main process. */
 export const nodeFileSystem: FileSystemPort = {
-  readFile: (path, opts) => (opts?.maxBytes !== undefined ? readCapped(path, opts.maxBytes) : readFile(path, 'utf8')),
+  readFile: (path, opts) =>
+    opts?.maxBytes !== undefined ? readCapped(path, opts.maxBytes) : fsp.readFile(path, 'utf8'),
   async stat(path) {
     try {
-      const s = await stat(path);
+      const s = await fsp.stat(path);
       return { mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
@@ -69,7 +82,56 @@ export const nodeFileSystem: FileSystemPort = {
       throw err;
     }
   },
-  readdir: (path) => readdir(path),
+  readdir: (path) => fsp.readdir(path),
+};
+
+/** The one read buffer of the synchronous port (a process reads one file at a time through it). */
+let syncBuf: Buffer | undefined;
+
+/** readCapped without the thread pool: the same checks and cap, one file at a time. */
+function readCappedSync(path: string, maxBytes: number): string {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
+    if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
+    const buf = (syncBuf ??= Buffer.allocUnsafeSlow(READ_CHUNK));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let inBuf = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buf, inBuf, Math.min(buf.length - inBuf, maxBytes + 1 - total), null);
+      if (bytesRead === 0) break;
+      inBuf += bytesRead;
+      total += bytesRead;
+      if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
+      if (inBuf === buf.length) {
+        chunks.push(Buffer.from(buf.subarray(0, inBuf)));
+        inBuf = 0;
+      }
+    }
+    if (!chunks.length) return buf.toString('utf8', 0, inBuf);
+    if (inBuf) chunks.push(Buffer.from(buf.subarray(0, inBuf)));
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The real filesystem read synchronously, for one-shot CLI commands (`scan`, `discover`): a few
+ * hundred small config files cost more in promises, thread-pool hops and 64 in-flight read buffers
+ * than in reading (issue #13: ~60 ms and ~10 MB of the 2,000-server scan). Same answers and limits
+ * as nodeFileSystem; never for a server, whose event loop must not wait on a slow disk.
+ */
+export const nodeFileSystemSync: FileSystemPort = {
+  readFile: async (path, opts) =>
+    opts?.maxBytes !== undefined ? readCappedSync(path, opts.maxBytes) : readFileSync(path, 'utf8'),
+  async stat(path) {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s ? { mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size } : null;
+  },
+  readdir: async (path) => readdirSync(path),
 };
 
 /** Folder watches with node:fs `watch` (inotify, FSEvents, ReadDirectoryChangesW): the discovery watcher's port. */

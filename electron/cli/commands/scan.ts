@@ -156,52 +156,66 @@ Exit codes: 0 nothing open at or above --fail-on, 1 something is, 2 usage or sca
     }
     const ctx = contextFrom(values);
     try {
-      const { run, scan } = await runDiscovery(ctx);
-      const live = provider ? await provider(ctx, scan, { yes: !!values.yes, io }) : undefined;
-      const { report } = await runFindingsScan(ctx, {
-        scan,
-        ...(live?.probes ? { probes: live.probes } : {}),
-        ...(live?.drafts ? { extraDrafts: live.drafts } : {}),
-        live: !!live,
-      });
-      if (report.secretStore.warning) io.stderr(`gatehouse scan: warning: ${report.secretStore.warning}\n`);
-      for (const e of report.errors ?? []) io.stderr(`gatehouse scan: error: ${e}\n`);
-      const doc = scanDocument(run.result.servers, report, live);
-      // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
-      const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
-      const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
-      for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
-      if (format === 'json') writeJson(io, gw ? { ...doc, gateways: gw } : doc);
-      else if (format === 'sarif')
-        io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
-      else io.stdout(table(doc, report) + (gw && gwOption ? gwOption.scopeFindingsTable(gw.findings) : ''));
-      let reportFailed = false;
-      if (reportUrl) {
-        const { reportScan } = await import('../../services/fleet/workstation.js');
-        try {
-          const r = await reportScan(ctx, {
-            url: reportUrl,
-            machineId: values['machine-id'],
-            scan,
-            servers: run.result.servers,
-            findings: report.findings,
-            scannedAt: report.scannedAt ?? ctx.clock.now().toISOString(),
-          });
-          io.stderr(
-            `gatehouse scan: ${r.inserted ? 'reported' : 'already reported'} scan of ${r.machineId} to ${maskDatabaseUrl(reportUrl)} (${r.servers} server(s), ${r.findings} finding(s))\n`,
-          );
-        } catch (err) {
-          reportFailed = true;
-          io.stderr(`gatehouse scan: report to ${maskDatabaseUrl(reportUrl)} failed: ${(err as Error).message}\n`);
-        }
-      }
-      if (reportFailed || report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
-      return Math.max(
-        exitCodeFor(report.findings, failOn),
-        gw && gwOption ? gwOption.scopeExitCode(gw.findings, failOn) : 0,
-      );
+      return await scanWith(ctx, { format, failOn, provider, yes: !!values.yes, reportUrl, values }, io);
     } finally {
       ctx.db.close();
     }
   },
 };
+
+export interface ScanRunOptions {
+  format: 'table' | 'json' | 'sarif';
+  failOn: Severity;
+  provider?: LiveScanProvider;
+  yes: boolean;
+  reportUrl?: string;
+  values: { gateway?: string[]; 'machine-id'?: string };
+}
+
+/** One scan over a context and what it prints (the command minus argument parsing); the exit code. */
+export async function scanWith(ctx: ServiceContext, opts: ScanRunOptions, io: CliIo): Promise<number> {
+  const { run, scan } = await runDiscovery(ctx);
+  const live = opts.provider ? await opts.provider(ctx, scan, { yes: !!opts.yes, io }) : undefined;
+  const { report } = await runFindingsScan(ctx, {
+    scan,
+    ...(live?.probes ? { probes: live.probes } : {}),
+    ...(live?.drafts ? { extraDrafts: live.drafts } : {}),
+    live: !!live,
+  });
+  if (report.secretStore.warning) io.stderr(`gatehouse scan: warning: ${report.secretStore.warning}\n`);
+  for (const e of report.errors ?? []) io.stderr(`gatehouse scan: error: ${e}\n`);
+  const doc = scanDocument(run.result.servers, report, live);
+  // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
+  const gwOption = opts.values.gateway?.length ? await import('../gateway-option.js') : undefined;
+  const gw = gwOption && opts.values.gateway ? await gwOption.includeGateways(ctx, opts.values.gateway) : undefined;
+  for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
+  if (opts.format === 'json') writeJson(io, gw ? { ...doc, gateways: gw } : doc);
+  else if (opts.format === 'sarif')
+    io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
+  else io.stdout(table(doc, report) + (gw && gwOption ? gwOption.scopeFindingsTable(gw.findings) : ''));
+  let reportFailed = false;
+  if (opts.reportUrl) {
+    const { reportScan } = await import('../../services/fleet/workstation.js');
+    try {
+      const r = await reportScan(ctx, {
+        url: opts.reportUrl,
+        machineId: opts.values['machine-id'],
+        scan,
+        servers: run.result.servers,
+        findings: report.findings,
+        scannedAt: report.scannedAt ?? ctx.clock.now().toISOString(),
+      });
+      io.stderr(
+        `gatehouse scan: ${r.inserted ? 'reported' : 'already reported'} scan of ${r.machineId} to ${maskDatabaseUrl(opts.reportUrl)} (${r.servers} server(s), ${r.findings} finding(s))\n`,
+      );
+    } catch (err) {
+      reportFailed = true;
+      io.stderr(`gatehouse scan: report to ${maskDatabaseUrl(opts.reportUrl)} failed: ${(err as Error).message}\n`);
+    }
+  }
+  if (reportFailed || report.errors?.length || gw?.sync.some((x) => !x.ok)) return 2;
+  return Math.max(
+    exitCodeFor(report.findings, opts.failOn),
+    gw && gwOption ? gwOption.scopeExitCode(gw.findings, opts.failOn) : 0,
+  );
+}

@@ -165,8 +165,10 @@ function parseJson(text: string): ParseOutcome {
 }
 
 function fromJson(node: JsonNode, pointer: string, lines: Lines, depth: number): DocNode {
-  const pos = { pointer, line: lines.lineOf(node.offset), offset: node.offset, length: node.length };
-  if (depth > DOC_LIMITS.depth) throw tooDeep(pos.line);
+  // Each node built in one object literal (no position object spread into it: half the allocations).
+  const line = lines.lineOf(node.offset);
+  const { offset, length } = node;
+  if (depth > DOC_LIMITS.depth) throw tooDeep(line);
   switch (node.type) {
     case 'object': {
       const entries: Array<[string, DocNode]> = [];
@@ -175,22 +177,23 @@ function fromJson(node: JsonNode, pointer: string, lines: Lines, depth: number):
         if (!k || !v || typeof k.value !== 'string') continue;
         entries.push([k.value, fromJson(v, childPointer(pointer, k.value), lines, depth + 1)]);
       }
-      return { ...pos, kind: 'object', entries };
+      return { pointer, line, offset, length, kind: 'object', entries };
     }
-    case 'array':
-      return {
-        ...pos,
-        kind: 'array',
-        items: (node.children ?? []).map((c, i) => fromJson(c, childPointer(pointer, i), lines, depth + 1)),
-      };
+    case 'array': {
+      const items: DocNode[] = [];
+      const children = node.children ?? [];
+      for (let i = 0; i < children.length; i++)
+        items.push(fromJson(children[i]!, childPointer(pointer, i), lines, depth + 1));
+      return { pointer, line, offset, length, kind: 'array', items };
+    }
     case 'string':
-      return { ...pos, kind: 'string', value: String(node.value) };
+      return { pointer, line, offset, length, kind: 'string', value: String(node.value) };
     case 'number':
-      return { ...pos, kind: 'number', value: node.value };
+      return { pointer, line, offset, length, kind: 'number', value: node.value };
     case 'boolean':
-      return { ...pos, kind: 'boolean', value: node.value };
+      return { pointer, line, offset, length, kind: 'boolean', value: node.value };
     default:
-      return { ...pos, kind: 'null', value: null };
+      return { pointer, line, offset, length, kind: 'null', value: null };
   }
 }
 

@@ -3,7 +3,7 @@ import type { ClientId, Scope, ServerEntry, Transport } from '../../../shared/mo
 import type { FileSystemPort } from '../ports.js';
 import { entriesOf, get, str, type DocFormat, type DocNode } from './document.js';
 import type { Dialect } from './locations.js';
-import { maskArgs, maskCommand, maskUrl } from '../secrets/redact.js';
+import { maskCommand, maskNoting } from '../secrets/redact.js';
 import type { RawServer } from './types.js';
 
 /**
@@ -516,9 +516,23 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
     headerKeys: acc.headerKeys,
     disabled,
   };
-  if (acc.command !== undefined) entry.command = maskCommand(acc.command);
-  if (raw.args) entry.args = maskArgs(raw.args);
-  if (url !== undefined) entry.url = maskUrl(url);
+  // Masked once: what each masking hid goes to the detector with the server (RawServer.hidden).
+  const hidden: RawServer['hidden'] = {};
+  if (acc.command !== undefined) {
+    const m = maskNoting({ field: 'command', value: acc.command });
+    entry.command = m.masked;
+    hidden.command = m.hidden;
+  }
+  if (raw.args) {
+    const m = maskNoting({ field: 'args', args: raw.args });
+    entry.args = m.map((a) => a.masked);
+    hidden.args = m.map((a) => a.hidden);
+  }
+  if (url !== undefined) {
+    const m = maskNoting({ field: 'url', value: url });
+    entry.url = m.masked;
+    hidden.url = m.hidden;
+  }
   if (cwd !== undefined) entry.cwd = cwd;
   if (f.project !== undefined) entry.project = f.project;
   if (acc.problems.length) entry.problems = acc.problems;
@@ -527,5 +541,5 @@ async function normalize(f: Found, t: ExtractTarget, fs: FileSystemPort): Promis
   if (acc.commandPtr !== undefined) pointers.command = acc.commandPtr;
   if (raw.args) pointers.args = acc.argPtrs;
   if (urlPtr !== undefined) pointers.url = urlPtr;
-  return { entry, raw, pointers };
+  return { entry, raw, hidden, pointers };
 }

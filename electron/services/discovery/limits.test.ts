@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import * as attacks from '../../../test/fuzz/attacks.js';
 import { buildScanContext, fieldLookups } from '../findings/context.js';
-import { nodeFileSystem } from '../node-ports.js';
+import { nodeFileSystem, nodeFileSystemSync } from '../node-ports.js';
 import { fingerprinter } from '../secrets/fingerprint.js';
 import { maskArgs, maskUrl, redactText } from '../secrets/redact.js';
 import { discover, toDiscoveryResult } from './discover.js';
@@ -107,123 +107,139 @@ describe('item 2: bounded time and memory', { timeout: 30_000 }, () => {
   });
 
   const linuxProc = process.platform === 'linux' && existsSync('/proc/self/pagemap');
-  test('eight symlinks to /proc/self/pagemap (size 0) are read under the byte cap', { skip: !linuxProc }, async () => {
-    const rels = ['.cursor/mcp.json', '.gemini/settings.json', '.kiro/settings/mcp.json', '.lmstudio/mcp.json'];
-    const root = await mkdtemp(join(tmpdir(), 'gh-proc-'));
-    try {
-      const home = join(root, 'home');
-      for (const rel of [
-        ...rels,
-        '.junie/mcp/mcp.json',
-        '.copilot/mcp-config.json',
-        '.codeium/windsurf/mcp_config.json',
-        '.gemini/antigravity/mcp_config.json',
-      ]) {
-        await mkdir(dirname(join(home, rel)), { recursive: true });
-        await symlink('/proc/self/pagemap', join(home, rel));
-      }
-      const sib = join(home, SIBLING.rel);
-      await mkdir(dirname(sib), { recursive: true });
-      await writeFile(sib, SIBLING.text);
-      const ws = { home, platform: 'linux' as const, projects: [], systemRoot: join(root, 'sys'), env: {} };
-      const result = toDiscoveryResult(await discover(ws, nodeFileSystem));
-      assert.ok(result.servers.some((s) => s.name === 'sibling'));
-      const crafted = result.sources.filter((s) => s.path !== sib);
-      assert.equal(crafted.length, 8);
-      for (const s of crafted) assert.notEqual(s.status, 'ok', `${s.path}: ${s.status}`);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
-
-  test('files are read whole through the reused buffers: small, exactly one buffer, several, UTF-8 across chunks, concurrently', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'gh-readbuf-'));
-    try {
-      const texts = [
-        '{"mcpServers":{}}',
-        'a'.repeat(1 << 16),
-        'é'.repeat((1 << 16) - 1) + 'z', // a two-byte character straddles each 64 KiB boundary
-        '€x'.repeat(100_000),
-        '',
-      ];
-      const files = await Promise.all(
-        texts.map(async (t, i) => {
-          const f = join(root, `f${i}.json`);
-          await writeFile(f, t);
-          return f;
-        }),
+  // The same limits through both real ports: asynchronous (serve, the app) and synchronous (one-shot CLI).
+  for (const [label, fsPort] of [
+    ['asynchronous', nodeFileSystem],
+    ['synchronous', nodeFileSystemSync],
+  ] as const) {
+    describe(`${label} reads`, () => {
+      test(
+        'eight symlinks to /proc/self/pagemap (size 0) are read under the byte cap',
+        { skip: !linuxProc },
+        async () => {
+          const rels = ['.cursor/mcp.json', '.gemini/settings.json', '.kiro/settings/mcp.json', '.lmstudio/mcp.json'];
+          const root = await mkdtemp(join(tmpdir(), 'gh-proc-'));
+          try {
+            const home = join(root, 'home');
+            for (const rel of [
+              ...rels,
+              '.junie/mcp/mcp.json',
+              '.copilot/mcp-config.json',
+              '.codeium/windsurf/mcp_config.json',
+              '.gemini/antigravity/mcp_config.json',
+            ]) {
+              await mkdir(dirname(join(home, rel)), { recursive: true });
+              await symlink('/proc/self/pagemap', join(home, rel));
+            }
+            const sib = join(home, SIBLING.rel);
+            await mkdir(dirname(sib), { recursive: true });
+            await writeFile(sib, SIBLING.text);
+            const ws = { home, platform: 'linux' as const, projects: [], systemRoot: join(root, 'sys'), env: {} };
+            const result = toDiscoveryResult(await discover(ws, fsPort));
+            assert.ok(result.servers.some((s) => s.name === 'sibling'));
+            const crafted = result.sources.filter((s) => s.path !== sib);
+            assert.equal(crafted.length, 8);
+            for (const s of crafted) assert.notEqual(s.status, 'ok', `${s.path}: ${s.status}`);
+          } finally {
+            await rm(root, { recursive: true, force: true });
+          }
+        },
       );
-      for (let round = 0; round < 3; round++) {
-        const got = await Promise.all(files.map((f) => nodeFileSystem.readFile(f, { maxBytes: 4 << 20 })));
-        assert.deepEqual(
-          got.map((g) => g.length),
-          texts.map((t) => t.length),
-        );
-        got.forEach((g, i) => assert.equal(g, texts[i], `file ${i}, round ${round}`));
-      }
-      // A file over the cap is still refused.
-      await assert.rejects(nodeFileSystem.readFile(files[3]!, { maxBytes: 100_000 }), { code: 'EFBIG' });
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
 
-  test('a /proc file reporting size 0 is cut at the byte cap while reading', { skip: !linuxProc }, async () => {
-    await assert.rejects(nodeFileSystem.readFile('/proc/self/status', { maxBytes: 16 }), { code: 'EFBIG' });
-  });
-
-  test('regular files read whole up to the byte cap (empty, multi-byte text, exactly the cap)', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'gh-read-'));
-    try {
-      const cases: Array<[string, string]> = [
-        ['empty.json', ''],
-        ['one.json', '{'],
-        ['utf8.json', `{"name": "${'é€𝄞'.repeat(5000)}"}`],
-        ['cap.json', 'x'.repeat(4096)],
-      ];
-      for (const [name, text] of cases) {
-        await writeFile(join(root, name), text);
-        assert.equal(await nodeFileSystem.readFile(join(root, name), { maxBytes: 64 * 1024 }), text, name);
-      }
-      assert.equal(await nodeFileSystem.readFile(join(root, 'cap.json'), { maxBytes: 4096 }), 'x'.repeat(4096));
-      await assert.rejects(nodeFileSystem.readFile(join(root, 'cap.json'), { maxBytes: 4095 }), { code: 'EFBIG' });
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
-
-  test('a FIFO or character device is never read (no blocking)', { skip: process.platform === 'win32' }, async () => {
-    const root = await mkdtemp(join(tmpdir(), 'gh-fifo-'));
-    try {
-      const fifo = join(root, 'mcp.json');
-      execFileSync('mkfifo', [fifo]);
-      await assert.rejects(nodeFileSystem.readFile(fifo, { maxBytes: 1024 }), { code: 'EFTYPE' });
-      await assert.rejects(nodeFileSystem.readFile('/dev/zero', { maxBytes: 1024 }), { code: 'EFTYPE' });
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
-
-  test(
-    '/proc/kmsg (blocks forever on a plain read) is reported, not waited on',
-    { skip: !existsSync('/proc/kmsg') },
-    async () => {
-      const { crafted } = await (async () => {
-        const root = await mkdtemp(join(tmpdir(), 'gh-kmsg-'));
+      test('files are read whole through the reused buffers: small, exactly one buffer, several, UTF-8 across chunks, concurrently', async () => {
+        const root = await mkdtemp(join(tmpdir(), 'gh-readbuf-'));
         try {
-          const home = join(root, 'home');
-          await mkdir(join(home, '.cursor'), { recursive: true });
-          await symlink('/proc/kmsg', join(home, '.cursor', 'mcp.json'));
-          const ws = { home, platform: 'linux' as const, projects: [], systemRoot: join(root, 'sys'), env: {} };
-          const result = toDiscoveryResult(await discover(ws, nodeFileSystem));
-          return { crafted: result.sources[0]! };
+          const texts = [
+            '{"mcpServers":{}}',
+            'a'.repeat(1 << 16),
+            'é'.repeat((1 << 16) - 1) + 'z', // a two-byte character straddles each 64 KiB boundary
+            '€x'.repeat(100_000),
+            '',
+          ];
+          const files = await Promise.all(
+            texts.map(async (t, i) => {
+              const f = join(root, `f${i}.json`);
+              await writeFile(f, t);
+              return f;
+            }),
+          );
+          for (let round = 0; round < 3; round++) {
+            const got = await Promise.all(files.map((f) => fsPort.readFile(f, { maxBytes: 4 << 20 })));
+            assert.deepEqual(
+              got.map((g) => g.length),
+              texts.map((t) => t.length),
+            );
+            got.forEach((g, i) => assert.equal(g, texts[i], `file ${i}, round ${round}`));
+          }
+          // A file over the cap is still refused.
+          await assert.rejects(fsPort.readFile(files[3]!, { maxBytes: 100_000 }), { code: 'EFBIG' });
         } finally {
           await rm(root, { recursive: true, force: true });
         }
-      })();
-      assert.equal(crafted.status, 'unreadable');
-    },
-  );
+      });
+
+      test('a /proc file reporting size 0 is cut at the byte cap while reading', { skip: !linuxProc }, async () => {
+        await assert.rejects(fsPort.readFile('/proc/self/status', { maxBytes: 16 }), { code: 'EFBIG' });
+      });
+
+      test('regular files read whole up to the byte cap (empty, multi-byte text, exactly the cap)', async () => {
+        const root = await mkdtemp(join(tmpdir(), 'gh-read-'));
+        try {
+          const cases: Array<[string, string]> = [
+            ['empty.json', ''],
+            ['one.json', '{'],
+            ['utf8.json', `{"name": "${'é€𝄞'.repeat(5000)}"}`],
+            ['cap.json', 'x'.repeat(4096)],
+          ];
+          for (const [name, text] of cases) {
+            await writeFile(join(root, name), text);
+            assert.equal(await fsPort.readFile(join(root, name), { maxBytes: 64 * 1024 }), text, name);
+          }
+          assert.equal(await fsPort.readFile(join(root, 'cap.json'), { maxBytes: 4096 }), 'x'.repeat(4096));
+          await assert.rejects(fsPort.readFile(join(root, 'cap.json'), { maxBytes: 4095 }), { code: 'EFBIG' });
+        } finally {
+          await rm(root, { recursive: true, force: true });
+        }
+      });
+
+      test(
+        'a FIFO or character device is never read (no blocking)',
+        { skip: process.platform === 'win32' },
+        async () => {
+          const root = await mkdtemp(join(tmpdir(), 'gh-fifo-'));
+          try {
+            const fifo = join(root, 'mcp.json');
+            execFileSync('mkfifo', [fifo]);
+            await assert.rejects(fsPort.readFile(fifo, { maxBytes: 1024 }), { code: 'EFTYPE' });
+            await assert.rejects(fsPort.readFile('/dev/zero', { maxBytes: 1024 }), { code: 'EFTYPE' });
+          } finally {
+            await rm(root, { recursive: true, force: true });
+          }
+        },
+      );
+
+      test(
+        '/proc/kmsg (blocks forever on a plain read) is reported, not waited on',
+        { skip: !existsSync('/proc/kmsg') },
+        async () => {
+          const { crafted } = await (async () => {
+            const root = await mkdtemp(join(tmpdir(), 'gh-kmsg-'));
+            try {
+              const home = join(root, 'home');
+              await mkdir(join(home, '.cursor'), { recursive: true });
+              await symlink('/proc/kmsg', join(home, '.cursor', 'mcp.json'));
+              const ws = { home, platform: 'linux' as const, projects: [], systemRoot: join(root, 'sys'), env: {} };
+              const result = toDiscoveryResult(await discover(ws, fsPort));
+              return { crafted: result.sources[0]! };
+            } finally {
+              await rm(root, { recursive: true, force: true });
+            }
+          })();
+          assert.equal(crafted.status, 'unreadable');
+        },
+      );
+    });
+  }
 
   test('scan work is linear in servers: a leaf finds its server by its own pointer', async () => {
     const counts: number[] = [];

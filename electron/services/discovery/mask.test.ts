@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isReference, looksLikeSecret, maskArgs, maskCommand, maskSecret, maskUrl } from '../secrets/redact.js';
+import {
+  isReference,
+  looksLikeSecret,
+  maskArgs,
+  maskCommand,
+  maskNoting,
+  maskSecret,
+  maskUrl,
+  secretsInConfig,
+} from '../secrets/redact.js';
 
 const GHP = 'ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr';
 const AKIA = 'AKIAXMECOSFOGYR3XKXW';
@@ -152,4 +161,69 @@ test('maskCommand masks only credential-bearing commands', () => {
   assert.equal(maskCommand('npx'), 'npx');
   assert.equal(maskCommand('/usr/local/bin/old-server'), '/usr/local/bin/old-server');
   assert.equal(maskCommand(`curl-${GHP}`), 'curl…oCLr');
+});
+
+test('masking once (maskNoting) shows and detects exactly what masking twice did', () => {
+  // Seeded random argument vectors, command lines and URLs built from credential-bearing pieces.
+  let seed = 0x2545f491;
+  const rnd = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const pieces = [
+    GHP,
+    AKIA,
+    SK_PROJ,
+    XOXB,
+    JWT,
+    RANDOM,
+    '--token',
+    '--api-key',
+    `--api-key=${GLPAT}`,
+    '-H',
+    `Authorization: Bearer ${HF}`,
+    `TOKEN=${AIZA}`,
+    '-y',
+    '@modelcontextprotocol/server-github',
+    '${GITHUB_TOKEN}',
+    'your-token-here',
+    `https://user:${RANDOM}@mcp.example.com/sse?api_key=${GHP}#access_token=${JWT}`,
+    `postgres://app:${RANDOM}@db:5432/app`,
+    'hunter2',
+    '--password',
+    'plain-word',
+    `"quoted ${GHP}"`,
+  ];
+  const pick = (n: number) => Array.from({ length: n }, () => pieces[rnd(pieces.length)]!);
+  let found = 0;
+  for (let k = 0; k < 300; k++) {
+    const args = pick(1 + rnd(6));
+    const noted = maskNoting({ field: 'args', args });
+    assert.deepEqual(
+      noted.map((n) => n.masked),
+      maskArgs(args),
+    );
+    noted.forEach((n, index) => {
+      const spans = secretsInConfig({ field: 'args', args, index });
+      found += spans.length;
+      assert.deepEqual(secretsInConfig({ field: 'args', args, index }, n.hidden), spans);
+    });
+    const line = args.join(' ');
+    const url = `https://h${k}.example.com/${pick(2).join('/')}?${pick(2)
+      .map((p, i) => `k${i}=${encodeURIComponent(p)}`)
+      .join('&')}`;
+    for (const [field, value] of [
+      ['command', line],
+      ['command', args[0]!],
+      ['url', url],
+      ['url', args[0]!],
+    ] as const) {
+      const n = maskNoting({ field, value });
+      assert.equal(n.masked, field === 'command' ? maskCommand(value) : maskUrl(value));
+      assert.deepEqual(secretsInConfig({ field, value }, n.hidden), secretsInConfig({ field, value }));
+    }
+  }
+  assert.ok(found > 300, `${found} credentials in the generated arguments`);
 });

@@ -51,6 +51,16 @@ export interface RawServer {
     /** Codex `bearer_token_env_var`: name of the env var holding the bearer token (a reference). */
     bearerTokenEnvVar?: string;
   };
+  /**
+   * The credential values masking hid in `entry.command`, `entry.args` (per index) and `entry.url`:
+   * the detector reads them instead of masking the same values again (absent: it masks them).
+   * Never emitted.
+   */
+  hidden?: {
+    command?: readonly string[];
+    args?: ReadonlyArray<readonly string[]>;
+    url?: readonly string[];
+  };
   /** Pointers of each raw field (args per index; env/headers per key). */
   pointers: {
     command?: string;

@@ -111,6 +111,25 @@ function configValue(leaf: StringLeaf, ref: FieldRef, key: string): ConfigValue 
 }
 
 /**
+ * What discovery's masking of this same value hid (RawServer.hidden), when the leaf is the value it
+ * masked: an argument by index, or the command or URL as written. Else undefined (mask it here).
+ */
+function hiddenBy(leaf: StringLeaf, ref: FieldRef): readonly string[] | undefined {
+  const { raw, hidden } = ref.server;
+  if (!hidden) return undefined;
+  switch (ref.field) {
+    case 'args':
+      return ref.argIndex !== undefined ? hidden.args?.[ref.argIndex] : undefined;
+    case 'command':
+      return leaf.value === raw.command ? hidden.command : undefined;
+    case 'url':
+      return leaf.value === raw.url ? hidden.url : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The masker's decision for the leaves of one file that the provider rules did not cover: every
  * credential a display masks (`secretsInConfig`) is a finding, so masking and detection agree.
  */
@@ -136,7 +155,7 @@ function genericHits(
         ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
         : ref.fieldKey;
     let mine = byLeaf.get(leaf);
-    for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key))) {
+    for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref))) {
       if (mine?.some((c) => c.value.includes(span.value) || span.value.includes(c.value))) continue;
       const c: Candidate = { leaf, ref, secretType: span.type, value: span.value, fieldKey };
       out.push(c);
@@ -146,6 +165,9 @@ function genericHits(
   }
   return out;
 }
+
+/** `localeCompare`'s order, with one collator (see engine.ts sortFindings). */
+const collate = new Intl.Collator().compare;
 
 export interface BuildContextOptions {
   fingerprint: Fingerprinter;
@@ -181,7 +203,7 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
       provider.push({ leaf: h.leaf, ref, secretType: h.secretType, value: h.value, fieldKey });
     }
     const all = [...provider, ...genericHits(src.leaves, idx, provider)];
-    all.sort((a, b) => a.leaf.line - b.leaf.line || a.leaf.pointer.localeCompare(b.leaf.pointer));
+    all.sort((a, b) => a.leaf.line - b.leaf.line || collate(a.leaf.pointer, b.leaf.pointer));
     for (const c of all) secrets.push(occurrence(src, c, opts.fingerprint));
   }
   const projectFiles = [

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { nodeGitStatus } from './git.js';
+import { findWorkTree, nodeGitStatus } from './git.js';
 
 describe('nodeGitStatus', () => {
   it('finds the work tree and asks git whether each file is ignored', async () => {
@@ -42,6 +42,32 @@ describe('nodeGitStatus', () => {
       const st = await nodeGitStatus([join(repo, '.mcp.json')]);
       assert.deepEqual(st.get(join(repo, '.mcp.json')), { workTree: repo, ignored: false });
       assert.equal(existsSync(marker), false, 'the repository-configured fsmonitor program ran');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('remembers folders between files without mixing up nested work trees', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gh-git-'));
+    try {
+      const outer = join(root, 'outer');
+      const inner = join(outer, 'vendor', 'inner');
+      await mkdir(join(outer, '.git'), { recursive: true });
+      await mkdir(join(inner, '.git'), { recursive: true });
+      const files = [
+        join(inner, 'a', '.mcp.json'),
+        join(outer, 'b', 'c', '.mcp.json'),
+        join(outer, 'vendor', '.mcp.json'),
+        join(inner, '.mcp.json'),
+        join(root, 'loose', '.mcp.json'),
+      ];
+      const seen = new Map<string, string | null>();
+      const trees = files.map((f) => findWorkTree(f, seen));
+      assert.deepEqual(trees, [inner, outer, outer, inner, null]);
+      assert.deepEqual(
+        files.map((f) => findWorkTree(f)),
+        trees,
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

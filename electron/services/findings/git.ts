@@ -8,14 +8,28 @@ import type { GitFileStatus } from './types.js';
  * per work tree for all its files (cheap: only files that hold credentials are asked about).
  * Without a usable git the file counts as not ignored (the conservative answer).
  */
-export function findWorkTree(file: string): string | null {
+export function findWorkTree(file: string, seen?: Map<string, string | null>): string | null {
+  const walked: string[] = [];
   let dir = dirname(file);
+  let found: string | null = null;
   for (;;) {
-    if (existsSync(join(dir, '.git'))) return dir;
+    const known = seen?.get(dir);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    walked.push(dir);
+    if (existsSync(join(dir, '.git'))) {
+      found = dir;
+      break;
+    }
     const up = dirname(dir);
-    if (up === dir) return null;
+    if (up === dir) break;
     dir = up;
   }
+  // Every folder on the way has the same answer: files of one project share their walk.
+  for (const d of walked) seen?.set(d, found);
+  return found;
 }
 
 async function checkIgnore(workTree: string, rels: string[]): Promise<Set<string>> {
@@ -41,8 +55,9 @@ async function checkIgnore(workTree: string, rels: string[]): Promise<Set<string
 export async function nodeGitStatus(files: string[]): Promise<Map<string, GitFileStatus>> {
   const out = new Map<string, GitFileStatus>();
   const byTree = new Map<string, string[]>();
+  const seen = new Map<string, string | null>();
   for (const f of files) {
-    const tree = findWorkTree(f);
+    const tree = findWorkTree(f, seen);
     if (!tree) {
       out.set(f, { workTree: null, ignored: false });
       continue;

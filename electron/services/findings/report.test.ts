@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../../shared/model/finding.js';
-import { findingId } from './engine.js';
+import { findingId, severityRank, sortFindings } from './engine.js';
 import { referenceAdvice, secretRemediation } from './remediation.js';
 import { sarifLevel, toSarif } from './sarif.js';
 
@@ -117,5 +117,46 @@ describe('ids and SARIF', () => {
     assert.equal(r.locations[0]!.physicalLocation.region.startLine, 7);
     assert.equal(r.locations[0]!.logicalLocations[0]!.fullyQualifiedName, '/mcpServers/a/args/2');
     assert.equal(r.suppressions[0]!.justification, 'accepted');
+  });
+});
+
+describe('sortFindings', () => {
+  it('orders exactly as comparing with localeCompare did (one collator instead)', () => {
+    const words = [
+      'a',
+      'B',
+      'b',
+      'é',
+      'e',
+      'Z',
+      '_x',
+      '-y',
+      '10',
+      '9',
+      'ß',
+      'ss',
+      '/mcp/ä',
+      '/mcp/a',
+      '~',
+      '中',
+      '𝄞',
+      '',
+    ];
+    let seed = 7;
+    const pick = () => words[(seed = (seed * 1103515245 + 12345) % 2147483648) % words.length]!;
+    const list = Array.from({ length: 400 }, () => ({
+      severity: (['critical', 'high', 'medium', 'low'] as const)[seed % 4]!,
+      location: { file: `/h/${pick()}${pick()}`, pointer: `/${pick()}/${pick()}`, line: seed % 3 },
+      ruleId: pick() as Finding['ruleId'],
+    }));
+    const byLocale = [...list].sort(
+      (a, b) =>
+        severityRank(a.severity) - severityRank(b.severity) ||
+        a.location.file.localeCompare(b.location.file) ||
+        (a.location.line ?? 0) - (b.location.line ?? 0) ||
+        a.location.pointer.localeCompare(b.location.pointer) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+    assert.deepEqual(sortFindings([...list]), byLocale);
   });
 });

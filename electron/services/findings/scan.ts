@@ -99,9 +99,10 @@ export const LIVE_RULE_IDS: ReadonlySet<string> = new Set([
  * are still configured (until the next live scan replaces them).
  */
 function carriedLiveDrafts(repo: FindingsRepository, scan: DiscoveryScan): IdentifiedDraft[] {
+  const previous = repo.latestScanDrafts(LIVE_RULE_IDS);
+  if (!previous.length) return [];
   const present = new Set(scan.servers.map((s) => s.entry.id));
-  const previous = repo.latestScan()?.drafts ?? [];
-  return previous.filter((d) => LIVE_RULE_IDS.has(d.ruleId) && (!d.serverId || present.has(d.serverId)));
+  return previous.filter((d) => !d.serverId || present.has(d.serverId));
 }
 
 export function matches(f: Finding, filter: FindingsFilter): boolean {

@@ -35,24 +35,42 @@ export class FindingsRepository {
 
   /** Records a scan and updates first/last seen; returns the first-seen time of every finding. */
   insertScan(scan: Omit<StoredScan, 'id'>): { id: number; firstSeen: Map<string, string> } {
+    const ids = JSON.stringify(scan.drafts.map((d) => d.id));
+    // The scan's JSON array is its drafts' JSON joined (the text JSON.stringify of the array writes).
+    // SQLite joins the rows it has just stored when it can order an aggregate (3.44+) and the ids
+    // are unique (they are, from the engine): the ~1 MB array and the drafts' JSON are then never
+    // all held in JS at once (peak memory of `gatehouse scan`, issue #13).
+    const inSql = sqliteOrdersAggregates(this.db) && new Set(scan.drafts.map((d) => d.id)).size === scan.drafts.length;
+    const jsons = inSql ? undefined : scan.drafts.map((d) => JSON.stringify(d));
     return transaction(this.db, () => {
-      const info = this.db
-        .prepare(
-          'INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length, JSON.stringify(scan.drafts));
       const upsert = this.db.prepare(
         `INSERT INTO finding_state (id, rule_id, first_seen, last_seen, fixed_at, draft_json) VALUES (?, ?, ?, ?, NULL, ?)
          ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, fixed_at = NULL, draft_json = excluded.draft_json`,
       );
-      for (const d of scan.drafts) upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, JSON.stringify(d));
+      scan.drafts.forEach((d, i) =>
+        upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, jsons ? jsons[i]! : JSON.stringify(d)),
+      );
+      const head = [scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length] as const;
+      const info = jsons
+        ? this.db
+            .prepare(
+              'INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(...head, `[${jsons.join(',')}]`)
+        : this.db
+            .prepare(
+              `INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json)
+               SELECT ?, ?, ?, ?, '[' || coalesce(group_concat(s.draft_json, ',' ORDER BY j.key), '') || ']'
+               FROM json_each(?) AS j JOIN finding_state AS s ON s.id = j.value`,
+            )
+            .run(...head, ids);
       // Whatever this scan no longer reports was fixed by it (kept, with the scan time, instead of vanishing).
       this.db
         .prepare(
           `UPDATE finding_state SET fixed_at = ?
            WHERE fixed_at IS NULL AND draft_json IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))`,
         )
-        .run(scan.startedAt, JSON.stringify(scan.drafts.map((d) => d.id)));
+        .run(scan.startedAt, ids);
       // Keep the last 50 scans.
       this.db.prepare('DELETE FROM finding_scans WHERE id <= ?').run(Number(info.lastInsertRowid) - 50);
       return { id: Number(info.lastInsertRowid), firstSeen: this.firstSeen(scan.drafts.map((d) => d.id)) };
@@ -72,6 +90,32 @@ export class FindingsRepository {
       live: row.live === 1,
       drafts: JSON.parse(row.findings_json) as IdentifiedDraft[],
     };
+  }
+
+  /**
+   * The latest scan's drafts of the given rules, in their stored order: SQLite picks them out of
+   * the stored JSON, so a rescan does not parse every draft of the previous scan to keep a few.
+   */
+  latestScanDrafts(ruleIds: Iterable<string>): IdentifiedDraft[] {
+    const ids = JSON.stringify([...ruleIds]);
+    // Most scans hold none of them: a text search says so without parsing the stored JSON (a draft
+    // of rule r is written `"ruleId":"r"`; a match elsewhere only means the full query runs).
+    const mayHold = this.db
+      .prepare(
+        `SELECT 1 AS yes FROM (SELECT findings_json FROM finding_scans ORDER BY id DESC LIMIT 1) AS s
+         WHERE EXISTS (SELECT 1 FROM json_each(?) AS r WHERE instr(s.findings_json, '"ruleId":' || json_quote(r.value)) > 0)`,
+      )
+      .get(ids);
+    if (!mayHold) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT d.value AS draft
+         FROM (SELECT findings_json FROM finding_scans ORDER BY id DESC LIMIT 1) AS s, json_each(s.findings_json) AS d
+         WHERE d.value ->> '$.ruleId' IN (SELECT value FROM json_each(?))
+         ORDER BY d.key`,
+      )
+      .all(ids) as { draft: string }[];
+    return rows.map((r) => JSON.parse(r.draft) as IdentifiedDraft);
   }
 
   /** Findings a later scan no longer reported, most recently fixed first. */
@@ -175,4 +219,18 @@ export class FindingsRepository {
   unsuppress(id: string): boolean {
     return Number(this.db.prepare('DELETE FROM finding_suppressions WHERE id = ?').run(id).changes) > 0;
   }
+}
+
+/** Whether this SQLite accepts `group_concat(x, sep ORDER BY y)` (3.44+), by database handle. */
+const ordersAggregates = new WeakMap<Database, boolean>();
+function sqliteOrdersAggregates(db: Database): boolean {
+  let known = ordersAggregates.get(db);
+  if (known === undefined) {
+    const v = String((db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v)
+      .split('.')
+      .map(Number);
+    known = (v[0] ?? 0) > 3 || ((v[0] ?? 0) === 3 && (v[1] ?? 0) >= 44);
+    ordersAggregates.set(db, known);
+  }
+  return known;
 }

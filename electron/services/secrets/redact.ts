@@ -647,6 +647,35 @@ export function wouldMask(value: string): boolean {
   return isKnownTokenShape(value.trim()) || isHighEntropySecret(value);
 }
 
+/** A display form and the values its masking hid (what `secretsInConfig` reads back). */
+export interface Noted<T> {
+  masked: T;
+  hidden: readonly string[];
+}
+
+const NOTHING_HIDDEN: readonly string[] = Object.freeze([]);
+
+function noting<T>(mask: () => T): Noted<T> {
+  let masked: T | undefined;
+  const hidden = collectSecrets(() => (masked = mask()));
+  return { masked: masked as T, hidden: hidden.length ? hidden : NOTHING_HIDDEN };
+}
+
+/**
+ * `maskConfigValue` of a command, a URL or every argument of a vector, with what each masking hid:
+ * discovery's masked projection keeps the hidden values for the detector (issue #13: the same
+ * values were masked twice per scan, once to show them and once to find the secrets in them).
+ */
+export function maskNoting(c: { field: 'command' | 'url'; value: string }): Noted<string>;
+export function maskNoting(c: { field: 'args'; args: readonly string[] }): Noted<string>[];
+export function maskNoting(
+  c: { field: 'command' | 'url'; value: string } | { field: 'args'; args: readonly string[] },
+): Noted<string> | Noted<string>[] {
+  if (c.field === 'args') return c.args.map((_, i) => noting(() => maskArgAt(c.args, i, 0)));
+  const { value } = c;
+  return noting(() => (c.field === 'command' ? maskCommand(value) : maskUrl(value)));
+}
+
 /** Where a configured value sits in a server entry: what makes it a secret position. */
 export type ConfigValue =
   | { field: 'args'; args: readonly string[]; index: number }
@@ -726,12 +755,13 @@ function classify(value: string, name: string, whole: string): string {
  * mask (`maskConfigValue`, the function discovery's masked projection uses) read back from the
  * masker, with a type. The findings detector reports these, so whatever is masked as a secret is
  * reported and whatever is reported is masked. Placeholders (`your-token-here`) are the one
- * exception: masked defensively in a secret position, but not a finding.
+ * exception: masked defensively in a secret position, but not a finding. `hidden`: what masking
+ * this same value hid, when the caller masked it already (`maskNoting`), so it is masked once.
  */
-export function secretsInConfig(c: ConfigValue): SecretSpan[] {
+export function secretsInConfig(c: ConfigValue, hidden?: readonly string[]): SecretSpan[] {
   const whole = c.field === 'args' ? (c.args[c.index] ?? '') : c.value;
   const name = c.field === 'args' ? argName(c.args, c.index) : 'name' in c ? c.name : '';
-  const values = [...new Set(collectSecrets(() => maskConfigValue(c)))].filter(
+  const values = [...new Set(hidden ?? collectSecrets(() => maskConfigValue(c)))].filter(
     (v) => v.trim() !== '' && !isPlaceholder(v) && !isReference(v),
   );
   let spans = values.map((value) => ({ value, type: classify(value, name, whole) }));
