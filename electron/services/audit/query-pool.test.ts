@@ -229,6 +229,42 @@ describe('audit query pool', () => {
     }
   });
 
+  it('quick lane: a page is answered while the general workers are busy; a query learned to be cheap joins it', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const f: AuditFilter = { tenant: ['team-3'] };
+      // Facets never run before are assumed slow: they take the general worker (held by the gate).
+      const slow = pool.run('facets', f);
+      const held = settled(slow);
+      assert.equal(pool.quickThreadId, undefined, 'no quick lane while a general worker is free');
+      // A page is assumed quick: the quick lane starts for it and answers while the facets wait.
+      const page = await pool.run('query', f, { limit: 20 });
+      assert.deepEqual(page, store.query(f, { limit: 20 }));
+      assert.equal(held.done(), false, 'the facets still wait in the general worker');
+      const quick = pool.quickThreadId;
+      assert.ok(quick !== undefined && !pool.busyThreadIds.includes(quick));
+      assert.notEqual(quick, pool.busyThreadIds[0]);
+      // A slow query never goes to the quick lane, however long it waits.
+      const slow2 = settled(pool.run('histogram', f, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(slow2.done(), false);
+      open();
+      assert.deepEqual(await slow, store.facets(f));
+      // These facets cost a few ms on this store: from now on they are quick, and are answered by
+      // the quick lane even while the general worker is held again.
+      Atomics.store(g, 0, 0);
+      const blocker = settled(pool.run('facets', { tenant: ['team-4'] }));
+      for (let i = 0; i < 100 && !pool.busyThreadIds.length; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(await pool.run('facets', f), store.facets(f));
+      assert.equal(blocker.done(), false);
+      open();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sees rows committed on the main connection after it started', async () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
     try {
@@ -382,7 +418,9 @@ describe('audit query pool', () => {
         });
       assert.deepEqual(await next(), { ready: true });
       w.postMessage({ id: 1, name: 'count', args: [{ outcome: ['denied'] }] });
-      assert.deepEqual(await next(), { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+      const { cpuMs, ...reply } = (await next()) as QueryReply & { cpuMs?: number };
+      assert.deepEqual(reply, { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+      assert.ok(cpuMs === undefined || cpuMs >= 0, 'the CPU time the query took, for scheduling');
     } finally {
       await w.terminate();
     }
