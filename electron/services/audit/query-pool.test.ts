@@ -147,7 +147,8 @@ describe('audit query pool', () => {
       // Two at once: a second worker starts for the one waiting.
       const both = await Promise.all([pool.run('count', { outcome: ['denied'] }), pool.run('histogram', {}, 20)]);
       assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 20)]);
-      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 2);
+      // (a third, the quick lane, may start while both are busy)
+      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 3);
       for (let i = 0; i < 100 && pool.threadIds.length; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(pool.threadIds, [], 'idle workers stopped');
       // The next query starts one again, on the same database.
@@ -238,7 +239,7 @@ describe('audit query pool', () => {
       // Facets never run before are assumed slow: they take the general worker (held by the gate).
       const slow = pool.run('facets', f);
       const held = settled(slow);
-      assert.equal(pool.quickThreadId, undefined, 'no quick lane while a general worker is free');
+      assert.equal(pool.threadIds.length, 2, 'the general worker is busy: the quick lane starts');
       // A page is assumed quick: the quick lane starts for it and answers while the facets wait.
       const page = await pool.run('query', f, { limit: 20 });
       assert.deepEqual(page, store.query(f, { limit: 20 }));
