@@ -35,13 +35,13 @@ function gate() {
   };
 }
 
-function settled<T>(p: Promise<T>): { done: () => boolean } {
+function settled<T>(p: Promise<T>): { done: () => boolean; promise: Promise<unknown> } {
   let done = false;
-  p.then(
+  const promise = p.then(
     () => (done = true),
     () => (done = true),
   );
-  return { done: () => done };
+  return { done: () => done, promise };
 }
 
 before(() => {
@@ -236,7 +236,7 @@ describe('audit query pool', () => {
     try {
       await pool.whenReady();
       const f: AuditFilter = { tenant: ['team-3'] };
-      // Facets never run before are assumed slow: they take the general worker (held by the gate).
+      // The free general worker takes the first query (and the gate holds it there).
       const slow = pool.run('facets', f);
       const held = settled(slow);
       assert.equal(pool.threadIds.length, 2, 'the general worker is busy: the quick lane starts');
@@ -247,20 +247,48 @@ describe('audit query pool', () => {
       const quick = pool.quickThreadId;
       assert.ok(quick !== undefined && !pool.busyThreadIds.includes(quick));
       assert.notEqual(quick, pool.busyThreadIds[0]);
-      // A slow query never goes to the quick lane, however long it waits.
-      const slow2 = settled(pool.run('histogram', f, 20));
+      // A slow query never goes to the quick lane, however long it waits (no index bounds a source).
+      const slow2 = settled(pool.run('histogram', { source: ['bench'] }, 20));
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(slow2.done(), false);
       open();
       assert.deepEqual(await slow, store.facets(f));
       // These facets cost a few ms on this store: from now on they are quick, and are answered by
       // the quick lane even while the general worker is held again.
+      await slow2.promise;
       Atomics.store(g, 0, 0);
-      const blocker = settled(pool.run('facets', { tenant: ['team-4'] }));
-      for (let i = 0; i < 100 && !pool.busyThreadIds.length; i++) await new Promise((r) => setTimeout(r, 10));
+      // (facets no index bounds: deferred from wherever they start to the general worker, held there)
+      const blocker = settled(pool.run('facets', { source: ['bench'] }));
+      const generalHeld = () => pool.busyThreadIds.some((t) => t !== pool.quickThreadId);
+      for (let i = 0; i < 200 && !generalHeld(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(generalHeld());
       assert.deepEqual(await pool.run('facets', f), store.facets(f));
       assert.equal(blocker.done(), false);
       open();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('quick lane: facets not run before go there when they read few events, else wait for a general worker', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const held = settled(pool.run('histogram', { tenant: ['team-1'], outcome: ['error'] }, 7));
+      for (let i = 0; i < 100 && !pool.busyThreadIds.length; i++) await new Promise((r) => setTimeout(r, 10));
+      // A tenant's events (~1/8 of the store, under the budget): answered while the general worker is held.
+      const narrow: AuditFilter = { tenant: ['team-6'], server: ['server-3'] };
+      assert.deepEqual(await pool.run('facets', narrow), store.facets(narrow));
+      // Subject counts over every success: no index bounds them, so they wait for the general worker.
+      const broad = pool.run('facets', { outcome: ['success'] });
+      const waiting = settled(broad);
+      assert.deepEqual(await pool.run('histogram', narrow, 9), store.histogram(narrow, 9));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(waiting.done(), false, 'deferred to the general lane');
+      assert.equal(held.done(), false);
+      open();
+      assert.deepEqual(await broad, store.facets({ outcome: ['success'] }));
     } finally {
       await pool.close();
     }

@@ -27,8 +27,8 @@ import type { AuditStore } from './store.js';
  * audit queries on should not carry.
  *
  * Two lanes, so a page never waits behind facets (issue #13 item 2): a query is quick when it last
- * cost at most QUICK_MS of CPU (a query not run before: pages and counts are assumed quick, facets
- * and histograms not). The `size` general workers take quick queries first, then the others; while
+ * cost at most QUICK_MS of CPU (a query not run before: pages and counts are assumed quick; facets
+ * and histograms are quick when they read at most PROBE_EVENTS events, checked by the worker). The `size` general workers take quick queries first, then the others; while
  * all of them are busy, one more worker (the quick lane) runs and takes only quick queries, at a
  * higher priority than the general workers.
  */
@@ -70,6 +70,8 @@ interface Job {
   /** name + filter (not the page position): what the query's cost is learned under. */
   costKey: string;
   quick: boolean;
+  /** Quick only if it reads few events (checked by the worker first): facets or a histogram not run before. */
+  probe: boolean;
   queuedAt: number;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
@@ -100,6 +102,11 @@ const SLOW_MAX_WAIT_MS = 1000;
 const MAX_COSTS = 1000;
 /** Queries assumed quick before their cost is known. */
 const QUICK_BY_NAME: ReadonlySet<AuditQueryName> = new Set(['query', 'count', 'get']);
+/**
+ * Facets or a histogram not run before are quick when they read at most this many events (the rest
+ * from rollups); the worker checks with a few bounded index counts and defers the others.
+ */
+const PROBE_EVENTS = 20_000;
 
 export function defaultPoolSize(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
@@ -220,7 +227,9 @@ export class AuditQueryPool implements AuditQueries {
         args,
         key,
         costKey,
-        quick: cost === undefined ? QUICK_BY_NAME.has(name) : cost <= QUICK_MS,
+        // Not run before: pages and counts are quick; facets and histograms are probed.
+        quick: cost === undefined || cost <= QUICK_MS,
+        probe: cost === undefined && !QUICK_BY_NAME.has(name),
         queuedAt: performance.now(),
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -292,7 +301,12 @@ export class AuditQueryPool implements AuditQueries {
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
-      const req: QueryRequest = { id: job.id, name: job.name, args: job.args };
+      const req: QueryRequest = {
+        id: job.id,
+        name: job.name,
+        args: job.args,
+        ...(job.probe ? { budget: PROBE_EVENTS } : {}),
+      };
       slot.worker.postMessage(req);
     }
     // Queries still waiting: start workers for them (up to the pool's size), unless workers keep dying.
@@ -350,6 +364,15 @@ export class AuditQueryPool implements AuditQueries {
     if (slot.job?.id !== reply.id) return;
     const job = this.finish(slot) as Job;
     this.deaths = 0;
+    if ('deferred' in reply) {
+      // Reads too many events for the quick lane: back in the queue, in its place, as slow.
+      this.costs.set(job.costKey, Math.max(reply.cpuMs ?? 0, QUICK_MS + 1));
+      const again = { ...job, quick: false, probe: false };
+      const at = this.queue.findIndex((j) => j.queuedAt > job.queuedAt);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, again);
+      this.pump();
+      return;
+    }
     this.answered++;
     if (reply.cpuMs !== undefined) {
       if (this.costs.size >= MAX_COSTS) this.costs.clear();

@@ -28,11 +28,17 @@ export interface QueryRequest {
   id: number;
   name: string;
   args: unknown[];
+  /**
+   * Facets or a histogram the pool has no cost for, sent to its quick lane: run only when they read
+   * at most this many events (AuditStore.fitsBudget), else answer `deferred`.
+   */
+  budget?: number;
 }
 
 export type QueryReply =
   | { ready: true }
   | { id: number; ok: true; result: unknown; cpuMs?: number }
+  | { id: number; deferred: true; cpuMs?: number }
   | {
       id: number;
       ok: false;
@@ -83,6 +89,13 @@ function runQueryWorker(data: QueryWorkerData): void {
     };
     try {
       if (!isAuditQueryName(req.name)) throw new AdminError('bad-request', `unknown audit query ${req.name}`);
+      if (req.budget !== undefined && (req.name === 'facets' || req.name === 'histogram')) {
+        const [filter, names] = req.args as Parameters<AuditStore['facets']>;
+        if (!store.fitsBudget(req.name, filter, req.budget, req.name === 'facets' ? names : undefined)) {
+          port.postMessage({ id: req.id, deferred: true, cpuMs: cpuMs() } satisfies QueryReply);
+          return;
+        }
+      }
       const result = callAuditQuery(store, req.name, req.args as never);
       reply = { id: req.id, ok: true, result, cpuMs: cpuMs() };
     } catch (err) {

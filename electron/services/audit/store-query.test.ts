@@ -407,6 +407,41 @@ function oracleHistogram(
   });
 }
 
+describe('fitsBudget (what the query pool may run on its quick lane)', () => {
+  test('true only when the events read are bounded within the cap; rollup-only answers read none', () => {
+    const team1 = expected({ tenant: ['team-1'] }).length;
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, team1), true);
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, team1 - 1), false);
+    // The tenant facet drops its own selection: counted from the rollup, nothing read.
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, 0, ['tenant', 'outcome']), true);
+    // Subject under no filter reads every event: no index bounds it.
+    assert.equal(store.fitsBudget('facets', {}, 1_000_000), false);
+    assert.equal(store.fitsBudget('facets', {}, 0, ['tool', 'server', 'outcome']), true);
+    assert.equal(store.fitsBudget('facets', { outcome: ['denied'] }, 1_000_000, ['subject']), false);
+    // Exclusions are bounded by the filter without them.
+    // Exclusions are counted by difference: both sides are read (here from the tenant and server indexes).
+    const x: AuditFilter = { tenant: ['team-2'], exclude: { server: ['github'] } };
+    assert.equal(store.fitsBudget('facets', x, 3 * N), true);
+    assert.equal(store.fitsBudget('facets', x, expected({ tenant: ['team-2'] }).length), false);
+    // "not tenant=team-1" reads every other event for subject: unbounded.
+    assert.equal(store.fitsBudget('facets', { exclude: { tenant: ['team-1'] } }, N), false);
+    assert.equal(
+      store.fitsBudget('facets', { exclude: { tenant: ['team-1'] } }, N, ['tool', 'outcome', 'tenant']),
+      true,
+    );
+    const text = expected({ text: 'github' }).length;
+    assert.equal(store.fitsBudget('facets', { text: 'github' }, text), true);
+    assert.equal(store.fitsBudget('facets', { text: 'github' }, text - 1), false);
+    assert.equal(store.fitsBudget('histogram', {}, 0), true);
+    assert.equal(store.fitsBudget('histogram', { exclude: { outcome: ['success'] } }, 0), true);
+    assert.equal(store.fitsBudget('histogram', { server: ['slack'] }, N), true);
+    assert.equal(store.fitsBudget('histogram', { server: ['slack'] }, 10), false);
+    const range = { since: new Date(BASE).toISOString(), until: new Date(BASE + 60_000).toISOString() };
+    assert.equal(store.fitsBudget('facets', range, expected(range).length), true);
+    assert.equal(store.fitsBudget('facets', { since: range.since }, N), false, 'an open range is not bounded');
+  });
+});
+
 describe('facets under a tenant filter (per-tenant rollup)', () => {
   const cases: AuditFilter[] = [
     { tenant: ['team-1'] },

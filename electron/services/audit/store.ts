@@ -258,6 +258,34 @@ function singleDimScope(filter: AuditFilter): { dim: RollupDim; values: readonly
 
 const marks = (n: number) => new Array<string>(n).fill('?').join(', ');
 
+/** Whether a rollup answers a facet under a normalized filter (else it is counted from the events). */
+function rollupServes(f: AuditFilter, name: AuditFacetName): boolean {
+  const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
+  if (name === 'outcome') return rolled || !!singleDimScope(f);
+  return rolled && (ROLLUP_DIMS as readonly string[]).includes(name);
+}
+
+/**
+ * Facets counted together: those with no selection of their own share the whole filter; the others
+ * each drop their own selection (included and excluded values).
+ */
+function facetGroups(
+  filter: AuditFilter,
+  names: readonly AuditFacetName[],
+): { names: AuditFacetName[]; filter: AuditFilter }[] {
+  const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
+  const selects = (n: AuditFacetName) =>
+    !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
+  const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
+  const shared = names.filter((n) => !selects(n));
+  if (shared.length) groups.push({ names: shared, filter });
+  for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
+  return groups;
+}
+
+/** Filter list fields with an index of their own (column, ts, outcome). */
+const INDEXED_FIELDS = ['tenant', 'user', 'client', 'server', 'tool'] as const;
+
 type ListField = keyof typeof LIST_COLUMN;
 type ExcludeField = keyof AuditExclude;
 
@@ -749,6 +777,104 @@ export class AuditStore {
   }
 
   /**
+   * Whether facets or a histogram of this filter read at most `cap` events (the rest comes from
+   * rollups), judged from at most a few bounded index counts (each ≤ cap + 1 entries), so the query
+   * pool can run a query it has no cost for yet on its quick lane. False when no index bounds it.
+   */
+  fitsBudget(
+    name: 'facets' | 'histogram',
+    input: AuditFilter,
+    cap: number,
+    names: readonly AuditFacetName[] = AuditFacetName.options,
+  ): boolean {
+    const groups =
+      name === 'histogram'
+        ? [{ filter: input, events: (f: AuditFilter) => !onlyTimeAndOutcome(f) }]
+        : facetGroups(input, names).map((g) => ({
+            filter: g.filter,
+            events: (f: AuditFilter) => g.names.some((n) => !rollupServes(f, n)),
+          }));
+    let total = 0;
+    // As the counting goes: an exclusion is counted by difference (both sides), the rest from rollups
+    // or from the matching events.
+    const read = (f: AuditFilter, events: (f: AuditFilter) => boolean): boolean => {
+      const split = splitExclusion(f);
+      if (split) return read(split.without, events) && read(split.only, events);
+      if (!events(f)) return true;
+      // (what is left excluded narrows the events read: the filter without it bounds them)
+      const superset: AuditFilter = { ...f };
+      delete superset.exclude;
+      const n = this.boundedMatches(superset, cap - total);
+      if (n === null) return false;
+      total += n;
+      return total <= cap;
+    };
+    for (const g of groups) {
+      const { filter, empty } = normalizeFilter(g.filter);
+      if (!empty && !read(filter, g.events)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * At least as many events as a normalized filter (without exclusions) matches: the least count of
+   * its indexed lists, its text and its time range, each counted on one index up to `cap + 1`
+   * entries. Null when none is within `cap`.
+   */
+  private boundedMatches(f: AuditFilter, cap: number): number | null {
+    if (cap < 0) return null;
+    const limit = Math.floor(cap) + 1;
+    const time: string[] = [];
+    const tp: SQLInputValue[] = [];
+    if (f.since !== undefined) {
+      time.push('ts >= ?');
+      tp.push(parseTime(f.since, 'since'));
+    }
+    if (f.until !== undefined) {
+      time.push('ts < ?');
+      tp.push(parseTime(f.until, 'until'));
+    }
+    const o = outcomesOf(f);
+    if (o) {
+      time.push(`outcome IN (${marks(o.length)})`);
+      tp.push(...o);
+    }
+    const count = (cond: string, params: SQLInputValue[]) =>
+      (
+        this.prep(
+          `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events WHERE ${[cond, ...time].join(' AND ')} LIMIT ${limit})`,
+        ).get(...params, ...tp) as { n: number }
+      ).n;
+    const tries: (() => number)[] = [];
+    for (const field of INDEXED_FIELDS) {
+      const values = f[field];
+      if (values?.length) tries.push(() => count(`${LIST_COLUMN[field]} IN (${marks(values.length)})`, [...values]));
+    }
+    const subject = f.subject;
+    if (subject?.length) {
+      const q = marks(subject.length);
+      tries.push(() => count(`(user_id IN (${q}) OR client IN (${q}))`, [...subject, ...subject]));
+    }
+    const text = f.text === undefined ? null : ftsQuery(f.text);
+    if (text)
+      tries.push(
+        () =>
+          (
+            this.prep(
+              `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ? LIMIT ${limit})`,
+            ).get(text) as { n: number }
+          ).n,
+      );
+    if (f.since !== undefined && f.until !== undefined) tries.push(() => count('true', []));
+    let least: number | null = null;
+    for (const t of tries) {
+      const n = t();
+      if (n <= cap && (least === null || n < least)) least = n;
+    }
+    return least;
+  }
+
+  /**
    * Counts per value of each facet under the filter, the most frequent `limit` values; each facet
    * ignores its own selection (included and excluded values), so an excluded value keeps its count.
    * `search` keeps only values containing that text (case-insensitive; ASCII case folding).
@@ -760,17 +886,8 @@ export class AuditStore {
     search?: string,
   ): Record<string, FacetCount[]> {
     const needle = search?.trim() ? search.trim() : null;
-    const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
-    const selects = (n: AuditFacetName) =>
-      !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
-    // Facets with no selection of their own share the whole filter (counted together); the others
-    // each drop their own selection.
-    const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
-    const shared = names.filter((n) => !selects(n));
-    if (shared.length) groups.push({ names: shared, filter });
-    for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
     const out: Record<string, FacetCount[]> = {};
-    for (const g of groups) {
+    for (const g of facetGroups(filter, names)) {
       const { filter: f, empty } = normalizeFilter(g.filter);
       const counts = empty
         ? new Map(g.names.map((n) => [n, new Map<string | null, number>()]))
@@ -810,10 +927,8 @@ export class AuditStore {
     const out = new Map<AuditFacetName, Map<string | null, number>>();
     const like = needle ? likePattern(needle) : null;
     const matches = (v: string | null) => !needle || (v !== null && v.toLowerCase().includes(needle.toLowerCase()));
-    const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
-    const scope = rolled ? null : singleDimScope(f);
-    const fromRollup = (n: AuditFacetName) =>
-      n === 'outcome' ? rolled || !!scope : rolled && (ROLLUP_DIMS as readonly string[]).includes(n);
+    const scope = singleDimScope(f);
+    const fromRollup = (n: AuditFacetName) => rollupServes(f, n);
     const rest = names.filter((n) => !fromRollup(n));
     if (rest.length >= 2) {
       // Selective enough: count every remaining facet in one pass over the matching rows.
@@ -841,7 +956,7 @@ export class AuditStore {
     for (const name of names) {
       if (out.has(name)) continue;
       let rows: { value: string | null; count: number }[];
-      if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
+      if (name !== 'outcome' && fromRollup(name)) {
         const o = outcomesOf(f);
         rows = (
           this.prep(
