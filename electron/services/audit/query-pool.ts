@@ -26,11 +26,12 @@ import type { AuditStore } from './store.js';
  * its own copy of the store's modules and a page cache, ~35 MB of RSS, which a server nobody runs
  * audit queries on should not carry.
  *
- * Two lanes, so a page never waits behind facets (issue #13 item 2): a query is quick when it last
- * cost at most QUICK_MS of CPU (a query not run before: pages and counts are assumed quick; facets
- * and histograms are quick when they read at most PROBE_EVENTS events, checked by the worker). The `size` general workers take quick queries first, then the others; while
- * all of them are busy, one more worker (the quick lane) runs and takes only quick queries, at a
- * higher priority than the general workers.
+ * Two lanes, so a page never waits behind facets (issue #13 item 2). A page or count is quick
+ * unless it last cost more than QUICK_MS of CPU; facets and a histogram are quick when they read at
+ * most PROBE_EVENTS events (the rest from rollups), which the worker checks before running them
+ * (the verdict is kept for VERDICT_MS). The `size` general workers take quick queries first, then
+ * the others; while all of them are busy, one more worker (the quick lane) runs and takes only
+ * quick queries, at a higher priority than the general workers.
  */
 
 export interface AuditQueryPoolOptions {
@@ -90,16 +91,18 @@ interface Slot {
 
 /** Consecutive worker deaths with no answer in between after which the pool gives up (runs inline). */
 const MAX_CONSECUTIVE_DEATHS = 5;
-/**
- * A query that cost at most this much CPU (ms) last time is quick: a first page, a count, facets
- * under a narrow filter (at 1M events: pages ≤ 15 ms, facets of a tenant's denials ~55 ms; all
- * facets unfiltered ~105 ms, of a whole tenant ~600 ms).
- */
+/** A page or count that cost at most this much CPU (ms) last time is quick (at 1M events: ≤ 15 ms). */
 const QUICK_MS = 80;
+/**
+ * How long (ms) a verdict on a query's lane is kept. Facets are judged by the events they read, not
+ * by their CPU time, which varies with the load (facets of a tenant's denials at 1M events: 55 ms
+ * alone, up to ~90 ms under load; of a whole tenant ~600 ms).
+ */
+const VERDICT_MS = 60_000;
 /** A slow query waiting this long (ms) goes before quick ones on a general worker (no starvation). */
 const SLOW_MAX_WAIT_MS = 1000;
-/** Costs remembered (filters seen); the memory is cleared when full. */
-const MAX_COSTS = 1000;
+/** Verdicts remembered (filters seen); the memory is cleared when full. */
+const MAX_VERDICTS = 1000;
 /** Queries assumed quick before their cost is known. */
 const QUICK_BY_NAME: ReadonlySet<AuditQueryName> = new Set(['query', 'count', 'get']);
 /**
@@ -125,8 +128,8 @@ export class AuditQueryPool implements AuditQueries {
   private readonly slots: Slot[] = [];
   /** Waiting queries in arrival order (quick and slow; each worker picks what its lane takes). */
   private readonly queue: Job[] = [];
-  /** CPU ms a query (costKey) last took. */
-  private readonly costs = new Map<string, number>();
+  /** Whether a query (costKey) is quick, and when that was learned. */
+  private readonly verdicts = new Map<string, { quick: boolean; at: number }>();
   private nextId = 1;
   private closed = false;
   private deaths = 0;
@@ -219,7 +222,8 @@ export class AuditQueryPool implements AuditQueries {
         new AdminError('unavailable', `too many audit queries waiting (${this.maxQueued}); try again shortly`),
       );
     const costKey = `${name}\0${JSON.stringify(args[0] ?? null)}`;
-    const cost = this.costs.get(costKey);
+    const known = this.verdicts.get(costKey);
+    const verdict = known && performance.now() - known.at < VERDICT_MS ? known.quick : undefined;
     return new Promise<AuditQueryResult<K>>((resolve, reject) => {
       this.queue.push({
         id: this.nextId++,
@@ -227,9 +231,9 @@ export class AuditQueryPool implements AuditQueries {
         args,
         key,
         costKey,
-        // Not run before: pages and counts are quick; facets and histograms are probed.
-        quick: cost === undefined || cost <= QUICK_MS,
-        probe: cost === undefined && !QUICK_BY_NAME.has(name),
+        // Not judged yet: pages and counts are quick; facets and histograms are probed.
+        quick: verdict ?? true,
+        probe: verdict === undefined && !QUICK_BY_NAME.has(name),
         queuedAt: performance.now(),
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -366,7 +370,7 @@ export class AuditQueryPool implements AuditQueries {
     this.deaths = 0;
     if ('deferred' in reply) {
       // Reads too many events for the quick lane: back in the queue, in its place, as slow.
-      this.costs.set(job.costKey, Math.max(reply.cpuMs ?? 0, QUICK_MS + 1));
+      this.judge(job, false);
       const again = { ...job, quick: false, probe: false };
       const at = this.queue.findIndex((j) => j.queuedAt > job.queuedAt);
       this.queue.splice(at < 0 ? this.queue.length : at, 0, again);
@@ -374,10 +378,8 @@ export class AuditQueryPool implements AuditQueries {
       return;
     }
     this.answered++;
-    if (reply.cpuMs !== undefined) {
-      if (this.costs.size >= MAX_COSTS) this.costs.clear();
-      this.costs.set(job.costKey, reply.cpuMs);
-    }
+    if (job.probe) this.judge(job, true);
+    else if (QUICK_BY_NAME.has(job.name) && reply.cpuMs !== undefined) this.judge(job, reply.cpuMs <= QUICK_MS);
     if (reply.ok) job.resolve(reply.result);
     else {
       const e = reply.error;
@@ -390,11 +392,16 @@ export class AuditQueryPool implements AuditQueries {
     this.pump();
   }
 
+  private judge(job: Job, quick: boolean): void {
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(job.costKey, { quick, at: performance.now() });
+  }
+
   private timedOut(slot: Slot): void {
     const job = this.finish(slot);
     if (!job) return;
     // Not quick, whatever it was assumed to be.
-    this.costs.set(job.costKey, this.timeoutMs);
+    this.judge(job, false);
     job.reject(
       new AdminError(
         'unavailable',
