@@ -296,7 +296,9 @@ export class AuditQueryPool implements AuditQueries {
   }
 
   private pump(): void {
-    for (const slot of this.slots) {
+    // The quick lane first: a quick query waiting gets its higher priority when it is free.
+    const order = [...this.slots.filter((s) => s.lane === 'quick'), ...this.general()];
+    for (const slot of order) {
       if (!slot.ready || slot.job || !this.queue.length) continue;
       const job = this.take(slot);
       if (!job) continue;
