@@ -86,7 +86,7 @@ describe('bulk audit ingest', () => {
     const rows = 'SELECT * FROM audit_events ORDER BY id';
     assert.equal((dump(a.db, 'SELECT COUNT(*) AS n FROM audit_events')[0] as { n: bigint }).n, BigInt(N));
     assert.deepEqual(dump(b.db, rows), dump(a.db, rows));
-    for (const t of ['audit_minutes', 'audit_facet_days'])
+    for (const t of ['audit_minutes', 'audit_hours', 'audit_facet_days'])
       assert.deepEqual(
         dump(b.db, `SELECT * FROM ${t} ORDER BY 1, 2, 3`),
         dump(a.db, `SELECT * FROM ${t} ORDER BY 1, 2, 3`),

@@ -35,13 +35,13 @@ function gate() {
   };
 }
 
-function settled<T>(p: Promise<T>): { done: () => boolean } {
+function settled<T>(p: Promise<T>): { done: () => boolean; promise: Promise<unknown> } {
   let done = false;
-  p.then(
+  const promise = p.then(
     () => (done = true),
     () => (done = true),
   );
-  return { done: () => done };
+  return { done: () => done, promise };
 }
 
 before(() => {
@@ -147,7 +147,8 @@ describe('audit query pool', () => {
       // Two at once: a second worker starts for the one waiting.
       const both = await Promise.all([pool.run('count', { outcome: ['denied'] }), pool.run('histogram', {}, 20)]);
       assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 20)]);
-      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 2);
+      // (a third, the quick lane, may start while both are busy)
+      assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 3);
       for (let i = 0; i < 100 && pool.threadIds.length; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(pool.threadIds, [], 'idle workers stopped');
       // The next query starts one again, on the same database.
@@ -224,6 +225,70 @@ describe('audit query pool', () => {
       assert.deepEqual(rc, store.facets(f, undefined, 3));
       assert.deepEqual(rd, store.facets({ tenant: ['team-5'] }));
       assert.equal(pool.answeredByWorkers, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('quick lane: a page is answered while the general workers are busy; a query learned to be cheap joins it', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const f: AuditFilter = { tenant: ['team-3'] };
+      // The free general worker takes the first query (and the gate holds it there).
+      const slow = pool.run('facets', f);
+      const held = settled(slow);
+      assert.equal(pool.threadIds.length, 2, 'the general worker is busy: the quick lane starts');
+      // A page is assumed quick: the quick lane starts for it and answers while the facets wait.
+      const page = await pool.run('query', f, { limit: 20 });
+      assert.deepEqual(page, store.query(f, { limit: 20 }));
+      assert.equal(held.done(), false, 'the facets still wait in the general worker');
+      const quick = pool.quickThreadId;
+      assert.ok(quick !== undefined && !pool.busyThreadIds.includes(quick));
+      assert.notEqual(quick, pool.busyThreadIds[0]);
+      // A slow query never goes to the quick lane, however long it waits (no index bounds a source).
+      const slow2 = settled(pool.run('histogram', { source: ['bench'] }, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(slow2.done(), false);
+      open();
+      assert.deepEqual(await slow, store.facets(f));
+      // These facets cost a few ms on this store: from now on they are quick, and are answered by
+      // the quick lane even while the general worker is held again.
+      await slow2.promise;
+      Atomics.store(g, 0, 0);
+      // (facets no index bounds: deferred from wherever they start to the general worker, held there)
+      const blocker = settled(pool.run('facets', { source: ['bench'] }));
+      const generalHeld = () => pool.busyThreadIds.some((t) => t !== pool.quickThreadId);
+      for (let i = 0; i < 200 && !generalHeld(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(generalHeld());
+      assert.deepEqual(await pool.run('facets', f), store.facets(f));
+      assert.equal(blocker.done(), false);
+      open();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('quick lane: facets not run before go there when they read few events, else wait for a general worker', async () => {
+    const { g, open } = gate();
+    const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, gate: g });
+    try {
+      await pool.whenReady();
+      const held = settled(pool.run('histogram', { tenant: ['team-1'], outcome: ['error'] }, 7));
+      for (let i = 0; i < 100 && !pool.busyThreadIds.length; i++) await new Promise((r) => setTimeout(r, 10));
+      // A tenant's events (~1/8 of the store, under the budget): answered while the general worker is held.
+      const narrow: AuditFilter = { tenant: ['team-6'], server: ['server-3'] };
+      assert.deepEqual(await pool.run('facets', narrow), store.facets(narrow));
+      // Subject counts over every success: no index bounds them, so they wait for the general worker.
+      const broad = pool.run('facets', { outcome: ['success'] });
+      const waiting = settled(broad);
+      assert.deepEqual(await pool.run('histogram', narrow, 9), store.histogram(narrow, 9));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(waiting.done(), false, 'deferred to the general lane');
+      assert.equal(held.done(), false);
+      open();
+      assert.deepEqual(await broad, store.facets({ outcome: ['success'] }));
     } finally {
       await pool.close();
     }
@@ -382,7 +447,9 @@ describe('audit query pool', () => {
         });
       assert.deepEqual(await next(), { ready: true });
       w.postMessage({ id: 1, name: 'count', args: [{ outcome: ['denied'] }] });
-      assert.deepEqual(await next(), { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+      const { cpuMs, ...reply } = (await next()) as QueryReply & { cpuMs?: number };
+      assert.deepEqual(reply, { id: 1, ok: true, result: store.count({ outcome: ['denied'] }) });
+      assert.ok(cpuMs === undefined || cpuMs >= 0, 'the CPU time the query took, for scheduling');
     } finally {
       await w.terminate();
     }

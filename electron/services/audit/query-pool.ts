@@ -25,6 +25,13 @@ import type { AuditStore } from './store.js';
  * Workers start on demand and stop after a while idle (issue #13 item 3): each is a V8 isolate with
  * its own copy of the store's modules and a page cache, ~35 MB of RSS, which a server nobody runs
  * audit queries on should not carry.
+ *
+ * Two lanes, so a page never waits behind facets (issue #13 item 2). A page or count is quick
+ * unless it last cost more than QUICK_MS of CPU; facets and a histogram are quick when they read at
+ * most PROBE_EVENTS events (the rest from rollups), which the worker checks before running them
+ * (the verdict is kept for VERDICT_MS). The `size` general workers take quick queries first, then
+ * the others; while all of them are busy, one more worker (the quick lane) runs and takes only
+ * quick queries, at a higher priority than the general workers.
  */
 
 export interface AuditQueryPoolOptions {
@@ -41,7 +48,9 @@ export interface AuditQueryPoolOptions {
    * (GATEHOUSE_AUDIT_QUERY_NICE overrides it; 0 runs them at the same priority).
    */
   nice?: number;
-  /** Tests only: see QueryWorkerData.gate. */
+  /** An extra worker for quick queries while the general ones are busy (default true). */
+  quickLane?: boolean;
+  /** Tests only: see QueryWorkerData.gate (general workers only: the quick lane is never held). */
   gate?: Int32Array;
   /** Where the pool says it gave up on workers (then queries run inline). */
   log?: (line: string) => void;
@@ -59,12 +68,20 @@ interface Job {
   args: unknown[];
   /** name + arguments: an identical query waiting in the queue shares this job's answer. */
   key: string;
+  /** name + filter (not the page position): what the query's cost is learned under. */
+  costKey: string;
+  quick: boolean;
+  /** Quick only if it reads few events (checked by the worker first): facets or a histogram not run before. */
+  probe: boolean;
+  queuedAt: number;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   retried: boolean;
 }
 
 interface Slot {
+  /** 'quick': the extra worker that only takes quick queries. */
+  lane: 'general' | 'quick';
   worker: Worker;
   job: Job | null;
   timer: NodeJS.Timeout | null;
@@ -74,6 +91,25 @@ interface Slot {
 
 /** Consecutive worker deaths with no answer in between after which the pool gives up (runs inline). */
 const MAX_CONSECUTIVE_DEATHS = 5;
+/** A page or count that cost at most this much CPU (ms) last time is quick (at 1M events: ≤ 15 ms). */
+const QUICK_MS = 80;
+/**
+ * How long (ms) a verdict on a query's lane is kept. Facets are judged by the events they read, not
+ * by their CPU time, which varies with the load (facets of a tenant's denials at 1M events: 55 ms
+ * alone, up to ~90 ms under load; of a whole tenant ~600 ms).
+ */
+const VERDICT_MS = 60_000;
+/** A slow query waiting this long (ms) goes before quick ones on a general worker (no starvation). */
+const SLOW_MAX_WAIT_MS = 1000;
+/** Verdicts remembered (filters seen); the memory is cleared when full. */
+const MAX_VERDICTS = 1000;
+/** Queries assumed quick before their cost is known. */
+const QUICK_BY_NAME: ReadonlySet<AuditQueryName> = new Set(['query', 'count', 'get']);
+/**
+ * Facets or a histogram not run before are quick when they read at most this many events (the rest
+ * from rollups); the worker checks with a few bounded index counts and defers the others.
+ */
+const PROBE_EVENTS = 20_000;
 
 export function defaultPoolSize(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
@@ -90,7 +126,10 @@ function workerExecArgv(): string[] | undefined {
 
 export class AuditQueryPool implements AuditQueries {
   private readonly slots: Slot[] = [];
+  /** Waiting queries in arrival order (quick and slow; each worker picks what its lane takes). */
   private readonly queue: Job[] = [];
+  /** Whether a query (costKey) is quick, and when that was learned. */
+  private readonly verdicts = new Map<string, { quick: boolean; at: number }>();
   private nextId = 1;
   private closed = false;
   private deaths = 0;
@@ -102,6 +141,7 @@ export class AuditQueryPool implements AuditQueries {
   private readonly timeoutMs: number;
   private readonly idleMs: number;
   private readonly nice: number;
+  private readonly quickLane: boolean;
 
   constructor(
     private readonly file: string,
@@ -114,6 +154,7 @@ export class AuditQueryPool implements AuditQueries {
     this.idleMs = opts.idleMs ?? 60_000;
     const envNice = Number(process.env.GATEHOUSE_AUDIT_QUERY_NICE);
     this.nice = opts.nice ?? (Number.isInteger(envNice) ? envNice : 5);
+    this.quickLane = opts.quickLane ?? true;
   }
 
   /** Thread ids of the live workers (diagnostics and tests). */
@@ -136,9 +177,14 @@ export class AuditQueryPool implements AuditQueries {
     return this.slots.filter((s) => s.job).map((s) => s.worker.threadId);
   }
 
-  /** Starts every worker (they otherwise start on demand) and resolves once each has opened its connection. */
+  /** Thread id of the quick lane's worker, when it runs (diagnostics and tests). */
+  get quickThreadId(): number | undefined {
+    return this.slots.find((s) => s.lane === 'quick')?.worker.threadId;
+  }
+
+  /** Starts every general worker (they otherwise start on demand) and resolves once each has opened its connection. */
   async whenReady(): Promise<void> {
-    while (!this.closed && !this.fallback && this.slots.length < this.size) this.slots.push(this.spawn());
+    while (!this.closed && !this.fallback && this.general().length < this.size) this.slots.push(this.spawn('general'));
     while (!this.closed && !this.fallback && this.slots.some((s) => !s.ready))
       await new Promise((r) => setTimeout(r, 10));
   }
@@ -175,12 +221,20 @@ export class AuditQueryPool implements AuditQueries {
       return Promise.reject(
         new AdminError('unavailable', `too many audit queries waiting (${this.maxQueued}); try again shortly`),
       );
+    const costKey = `${name}\0${JSON.stringify(args[0] ?? null)}`;
+    const known = this.verdicts.get(costKey);
+    const verdict = known && performance.now() - known.at < VERDICT_MS ? known.quick : undefined;
     return new Promise<AuditQueryResult<K>>((resolve, reject) => {
       this.queue.push({
         id: this.nextId++,
         name,
         args,
         key,
+        costKey,
+        // Not judged yet: pages and counts are quick; facets and histograms are probed.
+        quick: verdict ?? true,
+        probe: verdict === undefined && !QUICK_BY_NAME.has(name),
+        queuedAt: performance.now(),
         resolve: resolve as (v: unknown) => void,
         reject,
         retried: false,
@@ -203,13 +257,20 @@ export class AuditQueryPool implements AuditQueries {
     );
   }
 
-  private spawn(): Slot {
-    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate: this.opts.gate, nice: this.nice };
+  private general(): Slot[] {
+    return this.slots.filter((s) => s.lane === 'general');
+  }
+
+  private spawn(lane: Slot['lane']): Slot {
+    // The quick lane runs above the general workers (still below the serving thread when they are lowered).
+    const nice = lane === 'quick' ? Math.floor(this.nice / 2) : this.nice;
+    const gate = lane === 'general' ? this.opts.gate : undefined;
+    const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate, nice };
     const worker = new Worker(this.opts.workerUrl ?? new URL(import.meta.url), {
       workerData: data,
       execArgv: workerExecArgv(),
     });
-    const slot: Slot = { worker, job: null, timer: null, idle: null, ready: false };
+    const slot: Slot = { lane, worker, job: null, timer: null, idle: null, ready: false };
     worker.on('message', (reply: QueryReply) => this.answer(slot, reply));
     // 'error' is followed by 'exit': the slot is replaced once, on exit.
     worker.on('error', () => undefined);
@@ -219,24 +280,58 @@ export class AuditQueryPool implements AuditQueries {
     return slot;
   }
 
+  /**
+   * The next query for a worker: the quick lane takes the oldest quick one; a general worker takes
+   * the oldest quick one too, unless a slow one has waited past SLOW_MAX_WAIT_MS (then the oldest).
+   */
+  private take(slot: Slot): Job | undefined {
+    const quick = this.queue.findIndex((j) => j.quick);
+    let i = quick;
+    if (slot.lane === 'general') {
+      const head = this.queue[0];
+      if (quick < 0 || (head && !head.quick && performance.now() - head.queuedAt > SLOW_MAX_WAIT_MS)) i = 0;
+    }
+    if (i < 0 || i >= this.queue.length) return undefined;
+    return this.queue.splice(i, 1)[0];
+  }
+
   private pump(): void {
-    for (const slot of this.slots) {
+    // The quick lane first: a quick query waiting gets its higher priority when it is free.
+    const order = [...this.slots.filter((s) => s.lane === 'quick'), ...this.general()];
+    for (const slot of order) {
       if (!slot.ready || slot.job || !this.queue.length) continue;
-      const job = this.queue.shift() as Job;
+      const job = this.take(slot);
+      if (!job) continue;
       if (slot.idle) clearTimeout(slot.idle);
       slot.idle = null;
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
-      const req: QueryRequest = { id: job.id, name: job.name, args: job.args };
+      const req: QueryRequest = {
+        id: job.id,
+        name: job.name,
+        args: job.args,
+        ...(job.probe ? { budget: PROBE_EVENTS } : {}),
+      };
       slot.worker.postMessage(req);
     }
     // Queries still waiting: start workers for them (up to the pool's size), unless workers keep dying.
     const starting = this.slots.filter((s) => !s.ready).length;
-    for (let n = this.queue.length - starting; n > 0 && this.slots.length < this.size; n--) {
+    for (let n = this.queue.length - starting; n > 0 && this.general().length < this.size; n--) {
       if (this.deaths >= MAX_CONSECUTIVE_DEATHS) break;
-      this.slots.push(this.spawn());
+      this.slots.push(this.spawn('general'));
     }
+    // Every general worker started and busy: the quick lane starts (before a quick query has to
+    // wait for a worker to start), and stops again once idle like the others.
+    const general = this.general();
+    if (
+      this.quickLane &&
+      this.deaths < MAX_CONSECUTIVE_DEATHS &&
+      general.length >= this.size &&
+      general.every((s) => s.ready && s.job) &&
+      !this.slots.some((s) => s.lane === 'quick')
+    )
+      this.slots.push(this.spawn('quick'));
     // Idle workers stop after idleMs (the timer does not keep the process alive).
     for (const slot of this.slots) {
       if (!slot.ready || slot.job) continue;
@@ -275,7 +370,18 @@ export class AuditQueryPool implements AuditQueries {
     if (slot.job?.id !== reply.id) return;
     const job = this.finish(slot) as Job;
     this.deaths = 0;
+    if ('deferred' in reply) {
+      // Reads too many events for the quick lane: back in the queue, in its place, as slow.
+      this.judge(job, false);
+      const again = { ...job, quick: false, probe: false };
+      const at = this.queue.findIndex((j) => j.queuedAt > job.queuedAt);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, again);
+      this.pump();
+      return;
+    }
     this.answered++;
+    if (job.probe) this.judge(job, true);
+    else if (QUICK_BY_NAME.has(job.name) && reply.cpuMs !== undefined) this.judge(job, reply.cpuMs <= QUICK_MS);
     if (reply.ok) job.resolve(reply.result);
     else {
       const e = reply.error;
@@ -288,9 +394,16 @@ export class AuditQueryPool implements AuditQueries {
     this.pump();
   }
 
+  private judge(job: Job, quick: boolean): void {
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(job.costKey, { quick, at: performance.now() });
+  }
+
   private timedOut(slot: Slot): void {
     const job = this.finish(slot);
     if (!job) return;
+    // Not quick, whatever it was assumed to be.
+    this.judge(job, false);
     job.reject(
       new AdminError(
         'unavailable',
@@ -338,7 +451,7 @@ export class AuditQueryPool implements AuditQueries {
       }
       return;
     }
-    this.slots[i] = this.spawn();
+    this.slots[i] = this.spawn(slot.lane);
     this.pump();
   }
 }

@@ -28,12 +28,29 @@ export interface QueryRequest {
   id: number;
   name: string;
   args: unknown[];
+  /**
+   * Facets or a histogram the pool has no cost for, sent to its quick lane: run only when they read
+   * at most this many events (AuditStore.fitsBudget), else answer `deferred`.
+   */
+  budget?: number;
 }
 
 export type QueryReply =
   | { ready: true }
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { admin: boolean; code: string; message: string; name: string } };
+  | { id: number; ok: true; result: unknown; cpuMs?: number }
+  | { id: number; deferred: true; cpuMs?: number }
+  | {
+      id: number;
+      ok: false;
+      error: { admin: boolean; code: string; message: string; name: string };
+      cpuMs?: number;
+    };
+
+/** CPU time of this thread (the pool schedules by what a query cost, not how long it waited for a core). */
+function threadCpuMs(): number | undefined {
+  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : undefined;
+}
 
 function isWorkerData(v: unknown): v is QueryWorkerData {
   return !!v && typeof v === 'object' && (v as { role?: unknown }).role === QUERY_WORKER_ROLE;
@@ -65,10 +82,22 @@ function runQueryWorker(data: QueryWorkerData): void {
       while (Atomics.load(data.gate, 0) === 0) Atomics.wait(data.gate, 0, 0, 20);
     }
     let reply: QueryReply;
+    const cpu0 = threadCpuMs();
+    const cpuMs = () => {
+      const cpu1 = threadCpuMs();
+      return cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0;
+    };
     try {
       if (!isAuditQueryName(req.name)) throw new AdminError('bad-request', `unknown audit query ${req.name}`);
+      if (req.budget !== undefined && (req.name === 'facets' || req.name === 'histogram')) {
+        const [filter, names] = req.args as Parameters<AuditStore['facets']>;
+        if (!store.fitsBudget(req.name, filter, req.budget, req.name === 'facets' ? names : undefined)) {
+          port.postMessage({ id: req.id, deferred: true, cpuMs: cpuMs() } satisfies QueryReply);
+          return;
+        }
+      }
       const result = callAuditQuery(store, req.name, req.args as never);
-      reply = { id: req.id, ok: true, result };
+      reply = { id: req.id, ok: true, result, cpuMs: cpuMs() };
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       reply = {
@@ -80,6 +109,7 @@ function runQueryWorker(data: QueryWorkerData): void {
           message: e.message,
           name: e.name,
         },
+        cpuMs: cpuMs(),
       };
     }
     port.postMessage(reply);

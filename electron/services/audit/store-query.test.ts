@@ -3,9 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../../../shared/model/audit.js';
+import {
+  AuditFacetName,
+  type AuditEventDraft,
+  type AuditFilter,
+  type AuditOutcome,
+  type FacetCount,
+} from '../../../shared/model/audit.js';
 import { openDatabase, type Database } from '../store/database.js';
-import { AuditStore } from './store.js';
+import { FACET_FILTER_FIELD } from './columns.js';
+import { AUDIT_MIGRATIONS } from './migrations.js';
+import { AuditStore, omitField } from './store.js';
 
 /**
  * The Audit page's queries on a real SQLite store with generated events, each checked against the
@@ -317,5 +325,216 @@ describe('order, paging both ways, jump to time', () => {
     const back = store.query({}, { limit: 10, order: 'oldest', cursor: page.prevCursor, direction: 'prev' });
     assert.equal(back.events[back.events.length - 1]?.time, drafts[N - 1]?.time);
     assert.throws(() => store.query({}, { limit: 10, at: 'yesterday' }), /at: not a date\/time/);
+  });
+});
+
+/** Facet counts in plain JS: each facet under the filter without its own selection, top `limit`. */
+function oracleFacets(f: AuditFilter, limit: number, search?: string): Record<string, FacetCount[]> {
+  const valueOf: Record<AuditFacetName, (e: AuditEventDraft) => string | null> = {
+    tenant: (e) => e.tenant,
+    subject: (e) => e['user.id'],
+    client: (e) => e.client,
+    server: (e) => e.server,
+    tool: (e) => e['gen_ai.tool.name'],
+    method: (e) => e['mcp.method.name'],
+    outcome: (e) => e.outcome,
+    source: (e) => e.source,
+  };
+  const out: Record<string, FacetCount[]> = {};
+  for (const name of AuditFacetName.options) {
+    const counts = new Map<string | null, number>();
+    for (const e of expected(omitField(f, FACET_FILTER_FIELD[name]))) {
+      const v = valueOf[name](e);
+      if (search && (v === null || !v.toLowerCase().includes(search.toLowerCase()))) continue;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    out[name] = [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
+      )
+      .slice(0, limit);
+  }
+  return out;
+}
+
+/** The rollups row by row, and what the events say they must hold. */
+function rollups(d: Database): { stored: unknown[]; recount: unknown[] } {
+  const stored = [
+    ...d.prepare('SELECT minute AS k, outcome, n FROM audit_minutes ORDER BY 1, 2').all(),
+    ...d.prepare('SELECT hour AS k, outcome, n FROM audit_hours ORDER BY 1, 2').all(),
+    ...d.prepare("SELECT dim || ':' || day || ':' || value AS k, outcome, n FROM audit_facet_days ORDER BY 1, 2").all(),
+  ];
+  const recount = [
+    ...d.prepare('SELECT ts / 60000 AS k, outcome, COUNT(*) AS n FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2').all(),
+    ...d
+      .prepare('SELECT ts / 3600000 AS k, outcome, COUNT(*) AS n FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2')
+      .all(),
+    ...d
+      .prepare(
+        ['tenant', 'client', 'server', 'tool', 'method', 'source']
+          .map(
+            (c) =>
+              `SELECT '${c}:' || (ts / 86400000) || ':' || COALESCE(${c}, '') AS k, outcome, COUNT(*) AS n FROM audit_events GROUP BY 1, 2`,
+          )
+          .join(' UNION ALL ')
+          .concat(' ORDER BY 1, 2'),
+      )
+      .all(),
+  ];
+  return { stored, recount };
+}
+
+/** Histogram buckets counted from the drafts (the oracle). */
+function oracleHistogram(
+  events: AuditEventDraft[],
+  h: { from: string | null; to: string | null; bucketMs: number; buckets: { start: string }[] },
+) {
+  const from = Date.parse(h.from ?? '');
+  const to = Date.parse(h.to ?? '');
+  return h.buckets.map((b) => {
+    const lo = Math.max(from, Date.parse(b.start));
+    const hi = Math.min(to, Date.parse(b.start) + h.bucketMs);
+    const inside = events.filter((e) => Date.parse(e.time) >= lo && Date.parse(e.time) < hi);
+    return {
+      start: b.start,
+      count: inside.length,
+      denied: inside.filter((e) => e.outcome === 'denied').length,
+      error: inside.filter((e) => e.outcome === 'error').length,
+    };
+  });
+}
+
+describe('fitsBudget (what the query pool may run on its quick lane)', () => {
+  test('true only when the events read are bounded within the cap; rollup-only answers read none', () => {
+    const team1 = expected({ tenant: ['team-1'] }).length;
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, team1), true);
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, team1 - 1), false);
+    // The tenant facet drops its own selection: counted from the rollup, nothing read.
+    assert.equal(store.fitsBudget('facets', { tenant: ['team-1'] }, 0, ['tenant', 'outcome']), true);
+    // Subject under no filter reads every event: no index bounds it.
+    assert.equal(store.fitsBudget('facets', {}, 1_000_000), false);
+    assert.equal(store.fitsBudget('facets', {}, 0, ['tool', 'server', 'outcome']), true);
+    assert.equal(store.fitsBudget('facets', { outcome: ['denied'] }, 1_000_000, ['subject']), false);
+    // Exclusions are bounded by the filter without them.
+    // Exclusions are counted by difference: both sides are read (here from the tenant and server indexes).
+    const x: AuditFilter = { tenant: ['team-2'], exclude: { server: ['github'] } };
+    assert.equal(store.fitsBudget('facets', x, 3 * N), true);
+    assert.equal(store.fitsBudget('facets', x, expected({ tenant: ['team-2'] }).length), false);
+    // "not tenant=team-1" reads every other event for subject: unbounded.
+    assert.equal(store.fitsBudget('facets', { exclude: { tenant: ['team-1'] } }, N), false);
+    assert.equal(
+      store.fitsBudget('facets', { exclude: { tenant: ['team-1'] } }, N, ['tool', 'outcome', 'tenant']),
+      true,
+    );
+    const text = expected({ text: 'github' }).length;
+    assert.equal(store.fitsBudget('facets', { text: 'github' }, text), true);
+    assert.equal(store.fitsBudget('facets', { text: 'github' }, text - 1), false);
+    assert.equal(store.fitsBudget('histogram', {}, 0), true);
+    assert.equal(store.fitsBudget('histogram', { exclude: { outcome: ['success'] } }, 0), true);
+    assert.equal(store.fitsBudget('histogram', { server: ['slack'] }, N), true);
+    assert.equal(store.fitsBudget('histogram', { server: ['slack'] }, 10), false);
+    const range = { since: new Date(BASE).toISOString(), until: new Date(BASE + 60_000).toISOString() };
+    assert.equal(store.fitsBudget('facets', range, expected(range).length), true);
+    assert.equal(store.fitsBudget('facets', { since: range.since }, N), false, 'an open range is not bounded');
+  });
+});
+
+describe('facets under a tenant filter (per-tenant rollup)', () => {
+  const cases: AuditFilter[] = [
+    { tenant: ['team-1'] },
+    { tenant: ['team-1', 'team-2'], outcome: ['denied'] },
+    { tenant: ['team-2'], exclude: { outcome: ['success'] } },
+    { exclude: { tenant: ['team-1'] } },
+    { tenant: ['team-1'], exclude: { server: ['github'] } },
+    { tenant: ['team-2'], outcome: ['error', 'denied'], exclude: { tenant: ['team-1'] } },
+    { tenant: ['team-1'], server: ['slack'] },
+    { tenant: ['team-1'], since: new Date(BASE + 100_000).toISOString() },
+    { tenant: ['team-1'], exclude: { tenant: ['team-1'] } },
+  ];
+  for (const f of cases) {
+    test(`${JSON.stringify(f)}: every facet and the total equal the oracle`, () => {
+      assert.deepEqual(store.facets(f, AuditFacetName.options, 100), oracleFacets(f, 100));
+      assert.deepEqual(store.facets(f, AuditFacetName.options, 2), oracleFacets(f, 2), 'top 2 (ties by value)');
+      assert.deepEqual(store.facets(f, AuditFacetName.options, 50, 'E'), oracleFacets(f, 50, 'e'), 'search');
+      assert.equal(store.count(f), expected(f).length);
+      assert.equal(store.query(f, { limit: 5, withTotal: true }).total, expected(f).length);
+    });
+  }
+
+  test('the rollups hold exactly the events’ counts through inserts, duplicates, deletions and restores', () => {
+    const d2 = openDatabase(join(dir, 'rollups.db'));
+    try {
+      const s2 = new AuditStore(d2);
+      // Spread over four days at odd offsets, so hours, minutes and days all have partial edges.
+      const spread = drafts.map((e, i) => ({
+        ...e,
+        time: new Date(BASE + Math.floor((i * 4 * 86_400_000) / N) + (i % 7) * 13_001).toISOString(),
+      }));
+      const recs = spread.map((event, i) => ({ event, key: `k-${i}` }));
+      let live = spread;
+      // Two batches that overlap: the duplicates are stored (and counted) once.
+      s2.insertBatch(recs.slice(0, 2000));
+      assert.equal(s2.insertBatch(recs.slice(1500)).duplicates, 500);
+      const same = (what: string) => {
+        const r = rollups(d2);
+        assert.ok(r.stored.length > 0);
+        assert.deepEqual(r.stored, r.recount, what);
+        for (const f of cases.slice(0, 4))
+          assert.deepEqual(
+            s2.facets(f, AuditFacetName.options, 100),
+            // A time range since the epoch takes the events path: the same answer without rollups.
+            s2.facets({ ...f, since: '1970-01-01T00:00:00.000Z' }, AuditFacetName.options, 100),
+            `${what}: ${JSON.stringify(f)}`,
+          );
+        // Histograms of whole hours (hour rollup, minutes at the edges, events inside the edge minutes).
+        for (const [since, until, buckets] of [
+          [undefined, undefined, 40],
+          [BASE + 3_600_000 * 5 + 61_234, BASE + 3_600_000 * 70 + 1_999, 30],
+          [BASE + 1_000, BASE + 3 * 86_400_000 - 59_000, 12],
+        ] as const) {
+          const f: AuditFilter = {
+            since: since === undefined ? undefined : new Date(since).toISOString(),
+            until: until === undefined ? undefined : new Date(until).toISOString(),
+          };
+          const h = s2.histogram(f, buckets);
+          assert.equal(h.bucketMs % 3_600_000, 0, `${what}: buckets of whole hours`);
+          assert.deepEqual(h.buckets, oracleHistogram(live, h), `${what}: histogram ${JSON.stringify(f)}`);
+          const d = s2.histogram({ ...f, outcome: ['denied'] }, buckets);
+          assert.deepEqual(
+            d.buckets.map((b) => b.count),
+            oracleHistogram(
+              live.filter((e) => e.outcome === 'denied'),
+              d,
+            ).map((b) => b.count),
+          );
+        }
+      };
+      same('after ingest');
+      const bySource = s2.deleteBySource('other');
+      assert.ok(bySource.events > 0 && bySource.batch);
+      live = live.filter((e) => e.source !== 'other');
+      same('after a source removal');
+      const cut = BASE + 86_400_000 + 1_234_567;
+      const old = s2.deleteOlderThan(cut);
+      assert.ok(old.events > 0 && old.batch);
+      live = live.filter((e) => Date.parse(e.time) >= cut);
+      same('after retention');
+      s2.restoreBatch(bySource.batch ?? '');
+      // (the source's events come back whatever their age: they left before retention ran)
+      live = [...live, ...spread.filter((e) => e.source === 'other')];
+      same('after a restore');
+      s2.restoreBatch(old.batch ?? '');
+      live = spread;
+      same('after restoring everything');
+      // Migration 308's backfill builds what the upkeep keeps.
+      d2.exec('DROP TABLE audit_hours');
+      d2.exec(AUDIT_MIGRATIONS.find((m) => m.version === 308)?.sql ?? '');
+      same('hours backfilled by migration 308');
+    } finally {
+      d2.close();
+    }
   });
 });

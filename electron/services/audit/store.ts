@@ -144,6 +144,7 @@ const BULK_MIN_EVENTS = 50_000;
 /** A bulk-load mark older than this is stale (its process died and the pid may be reused). */
 const BULK_MARK_TTL_MS = 3_600_000;
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 /** An FTS query matching more rows than this is walked in time order (see where()). */
 const COMMON_TERM = 3000;
 /** Facet counting in one pass when at most this many events match. */
@@ -202,6 +203,18 @@ class Rollup {
       'INSERT INTO audit_minutes (minute, outcome, n) VALUES (?, ?, ?) ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n',
     );
     for (const [m, outcomes] of this.minutes) for (const [outcome, n] of outcomes) minute.run(m, outcome, n);
+    // Hours (migration 308) from the batch's minutes: a few rows per batch, nothing per event.
+    const hours = new Map<number, Map<string, number>>();
+    for (const [m, outcomes] of this.minutes) {
+      const h = Math.floor(m / 60);
+      let o = hours.get(h);
+      if (!o) hours.set(h, (o = new Map()));
+      for (const [outcome, n] of outcomes) o.set(outcome, (o.get(outcome) ?? 0) + n);
+    }
+    const hour = prep(
+      'INSERT INTO audit_hours (hour, outcome, n) VALUES (?, ?, ?) ON CONFLICT (hour, outcome) DO UPDATE SET n = n + excluded.n',
+    );
+    for (const [h, outcomes] of hours) for (const [outcome, n] of outcomes) hour.run(h, outcome, n);
     const day = prep(
       `INSERT INTO audit_facet_days (dim, day, value, outcome, n) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (dim, day, value, outcome) DO UPDATE SET n = n + excluded.n`,
@@ -231,6 +244,51 @@ function onlyTimeAndOutcome(filter: AuditFilter, omit?: keyof AuditFilter): bool
       (k === 'text' && !ftsQuery(String(v))),
   );
 }
+
+/**
+ * The one rolled-up dimension a normalized filter selects values of (at most an outcome list
+ * besides, no time range), else null: its count and outcome counts come from the day rollup.
+ */
+function singleDimScope(filter: AuditFilter): { dim: RollupDim; values: readonly string[] } | null {
+  if (filter.since !== undefined || filter.until !== undefined) return null;
+  const dims = ROLLUP_DIMS.filter((d) => (filter[d] as readonly string[] | undefined)?.length);
+  const dim = dims[0];
+  if (dims.length !== 1 || !dim) return null;
+  const values = filter[dim] as readonly string[];
+  // The rollup stores a missing value as '' (an include list never matches a missing value).
+  if (values.includes('')) return null;
+  return onlyTimeAndOutcome(filter, dim) ? { dim, values } : null;
+}
+
+const marks = (n: number) => new Array<string>(n).fill('?').join(', ');
+
+/** Whether a rollup answers a facet under a normalized filter (else it is counted from the events). */
+function rollupServes(f: AuditFilter, name: AuditFacetName): boolean {
+  const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
+  if (name === 'outcome') return rolled || !!singleDimScope(f);
+  return rolled && (ROLLUP_DIMS as readonly string[]).includes(name);
+}
+
+/**
+ * Facets counted together: those with no selection of their own share the whole filter; the others
+ * each drop their own selection (included and excluded values).
+ */
+function facetGroups(
+  filter: AuditFilter,
+  names: readonly AuditFacetName[],
+): { names: AuditFacetName[]; filter: AuditFilter }[] {
+  const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
+  const selects = (n: AuditFacetName) =>
+    !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
+  const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
+  const shared = names.filter((n) => !selects(n));
+  if (shared.length) groups.push({ names: shared, filter });
+  for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
+  return groups;
+}
+
+/** Filter list fields with an index of their own (column, ts, outcome). */
+const INDEXED_FIELDS = ['tenant', 'user', 'client', 'server', 'tool'] as const;
 
 type ListField = keyof typeof LIST_COLUMN;
 type ExcludeField = keyof AuditExclude;
@@ -639,10 +697,13 @@ export class AuditStore {
     return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
   }
 
-  /** Whether an FTS query matches more than COMMON_TERM rows (bounded count; cached briefly). */
+  /**
+   * Whether an FTS query matches more than COMMON_TERM rows (bounded count, 3-5 ms for a common
+   * term at 1M events; cached for a minute: it only picks the plan, never changes the answer).
+   */
   private commonTerm(q: string): boolean {
     const hit = this.termCache.get(q);
-    if (hit && hit.at > Date.now() - 5000) return hit.common;
+    if (hit && hit.at > Date.now() - 60_000) return hit.common;
     const n = (
       this.prep(
         `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ? LIMIT ${COMMON_TERM + 1})`,
@@ -668,6 +729,15 @@ export class AuditStore {
         `SELECT COALESCE(SUM(n), 0) AS n FROM audit_minutes${o ? ` WHERE outcome IN (${o.map(() => '?').join(', ')})` : ''}`,
       ).get(...(o ?? [])) as { n: number };
       return r.n;
+    }
+    const scope = singleDimScope(filter);
+    if (scope) {
+      const o = outcomesOf(filter);
+      return (
+        this.prep(
+          `SELECT COALESCE(SUM(n), 0) AS n FROM audit_facet_days WHERE dim = ? AND value IN (${marks(scope.values.length)})${o ? ` AND outcome IN (${marks(o.length)})` : ''}`,
+        ).get(scope.dim, ...scope.values, ...(o ?? [])) as { n: number }
+      ).n;
     }
     const w = this.where(filter);
     return (this.prep(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
@@ -748,6 +818,104 @@ export class AuditStore {
   }
 
   /**
+   * Whether facets or a histogram of this filter read at most `cap` events (the rest comes from
+   * rollups), judged from at most a few bounded index counts (each ≤ cap + 1 entries), so the query
+   * pool can run a query it has no cost for yet on its quick lane. False when no index bounds it.
+   */
+  fitsBudget(
+    name: 'facets' | 'histogram',
+    input: AuditFilter,
+    cap: number,
+    names: readonly AuditFacetName[] = AuditFacetName.options,
+  ): boolean {
+    const groups =
+      name === 'histogram'
+        ? [{ filter: input, events: (f: AuditFilter) => !onlyTimeAndOutcome(f) }]
+        : facetGroups(input, names).map((g) => ({
+            filter: g.filter,
+            events: (f: AuditFilter) => g.names.some((n) => !rollupServes(f, n)),
+          }));
+    let total = 0;
+    // As the counting goes: an exclusion is counted by difference (both sides), the rest from rollups
+    // or from the matching events.
+    const read = (f: AuditFilter, events: (f: AuditFilter) => boolean): boolean => {
+      const split = splitExclusion(f);
+      if (split) return read(split.without, events) && read(split.only, events);
+      if (!events(f)) return true;
+      // (what is left excluded narrows the events read: the filter without it bounds them)
+      const superset: AuditFilter = { ...f };
+      delete superset.exclude;
+      const n = this.boundedMatches(superset, cap - total);
+      if (n === null) return false;
+      total += n;
+      return total <= cap;
+    };
+    for (const g of groups) {
+      const { filter, empty } = normalizeFilter(g.filter);
+      if (!empty && !read(filter, g.events)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * At least as many events as a normalized filter (without exclusions) matches: the least count of
+   * its indexed lists, its text and its time range, each counted on one index up to `cap + 1`
+   * entries. Null when none is within `cap`.
+   */
+  private boundedMatches(f: AuditFilter, cap: number): number | null {
+    if (cap < 0) return null;
+    const limit = Math.floor(cap) + 1;
+    const time: string[] = [];
+    const tp: SQLInputValue[] = [];
+    if (f.since !== undefined) {
+      time.push('ts >= ?');
+      tp.push(parseTime(f.since, 'since'));
+    }
+    if (f.until !== undefined) {
+      time.push('ts < ?');
+      tp.push(parseTime(f.until, 'until'));
+    }
+    const o = outcomesOf(f);
+    if (o) {
+      time.push(`outcome IN (${marks(o.length)})`);
+      tp.push(...o);
+    }
+    const count = (cond: string, params: SQLInputValue[]) =>
+      (
+        this.prep(
+          `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events WHERE ${[cond, ...time].join(' AND ')} LIMIT ${limit})`,
+        ).get(...params, ...tp) as { n: number }
+      ).n;
+    const tries: (() => number)[] = [];
+    for (const field of INDEXED_FIELDS) {
+      const values = f[field];
+      if (values?.length) tries.push(() => count(`${LIST_COLUMN[field]} IN (${marks(values.length)})`, [...values]));
+    }
+    const subject = f.subject;
+    if (subject?.length) {
+      const q = marks(subject.length);
+      tries.push(() => count(`(user_id IN (${q}) OR client IN (${q}))`, [...subject, ...subject]));
+    }
+    const text = f.text === undefined ? null : ftsQuery(f.text);
+    if (text)
+      tries.push(
+        () =>
+          (
+            this.prep(
+              `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ? LIMIT ${limit})`,
+            ).get(text) as { n: number }
+          ).n,
+      );
+    if (f.since !== undefined && f.until !== undefined) tries.push(() => count('true', []));
+    let least: number | null = null;
+    for (const t of tries) {
+      const n = t();
+      if (n <= cap && (least === null || n < least)) least = n;
+    }
+    return least;
+  }
+
+  /**
    * Counts per value of each facet under the filter, the most frequent `limit` values; each facet
    * ignores its own selection (included and excluded values), so an excluded value keeps its count.
    * `search` keeps only values containing that text (case-insensitive; ASCII case folding).
@@ -759,17 +927,8 @@ export class AuditStore {
     search?: string,
   ): Record<string, FacetCount[]> {
     const needle = search?.trim() ? search.trim() : null;
-    const own = (n: AuditFacetName) => FACET_FILTER_FIELD[n];
-    const selects = (n: AuditFacetName) =>
-      !!(filter[own(n)] as unknown[] | undefined)?.length || !!filter.exclude?.[own(n) as ExcludeField]?.length;
-    // Facets with no selection of their own share the whole filter (counted together); the others
-    // each drop their own selection.
-    const groups: { names: AuditFacetName[]; filter: AuditFilter }[] = [];
-    const shared = names.filter((n) => !selects(n));
-    if (shared.length) groups.push({ names: shared, filter });
-    for (const n of names) if (selects(n)) groups.push({ names: [n], filter: omitField(filter, own(n)) });
     const out: Record<string, FacetCount[]> = {};
-    for (const g of groups) {
+    for (const g of facetGroups(filter, names)) {
       const { filter: f, empty } = normalizeFilter(g.filter);
       const counts = empty
         ? new Map(g.names.map((n) => [n, new Map<string | null, number>()]))
@@ -809,8 +968,9 @@ export class AuditStore {
     const out = new Map<AuditFacetName, Map<string | null, number>>();
     const like = needle ? likePattern(needle) : null;
     const matches = (v: string | null) => !needle || (v !== null && v.toLowerCase().includes(needle.toLowerCase()));
-    const rolled = onlyTimeAndOutcome(f) && f.since === undefined && f.until === undefined;
-    const rest = names.filter((n) => !(rolled && ((ROLLUP_DIMS as readonly string[]).includes(n) || n === 'outcome')));
+    const scope = singleDimScope(f);
+    const fromRollup = (n: AuditFacetName) => rollupServes(f, n);
+    const rest = names.filter((n) => !fromRollup(n));
     if (rest.length >= 2) {
       // Selective enough: count every remaining facet in one pass over the matching rows.
       const w = this.where(f);
@@ -820,26 +980,24 @@ export class AuditStore {
         ) as { n: number }
       ).n;
       if (bounded <= SINGLE_PASS_MAX) {
+        // The matching rows are read once (scattered table rows are the cost) and each facet grouped
+        // from that copy: one GROUP BY over all the columns sorts nearly one group per row.
         const cols = rest.map((n) => FACET_COLUMN[n]);
         const rows = this.prep(
-          `SELECT ${cols.join(', ')}, COUNT(*) AS n FROM audit_events ${w.sql} GROUP BY ${cols.join(', ')}`,
-        ).all(...w.params) as Record<string, string | number | null>[];
-        for (const name of rest) {
-          const col = FACET_COLUMN[name];
-          const counts = new Map<string | null, number>();
-          for (const r of rows) {
-            const v = r[col] as string | null;
-            if (matches(v)) counts.set(v, (counts.get(v) ?? 0) + (r.n as number));
-          }
-          out.set(name, counts);
-        }
+          `WITH r AS MATERIALIZED (SELECT ${cols.join(', ')} FROM audit_events ${w.sql}) ${cols
+            .map((c, i) => `SELECT ${i} AS f, ${c} AS value, COUNT(*) AS n FROM r GROUP BY ${c}`)
+            .join(' UNION ALL ')}`,
+        ).all(...w.params) as { f: number; value: string | null; n: number }[];
+        const counts = rest.map(() => new Map<string | null, number>());
+        for (const r of rows) if (matches(r.value)) counts[r.f]?.set(r.value, r.n);
+        rest.forEach((name, i) => out.set(name, counts[i] as Map<string | null, number>));
       }
     }
     const lim = limit === null ? '' : ` LIMIT ${Math.max(1, Math.floor(limit))}`;
     for (const name of names) {
       if (out.has(name)) continue;
       let rows: { value: string | null; count: number }[];
-      if (rolled && (ROLLUP_DIMS as readonly string[]).includes(name)) {
+      if (name !== 'outcome' && fromRollup(name)) {
         const o = outcomesOf(f);
         rows = (
           this.prep(
@@ -847,10 +1005,15 @@ export class AuditStore {
              GROUP BY value ORDER BY count DESC, value${lim}`,
           ).all(name, ...(o ?? []), ...(like ? [like] : [])) as unknown as { value: string; count: number }[]
         ).map((r) => ({ value: r.value === '' ? null : r.value, count: r.count }));
-      } else if (rolled && name === 'outcome') {
+      } else if (name === 'outcome' && fromRollup(name)) {
+        // Every event counts once per dimension of the day rollup (a few rows per day and value,
+        // where the minute rollup has tens of thousands and the events a row each).
+        const o = outcomesOf(f);
+        const values = scope ? ` AND value IN (${marks(scope.values.length)})` : '';
         rows = this.prep(
-          'SELECT outcome AS value, SUM(n) AS count FROM audit_minutes GROUP BY outcome ORDER BY count DESC, value',
-        ).all() as unknown as FacetCount[];
+          `SELECT outcome AS value, SUM(n) AS count FROM audit_facet_days WHERE dim = ?${values}${o ? ` AND outcome IN (${marks(o.length)})` : ''}
+           GROUP BY outcome ORDER BY count DESC, value`,
+        ).all(scope?.dim ?? 'source', ...(scope?.values ?? []), ...(o ?? [])) as unknown as FacetCount[];
         rows = rows.filter((r) => r.count > 0 && matches(r.value));
       } else {
         const col = FACET_COLUMN[name];
@@ -1116,12 +1279,25 @@ export class AuditStore {
       if (outcome === 'error') r.e += n;
       acc.set(b, r);
     };
-    if (firstFull < lastFull) {
+    const rolled = (table: 'audit_minutes' | 'audit_hours', lo: number, hi: number) => {
+      if (lo >= hi) return;
+      const [col, unit] = table === 'audit_hours' ? ['hour', HOUR] : ['minute', MINUTE];
       const rows = this.prep(
-        `SELECT CAST((minute * ${MINUTE} - ?) / ? AS INTEGER) AS b, outcome, SUM(n) AS n FROM audit_minutes
-         WHERE minute >= ? AND minute < ?${oSql} GROUP BY b, outcome`,
-      ).all(origin, bucketMs, firstFull, lastFull, ...(o ?? [])) as { b: number; outcome: string; n: number }[];
+        `SELECT CAST((${col} * ${unit} - ?) / ? AS INTEGER) AS b, outcome, SUM(n) AS n FROM ${table}
+         WHERE ${col} >= ? AND ${col} < ?${oSql} GROUP BY b, outcome`,
+      ).all(origin, bucketMs, lo, hi, ...(o ?? [])) as { b: number; outcome: string; n: number }[];
       for (const r of rows) add(r.b, r.outcome, r.n);
+    };
+    if (firstFull < lastFull) {
+      // Buckets of whole hours: the whole hours inside [from, to) from the hour rollup, the minutes
+      // of the partial hours at either edge from the minute rollup.
+      const firstHour = Math.ceil(firstFull / 60);
+      const lastHour = Math.floor(lastFull / 60);
+      if (bucketMs % HOUR === 0 && firstHour < lastHour) {
+        rolled('audit_hours', firstHour, lastHour);
+        rolled('audit_minutes', firstFull, firstHour * 60);
+        rolled('audit_minutes', lastHour * 60, lastFull);
+      } else rolled('audit_minutes', firstFull, lastFull);
     }
     const edges: [number, number][] =
       firstFull < lastFull
@@ -1151,6 +1327,13 @@ export class AuditStore {
          ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
       )
       .run(...params);
+    this.db
+      .prepare(
+        `INSERT INTO audit_hours (hour, outcome, n)
+         SELECT ts / ${HOUR}, outcome, ${count} FROM audit_events WHERE ${cond} GROUP BY 1, 2
+         ON CONFLICT (hour, outcome) DO UPDATE SET n = n + excluded.n`,
+      )
+      .run(...params);
     for (const dim of ROLLUP_DIMS) {
       this.db
         .prepare(
@@ -1161,7 +1344,10 @@ export class AuditStore {
         )
         .run(...params);
     }
-    if (sign < 0) this.db.exec('DELETE FROM audit_minutes WHERE n <= 0; DELETE FROM audit_facet_days WHERE n <= 0;');
+    if (sign < 0)
+      this.db.exec(
+        'DELETE FROM audit_minutes WHERE n <= 0; DELETE FROM audit_hours WHERE n <= 0; DELETE FROM audit_facet_days WHERE n <= 0;',
+      );
   }
 
   /** Moves the events matching `cond` to the trash as one batch (never a silent, final delete). */
