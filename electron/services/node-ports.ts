@@ -29,6 +29,44 @@ const READ_CHUNK = 1 << 16;
 const MAX_SPARE = 8;
 const spare: Buffer[] = [];
 
+/** The checks on the open handle's fstat, before any byte is read. */
+function checkOpened(st: { isFile(): boolean; size: number }, maxBytes: number): void {
+  if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
+  if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
+}
+
+/**
+ * What a capped read has brought into one reused buffer: each read fills `buf` from `at` with at
+ * most `want` bytes; a full buffer is copied out so the rest of the file can be read into it again.
+ * Shared by the asynchronous and the synchronous port, so both enforce the same cap the same way.
+ */
+class CappedText {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  at = 0;
+  constructor(
+    readonly buf: Buffer,
+    private readonly maxBytes: number,
+  ) {}
+  get want(): number {
+    return Math.min(this.buf.length - this.at, this.maxBytes + 1 - this.total);
+  }
+  add(bytesRead: number): void {
+    this.at += bytesRead;
+    this.total += bytesRead;
+    if (this.total > this.maxBytes) throw fsError('EFBIG', `file too large (over ${this.maxBytes} bytes)`);
+    if (this.at === this.buf.length) {
+      this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
+      this.at = 0;
+    }
+  }
+  text(): string {
+    if (!this.chunks.length) return this.buf.toString('utf8', 0, this.at);
+    if (this.at) this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
+    return Buffer.concat(this.chunks, this.total).toString('utf8');
+  }
+}
+
 /**
  * Reads at most `maxBytes` of a regular file. Opened non-blocking (a character device such as
  * `/proc/kmsg` or a FIFO swapped in after the stat answers EAGAIN instead of blocking a thread
@@ -40,28 +78,13 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
   const pooled = maxBytes + 1 >= READ_CHUNK;
   const buf = pooled ? (spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK)) : Buffer.allocUnsafe(maxBytes + 1);
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
-    if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let inBuf = 0;
+    checkOpened(await fh.stat(), maxBytes);
+    const read = new CappedText(buf, maxBytes);
     for (;;) {
-      const want = Math.min(buf.length - inBuf, maxBytes + 1 - total);
-      const { bytesRead } = await fh.read(buf, inBuf, want, null);
-      if (bytesRead === 0) break;
-      inBuf += bytesRead;
-      total += bytesRead;
-      if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
-      if (inBuf === buf.length) {
-        // Full: keep a copy and read the rest into the same buffer.
-        chunks.push(Buffer.from(buf.subarray(0, inBuf)));
-        inBuf = 0;
-      }
+      const { bytesRead } = await fh.read(buf, read.at, read.want, null);
+      if (bytesRead === 0) return read.text();
+      read.add(bytesRead);
     }
-    if (!chunks.length) return buf.toString('utf8', 0, inBuf);
-    if (inBuf) chunks.push(Buffer.from(buf.subarray(0, inBuf)));
-    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
     if (pooled && spare.length < MAX_SPARE) spare.push(buf);
     await fh.close();
@@ -92,27 +115,13 @@ let syncBuf: Buffer | undefined;
 function readCappedSync(path: string, maxBytes: number): string {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw fsError('EFTYPE', 'not a regular file');
-    if (st.size > maxBytes) throw fsError('EFBIG', `file too large (${st.size} bytes)`);
-    const buf = (syncBuf ??= Buffer.allocUnsafeSlow(READ_CHUNK));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let inBuf = 0;
+    checkOpened(fstatSync(fd), maxBytes);
+    const read = new CappedText((syncBuf ??= Buffer.allocUnsafeSlow(READ_CHUNK)), maxBytes);
     for (;;) {
-      const bytesRead = readSync(fd, buf, inBuf, Math.min(buf.length - inBuf, maxBytes + 1 - total), null);
-      if (bytesRead === 0) break;
-      inBuf += bytesRead;
-      total += bytesRead;
-      if (total > maxBytes) throw fsError('EFBIG', `file too large (over ${maxBytes} bytes)`);
-      if (inBuf === buf.length) {
-        chunks.push(Buffer.from(buf.subarray(0, inBuf)));
-        inBuf = 0;
-      }
+      const bytesRead = readSync(fd, read.buf, read.at, read.want, null);
+      if (bytesRead === 0) return read.text();
+      read.add(bytesRead);
     }
-    if (!chunks.length) return buf.toString('utf8', 0, inBuf);
-    if (inBuf) chunks.push(Buffer.from(buf.subarray(0, inBuf)));
-    return Buffer.concat(chunks, total).toString('utf8');
   } finally {
     closeSync(fd);
   }
