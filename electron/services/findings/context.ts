@@ -13,6 +13,11 @@ interface FieldRef {
   fieldKey?: string;
   /** Index in args, for flag look-behind. */
   argIndex?: number;
+  /**
+   * Every args index split from this one string (a whole command line in `command`, or `args`
+   * written as a string): each piece is checked, not only the last one the pointer was set for.
+   */
+  pieces?: number[];
 }
 
 /**
@@ -37,7 +42,12 @@ function indexServers(scan: DiscoveryScan): Map<string, SourceServers> {
     const p = s.pointers;
     if (p.command) entry.fields.set(p.command, { server: s, field: 'command' });
     if (p.url) entry.fields.set(p.url, { server: s, field: 'url' });
-    p.args?.forEach((ptr, i) => entry.fields.set(ptr, { server: s, field: 'args', argIndex: i }));
+    p.args?.forEach((ptr, i) => {
+      const prev = entry.fields.get(ptr);
+      const pieces = prev?.server === s && prev.field === 'args' ? (prev.pieces ?? [prev.argIndex ?? i]) : [];
+      pieces.push(i);
+      entry.fields.set(ptr, { server: s, field: 'args', argIndex: i, ...(pieces.length > 1 ? { pieces } : {}) });
+    });
     for (const [k, ptr] of Object.entries(p.env)) entry.fields.set(ptr, { server: s, field: 'env', fieldKey: k });
     for (const [k, ptr] of Object.entries(p.headers))
       entry.fields.set(ptr, { server: s, field: 'headers', fieldKey: k });
@@ -110,6 +120,18 @@ function configValue(leaf: StringLeaf, ref: FieldRef, key: string): ConfigValue 
   }
 }
 
+/** One ref per args piece a split string produced (else the ref itself). */
+function piecesOf(ref: FieldRef): FieldRef[] {
+  return ref.pieces ? ref.pieces.map((i) => ({ server: ref.server, field: ref.field, argIndex: i })) : [ref];
+}
+
+/** The piece of a split string that holds `value` (a provider hit), for its flag look-behind. */
+function pieceHolding(ref: FieldRef, value: string): FieldRef {
+  const args = ref.server.raw.args ?? [];
+  const i = ref.pieces?.find((p) => (args[p] ?? '').includes(value));
+  return i === undefined ? ref : { server: ref.server, field: ref.field, argIndex: i };
+}
+
 /**
  * What discovery's masking of this same value hid (RawServer.hidden), when the leaf is the value it
  * masked: an argument by index, or the command or URL as written. Else undefined (mask it here).
@@ -148,19 +170,21 @@ function genericHits(
     else byLeaf.set(c.leaf, [c]);
   }
   for (const leaf of leaves) {
-    const ref = fieldOf(idx, leaf);
-    if (!ref) continue;
-    const fieldKey =
-      ref.field === 'args' && ref.argIndex !== undefined
-        ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
-        : ref.fieldKey;
+    const found = fieldOf(idx, leaf);
+    if (!found) continue;
     let mine = byLeaf.get(leaf);
-    for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref))) {
-      if (mine?.some((c) => c.value.includes(span.value) || span.value.includes(c.value))) continue;
-      const c: Candidate = { leaf, ref, secretType: span.type, value: span.value, fieldKey };
-      out.push(c);
-      if (!mine) byLeaf.set(leaf, (mine = []));
-      mine.push(c);
+    for (const ref of piecesOf(found)) {
+      const fieldKey =
+        ref.field === 'args' && ref.argIndex !== undefined
+          ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
+          : ref.fieldKey;
+      for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref))) {
+        if (mine?.some((c) => c.value.includes(span.value) || span.value.includes(c.value))) continue;
+        const c: Candidate = { leaf, ref, secretType: span.type, value: span.value, fieldKey };
+        out.push(c);
+        if (!mine) byLeaf.set(leaf, (mine = []));
+        mine.push(c);
+      }
     }
   }
   return out;
@@ -195,8 +219,9 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
     const hits: SecretHit[] = await detectInSource(src, (leaf) => fieldOf(idx, leaf) !== undefined, lintedBy.get(src));
     const provider: Candidate[] = [];
     for (const h of hits) {
-      const ref = fieldOf(idx, h.leaf);
-      if (!ref) continue;
+      const found = fieldOf(idx, h.leaf);
+      if (!found) continue;
+      const ref = pieceHolding(found, h.value);
       let fieldKey = ref.fieldKey;
       if (ref.field === 'args' && ref.argIndex !== undefined)
         fieldKey = argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key;

@@ -140,6 +140,25 @@ describe('secret.in-args', () => {
     assert.ok(drafts.every((d) => !JSON.stringify(d).includes(GITLAB)));
   });
 
+  it('finds a credential in the middle of a one-string command line or args string, not only in its last word', async () => {
+    const drafts = await runOn(
+      [
+        claudeCode({
+          f: { command: `mytool --api-key ${GENERIC} serve` },
+          g: { command: 'srv', args: `--token ${GITLAB} --verbose` as unknown as string[] },
+          h: { command: 'srv', args: `--api-key ${GENERIC} --verbose` as unknown as string[] },
+        }),
+      ],
+      { rules: [secretInArgs, secretLiteral] },
+    );
+    assert.deepEqual(triples(drafts), [
+      `secret.in-args ${S}/f/command generic-high-entropy`,
+      `secret.in-args ${S}/g/args gitlab-pat`,
+      `secret.in-args ${S}/h/args generic-high-entropy`,
+    ]);
+    assert.ok(drafts.every((d) => !JSON.stringify(d).includes(GENERIC) && !JSON.stringify(d).includes(GITLAB)));
+  });
+
   it('does not flag ordinary arguments, references or placeholders', async () => {
     const drafts = await runOn(
       [
