@@ -176,7 +176,8 @@ async function checkCaFile(ctx: ServiceContext, caFile: string | undefined): Pro
   }
   let text: string;
   try {
-    text = await ctx.fs.readFile(caFile);
+    // Capped and opened non-blocking: a FIFO or device swapped in after the stat cannot hang the read.
+    text = await ctx.fs.readFile(caFile, { maxBytes: 1024 * 1024 });
   } catch (err) {
     throw new AdminError('bad-request', `CA file ${caFile} cannot be read: ${(err as Error).message}`);
   }
