@@ -1320,20 +1320,18 @@ export class AuditStore {
   /** Adds (sign +1) or takes out (-1) the events matching `cond` in the rollups. */
   private adjustRollups(cond: string, params: SQLInputValue[], sign: 1 | -1): void {
     const count = sign > 0 ? 'COUNT(*)' : '-COUNT(*)';
-    this.db
-      .prepare(
-        `INSERT INTO audit_minutes (minute, outcome, n)
-         SELECT ts / ${MINUTE}, outcome, ${count} FROM audit_events WHERE ${cond} GROUP BY 1, 2
-         ON CONFLICT (minute, outcome) DO UPDATE SET n = n + excluded.n`,
-      )
-      .run(...params);
-    this.db
-      .prepare(
-        `INSERT INTO audit_hours (hour, outcome, n)
-         SELECT ts / ${HOUR}, outcome, ${count} FROM audit_events WHERE ${cond} GROUP BY 1, 2
-         ON CONFLICT (hour, outcome) DO UPDATE SET n = n + excluded.n`,
-      )
-      .run(...params);
+    for (const [table, unit, ms] of [
+      ['audit_minutes', 'minute', MINUTE],
+      ['audit_hours', 'hour', HOUR],
+    ] as const) {
+      this.db
+        .prepare(
+          `INSERT INTO ${table} (${unit}, outcome, n)
+           SELECT ts / ${ms}, outcome, ${count} FROM audit_events WHERE ${cond} GROUP BY 1, 2
+           ON CONFLICT (${unit}, outcome) DO UPDATE SET n = n + excluded.n`,
+        )
+        .run(...params);
+    }
     for (const dim of ROLLUP_DIMS) {
       this.db
         .prepare(
