@@ -37,11 +37,12 @@ export class FindingsRepository {
   insertScan(scan: Omit<StoredScan, 'id'>): { id: number; firstSeen: Map<string, string> } {
     const ids = JSON.stringify(scan.drafts.map((d) => d.id));
     // The scan's JSON array is its drafts' JSON joined (the text JSON.stringify of the array writes).
-    // SQLite joins the rows it has just stored when it can order an aggregate (3.44+) and the ids
-    // are unique (they are, from the engine): the ~1 MB array and the drafts' JSON are then never
-    // all held in JS at once (peak memory of `gatehouse scan`, issue #13).
-    const inSql = sqliteOrdersAggregates(this.db) && new Set(scan.drafts.map((d) => d.id)).size === scan.drafts.length;
-    const jsons = inSql ? undefined : scan.drafts.map((d) => JSON.stringify(d));
+    // SQLite joins the rows it has just stored when the ids are unique (they are, from the engine):
+    // the ~1 MB array and the drafts' JSON are then never all held in JS at once (peak memory of
+    // `gatehouse scan`, issue #13). `group_concat(… ORDER BY …)` needs SQLite 3.44; node:sqlite has
+    // shipped 3.46+ since it appeared (Node 22.5).
+    const unique = new Set(scan.drafts.map((d) => d.id)).size === scan.drafts.length;
+    const jsons = unique ? undefined : scan.drafts.map((d) => JSON.stringify(d));
     return transaction(this.db, () => {
       const upsert = this.db.prepare(
         `INSERT INTO finding_state (id, rule_id, first_seen, last_seen, fixed_at, draft_json) VALUES (?, ?, ?, ?, NULL, ?)
@@ -219,18 +220,4 @@ export class FindingsRepository {
   unsuppress(id: string): boolean {
     return Number(this.db.prepare('DELETE FROM finding_suppressions WHERE id = ?').run(id).changes) > 0;
   }
-}
-
-/** Whether this SQLite accepts `group_concat(x, sep ORDER BY y)` (3.44+), by database handle. */
-const ordersAggregates = new WeakMap<Database, boolean>();
-function sqliteOrdersAggregates(db: Database): boolean {
-  let known = ordersAggregates.get(db);
-  if (known === undefined) {
-    const v = String((db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v)
-      .split('.')
-      .map(Number);
-    known = (v[0] ?? 0) > 3 || ((v[0] ?? 0) === 3 && (v[1] ?? 0) >= 44);
-    ordersAggregates.set(db, known);
-  }
-  return known;
 }
