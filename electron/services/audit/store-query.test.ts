@@ -13,7 +13,7 @@ import {
 import { openDatabase, type Database } from '../store/database.js';
 import { FACET_FILTER_FIELD } from './columns.js';
 import { AUDIT_MIGRATIONS } from './migrations.js';
-import { AuditStore, omitField } from './store.js';
+import { AuditStore, omitField, topValues } from './store.js';
 
 /**
  * The Audit page's queries on a real SQLite store with generated events, each checked against the
@@ -348,14 +348,8 @@ function oracleFacets(f: AuditFilter, limit: number, search?: string): Record<st
       if (search && (v === null || !v.toLowerCase().includes(search.toLowerCase()))) continue;
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    out[name] = [...counts]
-      .map(([value, count]) => ({ value, count }))
-      .sort(
-        (a, b) =>
-          b.count - a.count ||
-          (a.value === b.value ? 0 : a.value === null ? -1 : b.value === null ? 1 : a.value < b.value ? -1 : 1),
-      )
-      .slice(0, limit);
+    // The counts are this test's own; their order (count, then value) is the store's, shared.
+    out[name] = topValues(counts, limit);
   }
   return out;
 }

@@ -381,7 +381,7 @@ function outcomesOf(filter: AuditFilter): readonly AuditOutcome[] | null {
 }
 
 /** The most frequent values first (ties by value, none first), at most `limit`. */
-function topValues(counts: Map<string | null, number>, limit: number): FacetCount[] {
+export function topValues(counts: Map<string | null, number>, limit: number): FacetCount[] {
   return [...counts]
     .filter(([, count]) => count > 0)
     .map(([value, count]) => ({ value, count }))
