@@ -101,7 +101,7 @@ const QUICK_MS = 80;
 const VERDICT_MS = 60_000;
 /** A slow query waiting this long (ms) goes before quick ones on a general worker (no starvation). */
 const SLOW_MAX_WAIT_MS = 1000;
-/** Verdicts remembered (filters seen); the memory is cleared when full. */
+/** Verdicts remembered (filters seen); the oldest goes when full. */
 const MAX_VERDICTS = 1000;
 /** Queries assumed quick before their cost is known. */
 const QUICK_BY_NAME: ReadonlySet<AuditQueryName> = new Set(['query', 'count', 'get']);
@@ -307,6 +307,9 @@ export class AuditQueryPool implements AuditQueries {
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
+      // Only the quick lane probes: a general worker runs any query, so deferring there would only
+      // cost a probe and a round trip (and no verdict is learned from it).
+      if (slot.lane === 'general') job.probe = false;
       const req: QueryRequest = {
         id: job.id,
         name: job.name,
@@ -395,7 +398,9 @@ export class AuditQueryPool implements AuditQueries {
   }
 
   private judge(job: Job, quick: boolean): void {
-    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+    // Most recent last (a Map keeps insertion order): when full, the oldest verdict goes.
+    this.verdicts.delete(job.costKey);
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value as string);
     this.verdicts.set(job.costKey, { quick, at: performance.now() });
   }
 
