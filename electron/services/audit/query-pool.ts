@@ -307,9 +307,6 @@ export class AuditQueryPool implements AuditQueries {
       slot.job = job;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
-      // Only the quick lane probes: a general worker runs any query, so deferring there would only
-      // cost a probe and a round trip (and no verdict is learned from it).
-      if (slot.lane === 'general') job.probe = false;
       const req: QueryRequest = {
         id: job.id,
         name: job.name,

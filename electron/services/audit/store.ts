@@ -877,9 +877,14 @@ export class AuditStore {
       time.push('ts < ?');
       tp.push(parseTime(f.until, 'until'));
     }
-    // The outcome is left out: the column indexes are (col, ts, outcome), so it cannot narrow the
-    // seek, and with a rare outcome the count would walk the whole range instead of stopping at
-    // `limit`. Without it the count is larger, still an upper bound.
+    // The outcome stays in: the indexes are (col, ts, outcome), so the count walks index entries
+    // (no table rows) and bounds the rows the query will read. Without it a tenant's denials were
+    // judged by the whole tenant and sent behind the slow queries (measured: p99 0.16 → 2.7 s).
+    const o = outcomesOf(f);
+    if (o) {
+      time.push(`outcome IN (${marks(o.length)})`);
+      tp.push(...o);
+    }
     const count = (cond: string, params: SQLInputValue[]) =>
       (
         this.prep(
