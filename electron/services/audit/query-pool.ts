@@ -157,6 +157,10 @@ export class AuditQueryPool implements AuditQueries {
     this.quickLane = opts.quickLane ?? true;
   }
 
+  get parallelism(): number {
+    return this.fallback ? 1 : this.size;
+  }
+
   /** Thread ids of the live workers (diagnostics and tests). */
   get threadIds(): number[] {
     return this.slots.map((s) => s.worker.threadId);

@@ -6,7 +6,15 @@ import type { AuditStore } from './store.js';
  * them inline. Dispatch is generic over the names: a new parameter of a query function flows through
  * without touching this file.
  */
-export const AUDIT_QUERY_NAMES = ['query', 'count', 'get', 'facets', 'histogram'] as const;
+export const AUDIT_QUERY_NAMES = [
+  'query',
+  'count',
+  'get',
+  'facets',
+  'histogram',
+  'replayPlan',
+  'replayTuples',
+] as const;
 export type AuditQueryName = (typeof AUDIT_QUERY_NAMES)[number];
 
 type QueryFn<K extends AuditQueryName> = AuditStore[K] extends (...args: infer A) => infer R
@@ -16,6 +24,8 @@ export type AuditQueryArgs<K extends AuditQueryName> = QueryFn<K>['args'];
 export type AuditQueryResult<K extends AuditQueryName> = QueryFn<K>['result'];
 
 export interface AuditQueries {
+  /** Queries that can run at the same time (1 inline): work cut into this many parts runs in parallel. */
+  readonly parallelism: number;
   run<K extends AuditQueryName>(name: K, ...args: AuditQueryArgs<K>): Promise<AuditQueryResult<K>>;
   close(): Promise<void>;
 }
@@ -37,6 +47,7 @@ export function callAuditQuery<K extends AuditQueryName>(
 /** Queries on the caller's own connection (CLI, tests, in-memory stores). */
 export function inlineAuditQueries(store: AuditStore): AuditQueries {
   return {
+    parallelism: 1,
     run: async (name, ...args) => callAuditQuery(store, name, args),
     close: async () => undefined,
   };

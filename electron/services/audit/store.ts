@@ -18,6 +18,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
+import { replayPlan, replayTuples, type ReplayPlan, type ReplaySlice, type ReplayTuple } from './replay.js';
 import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
 import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN, type AuditEventColumns } from './columns.js';
 
@@ -641,6 +642,23 @@ export class AuditStore {
     } finally {
       if (sync > 1) this.db.exec(`PRAGMA synchronous = ${sync}`);
     }
+  }
+
+  /** A policy simulation's replay of the range in `of` parts (replay.ts): its count and slices. */
+  replayPlan(range: { since?: string; until?: string }, of: number): ReplayPlan {
+    return replayPlan(
+      this.db,
+      {
+        since: range.since === undefined ? undefined : parseTime(range.since, 'since'),
+        until: range.until === undefined ? undefined : parseTime(range.until, 'until'),
+      },
+      of,
+    );
+  }
+
+  /** Distinct replayable calls of `methods` in one slice of a replay plan. */
+  replayTuples(slice: ReplaySlice, methods: readonly string[]): ReplayTuple[] {
+    return replayTuples(this.db, slice, methods);
   }
 
   /** WHERE clause for a filter; `omit` drops one field (a facet ignores its own selection). */

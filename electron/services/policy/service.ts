@@ -12,6 +12,8 @@ import type {
   SimulationResult,
 } from '../../../shared/model/policy.js';
 import { appendAdminAction } from '../audit/admin-log.js';
+import { inlineAuditQueries } from '../audit/query-port.js';
+import { AuditStore } from '../audit/store.js';
 import { actorOf as identityActorOf } from '../identity/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { ContextForgeAdapter } from '../gateways/contextforge.js';
@@ -205,7 +207,9 @@ export async function simulatePolicyText(
   if (!p.document) throw new AdminError('bad-request', `The draft does not parse: ${firstError(p.diagnostics)}`);
   const gw = await requireGateway(ctx, input.gatewayId, p.document);
   const live = policyFromSnapshot(storedSnapshot(ctx, gw));
-  return simulatePolicy(ctx.db, p.document, live, { since: input.since, until: input.until }, (done, total) =>
+  // On the audit query workers when serving (the grouping is cut across them; the event loop stays free).
+  const queries = ctx.auditQueries ?? inlineAuditQueries(new AuditStore(ctx.db, { readOnly: true }));
+  return simulatePolicy(queries, p.document, live, { since: input.since, until: input.until }, (done, total) =>
     progress(ctx, 'simulate')(done, total, `Evaluated ${done} of ${total} distinct calls`),
   );
 }

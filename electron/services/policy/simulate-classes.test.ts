@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditEventDraft } from '../../../shared/model/audit.js';
 import { PolicyDocument } from '../../../shared/model/policy.js';
+import { AuditQueryPool } from '../audit/query-pool.js';
+import { inlineAuditQueries } from '../audit/query-port.js';
 import { AuditStore } from '../audit/store.js';
 import { openDatabase } from '../store/database.js';
 import { decide } from './evaluate.js';
@@ -57,8 +59,8 @@ test('simulate: deciding once per request class gives what deciding every tuple 
         [live, draft],
         [live, live],
       ] as const) {
-        const fast = simulatePolicy(db, a, b);
-        const slow = simulatePolicy(db, a, b, {}, undefined, { classes: false });
+        const fast = await simulatePolicy(inlineAuditQueries(store), a, b);
+        const slow = await simulatePolicy(inlineAuditQueries(store), a, b, {}, undefined, { classes: false });
         assert.deepEqual({ ...fast, durationMs: 0 }, { ...slow, durationMs: 0 }, `seed ${seed}`);
         changed += fast.newlyAllowed.length + fast.newlyDenied.length;
         // And both agree with the reference evaluator on tool calls.
@@ -71,6 +73,35 @@ test('simulate: deciding once per request class gives what deciding every tuple 
       db.close();
     }
     assert.ok(changed > 50, `the random drafts change decisions (${changed} groups)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('simulate: on the audit query workers (the grouping cut in parts) it gives what one thread gives', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-policy-pool-'));
+  try {
+    const r = rng(99);
+    const db = openDatabase(join(dir, 'g.db'));
+    const store = new AuditStore(db);
+    store.insertBatch(Array.from({ length: 3000 }, (_, i) => ({ event: event(i, r), key: `k${i}` })));
+    const live = PolicyDocument.parse(randomDoc(r));
+    const draft = PolicyDocument.parse(randomDoc(r));
+    const pool = new AuditQueryPool(join(dir, 'g.db'), store, { size: 2 });
+    try {
+      for (const range of [{}, { since: new Date(Date.UTC(2026, 10, 1) + 900_000).toISOString() }]) {
+        const inline = await simulatePolicy(inlineAuditQueries(store), draft, live, range);
+        const before = pool.answeredByWorkers;
+        const parallel = await simulatePolicy(pool, draft, live, range);
+        // The plan and one query per part: all answered by the workers.
+        assert.equal(pool.answeredByWorkers - before, 3);
+        assert.deepEqual({ ...parallel, durationMs: 0 }, { ...inline, durationMs: 0 }, JSON.stringify(range));
+        assert.ok(inline.newlyAllowed.length + inline.newlyDenied.length > 0, 'the draft changes decisions');
+      }
+    } finally {
+      await pool.close();
+      db.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditEventDraft } from '../../../shared/model/audit.js';
 import { PolicyDocument } from '../../../shared/model/policy.js';
+import { inlineAuditQueries } from '../audit/query-port.js';
 import { AuditStore } from '../audit/store.js';
 import { openDatabase } from '../store/database.js';
 import { decide } from './evaluate.js';
@@ -52,7 +53,7 @@ test('simulate: grouped tuples, Cedar decisions equal the reference evaluator, c
     records.push({ event: event(i, 'ann@x.io', 'shared', '', 'tools/call'), key: `k${i++}` }); // no tool: skipped
     store.insertBatch(records);
 
-    const same = simulatePolicy(db, live, live);
+    const same = await simulatePolicy(inlineAuditQueries(store), live, live);
     assert.equal(same.events, records.length);
     assert.equal(same.tuples, cells.length);
     assert.equal(same.skipped, 1);
@@ -65,7 +66,7 @@ test('simulate: grouped tuples, Cedar decisions equal the reference evaluator, c
         { id: 'no-calc', effect: 'deny', subjects: ['*'], actions: ['call_tool'], resources: ['tool:calc'] },
       ],
     });
-    const r = simulatePolicy(db, draft, live);
+    const r = await simulatePolicy(inlineAuditQueries(store), draft, live);
     const expectDenied = cells.filter(
       ([u, s, t]) =>
         decide(live, { user: u, action: 'call_tool', server: s, tool: t }).allowed &&
@@ -84,7 +85,7 @@ test('simulate: grouped tuples, Cedar decisions equal the reference evaluator, c
     assert.ok(r.newlyDenied.every((g) => g.count === 3 && /rule no-calc/.test(g.reason)));
     assert.ok(r.newlyAllowed.some((g) => g.user === 'ann@x.io' && g.tool === 'send_email'));
     assert.equal(r.engine, 'cedar');
-    const since = simulatePolicy(db, draft, live, {
+    const since = await simulatePolicy(inlineAuditQueries(store), draft, live, {
       since: new Date(Date.UTC(2026, 10, 1) + cells.length * 2000).toISOString(),
     });
     assert.equal(since.events, cells.length + 1);

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { SQLInputValue } from 'node:sqlite';
 import type { PolicyAction, PolicyDocument, SimulationGroup, SimulationResult } from '../../../shared/model/policy.js';
-import { parseTime } from '../audit/store.js';
-import type { Database } from '../store/database.js';
+import type { AuditQueries } from '../audit/query-port.js';
+import { mergeReplayTuples } from '../audit/replay.js';
 import { cedar } from './compile/cedar.js';
 import { cedarPolicySet, cedarStr } from './compile/toolhive-cedar.js';
 import { indexPolicy, lower } from './evaluate.js';
@@ -25,6 +24,7 @@ const METHOD_ACTION: Record<string, PolicyAction> = {
   'resources/read': 'read_resource',
   'resources/list': 'list_resources',
 };
+const METHODS = Object.keys(METHOD_ACTION);
 const LIST_FEATURE: Partial<Record<PolicyAction, string>> = {
   list_tools: 'tool',
   list_prompts: 'prompt',
@@ -36,19 +36,6 @@ export interface SimulationRange {
   until?: string;
 }
 export type SimulationProgress = (done: number, total: number) => void;
-
-interface TupleRow {
-  user_id: string;
-  tenant: string | null;
-  method: string;
-  server: string;
-  tool: string | null;
-  prompt: string | null;
-  resource_uri: string | null;
-  n: number;
-  first_id: number;
-  last_id: number;
-}
 
 /**
  * Prepared policy sets, keyed by content. cedar-wasm keeps a prepared set for the process lifetime
@@ -229,42 +216,23 @@ export interface SimulationOptions {
   classes?: boolean;
 }
 
-export function simulatePolicy(
-  db: Database,
+/** Longest (ms) the decisions hold the event loop before yielding (a simulation never blocks serving). */
+const DECIDE_SLICE_MS = 15;
+
+export async function simulatePolicy(
+  queries: AuditQueries,
   draft: PolicyDocument,
   live: PolicyDocument,
   range: SimulationRange = {},
   onProgress?: SimulationProgress,
   opts: SimulationOptions = {},
-): SimulationResult {
+): Promise<SimulationResult> {
   const t0 = performance.now();
-  const where: string[] = [];
-  const params: SQLInputValue[] = [];
-  if (range.since) {
-    where.push('ts >= ?');
-    params.push(parseTime(range.since, 'since'));
-  }
-  if (range.until) {
-    where.push('ts < ?');
-    params.push(parseTime(range.until, 'until'));
-  }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const events = (db.prepare(`SELECT COUNT(*) AS n FROM audit_events ${w}`).get(...params) as { n: number }).n;
-  const methods = Object.keys(METHOD_ACTION);
-  // One pass over the table (or the time index for a range), sorted once for the GROUP BY: the
-  // per-column indexes (`+` keeps SQLite off them) would cost a random row read per event.
-  const replayable = `${w ? `${w} AND` : 'WHERE'} method IN (${methods.map(() => '?').join(', ')})
-    AND +user_id IS NOT NULL AND +server IS NOT NULL
-    AND NOT (method = 'tools/call' AND tool IS NULL) AND NOT (method = 'prompts/get' AND prompt IS NULL)
-    AND NOT (method = 'resources/read' AND resource_uri IS NULL)`;
-  const rows = db
-    .prepare(
-      `SELECT user_id, method, server, tool, prompt, resource_uri, MIN(tenant) AS tenant, COUNT(*) AS n,
-         MIN(id) AS first_id, MAX(id) AS last_id
-       FROM audit_events ${w ? '' : 'NOT INDEXED'} ${replayable}
-       GROUP BY user_id, method, server, tool, prompt, resource_uri`,
-    )
-    .all(...params, ...methods) as unknown as TupleRow[];
+  const window = { since: range.since, until: range.until };
+  // Grouping a million events is a sort of them all: cut into parts, one per query worker, that sort
+  // at the same time (replay.ts merges them into what one grouping would give).
+  const { events, slices } = await queries.run('replayPlan', window, queries.parallelism);
+  const rows = mergeReplayTuples(await Promise.all(slices.map((s) => queries.run('replayTuples', s, METHODS))));
   const shared: SetCache = new Map();
   const classes = opts.classes ?? true;
   const draftDecider = new CedarDecider(draft, shared, classes);
@@ -274,7 +242,12 @@ export function simulatePolicy(
   let unchanged = 0;
   let replayed = 0;
   // Users and objects the documents spell differently only by case are the same principal.
-  rows.forEach((r, i) => {
+  let sliceStart = performance.now();
+  for (const [i, r] of rows.entries()) {
+    if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+      await new Promise((res) => setImmediate(res));
+      sliceStart = performance.now();
+    }
     const action = METHOD_ACTION[r.method] as PolicyAction;
     const object = (action === 'call_tool' ? r.tool : action === 'get_prompt' ? r.prompt : r.resource_uri) ?? '';
     const a = liveDecider.decide(r.user_id, action, r.server, object);
@@ -295,7 +268,7 @@ export function simulatePolicy(
       (b.allowed ? newlyAllowed : newlyDenied).push(group);
     }
     if (onProgress && (i % 1000 === 999 || i === rows.length - 1)) onProgress(i + 1, rows.length);
-  });
+  }
   const bySize = (x: SimulationGroup, y: SimulationGroup) => y.count - x.count;
   return {
     since: range.since ?? null,
