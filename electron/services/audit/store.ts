@@ -18,6 +18,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
+import { canonicalIsoMillis } from './sources/common.js';
 import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
 import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN, type AuditEventColumns } from './columns.js';
 
@@ -86,7 +87,9 @@ export const ROW = {
 /** A record masked, serialized and hashed into its row (throws for a record that cannot be stored). */
 export function sealRecord(r: IngestRecord): SealedRow {
   const { event: e, original } = sealEvent(r.event);
-  const ts = Date.parse(e.time);
+  // Sources hand over canonical ISO (isoTime): read without the general date parser.
+  const fast = canonicalIsoMillis(e.time);
+  const ts = fast === fast ? fast : Date.parse(e.time);
   if (!Number.isFinite(ts)) throw new RangeError('time');
   return [
     dedupeUid(e.sourceKind, r.key),
