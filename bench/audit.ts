@@ -16,10 +16,9 @@ import { openDatabase } from '../electron/services/store/database.js';
  * Audit benchmark: N (default 1,000,000; AUDIT_BENCH_N) synthetic events over 30 days — 8 tenants, 2,000 users,
  * 12 clients, 40 servers, 300 tools, ~5% denied / ~2% errors — written as a ToolHive audit log (not
  * timed), then imported as users import it: `ingestFile` (read, parse, map, mask, uid hash, store in
- * deduplicating batches of AUDIT_INGEST_BATCH (AUDIT_BENCH_BATCH) with rollups; a seal worker with
- * AUDIT_BENCH_WORKER=1) into a fresh on-disk store. CPU figures are the whole process's (every
- * thread). Ingest is reported in its two phases (issue #13 item
- * 4): every event stored with facets, histogram and filters answering (the target applies here), then
+ * deduplicating batches of AUDIT_INGEST_BATCH (AUDIT_BENCH_BATCH) with rollups) into a fresh on-disk
+ * store. CPU figures are the whole process's (every thread). Ingest is reported in its two phases
+ * (issue #13 item 4): every event stored with facets, histogram and filters answering (the target applies here), then
  * the column indexes and the full-text index built in bulk while search says "catching-up" (its own
  * figure, with the queries timed at its start, the facets again once the user index they count the
  * subject from is in, and the longest stretch the event loop went unserved).
@@ -143,8 +142,7 @@ export async function benchAudit(
     const store = new AuditStore(db);
     const BATCH = Number(process.env.AUDIT_BENCH_BATCH ?? AUDIT_INGEST_BATCH);
     // What users run: the records are written as a ToolHive audit log first (not timed), then the
-    // file is imported (ingestFile: read, parse, map, mask, hash, store; the bulk path; a seal worker
-    // with AUDIT_BENCH_WORKER=1).
+    // file is imported (ingestFile: read, parse, map, mask, hash, store; the bulk path).
     const file = join(dir, 'toolhive-audit.jsonl');
     // Written by a child process, so that its garbage is not in this process's peak RSS.
     const w0 = performance.now();
@@ -156,7 +154,6 @@ export async function benchAudit(
     const writeMs = performance.now() - w0;
     peakRss = process.memoryUsage().rss;
     const fileBytes = (await stat(file)).size;
-    const sealWorker = process.env.AUDIT_BENCH_WORKER === '1';
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     let storedMs = 0;
@@ -217,7 +214,6 @@ export async function benchAudit(
       mapper: lineMapper('toolhive', { source: 'bench' }),
       final: true,
       batchSize: BATCH,
-      sealWorker,
       onProgress: (pos) => {
         // Let the RSS sampler see each batch (the event loop is busy between them).
         if (performance.now() - lastSample > 50) {
@@ -320,7 +316,7 @@ export async function benchAudit(
     db.close();
     return {
       events: n,
-      'ingest: stored, facets answering (target ≤ 5 s)': `${(storedMs / 1000).toFixed(2)} s (${Math.round(n / (storedMs / 1000)).toLocaleString('en')} events/s; CPU ${(storedCpuUs / 1e6).toFixed(2)} s, all threads; batches of ${BATCH}${bulk ? '; bulk path' : ''}; ${sealWorker ? 'seal worker' : 'no seal worker'})`,
+      'ingest: stored, facets answering (target ≤ 5 s)': `${(storedMs / 1000).toFixed(2)} s (${Math.round(n / (storedMs / 1000)).toLocaleString('en')} events/s; CPU ${(storedCpuUs / 1e6).toFixed(2)} s, all threads; batches of ${BATCH}${bulk ? '; bulk path' : ''})`,
       ...(bulk
         ? {
             'answering then (search catching up)': probe,

@@ -1,13 +1,11 @@
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { RejectedRecord } from '../../../shared/model/audit.js';
-import type { LineMapper, LineMapResult } from './line-mapper.js';
+import type { AuditFileFormat, JsonlMapping, RejectedRecord } from '../../../shared/model/audit.js';
 import { jsonErrorReason, rejectionReason } from './mask.js';
-import { SealerClosedError, SealWorker } from './seal-worker.js';
-import { sealLines, splitLines, unpackRows, type SealedBatch } from './sealed-batch.js';
+import { mapJsonl } from './sources/jsonl.js';
+import { mapOtlpRequest } from './sources/otlp.js';
+import { mapToolHive } from './sources/toolhive.js';
 import { AUDIT_INGEST_BATCH, type AuditStore, type IngestRecord } from './store.js';
-
-const EMPTY_BATCH: SealedBatch = { packed: '', rejects: [] };
 
 /**
  * File ingestion for the line formats (ToolHive, OTLP JSON, generic JSON lines). Lines are read from
@@ -17,7 +15,30 @@ const EMPTY_BATCH: SealedBatch = { packed: '', rejects: [] };
  * reported with line number and offset; they never stop the import.
  */
 
-export { lineMapper, type LineMapper, type LineMapResult } from './line-mapper.js';
+export interface LineMapResult {
+  records: IngestRecord[];
+  /** Problems inside a line that still produced other records (OTLP requests hold many). */
+  rejected: string[];
+}
+export type LineMapper = (value: unknown) => LineMapResult;
+
+export function lineMapper(
+  format: AuditFileFormat,
+  opts: { source?: string; mapping?: JsonlMapping } = {},
+): LineMapper {
+  const source = opts.source ?? format;
+  switch (format) {
+    case 'toolhive':
+      return (v) => ({ records: [mapToolHive(v, source)], rejected: [] });
+    case 'otlp-json':
+      return (v) => mapOtlpRequest(v, source);
+    case 'jsonl': {
+      const mapping = opts.mapping;
+      if (!mapping) throw new Error('the jsonl format needs a field mapping');
+      return (v) => ({ records: [mapJsonl(v, mapping, source)], rejected: [] });
+    }
+  }
+}
 
 export interface FilePosition {
   /** Byte offset of the next unread line. */
@@ -45,15 +66,6 @@ export interface FileIngestOptions {
   onCommit?: (pos: FilePosition, batch: IngestCounts) => void;
   /** Called after each committed batch (progress). */
   onProgress?: (pos: FilePosition, total: IngestCounts) => void;
-  /**
-   * Seal batches on a worker thread while this one writes (needs a mapper made by lineMapper). Off
-   * by default: on the 2-vCPU bench machine two busy threads each ran ~40% slower, so 1M events took
-   * as long as inline (24-26 s) for +70% CPU and +170 MB RSS; it is kept for machines with cores to
-   * spare (AUDIT_BENCH_WORKER=1 measures it).
-   */
-  sealWorker?: boolean;
-  /** The seal worker's module (a bundle that includes seal-worker.ts); default: that module itself. */
-  sealWorkerUrl?: URL;
 }
 
 const CHUNK = 1 << 20;
@@ -80,14 +92,10 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
   let lineNos: number[] = [];
   let offsets: number[] = [];
   let batchRejected = 0;
-  /** With a seal worker: lines rejected while reading, reported with their batch's other rejections. */
-  let deferred: RejectedRecord[] = [];
-  let sealer: SealWorker | null = null;
 
   const reject = (line: number, offset: number, reason: string) => {
     batchRejected++;
-    if (sealer) deferred.push({ where: o.path, line, offset, reason });
-    else o.onReject?.({ where: o.path, line, offset, reason });
+    o.onReject?.({ where: o.path, line, offset, reason });
   };
 
   /** The line whose records insertBatch is consuming (records are mapped lazily, line by line). */
@@ -122,7 +130,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     }
   }
 
-  const commitInline = (after: FilePosition) => {
+  const commit = (after: FilePosition) => {
     // Lines rejected before mapping (over-long) still commit, so the cursor moves past them.
     if (!starts.length && !batchRejected) return;
     const r = o.store.insertBatch(
@@ -136,61 +144,6 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     batchRejected = 0;
     resetBatch();
     o.onProgress?.(after, total);
-  };
-
-  // With a seal worker, a batch's bytes are copied to it (never decoded on this thread) and sealed
-  // there in order while this thread writes the batch before (at most one sealed batch waits here);
-  // each is still one transaction with its position.
-  const queue: {
-    lines: number[];
-    offsets: number[];
-    after: FilePosition;
-    rejected: RejectedRecord[];
-    sealed: Promise<SealedBatch>;
-  }[] = [];
-  const submit = (after: FilePosition) => {
-    if (!starts.length && !deferred.length) return;
-    const batch = Buffer.from(bytes.subarray(0, batchBytes));
-    // A worker that fails (it could not start, ran out of memory) leaves the batch to this thread.
-    const sealed = (sealer as SealWorker)
-      .seal(batch)
-      .catch((err: unknown) =>
-        err instanceof SealerClosedError ? EMPTY_BATCH : sealLines(splitLines(batch), o.mapper),
-      );
-    queue.push({ lines: lineNos, offsets, after, rejected: deferred, sealed });
-    deferred = [];
-    batchRejected = 0;
-    resetBatch();
-  };
-  const writeSealed = async (keep: number) => {
-    while (queue.length > keep) {
-      const job = queue[0] as (typeof queue)[number];
-      const batch = await job.sealed;
-      queue.shift();
-      const rejects = [
-        ...job.rejected,
-        ...batch.rejects.map(({ index, reason }) => ({
-          where: o.path,
-          line: job.lines[index] as number,
-          offset: job.offsets[index] as number,
-          reason,
-        })),
-      ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-      for (const r of rejects) o.onReject?.(r);
-      const r = o.store.insertSealed(unpackRows(batch.packed), (c) =>
-        o.onCommit?.(job.after, { ...c, rejected: rejects.length }),
-      );
-      total.imported += r.imported;
-      total.duplicates += r.duplicates;
-      total.rejected += rejects.length;
-      o.onProgress?.(job.after, total);
-    }
-  };
-  /** Ends the batch read so far at `after`; `last`: wait for every batch to be written. */
-  const commit = async (after: FilePosition, last = false) => {
-    if (!sealer) return commitInline(after);
-    submit(after);
-    await writeSealed(last ? 0 : 1);
   };
 
   function resetBatch(): void {
@@ -215,23 +168,13 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     lineNos.push(lineNo);
     offsets.push(offset);
   };
-  const batchLines = () => starts.length;
 
   const fh = await openRegularFile(o.path);
   try {
     // A large unread remainder (estimated at BYTES_PER_EVENT) may go through the store's bulk path.
     const expected = Math.floor(Math.max(0, (await fh.stat()).size - pos.offset) / BYTES_PER_EVENT);
-    const spec = o.mapper.spec;
-    if (spec && o.sealWorker) {
-      try {
-        sealer = new SealWorker(spec, o.sealWorkerUrl);
-      } catch {
-        sealer = null;
-      }
-    }
     await o.store.bulk(expected, () => readAll(fh));
   } finally {
-    await sealer?.close();
     await fh.close();
   }
   return { ...total, ...pos };
@@ -259,7 +202,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       pending = [];
       pendingBytes = 0;
       skipped = 0;
-      return batchLines() >= batchSize || batchBytes >= MAX_BATCH_BYTES;
+      if (starts.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) commit(pos);
     };
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
@@ -271,9 +214,8 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
         const nl = data.indexOf(NL, start);
         if (nl < 0) break;
         // (handleLine copies the line into the batch before the next read reuses `buf`.)
-        const full = endLine(data.subarray(start, nl));
+        endLine(data.subarray(start, nl));
         start = nl + 1;
-        if (full) await commit(pos);
       }
       if (start < data.length) {
         if (skipped) skipped += data.length - start;
@@ -295,7 +237,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       pos = { offset: lineOffset + skipped + pendingBytes, line: pos.line + 1 };
     }
     // Following: an unfinished line is read again from its start once it has an end.
-    await commit(pos, true);
+    commit(pos);
   }
 }
 

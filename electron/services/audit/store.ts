@@ -624,11 +624,11 @@ export class AuditStore {
   }
 
   /**
-   * Inserts rows already sealed (sealRecord: masked, serialized, hashed; e.g. by a seal worker) in
-   * one transaction, as insertBatch does: duplicates skipped, rollups and (when search is not
-   * catching up) full-text rows added, `inTransaction` run before the commit.
+   * insertBatch's transaction over sealed rows (sealRecord: masked, serialized, hashed): duplicates
+   * skipped, rollups and (when search is not catching up) full-text rows added, `inTransaction` run
+   * before the commit.
    */
-  insertSealed(
+  private insertSealed(
     rows: Iterable<SealedRow>,
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
   ): { imported: number; duplicates: number } {
