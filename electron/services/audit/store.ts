@@ -19,6 +19,7 @@ import type { Database } from '../store/database.js';
 import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
 import { replayPlan, replayTuples, type ReplayPlan, type ReplaySlice, type ReplayTuple } from './replay.js';
+import { canonicalIsoMillis } from './sources/common.js';
 import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
 import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN, type AuditEventColumns } from './columns.js';
 
@@ -62,6 +63,58 @@ export interface IngestRecord {
   event: AuditEventDraft;
   /** Source record id, or the record's canonical content: hashed into the unique uid. */
   key: string;
+}
+
+/**
+ * A sealed record as bound to the event INSERT, in its column order: uid, ts, source, source_kind,
+ * source_record_id, tenant, user_id, client, client_address, method, server, tool, prompt,
+ * resource_uri, outcome, reason, error_type, duration_ms, request_id, session_id, original. Every
+ * string in it is masked (sealEvent).
+ */
+export type SealedRow = [bigint, number, ...(string | number | null)[]];
+/** Positions in a SealedRow (rollup dimensions and numbers). */
+export const ROW = {
+  source: 2,
+  tenant: 5,
+  client: 7,
+  method: 9,
+  server: 10,
+  tool: 11,
+  outcome: 14,
+  durationMs: 17,
+  original: 20,
+} as const;
+
+/** A record masked, serialized and hashed into its row (throws for a record that cannot be stored). */
+export function sealRecord(r: IngestRecord): SealedRow {
+  const { event: e, original } = sealEvent(r.event);
+  // Sources hand over canonical ISO (isoTime): read without the general date parser.
+  const fast = canonicalIsoMillis(e.time);
+  const ts = fast === fast ? fast : Date.parse(e.time);
+  if (!Number.isFinite(ts)) throw new RangeError('time');
+  return [
+    dedupeUid(e.sourceKind, r.key),
+    ts,
+    e.source,
+    e.sourceKind,
+    e.sourceRecordId,
+    e.tenant,
+    e['user.id'],
+    e.client,
+    e['client.address'],
+    e['mcp.method.name'],
+    e.server,
+    e['gen_ai.tool.name'],
+    e['gen_ai.prompt.name'],
+    e['mcp.resource.uri'],
+    e.outcome,
+    e.reason,
+    e['error.type'],
+    e.durationMs,
+    e['jsonrpc.request.id'],
+    e['mcp.session.id'],
+    original,
+  ];
 }
 
 interface EventRow extends AuditEventColumns {
@@ -155,22 +208,8 @@ const DAY_MS = 86_400_000;
 const ROLLUP_DIMS = ['tenant', 'client', 'server', 'tool', 'method', 'source'] as const;
 type RollupDim = (typeof ROLLUP_DIMS)[number];
 
-function dimValue(e: AuditEventDraft, dim: RollupDim): string {
-  switch (dim) {
-    case 'tenant':
-      return e.tenant ?? '';
-    case 'client':
-      return e.client ?? '';
-    case 'server':
-      return e.server ?? '';
-    case 'tool':
-      return e['gen_ai.tool.name'] ?? '';
-    case 'method':
-      return e['mcp.method.name'] ?? '';
-    case 'source':
-      return e.source;
-  }
-}
+/** Each rollup dimension's position in a SealedRow (in ROLLUP_DIMS order). */
+const DIM_COLUMN: readonly number[] = ROLLUP_DIMS.map((d) => ROW[d]);
 
 /**
  * Counts per minute × outcome (histogram, totals) and per day × facet value × outcome (facets),
@@ -182,20 +221,22 @@ class Rollup {
   /** day → per ROLLUP_DIMS index: value → outcome → n (nested maps: no key strings built per event). */
   private readonly days = new Map<number, Map<string, Map<string, number>>[]>();
 
-  add(e: AuditEventDraft, ts: number): void {
+  add(row: SealedRow): void {
+    const ts = row[1];
+    const outcome = row[ROW.outcome] as string;
     const minute = Math.floor(ts / MINUTE);
     let m = this.minutes.get(minute);
     if (!m) this.minutes.set(minute, (m = new Map()));
-    m.set(e.outcome, (m.get(e.outcome) ?? 0) + 1);
+    m.set(outcome, (m.get(outcome) ?? 0) + 1);
     const day = Math.floor(ts / DAY_MS);
     let dims = this.days.get(day);
     if (!dims) this.days.set(day, (dims = ROLLUP_DIMS.map(() => new Map())));
     for (let i = 0; i < ROLLUP_DIMS.length; i++) {
       const values = dims[i] as Map<string, Map<string, number>>;
-      const v = dimValue(e, ROLLUP_DIMS[i] as RollupDim);
+      const v = (row[DIM_COLUMN[i] as number] as string | null) ?? '';
       let o = values.get(v);
       if (!o) values.set(v, (o = new Map()));
-      o.set(e.outcome, (o.get(e.outcome) ?? 0) + 1);
+      o.set(outcome, (o.get(outcome) ?? 0) + 1);
     }
   }
 
@@ -563,9 +604,37 @@ export class AuditStore {
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
     onBadRecord?: (record: IngestRecord, reason: string) => void,
   ): { imported: number; duplicates: number; rejected: number } {
+    let rejected = 0;
+    // One record that cannot be sealed (too deep, too large, a masker failure) is rejected on its
+    // own: the rest of the batch is stored.
+    function* sealed(): Generator<SealedRow> {
+      for (const r of records) {
+        let row: SealedRow;
+        try {
+          row = sealRecord(r);
+        } catch (err) {
+          rejected++;
+          onBadRecord?.(r, rejectionReason(err));
+          continue;
+        }
+        yield row;
+      }
+    }
+    const counts = this.insertSealed(sealed(), inTransaction);
+    return { ...counts, rejected };
+  }
+
+  /**
+   * insertBatch's transaction over sealed rows (sealRecord: masked, serialized, hashed): duplicates
+   * skipped, rollups and (when search is not catching up) full-text rows added, `inTransaction` run
+   * before the commit.
+   */
+  private insertSealed(
+    rows: Iterable<SealedRow>,
+    inTransaction?: (counts: { imported: number; duplicates: number }) => void,
+  ): { imported: number; duplicates: number } {
     let imported = 0;
     let seen = 0;
-    let rejected = 0;
     const rollup = new Rollup();
     // WAL + synchronous=NORMAL for the ingest transaction: commits are still atomic and a crash
     // (killed process) loses nothing committed; only a power loss/OS crash may drop the last commits,
@@ -582,48 +651,11 @@ export class AuditStore {
       // New rows get ids above the current maximum: the batch's full-text rows are added in one
       // statement after the inserts (same transaction), with no per-event round trip.
       const maxId = (this.prep('SELECT COALESCE(MAX(id), 0) AS m FROM audit_events').get() as { m: number }).m;
-      for (const r of records) {
-        // One record that cannot be sealed (too deep, too large, a masker failure) is rejected on
-        // its own: the rest of the batch is stored.
-        let sealed: SealedEvent;
-        let ts: number;
-        try {
-          sealed = sealEvent(r.event);
-          ts = Date.parse(sealed.event.time);
-          if (!Number.isFinite(ts)) throw new RangeError('time');
-        } catch (err) {
-          rejected++;
-          onBadRecord?.(r, rejectionReason(err));
-          continue;
-        }
+      for (const row of rows) {
         seen++;
-        const e = sealed.event;
-        const info = ins.run(
-          dedupeUid(e.sourceKind, r.key),
-          ts,
-          e.source,
-          e.sourceKind,
-          e.sourceRecordId,
-          e.tenant,
-          e['user.id'],
-          e.client,
-          e['client.address'],
-          e['mcp.method.name'],
-          e.server,
-          e['gen_ai.tool.name'],
-          e['gen_ai.prompt.name'],
-          e['mcp.resource.uri'],
-          e.outcome,
-          e.reason,
-          e['error.type'],
-          e.durationMs,
-          e['jsonrpc.request.id'],
-          e['mcp.session.id'],
-          sealed.original,
-        );
-        if (info.changes === 0) continue;
+        if (ins.run(...row).changes === 0) continue;
         imported++;
-        rollup.add(e, ts);
+        rollup.add(row);
       }
       // While a bulk load's full-text rows are pending (in any process), the catch-up indexes these too.
       if (imported && searchState(this.db) === 'ready') {
@@ -635,7 +667,7 @@ export class AuditStore {
       const counts = { imported, duplicates: seen - imported };
       inTransaction?.(counts);
       this.db.exec('COMMIT');
-      return { ...counts, rejected };
+      return counts;
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;

@@ -24,12 +24,58 @@ export function obj(v: unknown): Record<string, unknown> | null {
 
 /** A time value (ISO string, epoch ms / s, or nanoseconds as string) → ISO string; throws when absent. */
 export function isoTime(v: unknown, what = 'time'): string {
+  // Most sources write canonical ISO already (ToolHive, the OTLP mappers' output): it is its own
+  // toISOString, no parse and format round trip (~1.5 µs per record).
+  if (typeof v === 'string' && !Number.isNaN(canonicalIsoMillis(v))) return v;
   let ms: number | null = null;
   if (typeof v === 'string' && /^\d{16,19}$/.test(v)) ms = Number(BigInt(v) / 1_000_000n);
   else if (typeof v === 'string') ms = Date.parse(v);
   else if (typeof v === 'number') ms = v < 1e11 ? v * 1000 : v > 1e15 ? v / 1e6 : v;
   if (ms === null || !Number.isFinite(ms)) throw new RecordError(`${what} missing or not a date/time`);
   return new Date(ms).toISOString();
+}
+
+/** The value of two to four ASCII digits at `at` (-1 when one is not a digit). */
+function digits(v: string, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
+}
+
+/**
+ * Epoch ms of a time written exactly as `Date.prototype.toISOString` writes it for years 1970–9999
+ * (`2026-11-03T09:15:00.000Z`), else NaN: such a string is its own canonical form and parses to the
+ * same value as Date.parse. Anything else (other shapes, a day past the month's end, 24:00 — which
+ * Date.parse rolls over) is NaN, for the caller's full parse.
+ */
+export function canonicalIsoMillis(v: string): number {
+  if (
+    v.length !== 24 ||
+    v.charCodeAt(4) !== 45 ||
+    v.charCodeAt(7) !== 45 ||
+    v.charCodeAt(10) !== 84 ||
+    v.charCodeAt(13) !== 58 ||
+    v.charCodeAt(16) !== 58 ||
+    v.charCodeAt(19) !== 46 ||
+    v.charCodeAt(23) !== 90
+  )
+    return NaN;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const d = digits(v, 8, 2);
+  const h = digits(v, 11, 2);
+  const mi = digits(v, 14, 2);
+  const s = digits(v, 17, 2);
+  const ms = digits(v, 20, 3);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ms < 0)
+    return NaN;
+  // The month's last day (day 0 of the next month), only for days that may be past it.
+  if (d > 28 && d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
 }
 
 /**
