@@ -59,7 +59,9 @@ export async function discover(
 
   let parsed = 0;
   onProgress?.({ phase: 'parsing', done: 0, total: present.length });
-  const results = await mapLimit(present, CONCURRENCY, async ({ loc, st }) => {
+  // Blocking reads (the CLI): one file at a time, so each parse tree is garbage before the next file
+  // is parsed (with 64 in flight, up to 64 trees were alive: ~5 MB more peak RSS on 2,000 servers).
+  const results = await mapLimit(present, fs.blocking ? 1 : CONCURRENCY, async ({ loc, st }) => {
     const r = await readOneIsolated(loc, st, fs);
     onProgress?.({ phase: 'parsing', done: ++parsed, total: present.length });
     return r;
