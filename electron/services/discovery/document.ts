@@ -15,6 +15,7 @@ import {
 import type { StringLeaf } from './types.js';
 import { locateToml, type TomlLocation } from './toml-locate.js';
 import { childPointer } from './pointer.js';
+import { readJsonDoc } from './json-doc.js';
 
 export { childPointer, escapePointer } from './pointer.js';
 
@@ -148,6 +149,14 @@ const JSON_REASONS: Record<string, string> = {
 };
 
 function parseJson(text: string): ParseOutcome {
+  // Valid files (nearly all) in one pass; the rest through jsonc-parser, for its errors.
+  const fast = readJsonDoc(text, DOC_LIMITS.depth);
+  if (fast) return { ok: true, root: fast };
+  return parseJsonSlow(text);
+}
+
+/** jsonc-parser's tree converted: the reference readJsonDoc matches, and the wording of errors. */
+export function parseJsonSlow(text: string): ParseOutcome {
   const lines = new Lines(text);
   const over = jsonDepthOver(text, DOC_LIMITS.depth);
   if (over !== undefined) throw tooDeep(lines.lineOf(over));
