@@ -81,7 +81,12 @@ export const CLI_BUILD_OPTIONS = {
   // pick for platform node). As CommonJS, every `isMap(node)`… went through a getter of esbuild's
   // interop object (~15% of YAML parsing in a scan's profile) and all of yaml was evaluated at
   // start-up, stringifiers included; as ESM it is scope-hoisted and tree-shaken (issue #13).
-  alias: { debug: './electron/cli/debug-stub.ts', yaml: './node_modules/yaml/browser/index.js' },
+  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why).
+  alias: {
+    debug: './electron/cli/debug-stub.ts',
+    '@secretlint/profiler': './electron/cli/secretlint-profiler-stub.ts',
+    yaml: './node_modules/yaml/browser/index.js',
+  },
   plugins: [builtinsAsCommonJs],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
