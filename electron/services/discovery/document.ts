@@ -16,6 +16,7 @@ import type { StringLeaf } from './types.js';
 import { locateToml, type TomlLocation } from './toml-locate.js';
 import { childPointer } from './pointer.js';
 import { readJsonDoc } from './json-doc.js';
+import { readYamlDoc } from './yaml-doc.js';
 
 export { childPointer, escapePointer } from './pointer.js';
 
@@ -209,6 +210,14 @@ function fromJson(node: JsonNode, pointer: string, lines: Lines, depth: number):
 // ---------------------------------------------------------------- YAML
 
 function parseYaml(text: string): ParseOutcome {
+  // Plain block files (nearly all) in one pass; the rest through the yaml package.
+  const fast = readYamlDoc(text, DOC_LIMITS.depth);
+  if (fast) return { ok: true, root: fast };
+  return parseYamlSlow(text);
+}
+
+/** The yaml package's Document converted: the reference readYamlDoc matches, and its errors. */
+export function parseYamlSlow(text: string): ParseOutcome {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const lines = new Lines(text);
   const err = doc.errors[0];
