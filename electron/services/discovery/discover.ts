@@ -167,7 +167,7 @@ async function readOne(
     return fail('unreadable', readErrorReason(err), { mode });
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // BOM: keep offsets, drop the mark
-  const doc = parseDoc(text, loc.format);
+  const doc = await parseDoc(text, loc.format);
   if (!doc.ok) return fail('parse-error', doc.reason, { text, mode }, doc.line);
   const leaves = collectLeaves(doc.root);
   const extracted = await extract(doc.root, loc, fs);

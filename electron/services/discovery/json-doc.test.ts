@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DOC_LIMITS, parseDoc, parseJsonSlow } from './document.js';
+import { DOC_LIMITS, parseDoc } from './document.js';
+import { parseJsonSlow } from './parse-fallback.js';
 import { readJsonDoc } from './json-doc.js';
 
 /** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
@@ -80,7 +81,7 @@ function mutate(r: () => number, text: string): string {
   return text.slice(0, at) + insert + text.slice(at + cut);
 }
 
-test('readJsonDoc builds the very tree jsonc-parser does, or declines (generated documents)', () => {
+test('readJsonDoc builds the very tree jsonc-parser does, or declines (generated documents)', async () => {
   let read = 0;
   let declined = 0;
   for (let seed = 1; seed <= 3000; seed++) {
@@ -101,7 +102,7 @@ test('readJsonDoc builds the very tree jsonc-parser does, or declines (generated
   assert.ok(read > 1500 && declined > 300, `read ${read}, declined ${declined}`);
 });
 
-test('readJsonDoc: empty and comment-only files, nesting at and over the limit', () => {
+test('readJsonDoc: empty and comment-only files, nesting at and over the limit', async () => {
   assert.deepStrictEqual(readJsonDoc('', 64), { kind: 'null', value: null, pointer: '', line: 1 });
   const blank = ' // nothing\n/* here */\n';
   assert.deepStrictEqual(readJsonDoc(blank, 64), (parseJsonSlow(blank) as { root: unknown }).root);
@@ -111,13 +112,17 @@ test('readJsonDoc: empty and comment-only files, nesting at and over the limit',
   assert.deepStrictEqual(readJsonDoc(atLimit, DOC_LIMITS.depth), (parseJsonSlow(atLimit) as { root: unknown }).root);
   for (const over of [nest(DOC_LIMITS.depth, '[]'), nest(DOC_LIMITS.depth + 2, '1')]) {
     assert.equal(readJsonDoc(over, DOC_LIMITS.depth), undefined);
-    assert.deepEqual(parseDoc(over, 'json'), { ok: false, line: 1, reason: 'nested deeper than 64 levels (JSON)' });
+    assert.deepEqual(await parseDoc(over, 'json'), {
+      ok: false,
+      line: 1,
+      reason: 'nested deeper than 64 levels (JSON)',
+    });
   }
 });
 
-test('parseDoc JSON errors keep jsonc-parser wording and lines', () => {
+test('parseDoc JSON errors keep jsonc-parser wording and lines', async () => {
   for (const text of ['{\n "a": 1\n "b": 2\n}', '{\n  "a": "x', '[1,,2]', '{"a": 01}', '{"a":\u00a01}', '/* open']) {
-    const out = parseDoc(text, 'json');
+    const out = await parseDoc(text, 'json');
     assert.deepEqual(out, parseJsonSlow(text), JSON.stringify(text));
     if (text !== '{"a":\u00a01}') assert.equal(out.ok, false, JSON.stringify(text));
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DOC_LIMITS, parseDoc, parseYamlSlow } from './document.js';
+import { DOC_LIMITS, parseDoc } from './document.js';
+import { parseYamlSlow } from './parse-fallback.js';
 import { readYamlDoc } from './yaml-doc.js';
 
 /** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
@@ -163,7 +164,7 @@ function mutate(r: () => number, text: string): string {
   return text.slice(0, at) + pick(r, junk) + text.slice(at + (r() < 0.5 ? 1 : 0));
 }
 
-test('readYamlDoc builds the very tree the yaml package does, or declines (generated documents)', () => {
+test('readYamlDoc builds the very tree the yaml package does, or declines (generated documents)', async () => {
   let read = 0;
   let declined = 0;
   for (let seed = 1; seed <= 4000; seed++) {
@@ -184,7 +185,7 @@ test('readYamlDoc builds the very tree the yaml package does, or declines (gener
   assert.ok(read > 1000 && declined > 1000, `read ${read}, declined ${declined}`);
 });
 
-test('readYamlDoc: nesting at and over the limit, empty files', () => {
+test('readYamlDoc: nesting at and over the limit, empty files', async () => {
   // n nested `kI:` keys, then `leaf: v`: the scalar sits n + 1 levels down (the limit allows 64).
   const nested = (n: number) =>
     Array.from({ length: n }, (_, i) => `${' '.repeat(2 * i)}k${i}:`).join('\n') + `\n${' '.repeat(2 * n)}leaf: v\n`;
@@ -194,10 +195,10 @@ test('readYamlDoc: nesting at and over the limit, empty files', () => {
   assert.deepStrictEqual(readYamlDoc(atLimit, DOC_LIMITS.depth), slow.root);
   const over = nested(DOC_LIMITS.depth);
   assert.equal(readYamlDoc(over, DOC_LIMITS.depth), undefined);
-  const out = parseDoc(over, 'yaml');
+  const out = await parseDoc(over, 'yaml');
   assert.ok(!out.ok && out.reason === 'nested deeper than 64 levels (YAML)', JSON.stringify(out));
   for (const empty of ['', '\n', '# only a comment\n']) {
     assert.equal(readYamlDoc(empty, DOC_LIMITS.depth), undefined);
-    assert.deepEqual(parseDoc(empty, 'yaml'), parseYamlSlow(empty));
+    assert.deepEqual(await parseDoc(empty, 'yaml'), parseYamlSlow(empty));
   }
 });
