@@ -77,7 +77,16 @@ export const CLI_BUILD_OPTIONS = {
   // its own folder), so it stays in node_modules and out of the bundle by construction.
   external: ['vite', 'tsx', 'tsx/*', '@napi-rs/keyring', 'electron', '@cedar-policy/cedar-wasm'],
   // secretlint's trace logger: a no-op stand-in (electron/cli/debug-stub.ts says why).
-  alias: { debug: './electron/cli/debug-stub.ts' },
+  // yaml: its ES module build (the same code as its CommonJS `node` build, which esbuild would
+  // pick for platform node). As CommonJS, every `isMap(node)`… went through a getter of esbuild's
+  // interop object (~15% of YAML parsing in a scan's profile) and all of yaml was evaluated at
+  // start-up, stringifiers included; as ESM it is scope-hoisted and tree-shaken (issue #13).
+  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why).
+  alias: {
+    debug: './electron/cli/debug-stub.ts',
+    '@secretlint/profiler': './electron/cli/secretlint-profiler-stub.ts',
+    yaml: './node_modules/yaml/browser/index.js',
+  },
   plugins: [builtinsAsCommonJs],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",

@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeJson } from './json-out.js';
 
-function written(value: unknown): string {
+async function written(value: unknown): Promise<string> {
   let out = '';
-  writeJson({ stdout: (t) => (out += t), stderr: () => {} }, value);
+  await writeJson({ stdout: (t) => (out += t), stderr: () => {} }, value);
   return out;
 }
 
-test('writeJson writes a large document in a few batched writes, not one per element', () => {
+test('writeJson writes a large document in a few batched writes, not one per element', async () => {
   const writes: string[] = [];
   const value = { servers: Array.from({ length: 3000 }, (_, i) => ({ id: `s${i}` })), findings: [] };
-  writeJson({ stdout: (t) => writes.push(t), stderr: () => {} }, value);
+  await writeJson({ stdout: (t) => writes.push(t), stderr: () => {} }, value);
   assert.equal(writes.join(''), JSON.stringify(value, null, 2) + '\n');
   assert.ok(writes.length > 1 && writes.length < 10, `${writes.length} writes`);
 });
 
-test('writeJson writes exactly JSON.stringify(value, null, 2) + newline', () => {
+test('writeJson writes exactly JSON.stringify(value, null, 2) + newline', async () => {
   const cases: unknown[] = [
     {
       servers: [
@@ -50,5 +50,33 @@ test('writeJson writes exactly JSON.stringify(value, null, 2) + newline', () => 
     // Past the ~64 KiB write batches: written in several pieces, the same bytes.
     { servers: Array.from({ length: 3000 }, (_, i) => ({ id: `s${i}`, v: 'é…'.repeat(i % 7) })), findings: [1] },
   ];
-  for (const value of cases) assert.equal(written(value), JSON.stringify(value, null, 2) + '\n', JSON.stringify(value));
+  for (const value of cases)
+    assert.equal(await written(value), JSON.stringify(value, null, 2) + '\n', JSON.stringify(value));
+});
+
+test('writeJson waits for a held batch before writing the next (a pipe whose reader lags)', async () => {
+  const value = { servers: Array.from({ length: 3000 }, (_, i) => ({ id: `s${i}`, note: 'x'.repeat(40) })) };
+  const writes: string[] = [];
+  let held: (() => void) | undefined;
+  let writtenWhileHeld = 0;
+  const io = {
+    stdout: (t: string) => {
+      if (held) writtenWhileHeld++;
+      writes.push(t);
+    },
+    stderr: () => {},
+    // Every batch is held until the "reader" takes it on a later turn.
+    stdoutBacklog: () =>
+      new Promise<void>((resolve) => {
+        held = () => {
+          held = undefined;
+          resolve();
+        };
+        setImmediate(() => held?.());
+      }),
+  };
+  await writeJson(io, value);
+  assert.equal(writes.join(''), JSON.stringify(value, null, 2) + '\n');
+  assert.ok(writes.length > 3, `${writes.length} writes`);
+  assert.equal(writtenWhileHeld, 0);
 });

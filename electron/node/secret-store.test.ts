@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fingerprinter, loadFingerprintKey, FINGERPRINT_KEY_NAME } from '../services/secrets/fingerprint.js';
-import { openNodeSecretStore, type KeyringEntry } from './secret-store.js';
+import { openNodeSecretStore, sessionBusPossible, type KeyringEntry } from './secret-store.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -62,6 +62,25 @@ describe('openNodeSecretStore', () => {
     assert.equal(await store.get('x'), 'y');
     await store.delete('x');
     assert.equal(await store.get('x'), null);
+  });
+});
+
+describe('sessionBusPossible (Linux: whether the keyring addon is worth loading)', () => {
+  const none = () => false;
+  it('is false only without any session bus address, socket or graphical session', () => {
+    assert.equal(sessionBusPossible({}, none, 1000), false);
+    assert.equal(sessionBusPossible({ XDG_RUNTIME_DIR: '/run/user/1000' }, none, 1000), false);
+  });
+  it('is true with any sign of a bus (address, runtime-dir socket, /run/user socket, display)', () => {
+    assert.equal(sessionBusPossible({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, none, 1000), true);
+    assert.equal(sessionBusPossible({ DISPLAY: ':0' }, none, 1000), true);
+    assert.equal(sessionBusPossible({ WAYLAND_DISPLAY: 'wayland-0' }, none, 1000), true);
+    const seen: string[] = [];
+    const at = (want: string) => (p: string) => (seen.push(p), p === want);
+    assert.equal(sessionBusPossible({ XDG_RUNTIME_DIR: '/tmp/rt' }, at('/tmp/rt/bus'), 1000), true);
+    assert.equal(sessionBusPossible({}, at('/run/user/1000/bus'), 1000), true);
+    assert.equal(sessionBusPossible({}, at('/run/user/1000/bus'), undefined), false);
+    assert.ok(seen.includes('/tmp/rt/bus') && seen.includes('/run/user/1000/bus'));
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SecretStore } from '../services/ports.js';
 import { EncryptedFileSecretStore } from '../services/secrets/encrypted-file-store.js';
@@ -28,7 +29,26 @@ export interface NodeSecretStoreOptions {
 
 export type NodeSecretStore = SecretStore & { readonly warning?: string };
 
+/**
+ * Linux: whether a D-Bus session bus, and so a Secret Service, may be reachable at all. libdbus
+ * finds it through DBUS_SESSION_BUS_ADDRESS, else the socket at $XDG_RUNTIME_DIR/bus (systemd's
+ * user bus), else X11 autolaunch; a graphical session (DISPLAY, WAYLAND_DISPLAY) counts too. With
+ * none of them (a headless server, a container, CI) the keyring could only fail after its addon
+ * was loaded (~6 ms and ~3 MB per CLI run, issue #13), so the encrypted file is used straight
+ * away, with the same warning. Any sign of a bus keeps the keyring path as before.
+ */
+export function sessionBusPossible(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean,
+  uid: number | undefined,
+): boolean {
+  if (env.DBUS_SESSION_BUS_ADDRESS || env.DISPLAY || env.WAYLAND_DISPLAY) return true;
+  const dirs = [env.XDG_RUNTIME_DIR, uid !== undefined ? `/run/user/${uid}` : undefined];
+  return dirs.some((d) => !!d && exists(`${d}/bus`));
+}
+
 function defaultKeyring(): KeyringFactory | null {
+  if (process.platform === 'linux' && !sessionBusPossible(process.env, existsSync, process.getuid?.())) return null;
   try {
     const require = createRequire(import.meta.url);
     const mod = require('@napi-rs/keyring') as {

@@ -141,6 +141,7 @@ export const nodeFileSystemSync: FileSystemPort = {
     return s ? { mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size } : null;
   },
   readdir: async (path) => readdirSync(path),
+  blocking: true,
 };
 
 /** Folder watches with node:fs `watch` (inotify, FSEvents, ReadDirectoryChangesW): the discovery watcher's port. */

@@ -22,6 +22,11 @@ export interface FileSystemPort {
   /** Mode bits and kind, or null when the path does not exist. */
   stat(path: string): Promise<{ mode: number; isFile: boolean; isDirectory: boolean; size: number } | null>;
   readdir(path: string): Promise<string[]>;
+  /**
+   * True when the reads complete before they return (the CLI's port): concurrent reads would
+   * overlap nothing, only keep more files' parse trees alive at once, so discovery reads one at a time.
+   */
+  readonly blocking?: boolean;
 }
 
 /** Where discovery looks: the home folder, OS, projects and the prefix of managed paths. */

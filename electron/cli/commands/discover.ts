@@ -28,7 +28,7 @@ ${GATEWAY_FLAG_HELP}
       // Gateway code (HTTP clients, tenants) is loaded only when a gateway is asked for.
       const gwOption = values.gateway?.length ? await import('../gateway-option.js') : undefined;
       const gw = gwOption && values.gateway ? await gwOption.includeGateways(ctx, values.gateway) : undefined;
-      if (format === 'json') writeJson(io, gw ? { ...run.result, gateways: gw } : run.result);
+      if (format === 'json') await writeJson(io, gw ? { ...run.result, gateways: gw } : run.result);
       else io.stdout(discoveryTable(run.result) + (gw && gwOption ? gwOption.gatewayTables(gw) : ''));
       return gw && gw.sync.some((s) => !s.ok) ? 2 : 0;
     } finally {

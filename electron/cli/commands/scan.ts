@@ -189,7 +189,7 @@ export async function scanWith(ctx: ServiceContext, opts: ScanRunOptions, io: Cl
   const gwOption = opts.values.gateway?.length ? await import('../gateway-option.js') : undefined;
   const gw = gwOption && opts.values.gateway ? await gwOption.includeGateways(ctx, opts.values.gateway) : undefined;
   for (const s of gw?.sync.filter((x) => !x.ok) ?? []) io.stderr(`gatehouse scan: gateway error: ${s.message}\n`);
-  if (opts.format === 'json') writeJson(io, gw ? { ...doc, gateways: gw } : doc);
+  if (opts.format === 'json') await writeJson(io, gw ? { ...doc, gateways: gw } : doc);
   else if (opts.format === 'sarif')
     io.stdout(JSON.stringify(toSarif(report.findings, { version: ctx.version }), null, 2) + '\n');
   else io.stdout(table(doc, report) + (gw && gwOption ? gwOption.scopeFindingsTable(gw.findings) : ''));

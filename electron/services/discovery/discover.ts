@@ -59,7 +59,9 @@ export async function discover(
 
   let parsed = 0;
   onProgress?.({ phase: 'parsing', done: 0, total: present.length });
-  const results = await mapLimit(present, CONCURRENCY, async ({ loc, st }) => {
+  // Blocking reads (the CLI): one file at a time, so each parse tree is garbage before the next file
+  // is parsed (with 64 in flight, up to 64 trees were alive: ~5 MB more peak RSS on 2,000 servers).
+  const results = await mapLimit(present, fs.blocking ? 1 : CONCURRENCY, async ({ loc, st }) => {
     const r = await readOneIsolated(loc, st, fs);
     onProgress?.({ phase: 'parsing', done: ++parsed, total: present.length });
     return r;
@@ -165,7 +167,7 @@ async function readOne(
     return fail('unreadable', readErrorReason(err), { mode });
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // BOM: keep offsets, drop the mark
-  const doc = parseDoc(text, loc.format);
+  const doc = await parseDoc(text, loc.format);
   if (!doc.ok) return fail('parse-error', doc.reason, { text, mode }, doc.line);
   const leaves = collectLeaves(doc.root);
   const extracted = await extract(doc.root, loc, fs);

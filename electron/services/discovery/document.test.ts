@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { collectLeaves, parseDoc, type DocNode } from './document.js';
 import { locateToml } from './toml-locate.js';
 
-function leavesOf(text: string, format: 'json' | 'toml' | 'yaml') {
-  const r = parseDoc(text, format);
+async function leavesOf(text: string, format: 'json' | 'toml' | 'yaml') {
+  const r = await parseDoc(text, format);
   assert.ok(r.ok, JSON.stringify(r));
   return collectLeaves((r as { root: DocNode }).root).map((l) => ({
     pointer: l.pointer,
@@ -15,25 +15,29 @@ function leavesOf(text: string, format: 'json' | 'toml' | 'yaml') {
   }));
 }
 
-test('JSONC: comments, trailing commas, escaped keys and pointer escaping', () => {
+test('JSONC: comments, trailing commas, escaped keys and pointer escaping', async () => {
   const text = '{\n  // c\n  "a/b": { "x~y": "v\\"1", },\n  "list": [ "p", /* q */ "r", ],\n}\n';
-  assert.deepEqual(leavesOf(text, 'json'), [
+  assert.deepEqual(await leavesOf(text, 'json'), [
     { pointer: '/a~1b/x~0y', key: 'x~y', value: 'v"1', line: 3, token: '"v\\"1"' },
     { pointer: '/list/0', key: '0', value: 'p', line: 4, token: '"p"' },
     { pointer: '/list/1', key: '1', value: 'r', line: 4, token: '"r"' },
   ]);
 });
 
-test('JSON parse errors carry the 1-based line', () => {
-  assert.deepEqual(parseDoc('{\n  "a": 1\n  "b": 2\n}', 'json'), {
+test('JSON parse errors carry the 1-based line', async () => {
+  assert.deepEqual(await parseDoc('{\n  "a": 1\n  "b": 2\n}', 'json'), {
     ok: false,
     line: 3,
     reason: 'comma expected (JSON)',
   });
-  assert.deepEqual(parseDoc('{\n  "a": "x', 'json'), { ok: false, line: 2, reason: 'unterminated string (JSON)' });
+  assert.deepEqual(await parseDoc('{\n  "a": "x', 'json'), {
+    ok: false,
+    line: 2,
+    reason: 'unterminated string (JSON)',
+  });
 });
 
-test('YAML: plain, quoted and block scalars, flow collections, aliases', () => {
+test('YAML: plain, quoted and block scalars, flow collections, aliases', async () => {
   const text = [
     'a: plain value',
     "b: 'single'",
@@ -47,7 +51,7 @@ test('YAML: plain, quoted and block scalars, flow collections, aliases', () => {
     'f: *b',
     '',
   ].join('\n');
-  assert.deepEqual(leavesOf(text, 'yaml'), [
+  assert.deepEqual(await leavesOf(text, 'yaml'), [
     { pointer: '/a', key: 'a', value: 'plain value', line: 1, token: 'plain value' },
     { pointer: '/b', key: 'b', value: 'single', line: 2, token: "'single'" },
     { pointer: '/c', key: 'c', value: 'double', line: 3, token: '"double"' },
@@ -59,13 +63,13 @@ test('YAML: plain, quoted and block scalars, flow collections, aliases', () => {
   ]);
 });
 
-test('YAML parse errors carry the line', () => {
-  const r = parseDoc('a: 1\nb: [1, 2\nc: 3\n', 'yaml');
+test('YAML parse errors carry the line', async () => {
+  const r = await parseDoc('a: 1\nb: [1, 2\nc: 3\n', 'yaml');
   assert.equal(r.ok, false);
   assert.ok(!r.ok && r.line >= 2 && r.line <= 3, JSON.stringify(r));
 });
 
-test('TOML: tables, dotted keys, inline tables, arrays over lines, multi-line and literal strings', () => {
+test('TOML: tables, dotted keys, inline tables, arrays over lines, multi-line and literal strings', async () => {
   const text = [
     'top = "t" # comment',
     '[a.b]',
@@ -86,7 +90,7 @@ test('TOML: tables, dotted keys, inline tables, arrays over lines, multi-line an
     'num = 3',
     '',
   ].join('\n');
-  assert.deepEqual(leavesOf(text, 'toml'), [
+  assert.deepEqual(await leavesOf(text, 'toml'), [
     { pointer: '/top', key: 'top', value: 't', line: 1, token: '"t"' },
     { pointer: '/a/b/k', key: 'k', value: 'v', line: 3, token: '"v"' },
     { pointer: '/a/b/dotted/key', key: 'key', value: 'lit', line: 4, token: "'lit'" },
@@ -102,8 +106,8 @@ test('TOML: tables, dotted keys, inline tables, arrays over lines, multi-line an
   assert.equal(locateToml(text).get('/list/1/sub/num')?.length, 1);
 });
 
-test('TOML parse errors carry the line', () => {
-  const r = parseDoc('a = 1\n\n[t]\nb = = 2\n', 'toml');
+test('TOML parse errors carry the line', async () => {
+  const r = await parseDoc('a = 1\n\n[t]\nb = = 2\n', 'toml');
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.line, 4);
 });

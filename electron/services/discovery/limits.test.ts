@@ -43,7 +43,7 @@ describe('item 1: no stack overflow from a crafted file', () => {
     assert.equal(crafted.status, 'parse-error');
     assert.match(crafted.error ?? '', /nested deeper than 64 levels \(JSON\)/);
     // 100k levels too (jsonc-parser itself overflows there): caught by the pre-scan.
-    assert.equal(parseDoc('['.repeat(100_000) + ']'.repeat(100_000), 'json').ok, false);
+    assert.equal((await parseDoc('['.repeat(100_000) + ']'.repeat(100_000), 'json')).ok, false);
   });
 
   test('a URL over 64 KiB is masked whole, never printed and never recursed into', async () => {
@@ -97,12 +97,12 @@ describe('item 2: bounded time and memory', { timeout: 30_000 }, () => {
     const { crafted, result } = await discoverWith('.config/goose/config.yaml', attacks.yamlMergeKeys(5000));
     assert.equal(crafted.status, 'ok');
     assert.equal(result.servers.length, 5001);
-    const one = parseDoc(attacks.yamlManyMergesOneMap(5000), 'yaml');
+    const one = await parseDoc(attacks.yamlManyMergesOneMap(5000), 'yaml');
     assert.ok(one.ok);
   });
 
-  test('a self-referencing YAML anchor stops at the depth limit', () => {
-    const r = parseDoc('a: &a [x, *a]\n', 'yaml');
+  test('a self-referencing YAML anchor stops at the depth limit', async () => {
+    const r = await parseDoc('a: &a [x, *a]\n', 'yaml');
     assert.ok(!r.ok || r.root.kind === 'object');
   });
 

@@ -63,7 +63,16 @@ describe('FindingsRepository.latestScanDrafts', () => {
       const repo = new FindingsRepository(db);
       const unique = Array.from({ length: 30 }, (_, i) => draft(i, i % 2 ? 'secret.literal' : 'tool.poisoning'));
       const repeated = [...unique.slice(0, 5), { ...unique[2]!, message: 'again' }];
-      for (const drafts of [[], unique, repeated, unique.slice(3, 9).reverse()]) {
+      // Hundreds of drafts whose ids are in no sorted order (neither the table's nor the text's):
+      // the stored array keeps the drafts' order (a seeded shuffle).
+      const many = Array.from({ length: 600 }, (_, i) => draft(i, 'secret.literal'));
+      let seed = 7;
+      for (let i = many.length - 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const j = seed % (i + 1);
+        [many[i], many[j]] = [many[j]!, many[i]!];
+      }
+      for (const drafts of [[], unique, repeated, unique.slice(3, 9).reverse(), many, [...many].reverse()]) {
         const { id } = repo.insertScan({ startedAt: '2026-01-03T00:00:00Z', durationMs: 3, live: false, drafts });
         const row = db.prepare('SELECT findings_json FROM finding_scans WHERE id = ?').get(id) as {
           findings_json: string;

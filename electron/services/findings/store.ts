@@ -39,8 +39,10 @@ export class FindingsRepository {
     // The scan's JSON array is its drafts' JSON joined (the text JSON.stringify of the array writes).
     // SQLite joins the rows it has just stored when the ids are unique (they are, from the engine):
     // the ~1 MB array and the drafts' JSON are then never all held in JS at once (peak memory of
-    // `gatehouse scan`, issue #13). `group_concat(… ORDER BY …)` needs SQLite 3.44; node:sqlite has
-    // shipped 3.46+ since it appeared (Node 22.5).
+    // `gatehouse scan`, issue #13). In the drafts' order without sorting: CROSS JOIN makes the id
+    // list (json_each, in array order) the outer loop, and group_concat joins rows as the loop
+    // feeds them. An `ORDER BY j.key` inside group_concat copied every draft into a sorter first,
+    // ~2 MB more at the scan's peak; store.test.ts pins the order (shuffled ids, hundreds of rows).
     const unique = new Set(scan.drafts.map((d) => d.id)).size === scan.drafts.length;
     const jsons = unique ? undefined : scan.drafts.map((d) => JSON.stringify(d));
     return transaction(this.db, () => {
@@ -61,8 +63,8 @@ export class FindingsRepository {
         : this.db
             .prepare(
               `INSERT INTO finding_scans (started_at, duration_ms, live, finding_count, findings_json)
-               SELECT ?, ?, ?, ?, '[' || coalesce(group_concat(s.draft_json, ',' ORDER BY j.key), '') || ']'
-               FROM json_each(?) AS j JOIN finding_state AS s ON s.id = j.value`,
+               SELECT ?, ?, ?, ?, '[' || coalesce(group_concat(s.draft_json, ','), '') || ']'
+               FROM json_each(?) AS j CROSS JOIN finding_state AS s ON s.id = j.value`,
             )
             .run(...head, ids);
       // Whatever this scan no longer reports was fixed by it (kept, with the scan time, instead of vanishing).
