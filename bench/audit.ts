@@ -11,6 +11,8 @@ import { ingestFile, lineMapper } from '../electron/services/audit/ingest.js';
 import { AUDIT_INGEST_BATCH, AuditStore, type IngestRecord } from '../electron/services/audit/store.js';
 import { searchState } from '../electron/services/audit/search-catchup.js';
 import { openDatabase } from '../electron/services/store/database.js';
+import { rng } from '../test/support/rng.js';
+export { rng };
 
 /**
  * Audit benchmark: N (default 1,000,000; AUDIT_BENCH_N) synthetic events over 30 days — 8 tenants, 2,000 users,
@@ -29,17 +31,6 @@ import { openDatabase } from '../electron/services/store/database.js';
 
 const DAY = 86_400_000;
 const BASE = Date.UTC(2026, 9, 1);
-
-export function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function synthetic(i: number, n: number, r: () => number): IngestRecord {
   const time = new Date(BASE + Math.floor((i / n) * 30 * DAY)).toISOString();

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { WorkstationPort } from '../electron/services/ports.js';
+import { rng as prng } from '../test/support/rng.js';
 
 /**
  * A synthetic Linux workstation for benchmarks (and for other capabilities' benchmarks): config
@@ -79,17 +80,6 @@ const USER_FILES: Array<[string, Shape]> = [
   ['.junie/mcp/mcp.json', 'mcpServers'],
   ['.gemini/antigravity/mcp_config.json', 'mcpServers'],
 ];
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UPPER_NUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

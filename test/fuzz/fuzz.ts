@@ -7,6 +7,8 @@ import { analyze } from '../../electron/services/findings/engine.js';
 import type { FileSystemPort, WorkstationPort } from '../../electron/services/ports.js';
 import { fingerprinter } from '../../electron/services/secrets/fingerprint.js';
 import * as attacks from './attacks.js';
+import { rng } from '../support/rng.js';
+export { rng };
 
 /**
  * A seeded, bounded fuzzer for discovery + scan (issue #12). Each case takes a real fixture from
@@ -32,18 +34,6 @@ export interface CaseResult {
   ms: number;
   failure?: string;
   status?: string;
-}
-
-/** mulberry32: small, fast, good enough for choosing mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seed of case `i` of a run with `seed` (each case reproducible alone). */

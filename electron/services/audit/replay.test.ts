@@ -7,22 +7,12 @@ import type { AuditEventDraft } from '../../../shared/model/audit.js';
 import { openDatabase } from '../store/database.js';
 import { compareSqlText, mergeReplayTuples, replayPlan, replayTuples } from './replay.js';
 import { AuditStore } from './store.js';
+import { rng } from '../../../test/support/rng.js';
 
 const METHODS = ['tools/call', 'prompts/get', 'resources/read', 'tools/list', 'prompts/list', 'resources/list'];
 const BASE = Date.UTC(2026, 10, 1);
 /** Rows as plain objects (SQLite's have a null prototype, merged ones not). */
 const plain = (xs: readonly object[]) => xs.map((x) => ({ ...x }));
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Strings whose order differs between UTF-16 units and SQLite's bytes, prefixes of each other, empty. */
 const TRICKY = ['', 'a', 'ab', 'a\u{1F600}', 'a\uE000', 'a\uFFFD', '\u{10000}', '\uD7FF', 'Z', 'z', 'é', 'e\u0301'];

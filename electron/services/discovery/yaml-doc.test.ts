@@ -3,18 +3,7 @@ import { test } from 'node:test';
 import { DOC_LIMITS, parseDoc } from './document.js';
 import { parseYamlSlow } from './parse-fallback.js';
 import { readYamlDoc } from './yaml-doc.js';
-
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../test/support/rng.js';
 
 const KEYS = [
   'name',

@@ -1,4 +1,6 @@
 import { PolicyDocument, type PolicyDocumentInput } from '../../../shared/model/policy.js';
+import { rng } from '../../../test/support/rng.js';
+export { rng };
 
 /** Test-only: a document with 3 teams, 6 users, roles, shared/public/team servers, allow/deny and user rules. */
 export const FIXTURE_INPUT: PolicyDocumentInput = {
@@ -78,18 +80,6 @@ export function fixtureDoc(): PolicyDocument {
 }
 
 export const FIXTURE_USERS = ['ann@x.io', 'bob@x.io', 'cat@x.io', 'dan@x.io', 'eve@x.io', 'fay@x.io'];
-
-/** Seeded PRNG (mulberry32): the same store and documents on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ACTIONS = ['call_tool', 'get_prompt', 'read_resource', 'list_tools', 'list_prompts', 'list_resources'] as const;
 
