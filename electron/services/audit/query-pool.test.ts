@@ -112,6 +112,51 @@ describe('audit query pool', () => {
     }
   });
 
+  it('answers a histogram or count of a time range from the rollups on the serving thread, without starting a worker', async () => {
+    // Its own store: the rollups are tampered with below.
+    const sub = mkdtempSync(join(tmpdir(), 'gatehouse-rollup-inline-'));
+    const own = openDatabase(join(sub, 'g.db'));
+    const ownStore = new AuditStore(own);
+    const r = rng(5);
+    ownStore.insertBatch(Array.from({ length: 2000 }, (_, i) => synthetic(i, 2000, r)));
+    const pool = new AuditQueryPool(join(sub, 'g.db'), ownStore, { size: 2 });
+    try {
+      // What the Overview asks on every start, and what the Audit page's totals ask.
+      const rolled = [
+        ['histogram', { since: '2026-10-10T00:00:00Z' }, 14],
+        ['histogram', {}, 80],
+        ['histogram', { since: '2026-10-02T00:00:00Z', until: '2026-10-20T00:00:00Z', outcome: ['denied'] }, 40],
+        ['count', {}],
+        ['count', { exclude: { outcome: ['success'] } }],
+      ] as const;
+      const direct = rolled.map(([name, ...args]) => (ownStore[name] as (...a: unknown[]) => unknown)(...args));
+      for (const [i, [name, ...args]] of rolled.entries()) {
+        assert.ok(ownStore.answersFromRollups(name, args), `${name} ${JSON.stringify(args)}`);
+        assert.deepEqual(await pool.run(name as 'count', ...(args as [AuditFilter])), direct[i]);
+      }
+      assert.equal(pool.answeredInline, rolled.length);
+      assert.deepEqual(pool.threadIds, [], 'no worker started');
+      // Proof that they read the rollups, not the events: inflated rollups change every answer.
+      own.exec('UPDATE audit_minutes SET n = n + 1000; UPDATE audit_hours SET n = n + 1000');
+      for (const [i, [name, ...args]] of rolled.entries())
+        assert.notDeepEqual(await pool.run(name as 'count', ...(args as [AuditFilter])), direct[i], name);
+      // Anything that reads events still goes to a worker.
+      for (const [name, ...args] of [
+        ['histogram', { tenant: ['team-1'] }, 40],
+        ['histogram', { since: '2026-10-10T00:00:00Z', until: '2026-10-10T00:30:00Z' }, 80],
+        ['count', { since: '2026-10-10T00:00:00Z' }],
+        ['facets', {}],
+      ] as const)
+        assert.equal(ownStore.answersFromRollups(name, args), false, `${name} ${JSON.stringify(args)}`);
+      await pool.run('histogram', { tenant: ['team-1'] }, 40);
+      assert.equal(pool.threadIds.length > 0, true, 'a worker started for a tenant histogram');
+    } finally {
+      await pool.close();
+      own.close();
+      rmSync(sub, { recursive: true, force: true });
+    }
+  });
+
   it("runs on the desktop's separate worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
     // The desktop's main bundle requires electron, which a worker thread cannot load: its pool
     // starts this standalone bundle of query-worker.ts instead (the same esbuild options).
@@ -142,17 +187,28 @@ describe('audit query pool', () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2, idleMs: 200 });
     try {
       assert.deepEqual(pool.threadIds, [], 'no worker before the first query');
-      assert.equal(await pool.run('count', {}), store.count({}));
-      assert.equal(pool.threadIds.length, 1, 'one query, one worker');
+      // The first query finds no worker ready: a count is answered here while one starts.
+      assert.equal(await pool.run('count', { source: ['bench'] }), store.count({ source: ['bench'] }));
+      assert.equal(pool.answeredInline, 1);
+      assert.equal(pool.threadIds.length, 1, 'one worker starting for what follows');
+      // A histogram of a tenant reads events: it waits for that worker.
+      assert.deepEqual(await pool.run('histogram', { source: ['bench'] }, 20), store.histogram({}, 20));
+      assert.equal(pool.answeredByWorkers, 1);
       // Two at once: a second worker starts for the one waiting.
-      const both = await Promise.all([pool.run('count', { outcome: ['denied'] }), pool.run('histogram', {}, 20)]);
-      assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 20)]);
+      const both = await Promise.all([
+        pool.run('count', { source: ['bench'], outcome: ['denied'] }),
+        pool.run('histogram', { source: ['bench'] }, 30),
+      ]);
+      assert.deepEqual(both, [store.count({ outcome: ['denied'] }), store.histogram({}, 30)]);
       // (a third, the quick lane, may start while both are busy)
       assert.ok(pool.threadIds.length >= 1 && pool.threadIds.length <= 3);
       for (let i = 0; i < 100 && pool.threadIds.length; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(pool.threadIds, [], 'idle workers stopped');
-      // The next query starts one again, on the same database.
-      assert.equal(await pool.run('count', {}), store.count({}));
+      // The next query is answered here again, and starts one again, on the same database.
+      assert.equal(await pool.run('count', { source: ['bench'] }), store.count({ source: ['bench'] }));
+      assert.equal(pool.answeredInline, 2);
+      assert.equal(pool.threadIds.length, 1);
+      assert.deepEqual(await pool.run('histogram', { source: ['bench'] }, 20), store.histogram({}, 20));
       assert.equal(pool.answeredByWorkers, 4);
     } finally {
       await pool.close();
@@ -167,8 +223,13 @@ describe('audit query pool', () => {
       log: (l) => logged.push(l),
     });
     try {
-      assert.equal(await pool.run('count', { outcome: ['error'] }), store.count({ outcome: ['error'] }));
-      assert.equal(await pool.run('count', {}), store.count({}));
+      // A histogram of a source needs a worker: none starts, so after a few tries the pool runs inline.
+      assert.deepEqual(await pool.run('histogram', { source: ['bench'] }, 20), store.histogram({}, 20));
+      assert.equal(
+        await pool.run('count', { source: ['bench'], outcome: ['error'] }),
+        store.count({ source: ['bench'], outcome: ['error'] }),
+      );
+      assert.equal(await pool.run('count', { source: ['bench'] }), store.count({ source: ['bench'] }));
       assert.equal(pool.answeredByWorkers, 0);
       assert.equal(logged.length, 1);
       assert.match(logged[0] ?? '', /now run on the main thread/);
@@ -195,7 +256,7 @@ describe('audit query pool', () => {
       try {
         assert.equal(threadsAt(mainNice + 7), 0);
         await pool.whenReady();
-        assert.equal(await pool.run('count', {}), store.count({}));
+        assert.equal(await pool.run('count', { source: ['bench'] }), store.count({ source: ['bench'] }));
         assert.equal(threadsAt(mainNice + 7), 2, 'both workers lowered');
         assert.equal(niceOf(readFileSync('/proc/thread-self/stat', 'utf8')), mainNice, 'the serving thread unchanged');
       } finally {
@@ -297,11 +358,11 @@ describe('audit query pool', () => {
   it('sees rows committed on the main connection after it started', async () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 2 });
     try {
-      const before = await pool.run('count', {});
+      const before = await pool.run('count', { source: ['bench'] });
       const extra = synthetic(N + 5, N + 6, rng(99));
       extra.key = 'late-arrival';
       store.insertBatch([extra]);
-      assert.equal(await pool.run('count', {}), before + 1);
+      assert.equal(await pool.run('count', { source: ['bench'] }), before + 1);
     } finally {
       await pool.close();
     }
@@ -322,7 +383,7 @@ describe('audit query pool', () => {
       assert.deepEqual(await p, store.facets({ tenant: ['team-1'] }));
       assert.notDeepEqual(pool.threadIds, threads);
       assert.equal(pool.threadIds.length, 2);
-      assert.deepEqual(await pool.run('count', {}), store.count({}));
+      assert.deepEqual(await pool.run('count', { source: ['bench'] }), store.count({ source: ['bench'] }));
     } finally {
       await pool.close();
     }
@@ -334,7 +395,7 @@ describe('audit query pool', () => {
     try {
       await pool.whenReady();
       const threads = pool.threadIds;
-      await assert.rejects(pool.run('histogram', {}), (e: unknown) => {
+      await assert.rejects(pool.run('histogram', { source: ['bench'] }), (e: unknown) => {
         assert.ok(e instanceof AdminError);
         assert.equal(e.code, 'unavailable');
         assert.match(e.message, /audit histogram took longer than/);
@@ -342,7 +403,7 @@ describe('audit query pool', () => {
       });
       assert.notEqual(pool.threadIds[0], threads[0]);
       open();
-      assert.deepEqual(await pool.run('histogram', {}), store.histogram({}));
+      assert.deepEqual(await pool.run('histogram', { source: ['bench'] }), store.histogram({ source: ['bench'] }));
     } finally {
       await pool.close();
     }
@@ -353,11 +414,11 @@ describe('audit query pool', () => {
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, maxQueued: 1, gate: g });
     try {
       await pool.whenReady();
-      const running = pool.run('count', {});
-      const queued = pool.run('count', { outcome: ['denied'] });
-      await assert.rejects(pool.run('count', {}), /too many audit queries waiting/);
+      const running = pool.run('count', { source: ['bench'] });
+      const queued = pool.run('count', { source: ['bench'], outcome: ['denied'] });
+      await assert.rejects(pool.run('count', { source: ['bench'] }), /too many audit queries waiting/);
       open();
-      assert.equal(await running, store.count({}));
+      assert.equal(await running, store.count({ source: ['bench'] }));
       assert.equal(await queued, store.count({ outcome: ['denied'] }));
     } finally {
       await pool.close();

@@ -1085,36 +1085,12 @@ export class AuditStore {
 
   histogram(input: AuditFilter, targetBuckets = 80): AuditHistogram {
     const { filter, empty } = normalizeFilter(input);
-    if (empty) {
+    const frame = empty ? null : this.histogramFrame(filter, targetBuckets);
+    if (!frame) {
       const iso = (t: string | undefined) => (t === undefined ? null : new Date(parseTime(t, 'time')).toISOString());
       return { from: iso(filter.since), to: iso(filter.until), bucketMs: 0, buckets: [], total: 0 };
     }
-    const w = this.where(filter);
-    let from = filter.since !== undefined ? parseTime(filter.since, 'since') : null;
-    let to = filter.until !== undefined ? parseTime(filter.until, 'until') : null;
-    if (from === null || to === null) {
-      // Separate MIN and MAX subqueries: each is one index seek (together in one SELECT, SQLite scans).
-      const r = this.prep(
-        `SELECT (SELECT MIN(ts) FROM audit_events ${w.sql}) AS lo, (SELECT MAX(ts) FROM audit_events ${w.sql}) AS hi`,
-      ).get(...w.params, ...w.params) as {
-        lo: number | null;
-        hi: number | null;
-      };
-      if (r.lo === null || r.hi === null) {
-        return {
-          from: from === null ? null : new Date(from).toISOString(),
-          to: to === null ? null : new Date(to).toISOString(),
-          bucketMs: 0,
-          buckets: [],
-          total: 0,
-        };
-      }
-      from ??= r.lo;
-      to ??= r.hi + 1;
-    }
-    const span = Math.max(1, to - from);
-    const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
-    const origin = Math.floor(from / bucketMs) * bucketMs;
+    const { from, to, bucketMs, origin } = frame;
     const byBucket = this.bucketCounts(filter, origin, bucketMs, from, to);
     const count = Math.ceil((to - origin) / bucketMs);
     const buckets: AuditHistogram['buckets'] = [];
@@ -1136,6 +1112,48 @@ export class AuditStore {
    * Counts per bucket (index from `origin`) of a normalized filter. An exclusion is counted by
    * difference (see splitExclusion), so "not source=x" over a large range stays on indexes and rollups.
    */
+  /**
+   * A histogram's time frame: its range (the filter's, else the matching events' first and last),
+   * the bucket width for about `targetBuckets` buckets and the first bucket's start. Null when no
+   * bound is given and nothing matches.
+   */
+  private histogramFrame(
+    filter: AuditFilter,
+    targetBuckets: number,
+  ): { from: number; to: number; bucketMs: number; origin: number } | null {
+    let from = filter.since !== undefined ? parseTime(filter.since, 'since') : null;
+    let to = filter.until !== undefined ? parseTime(filter.until, 'until') : null;
+    if (from === null || to === null) {
+      const w = this.where(filter);
+      // Separate MIN and MAX subqueries: each is one index seek (together in one SELECT, SQLite scans).
+      const r = this.prep(
+        `SELECT (SELECT MIN(ts) FROM audit_events ${w.sql}) AS lo, (SELECT MAX(ts) FROM audit_events ${w.sql}) AS hi`,
+      ).get(...w.params, ...w.params) as { lo: number | null; hi: number | null };
+      if (r.lo === null || r.hi === null) return null;
+      from ??= r.lo;
+      to ??= r.hi + 1;
+    }
+    const span = Math.max(1, to - from);
+    const bucketMs = BUCKET_STEPS.find((s) => span / s <= targetBuckets) ?? Math.ceil(span / targetBuckets);
+    return { from, to, bucketMs, origin: Math.floor(from / bucketMs) * bucketMs };
+  }
+
+  /**
+   * Whether a query is answered from the rollups alone (a few index seeks and rollup rows, a few
+   * milliseconds at any store size): a histogram or count of a time range and outcomes. The query
+   * pool runs these on the serving thread, where a worker would cost more to start (~35 MB, ~130 ms
+   * of CPU) than the query: the Overview's histogram, on every start, no longer spawns one.
+   */
+  answersFromRollups(name: string, args: readonly unknown[]): boolean {
+    if (name !== 'histogram' && name !== 'count') return false;
+    const { filter, empty } = normalizeFilter(args[0] as AuditFilter);
+    if (empty) return true;
+    if (splitExclusion(filter) || !onlyTimeAndOutcome(filter)) return false;
+    if (name === 'count') return filter.since === undefined && filter.until === undefined;
+    const frame = this.histogramFrame(filter, (args[1] as number | undefined) ?? 80);
+    return !frame || frame.bucketMs % MINUTE === 0;
+  }
+
   private bucketCounts(
     filter: AuditFilter,
     origin: number,
