@@ -171,7 +171,10 @@ test('custom range from/to and clicking a bucket zooms', async ({ page }) => {
   expect(hashQuery(page).get('range')).toBe('custom');
   // Click one bar: zooms into that bucket (finer buckets), Zoom out returns.
   const hist = page.getByTestId('audit-histogram');
+  // The histogram of this range (its own request: it may answer after the total).
+  await expect(hist).toHaveAttribute('data-from', new Date(minute(from.getTime())).toISOString());
   const before = Number(await hist.getAttribute('data-bucket-ms'));
+  expect(before).toBeGreaterThan(0);
   const plot = page.getByTestId('audit-hist-plot');
   const box = await plot.boundingBox();
   if (!box) throw new Error('no plot');
