@@ -214,10 +214,7 @@ export class AuditQueryPool implements AuditQueries {
     } catch {
       // a malformed filter: the query itself reports it
     }
-    if (fromRollups) {
-      this.inline++;
-      return new Promise((resolve) => resolve(callAuditQuery(this.store, name, args)));
-    }
+    if (fromRollups) return this.runHere(name, args);
     // The same query already waiting (not started, so it reads the store no earlier than this one
     // would): share its answer instead of running it twice. Concurrent viewers of one Audit page ask
     // the same facets and histogram; under load they queue behind each other.
@@ -250,8 +247,7 @@ export class AuditQueryPool implements AuditQueries {
     // waiting ~100-400 ms for a worker to start, and one starts meanwhile for what follows.
     if (QUICK_BY_NAME.has(name) && verdict !== false && !this.slots.some((s) => s.ready) && !this.opts.gate) {
       if (!this.general().length && this.deaths < MAX_CONSECUTIVE_DEATHS) this.slots.push(this.spawn('general'));
-      this.inline++;
-      return new Promise((resolve) => resolve(callAuditQuery(this.store, name, args)));
+      return this.runHere(name, args);
     }
     return new Promise<AuditQueryResult<K>>((resolve, reject) => {
       this.queue.push({
@@ -270,6 +266,12 @@ export class AuditQueryPool implements AuditQueries {
       });
       this.pump();
     });
+  }
+
+  /** A query on the serving thread's own connection (a rejection, not a throw, when it fails). */
+  private runHere<K extends AuditQueryName>(name: K, args: AuditQueryArgs<K>): Promise<AuditQueryResult<K>> {
+    this.inline++;
+    return new Promise((resolve) => resolve(callAuditQuery(this.store, name, args)));
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,9 @@ test('simulate: grouped tuples, Cedar decisions equal the reference evaluator, c
     assert.equal(same.tuples, cells.length);
     assert.equal(same.skipped, 1);
     assert.equal(same.newlyDenied.length + same.newlyAllowed.length, 0);
+    // Empty bounds (an unfilled range field) are no bounds.
+    const unbounded = await simulatePolicy(inlineAuditQueries(store), live, live, { since: '', until: '' });
+    assert.deepEqual({ ...unbounded, since: null, until: null, durationMs: 0 }, { ...same, durationMs: 0 });
 
     const draft = PolicyDocument.parse({
       ...FIXTURE_INPUT,

@@ -228,7 +228,8 @@ export async function simulatePolicy(
   opts: SimulationOptions = {},
 ): Promise<SimulationResult> {
   const t0 = performance.now();
-  const window = { since: range.since, until: range.until };
+  // An empty bound is no bound (as before the grouping moved to the query workers).
+  const window = { since: range.since || undefined, until: range.until || undefined };
   // Grouping a million events is a sort of them all: cut into parts, one per query worker, that sort
   // at the same time (replay.ts merges them into what one grouping would give).
   const { events, slices } = await queries.run('replayPlan', window, queries.parallelism);
