@@ -1,8 +1,8 @@
 // Bundles the Node-side entry points with esbuild (the renderer is built by Vite into dist/renderer):
 //   electron/main/main.ts       → dist/electron/main.cjs     (CJS, Electron main; electron external)
 //   electron/preload/preload.ts → dist/electron/preload.cjs  (ONE CJS file: sandboxed preloads cannot require)
-//   electron/services/audit/query-worker.ts → dist/electron/audit-query-worker.cjs (the desktop's audit
-//                                 query threads: main.cjs requires electron, which a worker cannot load)
+//   electron/services/audit/worker-entry.ts → dist/electron/audit-worker.cjs (the desktop's audit query
+//                                 and ingest threads: main.cjs requires electron, which a worker cannot load)
 //   electron/cli/main.ts        → dist/cli/gatehouse.mjs     (ESM, Node 22.5+; what `gatehouse` runs,
 //                                 with its cache key: see bin/cli-bundle.mjs)
 import { build } from 'esbuild';
@@ -47,8 +47,8 @@ const results = await Promise.allSettled([
   build({
     ...common,
     ...cjsImportMeta,
-    entryPoints: ['electron/services/audit/query-worker.ts'],
-    outfile: 'dist/electron/audit-query-worker.cjs',
+    entryPoints: ['electron/services/audit/worker-entry.ts'],
+    outfile: 'dist/electron/audit-worker.cjs',
     format: 'cjs',
     target: 'node22',
   }),
@@ -71,4 +71,4 @@ if (failed.length > 0) {
   process.stderr.write(`build-main: ${failed.length} of ${results.length} bundles failed\n`);
   process.exit(1);
 }
-process.stdout.write('built dist/electron/main.cjs, audit-query-worker.cjs, preload.cjs, dist/cli/gatehouse.mjs\n');
+process.stdout.write('built dist/electron/main.cjs, audit-worker.cjs, preload.cjs, dist/cli/gatehouse.mjs\n');

@@ -7,6 +7,7 @@ import { createAdminHandlers } from '../services/admin-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
 import { openAdminLog } from '../services/audit/admin-log-anchor.js';
+import { openFileIngest } from '../services/audit/ingest-port.js';
 import { openAuditQueries } from '../services/audit/query-pool.js';
 import { AuditStore } from '../services/audit/store.js';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';
@@ -100,15 +101,16 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
       `gatehouse: the admin-log key could not be loaded from the secret store (${err instanceof Error ? err.message : typeof err}); admin actions are logged unkeyed, or refused once the log is keyed\n`,
     );
   });
-  // Audit queries on worker threads with their own read connections, as `gatehouse serve` runs them:
-  // a slow facets or search query never blocks the main process (IPC, the window). Bundled, the
-  // worker is its own file (main.cjs requires electron, which a worker thread cannot load); from the
-  // sources (tests), the pool's own module is the worker.
-  const auditQueries = openAuditQueries(ctx.db, new AuditStore(ctx.db), {
-    workerUrl: import.meta.url.endsWith('.ts') ? undefined : pathToFileURL(paths.auditQueryWorker),
-    log: (line) => process.stderr.write(line + '\n'),
-  });
+  // Audit queries and large imports on worker threads with their own connections, as `gatehouse
+  // serve` runs them: a slow facets query or a 1M-event import never blocks the main process (IPC,
+  // the window). Bundled, the workers are their own file (main.cjs requires electron, which a worker
+  // thread cannot load); from the sources (tests), the pool's and the port's own modules are.
+  const workerUrl = import.meta.url.endsWith('.ts') ? undefined : pathToFileURL(paths.auditWorker);
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const auditStore = new AuditStore(ctx.db);
+  const auditQueries = openAuditQueries(ctx.db, auditStore, { workerUrl, log });
   ctx.auditQueries = auditQueries;
+  ctx.auditIngest = openFileIngest(ctx.db, auditStore, { workerUrl, log });
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
   ctx.shell = {
     showItemInFolder: (p) => electron.shell.showItemInFolder(p),

@@ -23,13 +23,13 @@ export function applyUserDataOverride(
 }
 
 /**
- * Paths of the preload, the audit query worker and the built renderer, relative to the bundled main
+ * Paths of the preload, the audit worker threads' bundle and the built renderer, relative to the bundled main
  * (dist/electron/).
  */
-export function bundlePaths(mainDir: string): { preload: string; auditQueryWorker: string; renderer: string } {
+export function bundlePaths(mainDir: string): { preload: string; auditWorker: string; renderer: string } {
   return {
     preload: join(mainDir, 'preload.cjs'),
-    auditQueryWorker: join(mainDir, 'audit-query-worker.cjs'),
+    auditWorker: join(mainDir, 'audit-worker.cjs'),
     renderer: join(mainDir, '..', 'renderer'),
   };
 }

@@ -222,7 +222,7 @@ describe('app paths and single instance', () => {
     assert.equal(applyUserDataOverride(app, { GATEHOUSE_USER_DATA: '/tmp/gh-test' }), '/tmp/gh-test');
     assert.deepEqual(bundlePaths('/r/dist/electron'), {
       preload: '/r/dist/electron/preload.cjs',
-      auditQueryWorker: '/r/dist/electron/audit-query-worker.cjs',
+      auditWorker: '/r/dist/electron/audit-worker.cjs',
       renderer: '/r/dist/renderer',
     });
   });

@@ -1,3 +1,4 @@
+import type { FileIngestPort } from './audit/ingest-port.js';
 import type { AuditQueries } from './audit/query-port.js';
 import type { Database } from './store/database.js';
 import type { EventBus } from './events.js';
@@ -22,4 +23,9 @@ export interface ServiceContext {
    * block its event loop; absent: inline on `db` (CLI, tests).
    */
   auditQueries?: AuditQueries;
+  /**
+   * Where file sources are imported: large imports on a worker thread in a serving process
+   * (ingest-port.ts); absent: inline on `db`.
+   */
+  auditIngest?: FileIngestPort;
 }

@@ -117,6 +117,7 @@ export function checkSourcePath(config: AuditSourceConfig): void {
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
   const svc = new AuditService(ctx.db, {
     secrets: ctx.secrets,
+    fileIngest: ctx.auditIngest,
     now: () => ctx.clock.now(),
     // With an admin's team store configured, every sync forwards the new local events to the team timeline.
     forwardTo: async () => {

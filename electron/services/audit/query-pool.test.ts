@@ -159,11 +159,11 @@ describe('audit query pool', () => {
 
   it("runs on the desktop's separate worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
     // The desktop's main bundle requires electron, which a worker thread cannot load: its pool
-    // starts this standalone bundle of query-worker.ts instead (the same esbuild options).
+    // starts this standalone bundle of worker-entry.ts instead (the same esbuild options).
     const { build } = await import('esbuild');
-    const out = join(dir, 'audit-query-worker.cjs');
+    const out = join(dir, 'audit-worker.cjs');
     await build({
-      entryPoints: [fileURLToPath(new URL('./query-worker.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('./worker-entry.ts', import.meta.url))],
       outfile: out,
       bundle: true,
       platform: 'node',

@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AdminError, type ErrorCode } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
@@ -14,6 +12,7 @@ import {
 } from './query-port.js';
 import { QUERY_WORKER_ROLE, type QueryReply, type QueryRequest, type QueryWorkerData } from './query-worker.js';
 import type { AuditStore } from './store.js';
+import { workerExecArgv } from './worker-thread.js';
 
 /**
  * Audit queries off the event loop (issue #13 item 2): a small pool of worker threads, each with a
@@ -113,15 +112,6 @@ const PROBE_EVENTS = 20_000;
 
 export function defaultPoolSize(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
-}
-
-/** The worker's entry: this module's own file (it imports query-worker.ts, which starts the loop). */
-function workerExecArgv(): string[] | undefined {
-  // Running from the TypeScript sources: the worker needs the tsx loader too (inherited when given
-  // as --import; registered through its API, e.g. GATEHOUSE_DEV=1, it is not).
-  if (!import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))) return undefined;
-  // (createRequire rather than import.meta.resolve: the desktop's CJS bundle has no import.meta.)
-  return [...process.execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 export class AuditQueryPool implements AuditQueries {
@@ -299,7 +289,7 @@ export class AuditQueryPool implements AuditQueries {
     const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: this.file, gate, nice };
     const worker = new Worker(this.opts.workerUrl ?? new URL(import.meta.url), {
       workerData: data,
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(import.meta.url),
     });
     const slot: Slot = { lane, worker, job: null, timer: null, idle: null, ready: false };
     worker.on('message', (reply: QueryReply) => this.answer(slot, reply));

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
-import { setPriority } from 'node:os';
 import type * as NodeSqlite from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { AdminError } from '../../../shared/api/errors.js';
 import { callAuditQuery, isAuditQueryName } from './query-port.js';
 import { AuditStore } from './store.js';
+import { lowerThreadPriority } from './worker-thread.js';
 
 /**
  * One audit query worker thread: its own read-only connection to the store's WAL database, running
@@ -59,17 +59,7 @@ function isWorkerData(v: unknown): v is QueryWorkerData {
 function runQueryWorker(data: QueryWorkerData): void {
   const port = parentPort;
   if (!port) return;
-  // Below the serving thread's priority (issue #13 item 2): on 2 cores, 2 busy workers would
-  // otherwise share the CPU evenly with the event loop and delay its answers (app.info p99). On
-  // Linux the nice value is per thread and setpriority(0) means this thread; elsewhere it would
-  // lower the whole process, so it is left alone.
-  if (process.platform === 'linux' && data.nice) {
-    try {
-      setPriority(0, data.nice);
-    } catch {
-      /* not allowed here: run at normal priority */
-    }
-  }
+  lowerThreadPriority(data.nice);
   const sqlite = createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite;
   const db = new sqlite.DatabaseSync(data.file, { readOnly: true });
   db.exec('PRAGMA busy_timeout = 5000');

@@ -7,7 +7,9 @@ import type {
 } from '../../../shared/model/audit.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
-import { encodeFilePosition, ingestFile, lineMapper, resumePosition } from './ingest.js';
+import type { FileSourceJob } from './file-source.js';
+import { resumePosition } from './ingest.js';
+import { inlineFileIngest, type FileIngestPort } from './ingest-port.js';
 import {
   fetchContextForgeClient,
   pullContextForge,
@@ -51,6 +53,7 @@ export function tokenKey(sourceId: string): string {
 
 export class AuditService {
   readonly store: AuditStore;
+  private readonly fileIngest: FileIngestPort;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -65,9 +68,12 @@ export class AuditService {
       now?: () => Date;
       /** The team timeline to forward to after each sync (null: no team store configured). */
       forwardTo?: () => Promise<ForwardTarget | null>;
+      /** Where file sources are imported (default: inline on `db`; a serving process: ingest-port.ts). */
+      fileIngest?: FileIngestPort;
     } = {},
   ) {
     this.store = new AuditStore(db);
+    this.fileIngest = opts.fileIngest ?? inlineFileIngest(db, this.store);
   }
 
   /** Brings Gatehouse's own actions into the timeline (cheap when up to date). */
@@ -197,19 +203,15 @@ export class AuditService {
         result.rejected += pulled.rejected.length;
       } else {
         const start = await resumePosition(config.path, src.cursor);
-        const mapper = lineMapper(config.kind, {
+        const job: FileSourceJob = {
+          sourceId: src.id,
           source: src.name,
-          mapping: config.kind === 'jsonl' ? config.mapping : undefined,
-        });
-        const r = await ingestFile({
-          store: this.store,
+          kind: config.kind,
           path: config.path,
-          mapper,
+          mapping: config.kind === 'jsonl' ? config.mapping : undefined,
           start,
-          final: false,
-          onReject: addRejection,
-          onCommit: (pos, c) => setSourceCursor(this.db, src.id, encodeFilePosition(pos), c, config.kind),
-        });
+        };
+        const r = await this.fileIngest.run(job, { onReject: addRejection });
         Object.assign(result, { imported: r.imported, duplicates: r.duplicates, rejected: r.rejected });
       }
       const lastRejection = result.rejections[0];

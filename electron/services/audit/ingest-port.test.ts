@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { toolhiveRecord } from '../../../bench/audit.js';
+import type { RejectedRecord } from '../../../shared/model/audit.js';
+import { rng } from '../../../test/support/rng.js';
+import { openDatabase, type Database } from '../store/database.js';
+import type { FileSourceJob } from './file-source.js';
+import { decodeFilePosition } from './ingest.js';
+import { openFileIngest } from './ingest-port.js';
+import { AuditService } from './service.js';
+import { addSource, listSources } from './sources-repo.js';
+import { AuditStore } from './store.js';
+
+/**
+ * Large file imports on a worker thread (ingest-port.ts): the same events, counts, rejections and
+ * cursor as an import on the calling thread, with the batches written by the worker's own
+ * connection; small increments stay inline; a worker that cannot start leaves the import inline.
+ */
+
+let dir: string;
+const dbs: Database[] = [];
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-ingest-port-'));
+});
+after(() => {
+  for (const db of dbs) if (db.isOpen) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function fresh(name: string): { db: Database; store: AuditStore } {
+  const db = openDatabase(join(dir, name, 'gatehouse.db'));
+  dbs.push(db);
+  return { db, store: new AuditStore(db) };
+}
+
+/** n ToolHive lines, every 50th one not JSON and every 70th one with an unknown outcome. */
+function writeLog(name: string, n: number, seed = 3): string {
+  const r = rng(seed);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const rec = toolhiveRecord(i, n, r);
+    if (i % 50 === 7) lines.push('{"type": "mcp_tool_call", "loggedAt": ');
+    else if (i % 70 === 3) lines.push(JSON.stringify({ ...rec, outcome: 'maybe' }));
+    else lines.push(JSON.stringify(rec));
+  }
+  const file = join(dir, `${name}.jsonl`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function job(path: string, sourceId: string): FileSourceJob {
+  return { sourceId, source: 'thv', kind: 'toolhive', path, start: { offset: 0, line: 0 } };
+}
+
+/** Every stored event's identifying columns, in id order (what an import must reproduce exactly). */
+function stored(db: Database): unknown[] {
+  return db
+    .prepare(
+      'SELECT CAST(uid AS TEXT) AS uid, ts, source, tenant, user_id, tool, outcome, original FROM audit_events ORDER BY id',
+    )
+    .all();
+}
+
+describe('file imports off the serving thread', () => {
+  it('stores what an inline import stores, with the same counts, rejections and cursor', async () => {
+    const file = writeLog('same', 3000);
+    const results = [];
+    for (const where of ['worker', 'inline'] as const) {
+      const { db, store } = fresh(`same-${where}`);
+      const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+      const port = openFileIngest(db, store, { minBytes: where === 'worker' ? 1 : Number.MAX_SAFE_INTEGER });
+      const rejected: RejectedRecord[] = [];
+      const progress: number[] = [];
+      const r = await port.run(job(file, src.id), {
+        onReject: (x) => rejected.push(x),
+        onProgress: (pos) => progress.push(pos.line),
+      });
+      assert.deepEqual(port.runs, where === 'worker' ? { worker: 1, inline: 0 } : { worker: 0, inline: 1 });
+      const cursor = listSources(db).find((s) => s.id === src.id)?.cursor ?? null;
+      results.push({ r, rejected, progress, cursor, events: stored(db), sourceRow: listSources(db)[0] });
+    }
+    const [worker, inline] = results;
+    assert.ok(worker && inline);
+    assert.equal(worker.r.imported, 3000 - 60 - 43, 'lines 7 mod 50 and 3 mod 70 rejected');
+    assert.deepEqual(worker.r, inline.r);
+    assert.deepEqual(worker.rejected.slice(0, 3), inline.rejected.slice(0, 3));
+    assert.equal(worker.rejected.length, 50, 'rejections reported up to the cap, the rest counted');
+    assert.equal(inline.rejected.length, worker.r.rejected, 'inline reports every one to the hook');
+    assert.deepEqual(worker.progress, inline.progress);
+    assert.deepEqual(decodeFilePosition(worker.cursor), { offset: worker.r.offset, line: 3000 });
+    assert.equal(worker.cursor, inline.cursor);
+    assert.equal(worker.events.length, worker.r.imported);
+    assert.deepEqual(worker.events, inline.events);
+  });
+
+  it('imports a source through the service on a worker, and the next sync resumes after it', async () => {
+    const file = writeLog('svc', 2000, 9);
+    const { db } = fresh('svc');
+    const store = new AuditStore(db);
+    // 2,000 lines are ~800 KB: over the limit; the 10 appended after (~4 KB) are under it.
+    const port = openFileIngest(db, store, { minBytes: 100_000 });
+    const svc = new AuditService(db, { fileIngest: port });
+    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+    const [first] = await svc.sync(src.id);
+    assert.equal(first?.error, null);
+    assert.equal(first?.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+    assert.equal(first?.rejections.length, 50);
+    assert.match(first?.rejections[0]?.where ?? '', /svc\.jsonl$/);
+    assert.equal(port.runs.worker, 1);
+    // Ten more lines: a small increment, imported inline from the cursor the worker committed.
+    const r = rng(11);
+    appendFileSync(
+      file,
+      Array.from({ length: 10 }, (_, i) => `${JSON.stringify(toolhiveRecord(5000 + i, 6000, r))}\n`).join(''),
+    );
+    const [second] = await svc.sync(src.id);
+    assert.deepEqual(
+      { imported: second?.imported, duplicates: second?.duplicates, rejected: second?.rejected },
+      { imported: 10, duplicates: 0, rejected: 0 },
+    );
+    assert.equal(port.runs.inline, 1);
+    assert.equal(listSources(db).find((s) => s.id === src.id)?.imported, (first?.imported ?? 0) + 10);
+  });
+
+  it("reports a worker's failure as the sync's error, naming the problem", async () => {
+    const file = writeLog('fail', 100);
+    const { db, store } = fresh('fail');
+    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+    const port = openFileIngest(db, store, { minBytes: 1 });
+    // A JSON-lines job without its field mapping: refused where the mapper is built, on the worker.
+    await assert.rejects(port.run({ ...job(file, src.id), kind: 'jsonl' }), /needs a field mapping/);
+    assert.equal(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n, 0);
+  });
+
+  it('imports inline when the worker cannot start, and says so', async () => {
+    const file = writeLog('nostart', 500);
+    const { db, store } = fresh('nostart');
+    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+    const broken = join(dir, 'broken-worker.mjs');
+    writeFileSync(broken, "throw new Error('bundle missing a module');\n");
+    const logged: string[] = [];
+    const port = openFileIngest(db, store, {
+      minBytes: 1,
+      workerUrl: pathToFileURL(broken),
+      log: (l) => logged.push(l),
+    });
+    const r = await port.run(job(file, src.id));
+    assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+    assert.ok(r.imported > 400);
+    assert.deepEqual(port.runs, { worker: 0, inline: 1 });
+    assert.match(logged.join('\n'), /ingest worker did not start \(bundle missing a module\)/);
+  });
+
+  it("runs on the desktop's worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
+    const { build } = await import('esbuild');
+    const out = join(dir, 'audit-worker.cjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('./worker-entry.ts', import.meta.url))],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      logLevel: 'warning',
+      define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
+      banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    });
+    const file = writeLog('bundle', 800);
+    const { db, store } = fresh('bundle');
+    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+    const logged: string[] = [];
+    const port = openFileIngest(db, store, { minBytes: 1, workerUrl: pathToFileURL(out), log: (l) => logged.push(l) });
+    const r = await port.run(job(file, src.id));
+    assert.deepEqual(logged, []);
+    assert.deepEqual(port.runs, { worker: 1, inline: 0 });
+    assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+  });
+});
