@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStore } from '../electron/services/audit/store.js';
 import { openDatabase } from '../electron/services/store/database.js';
-import { rng, synthetic } from './audit.js';
+import { rng, synthetic, writeToolHiveLog } from './audit.js';
 
 /**
  * The server never blocks (issue #13 item 2): a real `gatehouse serve` over a store of N audit events
@@ -13,6 +13,8 @@ import { rng, synthetic } from './audit.js';
  * one cycling through the audit page's queries (facets filtered, histogram, first page, text search),
  * for AUDIT_LOAD_SECONDS (default 15) each, loopback only. Run twice: queries inline on the event loop
  * (GATEHOUSE_AUDIT_QUERY_WORKERS=0, the old behaviour) and on the worker pool. Goal: app.info p99 ≤ 20 ms.
+ * Then the same goal while a ToolHive log of AUDIT_LOAD_IMPORT_N events (default 300k) is imported
+ * through audit.sync into a fresh store: inline (=0) and on the ingest worker.
  */
 
 const BIN = fileURLToPath(new URL('../bin/gatehouse.mjs', import.meta.url));
@@ -47,7 +49,16 @@ interface Round {
   seconds: number;
 }
 
-async function round(state: string, home: string, workers: string | undefined, seconds: number): Promise<Round> {
+interface Serving {
+  /** Calls an API method; resolves with its round-trip time (ms). */
+  invoke: (method: string, body: unknown) => Promise<number>;
+  /** Calls an API method; resolves with its JSON answer. */
+  call: <T>(method: string, body: unknown) => Promise<T>;
+  stop: () => Promise<void>;
+}
+
+/** A real `gatehouse serve` on loopback over `state` (GATEHOUSE_AUDIT_QUERY_WORKERS=workers when given). */
+async function startServe(state: string, home: string, workers: string | undefined): Promise<Serving> {
   const env = { ...process.env };
   if (workers === undefined) delete env.GATEHOUSE_AUDIT_QUERY_WORKERS;
   else env.GATEHOUSE_AUDIT_QUERY_WORKERS = workers;
@@ -57,6 +68,11 @@ async function round(state: string, home: string, workers: string | undefined, s
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
   try {
     const url = await new Promise<URL>((resolve, reject) => {
       let out = '';
@@ -72,8 +88,7 @@ async function round(state: string, home: string, workers: string | undefined, s
       child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
     });
     const token = url.searchParams.get('token') ?? '';
-    const invoke = async (method: string, body: unknown): Promise<number> => {
-      const a = performance.now();
+    const request = async (method: string, body: unknown): Promise<Response> => {
       const res = await fetch(`http://127.0.0.1:${url.port}/api/invoke/${method}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -81,10 +96,27 @@ async function round(state: string, home: string, workers: string | undefined, s
       }).catch((err: unknown) => {
         throw new Error(`${method}: ${String((err as Error).cause ?? err)}; serve stderr: ${stderr.slice(-500)}`);
       });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`${method}: HTTP ${res.status}`);
-      return performance.now() - a;
+      if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${await res.text()}`);
+      return res;
     };
+    return {
+      invoke: async (method, body) => {
+        const a = performance.now();
+        await (await request(method, body)).arrayBuffer();
+        return performance.now() - a;
+      },
+      call: async <T>(method: string, body: unknown) => (await (await request(method, body)).json()) as T,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function round(state: string, home: string, workers: string | undefined, seconds: number): Promise<Round> {
+  const { invoke, stop } = await startServe(state, home, workers);
+  try {
     // Warm-up (workers started, pages cached), then the measured window: facets from 4 clients at once,
     // so every worker the load will use has started (the pool starts them on demand; a start under
     // load takes ~0.5 s, which one request in the window would otherwise carry).
@@ -131,9 +163,45 @@ async function round(state: string, home: string, workers: string | undefined, s
     await Promise.all([hammer(), hammer(), hammer(), hammer(), info(), page()]);
     return out;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stop();
+  }
+}
+
+/**
+ * A large import while serving: a fresh store, a ToolHive log of `n` events added as a source and
+ * synced (audit.sync) while one client times app.info. Inline, every batch and each index build
+ * holds the event loop; on the ingest worker (what serve runs) only the messages reach it.
+ */
+async function importRound(
+  dir: string,
+  log: string,
+  workers: string | undefined,
+): Promise<{ appInfo: number[]; syncMs: number; imported: number }> {
+  const state = await mkdtemp(join(dir, 'import-'));
+  const { invoke, call, stop } = await startServe(state, join(state, 'home'), workers);
+  try {
+    const src = await call<{ id: string }>('audit.sources.add', {
+      name: 'thv',
+      config: { kind: 'toolhive', path: log },
+    });
+    const appInfo: number[] = [];
+    let done = false;
+    const info = async () => {
+      while (!done) {
+        appInfo.push(await invoke('app.info', {}));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const t0 = performance.now();
+    const sync = call<{ sources: { imported: number; error: string | null }[] }>('audit.sync', { id: src.id }).finally(
+      () => (done = true),
+    );
+    const [result] = await Promise.all([sync, info()]);
+    const s = result.sources[0];
+    if (!s || s.error) throw new Error(`the import failed: ${s?.error ?? 'no result'}`);
+    return { appInfo, syncMs: performance.now() - t0, imported: s.imported };
+  } finally {
+    await stop();
   }
 }
 
@@ -176,6 +244,18 @@ export async function benchAuditLoad(): Promise<Record<string, string | number>>
         figures[`${label}: ${q} p99 (≤ ${goal} ms)`] =
           `${ms(p99)} (n=${xs.length}) ${goal !== undefined && p99 <= goal ? 'met' : 'missed'}`;
       }
+    }
+    const importN = Number(process.env.AUDIT_LOAD_IMPORT_N ?? 300_000);
+    const log = join(state, 'toolhive-audit.jsonl');
+    await writeToolHiveLog(log, importN);
+    for (const [label, workers] of [
+      ['import, before (inline)', '0'],
+      ['import, after (ingest worker)', undefined],
+    ] as const) {
+      const r = await importRound(state, log, workers);
+      if (r.imported !== importN) throw new Error(`${label}: imported ${r.imported} of ${importN}`);
+      figures[`${label}: ${importN.toLocaleString('en')} events synced, app.info p50 / p99 / max (≤ 20 ms)`] =
+        `${ms(pct(r.appInfo, 50))} / ${ms(pct(r.appInfo, 99))} / ${ms(Math.max(...r.appInfo))} (n=${r.appInfo.length}; sync ${(r.syncMs / 1000).toFixed(1)} s)`;
     }
     return figures;
   } finally {
