@@ -238,4 +238,18 @@ export const auditMethods = {
 export const auditEvents = {
   /** New events were stored (sync, import, Gatehouse action). */
   'audit.ingested': z.object({ source: z.string(), imported: z.number().int() }),
+  /**
+   * A sync importing a file source for longer than a moment, a few times a second: bytes and lines
+   * read in this sync of the unread part it started with. `indexing`: every line is stored; a large
+   * import is still building its indexes (search catching up). `done`: the sync of it ended.
+   */
+  'audit.sync.progress': z.object({
+    id: z.string(),
+    source: z.string(),
+    phase: z.enum(['storing', 'indexing', 'done']),
+    bytes: z.number().int().nonnegative(),
+    totalBytes: z.number().int().nonnegative(),
+    lines: z.number().int().nonnegative(),
+    imported: z.number().int().nonnegative(),
+  }),
 };

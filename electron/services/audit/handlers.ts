@@ -118,6 +118,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   const svc = new AuditService(ctx.db, {
     secrets: ctx.secrets,
     fileIngest: ctx.auditIngest,
+    onSyncProgress: (p) => ctx.events.emit('audit.sync.progress', p),
     now: () => ctx.clock.now(),
     // With an admin's team store configured, every sync forwards the new local events to the team timeline.
     forwardTo: async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import type { FileSourceJob } from './file-source.js';
 import { decodeFilePosition } from './ingest.js';
 import { openFileIngest } from './ingest-port.js';
-import { AuditService } from './service.js';
+import { AuditService, type AuditSyncProgress } from './service.js';
 import { addSource, listSources } from './sources-repo.js';
 import { AuditStore } from './store.js';
 
@@ -98,12 +98,13 @@ describe('file imports off the serving thread', () => {
   });
 
   it('imports a source through the service on a worker, and the next sync resumes after it', async () => {
-    const file = writeLog('svc', 2000, 9);
+    const file = writeLog('svc', 25_000, 9);
     const { db } = fresh('svc');
     const store = new AuditStore(db);
-    // 2,000 lines are ~800 KB: over the limit; the 10 appended after (~4 KB) are under it.
+    // 25,000 lines are ~10 MB: over the limit; the 10 appended after (~4 KB) are under it.
     const port = openFileIngest(db, store, { minBytes: 100_000 });
-    const svc = new AuditService(db, { fileIngest: port });
+    const progress: AuditSyncProgress[] = [];
+    const svc = new AuditService(db, { fileIngest: port, onSyncProgress: (p) => progress.push(p) });
     const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
     const [first] = await svc.sync(src.id);
     assert.equal(first?.error, null);
@@ -111,19 +112,52 @@ describe('file imports off the serving thread', () => {
     assert.equal(first?.rejections.length, 50);
     assert.match(first?.rejections[0]?.where ?? '', /svc\.jsonl$/);
     assert.equal(port.runs.worker, 1);
+    // Progress from the worker's batches (10,000 lines each), the last once every line is stored.
+    const size = statSync(file).size;
+    assert.equal(progress.at(-1)?.phase, 'done');
+    progress.pop();
+    assert.deepEqual(progress.at(-1), {
+      id: src.id,
+      source: 'thv',
+      phase: 'indexing',
+      bytes: size,
+      totalBytes: size,
+      lines: 25_000,
+      imported: first?.imported,
+    });
+    for (let i = 1; i < progress.length; i++) assert.ok((progress[i]?.bytes ?? 0) > (progress[i - 1]?.bytes ?? 0));
+    assert.ok(progress.slice(0, -1).every((p) => p.phase === 'storing' && p.bytes < size));
     // Ten more lines: a small increment, imported inline from the cursor the worker committed.
     const r = rng(11);
     appendFileSync(
       file,
       Array.from({ length: 10 }, (_, i) => `${JSON.stringify(toolhiveRecord(5000 + i, 6000, r))}\n`).join(''),
     );
+    progress.length = 0;
     const [second] = await svc.sync(src.id);
+    assert.equal(progress.length, 0, 'a sync over in a moment reports no progress');
     assert.deepEqual(
       { imported: second?.imported, duplicates: second?.duplicates, rejected: second?.rejected },
       { imported: 10, duplicates: 0, rejected: 0 },
     );
     assert.equal(port.runs.inline, 1);
     assert.equal(listSources(db).find((s) => s.id === src.id)?.imported, (first?.imported ?? 0) + 10);
+    // A large append: progress counted from where that sync started.
+    const before = statSync(file).size;
+    appendFileSync(
+      file,
+      Array.from({ length: 15_000 }, (_, i) => `${JSON.stringify(toolhiveRecord(9000 + i, 30_000, r))}\n`).join(''),
+    );
+    const appended = statSync(file).size - before;
+    const [third] = await svc.sync(src.id);
+    assert.equal(third?.imported, 15_000);
+    assert.deepEqual(
+      progress.slice(-2).map((p) => [p.phase, p.lines, p.bytes, p.totalBytes, p.imported]),
+      [
+        ['indexing', 15_000, appended, appended, 15_000],
+        ['done', 15_000, appended, appended, 15_000],
+      ],
+    );
   });
 
   it("reports a worker's failure as the sync's error, naming the problem", async () => {

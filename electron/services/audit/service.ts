@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import type { AdminEvents } from '../../../shared/api/contract.js';
 import type {
   AuditSource,
   AuditSourceConfig,
@@ -8,7 +10,7 @@ import type {
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { FileSourceJob } from './file-source.js';
-import { resumePosition } from './ingest.js';
+import { resumePosition, type FilePosition, type IngestCounts } from './ingest.js';
 import { inlineFileIngest, type FileIngestPort } from './ingest-port.js';
 import {
   fetchContextForgeClient,
@@ -27,6 +29,10 @@ import { AUDIT_INGEST_BATCH, AUDIT_TRASH_DAYS, AuditStore, type TrashDetail } fr
 
 const DAY = 86_400_000;
 const MAX_REJECTIONS = 50;
+/** Least time between two progress events of one sync. */
+const PROGRESS_MS = 200;
+
+export type AuditSyncProgress = AdminEvents['audit.sync.progress'];
 
 export type SourceSyncResult = IngestResult & { id: string; name: string; error: string | null };
 
@@ -70,6 +76,8 @@ export class AuditService {
       forwardTo?: () => Promise<ForwardTarget | null>;
       /** Where file sources are imported (default: inline on `db`; a serving process: ingest-port.ts). */
       fileIngest?: FileIngestPort;
+      /** How far a file source's sync is (at most every PROGRESS_MS, and when every line is stored). */
+      onSyncProgress?: (p: AuditSyncProgress) => void;
     } = {},
   ) {
     this.store = new AuditStore(db);
@@ -211,7 +219,10 @@ export class AuditService {
           mapping: config.kind === 'jsonl' ? config.mapping : undefined,
           start,
         };
-        const r = await this.fileIngest.run(job, { onReject: addRejection });
+        const progress = this.progressReporter(src, start, (await stat(config.path)).size);
+        const r = await this.fileIngest
+          .run(job, { onReject: addRejection, onProgress: progress?.batch })
+          .finally(() => progress?.done());
         Object.assign(result, { imported: r.imported, duplicates: r.duplicates, rejected: r.rejected });
       }
       const lastRejection = result.rejections[0];
@@ -227,6 +238,45 @@ export class AuditService {
       setSourceError(this.db, src.id, result.error);
     }
     return result;
+  }
+
+  /**
+   * A file sync's progress hooks. Nothing is reported for a sync shorter than PROGRESS_MS (a
+   * follower's increments); a longer one reports at most every PROGRESS_MS, once every line is
+   * stored (`indexing`), and when it ends (`done`, also after a failure).
+   */
+  private progressReporter(
+    src: AuditSource,
+    start: FilePosition,
+    size: number,
+  ): { batch: (pos: FilePosition, total: IngestCounts) => void; done: () => void } | undefined {
+    const emit = this.opts.onSyncProgress;
+    if (!emit) return undefined;
+    let last = performance.now();
+    let shown = false;
+    let latest: AuditSyncProgress | null = null;
+    return {
+      batch: (pos, total) => {
+        const stored = pos.offset >= size;
+        latest = {
+          id: src.id,
+          source: src.name,
+          phase: stored ? 'indexing' : 'storing',
+          bytes: Math.max(0, Math.min(size, pos.offset) - start.offset),
+          totalBytes: Math.max(0, size - start.offset),
+          lines: pos.line - start.line,
+          imported: total.imported,
+        };
+        const now = performance.now();
+        if (now - last < PROGRESS_MS && !(stored && shown)) return;
+        last = now;
+        shown = true;
+        emit(latest);
+      },
+      done: () => {
+        if (shown && latest) emit({ ...latest, phase: 'done' });
+      },
+    };
   }
 
   /** The retention cutoff for `retentionDays` now (null: keep forever). */

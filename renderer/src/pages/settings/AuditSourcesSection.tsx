@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { JsonlMapping, type AuditSource, type AuditSourceConfig } from '../../../../shared/model/audit.js';
-import { useAdminMutation, useAdminQuery } from '../../client/index.js';
+import type { AdminEvents } from '../../../../shared/api/contract.js';
+import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { AuditTrash, RetentionControl } from './RetentionControl.js';
 import '../audit/audit.css';
@@ -13,6 +14,34 @@ const KIND_LABEL: Record<Kind | 'gatehouse', string> = {
   contextforge: 'IBM ContextForge (audit trails + tool calls)',
   gatehouse: "Gatehouse's own actions (hash-chained)",
 };
+type SyncProgress = AdminEvents['audit.sync.progress'];
+
+/** A long file import's progress (any window's or the follower's sync): bytes read, then indexing. */
+function SyncProgressBar({ p }: { p: SyncProgress }) {
+  const pct = p.phase === 'storing' && p.totalBytes ? Math.min(99, Math.floor((100 * p.bytes) / p.totalBytes)) : 100;
+  return (
+    <div className="audit-sync-progress" data-testid="audit-sync-progress" data-phase={p.phase}>
+      <span role="status">
+        {p.phase === 'storing' ? `Importing ${p.source}…` : `Building the search index for ${p.source}…`}
+      </span>
+      <span
+        className="progress-bar"
+        role="progressbar"
+        aria-label={`Import of ${p.source}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+      >
+        <span style={{ width: `${pct}%` }} />
+      </span>
+      <span className="muted num">
+        {p.lines.toLocaleString()} lines · {p.imported.toLocaleString()} new events
+        {p.phase === 'storing' ? ` · ${pct}%` : ' · facets already answer, search is catching up'}
+      </span>
+    </div>
+  );
+}
+
 const MAPPING_EXAMPLE = '{"time":"ts","user":"actor","tool":"tool","outcome":"result"}';
 
 /** Audit sources: files followed as they grow and gateways pulled incrementally; retention; chain check. */
@@ -23,6 +52,16 @@ export function AuditSourcesSection() {
   const remove = useAdminMutation('audit.sources.remove');
   const sync = useAdminMutation('audit.sync');
   const verify = useAdminMutation('audit.verify');
+  // Imports in progress by source id; an import ends with phase 'done'.
+  const [importing, setImporting] = useState<ReadonlyMap<string, SyncProgress>>(new Map());
+  useAdminEvent('audit.sync.progress', (p) =>
+    setImporting((m) => {
+      const next = new Map(m);
+      if (p.phase === 'done') next.delete(p.id);
+      else next.set(p.id, p);
+      return next;
+    }),
+  );
 
   const [kind, setKind] = useState<Kind>('toolhive');
   const [name, setName] = useState('');
@@ -219,6 +258,9 @@ export function AuditSourcesSection() {
           {formError ?? add.error?.message}
         </div>
       )}
+      {[...importing.values()].map((p) => (
+        <SyncProgressBar key={p.id} p={p} />
+      ))}
       {sync.data && (
         <p className="muted" role="status" data-testid="audit-sync-result">
           {sync.data.sources
