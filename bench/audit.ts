@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AuditEventDraft, AuditFilter, AuditOutcome } from '../shared/model/audit.js';
 import { openFileIngest } from '../electron/services/audit/ingest-port.js';
 import { addSource } from '../electron/services/audit/sources-repo.js';
-import { AUDIT_INGEST_BATCH, AuditStore, type IngestRecord } from '../electron/services/audit/store.js';
+import { mapToolHive } from '../electron/services/audit/sources/toolhive.js';
+import { AUDIT_INGEST_BATCH, AuditStore, sealRecord, type IngestRecord } from '../electron/services/audit/store.js';
 import { searchState } from '../electron/services/audit/search-catchup.js';
 import { openDatabase } from '../electron/services/store/database.js';
 import { rng } from '../test/support/rng.js';
@@ -98,6 +99,61 @@ export function toolhiveRecord(i: number, n: number, r: () => number): Record<st
     ...(e.reason ? { reason: e.reason } : {}),
     ...(e['error.type'] ? { error_type: e['error.type'] } : {}),
   };
+}
+
+/** Lines timed stage by stage (issue #13 item 4: "measure each step"). */
+const STAGE_EVENTS = 100_000;
+
+/**
+ * Where an imported event's time goes: the first `n` lines of `file` through each stage of the
+ * import in turn, batch by batch, on this thread into a fresh store (bulk path) — split (find lines,
+ * decode), JSON.parse, map (ToolHive → event), seal (mask, serialize the original, uid hash), store
+ * (insertBatch minus its seal: insert, dedupe, rollups, commit) — then the index and full-text
+ * builds after it.
+ */
+async function stageCosts(file: string, dbFile: string, n: number): Promise<string> {
+  const db = openDatabase(dbFile);
+  const store = new AuditStore(db);
+  const bytes = await readFile(file);
+  const t = { split: 0, parse: 0, map: 0, seal: 0, store: 0, indexes: 0 };
+  let at = 0;
+  let done = 0;
+  const t0 = performance.now();
+  await store.bulk(n, async () => {
+    while (done < n) {
+      let a = performance.now();
+      const lines: string[] = [];
+      while (lines.length < AUDIT_INGEST_BATCH && done + lines.length < n) {
+        const nl = bytes.indexOf(0x0a, at);
+        if (nl < 0) break;
+        lines.push(bytes.toString('utf8', at, nl));
+        at = nl + 1;
+      }
+      if (!lines.length) break;
+      done += lines.length;
+      t.split += performance.now() - a;
+      a = performance.now();
+      const values: unknown[] = lines.map((l) => JSON.parse(l));
+      t.parse += performance.now() - a;
+      a = performance.now();
+      const records = values.map((v) => mapToolHive(v, 'stages'));
+      t.map += performance.now() - a;
+      a = performance.now();
+      for (const r of records) sealRecord(r);
+      const seal = performance.now() - a;
+      t.seal += seal;
+      a = performance.now();
+      store.insertBatch(records);
+      t.store += performance.now() - a - seal;
+    }
+    t.indexes = -performance.now();
+  });
+  t.indexes += performance.now();
+  const total = performance.now() - t0;
+  db.close();
+  const us = (x: number) => ((x * 1000) / n).toFixed(1);
+  const stored = t.split + t.parse + t.map + t.seal + t.store;
+  return `split ${us(t.split)}, JSON.parse ${us(t.parse)}, map ${us(t.map)}, seal ${us(t.seal)}, store ${us(t.store)} = ${us(stored)} stored; then indexes + full-text ${us(t.indexes)} (${(total / 1000).toFixed(2)} s in all)`;
 }
 
 /** N synthetic events (seed 42) written as a ToolHive audit log, one JSON object per line. */
@@ -336,6 +392,7 @@ export async function benchAudit(
       }
     ).b;
     db.close();
+    const stages = await stageCosts(file, join(dir, 'stages.db'), Math.min(n, STAGE_EVENTS));
     return {
       events: n,
       'ingest: stored, facets answering (target ≤ 5 s)': `${(storedMs / 1000).toFixed(2)} s (${Math.round(n / (storedMs / 1000)).toLocaleString('en')} events/s; CPU ${(storedCpuUs / 1e6).toFixed(2)} s, all threads; batches of ${BATCH}${bulk ? '; bulk path' : ''})`,
@@ -346,6 +403,7 @@ export async function benchAudit(
           }
         : {}),
       'serving thread unserved at most, whole import': `${ms(longestServingStallMs)} (${inline ? 'imported inline, AUDIT_BENCH_INLINE=1' : 'imported on a worker thread, as serve and the desktop app do'})`,
+      [`per event by stage (first ${Math.min(n, STAGE_EVENTS).toLocaleString('en')} lines, one thread, µs)`]: stages,
       'ingest until search ready': `${(ingestMs / 1000).toFixed(2)} s (CPU ${(cpuUs / 1e6).toFixed(2)} s)`,
       'import file (ToolHive JSON lines, not timed)': `${Math.round(fileBytes / 2 ** 20)} MB, written in ${(writeMs / 1000).toFixed(2)} s`,
       'peak RSS (target ≤ 250 MB)': `${Math.round(peakRss / 2 ** 20)} MB overall, ${Math.round(ingestPeakRss / 2 ** 20)} MB while ingesting (${Math.round(storedPeakRss / 2 ** 20)} MB until stored; JS heap + buffers then: ${Math.round(peakHeap / 2 ** 20)} MB)`,
