@@ -12,6 +12,7 @@ import type { FileSourceJob } from './file-source.js';
 import { decodeFilePosition } from './ingest.js';
 import { openFileIngest } from './ingest-port.js';
 import { AuditService, type AuditSyncProgress } from './service.js';
+import type { ContextForgeClient } from './sources/contextforge.js';
 import { addSource, listSources } from './sources-repo.js';
 import { AuditStore } from './store.js';
 
@@ -213,5 +214,55 @@ describe('file imports off the serving thread', () => {
     assert.deepEqual(logged, []);
     assert.deepEqual(port.runs, { worker: 1, inline: 0 });
     assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+  });
+});
+
+describe('a gateway pull', () => {
+  it('stores its records in small transactions with the event loop served between them, the cursor last', async () => {
+    const { db } = fresh('pull');
+    const N = 6000;
+    const trails = Array.from({ length: N }, (_, i) => ({
+      id: `t${i}`,
+      action: 'tools/call',
+      timestamp: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+      user_email: `u${i % 7}@corp.example`,
+      resource_type: 'tool',
+      resource_name: `tool_${i % 13}`,
+      success: true,
+    }));
+    // ContextForge's two streams, paged as it pages them (newest audit trails first).
+    const client: ContextForgeClient = {
+      get: async (_path, q) => [...trails].reverse().slice(Number(q.offset), Number(q.offset) + Number(q.limit)),
+      post: async () => ({ results: [] }),
+    };
+    const svc = new AuditService(db, { contextForgeClient: () => client });
+    const src = addSource(db, 'cf', { kind: 'contextforge', baseUrl: 'http://127.0.0.1:4444' });
+    // What another request would see between two batches: events stored so far, and the cursor.
+    const seen: [number, string | null][] = [];
+    let sampling = true;
+    const sample = () => {
+      seen.push([
+        Number(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n),
+        listSources(db).find((s) => s.id === src.id)?.cursor ?? null,
+      ]);
+      if (sampling) setImmediate(sample);
+    };
+    setImmediate(sample);
+    const [r] = await svc.sync(src.id);
+    sampling = false;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(r?.error, null);
+    assert.equal(r?.imported, N);
+    const between = seen.filter(([n]) => n > 0 && n < N);
+    assert.deepEqual(
+      [...new Set(between.map(([n]) => n))],
+      [2500, 5000],
+      'answered between the transactions of 2,500 records',
+    );
+    assert.ok(
+      between.every(([, cursor]) => cursor === null || !cursor.includes(trails.at(-1)?.timestamp.slice(0, 19) ?? '-')),
+      'the new cursor commits with the last batch only',
+    );
+    assert.match(listSources(db).find((s) => s.id === src.id)?.cursor ?? '', /2026-11-01T01:39:59/);
   });
 });

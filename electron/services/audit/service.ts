@@ -23,12 +23,17 @@ import { clampForwardMarks, forwardFailed, forwardToTeam, type ForwardResult } f
 import type { PgAuditStore } from '../fleet/audit.js';
 import { maskAuditField } from './mask.js';
 import { getSettings, listSources, setSourceCursor, setSourceError } from './sources-repo.js';
-import { AUDIT_INGEST_BATCH, AUDIT_TRASH_DAYS, AuditStore, type TrashDetail } from './store.js';
+import { AUDIT_TRASH_DAYS, AuditStore, type TrashDetail } from './store.js';
 
 /** Sync of configured sources and retention; shared by the handlers, the follower and the CLI. */
 
 const DAY = 86_400_000;
 const MAX_REJECTIONS = 50;
+/**
+ * Records per transaction of a gateway pull: stored on the serving thread (the records are already
+ * in memory), so batches stay small enough (~50 ms) for the event loop to answer between them.
+ */
+const PULL_BATCH = 2500;
 /** Least time between two progress events of one sync. */
 const PROGRESS_MS = 200;
 
@@ -177,10 +182,12 @@ export class AuditService {
         for (const r of pulled.rejected)
           addRejection({ where: `${src.name}: ${r.where}`, line: null, offset: null, reason: r.reason });
         const batches: (typeof pulled.records)[] = [];
-        for (let i = 0; i < pulled.records.length; i += AUDIT_INGEST_BATCH)
-          batches.push(pulled.records.slice(i, i + AUDIT_INGEST_BATCH));
+        for (let i = 0; i < pulled.records.length; i += PULL_BATCH)
+          batches.push(pulled.records.slice(i, i + PULL_BATCH));
         if (!batches.length) batches.push([]);
-        batches.forEach((slice, i) => {
+        for (const [i, slice] of batches.entries()) {
+          // The serving thread answers between two batches (they are stored here, not on a worker).
+          if (i > 0) await new Promise((r) => setImmediate(r));
           const last = i === batches.length - 1;
           // The new cursor commits with the last batch; a crash before it only means re-pulling (deduped).
           let bad = 0;
@@ -207,7 +214,7 @@ export class AuditService {
           result.imported += r.imported;
           result.duplicates += r.duplicates;
           result.rejected += r.rejected;
-        });
+        }
         result.rejected += pulled.rejected.length;
       } else {
         const start = await resumePosition(config.path, src.cursor);
