@@ -7,32 +7,17 @@
 //                                 with its cache key: see bin/cli-bundle.mjs)
 import { build } from 'esbuild';
 import { buildCliBundle } from '../bin/cli-bundle.mjs';
-import { fileURLToPath } from 'node:url';
+import { AUDIT_WORKER_BUILD_OPTIONS, CJS_IMPORT_META, NODE_BUNDLE_OPTIONS } from './audit-worker-bundle.mjs';
 import { tsImport } from 'tsx/esm/api';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 // The preload's allow-lists come from the contract itself, so they cannot drift from it.
 const contract = await tsImport('../shared/api/contract.ts', import.meta.url);
 const names = {
   __GATEHOUSE_METHOD_NAMES__: JSON.stringify(contract.METHOD_NAMES),
   __GATEHOUSE_EVENT_NAMES__: JSON.stringify(contract.EVENT_NAMES),
 };
-const common = {
-  absWorkingDir: root,
-  bundle: true,
-  platform: 'node',
-  sourcemap: false,
-  legalComments: 'none',
-  // Prefer ESM builds: some deps (jsonc-parser) ship a UMD `main` whose dynamic requires break bundling.
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-};
-// In the CJS bundles, `import.meta.url` (used by modules that locate package.json) becomes the
-// bundle's own file URL.
-const cjsImportMeta = {
-  define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
-  banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-};
+const common = NODE_BUNDLE_OPTIONS;
+const cjsImportMeta = CJS_IMPORT_META;
 
 const results = await Promise.allSettled([
   build({
@@ -44,14 +29,7 @@ const results = await Promise.allSettled([
     target: 'node22',
     external: ['electron', 'vite'],
   }),
-  build({
-    ...common,
-    ...cjsImportMeta,
-    entryPoints: ['electron/services/audit/worker-entry.ts'],
-    outfile: 'dist/electron/audit-worker.cjs',
-    format: 'cjs',
-    target: 'node22',
-  }),
+  build({ ...AUDIT_WORKER_BUILD_OPTIONS, outfile: 'dist/electron/audit-worker.cjs' }),
   build({
     ...common,
     entryPoints: ['electron/preload/preload.ts'],

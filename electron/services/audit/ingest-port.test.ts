@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { toolhiveRecord } from '../../../bench/audit.js';
 import type { RejectedRecord } from '../../../shared/model/audit.js';
 import { rng } from '../../../test/support/rng.js';
@@ -15,6 +15,7 @@ import { AuditService, type AuditSyncProgress } from './service.js';
 import type { ContextForgeClient } from './sources/contextforge.js';
 import { addSource, listSources } from './sources-repo.js';
 import { AuditStore } from './store.js';
+import { buildCliBundleHolding, buildDesktopWorkerBundle } from './test-helpers.js';
 
 /**
  * Large file imports on a worker thread (ingest-port.ts): the same events, counts, rejections and
@@ -190,31 +191,29 @@ describe('file imports off the serving thread', () => {
     assert.match(logged.join('\n'), /ingest worker did not start \(bundle missing a module\)/);
   });
 
-  it("runs on the desktop's worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
-    const { build } = await import('esbuild');
-    const out = join(dir, 'audit-worker.cjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./worker-entry.ts', import.meta.url))],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      logLevel: 'warning',
-      define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
-      banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  for (const bundle of ['desktop', 'cli'] as const) {
+    it(`runs on the ${bundle} bundle's worker (built with its build options)`, async () => {
+      // The desktop starts its own worker bundle; the CLI's worker is the bundle file holding the port.
+      const out =
+        bundle === 'desktop'
+          ? await buildDesktopWorkerBundle(join(dir, bundle))
+          : await buildCliBundleHolding(join(dir, bundle), 'electron/services/audit/ingest-port.ts');
+      const file = writeLog(`bundle-${bundle}`, 800);
+      const { db, store } = fresh(`bundle-${bundle}`);
+      const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+      const logged: string[] = [];
+      const port = openFileIngest(db, store, {
+        minBytes: 1,
+        workerUrl: pathToFileURL(out),
+        log: (l) => logged.push(l),
+      });
+      const r = await port.run(job(file, src.id));
+      assert.deepEqual(logged, []);
+      assert.deepEqual(port.runs, { worker: 1, inline: 0 });
+      assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+      assert.ok(r.imported > 700);
     });
-    const file = writeLog('bundle', 800);
-    const { db, store } = fresh('bundle');
-    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
-    const logged: string[] = [];
-    const port = openFileIngest(db, store, { minBytes: 1, workerUrl: pathToFileURL(out), log: (l) => logged.push(l) });
-    const r = await port.run(job(file, src.id));
-    assert.deepEqual(logged, []);
-    assert.deepEqual(port.runs, { worker: 1, inline: 0 });
-    assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
-  });
+  }
 });
 
 describe('a gateway pull', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { rng, synthetic } from '../../../bench/audit.js';
 import { AdminError } from '../../../shared/api/errors.js';
@@ -17,6 +17,7 @@ import { AuditQueryPool, openAuditQueries } from './query-pool.js';
 import { inlineAuditQueries } from './query-port.js';
 import { QUERY_WORKER_ROLE, type QueryReply, type QueryWorkerData } from './query-worker.js';
 import { AuditStore } from './store.js';
+import { buildCliBundleHolding, buildDesktopWorkerBundle } from './test-helpers.js';
 
 const N = 3000;
 let dir: string;
@@ -159,21 +160,8 @@ describe('audit query pool', () => {
 
   it("runs on the desktop's separate worker bundle (CJS, as scripts/build-main.mjs builds it)", async () => {
     // The desktop's main bundle requires electron, which a worker thread cannot load: its pool
-    // starts this standalone bundle of worker-entry.ts instead (the same esbuild options).
-    const { build } = await import('esbuild');
-    const out = join(dir, 'audit-worker.cjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./worker-entry.ts', import.meta.url))],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      logLevel: 'warning',
-      define: { 'import.meta.url': '__gatehouseImportMetaUrl' },
-      banner: { js: "const __gatehouseImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    });
+    // starts this standalone bundle of worker-entry.ts instead (scripts/build-main.mjs's options).
+    const out = await buildDesktopWorkerBundle(dir);
     const pool = new AuditQueryPool(join(dir, 'gatehouse.db'), store, { size: 1, workerUrl: pathToFileURL(out) });
     try {
       assert.deepEqual(await pool.run('facets', { outcome: ['denied'] }), store.facets({ outcome: ['denied'] }));
@@ -477,23 +465,9 @@ describe('audit query pool', () => {
   it('the bundled CLI: a worker on the file holding the pool answers queries', async () => {
     // The pool spawns its own module's file. In the bundle that file is the bundle (or the chunk
     // holding the pool), where modules are initialized lazily: the worker must still start.
-    const mod = '../../../bin/cli-bundle.mjs';
-    const { CLI_BUILD_OPTIONS } = (await import(mod)) as { CLI_BUILD_OPTIONS: Record<string, unknown> };
-    const { build } = await import('esbuild');
-    const out = join(dir, 'bundle');
-    const splitting = CLI_BUILD_OPTIONS.splitting === true || 'outdir' in CLI_BUILD_OPTIONS;
-    const res = await build({
-      ...CLI_BUILD_OPTIONS,
-      ...(splitting ? { outdir: out } : { outfile: join(out, 'gatehouse.mjs') }),
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const file = Object.entries(res.metafile.outputs).find(
-      ([, o]) => 'electron/services/audit/query-pool.ts' in o.inputs,
-    )?.[0];
-    assert.ok(file, 'the pool is in the bundle');
+    const file = await buildCliBundleHolding(join(dir, 'bundle'), 'electron/services/audit/query-pool.ts');
     const data: QueryWorkerData = { role: QUERY_WORKER_ROLE, file: join(dir, 'gatehouse.db') };
-    const w = new Worker(pathToFileURL(join(String(CLI_BUILD_OPTIONS.absWorkingDir ?? process.cwd()), file)), {
+    const w = new Worker(pathToFileURL(file), {
       workerData: data,
       execArgv: [],
     });

@@ -1,6 +1,7 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { join } from 'node:path';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 
 /** Test-only helpers for the audit capability (not imported by product code). */
@@ -86,4 +87,41 @@ export function toolhiveLine(i: number, baseMs = Date.UTC(2026, 10, 1)): string 
     target: { endpoint: '/mcp', method: 'tools/call', type: 'tool', name: TOOLS[i % TOOLS.length] },
     metadata: { auditId: `th-${i}`, extra: { duration_ms: (i * 7) % 500 } },
   });
+}
+
+/**
+ * Builds the desktop's audit worker bundle with scripts/build-main.mjs's own options into `dir`;
+ * resolves with its path (what the desktop's pool and ingest port start as their worker).
+ */
+export async function buildDesktopWorkerBundle(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  // (A variable specifier: the .mjs has no type declarations; its shape is checked where used.)
+  const mod = '../../../scripts/audit-worker-bundle.mjs';
+  const { AUDIT_WORKER_BUILD_OPTIONS } = (await import(mod)) as {
+    AUDIT_WORKER_BUILD_OPTIONS: Parameters<typeof build>[0];
+  };
+  const out = join(dir, 'audit-worker.cjs');
+  await build({ ...AUDIT_WORKER_BUILD_OPTIONS, outfile: out, logLevel: 'silent' });
+  return out;
+}
+
+/**
+ * Builds the CLI bundle with bin/cli-bundle.mjs's own options into `dir`; resolves with the output
+ * file holding `source` (a repository path such as electron/services/audit/query-pool.ts): the file
+ * a worker module in the bundle starts as its thread.
+ */
+export async function buildCliBundleHolding(dir: string, source: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const mod = '../../../bin/cli-bundle.mjs';
+  const { CLI_BUILD_OPTIONS } = (await import(mod)) as { CLI_BUILD_OPTIONS: Record<string, unknown> };
+  const splitting = CLI_BUILD_OPTIONS.splitting === true || 'outdir' in CLI_BUILD_OPTIONS;
+  const res = await build({
+    ...CLI_BUILD_OPTIONS,
+    ...(splitting ? { outdir: dir } : { outfile: join(dir, 'gatehouse.mjs') }),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const file = Object.entries(res.metafile.outputs).find(([, o]) => source in o.inputs)?.[0];
+  if (!file) throw new Error(`${source} is not in the CLI bundle`);
+  return join(String(CLI_BUILD_OPTIONS.absWorkingDir ?? process.cwd()), file);
 }
