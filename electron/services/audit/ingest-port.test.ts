@@ -58,6 +58,17 @@ function job(path: string, sourceId: string): FileSourceJob {
   return { sourceId, source: 'thv', kind: 'toolhive', path, start: { offset: 0, line: 0 } };
 }
 
+/** A store with a ToolHive source of `lines` lines, and a port sending any sync to `workerUrl`. */
+function offThread(name: string, lines: number, workerUrl?: URL) {
+  const file = writeLog(name, lines);
+  const { db, store } = fresh(name);
+  const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
+  const logged: string[] = [];
+  const port = openFileIngest(db, store, { minBytes: 1, workerUrl, log: (l) => logged.push(l) });
+  const events = () => Number(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+  return { file, db, src, port, logged, events, job: job(file, src.id) };
+}
+
 /** Every stored event's identifying columns, in id order (what an import must reproduce exactly). */
 function stored(db: Database): unknown[] {
   return db
@@ -163,32 +174,21 @@ describe('file imports off the serving thread', () => {
   });
 
   it("reports a worker's failure as the sync's error, naming the problem", async () => {
-    const file = writeLog('fail', 100);
-    const { db, store } = fresh('fail');
-    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
-    const port = openFileIngest(db, store, { minBytes: 1 });
+    const t = offThread('fail', 100);
     // A JSON-lines job without its field mapping: refused where the mapper is built, on the worker.
-    await assert.rejects(port.run({ ...job(file, src.id), kind: 'jsonl' }), /needs a field mapping/);
-    assert.equal(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n, 0);
+    await assert.rejects(t.port.run({ ...t.job, kind: 'jsonl' }), /needs a field mapping/);
+    assert.equal(t.events(), 0);
   });
 
   it('imports inline when the worker cannot start, and says so', async () => {
-    const file = writeLog('nostart', 500);
-    const { db, store } = fresh('nostart');
-    const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
     const broken = join(dir, 'broken-worker.mjs');
     writeFileSync(broken, "throw new Error('bundle missing a module');\n");
-    const logged: string[] = [];
-    const port = openFileIngest(db, store, {
-      minBytes: 1,
-      workerUrl: pathToFileURL(broken),
-      log: (l) => logged.push(l),
-    });
-    const r = await port.run(job(file, src.id));
-    assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+    const t = offThread('nostart', 500, pathToFileURL(broken));
+    const r = await t.port.run(t.job);
+    assert.equal(r.imported, t.events());
     assert.ok(r.imported > 400);
-    assert.deepEqual(port.runs, { worker: 0, inline: 1 });
-    assert.match(logged.join('\n'), /ingest worker did not start \(bundle missing a module\)/);
+    assert.deepEqual(t.port.runs, { worker: 0, inline: 1 });
+    assert.match(t.logged.join('\n'), /ingest worker did not start \(bundle missing a module\)/);
   });
 
   for (const bundle of ['desktop', 'cli'] as const) {
@@ -198,19 +198,11 @@ describe('file imports off the serving thread', () => {
         bundle === 'desktop'
           ? await buildDesktopWorkerBundle(join(dir, bundle))
           : await buildCliBundleHolding(join(dir, bundle), 'electron/services/audit/ingest-port.ts');
-      const file = writeLog(`bundle-${bundle}`, 800);
-      const { db, store } = fresh(`bundle-${bundle}`);
-      const src = addSource(db, 'thv', { kind: 'toolhive', path: file });
-      const logged: string[] = [];
-      const port = openFileIngest(db, store, {
-        minBytes: 1,
-        workerUrl: pathToFileURL(out),
-        log: (l) => logged.push(l),
-      });
-      const r = await port.run(job(file, src.id));
-      assert.deepEqual(logged, []);
-      assert.deepEqual(port.runs, { worker: 1, inline: 0 });
-      assert.equal(r.imported, db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+      const t = offThread(`bundle-${bundle}`, 800, pathToFileURL(out));
+      const r = await t.port.run(t.job);
+      assert.deepEqual(t.logged, []);
+      assert.deepEqual(t.port.runs, { worker: 1, inline: 0 });
+      assert.equal(r.imported, t.events());
       assert.ok(r.imported > 700);
     });
   }
