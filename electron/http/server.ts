@@ -139,7 +139,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     let bytes: Buffer | undefined;
     const frame = () =>
       (bytes ??= Buffer.from(sseFrame(event, typeof data === 'string' ? data : JSON.stringify(data), id)));
-    for (const c of streams) c.send(event, data, id, frame);
+    const latest = latestKey(event, payload);
+    for (const c of streams) c.send(event, data, id, frame, latest);
   });
 
   const allowedHosts = () => [`127.0.0.1:${port}`];
@@ -328,8 +329,16 @@ function sseFrame(event: string | null, data: string, id?: number): string {
   return event === null ? `${data}\n\n` : `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
 }
 
-/** Events where only the latest matters: while a client is backed up, a newer one replaces the older. */
-const LATEST_ONLY = (event: string) => event.endsWith('.progress');
+/**
+ * Events where only the latest matters: while a client is backed up, a newer one replaces the older
+ * of the same thing — per event name, and per `id` when the payload names one (two sources' import
+ * progress: one's `done` is never replaced by the other's `storing`). Undefined: every one is kept.
+ */
+function latestKey(event: string, payload: unknown): string | undefined {
+  if (!event.endsWith('.progress')) return undefined;
+  const id = payload && typeof payload === 'object' ? (payload as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? `${event}#id:${id}` : event;
+}
 
 /**
  * One SSE client with a bounded queue. Frames are written straight to the socket while it keeps
@@ -341,7 +350,10 @@ const LATEST_ONLY = (event: string) => event.endsWith('.progress');
  * buffer plus `maxQueuedBytes`, however many events are published.
  */
 class SseClient {
-  private readonly held = new Map<string, { event: string; data: string | Set<string>; id?: number }>();
+  private readonly held = new Map<
+    string,
+    { event: string; data: string | Set<string>; id?: number; latest?: string }
+  >();
   private heldBytes = 0;
   private seq = 0;
   private stalledSince: number | null = null;
@@ -362,7 +374,13 @@ class SseClient {
    * `data`: the JSON text, or the topics of a `store.changed` (merged while held). `frame`: the
    * event's bytes shared by all clients, written as they are when this one keeps up.
    */
-  send(event: EventName, data: string | { topics: string[] }, id?: number, frame?: () => Buffer): void {
+  send(
+    event: EventName,
+    data: string | { topics: string[] },
+    id?: number,
+    frame?: () => Buffer,
+    latest?: string,
+  ): void {
     if (this.closed) return;
     if (this.stalledSince === null) {
       if (frame) this.writeFrame(frame());
@@ -379,10 +397,10 @@ class SseClient {
       }
       this.held.set(event, { event, data: topics, id });
     } else {
-      const key = LATEST_ONLY(event) ? event : `${event}#${++this.seq}`;
+      const key = latest ?? `${event}#${++this.seq}`;
       const prev = this.held.get(key)?.data;
       if (typeof prev === 'string') this.heldBytes -= prev.length + event.length + 32;
-      this.held.set(key, { event, data, id });
+      this.held.set(key, { event, data, id, latest });
       this.heldBytes += data.length + event.length + 32;
     }
     if (this.heldBytes > this.maxQueuedBytes) this.disconnect();
@@ -428,7 +446,14 @@ class SseClient {
       const data = f.data instanceof Set ? JSON.stringify({ topics: [...f.data] }) : f.data;
       // Once backed up again, the rest is held (and coalesced) again.
       if (this.stalledSince === null) this.write(f.event, data, f.id);
-      else this.send(f.event as EventName, f.data instanceof Set ? { topics: [...f.data] } : data, f.id);
+      else
+        this.send(
+          f.event as EventName,
+          f.data instanceof Set ? { topics: [...f.data] } : data,
+          f.id,
+          undefined,
+          f.latest,
+        );
     }
   }
 }

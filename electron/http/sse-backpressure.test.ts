@@ -71,6 +71,21 @@ describe('SSE: slow consumers (in-process server)', () => {
       const filler = 'y'.repeat(16 * 1024);
       for (let i = 0; i < 512; i++) events.emit('audit.ingested', { source: filler, imported: i }); // 8 MB: backs it up
       for (let i = 1; i <= 5000; i++) events.emit('discovery.progress', { phase: 'parsing', done: i, total: 5000 });
+      // Two sources' imports: each keeps its own latest (A's end is not replaced by B's progress).
+      const sync = (id: string, phase: 'storing' | 'done', lines: number) =>
+        events.emit('audit.sync.progress', {
+          id,
+          source: id,
+          phase,
+          bytes: lines,
+          totalBytes: 900,
+          lines,
+          imported: lines,
+        });
+      sync('A', 'storing', 100);
+      sync('B', 'storing', 100);
+      sync('A', 'done', 900);
+      sync('B', 'storing', 400);
       events.emit('store.changed', { topics: ['discovery'] });
       events.emit('store.changed', { topics: ['findings'] });
       events.emit('store.changed', { topics: ['discovery', 'audit'] });
@@ -79,9 +94,18 @@ describe('SSE: slow consumers (in-process server)', () => {
       const text = slow.text();
       assert.ok(text.includes('"done":5000'), 'the latest progress arrives');
       assert.equal(text.split('event: discovery.progress\n').length - 1, 1, 'progress coalesced to one event');
+      const syncs = [...text.matchAll(/event: audit\.sync\.progress\ndata: (\{[^\n]*\})/g)].map((m) => {
+        const p = JSON.parse(m[1] ?? '{}') as { id: string; phase: string; lines: number };
+        return `${p.id} ${p.phase} ${p.lines}`;
+      });
+      assert.deepEqual(syncs.sort(), ['A done 900', 'B storing 400']);
       assert.equal(text.split('event: store.changed\n').length - 1, 1, 'store.changed coalesced to one event');
       assert.match(text, /data: \{"topics":\["discovery","findings","audit"\]\}/);
-      assert.equal((text.match(/"imported":\d+/g) ?? []).length, 512, 'other events are all kept (within the bound)');
+      assert.equal(
+        text.split('event: audit.ingested\n').length - 1,
+        512,
+        'other events are all kept (within the bound)',
+      );
       slow.socket.destroy();
     } finally {
       await roomy.close();

@@ -110,7 +110,8 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
   const auditStore = new AuditStore(ctx.db);
   const auditQueries = openAuditQueries(ctx.db, auditStore, { workerUrl, log });
   ctx.auditQueries = auditQueries;
-  ctx.auditIngest = openFileIngest(ctx.db, auditStore, { workerUrl, log });
+  const auditIngest = openFileIngest(ctx.db, auditStore, { workerUrl, log });
+  ctx.auditIngest = auditIngest;
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
   ctx.shell = {
     showItemInFolder: (p) => electron.shell.showItemInFolder(p),
@@ -137,6 +138,8 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
     disposeIpc();
     // The workers hold their own read connections; stopping them does not wait for the main one.
     void auditQueries.close();
+    // A running import stops at its open batch (rolled back; the next sync resumes after it).
+    void auditIngest.close();
     ctx.db.close();
   });
   if (opts.watchConfigs ?? opts.discoverOnStart ?? true) {

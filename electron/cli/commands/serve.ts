@@ -49,8 +49,9 @@ ${DISCOVERY_FLAGS_HELP}`,
     ctx.auditQueries = auditQueries;
     // Large file imports on a worker thread with its own write connection (GATEHOUSE_AUDIT_QUERY_WORKERS=0:
     // inline too, the load bench's "before").
-    if (workers !== '0')
-      ctx.auditIngest = openFileIngest(ctx.db, auditStore, { log: (line) => io.stderr(line + '\n') });
+    const auditIngest =
+      workers === '0' ? null : openFileIngest(ctx.db, auditStore, { log: (line) => io.stderr(line + '\n') });
+    if (auditIngest) ctx.auditIngest = auditIngest;
     // After a discovery run its parse results are garbage in the old generation, which V8 lets grow
     // far past the ~30 MB live heap before collecting (issue #13 item 3): collect once when a run is
     // done, when bin/gatehouse.mjs started serve with --expose-gc (a full GC here takes ~10–30 ms).
@@ -82,7 +83,9 @@ ${DISCOVERY_FLAGS_HELP}`,
       const stop = () => {
         watcher.stop();
         void Promise.all([server.close(), watcher.idle()])
-          .then(() => auditQueries.close())
+          // A running import stops at its open batch (rolled back; the next sync resumes after the
+          // last committed one) instead of holding the exit until it is done.
+          .then(() => Promise.all([auditQueries.close(), auditIngest?.close()]))
           .then(() => {
             ctx.db.close();
             resolve();

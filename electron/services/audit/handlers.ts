@@ -213,6 +213,10 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       const src = getSource(ctx.db, id);
       if (!src) throw new AdminError('not-found', `no audit source ${id}`);
       if (src.kind === 'gatehouse') throw new AdminError('bad-request', "Gatehouse's own log cannot be removed");
+      // Its events are being stored on another connection: removing now would leave the batches
+      // stored after the deletion behind (the sync itself stops at its next batch if it is gone).
+      if (svc.isSyncing(id))
+        throw new AdminError('conflict', `audit source ${src.name} is being synced; remove it once the sync is done`);
       const deleted = deleteEvents ? store.deleteBySource(src.name) : { events: 0, batch: null };
       const deletedEvents = deleted.events;
       if (deletedEvents) clampForwardMarks(ctx.db);

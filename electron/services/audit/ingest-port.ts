@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { AdminError } from '../../../shared/api/errors.js';
 import type { Database } from '../store/database.js';
 import { ingestFileSource, type FileSourceHooks, type FileSourceJob, type FileSourceResult } from './file-source.js';
 // (Also what starts the job when this module's file is loaded as the worker: the default workerUrl.)
@@ -46,6 +47,12 @@ const YOUNG_GENERATION_MB = 12;
 export interface OffThreadFileIngest extends FileIngestPort {
   /** Syncs run so far on a worker thread and inline (the status and tests read them). */
   readonly runs: { worker: number; inline: number };
+  /**
+   * Stops a running import (its open batch rolls back with its connection; committed batches and
+   * their cursor stand, and the next sync resumes after them) and refuses new ones: the serving
+   * process calls it before closing the store, so a long import never holds up its exit.
+   */
+  close(): Promise<void>;
 }
 
 /** The serving process's port: large imports on a worker thread (inline for a store without a file). */
@@ -58,7 +65,11 @@ export function openFileIngest(
   const file = db.location();
   const minBytes = opts.minBytes ?? DEFAULT_MIN_BYTES;
   const runs = { worker: 0, inline: 0 };
+  const workers = new Set<Worker>();
+  let closed = false;
+  const refuse = () => new AdminError('unavailable', 'the audit import stopped: Gatehouse is shutting down');
   const here = (job: FileSourceJob, hooks: FileSourceHooks) => {
+    if (closed) throw refuse();
     runs.inline++;
     return inline.run(job, hooks);
   };
@@ -74,13 +85,19 @@ export function openFileIngest(
         return here(job, hooks);
       }
       if (unread < minBytes) return here(job, hooks);
-      const started = await runOnWorker(file, job, hooks, opts);
+      if (closed) throw refuse();
+      const started = await runOnWorker(file, job, hooks, opts, workers);
+      if (closed) throw refuse();
       if (started.ran) {
         runs.worker++;
         return started.result;
       }
       opts.log?.(`gatehouse: the audit ingest worker did not start (${started.why}); importing on the main thread`);
       return here(job, hooks);
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...workers].map((w) => w.terminate()));
     },
   };
 }
@@ -92,6 +109,7 @@ function runOnWorker(
   job: FileSourceJob,
   hooks: FileSourceHooks,
   opts: OffThreadIngestOptions,
+  running: Set<Worker>,
 ): Promise<WorkerOutcome> {
   const data: IngestWorkerData = {
     role: INGEST_WORKER_ROLE,
@@ -111,10 +129,12 @@ function runOnWorker(
       // capped, a 200k-event import peaks ~65 MB lower for the same CPU (npm run bench -- audit).
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
+    running.add(worker);
     worker.on('message', (m: IngestWorkerMessage) => {
       heard = true;
       if (m.type === 'reject') hooks.onReject?.(m.record);
       else if (m.type === 'progress') hooks.onProgress?.(m.pos, m.total);
+      else if (m.type === 'stored') hooks.onStored?.(m.indexing);
       else if (m.type === 'done') {
         settled = true;
         resolve({ ran: true, result: m.result });
@@ -127,10 +147,11 @@ function runOnWorker(
       startError = err;
     });
     worker.on('exit', (code) => {
+      running.delete(worker);
       if (settled) return;
       // Nothing heard: it never ran (a missing bundle, a loader error): the caller imports inline.
-      // Stopped mid-way: its open batch rolled back with its connection; committed batches and their
-      // cursor stand, and the next sync resumes after them.
+      // Stopped mid-way (crashed, or close()): its open batch rolled back with its connection;
+      // committed batches and their cursor stand, and the next sync resumes after them.
       const why = startError?.message ?? `exit code ${code}`;
       if (!heard) resolve({ ran: false, why });
       else reject(new Error(`the import stopped on its worker thread (${why})`));

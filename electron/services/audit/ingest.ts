@@ -66,6 +66,10 @@ export interface FileIngestOptions {
   onCommit?: (pos: FilePosition, batch: IngestCounts) => void;
   /** Called after each committed batch (progress). */
   onProgress?: (pos: FilePosition, total: IngestCounts) => void;
+  /** Every line read is stored; `indexing`: the bulk path's index builds follow before it returns. */
+  onStored?: (indexing: boolean) => void;
+  /** Read, mask and hash a batch before its transaction (insertBatch's sealFirst). */
+  sealFirst?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -137,6 +141,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       mapped(),
       (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }),
       (_record, reason) => reject(current.line, current.offset, reason),
+      { sealFirst: o.sealFirst },
     );
     total.imported += r.imported;
     total.duplicates += r.duplicates;
@@ -173,7 +178,10 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
   try {
     // A large unread remainder (estimated at BYTES_PER_EVENT) may go through the store's bulk path.
     const expected = Math.floor(Math.max(0, (await fh.stat()).size - pos.offset) / BYTES_PER_EVENT);
-    await o.store.bulk(expected, () => readAll(fh));
+    await o.store.bulk(expected, async () => {
+      await readAll(fh);
+      o.onStored?.(o.store.bulkLoading);
+    });
   } finally {
     await fh.close();
   }

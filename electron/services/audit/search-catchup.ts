@@ -67,9 +67,20 @@ function catchUpChunk(db: Database): boolean {
   }
 }
 
-/** Catches the full-text index up, yielding to the event loop between chunks. */
+/**
+ * Between two long write transactions of a bulk load's aftermath (index builds, full-text chunks):
+ * the event loop answers, and another connection waiting for the write lock gets it. SQLite's busy
+ * handler sleeps up to 100 ms between tries, so a shorter gap is missed (the serving thread's writes
+ * waited ~1.7 s behind an ingest worker whose transactions followed each other at once).
+ */
+export function writeLockGap(): Promise<void> {
+  return new Promise((r) => setTimeout(r, WRITE_LOCK_GAP_MS));
+}
+const WRITE_LOCK_GAP_MS = 110;
+
+/** Catches the full-text index up, releasing the write lock for a while between chunks. */
 export async function catchUpSearch(db: Database): Promise<void> {
-  while (!catchUpChunk(db)) await new Promise((r) => setImmediate(r));
+  while (!catchUpChunk(db)) await writeLockGap();
 }
 
 /** The same, without yielding (opening a store after an interrupted import). */

@@ -65,6 +65,8 @@ export function tokenKey(sourceId: string): string {
 export class AuditService {
   readonly store: AuditStore;
   private readonly fileIngest: FileIngestPort;
+  /** Sources being synced now (a removal waits for the end of its sync). */
+  private readonly syncing = new Set<string>();
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -155,7 +157,21 @@ export class AuditService {
     return results;
   }
 
+  /** Whether source `id` is being synced now. */
+  isSyncing(id: string): boolean {
+    return this.syncing.has(id);
+  }
+
   private async syncSource(src: AuditSource): Promise<SourceSyncResult> {
+    this.syncing.add(src.id);
+    try {
+      return await this.syncSourceNow(src);
+    } finally {
+      this.syncing.delete(src.id);
+    }
+  }
+
+  private async syncSourceNow(src: AuditSource): Promise<SourceSyncResult> {
     const result: SourceSyncResult = {
       id: src.id,
       name: src.name,
@@ -228,7 +244,7 @@ export class AuditService {
         };
         const progress = this.progressReporter(src, start, (await stat(config.path)).size);
         const r = await this.fileIngest
-          .run(job, { onReject: addRejection, onProgress: progress?.batch })
+          .run(job, { onReject: addRejection, onProgress: progress?.batch, onStored: progress?.stored })
           .finally(() => progress?.done());
         Object.assign(result, { imported: r.imported, duplicates: r.duplicates, rejected: r.rejected });
       }
@@ -249,39 +265,53 @@ export class AuditService {
 
   /**
    * A file sync's progress hooks. Nothing is reported for a sync shorter than PROGRESS_MS (a
-   * follower's increments); a longer one reports at most every PROGRESS_MS, once every line is
-   * stored (`indexing`), and when it ends (`done`, also after a failure).
+   * follower's increments); a longer one reports at most every PROGRESS_MS while storing, once every
+   * line is stored when a bulk load's index builds follow (`indexing`), and when it ends (`done`,
+   * also after a failure).
    */
   private progressReporter(
     src: AuditSource,
     start: FilePosition,
     size: number,
-  ): { batch: (pos: FilePosition, total: IngestCounts) => void; done: () => void } | undefined {
+  ):
+    | { batch: (pos: FilePosition, total: IngestCounts) => void; stored: (indexing: boolean) => void; done: () => void }
+    | undefined {
     const emit = this.opts.onSyncProgress;
     if (!emit) return undefined;
     let last = performance.now();
     let shown = false;
-    let latest: AuditSyncProgress | null = null;
+    let latest: AuditSyncProgress = {
+      id: src.id,
+      source: src.name,
+      phase: 'storing',
+      bytes: 0,
+      totalBytes: Math.max(0, size - start.offset),
+      lines: 0,
+      imported: 0,
+    };
+    const show = (p: AuditSyncProgress, force: boolean) => {
+      const now = performance.now();
+      if (!force && now - last < PROGRESS_MS) return;
+      last = now;
+      shown = true;
+      emit(p);
+    };
     return {
       batch: (pos, total) => {
-        const stored = pos.offset >= size;
+        // (A log that grew since the sync started is read on; its bar stays full meanwhile.)
         latest = {
-          id: src.id,
-          source: src.name,
-          phase: stored ? 'indexing' : 'storing',
+          ...latest,
           bytes: Math.max(0, Math.min(size, pos.offset) - start.offset),
-          totalBytes: Math.max(0, size - start.offset),
           lines: pos.line - start.line,
           imported: total.imported,
         };
-        const now = performance.now();
-        if (now - last < PROGRESS_MS && !(stored && shown)) return;
-        last = now;
-        shown = true;
-        emit(latest);
+        show(latest, false);
+      },
+      stored: (indexing) => {
+        if (indexing) show({ ...latest, phase: 'indexing' }, shown);
       },
       done: () => {
-        if (shown && latest) emit({ ...latest, phase: 'done' });
+        if (shown) emit({ ...latest, phase: 'done' });
       },
     };
   }

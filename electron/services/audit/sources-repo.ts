@@ -52,7 +52,10 @@ function ensureRow(db: Database, id: string, kind: AuditSourceKind, name = id): 
 }
 
 export function listSources(db: Database): AuditSource[] {
-  ensureRow(db, 'gatehouse', 'gatehouse');
+  // A read takes no write lock unless the row is really missing (an import on another connection
+  // holds the lock for seconds; a no-op upsert waited for it).
+  if (!db.prepare("SELECT 1 AS x FROM audit_sources WHERE id = 'gatehouse'").get())
+    ensureRow(db, 'gatehouse', 'gatehouse');
   const rows = db.prepare('SELECT * FROM audit_sources ORDER BY created_at, id').all() as unknown as SourceRow[];
   return rows.map(rowToSource);
 }
@@ -102,11 +105,24 @@ export function setSourceCursor(
   add: { imported?: number; duplicates?: number; rejected?: number } = {},
   kind: AuditSourceKind = 'gatehouse',
 ): void {
-  ensureRow(db, id, kind);
-  db.prepare(
-    `UPDATE audit_sources SET cursor = ?, imported = imported + ?, duplicates = duplicates + ?, rejected = rejected + ?,
+  // Only Gatehouse's own log has a row made on first use; a configured source removed while it was
+  // being synced must not come back as a nameless row: the batch rolls back instead.
+  if (kind === 'gatehouse') ensureRow(db, id, kind);
+  const r = db
+    .prepare(
+      `UPDATE audit_sources SET cursor = ?, imported = imported + ?, duplicates = duplicates + ?, rejected = rejected + ?,
        last_sync_at = ? WHERE id = ?`,
-  ).run(cursor, add.imported ?? 0, add.duplicates ?? 0, add.rejected ?? 0, new Date().toISOString(), id);
+    )
+    .run(cursor, add.imported ?? 0, add.duplicates ?? 0, add.rejected ?? 0, new Date().toISOString(), id);
+  if (Number(r.changes) === 0) throw new SourceRemovedError(id);
+}
+
+/** The source a sync was storing for is gone (removed meanwhile): its batch is not stored. */
+export class SourceRemovedError extends Error {
+  override name = 'SourceRemovedError';
+  constructor(readonly id: string) {
+    super('the audit source was removed while it was being synced; nothing more was imported for it');
+  }
 }
 
 /** Records a source's last error (masked: it may quote a record, a URL or a library message). */

@@ -20,7 +20,7 @@ import { maskAuditField, rejectionReason } from './mask.js';
 import { dedupeUid, storedOriginal } from './original.js';
 import { replayPlan, replayTuples, type ReplayPlan, type ReplaySlice, type ReplayTuple } from './replay.js';
 import { canonicalIsoMillis } from './sources/common.js';
-import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState } from './search-catchup.js';
+import { catchUpSearch, catchUpSearchSync, markSearchPending, searchState, writeLockGap } from './search-catchup.js';
 import { BUCKET_STEPS, FACET_COLUMN, FACET_FILTER_FIELD, LIST_COLUMN, type AuditEventColumns } from './columns.js';
 
 /**
@@ -500,7 +500,7 @@ export class AuditStore {
    * requests of the serving process answer between them instead of waiting for all five.
    */
   private async buildIndexes(): Promise<void> {
-    while (this.buildNextIndex()) await new Promise((r) => setImmediate(r));
+    while (this.buildNextIndex()) await writeLockGap();
   }
 
   private missingIndexes(): (readonly [string, string])[] {
@@ -573,9 +573,11 @@ export class AuditStore {
     // events: 261 -> 239 MB peak; CPU unchanged within noise).
     const cache = (this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
     this.db.exec(`PRAGMA cache_size = ${BULK_CACHE_SIZE}`);
+    this.bulkDepth++;
     try {
       return await fn();
     } finally {
+      this.bulkDepth--;
       try {
         await this.buildIndexes();
         await catchUpSearch(this.db);
@@ -583,6 +585,12 @@ export class AuditStore {
         this.db.exec(`PRAGMA cache_size = ${cache}`);
       }
     }
+  }
+
+  private bulkDepth = 0;
+  /** Inside bulk()'s load on the bulk path: its indexes are built when the load returns. */
+  get bulkLoading(): boolean {
+    return this.bulkDepth > 0;
   }
 
   private prep(sql: string): StatementSync {
@@ -603,6 +611,7 @@ export class AuditStore {
     records: Iterable<IngestRecord>,
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
     onBadRecord?: (record: IngestRecord, reason: string) => void,
+    opts: { sealFirst?: boolean } = {},
   ): { imported: number; duplicates: number; rejected: number } {
     let rejected = 0;
     // One record that cannot be sealed (too deep, too large, a masker failure) is rejected on its
@@ -620,7 +629,11 @@ export class AuditStore {
         yield row;
       }
     }
-    const counts = this.insertSealed(sealed(), inTransaction);
+    // sealFirst: the records are read, masked and hashed before the write lock is taken, which is
+    // then held only for the inserts (another connection's writes wait less). The batch's rows live
+    // until its commit: for a thread whose batches are small (the ingest worker's), not the 10k of
+    // the serving thread's, whose young generation they would outgrow.
+    const counts = this.insertSealed(opts.sealFirst ? [...sealed()] : sealed(), inTransaction);
     return { ...counts, rejected };
   }
 

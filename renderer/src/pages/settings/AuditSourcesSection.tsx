@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { JsonlMapping, type AuditSource, type AuditSourceConfig } from '../../../../shared/model/audit.js';
 import type { AdminEvents } from '../../../../shared/api/contract.js';
 import { useAdminEvent, useAdminMutation, useAdminQuery } from '../../client/index.js';
@@ -15,6 +15,11 @@ const KIND_LABEL: Record<Kind | 'gatehouse', string> = {
   gatehouse: "Gatehouse's own actions (hash-chained)",
 };
 type SyncProgress = AdminEvents['audit.sync.progress'];
+/**
+ * A progress entry not updated for this long is dropped: the server reports a few times a second
+ * while storing; an index build sends nothing until it ends (~10 s at 1M events).
+ */
+const STALE_MS = { storing: 30_000, indexing: 300_000 } as const;
 
 /** A long file import's progress (any window's or the follower's sync): bytes read, then indexing. */
 function SyncProgressBar({ p }: { p: SyncProgress }) {
@@ -30,7 +35,8 @@ function SyncProgressBar({ p }: { p: SyncProgress }) {
         aria-label={`Import of ${p.source}`}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={pct}
+        // Indeterminate while the indexes are built (how long is not known).
+        aria-valuenow={p.phase === 'storing' ? pct : undefined}
       >
         <span style={{ width: `${pct}%` }} />
       </span>
@@ -50,18 +56,31 @@ export function AuditSourcesSection() {
   const add = useAdminMutation('audit.sources.add');
   const update = useAdminMutation('audit.sources.update');
   const remove = useAdminMutation('audit.sources.remove');
-  const sync = useAdminMutation('audit.sync');
-  const verify = useAdminMutation('audit.verify');
-  // Imports in progress by source id; an import ends with phase 'done'.
-  const [importing, setImporting] = useState<ReadonlyMap<string, SyncProgress>>(new Map());
+  // Imports in progress by source id, with when each was last heard of. An import ends with phase
+  // 'done'; an own sync's entries also go when it returns, and any entry silent for STALE_MS (its
+  // 'done' lost with a dropped event stream, a server that stopped) goes too: never a stuck bar.
+  const [importing, setImporting] = useState<ReadonlyMap<string, SyncProgress & { at: number }>>(new Map());
   useAdminEvent('audit.sync.progress', (p) =>
     setImporting((m) => {
       const next = new Map(m);
       if (p.phase === 'done') next.delete(p.id);
-      else next.set(p.id, p);
+      else next.set(p.id, { ...p, at: Date.now() });
       return next;
     }),
   );
+  useEffect(() => {
+    if (!importing.size) return;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      setImporting((m) => new Map([...m].filter(([, p]) => p.phase === 'done' || now - p.at < STALE_MS[p.phase])));
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [importing.size]);
+  const sync = useAdminMutation('audit.sync', {
+    onSettled: (_data, _err, input) =>
+      setImporting((m) => (input.id === undefined ? new Map() : new Map([...m].filter(([id]) => id !== input.id)))),
+  });
+  const verify = useAdminMutation('audit.verify');
 
   const [kind, setKind] = useState<Kind>('toolhive');
   const [name, setName] = useState('');
