@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { addSource } from '../electron/services/audit/sources-repo.js';
 import { toolhiveLine } from '../electron/services/audit/test-helpers.js';
+import { openDatabase } from '../electron/services/store/database.js';
 import { startServe, type ServeHandle } from './support/serve.js';
 
 /**
@@ -86,11 +88,15 @@ test.beforeAll(async () => {
     encoding: 'utf8',
   });
   expect(JSON.parse(out)).toEqual({ imported: TOTAL, duplicates: 0, rejected: 0 });
-  gh = await startServe({ home, state });
-  // A followed file for the tail test (empty for now).
+  // A followed file for the tail test (empty for now), configured in the store before serve starts:
+  // added through the API, the addition would be an admin action in the timeline (one more event
+  // than the ranges and facets below count).
   tailFile = join(root, 'tail.jsonl');
   writeFileSync(tailFile, '');
-  await api('audit.sources.add', { name: 'tail', config: { kind: 'toolhive', path: tailFile } });
+  const db = openDatabase(join(state, 'gatehouse.db'));
+  addSource(db, 'tail', { kind: 'toolhive', path: tailFile });
+  db.close();
+  gh = await startServe({ home, state });
 });
 
 test.afterAll(async () => {

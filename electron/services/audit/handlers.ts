@@ -7,7 +7,9 @@ import { configuredTeamStoreUrl } from '../fleet/handlers.js';
 import { maskDatabaseUrl } from '../fleet/url.js';
 import { teamStoreAccess } from '../team-state/open.js';
 import type { HandlerGroup } from '../handlers.js';
+import { actorOf } from '../identity/sessions.js';
 import { adminLogAnchorForExport, checkAdminLog } from './admin-log-anchor.js';
+import { appendAdminAction } from './admin-log.js';
 import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
@@ -114,6 +116,13 @@ export function checkSourcePath(config: AuditSourceConfig): void {
   }
 }
 
+/** Where a source reads from, for the admin log (a file's path, a gateway's URL: never a token). */
+function whereOf(config: AuditSourceConfig): Record<string, string> {
+  return config.kind === 'contextforge'
+    ? { kind: config.kind, baseUrl: maskAuditText(config.baseUrl) }
+    : { kind: config.kind, path: config.path };
+}
+
 export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = {}): HandlerGroup<AuditMethod> {
   const svc = new AuditService(ctx.db, {
     secrets: ctx.secrets,
@@ -139,6 +148,10 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     ctx.events.emit('audit.ingested', { source, imported });
     ctx.events.emit('store.changed', { topics: ['audit'] });
   };
+  // Who changed which source, retention period or trash batch: in the hash-chained admin log (and so
+  // in the timeline itself), attributed like every other admin action.
+  const log = (action: string, target: string, details: Record<string, unknown>) =>
+    appendAdminAction(ctx.db, ctx.clock, { action, target, actor: actorOf(ctx), details });
   // Events forwarded to the team timeline change what its views show.
   const changed = () => ctx.events.emit('store.changed', { topics: ['audit'] });
   if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce, changed);
@@ -200,12 +213,19 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
           .run(JSON.stringify({ ...config, tokenRef: ref }), src.id);
         src = getSource(ctx.db, src.id) ?? src;
       }
+      log('audit.source.add', src.name, { id: src.id, ...whereOf(config), token: !!token });
       ctx.events.emit('store.changed', { topics: ['audit'] });
       return src;
     },
     'audit.sources.update': async ({ id, name, enabled }) => {
+      const before = getSource(ctx.db, id);
       const src = updateSource(ctx.db, id, { name, enabled });
       if (!src) throw new AdminError('not-found', `no audit source ${id}`);
+      log('audit.source.update', src.name, {
+        id,
+        ...(name !== undefined && name !== before?.name ? { renamedFrom: before?.name ?? null } : {}),
+        ...(enabled !== undefined ? { enabled } : {}),
+      });
       ctx.events.emit('store.changed', { topics: ['audit'] });
       return src;
     },
@@ -221,6 +241,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       const deletedEvents = deleted.events;
       if (deletedEvents) clampForwardMarks(ctx.db);
       const removed = removeSource(ctx.db, id);
+      log('audit.source.remove', src.name, { id, deleteEvents, deletedEvents, trashBatch: deleted.batch });
       if (src.config?.kind === 'contextforge' && src.config.tokenRef) await ctx.secrets.delete(src.config.tokenRef);
       ctx.events.emit('store.changed', { topics: ['audit'] });
       return { removed, deletedEvents, trashBatch: deleted.batch };
@@ -245,6 +266,12 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
       const previousRetentionDays = getSettings(ctx.db).retentionDays;
       setSettings(ctx.db, s);
       const deleted = svc.applyRetention({ previousRetentionDays });
+      log('audit.retention.set', 'audit', {
+        retentionDays: s.retentionDays,
+        previousRetentionDays,
+        deletedEvents: deleted.events,
+        trashBatch: deleted.batch,
+      });
       if (deleted.events) ctx.events.emit('store.changed', { topics: ['audit'] });
       return { ...getSettings(ctx.db), deletedEvents: deleted.events, trashBatch: deleted.batch };
     },
@@ -261,6 +288,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
         setSettings(ctx.db, { retentionDays: prev });
         retentionDays = prev;
       }
+      log('audit.trash.restore', id, { restored: r.restored, duplicates: r.duplicates, retentionDays });
       ctx.events.emit('store.changed', { topics: ['audit'] });
       return { restored: r.restored, duplicates: r.duplicates, retentionDays };
     },
