@@ -4,6 +4,7 @@ import { CRITICAL_SECRET_TYPES, detectInSource, lintTexts, type SecretHit } from
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { maskEvidence } from '../secrets/mask.js';
 import { secretsInConfig, type ConfigValue } from '../secrets/redact.js';
+import { collate } from './collate.js';
 import type { Advisory, AuthProbeResult, GitFileStatus, ScanContext, SecretField, SecretOccurrence } from './types.js';
 
 /** Where a leaf sits in its server entry. */
@@ -189,9 +190,6 @@ function genericHits(
   }
   return out;
 }
-
-/** `localeCompare`'s order, with one collator (see engine.ts sortFindings). */
-const collate = new Intl.Collator().compare;
 
 export interface BuildContextOptions {
   fingerprint: Fingerprinter;
