@@ -10,58 +10,34 @@
  * processes under several locales).
  */
 
-/** Printable ASCII in root collation order; letters share a primary weight with their capital. */
-const ROOT_ORDER = [
-  ' ',
-  '_',
-  '-',
-  ',',
-  ';',
-  ':',
-  '!',
-  '?',
-  '.',
-  "'",
-  '"',
-  '(',
-  ')',
-  '[',
-  ']',
-  '{',
-  '}',
-  '@',
-  '*',
-  '/',
-  '\\',
-  '&',
-  '#',
-  '%',
-  '`',
-  '^',
-  '+',
-  '<',
-  '=',
-  '>',
-  '|',
-  '~',
-  '$',
-  ...'0123456789',
-  ...'abcdefghijklmnopqrstuvwxyz',
-];
+/** Printable ASCII in root collation order (letters share a primary weight with their capital). */
+const ROOT_ORDER = ' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** Primary weight by char code 0x20–0x7e (index code - 0x20). */
-const PRIMARY = new Uint8Array(0x7f - 0x20);
-ROOT_ORDER.forEach((ch, i) => {
-  PRIMARY[ch.charCodeAt(0) - 0x20] = i + 1;
-  if (ch >= 'a' && ch <= 'z') PRIMARY[ch.toUpperCase().charCodeAt(0) - 0x20] = i + 1;
+/**
+ * A string's primary sort key: lowercase, with each other character replaced by a control
+ * character in root order (all below '0'), so that comparing keys by code unit — natively — is
+ * comparing primary weights. Digits and lowercase letters keep their code units: root order there
+ * is code-unit order.
+ */
+const KEY_CHAR: Record<string, string> = {};
+[...ROOT_ORDER].forEach((ch, i) => {
+  if (!/[0-9a-z]/.test(ch)) KEY_CHAR[ch] = String.fromCharCode(i + 1);
 });
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const NOT_ALNUM = /[^0-9a-z]/g;
 
-function isPrintableAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
+/** Keys of recently compared strings (a sort compares each many times); bounded for long-lived processes. */
+const keys = new Map<string, string | null>();
+const MAX_KEYS = 8192;
+
+/** The primary key of a printable-ASCII string; null for any other string. */
+function keyOf(s: string): string | null {
+  let k = keys.get(s);
+  if (k !== undefined) return k;
+  k = PRINTABLE_ASCII.test(s) ? s.toLowerCase().replace(NOT_ALNUM, (c) => KEY_CHAR[c]!) : null;
+  if (keys.size >= MAX_KEYS) keys.clear();
+  keys.set(s, k);
+  return k;
 }
 
 /**
@@ -77,21 +53,18 @@ export function defaultLocaleIsRootOrder(
   return id === undefined || /^(?:C|POSIX|en(?:_[A-Z]{2})?)(?:\.[A-Za-z0-9-]+)?$/.test(id);
 }
 
-/** Printable-ASCII strings in root order: primary weights first (case-blind), then lowercase first. */
-export function compareRootAscii(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = PRIMARY[a.charCodeAt(i) - 0x20]! - PRIMARY[b.charCodeAt(i) - 0x20]!;
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  // Same letters: the first difference in case decides, lowercase first (ICU's tertiary level).
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return x > y ? -1 : 1; // same primary weight: x is the capital when x < y
-  }
-  return 0;
+/**
+ * Printable-ASCII strings in root order: primary weights first (case-blind: the keys), then, when
+ * only case differs, the first difference in case decides, lowercase first (ICU's tertiary level;
+ * a capital has the smaller code unit). Undefined when either string is not printable ASCII.
+ */
+export function compareRootAscii(a: string, b: string): number | undefined {
+  if (a === b) return 0;
+  const ka = keyOf(a);
+  const kb = keyOf(b);
+  if (ka === null || kb === null) return undefined;
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a < b ? 1 : -1;
 }
 
 let collator: Intl.Collator | undefined;
@@ -100,7 +73,10 @@ let rootOrder: boolean | undefined;
 /** The sign of `new Intl.Collator().compare(a, b)` (-1, 0 or 1). */
 export function collate(a: string, b: string): number {
   rootOrder ??= defaultLocaleIsRootOrder();
-  if (rootOrder && isPrintableAscii(a) && isPrintableAscii(b)) return compareRootAscii(a, b);
+  if (rootOrder) {
+    const c = compareRootAscii(a, b);
+    if (c !== undefined) return c;
+  }
   collator ??= new Intl.Collator();
   return collator.compare(a, b);
 }
