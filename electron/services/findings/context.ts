@@ -175,11 +175,14 @@ function genericHits(
     if (!found) continue;
     let mine = byLeaf.get(leaf);
     for (const ref of piecesOf(found)) {
+      const spans = secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref));
+      // Most values hold no credential: the flag look-behind only for those that do.
+      if (spans.length === 0) continue;
       const fieldKey =
         ref.field === 'args' && ref.argIndex !== undefined
           ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
           : ref.fieldKey;
-      for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref))) {
+      for (const span of spans) {
         if (mine?.some((c) => c.value.includes(span.value) || span.value.includes(c.value))) continue;
         const c: Candidate = { leaf, ref, secretType: span.type, value: span.value, fieldKey };
         out.push(c);
