@@ -38,20 +38,38 @@ const EXTRA_INPUTS = ['package.json', 'package-lock.json', 'node_modules/.packag
  * of ESM imports. An ESM import of a built-in builds a namespace facade that reads every export,
  * which runs the built-in's lazy getters: `node:fs` loads fs/promises and more, `node:util` its
  * MIME and text helpers, `node:http` all of undici (~5-15 MB and several ms per run, issue #13).
- * Read as a CommonJS module, an export is read where it is used.
+ * Here only the exports the bundle imports are read (builtinModuleSource).
  */
-const builtinsAsCommonJs = {
-  name: 'builtins-as-commonjs',
+const builtinsByName = {
+  name: 'builtins-by-name',
   setup(build) {
     build.onResolve({ filter: /^node:/ }, (args) =>
       args.kind === 'import-statement' ? { path: args.path, namespace: 'node-builtin' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      contents: builtinModuleSource(args.path),
       loader: 'js',
     }));
   },
 };
+
+/**
+ * A built-in as an ES module whose named exports read the built-in's export of that name once, when
+ * the bundle starts: a pure call each, so esbuild drops every name no module imports. (As
+ * `module.exports = …`, esbuild's CommonJS interop copied the built-in's properties into a wrapper
+ * at each import: for node:util that materialized its lazy exports, TextDecoder and friends, ~5 ms
+ * of every run, issue #13.) Names are the built-in's exports in the Node that builds; `default` is
+ * the module itself.
+ */
+function builtinModuleSource(specifier) {
+  const names = Object.keys(require(specifier)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const read = (n) => `export const ${n} = /* @__PURE__ */ (() => m.${n})();`;
+  return [
+    `const m = process.getBuiltinModule(${JSON.stringify(specifier)});`,
+    'export default m;',
+    ...names.map(read),
+  ].join('\n');
+}
 
 /** esbuild options of the CLI bundle (scripts/build-main.mjs builds the same). */
 export const CLI_BUILD_OPTIONS = {
@@ -87,7 +105,7 @@ export const CLI_BUILD_OPTIONS = {
     '@secretlint/profiler': './electron/cli/secretlint-profiler-stub.ts',
     yaml: './node_modules/yaml/browser/index.js',
   },
-  plugins: [builtinsAsCommonJs],
+  plugins: [builtinsByName],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
   },
