@@ -71,6 +71,22 @@ function builtinModuleSource(specifier) {
   ].join('\n');
 }
 
+/**
+ * secretlint's duplicate-message filter, replaced by a linear one with the same result
+ * (electron/cli/secretlint-dedup.ts says why). Its import is relative inside @secretlint/core,
+ * which `alias` does not reach.
+ */
+const secretlintDedup = {
+  name: 'secretlint-dedup',
+  setup(build) {
+    build.onResolve({ filter: /\/filter-duplicated-process\.js$/ }, (args) =>
+      /[\\/]@secretlint[\\/]core[\\/]/.test(args.importer)
+        ? { path: join(ROOT, 'electron', 'cli', 'secretlint-dedup.ts') }
+        : undefined,
+    );
+  },
+};
+
 /** esbuild options of the CLI bundle (scripts/build-main.mjs builds the same). */
 export const CLI_BUILD_OPTIONS = {
   absWorkingDir: ROOT,
@@ -99,13 +115,14 @@ export const CLI_BUILD_OPTIONS = {
   // pick for platform node). As CommonJS, every `isMap(node)`… went through a getter of esbuild's
   // interop object (~15% of YAML parsing in a scan's profile) and all of yaml was evaluated at
   // start-up, stringifiers included; as ESM it is scope-hoisted and tree-shaken (issue #13).
-  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why).
+  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why);
+  // its duplicate-message filter: a linear one (plugin secretlintDedup).
   alias: {
     debug: './electron/cli/debug-stub.ts',
     '@secretlint/profiler': './electron/cli/secretlint-profiler-stub.ts',
     yaml: './node_modules/yaml/browser/index.js',
   },
-  plugins: [builtinsByName],
+  plugins: [builtinsByName, secretlintDedup],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
   },
