@@ -398,8 +398,10 @@ export async function detectInSource(
   linted?: readonly LintMessage[],
 ): Promise<SecretHit[]> {
   if (src.text === undefined || src.leaves.length === 0) return [];
-  const idx = indexLeaves(src.leaves);
   const messages = linted ?? (await lintText(src.source.path, src.text));
+  // Most files have no message: their leaves are not indexed.
+  if (messages.length === 0) return [];
+  const idx = indexLeaves(src.leaves);
   const found: (SecretHit & { rank: number; start: number })[] = [];
   for (const m of messages) {
     const loc = locate(src.text, idx, m);
