@@ -54,6 +54,9 @@ if (process.argv[2] === 'scan' || process.argv[2] === 'discover') {
 const { existsSync } = process.getBuiltinModule('node:fs');
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 const source = fileURLToPath(new URL('../electron/cli/main.ts', import.meta.url));
+// This is the main thread (worker threads load the bundle, never this file): main.ts reads this
+// instead of loading node:worker_threads to ask.
+globalThis[Symbol.for('gatehouse.cli.startedByBin')] = true;
 const bundle = fileURLToPath(new URL('../dist/cli/gatehouse.mjs', import.meta.url));
 
 /**
