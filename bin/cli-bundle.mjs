@@ -128,15 +128,15 @@ export const CLI_BUILD_OPTIONS = {
   },
 };
 
+/**
+ * Size and mtime of each input. Every run checks this: `ROOT + p` rather than path.join (its first
+ * calls cost a few ms), and a missing file is no exception to build and throw.
+ */
 function fingerprint(paths) {
   const out = [];
   for (const p of paths) {
-    try {
-      const s = statSync(join(ROOT, p));
-      out.push([p, s.size, s.mtimeMs]);
-    } catch {
-      out.push([p, -1, 0]);
-    }
+    const s = statSync(ROOT + p, { throwIfNoEntry: false });
+    out.push(s ? [p, s.size, s.mtimeMs] : [p, -1, 0]);
   }
   return out;
 }
@@ -221,7 +221,10 @@ export async function buildCliBundle({ force = false } = {}) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
-    const sources = Object.keys(result.metafile.inputs).filter((p) => !p.split(/[\\/]/).includes('node_modules'));
+    // Files only: not node_modules, nor a plugin's virtual module (`node-builtin:node:fs`).
+    const sources = Object.keys(result.metafile.inputs).filter(
+      (p) => !p.split(/[\\/]/).includes('node_modules') && !/^[\w-]{2,}:/.test(p),
+    );
     const paths = [...sources.map((p) => relative(ROOT, join(ROOT, p)).split('\\').join('/')), ...EXTRA_INPUTS];
     // The key is taken after the build; a file edited while esbuild ran may not be in the bundle, so
     // such a build is keyed as stale and the next run builds again.
