@@ -43,11 +43,15 @@ const EXTRA_INPUTS = ['package.json', 'package-lock.json', 'node_modules/.packag
 const builtinsByName = {
   name: 'builtins-by-name',
   setup(build) {
+    // One module per importer: each reads the names its importer uses, when its importer is
+    // evaluated (one shared module would read every name any command imports, at start-up).
     build.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' ? { path: args.path, namespace: 'node-builtin' } : undefined,
+      args.kind === 'import-statement'
+        ? { path: `${args.path}#${relative(ROOT, args.importer).split('\\').join('/')}`, namespace: 'node-builtin' }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: builtinModuleSource(args.path),
+      contents: builtinModuleSource(args.path.slice(0, args.path.indexOf('#'))),
       loader: 'js',
     }));
   },
@@ -55,11 +59,12 @@ const builtinsByName = {
 
 /**
  * A built-in as an ES module whose named exports read the built-in's export of that name once, when
- * the bundle starts: a pure call each, so esbuild drops every name no module imports. (As
- * `module.exports = …`, esbuild's CommonJS interop copied the built-in's properties into a wrapper
- * at each import: for node:util that materialized its lazy exports, TextDecoder and friends, ~5 ms
- * of every run, issue #13.) Names are the built-in's exports in the Node that builds; `default` is
- * the module itself.
+ * the importer is evaluated: a pure call each, so esbuild drops every name the importer does not
+ * use. (As `module.exports = …`, esbuild's CommonJS interop copied all the built-in's properties
+ * into a wrapper at each import, which materialized lazy ones: node:util's setTraceSigInt alone
+ * took ~4.5 ms of every run, issue #13.) A lazy export that is costly and not always needed
+ * (fs.promises loads fs/promises) is read from the default import where it is used
+ * (services/node-ports.ts). `default` is the module.
  */
 function builtinModuleSource(specifier) {
   const names = Object.keys(require(specifier)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
