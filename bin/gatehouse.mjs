@@ -94,6 +94,9 @@ function compileEagerly() {
   new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)();
   performance.now();
   process.getBuiltinModule('node:crypto').hash('sha256', '');
+  // stdout and stderr: their streams (net for a pipe, tty, fs for a file) are made on first use.
+  void process.stdout;
+  void process.stderr;
   process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
 }
 
