@@ -46,13 +46,25 @@ export class FindingsRepository {
     const unique = new Set(scan.drafts.map((d) => d.id)).size === scan.drafts.length;
     const jsons = unique ? undefined : scan.drafts.map((d) => JSON.stringify(d));
     return transaction(this.db, () => {
+      // Each row's first-seen time comes back from its upsert (RETURNING), not from a second pass.
       const upsert = this.db.prepare(
         `INSERT INTO finding_state (id, rule_id, first_seen, last_seen, fixed_at, draft_json) VALUES (?, ?, ?, ?, NULL, ?)
-         ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, fixed_at = NULL, draft_json = excluded.draft_json`,
+         ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, fixed_at = NULL, draft_json = excluded.draft_json
+         RETURNING first_seen`,
       );
-      scan.drafts.forEach((d, i) =>
-        upsert.run(d.id, d.ruleId, scan.startedAt, scan.startedAt, jsons ? jsons[i]! : JSON.stringify(d)),
-      );
+      const firstSeen = new Map<string, string>();
+      scan.drafts.forEach((d, i) => {
+        const row = upsert.get(
+          d.id,
+          d.ruleId,
+          scan.startedAt,
+          scan.startedAt,
+          jsons ? jsons[i]! : JSON.stringify(d),
+        ) as {
+          first_seen: string;
+        };
+        firstSeen.set(d.id, row.first_seen);
+      });
       const head = [scan.startedAt, scan.durationMs, scan.live ? 1 : 0, scan.drafts.length] as const;
       const info = jsons
         ? this.db
@@ -76,7 +88,7 @@ export class FindingsRepository {
         .run(scan.startedAt, ids);
       // Keep the last 50 scans.
       this.db.prepare('DELETE FROM finding_scans WHERE id <= ?').run(Number(info.lastInsertRowid) - 50);
-      return { id: Number(info.lastInsertRowid), firstSeen: this.firstSeen(scan.drafts.map((d) => d.id)) };
+      return { id: Number(info.lastInsertRowid), firstSeen };
     });
   }
 
