@@ -40,6 +40,7 @@ if (
 // `npm run bench -- cli` (issue #13). Like the growth factor, read when tiering up: set here.
 const oneShotScan = process.argv[2] === 'scan' || process.argv[2] === 'discover';
 if (oneShotScan) {
+  loadNodeModulesFirst();
   const { setFlagsFromString } = process.getBuiltinModule('node:v8');
   setFlagsFromString('--semi-space-growth-factor=1');
   for (const [flag, v8Default] of [
@@ -84,12 +85,20 @@ async function runBundle() {
  * eagerly (`--no-lazy`), the bundle's modules go into the cache whole: the 2,000-server scan ~9%
  * less CPU and wall time, the 50-server scan ~8%, for ~1 MB more peak RSS (bytecode of functions
  * a scan never calls) and a cache of ~1.1 MB instead of ~0.3 MB (issue #13, alternated runs).
- * Node's own modules come with compiled code that V8 turns down under other flags (node:crypto
- * took ~6 → ~33 ms to load), so those a scan needs are loaded first, with the flags they were built
- * with; any other is only slower to load.
  */
 function compileEagerly() {
-  for (const m of ['node:crypto', 'node:sqlite', 'node:os', 'node:async_hooks']) process.getBuiltinModule(m);
+  process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
+}
+
+/**
+ * Node's own modules come with compiled code that V8 turns down once any V8 flag has changed (its
+ * flag hash no longer matches): loaded after the flags above, node:crypto and node:sqlite took
+ * ~16-28 ms instead of ~7 (~33 ms under --no-lazy). So the ones a scan needs are loaded before any
+ * flag is set; any other is only slower to load.
+ */
+function loadNodeModulesFirst() {
+  for (const m of ['node:crypto', 'node:sqlite', 'node:os', 'node:async_hooks', 'node:module', 'node:v8'])
+    process.getBuiltinModule(m);
   void process.getBuiltinModule('node:util').parseArgs;
   new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)();
   performance.now();
@@ -97,7 +106,6 @@ function compileEagerly() {
   // stdout and stderr: their streams (net for a pipe, tty, fs for a file) are made on first use.
   void process.stdout;
   void process.stderr;
-  process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
 }
 
 async function runSource() {
