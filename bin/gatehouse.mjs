@@ -87,7 +87,12 @@ async function runBundle() {
  * a scan never calls) and a cache of ~1.1 MB instead of ~0.3 MB (issue #13, alternated runs).
  */
 function compileEagerly() {
-  process.getBuiltinModule('node:v8').setFlagsFromString('--no-lazy');
+  const { setFlagsFromString } = process.getBuiltinModule('node:v8');
+  setFlagsFromString('--no-lazy');
+  // The command's own modules only: run.ts calls this once the command is loaded, so what a scan
+  // loads later for some options (--connect: the live scanner, Node's http and tls) compiles lazily,
+  // as before.
+  globalThis[Symbol.for('gatehouse.cli.commandLoaded')] = () => setFlagsFromString('--lazy');
 }
 
 /**
