@@ -102,15 +102,19 @@ function compileEagerly() {
  * flag is set; any other is only slower to load.
  */
 function loadNodeModulesFirst() {
-  for (const m of ['node:crypto', 'node:sqlite', 'node:os', 'node:async_hooks', 'node:module', 'node:v8'])
-    process.getBuiltinModule(m);
-  void process.getBuiltinModule('node:util').parseArgs;
-  new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)();
-  performance.now();
-  process.getBuiltinModule('node:crypto').hash('sha256', '');
-  // stdout and stderr: their streams (net for a pipe, tty, fs for a file) are made on first use.
-  void process.stdout;
-  void process.stderr;
+  try {
+    for (const m of ['node:crypto', 'node:sqlite', 'node:os', 'node:async_hooks', 'node:module', 'node:v8'])
+      process.getBuiltinModule(m);
+    void process.getBuiltinModule('node:util').parseArgs;
+    new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)();
+    performance.now();
+    process.getBuiltinModule('node:crypto').hash('sha256', '');
+    // stdout and stderr: their streams (net for a pipe, tty, fs for a file) are made on first use.
+    void process.stdout;
+    void process.stderr;
+  } catch {
+    // A Node without one of them (node:sqlite behind a flag on early 22.x): the CLI reports it.
+  }
 }
 
 async function runSource() {
