@@ -38,18 +38,57 @@ const EXTRA_INPUTS = ['package.json', 'package-lock.json', 'node_modules/.packag
  * of ESM imports. An ESM import of a built-in builds a namespace facade that reads every export,
  * which runs the built-in's lazy getters: `node:fs` loads fs/promises and more, `node:util` its
  * MIME and text helpers, `node:http` all of undici (~5-15 MB and several ms per run, issue #13).
- * Read as a CommonJS module, an export is read where it is used.
+ * Here only the exports the bundle imports are read (builtinModuleSource).
  */
-const builtinsAsCommonJs = {
-  name: 'builtins-as-commonjs',
+const builtinsByName = {
+  name: 'builtins-by-name',
   setup(build) {
+    // One module per importer: each reads the names its importer uses, when its importer is
+    // evaluated (one shared module would read every name any command imports, at start-up).
     build.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' ? { path: args.path, namespace: 'node-builtin' } : undefined,
+      args.kind === 'import-statement'
+        ? { path: `${args.path}#${relative(ROOT, args.importer).split('\\').join('/')}`, namespace: 'node-builtin' }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      contents: builtinModuleSource(args.path.slice(0, args.path.indexOf('#'))),
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * A built-in as an ES module whose named exports read the built-in's export of that name once, when
+ * the importer is evaluated: a pure call each, so esbuild drops every name the importer does not
+ * use. (As `module.exports = …`, esbuild's CommonJS interop copied all the built-in's properties
+ * into a wrapper at each import, which materialized lazy ones: node:util's setTraceSigInt alone
+ * took ~4.5 ms of every run, issue #13.) A lazy export that is costly and not always needed
+ * (fs.promises loads fs/promises) is read from the default import where it is used
+ * (services/node-ports.ts). `default` is the module.
+ */
+function builtinModuleSource(specifier) {
+  const names = Object.keys(require(specifier)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const read = (n) => `export const ${n} = /* @__PURE__ */ (() => m.${n})();`;
+  return [
+    `const m = process.getBuiltinModule(${JSON.stringify(specifier)});`,
+    'export default m;',
+    ...names.map(read),
+  ].join('\n');
+}
+
+/**
+ * secretlint's duplicate-message filter, replaced by a linear one with the same result
+ * (electron/cli/secretlint-dedup.ts says why). Its import is relative inside @secretlint/core,
+ * which `alias` does not reach.
+ */
+const secretlintDedup = {
+  name: 'secretlint-dedup',
+  setup(build) {
+    build.onResolve({ filter: /\/filter-duplicated-process\.js$/ }, (args) =>
+      /[\\/]@secretlint[\\/]core[\\/]/.test(args.importer)
+        ? { path: join(ROOT, 'electron', 'cli', 'secretlint-dedup.ts') }
+        : undefined,
+    );
   },
 };
 
@@ -81,27 +120,28 @@ export const CLI_BUILD_OPTIONS = {
   // pick for platform node). As CommonJS, every `isMap(node)`… went through a getter of esbuild's
   // interop object (~15% of YAML parsing in a scan's profile) and all of yaml was evaluated at
   // start-up, stringifiers included; as ESM it is scope-hoisted and tree-shaken (issue #13).
-  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why).
+  // @secretlint/profiler: a no-op stand-in too (electron/cli/secretlint-profiler-stub.ts says why);
+  // its duplicate-message filter: a linear one (plugin secretlintDedup).
   alias: {
     debug: './electron/cli/debug-stub.ts',
     '@secretlint/profiler': './electron/cli/secretlint-profiler-stub.ts',
     yaml: './node_modules/yaml/browser/index.js',
   },
-  plugins: [builtinsAsCommonJs],
+  plugins: [builtinsByName, secretlintDedup],
   banner: {
     js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
   },
 };
 
+/**
+ * Size and mtime of each input. Every run checks this: `ROOT + p` rather than path.join (its first
+ * calls cost a few ms), and a missing file is no exception to build and throw.
+ */
 function fingerprint(paths) {
   const out = [];
   for (const p of paths) {
-    try {
-      const s = statSync(join(ROOT, p));
-      out.push([p, s.size, s.mtimeMs]);
-    } catch {
-      out.push([p, -1, 0]);
-    }
+    const s = statSync(ROOT + p, { throwIfNoEntry: false });
+    out.push(s ? [p, s.size, s.mtimeMs] : [p, -1, 0]);
   }
   return out;
 }
@@ -186,7 +226,10 @@ export async function buildCliBundle({ force = false } = {}) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
-    const sources = Object.keys(result.metafile.inputs).filter((p) => !p.split(/[\\/]/).includes('node_modules'));
+    // Files only: not node_modules, nor a plugin's virtual module (`node-builtin:node:fs`).
+    const sources = Object.keys(result.metafile.inputs).filter(
+      (p) => !p.split(/[\\/]/).includes('node_modules') && !/^[\w-]{2,}:/.test(p),
+    );
     const paths = [...sources.map((p) => relative(ROOT, join(ROOT, p)).split('\\').join('/')), ...EXTRA_INPUTS];
     // The key is taken after the build; a file edited while esbuild ran may not be in the bundle, so
     // such a build is keyed as stale and the next run builds again.

@@ -111,6 +111,8 @@ export async function main(argv: string[], io = processIo): Promise<number> {
     return 2;
   }
   const cmd = await entry.load();
+  // bin/gatehouse.mjs compiles a scan's modules eagerly (into the compile cache); the rest lazily.
+  (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('gatehouse.cli.commandLoaded')]?.();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(cmd.usage + '\n');
     return 0;

@@ -1,10 +1,9 @@
-import {
+// fs/promises read through `fs.promises` where used, never imported by name: loading it (and the
+// readline code it pulls in) cost a one-shot CLI ~6 ms that the synchronous port never needs.
+import fs, {
   closeSync,
   constants,
   fstatSync,
-  // fs/promises read through `fs.promises` where used, not imported: bundled, loading it (and the
-  // readline code it pulls in) cost a one-shot CLI ~6 ms that the synchronous port never needs.
-  promises as fsp,
   openSync,
   readdirSync,
   readFileSync,
@@ -74,7 +73,7 @@ class CappedText {
  * chunks up to the cap: `/proc` and `/sys` files report size 0 but can yield gigabytes.
  */
 async function readCapped(path: string, maxBytes: number): Promise<string> {
-  const fh = await fsp.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
+  const fh = await fs.promises.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0));
   const pooled = maxBytes + 1 >= READ_CHUNK;
   const buf = pooled ? (spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK)) : Buffer.allocUnsafe(maxBytes + 1);
   try {
@@ -94,10 +93,10 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
 /** The real filesystem, for the CLI, browser mode and the desktop app's main process. */
 export const nodeFileSystem: FileSystemPort = {
   readFile: (path, opts) =>
-    opts?.maxBytes !== undefined ? readCapped(path, opts.maxBytes) : fsp.readFile(path, 'utf8'),
+    opts?.maxBytes !== undefined ? readCapped(path, opts.maxBytes) : fs.promises.readFile(path, 'utf8'),
   async stat(path) {
     try {
-      const s = await fsp.stat(path);
+      const s = await fs.promises.stat(path);
       return { mode: s.mode, isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
@@ -105,7 +104,7 @@ export const nodeFileSystem: FileSystemPort = {
       throw err;
     }
   },
-  readdir: (path) => fsp.readdir(path),
+  readdir: (path) => fs.promises.readdir(path),
 };
 
 /** The one read buffer of the synchronous port (a process reads one file at a time through it). */

@@ -3,7 +3,8 @@ import type { DiscoveryScan, ParsedSource, RawServer, StringLeaf } from '../disc
 import { CRITICAL_SECRET_TYPES, detectInSource, lintTexts, type SecretHit } from '../secrets/detect.js';
 import type { Fingerprinter } from '../secrets/fingerprint.js';
 import { maskEvidence } from '../secrets/mask.js';
-import { secretsInConfig, type ConfigValue } from '../secrets/redact.js';
+import { secretsInConfig, type ConfigValue, type SecretSpan } from '../secrets/redact.js';
+import { collate } from './collate.js';
 import type { Advisory, AuthProbeResult, GitFileStatus, ScanContext, SecretField, SecretOccurrence } from './types.js';
 
 /** Where a leaf sits in its server entry. */
@@ -155,10 +156,26 @@ function hiddenBy(leaf: StringLeaf, ref: FieldRef): readonly string[] | undefine
  * The masker's decision for the leaves of one file that the provider rules did not cover: every
  * credential a display masks (`secretsInConfig`) is a finding, so masking and detection agree.
  */
+/**
+ * The masker's decision on named values (env, headers, other members) by field, name and value,
+ * for one scan: a home repeats them (the same variables and headers in every client's config), and
+ * the decision depends on nothing else. Held only while the scan context is built.
+ */
+type SpanMemo = Map<string, readonly SecretSpan[]>;
+
+function spansOf(c: ConfigValue, hidden: readonly string[] | undefined, memo: SpanMemo): readonly SecretSpan[] {
+  if (hidden !== undefined || !('name' in c)) return secretsInConfig(c, hidden);
+  const key = JSON.stringify([c.field, c.name, c.value]);
+  let spans = memo.get(key);
+  if (!spans) memo.set(key, (spans = secretsInConfig(c)));
+  return spans;
+}
+
 function genericHits(
   leaves: readonly StringLeaf[],
   idx: SourceServers | undefined,
   covered: readonly Candidate[],
+  memo: SpanMemo,
 ): Candidate[] {
   const out: Candidate[] = [];
   // Candidates per leaf: the overlap check looks at this leaf's hits only (it used to spread every
@@ -174,11 +191,14 @@ function genericHits(
     if (!found) continue;
     let mine = byLeaf.get(leaf);
     for (const ref of piecesOf(found)) {
+      const spans = spansOf(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref), memo);
+      // Most values hold no credential: the flag look-behind only for those that do.
+      if (spans.length === 0) continue;
       const fieldKey =
         ref.field === 'args' && ref.argIndex !== undefined
           ? argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key
           : ref.fieldKey;
-      for (const span of secretsInConfig(configValue(leaf, ref, ref.fieldKey ?? leaf.key), hiddenBy(leaf, ref))) {
+      for (const span of spans) {
         if (mine?.some((c) => c.value.includes(span.value) || span.value.includes(c.value))) continue;
         const c: Candidate = { leaf, ref, secretType: span.type, value: span.value, fieldKey };
         out.push(c);
@@ -189,9 +209,6 @@ function genericHits(
   }
   return out;
 }
-
-/** `localeCompare`'s order, with one collator (see engine.ts sortFindings). */
-const collate = new Intl.Collator().compare;
 
 export interface BuildContextOptions {
   fingerprint: Fingerprinter;
@@ -213,6 +230,7 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
   // One secretlint pass over all files (same messages as one per file, far cheaper).
   const linted = await lintTexts(scanned.map((src) => ({ path: src.source.path, text: src.text ?? '' })));
   const lintedBy = new Map(scanned.map((src, i) => [src, linted[i]]));
+  const spanMemo: SpanMemo = new Map();
   for (const src of scan.sources) {
     const idx = servers.get(src.source.path);
     if (!idx || src.text === undefined || src.source.status !== 'ok') continue;
@@ -227,7 +245,7 @@ export async function buildScanContext(scan: DiscoveryScan, opts: BuildContextOp
         fieldKey = argKeyAndValue(ref.server.raw.args ?? [], ref.argIndex).key;
       provider.push({ leaf: h.leaf, ref, secretType: h.secretType, value: h.value, fieldKey });
     }
-    const all = [...provider, ...genericHits(src.leaves, idx, provider)];
+    const all = [...provider, ...genericHits(src.leaves, idx, provider, spanMemo)];
     all.sort((a, b) => a.leaf.line - b.leaf.line || collate(a.leaf.pointer, b.leaf.pointer));
     for (const c of all) secrets.push(occurrence(src, c, opts.fingerprint));
   }

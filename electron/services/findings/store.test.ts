@@ -50,6 +50,17 @@ describe('FindingsRepository.latestScanDrafts', () => {
       const quoting = draft(200, 'secret.literal', { message: '{"ruleId":"tool.poisoning"}' });
       repo.insertScan({ startedAt: '2026-01-03T00:00:00Z', durationMs: 1, live: false, drafts: [quoting] });
       assert.deepEqual(repo.latestScanDrafts(LIVE_RULE_IDS), []);
+      // A row kept from before drafts were stored (never marked fixed) is not in the latest scan either.
+      db.prepare(
+        "INSERT INTO finding_state (id, rule_id, first_seen, last_seen) VALUES ('f_old', 'tool.poisoning', 'x', 'x')",
+      ).run();
+      assert.deepEqual(repo.latestScanDrafts(LIVE_RULE_IDS), []);
+      // The next scan with live drafts is read back whole.
+      repo.insertScan({ startedAt: '2026-01-04T00:00:00Z', durationMs: 1, live: true, drafts: older });
+      assert.deepEqual(
+        repo.latestScanDrafts(LIVE_RULE_IDS),
+        older.filter((d) => LIVE_RULE_IDS.has(d.ruleId)),
+      );
     } finally {
       db.close();
       await rm(dir, { recursive: true, force: true });

@@ -257,9 +257,17 @@ const JOIN = '\n\n';
 const BATCH_CHARS = 4 << 20;
 /** Line breaks as secretlint counts them (structured-source: CRLF is one). */
 const LINE_BREAK_RE = /\r\n|[\r\n\u2028\u2029]/g;
+/** Line breaks other than \n. */
+const OTHER_BREAK_RE = /[\r\u2028\u2029]/;
 
 function lineBreaks(text: string): number {
   let n = 0;
+  // Most config files break lines with \n alone: found natively, a line at a time (a regex match
+  // per line cost the 2,000-server scan ~3 ms, issue #13).
+  if (!OTHER_BREAK_RE.test(text)) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    return n;
+  }
   LINE_BREAK_RE.lastIndex = 0;
   while (LINE_BREAK_RE.exec(text)) n++;
   return n;
@@ -398,8 +406,10 @@ export async function detectInSource(
   linted?: readonly LintMessage[],
 ): Promise<SecretHit[]> {
   if (src.text === undefined || src.leaves.length === 0) return [];
-  const idx = indexLeaves(src.leaves);
   const messages = linted ?? (await lintText(src.source.path, src.text));
+  // Most files have no message: their leaves are not indexed.
+  if (messages.length === 0) return [];
+  const idx = indexLeaves(src.leaves);
   const found: (SecretHit & { rank: number; start: number })[] = [];
   for (const m of messages) {
     const loc = locate(src.text, idx, m);

@@ -759,11 +759,11 @@ function classify(value: string, name: string, whole: string): string {
  * this same value hid, when the caller masked it already (`maskNoting`), so it is masked once.
  */
 export function secretsInConfig(c: ConfigValue, hidden?: readonly string[]): SecretSpan[] {
+  const found = hidden ?? collectSecrets(() => maskConfigValue(c));
+  if (found.length === 0) return []; // most values: nothing masked, nothing to classify
   const whole = c.field === 'args' ? (c.args[c.index] ?? '') : c.value;
   const name = c.field === 'args' ? argName(c.args, c.index) : 'name' in c ? c.name : '';
-  const values = [...new Set(hidden ?? collectSecrets(() => maskConfigValue(c)))].filter(
-    (v) => v.trim() !== '' && !isPlaceholder(v) && !isReference(v),
-  );
+  const values = [...new Set(found)].filter((v) => v.trim() !== '' && !isPlaceholder(v) && !isReference(v));
   let spans = values.map((value) => ({ value, type: classify(value, name, whole) }));
   // A connection string is one credential, however many of its parts are masked.
   // (its key, secret or password is the longest part; an account id or name is shorter).
