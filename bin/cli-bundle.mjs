@@ -93,7 +93,8 @@ const secretlintDedup = {
 };
 
 /** esbuild options of the CLI bundle (scripts/build-main.mjs builds the same). */
-export const CLI_BUILD_OPTIONS = {
+/** What every Node-side bundle shares (the CLI here; the desktop's in scripts/build-main.mjs). */
+export const NODE_BUNDLE_OPTIONS = {
   absWorkingDir: ROOT,
   bundle: true,
   platform: 'node',
@@ -102,6 +103,10 @@ export const CLI_BUILD_OPTIONS = {
   // Prefer ESM builds: some deps (jsonc-parser) ship a UMD `main` whose dynamic requires break bundling.
   mainFields: ['module', 'main'],
   logLevel: 'warning',
+};
+
+export const CLI_BUILD_OPTIONS = {
+  ...NODE_BUNDLE_OPTIONS,
   entryPoints: ['electron/cli/main.ts'],
   format: 'esm',
   // Code splitting: each command's dynamic import becomes its own chunk, so `gatehouse --help` or

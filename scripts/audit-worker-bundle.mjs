@@ -1,18 +1,7 @@
 // esbuild options shared by scripts/build-main.mjs and the tests that start the bundles they build.
-import { fileURLToPath } from 'node:url';
+import { NODE_BUNDLE_OPTIONS } from '../bin/cli-bundle.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Node-side bundles: every dependency in, ESM builds preferred (jsonc-parser's UMD `main` breaks bundling). */
-export const NODE_BUNDLE_OPTIONS = {
-  absWorkingDir: root,
-  bundle: true,
-  platform: 'node',
-  sourcemap: false,
-  legalComments: 'none',
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-};
+export { NODE_BUNDLE_OPTIONS };
 
 /**
  * In the CJS bundles, `import.meta.url` (modules that locate package.json, the worker modules that
