@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEventDraft } from '../../shared/model/audit.js';
 import type { ServiceContext } from '../../electron/services/context.js';
-import { createNodeContext } from '../../electron/node/runtime.js';
-import { openNodeSecretStore } from '../../electron/node/secret-store.js';
+import { cliContext } from '../support/node-context.js';
 import { auditHandlers } from '../../electron/services/audit/handlers.js';
 import { AuditStore } from '../../electron/services/audit/store.js';
 import { DATABASE_URL_SECRET } from '../../electron/services/fleet/handlers.js';
@@ -65,18 +64,7 @@ describe('audit.forward.status (real PostgreSQL)', { skip }, () => {
 
   async function workstation(name: string, url: string | null) {
     const stateDir = join(root, `state-${name}`);
-    const base = createNodeContext({
-      stateDir,
-      mode: 'cli',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
+    const base = cliContext(root, stateDir);
     const ctx: ServiceContext = { ...base, clock: { now: () => now } };
     if (url) await ctx.secrets.set(DATABASE_URL_SECRET, url);
     contexts.push(ctx);

@@ -8,8 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { AdminError } from '../../shared/api/errors.js';
 import type { AuditEventDraft } from '../../shared/model/audit.js';
 import type { ServiceContext } from '../../electron/services/context.js';
-import { createNodeContext } from '../../electron/node/runtime.js';
-import { openNodeSecretStore } from '../../electron/node/secret-store.js';
+import { cliContext } from '../support/node-context.js';
 import { auditHandlers } from '../../electron/services/audit/handlers.js';
 import { clampForwardMarks, forwardToTeam, forwardState } from '../../electron/services/audit/forward.js';
 import { AuditStore, type IngestRecord } from '../../electron/services/audit/store.js';
@@ -76,18 +75,7 @@ describe('audit scope team (real PostgreSQL)', { skip }, () => {
 
   async function workstation(name: string, url: string | null): Promise<{ ctx: ServiceContext; h: Handlers }> {
     const stateDir = join(root, `state-${name}`);
-    const base = createNodeContext({
-      stateDir,
-      mode: 'cli',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(stateDir, { keyring: null }),
-    });
+    const base = cliContext(root, stateDir);
     const ctx: ServiceContext = { ...base, clock: { now: () => now } };
     if (url) await ctx.secrets.set(DATABASE_URL_SECRET, url);
     contexts.push(ctx);

@@ -16,3 +16,17 @@ export function homeContext(root: string, home: string): ServiceContext {
     secrets: openNodeSecretStore(stateDir, { keyring: null }),
   });
 }
+
+/**
+ * A CLI-mode context (no follower, no watchers) over a temp `root`: state in `stateDir` (default
+ * root itself), a linux workstation with home root/home, no system root, the file-backed secret store
+ * without the OS keyring.
+ */
+export function cliContext(root: string, stateDir = root): ServiceContext {
+  return createNodeContext({
+    stateDir,
+    mode: 'cli',
+    workstation: { home: join(root, 'home'), platform: 'linux', projects: [], systemRoot: join(root, 'none'), env: {} },
+    secrets: openNodeSecretStore(stateDir, { keyring: null }),
+  });
+}

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
+import { cliContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import { adminLogEntriesAfter } from './admin-log.js';
 import { toolhiveLine } from './test-helpers.js';
@@ -21,12 +20,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('audit admin actions', () => {
   it('are logged, chained and attributed, with their counts, never a token', async () => {
-    const ctx = createNodeContext({
-      stateDir: dir,
-      mode: 'cli',
-      workstation: { home: join(dir, 'home'), platform: 'linux', projects: [], systemRoot: join(dir, 'none'), env: {} },
-      secrets: openNodeSecretStore(dir, { keyring: null }),
-    });
+    const ctx = cliContext(dir);
     try {
       const h = createAdminHandlers(ctx);
       const file = join(dir, 'thv.jsonl');

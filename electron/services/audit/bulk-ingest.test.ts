@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rng, synthetic } from '../../../bench/audit.js';
 import type { AuditFilter } from '../../../shared/model/audit.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
+import { cliContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { markSearchPending, searchState } from './search-catchup.js';
@@ -116,18 +115,7 @@ describe('bulk audit ingest', () => {
 
   it('search reports catching-up during the load and ready after it; facets answer throughout', async () => {
     const root = join(dir, 'serve');
-    const ctx = createNodeContext({
-      stateDir: root,
-      mode: 'cli',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(root, { keyring: null }),
-    });
+    const ctx = cliContext(root);
     open.push(ctx.db);
     const handlers = createAdminHandlers(ctx);
     const search = { filter: { text: 'timeout' }, limit: 20, withTotal: false };
@@ -137,18 +125,7 @@ describe('bulk audit ingest', () => {
     // The reference: the same records, loaded before anyone looks.
     await ingest(store, recs, true);
     // A second load into a fresh folder, observed from the API between its batches.
-    const ctx2 = createNodeContext({
-      stateDir: join(root, '2'),
-      mode: 'cli',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(join(root, '2'), { keyring: null }),
-    });
+    const ctx2 = cliContext(root, join(root, '2'));
     open.push(ctx2.db);
     const h2 = createAdminHandlers(ctx2);
     const s2 = new AuditStore(ctx2.db);

@@ -8,8 +8,7 @@ import { toolhiveRecord } from '../../../bench/audit.js';
 import type { RejectedRecord } from '../../../shared/model/audit.js';
 import { rng } from '../../../test/support/rng.js';
 import { AdminError } from '../../../shared/api/errors.js';
-import { createNodeContext } from '../../node/runtime.js';
-import { openNodeSecretStore } from '../../node/secret-store.js';
+import { cliContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import { openDatabase, type Database } from '../store/database.js';
 import type { FileSourceJob } from './file-source.js';
@@ -325,18 +324,7 @@ describe('a gateway pull', () => {
 describe('removing a source while it is synced', () => {
   it('is refused as a conflict, naming the source; once the sync is done it is removed', async () => {
     const root = join(dir, 'handlers');
-    const ctx = createNodeContext({
-      stateDir: root,
-      mode: 'cli',
-      workstation: {
-        home: join(root, 'home'),
-        platform: 'linux',
-        projects: [],
-        systemRoot: join(root, 'none'),
-        env: {},
-      },
-      secrets: openNodeSecretStore(root, { keyring: null }),
-    });
+    const ctx = cliContext(root);
     dbs.push(ctx.db);
     ctx.auditIngest = openFileIngest(ctx.db, new AuditStore(ctx.db), { minBytes: 1 });
     const h = createAdminHandlers(ctx);
