@@ -8,6 +8,7 @@ import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
 import { openAdminLog } from '../services/audit/admin-log-anchor.js';
 import { openFileIngest } from '../services/audit/ingest-port.js';
+import { writeTurnsBuffer } from '../services/audit/write-turns.js';
 import { openAuditQueries } from '../services/audit/query-pool.js';
 import { AuditStore } from '../services/audit/store.js';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';
@@ -110,8 +111,9 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
   const auditStore = new AuditStore(ctx.db);
   const auditQueries = openAuditQueries(ctx.db, auditStore, { workerUrl, log });
   ctx.auditQueries = auditQueries;
-  const auditIngest = openFileIngest(ctx.db, auditStore, { workerUrl, log });
-  ctx.auditIngest = auditIngest;
+  const writeTurns = writeTurnsBuffer();
+  const auditIngest = openFileIngest(ctx.db, auditStore, { workerUrl, log, turns: writeTurns });
+  Object.assign(ctx, { auditIngest, writeTurns });
   // The services decide which paths may be revealed (app.reveal); main only provides the action.
   ctx.shell = {
     showItemInFolder: (p) => electron.shell.showItemInFolder(p),

@@ -5,6 +5,8 @@ import { discoveryHandlers } from './discovery/handlers.js';
 import { findingsHandlers } from './findings/handlers.js';
 import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
+import { adminMethods, METHOD_NAMES } from '../../shared/api/contract.js';
+import { servingTurn, type WriteTurnsBuffer } from './audit/write-turns.js';
 import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
 import { identityHandlers } from './identity/handlers.js';
@@ -13,7 +15,7 @@ import { fleetHandlers } from './fleet/handlers.js';
 
 /** The composition of every capability's handlers: what both adapters and the CLI sit on. */
 export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
-  return {
+  const handlers: AdminHandlers = {
     'app.info': async () => ({
       name: 'gatehouse' as const,
       version: ctx.version,
@@ -34,4 +36,20 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...configWriteHandlers(ctx),
     ...fleetHandlers(ctx),
   };
+  return ctx.writeTurns ? takingWriteTurns(handlers, ctx.writeTurns) : handlers;
+}
+
+/**
+ * Each admin action that writes waits, without holding the event loop, while an ingest worker is in
+ * a long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite, and
+ * every other request with it. A sync is exempt: it only waits for the import itself.
+ */
+function takingWriteTurns(handlers: AdminHandlers, turns: WriteTurnsBuffer): AdminHandlers {
+  const out: Record<string, unknown> = { ...handlers };
+  for (const name of METHOD_NAMES) {
+    if (!adminMethods[name].mutates || name === 'audit.sync') continue;
+    const h = handlers[name] as (input: unknown) => Promise<unknown>;
+    out[name] = (input: unknown) => servingTurn(turns, () => h(input));
+  }
+  return out as AdminHandlers;
 }

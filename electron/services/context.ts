@@ -1,5 +1,6 @@
 import type { FileIngestPort } from './audit/ingest-port.js';
 import type { AuditQueries } from './audit/query-port.js';
+import type { WriteTurnsBuffer } from './audit/write-turns.js';
 import type { Database } from './store/database.js';
 import type { EventBus } from './events.js';
 import type { Clock, DesktopShell, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';
@@ -28,4 +29,9 @@ export interface ServiceContext {
    * (ingest-port.ts); absent: inline on `db`.
    */
   auditIngest?: FileIngestPort;
+  /**
+   * Turns at the store's write lock between this thread's admin actions and the ingest worker's long
+   * transactions (write-turns.ts); absent: no worker writes beside this thread.
+   */
+  writeTurns?: WriteTurnsBuffer;
 }

@@ -3,6 +3,7 @@ import { createAdminHandlers } from '../../services/admin-service.js';
 import { refreshInventory } from '../../services/discovery/refresh.js';
 import { watchConfigFiles } from '../../services/discovery/watch.js';
 import { openFileIngest } from '../../services/audit/ingest-port.js';
+import { writeTurnsBuffer } from '../../services/audit/write-turns.js';
 import { openAuditQueries } from '../../services/audit/query-pool.js';
 import { inlineAuditQueries } from '../../services/audit/query-port.js';
 import { AuditStore } from '../../services/audit/store.js';
@@ -49,9 +50,10 @@ ${DISCOVERY_FLAGS_HELP}`,
     ctx.auditQueries = auditQueries;
     // Large file imports on a worker thread with its own write connection (GATEHOUSE_AUDIT_QUERY_WORKERS=0:
     // inline too, the load bench's "before").
+    const turns = writeTurnsBuffer();
     const auditIngest =
-      workers === '0' ? null : openFileIngest(ctx.db, auditStore, { log: (line) => io.stderr(line + '\n') });
-    if (auditIngest) ctx.auditIngest = auditIngest;
+      workers === '0' ? null : openFileIngest(ctx.db, auditStore, { turns, log: (line) => io.stderr(line + '\n') });
+    if (auditIngest) Object.assign(ctx, { auditIngest, writeTurns: turns });
     // After a discovery run its parse results are garbage in the old generation, which V8 lets grow
     // far past the ~30 MB live heap before collecting (issue #13 item 3): collect once when a run is
     // done, when bin/gatehouse.mjs started serve with --expose-gc (a full GC here takes ~10–30 ms).

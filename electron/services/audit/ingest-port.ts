@@ -7,6 +7,7 @@ import { ingestFileSource, type FileSourceHooks, type FileSourceJob, type FileSo
 import { INGEST_WORKER_ROLE, type IngestWorkerData, type IngestWorkerMessage } from './ingest-worker.js';
 import type { AuditStore } from './store.js';
 import { workerExecArgv } from './worker-thread.js';
+import type { WriteTurnsBuffer } from './write-turns.js';
 
 /**
  * Where a file source's sync runs. Inline (CLI, tests): on the calling thread's connection. In a
@@ -36,6 +37,11 @@ export interface OffThreadIngestOptions {
   nice?: number;
   /** Rejections reported back in full (the rest are counted; default 50). */
   maxRejections?: number;
+  /**
+   * Turns at the write lock with the serving thread's admin actions (write-turns.ts; the same
+   * buffer as the context's `writeTurns`).
+   */
+  turns?: WriteTurnsBuffer;
   /** Where the port says a worker could not start (then the sync runs inline). */
   log?: (line: string) => void;
 }
@@ -117,6 +123,7 @@ function runOnWorker(
     job,
     maxRejections: opts.maxRejections ?? 50,
     nice: opts.nice ?? 0,
+    turns: opts.turns,
   };
   return new Promise((resolve, reject) => {
     let heard = false;

@@ -6,6 +6,7 @@ import { ingestFileSource, type FileSourceJob, type FileSourceResult } from './f
 import type { FilePosition, IngestCounts } from './ingest.js';
 import { AuditStore } from './store.js';
 import { lowerThreadPriority } from './worker-thread.js';
+import { longWriteTurn, type WriteTurnsBuffer } from './write-turns.js';
 
 /**
  * One file source's sync on a worker thread with its own write connection (issue #13 item 2): a
@@ -32,6 +33,8 @@ export interface IngestWorkerData {
   maxRejections: number;
   /** Nice value of the thread on Linux. */
   nice?: number;
+  /** Turns at the write lock with the serving thread (write-turns.ts). */
+  turns?: WriteTurnsBuffer;
 }
 
 export type IngestWorkerMessage =
@@ -56,7 +59,8 @@ async function runIngestWorker(data: IngestWorkerData): Promise<void> {
     // The serving process opened (and migrated) the store; this connection only adds to it.
     db = new sqlite.DatabaseSync(data.file);
     db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    const store = new AuditStore(db);
+    const turns = data.turns;
+    const store = new AuditStore(db, turns ? { longWrite: () => longWriteTurn(turns) } : {});
     let sent = 0;
     // The serving thread's connection writes too (admin actions, settings, cursors of other
     // sources): this one holds the write lock only for the inserts of small batches, and reads,

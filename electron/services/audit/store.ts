@@ -454,10 +454,21 @@ export class AuditStore {
   private readonly stmtCache = new Map<string, StatementSync>();
   private readonly termCache = new Map<string, { common: boolean; at: number }>();
 
+  /** Takes a turn for one long write transaction (write-turns.ts); resolves with its release. */
+  private readonly longWrite: (() => Promise<() => void>) | undefined;
+
   constructor(
     readonly db: Database,
-    opts: { readOnly?: boolean } = {},
+    opts: {
+      readOnly?: boolean;
+      /**
+       * An ingest worker's store: its long write transactions (index builds, full-text chunks) wait
+       * for the serving thread's admin actions (write-turns.ts).
+       */
+      longWrite?: () => Promise<() => void>;
+    } = {},
   ) {
+    this.longWrite = opts.longWrite;
     // A larger page cache keeps the event indexes' hot pages in memory at millions of rows (32 MB).
     db.exec('PRAGMA cache_size = -32768');
     // A bulk load that did not finish (killed) leaves its indexes dropped: build them now, unless
@@ -500,7 +511,17 @@ export class AuditStore {
    * requests of the serving process answer between them instead of waiting for all five.
    */
   private async buildIndexes(): Promise<void> {
-    while (this.buildNextIndex()) await writeLockGap();
+    for (;;) {
+      const release = await this.longWrite?.();
+      let more: boolean;
+      try {
+        more = this.buildNextIndex();
+      } finally {
+        release?.();
+      }
+      if (!more) return;
+      await writeLockGap();
+    }
   }
 
   private missingIndexes(): (readonly [string, string])[] {
@@ -580,7 +601,7 @@ export class AuditStore {
       this.bulkDepth--;
       try {
         await this.buildIndexes();
-        await catchUpSearch(this.db);
+        await catchUpSearch(this.db, this.longWrite);
       } finally {
         this.db.exec(`PRAGMA cache_size = ${cache}`);
       }
