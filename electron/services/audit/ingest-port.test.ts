@@ -14,6 +14,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import type { FileSourceJob } from './file-source.js';
 import { decodeFilePosition } from './ingest.js';
 import { openFileIngest } from './ingest-port.js';
+import { longWriteTurn, servingTurn, writeTurnsBuffer } from './write-turns.js';
 import { AuditService, type AuditSyncProgress } from './service.js';
 import type { ContextForgeClient } from './sources/contextforge.js';
 import { addSource, listSources, removeSource } from './sources-repo.js';
@@ -234,6 +235,21 @@ describe('file imports off the serving thread', () => {
     );
     assert.ok(Number(db.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n) < 30_000);
     assert.equal(progress.at(-1)?.phase, 'done', 'the progress bar is told the sync ended');
+  });
+
+  it("a worker's exit ends a long-transaction turn it held, so admin actions go on", async () => {
+    const turns = writeTurnsBuffer();
+    const t = offThread('turns', 20_000);
+    const port = openFileIngest(t.db, new AuditStore(t.db), { minBytes: 1, turns });
+    const running = port.run(t.job, { onProgress: () => void port.close() });
+    // As a worker stopped inside an index build leaves it: its turn taken, never given back.
+    await longWriteTurn(turns);
+    await assert.rejects(running, /import stopped/);
+    const got = await Promise.race([
+      servingTurn(turns, async () => 'ran'),
+      new Promise((r) => setTimeout(() => r('still waiting'), 1000)),
+    ]);
+    assert.equal(got, 'ran');
   });
 
   it("reports a worker's failure as the sync's error, naming the problem", async () => {

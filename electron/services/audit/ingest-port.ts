@@ -7,7 +7,7 @@ import { ingestFileSource, type FileSourceHooks, type FileSourceJob, type FileSo
 import { INGEST_WORKER_ROLE, type IngestWorkerData, type IngestWorkerMessage } from './ingest-worker.js';
 import type { AuditStore } from './store.js';
 import { workerExecArgv } from './worker-thread.js';
-import type { WriteTurnsBuffer } from './write-turns.js';
+import { endWorkerTurns, type WriteTurnsBuffer } from './write-turns.js';
 
 /**
  * Where a file source's sync runs. Inline (CLI, tests): on the calling thread's connection. In a
@@ -155,6 +155,7 @@ function runOnWorker(
     });
     worker.on('exit', (code) => {
       running.delete(worker);
+      if (opts.turns) endWorkerTurns(opts.turns);
       if (settled) return;
       // Nothing heard: it never ran (a missing bundle, a loader error): the caller imports inline.
       // Stopped mid-way (crashed, or close()): its open batch rolled back with its connection;

@@ -67,3 +67,12 @@ export async function longWriteTurn(turns: WriteTurnsBuffer): Promise<() => void
     Atomics.notify(turns, LONG);
   };
 }
+
+/**
+ * The worker is gone (finished, crashed or stopped): a long transaction it was in is over (rolled back
+ * with its connection), so its turn ends too — else every admin action would wait for it forever.
+ */
+export function endWorkerTurns(turns: WriteTurnsBuffer): void {
+  Atomics.store(turns, LONG, 0);
+  Atomics.notify(turns, LONG);
+}
