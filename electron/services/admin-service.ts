@@ -42,12 +42,15 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
 /**
  * Each admin action that writes waits, without holding the event loop, while an ingest worker is in
  * a long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite, and
- * every other request with it. A sync is exempt: it only waits for the import itself.
+ * every other request with it.
  */
+/** Mutating methods that take no turn: they write nothing here, or only wait for the import. */
+const NO_TURN: ReadonlySet<string> = new Set(['audit.sync', 'app.reveal', 'live.cancel']);
+
 function takingWriteTurns(handlers: AdminHandlers, turns: WriteTurnsBuffer): AdminHandlers {
   const out: Record<string, unknown> = { ...handlers };
   for (const name of METHOD_NAMES) {
-    if (!adminMethods[name].mutates || name === 'audit.sync') continue;
+    if (!adminMethods[name].mutates || NO_TURN.has(name)) continue;
     const h = handlers[name] as (input: unknown) => Promise<unknown>;
     out[name] = (input: unknown) => servingTurn(turns, () => h(input));
   }

@@ -21,8 +21,6 @@ export interface FileSourceJob {
   start: FilePosition;
   /** Lines per transaction (default AUDIT_INGEST_BATCH; the bench varies it). */
   batchSize?: number;
-  /** Read, mask and hash each batch before taking the write lock (ingest.ts). */
-  sealFirst?: boolean;
 }
 
 export type FileSourceResult = IngestCounts & FilePosition;
@@ -33,6 +31,8 @@ export interface FileSourceHooks {
   onProgress?: (pos: FilePosition, total: IngestCounts) => void;
   /** Every line read is stored; `indexing`: a bulk load's indexes and full-text rows follow. */
   onStored?: (indexing: boolean) => void;
+  /** A turn at the write lock before each batch (write-turns.ts: an ingest worker's). */
+  batchTurn?: () => Promise<() => void>;
 }
 
 export function ingestFileSource(
@@ -48,10 +48,10 @@ export function ingestFileSource(
     start: job.start,
     final: false,
     batchSize: job.batchSize,
-    sealFirst: job.sealFirst,
     onReject: hooks.onReject,
     onProgress: hooks.onProgress,
     onStored: hooks.onStored,
+    batchTurn: hooks.batchTurn,
     // The cursor commits in the batch's transaction, on the connection that wrote the batch.
     onCommit: (pos, c) => setSourceCursor(db, job.sourceId, encodeFilePosition(pos), c, job.kind),
   });

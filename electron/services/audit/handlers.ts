@@ -14,6 +14,7 @@ import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
+import { servingTurn } from './write-turns.js';
 import { AuditService, tokenKey } from './service.js';
 import { clampForwardMarks, lowerForwardMarks } from './forward.js';
 import { forwardStatus } from './forward-status.js';
@@ -155,10 +156,13 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
   // Events forwarded to the team timeline change what its views show.
   const changed = () => ctx.events.emit('store.changed', { topics: ['audit'] });
   if (opts.follow ?? ctx.mode !== 'cli') startFollower(svc, announce, changed);
-  const fresh = () => {
+  // Reads bring Gatehouse's own new actions into the timeline first: a write, so during an import it
+  // takes a turn with the ingest worker (write-turns.ts) rather than wait inside SQLite.
+  const catchUp = async () => {
     const n = svc.catchUpGatehouse();
     if (n > 0) ctx.events.emit('audit.ingested', { source: 'gatehouse', imported: n });
   };
+  const fresh = () => (ctx.writeTurns ? servingTurn(ctx.writeTurns, catchUp) : catchUp());
 
   // scope 'team' reads the team store's timeline (an admin's URL), never this workstation's store:
   // without one the call is refused as `unavailable` with the reason.
@@ -168,7 +172,7 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     'audit.query': async ({ filter, cursor, limit, withTotal, order, direction, at, scope }) => {
       const opts = { cursor: cursor ?? null, limit, withTotal, order, direction, at };
       if (scope === 'team') return (await teamTimeline(ctx)).audit.query(filter, opts);
-      fresh();
+      await fresh();
       const page = await q().run('query', filter, opts);
       // Full-text catch-up is the local store's (the team store indexes on insert).
       return filter.text?.trim() ? { ...page, search: searchState(ctx.db) } : page;
@@ -179,12 +183,12 @@ export function auditHandlers(ctx: ServiceContext, opts: { follow?: boolean } = 
     },
     'audit.facets': async ({ filter, facets, limit, search, scope }) => {
       if (scope === 'team') return (await teamTimeline(ctx)).audit.facets(filter, facets, limit, search);
-      fresh();
+      await fresh();
       return q().run('facets', filter, facets, limit, search);
     },
     'audit.histogram': async ({ filter, buckets, scope }) => {
       if (scope === 'team') return (await teamTimeline(ctx)).audit.histogram(filter, buckets);
-      fresh();
+      await fresh();
       return q().run('histogram', filter, buckets);
     },
     'audit.export': async ({ filter, format, cursor, limit, scope }) => {

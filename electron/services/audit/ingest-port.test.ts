@@ -14,7 +14,8 @@ import { openDatabase, type Database } from '../store/database.js';
 import type { FileSourceJob } from './file-source.js';
 import { decodeFilePosition } from './ingest.js';
 import { openFileIngest } from './ingest-port.js';
-import { longWriteTurn, servingTurn, writeTurnsBuffer } from './write-turns.js';
+import { WORKER_BATCH } from './ingest-worker.js';
+import { servingTurn, workerTurn, writeTurnsBuffer } from './write-turns.js';
 import { AuditService, type AuditSyncProgress } from './service.js';
 import type { ContextForgeClient } from './sources/contextforge.js';
 import { addSource, listSources, removeSource } from './sources-repo.js';
@@ -107,9 +108,7 @@ describe('file imports off the serving thread', () => {
     assert.deepEqual(worker.rejected.slice(0, 3), inline.rejected.slice(0, 3));
     assert.equal(worker.rejected.length, 50, 'rejections reported up to the cap, the rest counted');
     assert.equal(inline.rejected.length, worker.r.rejected, 'inline reports every one to the hook');
-    // Smaller transactions on the worker (2,500 lines): the same end, in more steps.
-    assert.equal(worker.progress.at(-1), inline.progress.at(-1));
-    assert.ok(worker.progress.slice(0, -1).every((line) => line % 2500 === 0));
+    assert.deepEqual(worker.progress, inline.progress);
     assert.deepEqual(decodeFilePosition(worker.cursor), { offset: worker.r.offset, line: 3000 });
     assert.equal(worker.cursor, inline.cursor);
     assert.equal(worker.events.length, worker.r.imported);
@@ -199,7 +198,7 @@ describe('file imports off the serving thread', () => {
     // What stands: whole batches and the cursor after the last of them.
     const cursor = decodeFilePosition(listSources(t.db).find((s) => s.id === t.src.id)?.cursor ?? null);
     assert.ok(
-      cursor.line >= (committed ?? 0) && cursor.line % 2500 === 0 && cursor.line < 30_000,
+      cursor.line >= (committed ?? 0) && cursor.line % WORKER_BATCH === 0 && cursor.line < 30_000,
       `cursor ${cursor.line}`,
     );
     const before = t.events();
@@ -237,14 +236,21 @@ describe('file imports off the serving thread', () => {
     assert.equal(progress.at(-1)?.phase, 'done', 'the progress bar is told the sync ended');
   });
 
-  it("a worker's exit ends a long-transaction turn it held, so admin actions go on", async () => {
+  it("a worker's exit ends a turn it held, so admin actions go on", async () => {
     const turns = writeTurnsBuffer();
     const t = offThread('turns', 20_000);
     const port = openFileIngest(t.db, new AuditStore(t.db), { minBytes: 1, turns });
-    const running = port.run(t.job, { onProgress: () => void port.close() });
-    // As a worker stopped inside an index build leaves it: its turn taken, never given back.
-    await longWriteTurn(turns);
+    let tid = 0;
+    const running = port.run(t.job, {
+      onProgress: () => {
+        if (tid) return;
+        // As a worker stopped inside a transaction leaves it: its turn taken, never given back.
+        tid = port.threadIds()[0] ?? 0;
+        void workerTurn(turns, tid).then(() => port.close());
+      },
+    });
     await assert.rejects(running, /import stopped/);
+    assert.ok(tid > 0);
     const got = await Promise.race([
       servingTurn(turns, async () => 'ran'),
       new Promise((r) => setTimeout(() => r('still waiting'), 1000)),

@@ -53,6 +53,8 @@ const YOUNG_GENERATION_MB = 12;
 export interface OffThreadFileIngest extends FileIngestPort {
   /** Syncs run so far on a worker thread and inline (the status and tests read them). */
   readonly runs: { worker: number; inline: number };
+  /** Thread ids of the import workers running now. */
+  threadIds(): number[];
   /**
    * Stops a running import (its open batch rolls back with its connection; committed batches and
    * their cursor stand, and the next sync resumes after them) and refuses new ones: the serving
@@ -81,6 +83,7 @@ export function openFileIngest(
   };
   return {
     runs,
+    threadIds: () => [...workers].map((w) => w.threadId),
     async run(job, hooks = {}) {
       if (!file) return here(job, hooks);
       let unread: number;
@@ -137,6 +140,8 @@ function runOnWorker(
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     running.add(worker);
+    // (threadId reads -1 once the thread has exited: kept for the exit handler.)
+    const tid = worker.threadId;
     worker.on('message', (m: IngestWorkerMessage) => {
       heard = true;
       if (m.type === 'reject') hooks.onReject?.(m.record);
@@ -155,7 +160,7 @@ function runOnWorker(
     });
     worker.on('exit', (code) => {
       running.delete(worker);
-      if (opts.turns) endWorkerTurns(opts.turns);
+      if (opts.turns) endWorkerTurns(opts.turns, tid);
       if (settled) return;
       // Nothing heard: it never ran (a missing bundle, a loader error): the caller imports inline.
       // Stopped mid-way (crashed, or close()): its open batch rolled back with its connection;

@@ -68,8 +68,8 @@ export interface FileIngestOptions {
   onProgress?: (pos: FilePosition, total: IngestCounts) => void;
   /** Every line read is stored; `indexing`: the bulk path's index builds follow before it returns. */
   onStored?: (indexing: boolean) => void;
-  /** Read, mask and hash a batch before its transaction (insertBatch's sealFirst). */
-  sealFirst?: boolean;
+  /** Waits for a turn at the write lock before each batch; resolves with its release (write-turns.ts). */
+  batchTurn?: () => Promise<() => void>;
 }
 
 const CHUNK = 1 << 20;
@@ -141,7 +141,6 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       mapped(),
       (c) => o.onCommit?.(after, { ...c, rejected: batchRejected }),
       (_record, reason) => reject(current.line, current.offset, reason),
-      { sealFirst: o.sealFirst },
     );
     total.imported += r.imported;
     total.duplicates += r.duplicates;
@@ -197,7 +196,8 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
     let readAt = pos.offset;
     const buf = Buffer.allocUnsafe(CHUNK);
     const tooLong = `line longer than ${MAX_LINE_BYTES >> 20} MiB; skipped`;
-    const endLine = (tail: Buffer) => {
+    /** Ends a line; true when the batch is full (then committed before the next line). */
+    const endLine = (tail: Buffer): boolean => {
       const lineOffset = pos.offset;
       if (skipped) {
         reject(pos.line + 1, lineOffset, tooLong);
@@ -210,7 +210,7 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       pending = [];
       pendingBytes = 0;
       skipped = 0;
-      if (starts.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) commit(pos);
+      return starts.length >= batchSize || batchBytes >= MAX_BATCH_BYTES;
     };
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
@@ -222,8 +222,9 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
         const nl = data.indexOf(NL, start);
         if (nl < 0) break;
         // (handleLine copies the line into the batch before the next read reuses `buf`.)
-        endLine(data.subarray(start, nl));
+        const full = endLine(data.subarray(start, nl));
         start = nl + 1;
+        if (full) await commitInTurn(pos);
       }
       if (start < data.length) {
         if (skipped) skipped += data.length - start;
@@ -245,7 +246,16 @@ export async function ingestFile(o: FileIngestOptions): Promise<IngestCounts & F
       pos = { offset: lineOffset + skipped + pendingBytes, line: pos.line + 1 };
     }
     // Following: an unfinished line is read again from its start once it has an end.
-    commit(pos);
+    await commitInTurn(pos);
+  }
+
+  async function commitInTurn(after: FilePosition): Promise<void> {
+    const release = await o.batchTurn?.();
+    try {
+      commit(after);
+    } finally {
+      release?.();
+    }
   }
 }
 

@@ -632,7 +632,6 @@ export class AuditStore {
     records: Iterable<IngestRecord>,
     inTransaction?: (counts: { imported: number; duplicates: number }) => void,
     onBadRecord?: (record: IngestRecord, reason: string) => void,
-    opts: { sealFirst?: boolean } = {},
   ): { imported: number; duplicates: number; rejected: number } {
     let rejected = 0;
     // One record that cannot be sealed (too deep, too large, a masker failure) is rejected on its
@@ -650,11 +649,7 @@ export class AuditStore {
         yield row;
       }
     }
-    // sealFirst: the records are read, masked and hashed before the write lock is taken, which is
-    // then held only for the inserts (another connection's writes wait less). The batch's rows live
-    // until its commit: for a thread whose batches are small (the ingest worker's), not the 10k of
-    // the serving thread's, whose young generation they would outgrow.
-    const counts = this.insertSealed(opts.sealFirst ? [...sealed()] : sealed(), inTransaction);
+    const counts = this.insertSealed(sealed(), inTransaction);
     return { ...counts, rejected };
   }
 

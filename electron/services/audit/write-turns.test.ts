@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { longWriteTurn, servingTurn, writeTurnsBuffer } from './write-turns.js';
+import { endWorkerTurns, servingTurn, workerTurn, writeTurnsBuffer } from './write-turns.js';
 
 /** Turns at the write lock: an admin action never runs during a long transaction, nor one beside it. */
 
+/** A worker thread's id (any id ≥ 1). */
+const OWNER = 7;
 const ticks = (n = 5) => new Promise((r) => setTimeout(r, n * 10));
 
 describe('write turns', () => {
   it('an admin action waits for a long transaction to end, with the event loop free meanwhile', async () => {
     const turns = writeTurnsBuffer();
-    const release = await longWriteTurn(turns);
+    const release = await workerTurn(turns, OWNER);
     let ran = false;
     const action = servingTurn(turns, async () => {
       ran = true;
@@ -30,7 +32,7 @@ describe('write turns', () => {
     let finish: () => void = () => undefined;
     const action = servingTurn(turns, () => new Promise<void>((r) => (finish = r)));
     let started = false;
-    const long = longWriteTurn(turns).then((release) => {
+    const long = workerTurn(turns, OWNER).then((release) => {
       started = true;
       return release;
     });
@@ -45,6 +47,19 @@ describe('write turns', () => {
     assert.equal(await servingTurn(turns, async () => 42), 42);
   });
 
+  it("a worker's turn is its own: another's end does not end it", async () => {
+    const turns = writeTurnsBuffer();
+    const release = await workerTurn(turns, OWNER);
+    endWorkerTurns(turns, OWNER + 1);
+    let ran = false;
+    const action = servingTurn(turns, async () => (ran = true));
+    await ticks(5);
+    assert.equal(ran, false);
+    release();
+    await action;
+    assert.equal(ran, true);
+  });
+
   it('a failed admin action gives its turn back', async () => {
     const turns = writeTurnsBuffer();
     await assert.rejects(
@@ -54,7 +69,7 @@ describe('write turns', () => {
       /refused/,
     );
     // At once, not when the action's hold would expire (2 s).
-    const got = await Promise.race([longWriteTurn(turns), ticks(50).then(() => null)]);
+    const got = await Promise.race([workerTurn(turns, OWNER), ticks(50).then(() => null)]);
     assert.ok(got, 'the long transaction got its turn');
     got();
   });

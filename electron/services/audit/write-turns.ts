@@ -1,24 +1,28 @@
 /**
  * Turns at the store's write lock between the serving thread and an ingest worker (issue #13
  * item 2). SQLite's API is synchronous: a serving-thread write that finds the lock held waits for it
- * inside the call, and the event loop with it — up to a whole index build (~1–2.5 s at 1M events)
- * behind a bulk import's aftermath. So the two take turns around the worker's long transactions
- * (index builds, full-text chunks), through two shared counters:
- *   [LONG]    1 while the worker holds, or is about to take, a long write transaction;
+ * inside the call, and the event loop with it — for a batch, or a whole index build (~1–2.5 s at 1M
+ * events) behind a bulk import. So the two take turns around each of the worker's write
+ * transactions (batches, index builds, full-text chunks), through two shared counters:
+ *   [HOLDER]  the worker thread's id while it holds, or is about to take, the write lock; else 0;
  *   [WAITING] serving-thread admin actions started and not yet settled (or HOLD_MS old).
- * An admin action waits (asynchronously: the event loop answers meanwhile) for a long transaction
- * to end; the worker starts the next one only while no admin action is running. Both sides raise
- * their own counter before reading the other's (sequentially consistent atomics), so the two never
- * run at once; the worker backs off when they meet. Ordinary batches (tens of milliseconds) take
- * no turn.
+ * An admin action waits (asynchronously: the event loop answers meanwhile) for the worker's
+ * transaction to end; the worker starts its next one only while no admin action is running. Both
+ * sides raise their own counter before reading the other's (sequentially consistent atomics), so
+ * the two never run at once; the worker backs off when they meet.
  */
 
-const LONG = 0;
+const HOLDER = 0;
 const WAITING = 1;
-/** An admin action counts as running at most this long (a sync or a push awaits far longer). */
+/** An admin action counts as running at most this long (a push or a sign-in awaits far longer). */
 const HOLD_MS = 2000;
 /** The worker waits this long at most for admin actions to finish, then takes the lock anyway. */
 const MAX_WORKER_WAIT_MS = 10_000;
+/**
+ * An admin action waits this long at most for the worker, then runs anyway (then its first write
+ * waits inside SQLite, as without turns): a holder that vanished never blocks actions for good.
+ */
+const MAX_SERVING_WAIT_MS = 30_000;
 
 export type WriteTurnsBuffer = Int32Array;
 
@@ -26,7 +30,7 @@ export function writeTurnsBuffer(): WriteTurnsBuffer {
   return new Int32Array(new SharedArrayBuffer(8));
 }
 
-/** The serving thread's side: run an admin action when no long write transaction is in progress. */
+/** The serving thread's side: run an admin action while the worker holds no write transaction. */
 export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Promise<T>): Promise<T> {
   Atomics.add(turns, WAITING, 1);
   let held = true;
@@ -38,8 +42,11 @@ export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Prom
   const timer = setTimeout(release, HOLD_MS);
   timer.unref?.();
   try {
-    while (Atomics.load(turns, LONG) !== 0) {
-      const w = Atomics.waitAsync(turns, LONG, 1, 100);
+    const started = performance.now();
+    for (;;) {
+      const holder = Atomics.load(turns, HOLDER);
+      if (holder === 0 || performance.now() - started > MAX_SERVING_WAIT_MS) break;
+      const w = Atomics.waitAsync(turns, HOLDER, holder, 100);
       if (w.async) await w.value;
     }
     return await action();
@@ -49,30 +56,30 @@ export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Prom
   }
 }
 
-/** The worker's side: take a turn for one long write transaction (release it with the result). */
-export async function longWriteTurn(turns: WriteTurnsBuffer): Promise<() => void> {
+/**
+ * The worker's side: a turn for one write transaction, as thread `owner` (its threadId, ≥ 1).
+ * Resolves with its release.
+ */
+export async function workerTurn(turns: WriteTurnsBuffer, owner: number): Promise<() => void> {
   const started = performance.now();
   for (;;) {
-    if (Atomics.load(turns, WAITING) === 0 || performance.now() - started > MAX_WORKER_WAIT_MS) {
-      Atomics.store(turns, LONG, 1);
-      if (Atomics.load(turns, WAITING) === 0 || performance.now() - started > MAX_WORKER_WAIT_MS) break;
+    const overdue = performance.now() - started > MAX_WORKER_WAIT_MS;
+    // (Another worker's turn, of another store's import: wait for it as well.)
+    if ((Atomics.load(turns, WAITING) === 0 || overdue) && Atomics.compareExchange(turns, HOLDER, 0, owner) === 0) {
+      if (Atomics.load(turns, WAITING) === 0 || overdue) break;
       // An admin action started meanwhile: it goes first.
-      Atomics.store(turns, LONG, 0);
-      Atomics.notify(turns, LONG);
+      endWorkerTurns(turns, owner);
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 5));
   }
-  return () => {
-    Atomics.store(turns, LONG, 0);
-    Atomics.notify(turns, LONG);
-  };
+  return () => endWorkerTurns(turns, owner);
 }
 
 /**
- * The worker is gone (finished, crashed or stopped): a long transaction it was in is over (rolled back
- * with its connection), so its turn ends too — else every admin action would wait for it forever.
+ * Ends worker `owner`'s turn, if it holds one. Also what the port calls when the worker is gone
+ * (finished, crashed or stopped): a transaction it was in rolled back with its connection, and its
+ * turn must end too — else every admin action would wait for it.
  */
-export function endWorkerTurns(turns: WriteTurnsBuffer): void {
-  Atomics.store(turns, LONG, 0);
-  Atomics.notify(turns, LONG);
+export function endWorkerTurns(turns: WriteTurnsBuffer, owner: number): void {
+  if (Atomics.compareExchange(turns, HOLDER, owner, 0) === owner) Atomics.notify(turns, HOLDER);
 }
