@@ -292,9 +292,15 @@ export function decodeFilePosition(cursor: string | null): FilePosition {
   return m ? { offset: Number(m[1]), line: Number(m[2]) } : { offset: 0, line: 0 };
 }
 
-/** Where to resume a followed file: the stored position, or the start when the file shrank (rotated). */
-export async function resumePosition(path: string, cursor: string | null): Promise<FilePosition> {
+/**
+ * Where to resume a followed file: the stored position, or the start when the file shrank (rotated);
+ * with the file's size now (what a sync's progress counts against).
+ */
+export async function resumePosition(
+  path: string,
+  cursor: string | null,
+): Promise<{ start: FilePosition; size: number }> {
   const pos = decodeFilePosition(cursor);
-  const st = await stat(path);
-  return st.size < pos.offset ? { offset: 0, line: 0 } : pos;
+  const { size } = await stat(path);
+  return { start: size < pos.offset ? { offset: 0, line: 0 } : pos, size };
 }

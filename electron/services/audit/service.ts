@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { AdminEvents } from '../../../shared/api/contract.js';
 import type {
   AuditSource,
@@ -233,7 +232,7 @@ export class AuditService {
         }
         result.rejected += pulled.rejected.length;
       } else {
-        const start = await resumePosition(config.path, src.cursor);
+        const { start, size } = await resumePosition(config.path, src.cursor);
         const job: FileSourceJob = {
           sourceId: src.id,
           source: src.name,
@@ -242,7 +241,7 @@ export class AuditService {
           mapping: config.kind === 'jsonl' ? config.mapping : undefined,
           start,
         };
-        const progress = this.progressReporter(src, start, (await stat(config.path)).size);
+        const progress = this.progressReporter(src, start, size);
         const r = await this.fileIngest
           .run(job, { onReject: addRejection, onProgress: progress?.batch, onStored: progress?.stored })
           .finally(() => progress?.done());

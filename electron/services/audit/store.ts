@@ -520,7 +520,7 @@ export class AuditStore {
         release?.();
       }
       if (!more) return;
-      await writeLockGap();
+      await writeLockGap(!!this.longWrite);
     }
   }
 

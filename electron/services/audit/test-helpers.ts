@@ -2,6 +2,9 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { join } from 'node:path';
+import type { AuditEventDraft } from '../../../shared/model/audit.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { AuditStore } from './store.js';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 
 /** Test-only helpers for the audit capability (not imported by product code). */
@@ -124,4 +127,16 @@ export async function buildCliBundleHolding(dir: string, source: string): Promis
   const file = Object.entries(res.metafile.outputs).find(([, o]) => source in o.inputs)?.[0];
   if (!file) throw new Error(`${source} is not in the CLI bundle`);
   return join(String(CLI_BUILD_OPTIONS.absWorkingDir ?? process.cwd()), file);
+}
+
+/** A store at `file` holding `n` events drawn by `draft` (keys k0…), for tests over a seeded trail. */
+export function seededStore(
+  file: string,
+  n: number,
+  draft: (i: number) => AuditEventDraft,
+): { db: Database; store: AuditStore } {
+  const db = openDatabase(file);
+  const store = new AuditStore(db);
+  store.insertBatch(Array.from({ length: n }, (_, i) => ({ event: draft(i), key: `k${i}` })));
+  return { db, store };
 }

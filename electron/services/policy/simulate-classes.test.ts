@@ -7,11 +7,11 @@ import type { AuditEventDraft } from '../../../shared/model/audit.js';
 import { PolicyDocument } from '../../../shared/model/policy.js';
 import { AuditQueryPool } from '../audit/query-pool.js';
 import { inlineAuditQueries } from '../audit/query-port.js';
-import { AuditStore } from '../audit/store.js';
-import { openDatabase } from '../store/database.js';
 import { decide } from './evaluate.js';
 import { simulatePolicy } from './simulate.js';
 import { randomDoc, rng } from './test-fixtures.js';
+import { blankDraft } from '../audit/sources/common.js';
+import { seededStore } from '../audit/test-helpers.js';
 
 const METHODS = ['tools/call', 'prompts/get', 'resources/read', 'tools/list', 'prompts/list', 'resources/list'];
 
@@ -20,26 +20,18 @@ function event(i: number, r: () => number): AuditEventDraft {
   const method = METHODS[m] as string;
   const user = r() < 0.1 ? 'stranger@y.io' : `u${Math.floor(r() * 14)}@x.io`;
   return {
-    time: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
-    source: 'test',
-    sourceKind: 'toolhive',
+    ...blankDraft('test', 'toolhive', new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(), null),
     sourceRecordId: `e${i}`,
     tenant: `t${Math.floor(r() * 4)}`,
     'user.id': r() < 0.1 ? user.toUpperCase() : user,
     client: 'cli',
-    'client.address': null,
     'mcp.method.name': method,
     server: `s${Math.floor(r() * 7)}`, // s6 is in no document
     'gen_ai.tool.name': method === 'tools/call' ? `tool${Math.floor(r() * 9)}` : null,
     'gen_ai.prompt.name': method === 'prompts/get' ? `p${1 + Math.floor(r() * 2)}` : null,
     'mcp.resource.uri': method === 'resources/read' ? `doc://${r() < 0.5 ? 'a' : 'b'}` : null,
-    outcome: 'success',
-    reason: null,
-    'error.type': null,
     durationMs: 1,
     'jsonrpc.request.id': String(i),
-    'mcp.session.id': null,
-    original: null,
   };
 }
 
@@ -49,9 +41,7 @@ test('simulate: deciding once per request class gives what deciding every tuple 
     let changed = 0;
     for (let seed = 1; seed <= 12; seed++) {
       const r = rng(seed);
-      const db = openDatabase(join(dir, `g${seed}.db`));
-      const store = new AuditStore(db);
-      store.insertBatch(Array.from({ length: 1500 }, (_, i) => ({ event: event(i, r), key: `k${i}` })));
+      const { db, store } = seededStore(join(dir, `g${seed}.db`), 1500, (i) => event(i, r));
       const live = PolicyDocument.parse(randomDoc(r));
       const draft = PolicyDocument.parse(randomDoc(r));
       for (const [a, b] of [
@@ -82,9 +72,7 @@ test('simulate: on the audit query workers (the grouping cut in parts) it gives 
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-policy-pool-'));
   try {
     const r = rng(99);
-    const db = openDatabase(join(dir, 'g.db'));
-    const store = new AuditStore(db);
-    store.insertBatch(Array.from({ length: 3000 }, (_, i) => ({ event: event(i, r), key: `k${i}` })));
+    const { db, store } = seededStore(join(dir, 'g.db'), 3000, (i) => event(i, r));
     const live = PolicyDocument.parse(randomDoc(r));
     const draft = PolicyDocument.parse(randomDoc(r));
     const pool = new AuditQueryPool(join(dir, 'g.db'), store, { size: 2 });

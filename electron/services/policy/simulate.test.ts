@@ -11,29 +11,20 @@ import { openDatabase } from '../store/database.js';
 import { decide } from './evaluate.js';
 import { simulatePolicy } from './simulate.js';
 import { FIXTURE_INPUT, FIXTURE_USERS, fixtureDoc } from './test-fixtures.js';
+import { blankDraft } from '../audit/sources/common.js';
 
 function event(i: number, user: string, server: string, tool: string, method = 'tools/call'): AuditEventDraft {
   return {
-    time: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
-    source: 'test',
-    sourceKind: 'toolhive',
+    ...blankDraft('test', 'toolhive', new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(), { i }),
     sourceRecordId: `e${i}`,
     tenant: 'red',
     'user.id': user,
     client: 'cli',
-    'client.address': null,
     'mcp.method.name': method,
     server,
     'gen_ai.tool.name': method === 'tools/call' && tool ? tool : null,
-    'gen_ai.prompt.name': null,
-    'mcp.resource.uri': null,
-    outcome: 'success',
-    reason: null,
-    'error.type': null,
     durationMs: 1,
     'jsonrpc.request.id': String(i),
-    'mcp.session.id': null,
-    original: { i },
   };
 }
 
