@@ -8,7 +8,7 @@ import type { ServiceContext } from '../services/context.js';
 import { createNodeContext } from '../node/runtime.js';
 import { openAdminLog } from '../services/audit/admin-log-anchor.js';
 import { openFileIngest } from '../services/audit/ingest-port.js';
-import { writeTurnsBuffer } from '../services/audit/write-turns.js';
+import { writeTurnsBuffer } from '../services/store/write-turns.js';
 import { openAuditQueries } from '../services/audit/query-pool.js';
 import { AuditStore } from '../services/audit/store.js';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike } from '../ipc/register.js';

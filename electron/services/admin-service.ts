@@ -6,7 +6,7 @@ import { findingsHandlers } from './findings/handlers.js';
 import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
 import { adminMethods, METHOD_NAMES } from '../../shared/api/contract.js';
-import { servingTurn, type WriteTurnsBuffer } from './audit/write-turns.js';
+import { servingTurn, type WriteTurnsBuffer } from './store/write-turns.js';
 import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
 import { identityHandlers } from './identity/handlers.js';
@@ -39,14 +39,14 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
   return ctx.writeTurns ? takingWriteTurns(handlers, ctx.writeTurns) : handlers;
 }
 
+/** Mutating methods that take no turn: they write nothing here, or only wait for the import. */
+const NO_TURN: ReadonlySet<string> = new Set(['audit.sync', 'app.reveal', 'live.cancel']);
+
 /**
  * Each admin action that writes waits, without holding the event loop, while an ingest worker is in
  * a long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite, and
  * every other request with it.
  */
-/** Mutating methods that take no turn: they write nothing here, or only wait for the import. */
-const NO_TURN: ReadonlySet<string> = new Set(['audit.sync', 'app.reveal', 'live.cancel']);
-
 function takingWriteTurns(handlers: AdminHandlers, turns: WriteTurnsBuffer): AdminHandlers {
   const out: Record<string, unknown> = { ...handlers };
   for (const name of METHOD_NAMES) {

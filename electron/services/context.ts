@@ -1,6 +1,6 @@
 import type { FileIngestPort } from './audit/ingest-port.js';
 import type { AuditQueries } from './audit/query-port.js';
-import type { WriteTurnsBuffer } from './audit/write-turns.js';
+import type { WriteTurnsBuffer } from './store/write-turns.js';
 import type { Database } from './store/database.js';
 import type { EventBus } from './events.js';
 import type { Clock, DesktopShell, FileSystemPort, SecretStore, WorkstationPort } from './ports.js';

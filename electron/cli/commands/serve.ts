@@ -3,7 +3,7 @@ import { createAdminHandlers } from '../../services/admin-service.js';
 import { refreshInventory } from '../../services/discovery/refresh.js';
 import { watchConfigFiles } from '../../services/discovery/watch.js';
 import { openFileIngest } from '../../services/audit/ingest-port.js';
-import { writeTurnsBuffer } from '../../services/audit/write-turns.js';
+import { writeTurnsBuffer } from '../../services/store/write-turns.js';
 import { openAuditQueries } from '../../services/audit/query-pool.js';
 import { inlineAuditQueries } from '../../services/audit/query-port.js';
 import { AuditStore } from '../../services/audit/store.js';

@@ -9,7 +9,7 @@ import { cliContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { markSearchPending, searchState } from './search-catchup.js';
-import { AuditStore, type IngestRecord } from './store.js';
+import { AuditStore, COLUMN_INDEXES, type IngestRecord } from './store.js';
 
 /**
  * A bulk load (indexes and full-text rows built after the import, issue #13 item 4) stores exactly
@@ -168,5 +168,44 @@ describe('bulk audit ingest', () => {
     new AuditStore(db);
     assert.equal(searchState(db), 'ready');
     assert.deepEqual(ftsIds(db, '"timeout"'), before);
+  });
+  it("an ingest worker's store repairs in turns, one index or full-text chunk per turn", async () => {
+    const { db, store } = fresh('worker-repair');
+    await ingest(store, records().slice(0, 1000), false);
+    const before = ftsIds(db, '"timeout"');
+    // As a worker stopped mid-bulk leaves it (this process's pid in the mark): indexes dropped,
+    // full-text rows missing.
+    const indexes = () =>
+      db
+        .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events'")
+        .get() as {
+        n: number;
+      };
+    const all = indexes().n;
+    for (const [name] of COLUMN_INDEXES) db.exec(`DROP INDEX ${name}`);
+    db.prepare("INSERT INTO audit_settings (key, value_json) VALUES ('bulkLoad', ?)").run(
+      JSON.stringify({ pid: process.pid, at: new Date().toISOString() }),
+    );
+    db.exec('DELETE FROM audit_fts');
+    markSearchPending(db, 0);
+    let turns = 0;
+    let open = 0;
+    const worker = new AuditStore(db, {
+      longWrite: async () => {
+        turns++;
+        open++;
+        return () => open--;
+      },
+    });
+    // Nothing built in the constructor, in one blocking pass.
+    assert.equal(indexes().n, all - COLUMN_INDEXES.length);
+    assert.equal(searchState(db), 'catching-up');
+    await worker.repair();
+    assert.equal(indexes().n, all);
+    assert.equal(searchState(db), 'ready');
+    assert.deepEqual(ftsIds(db, '"timeout"'), before);
+    assert.ok(turns >= COLUMN_INDEXES.length + 1, `a turn per index and per full-text chunk (${turns})`);
+    assert.equal(open, 0, 'every turn given back');
+    assert.equal(db.prepare("SELECT count(*) AS n FROM audit_settings WHERE key = 'bulkLoad'").get()?.n, 0);
   });
 });

@@ -14,7 +14,7 @@ import { exportChunk } from './export.js';
 import { maskAuditText } from './mask.js';
 import { inlineAuditQueries } from './query-port.js';
 import { searchState } from './search-catchup.js';
-import { servingTurn } from './write-turns.js';
+import { servingTurn } from '../store/write-turns.js';
 import { AuditService, tokenKey } from './service.js';
 import { clampForwardMarks, lowerForwardMarks } from './forward.js';
 import { forwardStatus } from './forward-status.js';

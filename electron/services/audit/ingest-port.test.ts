@@ -15,7 +15,7 @@ import type { FileSourceJob } from './file-source.js';
 import { decodeFilePosition } from './ingest.js';
 import { openFileIngest } from './ingest-port.js';
 import { WORKER_BATCH } from './ingest-worker.js';
-import { servingTurn, workerTurn, writeTurnsBuffer } from './write-turns.js';
+import { servingTurn, workerTurn, writeTurnsBuffer } from '../store/write-turns.js';
 import { AuditService, type AuditSyncProgress } from './service.js';
 import type { ContextForgeClient } from './sources/contextforge.js';
 import { addSource, listSources, removeSource } from './sources-repo.js';

@@ -7,7 +7,7 @@ import { ingestFileSource, type FileSourceHooks, type FileSourceJob, type FileSo
 import { INGEST_WORKER_ROLE, type IngestWorkerData, type IngestWorkerMessage } from './ingest-worker.js';
 import type { AuditStore } from './store.js';
 import { workerExecArgv } from './worker-thread.js';
-import { endWorkerTurns, type WriteTurnsBuffer } from './write-turns.js';
+import { endWorkerTurns, type WriteTurnsBuffer } from '../store/write-turns.js';
 
 /**
  * Where a file source's sync runs. Inline (CLI, tests): on the calling thread's connection. In a

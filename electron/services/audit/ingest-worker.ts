@@ -6,7 +6,7 @@ import { ingestFileSource, type FileSourceJob, type FileSourceResult } from './f
 import type { FilePosition, IngestCounts } from './ingest.js';
 import { AUDIT_INGEST_BATCH, AuditStore } from './store.js';
 import { lowerThreadPriority } from './worker-thread.js';
-import { workerTurn, type WriteTurnsBuffer } from './write-turns.js';
+import { workerTurn, type WriteTurnsBuffer } from '../store/write-turns.js';
 
 /**
  * One file source's sync on a worker thread with its own write connection (issue #13 item 2): a
@@ -64,6 +64,8 @@ async function runIngestWorker(data: IngestWorkerData): Promise<void> {
     const turns = data.turns;
     const turn = turns ? () => workerTurn(turns, threadId) : undefined;
     const store = new AuditStore(db, turn ? { longWrite: turn } : {});
+    // (With turns, the indexes an earlier worker left unbuilt are built here, a turn each.)
+    if (turn) await store.repair();
     let sent = 0;
     const job = { ...data.job, batchSize: data.job.batchSize ?? WORKER_BATCH };
     const result = await ingestFileSource(db, store, job, {

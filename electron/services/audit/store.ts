@@ -184,7 +184,7 @@ export const AUDIT_INGEST_BATCH = 10_000;
  * facet is counted from the user index (facets over 1M events: ~1.4 s without it, ~0.12 s with it),
  * then the tenant one serves facets filtered by tenant, and user + client the subject filter.
  */
-const COLUMN_INDEXES: readonly (readonly [string, string])[] = [
+export const COLUMN_INDEXES: readonly (readonly [string, string])[] = [
   ['audit_events_user', 'user_id, ts, outcome'],
   ['audit_events_tenant', 'tenant, ts, outcome'],
   ['audit_events_client', 'client, ts, outcome'],
@@ -473,11 +473,23 @@ export class AuditStore {
     db.exec('PRAGMA cache_size = -32768');
     // A bulk load that did not finish (killed) leaves its indexes dropped: build them now, unless
     // another live process is bulk loading (it builds them when done; building now would hold the write
-    // lock for seconds between its batches). A read-only store (query worker) never repairs.
-    if (!opts.readOnly && !this.bulkLoadElsewhere()) {
+    // lock for seconds between its batches). A read-only store (query worker) never repairs; an ingest
+    // worker's store repairs in turns (repair()), not in one blocking pass here.
+    if (!opts.readOnly && !opts.longWrite && !this.bulkLoadElsewhere()) {
       this.ensureIndexes();
       catchUpSearchSync(db);
     }
+  }
+
+  /**
+   * The constructor's repair for an ingest worker's store (after an earlier worker stopped mid-bulk):
+   * each index build and full-text chunk in its own transaction and turn, as after a bulk load, so
+   * the serving thread's writes never wait seconds behind the whole repair.
+   */
+  async repair(): Promise<void> {
+    if (this.bulkLoadElsewhere()) return;
+    await this.buildIndexes();
+    await catchUpSearch(this.db, this.longWrite);
   }
 
   private bulkLoadElsewhere(): boolean {

@@ -2,6 +2,7 @@ import type { DiscoveryOptions } from '../../../shared/model/discovery.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { insertDiscoveryRun } from '../store/discovery-run-writer.js';
+import { servingWrite } from '../store/write-turns.js';
 import { discover, toDiscoveryResult } from './discover.js';
 
 type DiscoveryOutcome = Awaited<ReturnType<typeof discoverAndRecord>>;
@@ -50,12 +51,12 @@ async function discoverAndRecord(ctx: ServiceContext) {
     projects: ctx.workstation.projects,
     systemRoot: ctx.workstation.systemRoot,
   };
-  const run = insertDiscoveryRun(ctx.db, {
-    startedAt: started.toISOString(),
-    durationMs: performance.now() - t0,
-    options,
-    result,
-  });
+  // During an audit import on its worker thread, the write waits for its turn (write-turns.ts)
+  // instead of inside SQLite with the event loop: a config change's refresh runs beside requests.
+  const durationMs = performance.now() - t0;
+  const run = await servingWrite(ctx.writeTurns, () =>
+    insertDiscoveryRun(ctx.db, { startedAt: started.toISOString(), durationMs, options, result }),
+  );
   ctx.events.emit('discovery.progress', { phase: 'done', done: result.sources.length, total: result.sources.length });
   ctx.events.emit('store.changed', { topics: ['discovery'] });
   return { run, scan };

@@ -10,6 +10,7 @@ import { shippedAdvisories } from './advisories/index.js';
 import { analyze, identify, sortFindings, toFinding, type IdentifiedDraft } from './engine.js';
 import { nodeGitStatus } from './git.js';
 import { FindingsRepository } from './store.js';
+import { servingWrite } from '../store/write-turns.js';
 import type { AuthProbeResult, FindingDraft, GitFileStatus } from './types.js';
 
 /**
@@ -65,12 +66,10 @@ export async function runFindingsScan(
   const seen = new Set(drafts.map((d) => d.id));
   const all: IdentifiedDraft[] = [...drafts, ...extra.filter((d) => !seen.has(d.id) && !!seen.add(d.id))];
   const durationMs = performance.now() - t0;
-  const { id, firstSeen } = repo.insertScan({
-    startedAt: startedAt.toISOString(),
-    durationMs,
-    live: !!opts.live,
-    drafts: all,
-  });
+  // (A turn at the write lock during an audit import on its worker: see runDiscovery.)
+  const { id, firstSeen } = await servingWrite(ctx.writeTurns, () =>
+    repo.insertScan({ startedAt: startedAt.toISOString(), durationMs, live: !!opts.live, drafts: all }),
+  );
   ctx.events.emit('store.changed', { topics: ['findings'] });
   const report = buildReport(
     ctx,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endWorkerTurns, servingTurn, workerTurn, writeTurnsBuffer } from './write-turns.js';
+import { endWorkerTurns, servingTurn, servingWrite, workerTurn, writeTurnsBuffer } from './write-turns.js';
 
 /** Turns at the write lock: an admin action never runs during a long transaction, nor one beside it. */
 
@@ -72,5 +72,39 @@ describe('write turns', () => {
     const got = await Promise.race([workerTurn(turns, OWNER), ticks(50).then(() => null)]);
     assert.ok(got, 'the long transaction got its turn');
     got();
+  });
+  it('a write outside an admin action waits for the turn too, and only the write holds it', async () => {
+    const turns = writeTurnsBuffer();
+    const release = await workerTurn(turns, OWNER);
+    let wrote = false;
+    const write = servingWrite(turns, () => (wrote = true));
+    let loopTurns = 0;
+    const loop = setInterval(() => loopTurns++, 5);
+    await ticks(5);
+    clearInterval(loop);
+    assert.equal(wrote, false, 'not while the worker holds its transaction');
+    assert.ok(loopTurns >= 3, `the event loop ran meanwhile (${loopTurns})`);
+    release();
+    assert.equal(await write, true);
+    // Its turn ended with the write: the worker's next transaction starts at once.
+    const next = await Promise.race([workerTurn(turns, OWNER), ticks(50).then(() => null)]);
+    assert.ok(next);
+    next();
+    // Without turns (CLI, tests) it simply writes.
+    assert.equal(await servingWrite(undefined, () => 5), 5);
+  });
+
+  it('a serving write still waiting after the hold time keeps the worker from its next transaction', async () => {
+    const turns = writeTurnsBuffer();
+    const release = await workerTurn(turns, OWNER);
+    let wrote = false;
+    const write = servingWrite(turns, () => (wrote = true));
+    // Longer than the 2 s an action counts as running: the wait itself must not expire.
+    await new Promise((r) => setTimeout(r, 2300));
+    release();
+    const next = workerTurn(turns, OWNER);
+    assert.equal(await Promise.race([write, ticks(20).then(() => 'still waiting')]), true);
+    assert.equal(wrote, true);
+    (await next)();
   });
 });

@@ -5,7 +5,8 @@
  * events) behind a bulk import. So the two take turns around each of the worker's write
  * transactions (batches, index builds, full-text chunks), through two shared counters:
  *   [HOLDER]  the worker thread's id while it holds, or is about to take, the write lock; else 0;
- *   [WAITING] serving-thread admin actions started and not yet settled (or HOLD_MS old).
+ *   [WAITING] serving-thread admin actions (and other writes) waiting, or started and not yet
+ *             settled (at most HOLD_MS after their turn came).
  * An admin action waits (asynchronously: the event loop answers meanwhile) for the worker's
  * transaction to end; the worker starts its next one only while no admin action is running. Both
  * sides raise their own counter before reading the other's (sequentially consistent atomics), so
@@ -32,15 +33,38 @@ export function writeTurnsBuffer(): WriteTurnsBuffer {
 
 /** The serving thread's side: run an admin action while the worker holds no write transaction. */
 export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Promise<T>): Promise<T> {
+  const release = await servingHold(turns);
+  try {
+    return await action();
+  } finally {
+    release();
+  }
+}
+
+/**
+ * One serving-thread write outside an admin action (a config change's discovery refresh, the
+ * start-up findings scan): the same turn, around the synchronous write only. Without turns (CLI,
+ * tests) it just runs.
+ */
+export async function servingWrite<T>(turns: WriteTurnsBuffer | undefined, write: () => T): Promise<T> {
+  if (!turns) return write();
+  const release = await servingHold(turns);
+  try {
+    return write();
+  } finally {
+    release();
+  }
+}
+
+/** Takes the serving thread's turn (asynchronously); resolves with its release. */
+async function servingHold(turns: WriteTurnsBuffer): Promise<() => void> {
   Atomics.add(turns, WAITING, 1);
   let held = true;
-  const release = () => {
+  const end = () => {
     if (!held) return;
     held = false;
     Atomics.sub(turns, WAITING, 1);
   };
-  const timer = setTimeout(release, HOLD_MS);
-  timer.unref?.();
   try {
     const started = performance.now();
     for (;;) {
@@ -49,11 +73,18 @@ export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Prom
       const w = Atomics.waitAsync(turns, HOLDER, holder, 100);
       if (w.async) await w.value;
     }
-    return await action();
-  } finally {
-    clearTimeout(timer);
-    release();
+  } catch (err) {
+    end();
+    throw err;
   }
+  // The hold counts from here: while it waited, the worker must not start another transaction
+  // (else a wait longer than HOLD_MS, behind an index build, would meet the next one).
+  const timer = setTimeout(end, HOLD_MS);
+  timer.unref?.();
+  return () => {
+    clearTimeout(timer);
+    end();
+  };
 }
 
 /**
