@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.js';
 import { loopbackListener, SignInError } from '../identity/oidc.js';
 import { actorOf, saveSignIn, sessionInfo, tokenKey } from '../identity/sessions.js';
 import { HttpClient, type HttpResponse } from './http.js';
+import { servingWrite } from '../store/write-turns.js';
 
 /**
  * Sign-in to a ContextForge gateway through its own single sign-on ("way (a)", verified against
@@ -280,18 +281,21 @@ export async function signInToGateway(
         ...(typeof fullName === 'string' ? { name: fullName } : {}),
       },
     });
-    appendAdminAction(ctx.db, ctx.clock, {
-      action: 'gateway.login',
-      target: s.name,
-      actor: actorOf(ctx),
-      details: {
-        issuer: s.issuer,
-        providerId,
-        email,
-        expiresAt: saved.expiresAt ?? null,
-        ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
-      },
-    });
+    // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+    await servingWrite(ctx.writeTurns, () =>
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'gateway.login',
+        target: s.name,
+        actor: actorOf(ctx),
+        details: {
+          issuer: s.issuer,
+          providerId,
+          email,
+          expiresAt: saved.expiresAt ?? null,
+          ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
+        },
+      }),
+    );
     ctx.events.emit('store.changed', { topics: ['gateways'] });
     return { email, ...(saved.expiresAt ? { expiresAt: saved.expiresAt } : {}) };
   } catch (err) {

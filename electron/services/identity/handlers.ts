@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { openInSystemBrowser } from './browser.js';
 import { actorOf, CONSOLE_KEY, getProvider, getSession, setProvider, signIn, signOut } from './sessions.js';
+import { servingWrite } from '../store/write-turns.js';
 
 /** The console sign-in waiting for its browser redirect, per context (a new one replaces it). */
 const pending = new WeakMap<ServiceContext, AbortController>();
@@ -28,13 +29,16 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
       },
     })
       .then(
-        (session) => {
-          appendAdminAction(ctx.db, ctx.clock, {
-            action: 'identity.login',
-            target: CONSOLE_KEY,
-            actor: actorOf(ctx),
-            details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
-          });
+        async (session) => {
+          // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+          await servingWrite(ctx.writeTurns, () =>
+            appendAdminAction(ctx.db, ctx.clock, {
+              action: 'identity.login',
+              target: CONSOLE_KEY,
+              actor: actorOf(ctx),
+              details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
+            }),
+          );
           ctx.events.emit('identity.signIn', {
             stage: 'signed-in',
             ...(session.email ? { email: session.email } : {}),

@@ -13,6 +13,7 @@ import {
   type SignInResult,
   type TokenSet,
 } from './oidc.js';
+import { servingWrite } from '../store/write-turns.js';
 
 /**
  * Sign-in sessions, one per key: `console` (the admin) or `gateway:<id>`. The provider settings and
@@ -129,26 +130,30 @@ export async function saveSignIn(ctx: ServiceContext, key: string, result: SignI
   await ctx.secrets.set(tokenKey(key), JSON.stringify(result.tokens));
   const { identity: id, tokens } = result;
   try {
-    ctx.db
-      .prepare(
-        `INSERT INTO identity_sessions (key, issuer, subject, email, name, groups_json, signed_in_at, expires_at, refreshed_at,
+    // A sign-in outlasts its action's turn at the write lock (an audit import's worker may hold it):
+    // this write waits for its own (write-turns.ts).
+    await servingWrite(ctx.writeTurns, () =>
+      ctx.db
+        .prepare(
+          `INSERT INTO identity_sessions (key, issuer, subject, email, name, groups_json, signed_in_at, expires_at, refreshed_at,
            has_refresh, status, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'active', NULL)
          ON CONFLICT (key) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject, email = excluded.email,
            name = excluded.name, groups_json = excluded.groups_json, signed_in_at = excluded.signed_in_at,
            expires_at = excluded.expires_at, refreshed_at = NULL, has_refresh = excluded.has_refresh,
            status = 'active', status_message = NULL`,
-      )
-      .run(
-        key,
-        id.issuer,
-        id.subject,
-        id.email ?? null,
-        id.name ?? null,
-        id.groups ? JSON.stringify(id.groups) : null,
-        ctx.clock.now().toISOString(),
-        iso(tokens.expiresAt),
-        tokens.refreshToken ? 1 : 0,
-      );
+        )
+        .run(
+          key,
+          id.issuer,
+          id.subject,
+          id.email ?? null,
+          id.name ?? null,
+          id.groups ? JSON.stringify(id.groups) : null,
+          ctx.clock.now().toISOString(),
+          iso(tokens.expiresAt),
+          tokens.refreshToken ? 1 : 0,
+        ),
+    );
   } catch (err) {
     await ctx.secrets.delete(tokenKey(key)).catch(() => {});
     throw err;

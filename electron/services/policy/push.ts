@@ -23,6 +23,7 @@ import type { Database } from '../store/database.js';
 import { indexSnapshot, planChanges, type PlanOptions } from './plan.js';
 import type { AdminLogRepository, PolicyVersionRepository } from '../team-state/types.js';
 import { checkExpectedHead, getVersion, latestVersion, policyHash, saveVersion } from './versions.js';
+import { servingWrite, type WriteTurnsBuffer } from '../store/write-turns.js';
 
 /** What push reads from the gateway (ContextForgeAdapter satisfies it). */
 export interface PolicyReader {
@@ -51,6 +52,11 @@ export interface PushDeps {
    * Omitted: the local store only, as before.
    */
   team?: { versions: PolicyVersionRepository; adminLog: AdminLogRepository };
+  /**
+   * Turns at the local store's write lock with an audit import's worker (write-turns.ts): a push
+   * outlasts its action's turn, and its closing writes wait for their own.
+   */
+  turns?: WriteTurnsBuffer;
 }
 
 export interface PushInput {
@@ -121,7 +127,7 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
   /** Local admin log always; the team's too unless the entry went in with the version (`inTeam`). */
   const log = async (r: PushResult, inTeam = false): Promise<PushResult> => {
     const entry = entryFor(r);
-    appendAdminAction(deps.db, deps.clock, entry);
+    await servingWrite(deps.turns, () => appendAdminAction(deps.db, deps.clock, entry));
     if (deps.team && !inTeam) await deps.team.adminLog.append(entry);
     return r;
   };
@@ -225,7 +231,7 @@ export async function pushPolicy(deps: PushDeps, input: PushInput): Promise<Push
     changes: changes.length,
   };
   if (deps.team) await deps.team.versions.save(save, entryFor(applied));
-  else saveVersion(deps.db, deps.clock, save);
+  else await servingWrite(deps.turns, () => saveVersion(deps.db, deps.clock, save));
   return log(applied, deps.team !== undefined);
 }
 

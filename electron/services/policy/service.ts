@@ -226,6 +226,7 @@ async function pushDeps(ctx: ServiceContext, gw: GatewayConnection): Promise<Pus
     adapter: new ContextForgeAdapter(target),
     writer: new ContextForgeWriter(target),
     db: ctx.db,
+    ...(ctx.writeTurns ? { turns: ctx.writeTurns } : {}),
     clock: ctx.clock,
     actor: actorOf(ctx),
     onProgress: progress(ctx, 'push'),
