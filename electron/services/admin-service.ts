@@ -39,9 +39,6 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
   return ctx.writeTurns ? takingWriteTurns(handlers, ctx.writeTurns) : handlers;
 }
 
-/** Mutating methods that take no turn: they write nothing here, or only wait for the import. */
-const NO_TURN: ReadonlySet<string> = new Set(['audit.sync', 'app.reveal', 'live.cancel']);
-
 /**
  * Each admin action that writes waits, without holding the event loop, while an ingest worker is in
  * a long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite, and
@@ -50,7 +47,8 @@ const NO_TURN: ReadonlySet<string> = new Set(['audit.sync', 'app.reveal', 'live.
 function takingWriteTurns(handlers: AdminHandlers, turns: WriteTurnsBuffer): AdminHandlers {
   const out: Record<string, unknown> = { ...handlers };
   for (const name of METHOD_NAMES) {
-    if (!adminMethods[name].mutates || NO_TURN.has(name)) continue;
+    const spec = adminMethods[name];
+    if (!(spec.writesStore ?? spec.mutates)) continue;
     const h = handlers[name] as (input: unknown) => Promise<unknown>;
     out[name] = (input: unknown) => servingTurn(turns, () => h(input));
   }

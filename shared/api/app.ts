@@ -25,6 +25,8 @@ export const appMethods = {
     input: z.object({ path: z.string().min(1) }).strict(),
     output: z.object({ revealed: z.literal(true) }),
     mutates: true,
+    // Opens the OS file manager; reads the latest discovery run only.
+    writesStore: false,
     summary:
       'Desktop only: show a configuration file of the latest discovery run in the OS file manager (any other path is refused; unavailable in browser mode).',
   }),

@@ -185,6 +185,8 @@ export const auditMethods = {
     input: z.object({ id: z.string().optional() }).strict(),
     output: SyncResult,
     mutates: true,
+    // Its writes run in the import queue, after any import of its own; a turn would only hold that import up.
+    writesStore: false,
     summary: 'Pull new records from every enabled source (or one) now.',
   }),
   'audit.settings.get': method({

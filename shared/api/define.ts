@@ -6,6 +6,12 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
   output: O;
   /** True when the call changes state (the HTTP adapter then also checks Origin). */
   mutates: boolean;
+  /**
+   * Whether the handler writes the local store itself (default: as `mutates`). A serving process
+   * then runs it in a turn with an audit import's writer thread. False for a mutating call that
+   * writes nothing there, or whose writes wait for that import anyway.
+   */
+  writesStore?: boolean;
   /** One-line description, shown in errors and docs. */
   summary: string;
 }

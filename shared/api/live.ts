@@ -35,6 +35,8 @@ export const liveMethods = {
     input: z.object({ serverId: z.string().optional() }).strict(),
     output: z.object({ cancelled: z.number().int() }),
     mutates: true,
+    // Aborts connections: never waits for an import's turn.
+    writesStore: false,
     summary: 'Cancel one running server connection, or all of them.',
   }),
   'live.states': method({

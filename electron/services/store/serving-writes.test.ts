@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { cliContext } from '../../../test/support/node-context.js';
+import { adminMethods } from '../../../shared/api/contract.js';
+import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
 import { refreshInventory } from '../discovery/refresh.js';
 import { CONSOLE_KEY, getSession, saveSignIn } from '../identity/sessions.js';
@@ -94,5 +96,26 @@ describe('serving-thread writes during an import', () => {
     );
     assert.equal(session.email, 'alice@example.test');
     assert.equal((await getSession(ctx, CONSOLE_KEY))?.subject, 'alice');
+  });
+  it('admin actions that write wait for the turn; reads and calls that write nothing here do not', async () => {
+    const turns = ctx.writeTurns!;
+    const handlers = createAdminHandlers(ctx);
+    const release = await workerTurn(turns, 99);
+    try {
+      let ran = false;
+      const run = handlers['audit.settings.set']({ retentionDays: null }).finally(() => (ran = true));
+      const quick = <T>(p: Promise<T>) =>
+        Promise.race([p.then(() => 'answered'), new Promise((r) => setTimeout(() => r('held up'), 200))]);
+      assert.equal(await quick(handlers['app.info']({})), 'answered');
+      // Mutating, but declared writesStore: false in the contract.
+      assert.equal(adminMethods['live.cancel'].mutates, true);
+      assert.equal(await quick(handlers['live.cancel']({})), 'answered');
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(ran, false, 'audit.settings.set waits while the worker holds its turn');
+      release();
+      await run;
+    } finally {
+      release();
+    }
   });
 });
