@@ -190,6 +190,17 @@ describe('bulk audit ingest', () => {
     markSearchPending(db, 0);
     let turns = 0;
     let open = 0;
+    // Every write transaction of the repair must start inside a turn.
+    let begins = 0;
+    let beginsWithoutTurn = 0;
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      if (/^\s*BEGIN/i.test(sql)) {
+        begins++;
+        if (open !== 1) beginsWithoutTurn++;
+      }
+      return exec(sql);
+    };
     const worker = new AuditStore(db, {
       longWrite: async () => {
         turns++;
@@ -204,8 +215,15 @@ describe('bulk audit ingest', () => {
     assert.equal(indexes().n, all);
     assert.equal(searchState(db), 'ready');
     assert.deepEqual(ftsIds(db, '"timeout"'), before);
-    assert.ok(turns >= COLUMN_INDEXES.length + 1, `a turn per index and per full-text chunk (${turns})`);
+    db.exec = exec;
+    assert.ok(begins >= COLUMN_INDEXES.length + 1, `an index or full-text chunk per transaction (${begins})`);
+    assert.equal(beginsWithoutTurn, 0, 'every transaction in a turn of its own');
+    assert.ok(turns >= begins);
     assert.equal(open, 0, 'every turn given back');
+    // Nothing left to repair: no turn taken at all.
+    const taken = turns;
+    await worker.repair();
+    assert.equal(turns, taken);
     assert.equal(db.prepare("SELECT count(*) AS n FROM audit_settings WHERE key = 'bulkLoad'").get()?.n, 0);
   });
 });

@@ -38,6 +38,8 @@ export interface IngestWorkerData {
 }
 
 export type IngestWorkerMessage =
+  /** The worker runs (its store open): a stop from here on is a failed import, not one never started. */
+  | { type: 'started' }
   | { type: 'reject'; record: RejectedRecord }
   | { type: 'progress'; pos: FilePosition; total: IngestCounts }
   | { type: 'stored'; indexing: boolean }
@@ -64,6 +66,7 @@ async function runIngestWorker(data: IngestWorkerData): Promise<void> {
     const turns = data.turns;
     const turn = turns ? () => workerTurn(turns, threadId) : undefined;
     const store = new AuditStore(db, turn ? { longWrite: turn } : {});
+    send({ type: 'started' });
     // (With turns, the indexes an earlier worker left unbuilt are built here, a turn each.)
     if (turn) await store.repair();
     let sent = 0;

@@ -487,7 +487,9 @@ export class AuditStore {
    * the serving thread's writes never wait seconds behind the whole repair.
    */
   async repair(): Promise<void> {
-    if (this.bulkLoadElsewhere()) return;
+    // (Nothing to repair, the usual case: no turn taken. A mark with this process's pid is a dead
+    // earlier worker's: syncs run one at a time per process, and a stopped worker is terminated.)
+    if ((!this.missingIndexes().length && searchState(this.db) === 'ready') || this.bulkLoadElsewhere()) return;
     await this.buildIndexes();
     await catchUpSearch(this.db, this.longWrite);
   }

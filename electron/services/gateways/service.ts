@@ -21,6 +21,7 @@ import type { AuditQuery, GatewayAdapter, GatewayTarget } from './adapter.js';
 import { ContextForgeAdapter } from './contextforge.js';
 import { GatewayError, HttpClient } from './http.js';
 import { listSsoProviders, signInToGateway, signOutOfGateway, ssoKey, type GatewaySignInOptions } from './sso.js';
+import { servingWrite } from '../store/write-turns.js';
 
 /**
  * Gateway connections: SQLite holds the non-secret settings, the secret store holds the credential
@@ -738,15 +739,22 @@ export async function syncGateway(ctx: ServiceContext, idOrName: string): Promis
       ...(ssoProviders ? { ssoProviders } : {}),
       readWith: authTypeOf(r),
     });
-    ctx.db
-      .prepare(
-        `INSERT INTO gateway_snapshots (gateway_id, fetched_at, snapshot_json) VALUES (?, ?, ?)
-         ON CONFLICT (gateway_id) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot_json = excluded.snapshot_json`,
-      )
-      .run(r.id, snap.fetchedAt, JSON.stringify(snap));
-    ctx.db
-      .prepare('UPDATE gateway_connections SET last_sync_at = ?, last_sync_error = NULL WHERE id = ?')
-      .run(snap.fetchedAt, r.id);
+    // After the gateway's answer (seconds, from a read like policy.plan too): a turn of its own at
+    // the write lock during an audit import (write-turns.ts).
+    const snapshotJson = JSON.stringify(snap);
+    await servingWrite(ctx.writeTurns, () =>
+      transaction(ctx.db, () => {
+        ctx.db
+          .prepare(
+            `INSERT INTO gateway_snapshots (gateway_id, fetched_at, snapshot_json) VALUES (?, ?, ?)
+             ON CONFLICT (gateway_id) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot_json = excluded.snapshot_json`,
+          )
+          .run(r.id, snap.fetchedAt, snapshotJson);
+        ctx.db
+          .prepare('UPDATE gateway_connections SET last_sync_at = ?, last_sync_error = NULL WHERE id = ?')
+          .run(snap.fetchedAt, r.id);
+      }),
+    );
     ctx.events.emit('gateways.synced', { gatewayId: r.id, ok: true, fetchedAt: snap.fetchedAt });
     ctx.events.emit('store.changed', { topics: ['gateways', 'inventory', 'findings', 'tenants'] });
     const msg =

@@ -28,9 +28,9 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
         return openInSystemBrowser(ctx, url).then((opened) => resolve({ authorizationUrl: url, opened }));
       },
     })
-      .then(
-        async (session) => {
-          // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+      .then(async (session) => {
+        // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+        try {
           await servingWrite(ctx.writeTurns, () =>
             appendAdminAction(ctx.db, ctx.clock, {
               action: 'identity.login',
@@ -39,6 +39,18 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
               details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
             }),
           );
+        } catch (err) {
+          // A sign-in the admin log cannot record does not stand (every admin action is attributable).
+          await signOut(ctx, CONSOLE_KEY).catch(() => undefined);
+          throw new Error(
+            `the sign-in could not be recorded in the admin log, so it was undone: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          );
+        }
+        return session;
+      })
+      .then(
+        (session) => {
           ctx.events.emit('identity.signIn', {
             stage: 'signed-in',
             ...(session.email ? { email: session.email } : {}),

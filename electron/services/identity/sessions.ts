@@ -191,10 +191,13 @@ export async function signIn(ctx: ServiceContext, key: string, opts: SignInOptio
   return saveSignIn(ctx, key, result);
 }
 
-function markSignInAgain(ctx: ServiceContext, key: string, message: string): void {
-  ctx.db
-    .prepare(`UPDATE identity_sessions SET status = 'sign-in-again', status_message = ? WHERE key = ?`)
-    .run(message, key);
+async function markSignInAgain(ctx: ServiceContext, key: string, message: string): Promise<void> {
+  // (After the IdP's answer: a turn of its own at the write lock, write-turns.ts.)
+  await servingWrite(ctx.writeTurns, () =>
+    ctx.db
+      .prepare(`UPDATE identity_sessions SET status = 'sign-in-again', status_message = ? WHERE key = ?`)
+      .run(message, key),
+  );
   ctx.events.emit('store.changed', { topics: ['identity'] });
 }
 
@@ -227,16 +230,19 @@ export async function accessToken(ctx: ServiceContext, key: string, signInHint: 
   if (!next) {
     await ctx.secrets.delete(tokenKey(key)).catch(() => {});
     const message = `${why[0]!.toUpperCase()}${why.slice(1)}. ${again}.`;
-    markSignInAgain(ctx, key, message);
+    await markSignInAgain(ctx, key, message);
     throw new SignInError('refresh-failed', message);
   }
   await ctx.secrets.set(tokenKey(key), JSON.stringify(next));
-  ctx.db
-    .prepare(
-      `UPDATE identity_sessions SET expires_at = ?, refreshed_at = ?, has_refresh = ?, status = 'active', status_message = NULL
+  const refreshedAt = ctx.clock.now().toISOString();
+  await servingWrite(ctx.writeTurns, () =>
+    ctx.db
+      .prepare(
+        `UPDATE identity_sessions SET expires_at = ?, refreshed_at = ?, has_refresh = ?, status = 'active', status_message = NULL
        WHERE key = ?`,
-    )
-    .run(iso(next.expiresAt), ctx.clock.now().toISOString(), next.refreshToken ? 1 : 0, key);
+      )
+      .run(iso(next.expiresAt), refreshedAt, next.refreshToken ? 1 : 0, key),
+  );
   return next.accessToken;
 }
 

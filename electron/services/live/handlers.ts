@@ -23,6 +23,7 @@ import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
 import { runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
+import { servingWrite } from '../store/write-turns.js';
 
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
 class LiveRuntime {
@@ -297,7 +298,7 @@ export async function beginSignIn(
   let handle: SignInHandle;
   try {
     handle = await startSignIn(
-      { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits },
+      { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits, turns: ctx.writeTurns },
       {
         serverId,
         kind: t.kind,
@@ -315,12 +316,14 @@ export async function beginSignIn(
   runtime.signIns.set(serverId, handle);
   const done = handle.done.then(
     async ({ issuer }) => {
-      appendAdminAction(ctx.db, ctx.clock, {
-        actor: actorOf(ctx),
-        action: 'oauth.sign-in',
-        target: serverId,
-        details: { server: s.entry.name, client: s.entry.client, issuer },
-      });
+      await servingWrite(ctx.writeTurns, () =>
+        appendAdminAction(ctx.db, ctx.clock, {
+          actor: actorOf(ctx),
+          action: 'oauth.sign-in',
+          target: serverId,
+          details: { server: s.entry.name, client: s.entry.client, issuer },
+        }),
+      );
       ctx.events.emit('store.changed', { topics: ['live'] });
       await scanAndRecord(ctx, opts, [serverId]);
     },

@@ -18,6 +18,7 @@ import { comparePins, pinNames } from './pins.js';
 import { redactDeep, redactGeneric, knownValues, urlSecrets } from './redaction.js';
 import { probeAndEnumerateRemote, type AuthProbe } from './remote.js';
 import { LiveStore } from './store.js';
+import { servingWrite, type WriteTurnsBuffer } from '../store/write-turns.js';
 
 export interface LiveProgress {
   scanId: number;
@@ -370,9 +371,12 @@ function fill(snap: ServerSnapshot, e: Enumeration): void {
  * live findings. Per-server failures are outcomes, never exceptions.
  */
 export async function runLiveScan(
-  deps: { db: Database; clock: Clock },
+  // writeTurns: a serving process's turns at the write lock with an audit import's worker
+  // (write-turns.ts): a scan outlasts its action's turn; each write after a server answered waits for its own.
+  deps: { db: Database; clock: Clock; writeTurns?: WriteTurnsBuffer | undefined },
   opts: LiveScanOptions,
 ): Promise<LiveScanResult> {
+  const write = <T>(fn: () => T) => servingWrite(deps.writeTurns, fn);
   const store = new LiveStore(deps.db);
   const limits: LiveLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const startedAt = deps.clock.now().toISOString();
@@ -526,7 +530,7 @@ export async function runLiveScan(
       opts.register?.(s.entry.id, null);
       redactSnapshot(snap, redact, redactKnown);
       snap.durationMs = performance.now() - st;
-      snap.id = store.insertSnapshot(snap);
+      snap.id = await write(() => store.insertSnapshot(snap));
       done++;
       progress(s, snap.status, snap.error);
     }
@@ -534,7 +538,9 @@ export async function runLiveScan(
 
   const now = deps.clock.now().toISOString();
   const changes: PinChange[] = [];
-  for (const r of results) changes.push(...comparePins(store, r.snapshot, now));
+  await write(() => {
+    for (const r of results) changes.push(...comparePins(store, r.snapshot, now));
+  });
   const count = (st: LiveStatus) => results.filter((r) => r.snapshot.status === st).length;
   const summary: LiveScanSummary = {
     id: scanId,
@@ -546,7 +552,7 @@ export async function runLiveScan(
     needsConsent: count('needs-consent'),
     cancelled: count('cancelled'),
   };
-  store.finishScan(summary);
+  await write(() => store.finishScan(summary));
   // Let background closes (process stops) settle so no child outlives the scan for long.
   await Promise.race([settleClosing(), new Promise((r) => setTimeout(r, 5000).unref())]);
   return { summary, servers: results, drafts: liveFindings(results, changes), changes };

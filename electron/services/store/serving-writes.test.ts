@@ -8,7 +8,8 @@ import { cliContext } from '../../../test/support/node-context.js';
 import { adminMethods } from '../../../shared/api/contract.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { ServiceContext } from '../context.js';
-import { refreshInventory } from '../discovery/refresh.js';
+import { runDiscovery } from '../discovery/handlers.js';
+import { runFindingsScan } from '../findings/scan.js';
 import { CONSOLE_KEY, getSession, saveSignIn } from '../identity/sessions.js';
 import { workerTurn, writeTurnsBuffer } from './write-turns.js';
 
@@ -43,10 +44,11 @@ const count = (table: string) => (ctx.db.prepare(`SELECT count(*) AS n FROM ${ta
 
 /**
  * Starts `write` while a "worker" (its own connection, in a write transaction, holding its turn)
- * writes; checks the event loop ran and `write` waited (`waiting()` still true), then ends the
- * worker's transaction and returns what `write` resolved to.
+ * writes; waits until `write` waits for its turn (the event loop running meanwhile: a write that
+ * took no turn would hold it inside SQLite, then fail with SQLITE_BUSY), checks nothing was written
+ * (`unchanged()`), then ends the worker's transaction and returns what `write` resolved to.
  */
-async function duringWorkerTransaction<T>(write: () => Promise<T>, waiting: () => boolean): Promise<T> {
+async function duringWorkerTransaction<T>(write: () => Promise<T>, unchanged: () => boolean): Promise<T> {
   const turns = ctx.writeTurns;
   const file = ctx.db.location();
   assert.ok(turns && file);
@@ -56,13 +58,18 @@ async function duringWorkerTransaction<T>(write: () => Promise<T>, waiting: () =
   try {
     let settled = false;
     const pending = write().finally(() => (settled = true));
+    pending.catch(() => undefined);
     let loopTurns = 0;
-    const loop = setInterval(() => loopTurns++, 10);
-    await new Promise((r) => setTimeout(r, 400));
-    clearInterval(loop);
-    assert.ok(loopTurns >= 20, `the event loop ran while the write waited (${loopTurns} turns)`);
-    assert.equal(settled, false);
-    assert.ok(waiting(), 'nothing written during the worker’s transaction');
+    const started = performance.now();
+    // [1] (WAITING) counts serving-thread writers waiting for, or in, their turn.
+    while (Atomics.load(turns, 1) === 0 && !settled && performance.now() - started < 10_000) {
+      await new Promise((r) => setTimeout(r, 5));
+      loopTurns++;
+    }
+    assert.ok(Atomics.load(turns, 1) > 0, 'the write waits for its turn');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(settled, false, `still waiting after ${loopTurns} turns of the event loop`);
+    assert.ok(unchanged(), 'nothing written during the worker’s transaction');
     worker.exec('COMMIT');
     release();
     return await pending;
@@ -74,14 +81,22 @@ async function duringWorkerTransaction<T>(write: () => Promise<T>, waiting: () =
 }
 
 describe('serving-thread writes during an import', () => {
-  it('a config change’s refresh records discovery and findings after the worker’s transaction', async () => {
+  it('a config change’s discovery run is recorded after the worker’s transaction', async () => {
     const runs = count('discovery_runs');
-    const scans = count('finding_scans');
     await duringWorkerTransaction(
-      () => refreshInventory(ctx),
+      () => runDiscovery(ctx),
       () => count('discovery_runs') === runs,
     );
     assert.equal(count('discovery_runs'), runs + 1);
+  });
+
+  it('its findings scan is recorded after the worker’s transaction', async () => {
+    const { scan } = await runDiscovery(ctx);
+    const scans = count('finding_scans');
+    await duringWorkerTransaction(
+      () => runFindingsScan(ctx, { scan }),
+      () => count('finding_scans') === scans,
+    );
     assert.equal(count('finding_scans'), scans + 1);
   });
 

@@ -8,14 +8,21 @@
  *   [WAITING] serving-thread admin actions (and other writes) waiting, or started and not yet
  *             settled (at most HOLD_MS after their turn came).
  * An admin action waits (asynchronously: the event loop answers meanwhile) for the worker's
- * transaction to end; the worker starts its next one only while no admin action is running. Both
+ * transaction to end; the worker starts its next one only while no admin action is waiting or
+ * running. Writes that outlast their action's turn (a sign-in, a push, a live scan, a gateway
+ * read's snapshot) or run outside any action (a config change's refresh) take a turn of their own
+ * around the write itself (servingWrite). Any other serving-thread write can still meet one worker
+ * transaction inside SQLite (a batch, ~0.25 s; an index build, up to ~2 s at 1M events). Both
  * sides raise their own counter before reading the other's (sequentially consistent atomics), so
  * the two never run at once; the worker backs off when they meet.
  */
 
 const HOLDER = 0;
 const WAITING = 1;
-/** An admin action counts as running at most this long (a push or a sign-in awaits far longer). */
+/**
+ * An admin action counts as running at most this long after its turn came (a push or a sign-in
+ * awaits far longer: their closing writes take turns of their own).
+ */
 const HOLD_MS = 2000;
 /** The worker waits this long at most for admin actions to finish, then takes the lock anyway. */
 const MAX_WORKER_WAIT_MS = 10_000;
@@ -42,9 +49,9 @@ export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Prom
 }
 
 /**
- * One serving-thread write outside an admin action (a config change's discovery refresh, the
- * start-up findings scan): the same turn, around the synchronous write only. Without turns (CLI,
- * tests) it just runs.
+ * One serving-thread write outside an admin action's turn (a config change's discovery refresh; the
+ * closing writes of a sign-in, a push or a live scan, long after their action began): the same
+ * turn, around the synchronous write only. Without turns (CLI, tests) it just runs.
  */
 export async function servingWrite<T>(turns: WriteTurnsBuffer | undefined, write: () => T): Promise<T> {
   if (!turns) return write();

@@ -15,6 +15,7 @@ import {
   type StoredOAuth,
 } from './provider.js';
 import { OAuthSessions } from './sessions.js';
+import { servingWrite, type WriteTurnsBuffer } from '../../store/write-turns.js';
 
 export { SessionExpiredError } from './provider.js';
 
@@ -25,6 +26,8 @@ export interface OAuthDeps {
   secrets: SecretStore;
   now: () => Date;
   limits: LiveLimits;
+  /** Turns at the write lock with an audit import's worker (write-turns.ts; serving processes). */
+  turns?: WriteTurnsBuffer;
 }
 
 /** A sign-in step, for the progress event. */
@@ -263,16 +266,21 @@ export async function startSignIn(deps: OAuthDeps, req: SignInRequest): Promise<
       await provider.commit();
       const exp = tokenExpiry(provider.data);
       const expiresAt = exp !== undefined ? new Date(exp).toISOString() : null;
-      new OAuthSessions(deps.db).upsert({
-        key: req.key,
-        serverId: req.serverId,
-        issuer,
-        expiresAt,
-        refreshable: Boolean(provider.data.tokens?.refresh_token),
-        signedInAt: deps.now().toISOString(),
-        refreshedAt: null,
-        expired: false,
-      });
+      // Minutes after the action began: a turn of its own at the write lock.
+      const signedInAt = deps.now().toISOString();
+      const refreshable = Boolean(provider.data.tokens?.refresh_token);
+      await servingWrite(deps.turns, () =>
+        new OAuthSessions(deps.db).upsert({
+          key: req.key,
+          serverId: req.serverId,
+          issuer,
+          expiresAt,
+          refreshable,
+          signedInAt,
+          refreshedAt: null,
+          expired: false,
+        }),
+      );
       req.onProgress?.('signed-in');
       return { issuer, expiresAt };
     } catch (err) {
