@@ -5,7 +5,7 @@ import { adminLogEntriesAfter } from '../../electron/services/audit/admin-log.js
 import { addGateway } from '../../electron/services/gateways/service.js';
 import { gatewayHandlers } from '../../electron/services/gateways/handlers.js';
 import { identityHandlers } from '../../electron/services/identity/handlers.js';
-import { CONSOLE_KEY, sessionInfo } from '../../electron/services/identity/sessions.js';
+import { CONSOLE_KEY, sessionInfo, tokenKey } from '../../electron/services/identity/sessions.js';
 import { MemorySecretStore, testContext } from '../gateways/support.js';
 import { NATIVE_CLIENT_ID, startIdp, type TestIdp } from '../support/idp.js';
 
@@ -68,6 +68,25 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     );
     assert.equal(log[1]![1], `alice@example.com (${idp.issuer}#alice)`);
     assert.equal(log[2]![1], `alice@example.com (${idp.issuer}#alice)`);
+    ctx.db.close();
+  });
+
+  it('a sign-in the admin log cannot record is undone and reported as failed; no session stays', async () => {
+    const { ctx, h, waitFor, secrets } = setup();
+    await h['identity.configure']({ issuer: idp.issuer, clientId: NATIVE_CLIENT_ID });
+    // The admin log refuses the login entry (as a keyed log without its key does).
+    ctx.db.exec(
+      "CREATE TEMP TRIGGER refuse_login BEFORE INSERT ON admin_log WHEN NEW.action = 'identity.login' BEGIN SELECT RAISE(ABORT, 'admin log refused'); END",
+    );
+    const { authorizationUrl } = await h['identity.signIn']({});
+    await waitFor((e) => e.stage === 'waiting');
+    assert.equal(await browse(await idp.interact(authorizationUrl, 'alice')), 200);
+    const failed = await waitFor((e) => e.stage === 'failed');
+    assert.match(String(failed.error), /could not be recorded in the admin log, so it was undone.*admin log refused/);
+    assert.equal(sessionInfo(ctx, CONSOLE_KEY), null);
+    assert.equal((await h['identity.whoami']({})).session, null);
+    assert.equal(await secrets.get(tokenKey(CONSOLE_KEY)), null, 'tokens deleted');
+    assert.equal(secrets.values.size, 0);
     ctx.db.close();
   });
 

@@ -295,20 +295,18 @@ export async function beginSignIn(
   const emit = (stage: 'waiting' | 'exchanging' | 'verifying' | 'signed-in' | 'failed', error?: string) =>
     ctx.events.emit('live.signIn', { serverId, stage, ...(error ? { error } : {}) });
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const oauthDeps = { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits, turns: ctx.writeTurns };
   let handle: SignInHandle;
   try {
-    handle = await startSignIn(
-      { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits, turns: ctx.writeTurns },
-      {
-        serverId,
-        kind: t.kind,
-        url: t.url,
-        key: t.key,
-        ...(clientId ? { clientId } : {}),
-        ...(timeoutMs ? { timeoutMs } : {}),
-        onProgress: emit,
-      },
-    );
+    handle = await startSignIn(oauthDeps, {
+      serverId,
+      kind: t.kind,
+      url: t.url,
+      key: t.key,
+      ...(clientId ? { clientId } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      onProgress: emit,
+    });
   } catch (err) {
     emit('failed', (err as Error).message);
     throw new AdminError('bad-request', (err as Error).message);
@@ -316,22 +314,34 @@ export async function beginSignIn(
   runtime.signIns.set(serverId, handle);
   const done = handle.done.then(
     async ({ issuer }) => {
-      await servingWrite(ctx.writeTurns, () =>
-        appendAdminAction(ctx.db, ctx.clock, {
-          actor: actorOf(ctx),
-          action: 'oauth.sign-in',
-          target: serverId,
-          details: { server: s.entry.name, client: s.entry.client, issuer },
-        }),
-      );
+      try {
+        await servingWrite(ctx.writeTurns, () =>
+          appendAdminAction(ctx.db, ctx.clock, {
+            actor: actorOf(ctx),
+            action: 'oauth.sign-in',
+            target: serverId,
+            details: { server: s.entry.name, client: s.entry.client, issuer },
+          }),
+        );
+      } catch (err) {
+        // A sign-in the admin log cannot record does not stand (every admin action is attributable).
+        await signOut(oauthDeps, t.key).catch(() => undefined);
+        emit(
+          'failed',
+          `the sign-in could not be recorded in the admin log, so it was undone: ${(err as Error).message}`,
+        );
+        return;
+      }
       ctx.events.emit('store.changed', { topics: ['live'] });
       await scanAndRecord(ctx, opts, [serverId]);
     },
     () => undefined,
   );
-  void done.finally(() => {
+  // (then with both: a `finally` promise would reject again, unhandled, when `done` does.)
+  const forget = () => {
     if (runtime.signIns.get(serverId) === handle) runtime.signIns.delete(serverId);
-  });
+  };
+  done.then(forget, forget);
   return { authorizationUrl: handle.authorizationUrl, redirectUri: handle.redirectUrl, done };
 }
 
@@ -512,6 +522,15 @@ export function liveHandlers(
         { ...opts, loadScan: load },
         serverOf((await load()).servers, serverId),
         clientId,
+      );
+      // Nobody awaits the rest here (the UI follows the events): a scan after the sign-in that
+      // fails is reported, never an unhandled rejection that would stop the serving process.
+      r.done.catch((err: unknown) =>
+        ctx.events.emit('live.signIn', {
+          serverId,
+          stage: 'failed',
+          error: `signed in, but the scan after it failed: ${err instanceof Error ? err.message : String(err)}`,
+        }),
       );
       // Desktop: the system browser (RFC 8252; the window refuses to open non-allow-listed pages).
       const opened = await openInSystemBrowser(ctx, r.authorizationUrl);

@@ -258,3 +258,29 @@ test('OAuth sign-in to a real protected MCP server: bad cases store nothing, the
   const hits = tokens.filter((t) => blobs.some((b) => b.includes(t)));
   assert.equal(hits.length, 0);
 });
+
+test('a sign-in the admin log cannot record is undone and reported as failed (no tokens, no session)', async () => {
+  const env = await setup();
+  const id = env.user.serverId;
+  // The admin log refuses every entry (as a keyed log without its key does).
+  env.ctx.db.exec(
+    "CREATE TEMP TRIGGER refuse_admin_log BEFORE INSERT ON admin_log BEGIN SELECT RAISE(ABORT, 'admin log refused'); END",
+  );
+  const { callback } = await startAndLogin(env, id);
+  const from = env.signInEvents(id).length;
+  assert.equal(await deliver(callback), 200);
+  let failed: Record<string, unknown> | undefined;
+  for (let i = 0; i < 200 && !failed; i++) {
+    failed = env
+      .signInEvents(id)
+      .slice(from)
+      .find((p) => p.stage === 'failed');
+    if (!failed) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(failed, 'a failed event follows');
+  assert.match(String(failed.error), /could not be recorded in the admin log, so it was undone.*admin log refused/);
+  assert.deepEqual(env.oauthEntries(), [], 'tokens deleted');
+  assert.deepEqual(env.sessionRows(), [], 'session deleted');
+  env.ctx.db.exec('DROP TRIGGER refuse_admin_log');
+  env.ctx.db.close();
+});
