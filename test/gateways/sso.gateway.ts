@@ -206,6 +206,38 @@ describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP o
     assert.equal((await getGateway(ctx, c.id)).sso?.status, 'signed-out');
   });
 
+  it('a sign-in the admin log cannot record is undone: the new API token revoked at the gateway, nothing stored', async () => {
+    const secrets = new MemorySecretStore();
+    // Every value ever stored, to try the API token at the gateway after the undo.
+    const written: string[] = [];
+    const set = secrets.set.bind(secrets);
+    secrets.set = async (k, v) => {
+      written.push(v);
+      await set(k, v);
+    };
+    const ctx = testContext(secrets);
+    const g = await addGateway(ctx, { name: 'cf-log', baseUrl: gw.baseUrl, authType: 'sso', ssoIssuer: idp.issuer });
+    // The admin log refuses the login entry (as a keyed log without its key does).
+    ctx.db.exec(
+      "CREATE TEMP TRIGGER refuse_login BEFORE INSERT ON admin_log WHEN NEW.action = 'gateway.login' BEGIN SELECT RAISE(ABORT, 'admin log refused'); END",
+    );
+    await assert.rejects(
+      loginGateway(ctx, g.id, { openUrl: async (u) => void browse(await idp.interact(u, 'erin')).catch(() => {}) }),
+      /could not be recorded in the admin log, so it was undone: admin log refused/,
+    );
+    const minted = written
+      .map((v) => JSON.parse(v) as { accessToken?: string })
+      .find((t) => typeof t.accessToken === 'string');
+    assert.ok(minted?.accessToken, 'an API token was minted before the log refused');
+    const me = await fetch(`${gw.baseUrl}/v1/auth/email/me`, {
+      headers: { authorization: `Bearer ${minted.accessToken}` },
+    });
+    assert.equal(me.status, 401, 'revoked at the gateway');
+    assert.equal(secrets.values.has(tokenKey(ssoKey(g.id))), false);
+    assert.equal((await getGateway(ctx, g.id)).sso?.status, 'signed-out');
+    ctx.db.close();
+  });
+
   it('auth.static: the same gateway read with a static admin token while it offers SSO', async () => {
     const ctx = testContext();
     const g = await addGateway(ctx, { name: 'cf-static', baseUrl: gw.baseUrl, authType: 'bearer', secret: adminToken });

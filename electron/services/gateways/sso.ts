@@ -281,21 +281,38 @@ export async function signInToGateway(
         ...(typeof fullName === 'string' ? { name: fullName } : {}),
       },
     });
-    // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
-    await servingWrite(ctx.writeTurns, () =>
-      appendAdminAction(ctx.db, ctx.clock, {
-        action: 'gateway.login',
-        target: s.name,
-        actor: actorOf(ctx),
-        details: {
-          issuer: s.issuer,
-          providerId,
-          email,
-          expiresAt: saved.expiresAt ?? null,
-          ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
-        },
-      }),
-    );
+    try {
+      // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+      await servingWrite(ctx.writeTurns, () =>
+        appendAdminAction(ctx.db, ctx.clock, {
+          action: 'gateway.login',
+          target: s.name,
+          actor: actorOf(ctx),
+          details: {
+            issuer: s.issuer,
+            providerId,
+            email,
+            expiresAt: saved.expiresAt ?? null,
+            ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
+          },
+        }),
+      );
+    } catch (err) {
+      // A sign-in the admin log cannot record does not stand (every admin action is attributable):
+      // the new API token is revoked while the session allows it, and nothing stays stored.
+      if (stored.gatewayTokenId)
+        await authed
+          .send('DELETE', authed.url(`/v1/tokens/${encodeURIComponent(stored.gatewayTokenId)}`))
+          .catch(() => undefined);
+      await ctx.secrets.delete(tokenKey(ssoKey(s.id))).catch(() => undefined);
+      await servingWrite(ctx.writeTurns, () =>
+        ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(ssoKey(s.id)),
+      );
+      throw new SignInError(
+        'invalid-response',
+        `Sign-in to gateway "${s.name}" could not be recorded in the admin log, so it was undone: ${(err as Error).message}`,
+      );
+    }
     ctx.events.emit('store.changed', { topics: ['gateways'] });
     return { email, ...(saved.expiresAt ? { expiresAt: saved.expiresAt } : {}) };
   } catch (err) {
