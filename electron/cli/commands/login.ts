@@ -4,6 +4,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { IdentitySession } from '../../../shared/model/identity.js';
 import { appendAdminAction } from '../../services/audit/admin-log.js';
 import type { ServiceContext } from '../../services/context.js';
+import { recordConsoleLogin } from '../../services/identity/handlers.js';
 import {
   actorOf,
   CONSOLE_KEY,
@@ -131,12 +132,7 @@ export const loginCommand: Command = {
               },
             }),
       });
-      appendAdminAction(ctx.db, ctx.clock, {
-        action: 'identity.login',
-        target: CONSOLE_KEY,
-        actor: actorOf(ctx),
-        details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
-      });
+      await recordConsoleLogin(ctx, session);
       if (format === 'json') io.stdout(JSON.stringify({ session, actor: actorOf(ctx) }, null, 2) + '\n');
       else io.stdout(`Signed in as ${describe(session)}\n`);
       return 0;

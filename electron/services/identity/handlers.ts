@@ -1,4 +1,5 @@
 import { appendAdminAction } from '../audit/admin-log.js';
+import type { IdentitySession } from '../../../shared/model/identity.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { openInSystemBrowser } from './browser.js';
@@ -29,24 +30,7 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
       },
     })
       .then(async (session) => {
-        // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
-        try {
-          await servingWrite(ctx.writeTurns, () =>
-            appendAdminAction(ctx.db, ctx.clock, {
-              action: 'identity.login',
-              target: CONSOLE_KEY,
-              actor: actorOf(ctx),
-              details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
-            }),
-          );
-        } catch (err) {
-          // A sign-in the admin log cannot record does not stand (every admin action is attributable).
-          await signOut(ctx, CONSOLE_KEY).catch(() => undefined);
-          throw new Error(
-            `the sign-in could not be recorded in the admin log, so it was undone: ${err instanceof Error ? err.message : String(err)}`,
-            { cause: err },
-          );
-        }
+        await recordConsoleLogin(ctx, session);
         return session;
       })
       .then(
@@ -66,6 +50,30 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
         if (pending.get(ctx) === abort) pending.delete(ctx);
       });
   });
+}
+
+/**
+ * The admin-log entry of a completed console sign-in (UI and CLI). A sign-in the log cannot record
+ * does not stand (every admin action is attributable): it is signed out again and the error says so.
+ */
+export async function recordConsoleLogin(ctx: ServiceContext, session: IdentitySession): Promise<void> {
+  try {
+    // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
+    await servingWrite(ctx.writeTurns, () =>
+      appendAdminAction(ctx.db, ctx.clock, {
+        action: 'identity.login',
+        target: CONSOLE_KEY,
+        actor: actorOf(ctx),
+        details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
+      }),
+    );
+  } catch (err) {
+    await signOut(ctx, CONSOLE_KEY).catch(() => undefined);
+    throw new Error(
+      `the sign-in could not be recorded in the admin log, so it was undone: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
 }
 
 export function identityHandlers(
