@@ -1,4 +1,6 @@
+import { AdminError } from '../../shared/api/errors.js';
 import { revealSource } from './app/reveal.js';
+import { adminLogRefusal } from './audit/admin-log.js';
 import { auditHandlers } from './audit/handlers.js';
 import type { ServiceContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
@@ -36,7 +38,33 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...configWriteHandlers(ctx),
     ...fleetHandlers(ctx),
   };
-  return ctx.writeTurns ? takingWriteTurns(handlers, ctx.writeTurns) : handlers;
+  const checked = refusingUnrecordable(ctx, handlers);
+  return ctx.writeTurns ? takingWriteTurns(checked, ctx.writeTurns) : checked;
+}
+
+/**
+ * While the admin log cannot record (keyed, its key not loaded: the desktop's secret store failed
+ * at start-up), every action that changes state is refused before it runs. Otherwise it would take
+ * effect and then fail to be logged, an unattributed change. Reads go on; so do the calls that
+ * write nothing here (`writesStore: false`).
+ */
+function refusingUnrecordable(ctx: ServiceContext, handlers: AdminHandlers): AdminHandlers {
+  const out: Record<string, unknown> = { ...handlers };
+  for (const name of METHOD_NAMES) {
+    const spec = adminMethods[name];
+    if (!spec.mutates || !(spec.writesStore ?? true)) continue;
+    const h = handlers[name] as (input: unknown) => Promise<unknown>;
+    out[name] = async (input: unknown) => {
+      const why = adminLogRefusal(ctx.db);
+      if (why)
+        throw new AdminError(
+          'unavailable',
+          `${why} Gatehouse refuses changes until it can record them: make the OS secret store available (unlock the keyring) and restart Gatehouse.`,
+        );
+      return h(input);
+    };
+  }
+  return out as AdminHandlers;
 }
 
 /**

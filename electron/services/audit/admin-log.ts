@@ -110,10 +110,22 @@ export function osActor(): string {
   }
 }
 
+const lastEntry = (db: Database) =>
+  db.prepare('SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1').get() as
+    { seq: number; hash: string } | undefined;
+
+/** Why an append would be refused now (the log is keyed and its key was not loaded), else null. */
+export function adminLogRefusal(db: Database): string | null {
+  if (bindings.get(db)) return null;
+  const last = lastEntry(db);
+  return last && macScheme(last.hash) === 'hmac-sha256'
+    ? 'The admin log is keyed but its key was not loaded from the secret store, so no admin action can be recorded.'
+    : null;
+}
+
 export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): AdminLogEntry {
   const binding = bindings.get(db);
-  const last = db.prepare('SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1').get() as
-    { seq: number; hash: string } | undefined;
+  const last = lastEntry(db);
   if (!binding && last && macScheme(last.hash) === 'hmac-sha256') {
     throw new Error(
       'The admin log is keyed but its key was not loaded for this database (openAdminLog): refusing to append an unkeyed entry.',
