@@ -90,6 +90,25 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     ctx.db.close();
   });
 
+  it('an undo that cannot delete the tokens says so; the session row is gone first, so nothing is attributed to it', async () => {
+    const { ctx, h, waitFor, secrets } = setup();
+    await h['identity.configure']({ issuer: idp.issuer, clientId: NATIVE_CLIENT_ID });
+    ctx.db.exec(
+      "CREATE TEMP TRIGGER refuse_login BEFORE INSERT ON admin_log WHEN NEW.action = 'identity.login' BEGIN SELECT RAISE(ABORT, 'admin log refused'); END",
+    );
+    secrets.delete = async () => {
+      throw new Error('the keyring is locked');
+    };
+    const { authorizationUrl } = await h['identity.signIn']({});
+    await waitFor((e) => e.stage === 'waiting');
+    assert.equal(await browse(await idp.interact(authorizationUrl, 'alice')), 200);
+    const failed = await waitFor((e) => e.stage === 'failed');
+    assert.match(String(failed.error), /could not be recorded in the admin log, and undoing it failed \(sign out/);
+    assert.equal(sessionInfo(ctx, CONSOLE_KEY), null, 'no session row: actions are not attributed to it');
+    assert.equal((await h['identity.whoami']({})).session, null);
+    ctx.db.close();
+  });
+
   it('a newer sign-in replaces the waiting one (its listener closes, nothing stored); desktop opens the system browser', async () => {
     const { ctx, h, events } = setup('desktop');
     const openedUrls: string[] = [];

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { adminMethods, METHOD_NAMES } from '../../../shared/api/contract.js';
 import { cliContext } from '../../../test/support/node-context.js';
 import { createNodeContext } from '../../node/runtime.js';
 import { createAdminHandlers } from '../admin-service.js';
@@ -52,6 +53,14 @@ describe('an admin log that cannot record', () => {
       });
       // Not applied, and nothing appended.
       assert.equal((await h['audit.settings.get']({})).retentionDays, 90);
+      assert.equal(adminLogEntriesAfter(ctx.db, 0).length, entries);
+      // Every other change too: refused before it looks at its input.
+      const changes = METHOD_NAMES.filter((m) => adminMethods[m].mutates && adminMethods[m].writesStore !== false);
+      assert.ok(changes.length > 30);
+      for (const name of changes) {
+        const call = h[name] as (input: unknown) => Promise<unknown>;
+        await assert.rejects(call({}), (err: Error & { code?: string }) => err.code === 'unavailable', name);
+      }
       assert.equal(adminLogEntriesAfter(ctx.db, 0).length, entries);
       // Reads answer.
       assert.equal((await h['app.info']({})).name, 'gatehouse');

@@ -228,11 +228,12 @@ export async function signInToGateway(
     if (me.status !== 200 || typeof email !== 'string')
       throw new SignInError('invalid-response', `Gateway "${s.name}" did not accept its own session (${me.status}).`);
     const days = opts.tokenDays ?? DEFAULT_TOKEN_DAYS;
+    const tokenName = `gatehouse ${hostname()} ${ctx.clock
+      .now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')}`;
     const minted = await authed.send('POST', authed.url('/v1/tokens'), {
-      name: `gatehouse ${hostname()} ${ctx.clock
-        .now()
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z')}`,
+      name: tokenName,
       description: 'Signed in with SSO from Gatehouse; revoked at sign-out',
       expires_in_days: days,
     });
@@ -299,18 +300,34 @@ export async function signInToGateway(
       );
     } catch (err) {
       // A sign-in the admin log cannot record does not stand (every admin action is attributable):
-      // the new API token is revoked while the session allows it, and nothing stays stored.
-      if (stored.gatewayTokenId)
-        await authed
-          .send('DELETE', authed.url(`/v1/tokens/${encodeURIComponent(stored.gatewayTokenId)}`))
-          .catch(() => undefined);
-      await ctx.secrets.delete(tokenKey(ssoKey(s.id))).catch(() => undefined);
-      await servingWrite(ctx.writeTurns, () =>
+      // the session row goes first (nothing is attributed to it from then on), then the new API
+      // token is revoked while the session allows it, then deleted here.
+      const why = (err as Error).message;
+      const rowGone = await servingWrite(ctx.writeTurns, () =>
         ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(ssoKey(s.id)),
+      ).then(
+        () => true,
+        () => false,
       );
+      const res = stored.gatewayTokenId
+        ? await authed
+            .send('DELETE', authed.url(`/v1/tokens/${encodeURIComponent(stored.gatewayTokenId)}`))
+            .catch(() => undefined)
+        : undefined;
+      const revoked = res !== undefined && [200, 204, 404].includes(res.status);
+      const tokensGone = await ctx.secrets.delete(tokenKey(ssoKey(s.id))).then(
+        () => true,
+        () => false,
+      );
+      const left = [
+        ...(revoked ? [] : [`revoke the API token "${tokenName}" at the gateway by hand`]),
+        ...(rowGone && tokensGone ? [] : [`sign out of gateway "${s.name}"`]),
+      ];
       throw new SignInError(
         'invalid-response',
-        `Sign-in to gateway "${s.name}" could not be recorded in the admin log, so it was undone: ${(err as Error).message}`,
+        left.length
+          ? `Sign-in to gateway "${s.name}" could not be recorded in the admin log, and undoing it did not finish (${left.join('; ')}): ${why}`
+          : `Sign-in to gateway "${s.name}" could not be recorded in the admin log, so it was undone: ${why}`,
       );
     }
     ctx.events.emit('store.changed', { topics: ['gateways'] });

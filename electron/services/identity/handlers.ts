@@ -3,7 +3,7 @@ import type { IdentitySession } from '../../../shared/model/identity.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { openInSystemBrowser } from './browser.js';
-import { actorOf, CONSOLE_KEY, getProvider, getSession, setProvider, signIn, signOut } from './sessions.js';
+import { actorOf, CONSOLE_KEY, getProvider, getSession, setProvider, signIn, signOut, undoSignIn } from './sessions.js';
 import { servingWrite } from '../store/write-turns.js';
 
 /** The console sign-in waiting for its browser redirect, per context (a new one replaces it). */
@@ -68,9 +68,12 @@ export async function recordConsoleLogin(ctx: ServiceContext, session: IdentityS
       }),
     );
   } catch (err) {
-    await signOut(ctx, CONSOLE_KEY).catch(() => undefined);
+    const undone = await undoSignIn(ctx, CONSOLE_KEY);
+    const why = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `the sign-in could not be recorded in the admin log, so it was undone: ${err instanceof Error ? err.message : String(err)}`,
+      undone
+        ? `the sign-in could not be recorded in the admin log, so it was undone: ${why}`
+        : `the sign-in could not be recorded in the admin log, and undoing it failed (sign out to remove it): ${why}`,
       { cause: err },
     );
   }

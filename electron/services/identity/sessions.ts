@@ -265,6 +265,28 @@ export async function signOut(ctx: ServiceContext, key: string): Promise<{ signe
   return { signedOut: !!r || !!t, revoked };
 }
 
+/**
+ * Undoes a sign-in that could not be recorded in the admin log: the session row first (from then on
+ * no action is attributed to it), then revocation at the IdP where offered, then the tokens. True
+ * when the row and the tokens are gone.
+ */
+export async function undoSignIn(ctx: ServiceContext, key: string): Promise<boolean> {
+  try {
+    await servingWrite(ctx.writeTurns, () => ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(key));
+  } catch {
+    return false;
+  }
+  const t = await readTokens(ctx, key);
+  const p = getProvider(ctx, key);
+  if (t && p) await revoke(configOf(p), ctx.clock, t).catch(() => false);
+  const deleted = await ctx.secrets.delete(tokenKey(key)).then(
+    () => true,
+    () => false,
+  );
+  ctx.events.emit('store.changed', { topics: ['identity'] });
+  return deleted;
+}
+
 /** The OS account name; 'unknown' without a passwd entry (containers). */
 export function osUser(): string {
   try {

@@ -324,11 +324,20 @@ export async function beginSignIn(
           }),
         );
       } catch (err) {
-        // A sign-in the admin log cannot record does not stand (every admin action is attributable).
-        await signOut(oauthDeps, t.key).catch(() => undefined);
+        // A sign-in the admin log cannot record does not stand (every admin action is attributable):
+        // its session row goes first, then its tokens (revoked where the server offers it).
+        const undone = await servingWrite(ctx.writeTurns, () => new OAuthSessions(ctx.db).delete(t.key))
+          .then(() => signOut(oauthDeps, t.key))
+          .then(
+            () => true,
+            () => false,
+          );
+        const why = (err as Error).message;
         emit(
           'failed',
-          `the sign-in could not be recorded in the admin log, so it was undone: ${(err as Error).message}`,
+          undone
+            ? `the sign-in could not be recorded in the admin log, so it was undone: ${why}`
+            : `the sign-in could not be recorded in the admin log, and undoing it failed (sign out of this server to remove it): ${why}`,
         );
         return;
       }
@@ -525,13 +534,17 @@ export function liveHandlers(
       );
       // Nobody awaits the rest here (the UI follows the events): a scan after the sign-in that
       // fails is reported, never an unhandled rejection that would stop the serving process.
-      r.done.catch((err: unknown) =>
-        ctx.events.emit('live.signIn', {
-          serverId,
-          stage: 'failed',
-          error: `signed in, but the scan after it failed: ${err instanceof Error ? err.message : String(err)}`,
-        }),
-      );
+      r.done.catch((err: unknown) => {
+        try {
+          ctx.events.emit('live.signIn', {
+            serverId,
+            stage: 'failed',
+            error: `signed in, but the scan after it failed: ${err instanceof Error ? err.message : String(err)}`,
+          });
+        } catch {
+          // (A listener that throws must not turn this into an unhandled rejection.)
+        }
+      });
       // Desktop: the system browser (RFC 8252; the window refuses to open non-allow-listed pages).
       const opened = await openInSystemBrowser(ctx, r.authorizationUrl);
       return { authorizationUrl: r.authorizationUrl, redirectUri: r.redirectUri, opened };
