@@ -206,7 +206,7 @@ describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP o
     assert.equal((await getGateway(ctx, c.id)).sso?.status, 'signed-out');
   });
 
-  it('a sign-in the admin log cannot record is undone: the new API token revoked at the gateway, nothing stored', async () => {
+  it('a sign-in the admin log cannot record is not stored, and the API token it minted is revoked at the gateway', async () => {
     const secrets = new MemorySecretStore();
     // Every value ever stored, to try the API token at the gateway after the undo.
     const written: string[] = [];
@@ -223,7 +223,7 @@ describe('gateway single sign-on against ContextForge 1.0.7 (generic OIDC, IdP o
     );
     await assert.rejects(
       loginGateway(ctx, g.id, { openUrl: async (u) => void browse(await idp.interact(u, 'erin')).catch(() => {}) }),
-      /could not be recorded in the admin log, so it was undone: admin log refused/,
+      /could not be recorded in the admin log: admin log refused; nothing was stored/,
     );
     const minted = written
       .map((v) => JSON.parse(v) as { accessToken?: string })

@@ -71,7 +71,7 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     ctx.db.close();
   });
 
-  it('a sign-in the admin log cannot record is undone and reported as failed; no session stays', async () => {
+  it('a sign-in the admin log cannot record is not stored (session and entry in one transaction) and is reported as failed', async () => {
     const { ctx, h, waitFor, secrets } = setup();
     await h['identity.configure']({ issuer: idp.issuer, clientId: NATIVE_CLIENT_ID });
     // The admin log refuses the login entry (as a keyed log without its key does).
@@ -82,7 +82,7 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     await waitFor((e) => e.stage === 'waiting');
     assert.equal(await browse(await idp.interact(authorizationUrl, 'alice')), 200);
     const failed = await waitFor((e) => e.stage === 'failed');
-    assert.match(String(failed.error), /could not be recorded in the admin log, so it was undone.*admin log refused/);
+    assert.match(String(failed.error), /could not be recorded in the admin log: admin log refused; nothing was stored/);
     assert.equal(sessionInfo(ctx, CONSOLE_KEY), null);
     assert.equal((await h['identity.whoami']({})).session, null);
     assert.equal(await secrets.get(tokenKey(CONSOLE_KEY)), null, 'tokens deleted');
@@ -90,7 +90,7 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     ctx.db.close();
   });
 
-  it('an undo that cannot delete the tokens says so; the session row is gone first, so nothing is attributed to it', async () => {
+  it('a sign-in whose tokens cannot be deleted after the log refused it says so; no session row was ever written', async () => {
     const { ctx, h, waitFor, secrets } = setup();
     await h['identity.configure']({ issuer: idp.issuer, clientId: NATIVE_CLIENT_ID });
     ctx.db.exec(
@@ -103,7 +103,10 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     await waitFor((e) => e.stage === 'waiting');
     assert.equal(await browse(await idp.interact(authorizationUrl, 'alice')), 200);
     const failed = await waitFor((e) => e.stage === 'failed');
-    assert.match(String(failed.error), /could not be recorded in the admin log, and undoing it failed \(sign out/);
+    assert.match(
+      String(failed.error),
+      /could not be recorded in the admin log: admin log refused; its tokens could not be deleted from the secret store \(sign out/,
+    );
     assert.equal(sessionInfo(ctx, CONSOLE_KEY), null, 'no session row: actions are not attributed to it');
     assert.equal((await h['identity.whoami']({})).session, null);
     ctx.db.close();

@@ -4,7 +4,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { IdentitySession } from '../../../shared/model/identity.js';
 import { appendAdminAction } from '../../services/audit/admin-log.js';
 import type { ServiceContext } from '../../services/context.js';
-import { recordConsoleLogin } from '../../services/identity/handlers.js';
+import { consoleLoginRecord } from '../../services/identity/handlers.js';
 import {
   actorOf,
   CONSOLE_KEY,
@@ -117,6 +117,7 @@ export const loginCommand: Command = {
       }
       const session = await signIn(ctx, CONSOLE_KEY, {
         timeoutMs: timeoutS * 1000,
+        record: consoleLoginRecord(ctx),
         ...(values.device
           ? {
               device: ({ verificationUri, verificationUriComplete, userCode }) =>
@@ -132,7 +133,6 @@ export const loginCommand: Command = {
               },
             }),
       });
-      await recordConsoleLogin(ctx, session);
       if (format === 'json') io.stdout(JSON.stringify({ session, actor: actorOf(ctx) }, null, 2) + '\n');
       else io.stdout(`Signed in as ${describe(session)}\n`);
       return 0;

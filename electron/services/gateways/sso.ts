@@ -3,9 +3,8 @@ import { AdminError } from '../../../shared/api/errors.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { loopbackListener, SignInError } from '../identity/oidc.js';
-import { actorOf, saveSignIn, sessionInfo, tokenKey } from '../identity/sessions.js';
+import { actorOf, saveSignIn, sessionInfo, tokenKey, UnrecordedSignInError } from '../identity/sessions.js';
 import { HttpClient, type HttpResponse } from './http.js';
-import { servingWrite } from '../store/write-turns.js';
 
 /**
  * Sign-in to a ContextForge gateway through its own single sign-on ("way (a)", verified against
@@ -273,19 +272,23 @@ export async function signInToGateway(
         .catch(() => undefined);
       replacedRevoked = res !== undefined && [200, 204, 404].includes(res.status);
     }
-    const saved = await saveSignIn(ctx, ssoKey(s.id), {
-      tokens: stored,
-      identity: {
-        issuer: s.issuer,
-        subject: email,
-        email,
-        ...(typeof fullName === 'string' ? { name: fullName } : {}),
-      },
-    });
+    // The session and its admin-log entry are stored together (saveSignIn): a sign-in the log
+    // cannot record never stands (every admin action is attributable).
+    let saved: Awaited<ReturnType<typeof saveSignIn>>;
     try {
-      // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
-      await servingWrite(ctx.writeTurns, () =>
-        appendAdminAction(ctx.db, ctx.clock, {
+      saved = await saveSignIn(
+        ctx,
+        ssoKey(s.id),
+        {
+          tokens: stored,
+          identity: {
+            issuer: s.issuer,
+            subject: email,
+            email,
+            ...(typeof fullName === 'string' ? { name: fullName } : {}),
+          },
+        },
+        () => ({
           action: 'gateway.login',
           target: s.name,
           actor: actorOf(ctx),
@@ -293,41 +296,24 @@ export async function signInToGateway(
             issuer: s.issuer,
             providerId,
             email,
-            expiresAt: saved.expiresAt ?? null,
+            expiresAt: stored.expiresAt !== undefined ? new Date(stored.expiresAt).toISOString() : null,
             ...(replacedRevoked !== null ? { previousTokenRevoked: replacedRevoked } : {}),
           },
         }),
       );
     } catch (err) {
-      // A sign-in the admin log cannot record does not stand (every admin action is attributable):
-      // the session row goes first (nothing is attributed to it from then on), then the new API
-      // token is revoked while the session allows it, then deleted here.
-      const why = (err as Error).message;
-      const rowGone = await servingWrite(ctx.writeTurns, () =>
-        ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(ssoKey(s.id)),
-      ).then(
-        () => true,
-        () => false,
-      );
+      if (!(err instanceof UnrecordedSignInError)) throw err;
+      // Not stored: the API token just minted is revoked too, while the session allows it.
       const res = stored.gatewayTokenId
         ? await authed
             .send('DELETE', authed.url(`/v1/tokens/${encodeURIComponent(stored.gatewayTokenId)}`))
             .catch(() => undefined)
         : undefined;
       const revoked = res !== undefined && [200, 204, 404].includes(res.status);
-      const tokensGone = await ctx.secrets.delete(tokenKey(ssoKey(s.id))).then(
-        () => true,
-        () => false,
-      );
-      const left = [
-        ...(revoked ? [] : [`revoke the API token "${tokenName}" at the gateway by hand`]),
-        ...(rowGone && tokensGone ? [] : [`sign out of gateway "${s.name}"`]),
-      ];
       throw new SignInError(
         'invalid-response',
-        left.length
-          ? `Sign-in to gateway "${s.name}" could not be recorded in the admin log, and undoing it did not finish (${left.join('; ')}): ${why}`
-          : `Sign-in to gateway "${s.name}" could not be recorded in the admin log, so it was undone: ${why}`,
+        `Sign-in to gateway "${s.name}": ${err.message}` +
+          (revoked ? '' : `; revoke its API token "${tokenName}" at the gateway by hand`),
       );
     }
     ctx.events.emit('store.changed', { topics: ['gateways'] });

@@ -1,10 +1,17 @@
 import { appendAdminAction } from '../audit/admin-log.js';
-import type { IdentitySession } from '../../../shared/model/identity.js';
 import type { ServiceContext } from '../context.js';
 import type { HandlerGroup } from '../handlers.js';
 import { openInSystemBrowser } from './browser.js';
-import { actorOf, CONSOLE_KEY, getProvider, getSession, setProvider, signIn, signOut, undoSignIn } from './sessions.js';
-import { servingWrite } from '../store/write-turns.js';
+import {
+  actorOf,
+  CONSOLE_KEY,
+  getProvider,
+  getSession,
+  setProvider,
+  signIn,
+  signOut,
+  type SignInRecord,
+} from './sessions.js';
 
 /** The console sign-in waiting for its browser redirect, per context (a new one replaces it). */
 const pending = new WeakMap<ServiceContext, AbortController>();
@@ -23,16 +30,13 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
     let opened = false;
     signIn(ctx, CONSOLE_KEY, {
       signal: abort.signal,
+      record: consoleLoginRecord(ctx),
       openUrl: (url) => {
         opened = true;
         ctx.events.emit('identity.signIn', { stage: 'waiting' });
         return openInSystemBrowser(ctx, url).then((opened) => resolve({ authorizationUrl: url, opened }));
       },
     })
-      .then(async (session) => {
-        await recordConsoleLogin(ctx, session);
-        return session;
-      })
       .then(
         (session) => {
           ctx.events.emit('identity.signIn', {
@@ -52,31 +56,14 @@ export function startConsoleSignIn(ctx: ServiceContext): Promise<{ authorization
   });
 }
 
-/**
- * The admin-log entry of a completed console sign-in (UI and CLI). A sign-in the log cannot record
- * does not stand (every admin action is attributable): it is signed out again and the error says so.
- */
-export async function recordConsoleLogin(ctx: ServiceContext, session: IdentitySession): Promise<void> {
-  try {
-    // (Long after the action's turn at the write lock: a turn of its own, write-turns.ts.)
-    await servingWrite(ctx.writeTurns, () =>
-      appendAdminAction(ctx.db, ctx.clock, {
-        action: 'identity.login',
-        target: CONSOLE_KEY,
-        actor: actorOf(ctx),
-        details: { issuer: session.issuer, subject: session.subject, email: session.email ?? null },
-      }),
-    );
-  } catch (err) {
-    const undone = await undoSignIn(ctx, CONSOLE_KEY);
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      undone
-        ? `the sign-in could not be recorded in the admin log, so it was undone: ${why}`
-        : `the sign-in could not be recorded in the admin log, and undoing it failed (sign out to remove it): ${why}`,
-      { cause: err },
-    );
-  }
+/** The admin-log entry of a console sign-in (UI and CLI), written with its session (saveSignIn). */
+export function consoleLoginRecord(ctx: ServiceContext): SignInRecord {
+  return (id) => ({
+    action: 'identity.login',
+    target: CONSOLE_KEY,
+    actor: actorOf(ctx),
+    details: { issuer: id.issuer, subject: id.subject, email: id.email ?? null },
+  });
 }
 
 export function identityHandlers(

@@ -14,6 +14,8 @@ import {
   type TokenSet,
 } from './oidc.js';
 import { servingWrite } from '../store/write-turns.js';
+import { appendAdminAction, type AdminAction } from '../audit/admin-log.js';
+import { transaction } from '../store/database.js';
 
 /**
  * Sign-in sessions, one per key: `console` (the admin) or `gateway:<id>`. The provider settings and
@@ -125,38 +127,71 @@ async function readTokens(ctx: ServiceContext, key: string): Promise<TokenSet | 
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** Stores a completed sign-in: tokens to the secret store first, then who signed in. */
-export async function saveSignIn(ctx: ServiceContext, key: string, result: SignInResult): Promise<IdentitySession> {
+/** The admin-log entry of a sign-in, from who signed in (built inside its transaction). */
+export type SignInRecord = (identity: SignInResult['identity']) => AdminAction;
+
+/** A sign-in whose admin-log entry could not be written: nothing of it was stored. */
+export class UnrecordedSignInError extends Error {}
+
+/**
+ * Stores a completed sign-in: tokens to the secret store first, then who signed in, with its
+ * admin-log entry (`record`) in the same transaction, so a sign-in the log cannot record never
+ * stands, not even for a moment (every admin action is attributable). On any failure the tokens are
+ * deleted again and nothing of the sign-in remains; the error says if even that failed.
+ */
+export async function saveSignIn(
+  ctx: ServiceContext,
+  key: string,
+  result: SignInResult,
+  record?: SignInRecord,
+): Promise<IdentitySession> {
   await ctx.secrets.set(tokenKey(key), JSON.stringify(result.tokens));
   const { identity: id, tokens } = result;
+  let recording = false;
   try {
     // A sign-in outlasts its action's turn at the write lock (an audit import's worker may hold it):
     // this write waits for its own (write-turns.ts).
     await servingWrite(ctx.writeTurns, () =>
-      ctx.db
-        .prepare(
-          `INSERT INTO identity_sessions (key, issuer, subject, email, name, groups_json, signed_in_at, expires_at, refreshed_at,
+      transaction(ctx.db, () => {
+        ctx.db
+          .prepare(
+            `INSERT INTO identity_sessions (key, issuer, subject, email, name, groups_json, signed_in_at, expires_at, refreshed_at,
            has_refresh, status, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'active', NULL)
          ON CONFLICT (key) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject, email = excluded.email,
            name = excluded.name, groups_json = excluded.groups_json, signed_in_at = excluded.signed_in_at,
            expires_at = excluded.expires_at, refreshed_at = NULL, has_refresh = excluded.has_refresh,
            status = 'active', status_message = NULL`,
-        )
-        .run(
-          key,
-          id.issuer,
-          id.subject,
-          id.email ?? null,
-          id.name ?? null,
-          id.groups ? JSON.stringify(id.groups) : null,
-          ctx.clock.now().toISOString(),
-          iso(tokens.expiresAt),
-          tokens.refreshToken ? 1 : 0,
-        ),
+          )
+          .run(
+            key,
+            id.issuer,
+            id.subject,
+            id.email ?? null,
+            id.name ?? null,
+            id.groups ? JSON.stringify(id.groups) : null,
+            ctx.clock.now().toISOString(),
+            iso(tokens.expiresAt),
+            tokens.refreshToken ? 1 : 0,
+          );
+        // After the row: the entry's actor is who just signed in.
+        recording = true;
+        if (record) appendAdminAction(ctx.db, ctx.clock, record(id));
+      }),
     );
   } catch (err) {
-    await ctx.secrets.delete(tokenKey(key)).catch(() => {});
-    throw err;
+    const deleted = await ctx.secrets.delete(tokenKey(key)).then(
+      () => true,
+      () => false,
+    );
+    if (!recording && deleted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new UnrecordedSignInError(
+      (recording ? `the sign-in could not be recorded in the admin log: ${why}` : why) +
+        (deleted
+          ? '; nothing was stored'
+          : '; its tokens could not be deleted from the secret store (sign out to remove them)'),
+      { cause: err },
+    );
   }
   ctx.events.emit('store.changed', { topics: ['identity'] });
   return (await getSession(ctx, key))!;
@@ -169,6 +204,8 @@ export interface SignInOptions {
   device?: DeviceDeps['show'];
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Its admin-log entry, written with the session (saveSignIn). */
+  record?: SignInRecord;
 }
 
 function configOf(p: IdentityProvider): IdpConfig {
@@ -188,7 +225,13 @@ export async function signIn(ctx: ServiceContext, key: string, opts: SignInOptio
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-  return saveSignIn(ctx, key, result);
+  try {
+    return await saveSignIn(ctx, key, result, opts.record);
+  } catch (err) {
+    // Not stored: the tokens just issued are revoked too where the IdP offers it (best effort).
+    if (err instanceof UnrecordedSignInError) await revoke(cfg, ctx.clock, result.tokens).catch(() => false);
+    throw err;
+  }
 }
 
 async function markSignInAgain(ctx: ServiceContext, key: string, message: string): Promise<void> {
@@ -263,28 +306,6 @@ export async function signOut(ctx: ServiceContext, key: string): Promise<{ signe
   ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(key);
   ctx.events.emit('store.changed', { topics: ['identity'] });
   return { signedOut: !!r || !!t, revoked };
-}
-
-/**
- * Undoes a sign-in that could not be recorded in the admin log: the session row first (from then on
- * no action is attributed to it), then revocation at the IdP where offered, then the tokens. True
- * when the row and the tokens are gone.
- */
-export async function undoSignIn(ctx: ServiceContext, key: string): Promise<boolean> {
-  try {
-    await servingWrite(ctx.writeTurns, () => ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(key));
-  } catch {
-    return false;
-  }
-  const t = await readTokens(ctx, key);
-  const p = getProvider(ctx, key);
-  if (t && p) await revoke(configOf(p), ctx.clock, t).catch(() => false);
-  const deleted = await ctx.secrets.delete(tokenKey(key)).then(
-    () => true,
-    () => false,
-  );
-  ctx.events.emit('store.changed', { topics: ['identity'] });
-  return deleted;
 }
 
 /** The OS account name; 'unknown' without a passwd entry (containers). */

@@ -23,7 +23,6 @@ import type { LiveLimits } from './limits.js';
 import { acceptChanges } from './pins.js';
 import { runLiveScan } from './scan.js';
 import { LiveStore } from './store.js';
-import { servingWrite } from '../store/write-turns.js';
 
 /** Running connections of one process (per context): for cancel and the `connecting` state. */
 class LiveRuntime {
@@ -295,52 +294,34 @@ export async function beginSignIn(
   const emit = (stage: 'waiting' | 'exchanging' | 'verifying' | 'signed-in' | 'failed', error?: string) =>
     ctx.events.emit('live.signIn', { serverId, stage, ...(error ? { error } : {}) });
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const oauthDeps = { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits, turns: ctx.writeTurns };
   let handle: SignInHandle;
   try {
-    handle = await startSignIn(oauthDeps, {
-      serverId,
-      kind: t.kind,
-      url: t.url,
-      key: t.key,
-      ...(clientId ? { clientId } : {}),
-      ...(timeoutMs ? { timeoutMs } : {}),
-      onProgress: emit,
-    });
+    handle = await startSignIn(
+      { db: ctx.db, secrets: ctx.secrets, now: () => ctx.clock.now(), limits, turns: ctx.writeTurns },
+      {
+        serverId,
+        kind: t.kind,
+        url: t.url,
+        key: t.key,
+        ...(clientId ? { clientId } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+        onProgress: emit,
+        // Written with the session: a sign-in the admin log cannot record is not stored.
+        record: (issuer) => ({
+          actor: actorOf(ctx),
+          action: 'oauth.sign-in',
+          target: serverId,
+          details: { server: s.entry.name, client: s.entry.client, issuer },
+        }),
+      },
+    );
   } catch (err) {
     emit('failed', (err as Error).message);
     throw new AdminError('bad-request', (err as Error).message);
   }
   runtime.signIns.set(serverId, handle);
   const done = handle.done.then(
-    async ({ issuer }) => {
-      try {
-        await servingWrite(ctx.writeTurns, () =>
-          appendAdminAction(ctx.db, ctx.clock, {
-            actor: actorOf(ctx),
-            action: 'oauth.sign-in',
-            target: serverId,
-            details: { server: s.entry.name, client: s.entry.client, issuer },
-          }),
-        );
-      } catch (err) {
-        // A sign-in the admin log cannot record does not stand (every admin action is attributable):
-        // its session row goes first, then its tokens (revoked where the server offers it).
-        const undone = await servingWrite(ctx.writeTurns, () => new OAuthSessions(ctx.db).delete(t.key))
-          .then(() => signOut(oauthDeps, t.key))
-          .then(
-            () => true,
-            () => false,
-          );
-        const why = (err as Error).message;
-        emit(
-          'failed',
-          undone
-            ? `the sign-in could not be recorded in the admin log, so it was undone: ${why}`
-            : `the sign-in could not be recorded in the admin log, and undoing it failed (sign out of this server to remove it): ${why}`,
-        );
-        return;
-      }
+    async () => {
       ctx.events.emit('store.changed', { topics: ['live'] });
       await scanAndRecord(ctx, opts, [serverId]);
     },

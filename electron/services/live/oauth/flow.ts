@@ -16,6 +16,8 @@ import {
 } from './provider.js';
 import { OAuthSessions } from './sessions.js';
 import { servingWrite, type WriteTurnsBuffer } from '../../store/write-turns.js';
+import { appendAdminAction, type AdminAction } from '../../audit/admin-log.js';
+import { transaction } from '../../store/database.js';
 
 export { SessionExpiredError } from './provider.js';
 
@@ -170,6 +172,8 @@ export interface SignInRequest {
   clientId?: string;
   timeoutMs?: number;
   onProgress?: (stage: SignInStage, error?: string) => void;
+  /** Its admin-log entry (from the issuer), written in the session's transaction. */
+  record?: (issuer: string) => AdminAction;
 }
 
 export interface SignInHandle {
@@ -269,18 +273,39 @@ export async function startSignIn(deps: OAuthDeps, req: SignInRequest): Promise<
       // Minutes after the action began: a turn of its own at the write lock.
       const signedInAt = deps.now().toISOString();
       const refreshable = Boolean(provider.data.tokens?.refresh_token);
-      await servingWrite(deps.turns, () =>
-        new OAuthSessions(deps.db).upsert({
-          key: req.key,
-          serverId: req.serverId,
-          issuer,
-          expiresAt,
-          refreshable,
-          signedInAt,
-          refreshedAt: null,
-          expired: false,
-        }),
-      );
+      // The session and its admin-log entry together: a sign-in the log cannot record never
+      // stands (every admin action is attributable); its tokens are then revoked and deleted.
+      let recording = false;
+      try {
+        await servingWrite(deps.turns, () =>
+          transaction(deps.db, () => {
+            new OAuthSessions(deps.db).upsert({
+              key: req.key,
+              serverId: req.serverId,
+              issuer,
+              expiresAt,
+              refreshable,
+              signedInAt,
+              refreshedAt: null,
+              expired: false,
+            });
+            recording = true;
+            if (req.record) appendAdminAction(deps.db, { now: deps.now }, req.record(issuer));
+          }),
+        );
+      } catch (err) {
+        const cleared = await signOut(deps, req.key).then(
+          () => true,
+          () => false,
+        );
+        const why = err instanceof Error ? err.message : String(err);
+        throw new SignInError(
+          (recording ? `the sign-in could not be recorded in the admin log: ${why}` : why) +
+            (cleared
+              ? '; nothing was stored'
+              : '; its tokens could not be deleted (sign out of this server to remove them)'),
+        );
+      }
       req.onProgress?.('signed-in');
       return { issuer, expiresAt };
     } catch (err) {

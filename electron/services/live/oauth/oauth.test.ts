@@ -259,7 +259,7 @@ test('OAuth sign-in to a real protected MCP server: bad cases store nothing, the
   assert.equal(hits.length, 0);
 });
 
-test('a sign-in the admin log cannot record is undone and reported as failed (no tokens, no session)', async () => {
+test('a sign-in the admin log cannot record is not stored: no session, its tokens deleted, reported as failed', async () => {
   const env = await setup();
   const id = env.user.serverId;
   // The admin log refuses every entry (as a keyed log without its key does).
@@ -278,7 +278,7 @@ test('a sign-in the admin log cannot record is undone and reported as failed (no
     if (!failed) await new Promise((r) => setTimeout(r, 50));
   }
   assert.ok(failed, 'a failed event follows');
-  assert.match(String(failed.error), /could not be recorded in the admin log, so it was undone.*admin log refused/);
+  assert.match(String(failed.error), /could not be recorded in the admin log: admin log refused; nothing was stored/);
   assert.deepEqual(env.oauthEntries(), [], 'tokens deleted');
   assert.deepEqual(env.sessionRows(), [], 'session deleted');
   env.ctx.db.exec('DROP TRIGGER refuse_admin_log');
