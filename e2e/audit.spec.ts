@@ -62,7 +62,10 @@ test.afterEach(() => {
 
 test('shows the total, a histogram and a virtualized list that loads more on scroll', async ({ page }) => {
   await expect(page.getByTestId('audit-histogram')).toBeVisible();
-  expect(Number(await page.getByTestId('audit-histogram').getAttribute('data-buckets'))).toBeGreaterThan(10);
+  // (The histogram shows before its query answers: wait for its buckets, as the zoom test does.)
+  await expect
+    .poll(async () => Number(await page.getByTestId('audit-histogram').getAttribute('data-buckets')))
+    .toBeGreaterThan(10);
   const rows = page.getByTestId('audit-row');
   await expect(rows.first()).toBeVisible();
   // Virtualized: far fewer rows in the DOM than events.
