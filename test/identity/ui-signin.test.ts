@@ -72,19 +72,29 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
   });
 
   it('a sign-in the admin log cannot record is not stored (session and entry in one transaction) and is reported as failed', async () => {
-    const { ctx, h, waitFor, secrets } = setup();
+    const { ctx, h, waitFor, secrets, events } = setup();
     await h['identity.configure']({ issuer: idp.issuer, clientId: NATIVE_CLIENT_ID });
-    // The admin log refuses the login entry (as a keyed log without its key does).
+    // Alice is signed in; then the admin log refuses the next login entry (as a keyed log without
+    // its key does) and Bob signs in.
+    const first = await h['identity.signIn']({});
+    assert.equal(await browse(await idp.interact(first.authorizationUrl, 'alice')), 200);
+    await waitFor((e) => e.stage === 'signed-in');
+    assert.equal(sessionInfo(ctx, CONSOLE_KEY)?.email, 'alice@example.com');
     ctx.db.exec(
       "CREATE TEMP TRIGGER refuse_login BEFORE INSERT ON admin_log WHEN NEW.action = 'identity.login' BEGIN SELECT RAISE(ABORT, 'admin log refused'); END",
     );
+    events.length = 0;
     const { authorizationUrl } = await h['identity.signIn']({});
     await waitFor((e) => e.stage === 'waiting');
-    assert.equal(await browse(await idp.interact(authorizationUrl, 'alice')), 200);
+    assert.equal(await browse(await idp.interact(authorizationUrl, 'bob')), 200);
     const failed = await waitFor((e) => e.stage === 'failed');
     assert.match(String(failed.error), /could not be recorded in the admin log: admin log refused; nothing was stored/);
+    // Bob's sign-in replaced Alice's tokens; her session row does not stay behind to name her on
+    // later entries: signed out.
     assert.equal(sessionInfo(ctx, CONSOLE_KEY), null);
-    assert.equal((await h['identity.whoami']({})).session, null);
+    const who = await h['identity.whoami']({});
+    assert.equal(who.session, null);
+    assert.doesNotMatch(who.actor, /alice|bob/);
     assert.equal(await secrets.get(tokenKey(CONSOLE_KEY)), null, 'tokens deleted');
     assert.equal(secrets.values.size, 0);
     ctx.db.close();

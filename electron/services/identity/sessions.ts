@@ -136,8 +136,9 @@ export class UnrecordedSignInError extends Error {}
 /**
  * Stores a completed sign-in: tokens to the secret store first, then who signed in, with its
  * admin-log entry (`record`) in the same transaction, so a sign-in the log cannot record never
- * stands, not even for a moment (every admin action is attributable). On any failure the tokens are
- * deleted again and nothing of the sign-in remains; the error says if even that failed.
+ * stands, not even for a moment (every admin action is attributable). On any failure the key ends
+ * signed out: the tokens it stored and any earlier session row are deleted; the error says if
+ * deleting the tokens failed.
  */
 export async function saveSignIn(
   ctx: ServiceContext,
@@ -179,10 +180,16 @@ export async function saveSignIn(
       }),
     );
   } catch (err) {
+    // The tokens it stored replaced any earlier session's: that key ends signed out (a session row
+    // left behind would name its admin on later entries without tokens to back it).
     const deleted = await ctx.secrets.delete(tokenKey(key)).then(
       () => true,
       () => false,
     );
+    await servingWrite(ctx.writeTurns, () =>
+      ctx.db.prepare('DELETE FROM identity_sessions WHERE key = ?').run(key),
+    ).catch(() => undefined);
+    ctx.events.emit('store.changed', { topics: ['identity'] });
     if (!recording && deleted) throw err;
     const why = err instanceof Error ? err.message : String(err);
     throw new UnrecordedSignInError(
