@@ -8,7 +8,7 @@ import { findingsHandlers } from './findings/handlers.js';
 import { gatewayHandlers } from './gateways/handlers.js';
 import type { AdminHandlers } from './handlers.js';
 import { adminMethods, METHOD_NAMES } from '../../shared/api/contract.js';
-import { servingTurn, type WriteTurnsBuffer } from './store/write-turns.js';
+import { servingTurn } from './store/write-turns.js';
 import { liveHandlers } from './live/handlers.js';
 import { policyHandlers } from './policy/handlers.js';
 import { identityHandlers } from './identity/handlers.js';
@@ -38,22 +38,27 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
     ...configWriteHandlers(ctx),
     ...fleetHandlers(ctx),
   };
-  const checked = refusingUnrecordable(ctx, handlers);
-  return ctx.writeTurns ? takingWriteTurns(checked, ctx.writeTurns) : checked;
+  return guardingStoreWrites(ctx, handlers);
 }
 
 /**
- * While the admin log cannot record (keyed, its key not loaded: the desktop's secret store failed
- * at start-up), every action that changes state is refused before it runs. Otherwise it would take
- * effect and then fail to be logged, an unattributed change. Reads go on; so do the calls that
- * write nothing here (`writesStore: false`).
+ * What every method that writes the local store (the contract's `writesStore`, default `mutates`)
+ * goes through first:
+ * - while the admin log cannot record (keyed, its key not loaded: the desktop's secret store failed
+ *   at start-up), it is refused before it runs; otherwise it would take effect and then fail to be
+ *   logged, an unattributed change. Reads go on;
+ * - in a serving process, it waits, without holding the event loop, while an ingest worker is in a
+ *   long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite,
+ *   and every other request with it.
  */
-function refusingUnrecordable(ctx: ServiceContext, handlers: AdminHandlers): AdminHandlers {
+function guardingStoreWrites(ctx: ServiceContext, handlers: AdminHandlers): AdminHandlers {
   const out: Record<string, unknown> = { ...handlers };
+  const turns = ctx.writeTurns;
   for (const name of METHOD_NAMES) {
     const spec = adminMethods[name];
-    if (!spec.mutates || !(spec.writesStore ?? true)) continue;
+    if (!(spec.writesStore ?? spec.mutates)) continue;
     const h = handlers[name] as (input: unknown) => Promise<unknown>;
+    const run = turns ? (input: unknown) => servingTurn(turns, () => h(input)) : h;
     out[name] = async (input: unknown) => {
       const why = adminLogRefusal(ctx.db);
       if (why)
@@ -61,24 +66,8 @@ function refusingUnrecordable(ctx: ServiceContext, handlers: AdminHandlers): Adm
           'unavailable',
           `${why} Gatehouse refuses changes until it can record them: make the OS secret store available (unlock the keyring) and restart Gatehouse.`,
         );
-      return h(input);
+      return run(input);
     };
-  }
-  return out as AdminHandlers;
-}
-
-/**
- * Each admin action that writes waits, without holding the event loop, while an ingest worker is in
- * a long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite, and
- * every other request with it.
- */
-function takingWriteTurns(handlers: AdminHandlers, turns: WriteTurnsBuffer): AdminHandlers {
-  const out: Record<string, unknown> = { ...handlers };
-  for (const name of METHOD_NAMES) {
-    const spec = adminMethods[name];
-    if (!(spec.writesStore ?? spec.mutates)) continue;
-    const h = handlers[name] as (input: unknown) => Promise<unknown>;
-    out[name] = (input: unknown) => servingTurn(turns, () => h(input));
   }
   return out as AdminHandlers;
 }

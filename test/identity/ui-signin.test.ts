@@ -115,7 +115,7 @@ describe('identity.configure / identity.signIn / identity.signOut (UI methods)',
     const failed = await waitFor((e) => e.stage === 'failed');
     assert.match(
       String(failed.error),
-      /could not be recorded in the admin log: admin log refused; its tokens could not be deleted from the secret store \(sign out/,
+      /could not be recorded in the admin log: admin log refused; its tokens could not be deleted \(sign out to remove them\)/,
     );
     assert.equal(sessionInfo(ctx, CONSOLE_KEY), null, 'no session row: actions are not attributed to it');
     assert.equal((await h['identity.whoami']({})).session, null);

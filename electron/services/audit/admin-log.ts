@@ -114,11 +114,16 @@ const lastEntry = (db: Database) =>
   db.prepare('SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1').get() as
     { seq: number; hash: string } | undefined;
 
+/** The log is keyed (its last entry is an HMAC) but no key is bound: an append would be refused. */
+function keyMissing(binding: AdminLogBinding | undefined, last: { hash: string } | undefined): boolean {
+  return !binding && !!last && macScheme(last.hash) === 'hmac-sha256';
+}
+
 /** Why an append would be refused now (the log is keyed and its key was not loaded), else null. */
 export function adminLogRefusal(db: Database): string | null {
-  if (bindings.get(db)) return null;
-  const last = lastEntry(db);
-  return last && macScheme(last.hash) === 'hmac-sha256'
+  const binding = bindings.get(db);
+  // (Bound: nothing to read.)
+  return !binding && keyMissing(binding, lastEntry(db))
     ? 'The admin log is keyed but its key was not loaded from the secret store, so no admin action can be recorded.'
     : null;
 }
@@ -126,7 +131,7 @@ export function adminLogRefusal(db: Database): string | null {
 export function appendAdminAction(db: Database, clock: Clock, a: AdminAction): AdminLogEntry {
   const binding = bindings.get(db);
   const last = lastEntry(db);
-  if (!binding && last && macScheme(last.hash) === 'hmac-sha256') {
+  if (keyMissing(binding, last)) {
     throw new Error(
       'The admin log is keyed but its key was not loaded for this database (openAdminLog): refusing to append an unkeyed entry.',
     );

@@ -3,7 +3,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { loopbackListener, SignInError } from '../identity/oidc.js';
-import { actorOf, saveSignIn, sessionInfo, tokenKey, UnrecordedSignInError } from '../identity/sessions.js';
+import { actorOf, saveSignIn, sessionInfo, tokenKey, SignInNotStoredError } from '../identity/sessions.js';
 import { HttpClient, type HttpResponse } from './http.js';
 
 /**
@@ -302,7 +302,7 @@ export async function signInToGateway(
         }),
       );
     } catch (err) {
-      if (!(err instanceof UnrecordedSignInError)) throw err;
+      if (!(err instanceof SignInNotStoredError)) throw err;
       // Not stored: the API token just minted is revoked too, while the session allows it.
       const res = stored.gatewayTokenId
         ? await authed

@@ -130,8 +130,20 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 /** The admin-log entry of a sign-in, from who signed in (built inside its transaction). */
 export type SignInRecord = (identity: SignInResult['identity']) => AdminAction;
 
-/** A sign-in whose admin-log entry could not be written: nothing of it was stored. */
-export class UnrecordedSignInError extends Error {}
+/** A sign-in that was not stored (its admin-log entry could not be written, or its tokens not deleted). */
+export class SignInNotStoredError extends Error {}
+
+/**
+ * Why a sign-in was not stored: the admin log's refusal (when it was `recording`) or the store's
+ * error, and whether its tokens are gone (`cleared`; else where to sign out: `signOutHint`).
+ */
+export function notStoredReason(err: unknown, recording: boolean, cleared: boolean, signOutHint: string): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return (
+    (recording ? `the sign-in could not be recorded in the admin log: ${why}` : why) +
+    (cleared ? '; nothing was stored' : `; its tokens could not be deleted (${signOutHint} to remove them)`)
+  );
+}
 
 /**
  * Stores a completed sign-in: tokens to the secret store first, then who signed in, with its
@@ -191,14 +203,7 @@ export async function saveSignIn(
     ).catch(() => undefined);
     ctx.events.emit('store.changed', { topics: ['identity'] });
     if (!recording && deleted) throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    throw new UnrecordedSignInError(
-      (recording ? `the sign-in could not be recorded in the admin log: ${why}` : why) +
-        (deleted
-          ? '; nothing was stored'
-          : '; its tokens could not be deleted from the secret store (sign out to remove them)'),
-      { cause: err },
-    );
+    throw new SignInNotStoredError(notStoredReason(err, recording, deleted, 'sign out'), { cause: err });
   }
   ctx.events.emit('store.changed', { topics: ['identity'] });
   return (await getSession(ctx, key))!;
@@ -236,7 +241,7 @@ export async function signIn(ctx: ServiceContext, key: string, opts: SignInOptio
     return await saveSignIn(ctx, key, result, opts.record);
   } catch (err) {
     // Not stored: the tokens just issued are revoked too where the IdP offers it (best effort).
-    if (err instanceof UnrecordedSignInError) await revoke(cfg, ctx.clock, result.tokens).catch(() => false);
+    if (err instanceof SignInNotStoredError) await revoke(cfg, ctx.clock, result.tokens).catch(() => false);
     throw err;
   }
 }

@@ -54,13 +54,7 @@ export async function servingTurn<T>(turns: WriteTurnsBuffer, action: () => Prom
  * turn, around the synchronous write only. Without turns (CLI, tests) it just runs.
  */
 export async function servingWrite<T>(turns: WriteTurnsBuffer | undefined, write: () => T): Promise<T> {
-  if (!turns) return write();
-  const release = await servingHold(turns);
-  try {
-    return write();
-  } finally {
-    release();
-  }
+  return turns ? servingTurn(turns, async () => write()) : write();
 }
 
 /** Takes the serving thread's turn (asynchronously); resolves with its release. */

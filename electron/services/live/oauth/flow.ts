@@ -17,6 +17,7 @@ import {
 import { OAuthSessions } from './sessions.js';
 import { servingWrite, type WriteTurnsBuffer } from '../../store/write-turns.js';
 import { appendAdminAction, type AdminAction } from '../../audit/admin-log.js';
+import { notStoredReason } from '../../identity/sessions.js';
 import { transaction } from '../../store/database.js';
 
 export { SessionExpiredError } from './provider.js';
@@ -298,13 +299,7 @@ export async function startSignIn(deps: OAuthDeps, req: SignInRequest): Promise<
           () => true,
           () => false,
         );
-        const why = err instanceof Error ? err.message : String(err);
-        throw new SignInError(
-          (recording ? `the sign-in could not be recorded in the admin log: ${why}` : why) +
-            (cleared
-              ? '; nothing was stored'
-              : '; its tokens could not be deleted (sign out of this server to remove them)'),
-        );
+        throw new SignInError(notStoredReason(err, recording, cleared, 'sign out of this server'));
       }
       req.onProgress?.('signed-in');
       return { issuer, expiresAt };
