@@ -99,7 +99,7 @@ export async function startDesktopApp<W extends BrowserWindowLike>(
   // safeStorage is async-only: bind the admin-log key (and anchor) before any handler can append.
   await openAdminLog(ctx.db, ctx.secrets, ctx.clock).catch((err: unknown) => {
     process.stderr.write(
-      `gatehouse: the admin-log key could not be loaded from the secret store (${err instanceof Error ? err.message : typeof err}); admin actions are logged unkeyed, or refused once the log is keyed\n`,
+      `gatehouse: the admin-log key could not be loaded from the secret store (${err instanceof Error ? err.message : typeof err}); admin actions are logged unkeyed, or, once the log is keyed, refused until the key loads (tried again at each)\n`,
     );
   });
   // Audit queries and large imports on worker threads with their own connections, as `gatehouse

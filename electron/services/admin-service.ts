@@ -1,6 +1,7 @@
 import { AdminError } from '../../shared/api/errors.js';
 import { revealSource } from './app/reveal.js';
 import { adminLogRefusal } from './audit/admin-log.js';
+import { retryAdminLogKey } from './audit/admin-log-anchor.js';
 import { auditHandlers } from './audit/handlers.js';
 import type { ServiceContext } from './context.js';
 import { discoveryHandlers } from './discovery/handlers.js';
@@ -44,9 +45,10 @@ export function createAdminHandlers(ctx: ServiceContext): AdminHandlers {
 /**
  * What every method that writes the local store (the contract's `writesStore`, default `mutates`)
  * goes through first:
- * - while the admin log cannot record (keyed, its key not loaded: the desktop's secret store failed
- *   at start-up), it is refused before it runs; otherwise it would take effect and then fail to be
- *   logged, an unattributed change. Reads go on;
+ * - an admin action (`recordsAction`, default `writesStore`) while the admin log cannot record
+ *   (keyed, its key not loaded: the desktop's secret store failed at start-up) first tries to load
+ *   the key again, and is refused before it runs if that fails; otherwise it would take effect and
+ *   then fail to be logged, an unattributed change. Reads and rescans go on;
  * - in a serving process, it waits, without holding the event loop, while an ingest worker is in a
  *   long write transaction (write-turns.ts): its first write would otherwise wait inside SQLite,
  *   and every other request with it.
@@ -56,18 +58,22 @@ function guardingStoreWrites(ctx: ServiceContext, handlers: AdminHandlers): Admi
   const turns = ctx.writeTurns;
   for (const name of METHOD_NAMES) {
     const spec = adminMethods[name];
-    if (!(spec.writesStore ?? spec.mutates)) continue;
+    const writes = spec.writesStore ?? spec.mutates;
+    if (!writes) continue;
     const h = handlers[name] as (input: unknown) => Promise<unknown>;
     const run = turns ? (input: unknown) => servingTurn(turns, () => h(input)) : h;
-    out[name] = async (input: unknown) => {
-      const why = adminLogRefusal(ctx.db);
-      if (why)
-        throw new AdminError(
-          'unavailable',
-          `${why} Gatehouse refuses changes until it can record them: make the OS secret store available (unlock the keyring) and restart Gatehouse.`,
-        );
-      return run(input);
-    };
+    out[name] = !(spec.recordsAction ?? writes)
+      ? run
+      : async (input: unknown) => {
+          if (adminLogRefusal(ctx.db)) await retryAdminLogKey(ctx.db, ctx.secrets, ctx.clock);
+          const why = adminLogRefusal(ctx.db);
+          if (why)
+            throw new AdminError(
+              'unavailable',
+              `${why} Gatehouse refuses changes until it can record them: make the OS secret store available (unlock the keyring) and try again.`,
+            );
+          return run(input);
+        };
   }
   return out as AdminHandlers;
 }

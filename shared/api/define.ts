@@ -12,6 +12,12 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
    * writes nothing there, or whose writes wait for that import anyway.
    */
   writesStore?: boolean;
+  /**
+   * Whether the call is an admin action that appends to the hash-chained admin log (default: as
+   * `writesStore`). Only these are refused while the log cannot record (its key not loaded): a
+   * rescan writes the store but records nothing, so it goes on.
+   */
+  recordsAction?: boolean;
   /** One-line description, shown in errors and docs. */
   summary: string;
 }

@@ -7,6 +7,7 @@ export const discoveryMethods = {
     input: z.object({}).strict(),
     output: DiscoveryRun,
     mutates: true,
+    recordsAction: false,
     summary: 'Discover every MCP server configured on the workstation and record the run.',
   }),
   'discovery.latest': method({

@@ -208,6 +208,24 @@ export async function openAdminLog(db: Database, secrets: SecretStore, clock: Cl
   bindAdminLog(db, new AnchorWriter(db, o.key, secrets, clock, o.anchor));
 }
 
+const reopening = new WeakMap<Database, Promise<void>>();
+
+/**
+ * Tries once more to load the key of a log that is keyed but has none bound (the desktop's secret
+ * store failed at start-up, e.g. a locked keyring), so unlocking the keyring is enough: no restart.
+ * One attempt at a time per database; a failure leaves it unbound (the caller then refuses).
+ */
+export async function retryAdminLogKey(db: Database, secrets: SecretStore, clock: Clock = systemClock): Promise<void> {
+  let attempt = reopening.get(db);
+  if (!attempt) {
+    attempt = openAdminLog(db, secrets, clock)
+      .catch(() => undefined)
+      .finally(() => reopening.delete(db));
+    reopening.set(db, attempt);
+  }
+  await attempt;
+}
+
 /** The same, synchronously, for stores that are synchronous underneath (used by createNodeContext). */
 export function openAdminLogSync(
   db: Database,

@@ -8,12 +8,15 @@ import { cliContext } from '../../../test/support/node-context.js';
 import { createNodeContext } from '../../node/runtime.js';
 import { createAdminHandlers } from '../admin-service.js';
 import type { SecretStore } from '../ports.js';
+import { openNodeSecretStore } from '../../node/secret-store.js';
 import { adminLogEntriesAfter } from './admin-log.js';
+import { checkAdminLog } from './admin-log-anchor.js';
 
 /**
  * The desktop's secret store can fail at start-up (a locked keyring): the admin log, keyed since
- * its first entry, then cannot record. Changes are refused before they run, never applied and then
- * left unlogged; reads go on.
+ * its first entry, then cannot record. Admin actions are refused before they run, never applied and
+ * then left unlogged, until the key loads (tried again at each: unlocking is enough); reads and
+ * rescans, which record no entry, go on.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-admin-log-refusal-'));
@@ -55,7 +58,10 @@ describe('an admin log that cannot record', () => {
       assert.equal((await h['audit.settings.get']({})).retentionDays, 90);
       assert.equal(adminLogEntriesAfter(ctx.db, 0).length, entries);
       // Every other change too: refused before it looks at its input.
-      const changes = METHOD_NAMES.filter((m) => adminMethods[m].mutates && adminMethods[m].writesStore !== false);
+      const changes = METHOD_NAMES.filter((m) => {
+        const spec = adminMethods[m];
+        return (spec.recordsAction ?? spec.writesStore ?? spec.mutates) === true;
+      });
       assert.ok(changes.length > 30);
       for (const name of changes) {
         const call = h[name] as (input: unknown) => Promise<unknown>;
@@ -64,6 +70,89 @@ describe('an admin log that cannot record', () => {
       assert.equal(adminLogEntriesAfter(ctx.db, 0).length, entries);
       // Reads answer.
       assert.equal((await h['app.info']({})).name, 'gatehouse');
+    } finally {
+      ctx.db.close();
+    }
+  });
+  it('lets rescans and scans run, since they record no entry', async () => {
+    const sub = mkdtempSync(join(dir, 'rescan-'));
+    const first = cliContext(sub);
+    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
+    const entries = adminLogEntriesAfter(first.db, 0).length;
+    first.db.close();
+    const ctx = createNodeContext({
+      stateDir: sub,
+      mode: 'desktop',
+      secrets: lockedKeyring,
+      workstation: { home: join(sub, 'home'), platform: 'linux', projects: [], systemRoot: join(sub, 'none'), env: {} },
+    });
+    try {
+      const h = createAdminHandlers(ctx);
+      const noEntry = METHOD_NAMES.filter((m) => adminMethods[m].recordsAction === false);
+      assert.deepEqual(noEntry.sort(), ['discovery.run', 'findings.scan']);
+      const run = await h['discovery.run']({});
+      assert.equal((await h['discovery.latest']({}))?.startedAt, run.startedAt);
+      const report = await h['findings.scan']({});
+      assert.ok(Array.isArray(report.findings));
+      assert.equal(adminLogEntriesAfter(ctx.db, 0).length, entries);
+      // An admin action is still refused.
+      await assert.rejects(h['audit.settings.set']({ retentionDays: 30 }), /try again/);
+    } finally {
+      ctx.db.close();
+    }
+  });
+
+  it('records again once the keyring is unlocked, without a restart', async () => {
+    const sub = mkdtempSync(join(dir, 'unlock-'));
+    const first = cliContext(sub);
+    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
+    const entries = adminLogEntriesAfter(first.db, 0).length;
+    first.db.close();
+    // The same secrets as the first session, behind an async-only keyring that is locked at start.
+    const files = openNodeSecretStore(sub, { keyring: null });
+    let locked = true;
+    const calls = { get: 0 };
+    const gate = async () => {
+      if (locked) throw new Error('the keyring is locked');
+    };
+    const keyring: SecretStore = {
+      kind: 'keyring (test)',
+      get: async (k) => {
+        calls.get++;
+        await gate();
+        return files.get(k);
+      },
+      set: async (k, v) => {
+        await gate();
+        return files.set(k, v);
+      },
+      delete: async (k) => {
+        await gate();
+        return files.delete(k);
+      },
+    };
+    const ctx = createNodeContext({ stateDir: sub, mode: 'desktop', secrets: keyring });
+    try {
+      const h = createAdminHandlers(ctx);
+      // Locked: each action tries the key again, once, and is refused.
+      const before = calls.get;
+      await assert.rejects(h['audit.settings.set']({ retentionDays: 30 }), /try again/);
+      assert.equal(calls.get, before + 1);
+      assert.equal((await h['audit.settings.get']({})).retentionDays, 90);
+      // Unlocked: the next action loads the key, takes effect and is recorded keyed, in one chain.
+      locked = false;
+      await h['audit.settings.set']({ retentionDays: 30 });
+      assert.equal((await h['audit.settings.get']({})).retentionDays, 30);
+      const log = adminLogEntriesAfter(ctx.db, 0);
+      assert.equal(log.length, entries + 1);
+      assert.equal(log.at(-1)?.action, 'audit.retention.set');
+      const check = await checkAdminLog(ctx.db, keyring);
+      assert.equal(check.ok, true, JSON.stringify(check.brokenAt));
+      assert.equal(check.keyed, entries + 1);
+      // Bound now: no further key loads.
+      const loads = calls.get;
+      await h['audit.settings.set']({ retentionDays: 60 });
+      assert.equal(calls.get, loads);
     } finally {
       ctx.db.close();
     }
