@@ -4,6 +4,7 @@ import { appendAdminAction } from '../audit/admin-log.js';
 import type { ServiceContext } from '../context.js';
 import { loopbackListener, SignInError } from '../identity/oidc.js';
 import { actorOf, saveSignIn, sessionInfo, tokenKey, SignInNotStoredError } from '../identity/sessions.js';
+import { inSessionOrder } from '../identity/session-order.js';
 import { HttpClient, type HttpResponse } from './http.js';
 
 /**
@@ -331,7 +332,15 @@ export async function signInToGateway(
  * Sign-out: revokes the minted API token at the gateway while the short session still allows it
  * (ContextForge refuses token management with an API token), then deletes it locally.
  */
-export async function signOutOfGateway(
+export function signOutOfGateway(
+  ctx: ServiceContext,
+  s: Omit<GatewaySsoSettings, 'issuer'>,
+): Promise<{ signedOut: boolean; revoked: boolean; message: string }> {
+  // After any sign-in or refresh of this session still being stored (session-order.ts).
+  return inSessionOrder(ctx.db, ssoKey(s.id), () => endGatewaySession(ctx, s));
+}
+
+async function endGatewaySession(
   ctx: ServiceContext,
   s: Omit<GatewaySsoSettings, 'issuer'>,
 ): Promise<{ signedOut: boolean; revoked: boolean; message: string }> {

@@ -93,8 +93,9 @@ export function identityHandlers(
     'identity.signIn': async () => startConsoleSignIn(ctx),
     'identity.signOut': async () => {
       pending.get(ctx)?.abort();
-      const before = actorOf(ctx);
-      const r = await signOut(ctx, CONSOLE_KEY);
+      // Who is signing out: read once a sign-in still being stored has landed (signOut runs after it).
+      let before = actorOf(ctx);
+      const r = await signOut(ctx, CONSOLE_KEY, () => (before = actorOf(ctx)));
       if (r.signedOut)
         appendAdminAction(ctx.db, ctx.clock, {
           action: 'identity.logout',

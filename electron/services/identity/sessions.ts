@@ -16,6 +16,7 @@ import {
 import { servingWrite } from '../store/write-turns.js';
 import { appendAdminAction, type AdminAction } from '../audit/admin-log.js';
 import { transaction } from '../store/database.js';
+import { inSessionOrder } from './session-order.js';
 
 /**
  * Sign-in sessions, one per key: `console` (the admin) or `gateway:<id>`. The provider settings and
@@ -152,7 +153,17 @@ export function notStoredReason(err: unknown, recording: boolean, cleared: boole
  * signed out: the tokens it stored and any earlier session row are deleted; the error says if
  * deleting the tokens failed.
  */
-export async function saveSignIn(
+export function saveSignIn(
+  ctx: ServiceContext,
+  key: string,
+  result: SignInResult,
+  record?: SignInRecord,
+): Promise<IdentitySession> {
+  // In order with the key's refreshes and sign-outs (session-order.ts).
+  return inSessionOrder(ctx.db, key, () => storeSignIn(ctx, key, result, record));
+}
+
+async function storeSignIn(
   ctx: ServiceContext,
   key: string,
   result: SignInResult,
@@ -261,7 +272,13 @@ async function markSignInAgain(ctx: ServiceContext, key: string, message: string
  * impossible refresh sets the session to "sign-in-again", deletes the tokens and throws a
  * SignInError('refresh-failed') whose message says to sign in again.
  */
-export async function accessToken(ctx: ServiceContext, key: string, signInHint: string): Promise<string> {
+export function accessToken(ctx: ServiceContext, key: string, signInHint: string): Promise<string> {
+  // In order with the key's sign-ins and sign-outs, and one refresh at a time (a rotating refresh
+  // token used twice would end the session).
+  return inSessionOrder(ctx.db, key, () => currentAccessToken(ctx, key, signInHint));
+}
+
+async function currentAccessToken(ctx: ServiceContext, key: string, signInHint: string): Promise<string> {
   const r = sessionRow(ctx, key);
   const t = await readTokens(ctx, key);
   const again = `Sign in again (${signInHint})`;
@@ -301,8 +318,23 @@ export async function accessToken(ctx: ServiceContext, key: string, signInHint: 
   return next.accessToken;
 }
 
-/** Sign-out: revoke at the IdP (RFC 7009) where offered, then delete tokens and session. */
-export async function signOut(ctx: ServiceContext, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
+/**
+ * Sign-out: revoke at the IdP (RFC 7009) where offered, then delete tokens and session. It runs
+ * after any sign-in or refresh of the key still being stored (session-order.ts); `ending` is called
+ * then, before anything is deleted (e.g. to name, for the log, the admin whose session ends).
+ */
+export function signOut(
+  ctx: ServiceContext,
+  key: string,
+  ending?: () => void,
+): Promise<{ signedOut: boolean; revoked: boolean }> {
+  return inSessionOrder(ctx.db, key, () => {
+    ending?.();
+    return endSession(ctx, key);
+  });
+}
+
+async function endSession(ctx: ServiceContext, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
   const r = sessionRow(ctx, key);
   const t = await readTokens(ctx, key);
   const p = getProvider(ctx, key);

@@ -18,6 +18,7 @@ import { OAuthSessions } from './sessions.js';
 import { servingWrite, type WriteTurnsBuffer } from '../../store/write-turns.js';
 import { appendAdminAction, type AdminAction } from '../../audit/admin-log.js';
 import { notStoredReason } from '../../identity/sessions.js';
+import { inSessionOrder } from '../../identity/session-order.js';
 import { transaction } from '../../store/database.js';
 
 export { SessionExpiredError } from './provider.js';
@@ -268,39 +269,44 @@ export async function startSignIn(deps: OAuthDeps, req: SignInRequest): Promise<
         );
       }
       if (typeof raw?.revocation_endpoint === 'string') provider.data.revocationEndpoint = raw.revocation_endpoint;
-      await provider.commit();
-      const exp = tokenExpiry(provider.data);
-      const expiresAt = exp !== undefined ? new Date(exp).toISOString() : null;
-      // Minutes after the action began: a turn of its own at the write lock.
-      const signedInAt = deps.now().toISOString();
-      const refreshable = Boolean(provider.data.tokens?.refresh_token);
-      // The session and its admin-log entry together: a sign-in the log cannot record never
-      // stands (every admin action is attributable); its tokens are then revoked and deleted.
-      let recording = false;
-      try {
-        await servingWrite(deps.turns, () =>
-          transaction(deps.db, () => {
-            new OAuthSessions(deps.db).upsert({
-              key: req.key,
-              serverId: req.serverId,
-              issuer,
-              expiresAt,
-              refreshable,
-              signedInAt,
-              refreshedAt: null,
-              expired: false,
-            });
-            recording = true;
-            if (req.record) appendAdminAction(deps.db, { now: deps.now }, req.record(issuer));
-          }),
-        );
-      } catch (err) {
-        const cleared = await signOut(deps, req.key).then(
-          () => true,
-          () => false,
-        );
-        throw new SignInError(notStoredReason(err, recording, cleared, 'sign out of this server'));
-      }
+      // In order with the key's refreshes and sign-outs (session-order.ts): a sign-out that lands
+      // while this waits for its write turn runs after it, not between its tokens and its row.
+      const expiresAt = await inSessionOrder(deps.db, req.key, async () => {
+        await provider.commit();
+        const exp = tokenExpiry(provider.data);
+        const expiresAtIso = exp !== undefined ? new Date(exp).toISOString() : null;
+        // Minutes after the action began: a turn of its own at the write lock.
+        const signedInAt = deps.now().toISOString();
+        const refreshable = Boolean(provider.data.tokens?.refresh_token);
+        // The session and its admin-log entry together: a sign-in the log cannot record never
+        // stands (every admin action is attributable); its tokens are then revoked and deleted.
+        let recording = false;
+        try {
+          await servingWrite(deps.turns, () =>
+            transaction(deps.db, () => {
+              new OAuthSessions(deps.db).upsert({
+                key: req.key,
+                serverId: req.serverId,
+                issuer,
+                expiresAt: expiresAtIso,
+                refreshable,
+                signedInAt,
+                refreshedAt: null,
+                expired: false,
+              });
+              recording = true;
+              if (req.record) appendAdminAction(deps.db, { now: deps.now }, req.record(issuer));
+            }),
+          );
+        } catch (err) {
+          const cleared = await endSession(deps, req.key).then(
+            () => true,
+            () => false,
+          );
+          throw new SignInError(notStoredReason(err, recording, cleared, 'sign out of this server'));
+        }
+        return expiresAtIso;
+      });
       req.onProgress?.('signed-in');
       return { issuer, expiresAt };
     } catch (err) {
@@ -360,7 +366,12 @@ export async function refreshIfNeeded(
   }
   const exp = tokenExpiry(provider.data);
   if (exp === undefined || exp - deps.now().getTime() > marginMs) return false;
-  const run = refreshNow(deps, provider, serverUrl);
+  // In order with the key's sign-ins and sign-outs: a refresh never writes tokens back after a
+  // sign-out deleted them (session-order.ts).
+  const run = inSessionOrder(deps.db, provider.key, async () => {
+    if (!new OAuthSessions(deps.db).get(provider.key)) throw new SessionExpiredError('signed out: sign in again');
+    return refreshNow(deps, provider, serverUrl);
+  });
   refreshing.set(provider.key, run);
   try {
     return await run;
@@ -391,7 +402,12 @@ async function refreshNow(deps: OAuthDeps, provider: SecretStoreOAuthProvider, s
  * Signs out: revokes the refresh and access tokens where the authorization server offers RFC 7009
  * revocation, then deletes the secret entry and the session row.
  */
-export async function signOut(deps: OAuthDeps, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
+export function signOut(deps: OAuthDeps, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
+  // After any sign-in or refresh of this session still being stored (session-order.ts).
+  return inSessionOrder(deps.db, key, () => endSession(deps, key));
+}
+
+async function endSession(deps: OAuthDeps, key: string): Promise<{ signedOut: boolean; revoked: boolean }> {
   const sessions = new OAuthSessions(deps.db);
   const stored = await readStoredOAuth(deps.secrets, key);
   const endpoint = stored.revocationEndpoint;

@@ -7,6 +7,7 @@ import { deliver, driveLogin, startWorld, type World } from '../../../../test/fi
 import { createNodeContext } from '../../../node/runtime.js';
 import { createAdminHandlers } from '../../admin-service.js';
 import type { SecretStore } from '../../ports.js';
+import { adminLogEntriesAfter } from '../../audit/admin-log.js';
 
 let world: World;
 before(async () => {
@@ -282,5 +283,39 @@ test('a sign-in the admin log cannot record is not stored: no session, its token
   assert.deepEqual(env.oauthEntries(), [], 'tokens deleted');
   assert.deepEqual(env.sessionRows(), [], 'session deleted');
   env.ctx.db.exec('DROP TRIGGER refuse_admin_log');
+  env.ctx.db.close();
+});
+
+test('a sign-out asked for while a sign-in is being stored runs after it and ends that session', async () => {
+  const env = await setup();
+  const id = env.user.serverId;
+  const { callback } = await startAndLogin(env, id);
+  // The sign-in's token write waits (a slow keyring; in a serving process, its write turn).
+  const set = env.secrets.set;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let held = false;
+  env.secrets.set = async (k, v) => {
+    if (k.startsWith('live.oauth.')) {
+      held = true;
+      await gate;
+    }
+    return set(k, v);
+  };
+  const from = env.signInEvents(id).length;
+  assert.equal(await deliver(callback), 200);
+  for (let i = 0; i < 200 && !held; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(held, 'the sign-in stores its tokens');
+  let signedOut = false;
+  const out = env.h['live.signOut']({ serverId: id }).then((r) => ((signedOut = true), r));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(signedOut, false, 'the sign-out waits for the sign-in being stored');
+  open();
+  assert.equal((await env.outcome(id, from)).stage, 'signed-in');
+  assert.equal((await out).signedOut, true);
+  assert.deepEqual(env.oauthEntries(), [], 'its tokens deleted');
+  assert.deepEqual(env.sessionRows(), [], 'its session deleted');
+  const actions = adminLogEntriesAfter(env.ctx.db, 0).map((e) => e.action);
+  assert.deepEqual(actions.slice(-2), ['oauth.sign-in', 'oauth.sign-out']);
   env.ctx.db.close();
 });
