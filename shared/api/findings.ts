@@ -25,7 +25,6 @@ export const findingsMethods = {
     input: z.object({}).strict(),
     output: FindingsReport,
     mutates: true,
-    recordsAction: false,
     summary:
       'Discover the workstation, run the static credential and configuration rules, store and return the findings.',
   }),

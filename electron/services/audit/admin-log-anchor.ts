@@ -200,30 +200,52 @@ function opening(db: Database, keyText: string | null, anchorText: string | null
   return { key, keyToStore, anchor, anchorToStore };
 }
 
-/** Loads (or creates) the key and anchor through the async port and binds them to `db`. */
-export async function openAdminLog(db: Database, secrets: SecretStore, clock: Clock = systemClock): Promise<void> {
-  const o = opening(db, await secrets.get(ADMIN_LOG_KEY_NAME), await secrets.get(ADMIN_LOG_ANCHOR_NAME), clock);
+/**
+ * Loads (or creates) the key and anchor through the async port and binds them to `db`. `loadOnly`:
+ * never creates a key (a keyed log whose key is not in the store stays unbound).
+ */
+export async function openAdminLog(
+  db: Database,
+  secrets: SecretStore,
+  clock: Clock = systemClock,
+  { loadOnly = false } = {},
+): Promise<void> {
+  const keyText = await secrets.get(ADMIN_LOG_KEY_NAME);
+  if (loadOnly && !parseKey(keyText)) throw new Error('the admin-log key is not in the secret store');
+  const o = opening(db, keyText, await secrets.get(ADMIN_LOG_ANCHOR_NAME), clock);
   if (o.keyToStore) await secrets.set(ADMIN_LOG_KEY_NAME, o.keyToStore);
   if (o.anchorToStore) await secrets.set(ADMIN_LOG_ANCHOR_NAME, o.anchorToStore);
   bindAdminLog(db, new AnchorWriter(db, o.key, secrets, clock, o.anchor));
 }
 
 const reopening = new WeakMap<Database, Promise<void>>();
+/** How long an admin action waits for the secret store to answer a key load (a hung keyring prompt). */
+const RETRY_WAIT_MS = 5_000;
 
 /**
  * Tries once more to load the key of a log that is keyed but has none bound (the desktop's secret
  * store failed at start-up, e.g. a locked keyring), so unlocking the keyring is enough: no restart.
- * One attempt at a time per database; a failure leaves it unbound (the caller then refuses).
+ * Load only: a key missing from the store is never replaced by a new one here (the entries signed
+ * with it would no longer verify, and a copy restored later would be overwritten). One attempt at a
+ * time per database, waited for at most RETRY_WAIT_MS; a failure leaves it unbound (the caller then
+ * refuses).
  */
-export async function retryAdminLogKey(db: Database, secrets: SecretStore, clock: Clock = systemClock): Promise<void> {
+export async function retryAdminLogKey(
+  db: Database,
+  secrets: SecretStore,
+  clock: Clock = systemClock,
+  waitMs = RETRY_WAIT_MS,
+): Promise<void> {
   let attempt = reopening.get(db);
   if (!attempt) {
-    attempt = openAdminLog(db, secrets, clock)
+    attempt = openAdminLog(db, secrets, clock, { loadOnly: true })
       .catch(() => undefined)
       .finally(() => reopening.delete(db));
     reopening.set(db, attempt);
   }
-  await attempt;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([attempt, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
 }
 
 /** The same, synchronously, for stores that are synchronous underneath (used by createNodeContext). */
