@@ -4,7 +4,7 @@ import { AdminError } from '../../../shared/api/errors.js';
 import type { IdentitySession } from '../../../shared/model/identity.js';
 import { appendAdminAction } from '../../services/audit/admin-log.js';
 import type { ServiceContext } from '../../services/context.js';
-import { consoleLoginRecord } from '../../services/identity/handlers.js';
+import { consoleLoginRecord, consoleSignOut } from '../../services/identity/handlers.js';
 import {
   actorOf,
   CONSOLE_KEY,
@@ -12,7 +12,6 @@ import {
   getSession,
   setProvider,
   signIn,
-  signOut,
 } from '../../services/identity/sessions.js';
 import type { Command, CliIo } from '../command.js';
 import { formatFrom } from '../common-options.js';
@@ -181,15 +180,7 @@ export const logoutCommand: Command = {
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, strict: true, options: { state: { type: 'string' } } });
     return withContext(values.state, io, 'logout', async (ctx) => {
-      const before = actorOf(ctx);
-      const r = await signOut(ctx, CONSOLE_KEY);
-      if (r.signedOut)
-        appendAdminAction(ctx.db, ctx.clock, {
-          action: 'identity.logout',
-          target: CONSOLE_KEY,
-          actor: before,
-          details: { revoked: r.revoked },
-        });
+      const r = await consoleSignOut(ctx);
       io.stdout(
         r.signedOut
           ? `Signed out${r.revoked ? ' (tokens revoked at the identity provider)' : ' (the identity provider offers no revocation; tokens deleted here)'}\n`

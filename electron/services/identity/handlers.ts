@@ -93,17 +93,22 @@ export function identityHandlers(
     'identity.signIn': async () => startConsoleSignIn(ctx),
     'identity.signOut': async () => {
       pending.get(ctx)?.abort();
-      // Who is signing out: read once a sign-in still being stored has landed (signOut runs after it).
-      let before = actorOf(ctx);
-      const r = await signOut(ctx, CONSOLE_KEY, () => (before = actorOf(ctx)));
-      if (r.signedOut)
-        appendAdminAction(ctx.db, ctx.clock, {
-          action: 'identity.logout',
-          target: CONSOLE_KEY,
-          actor: before,
-          details: { revoked: r.revoked },
-        });
-      return r;
+      return consoleSignOut(ctx);
     },
   };
+}
+
+/** The console sign-out (UI and `gatehouse logout`), logged under the admin whose session ends. */
+export async function consoleSignOut(ctx: ServiceContext): Promise<{ signedOut: boolean; revoked: boolean }> {
+  // Who is signing out: read once a sign-in still being stored has landed (signOut runs after it).
+  let before = actorOf(ctx);
+  const r = await signOut(ctx, CONSOLE_KEY, () => (before = actorOf(ctx)));
+  if (r.signedOut)
+    appendAdminAction(ctx.db, ctx.clock, {
+      action: 'identity.logout',
+      target: CONSOLE_KEY,
+      actor: before,
+      details: { revoked: r.revoked },
+    });
+  return r;
 }

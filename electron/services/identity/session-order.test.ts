@@ -7,7 +7,8 @@ import { cliContext } from '../../../test/support/node-context.js';
 import { createAdminHandlers } from '../admin-service.js';
 import { adminLogEntriesAfter } from '../audit/admin-log.js';
 import type { SecretStore } from '../ports.js';
-import { CONSOLE_KEY, getSession, saveSignIn, tokenKey } from './sessions.js';
+import { accessToken, CONSOLE_KEY, getSession, saveSignIn, tokenKey } from './sessions.js';
+import { inSessionOrder } from './session-order.js';
 
 /**
  * A session's store steps run in the order they were asked for (session-order.ts): a sign-out
@@ -51,6 +52,63 @@ describe('session order', () => {
       // The log names the admin whose session ended, not who acted before the sign-in landed.
       const logout = adminLogEntriesAfter(ctx.db, 0).findLast((e) => e.action === 'identity.logout');
       assert.match(logout?.actor ?? '', /alice@example\.test \(https:\/\/idp\.example\.test#alice\)/);
+    } finally {
+      ctx.db.close();
+    }
+  });
+
+  it('a token asked for while a sign-in is being stored is that sign-in’s', async () => {
+    const ctx = createCtx();
+    try {
+      const secrets = ctx.secrets;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      ctx.secrets = gatedSets(secrets, gate, () => true);
+      const signingIn = saveSignIn(ctx, CONSOLE_KEY, {
+        tokens: { accessToken: 'fresh-token' },
+        identity: { issuer: 'https://idp.example.test', subject: 'alice' },
+      });
+      const token = accessToken(ctx, CONSOLE_KEY, 'gatehouse login');
+      open();
+      await signingIn;
+      assert.equal(await token, 'fresh-token');
+    } finally {
+      ctx.db.close();
+    }
+  });
+
+  it('a failed step leaves the order usable; a step’s own nested steps run at once', async () => {
+    const ctx = createCtx();
+    try {
+      await assert.rejects(
+        inSessionOrder(ctx.db, 'k', async () => {
+          throw new Error('refused');
+        }),
+        /refused/,
+      );
+      assert.equal(await inSessionOrder(ctx.db, 'k', async () => 'next'), 'next');
+      // Nested for the same key (the SDK saving a refreshed token inside the refresh step): no wait.
+      const nested = await inSessionOrder(ctx.db, 'k', () => inSessionOrder(ctx.db, 'k', async () => 'inner'));
+      assert.equal(nested, 'inner');
+      // Work a step left running is not part of it once it ends: it waits its turn like any other.
+      const order: string[] = [];
+      let later!: Promise<void>;
+      let release!: () => void;
+      const blocker = new Promise<void>((r) => (release = r));
+      await inSessionOrder(ctx.db, 'k', async () => {
+        later = (async () => {
+          await new Promise((r) => setTimeout(r, 10));
+          await inSessionOrder(ctx.db, 'k', async () => void order.push('left-over'));
+        })();
+      });
+      const next = inSessionOrder(ctx.db, 'k', async () => {
+        await blocker;
+        order.push('next');
+      });
+      await new Promise((r) => setTimeout(r, 30));
+      release();
+      await Promise.all([later, next]);
+      assert.deepEqual(order, ['next', 'left-over']);
     } finally {
       ctx.db.close();
     }

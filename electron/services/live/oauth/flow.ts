@@ -334,6 +334,13 @@ export async function connectProvider(deps: OAuthDeps, key: string): Promise<Sec
     initial,
     now: deps.now,
     staged: false,
+    // A refresh the SDK makes on its own (a 401 while connecting) writes in order with this
+    // session's sign-outs, and not at all once signed out (session-order.ts).
+    guard: (write) =>
+      inSessionOrder(deps.db, key, async () => {
+        if (!sessions.get(key)) throw new SessionExpiredError('signed out: sign in again');
+        await write();
+      }),
     onSaved: (d) => {
       const exp = tokenExpiry(d);
       sessions.refreshed(
@@ -370,6 +377,10 @@ export async function refreshIfNeeded(
   // sign-out deleted them (session-order.ts).
   const run = inSessionOrder(deps.db, provider.key, async () => {
     if (!new OAuthSessions(deps.db).get(provider.key)) throw new SessionExpiredError('signed out: sign in again');
+    // What is stored now (a sign-out and a new sign-in may have replaced what this provider read).
+    await provider.reload();
+    const now = tokenExpiry(provider.data);
+    if (now === undefined || now - deps.now().getTime() > marginMs) return false;
     return refreshNow(deps, provider, serverUrl);
   });
   refreshing.set(provider.key, run);

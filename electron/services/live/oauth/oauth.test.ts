@@ -8,6 +8,8 @@ import { createNodeContext } from '../../../node/runtime.js';
 import { createAdminHandlers } from '../../admin-service.js';
 import type { SecretStore } from '../../ports.js';
 import { adminLogEntriesAfter } from '../../audit/admin-log.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import { connectProvider, refreshIfNeeded } from './flow.js';
 
 let world: World;
 before(async () => {
@@ -317,5 +319,33 @@ test('a sign-out asked for while a sign-in is being stored runs after it and end
   assert.deepEqual(env.sessionRows(), [], 'its session deleted');
   const actions = adminLogEntriesAfter(env.ctx.db, 0).map((e) => e.action);
   assert.deepEqual(actions.slice(-2), ['oauth.sign-in', 'oauth.sign-out']);
+  env.ctx.db.close();
+});
+
+test('after a sign-out, a connection’s provider writes no tokens back and refreshes nothing', async () => {
+  const env = await setup();
+  const id = env.user.serverId;
+  const { callback } = await startAndLogin(env, id);
+  const from = env.signInEvents(id).length;
+  assert.equal(await deliver(callback), 200);
+  assert.equal((await env.outcome(id, from)).stage, 'signed-in');
+  const { key } = env.sessionRows()[0] as { key: string };
+  const deps = { db: env.ctx.db, secrets: env.secrets, now: () => new Date(), limits: DEFAULT_LIMITS };
+  // A connection opened while signed in (as a scan holds one)…
+  const provider = await connectProvider(deps, key);
+  assert.ok(provider);
+  await env.h['live.signOut']({ serverId: id });
+  assert.deepEqual(env.oauthEntries(), []);
+  // …then the SDK refreshes on a 401 and saves what it got: refused, nothing written.
+  await assert.rejects(
+    provider.saveTokens({ access_token: 'late-access', token_type: 'Bearer', refresh_token: 'late-refresh' }),
+    /signed out: sign in again/,
+  );
+  assert.deepEqual(env.oauthEntries(), [], 'no tokens written back');
+  // And a refresh asked for after the sign-out is refused before anything is sent.
+  provider.data.tokens = { access_token: 'old', token_type: 'Bearer', refresh_token: 'old-refresh', expires_in: 0 };
+  await assert.rejects(refreshIfNeeded(deps, provider, world.mcpUrl), /signed out: sign in again/);
+  assert.deepEqual(env.oauthEntries(), []);
+  assert.deepEqual(env.sessionRows(), []);
   env.ctx.db.close();
 });

@@ -79,6 +79,11 @@ export interface ProviderOptions {
   /** A pre-registered client id (no dynamic registration). */
   clientId?: string;
   onSaved?: (data: StoredOAuth) => void | Promise<void>;
+  /**
+   * Not staged: runs each write (and its onSaved), e.g. in order with the session's sign-outs and
+   * refusing once signed out, so a refresh the SDK makes on its own never writes tokens back.
+   */
+  guard?: (write: () => Promise<void>) => Promise<void>;
 }
 
 /**
@@ -192,6 +197,7 @@ export class SecretStoreOAuthProvider implements OAuthClientProvider {
   }
 
   private async persist(): Promise<void> {
-    if (!this.opts.staged) await this.commit();
+    if (this.opts.staged) return;
+    await (this.opts.guard ? this.opts.guard(() => this.commit()) : this.commit());
   }
 }
