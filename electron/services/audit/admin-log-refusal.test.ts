@@ -36,6 +36,18 @@ const lockedKeyring: SecretStore = {
   },
 };
 
+/** A state folder whose admin log a first session keyed (its key in the file store), with its entry count. */
+async function keyedLog(name: string): Promise<{ sub: string; entries: number }> {
+  const sub = mkdtempSync(join(dir, `${name}-`));
+  const first = cliContext(sub);
+  try {
+    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
+    return { sub, entries: adminLogEntriesAfter(first.db, 0).length };
+  } finally {
+    first.db.close();
+  }
+}
+
 describe('an admin log that cannot record', () => {
   it('refuses every change up front and keeps answering reads', async () => {
     // A first session keys the log (its key in the file store) and records a change.
@@ -75,11 +87,7 @@ describe('an admin log that cannot record', () => {
     }
   });
   it('lets a rescan run, since it records no entry', async () => {
-    const sub = mkdtempSync(join(dir, 'rescan-'));
-    const first = cliContext(sub);
-    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
-    const entries = adminLogEntriesAfter(first.db, 0).length;
-    first.db.close();
+    const { sub, entries } = await keyedLog('rescan');
     const ctx = createNodeContext({
       stateDir: sub,
       mode: 'desktop',
@@ -103,11 +111,7 @@ describe('an admin log that cannot record', () => {
   });
 
   it('records again once the keyring is unlocked, without a restart', async () => {
-    const sub = mkdtempSync(join(dir, 'unlock-'));
-    const first = cliContext(sub);
-    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
-    const entries = adminLogEntriesAfter(first.db, 0).length;
-    first.db.close();
+    const { sub, entries } = await keyedLog('unlock');
     // The same secrets as the first session, behind an async-only keyring that is locked at start.
     const files = openNodeSecretStore(sub, { keyring: null });
     let locked = true;
@@ -158,10 +162,7 @@ describe('an admin log that cannot record', () => {
     }
   });
   it('never replaces a key missing from the secret store when it tries again', async () => {
-    const sub = mkdtempSync(join(dir, 'missing-'));
-    const first = cliContext(sub);
-    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
-    first.db.close();
+    const { sub } = await keyedLog('missing');
     // The key entry is gone from the store (reset, or a copy restored from before it existed).
     const files = openNodeSecretStore(sub, { keyring: null });
     await files.delete('audit.admin-log-key');
@@ -183,10 +184,7 @@ describe('an admin log that cannot record', () => {
   });
 
   it('waits a bounded time for a secret store that does not answer', async () => {
-    const sub = mkdtempSync(join(dir, 'hung-'));
-    const first = cliContext(sub);
-    await createAdminHandlers(first)['audit.settings.set']({ retentionDays: 90 });
-    first.db.close();
+    const { sub } = await keyedLog('hung');
     const hung: SecretStore = {
       kind: 'hung keyring (test)',
       get: () => new Promise(() => undefined),

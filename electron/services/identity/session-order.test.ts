@@ -22,13 +22,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('session order', () => {
   it('a sign-out asked for while a sign-in is being stored ends that session', async () => {
-    const ctx = createCtx();
+    // The sign-in's token write waits (a slow keyring; in a serving process, a write turn).
+    const { ctx, secrets, open } = gatedCtx();
     try {
-      // The sign-in's token write waits (a slow keyring; in a serving process, a write turn).
-      const secrets = ctx.secrets;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      ctx.secrets = gatedSets(secrets, gate, () => true);
       const order: string[] = [];
       const signingIn = saveSignIn(ctx, CONSOLE_KEY, {
         tokens: { accessToken: 'alice-access-token' },
@@ -58,12 +54,8 @@ describe('session order', () => {
   });
 
   it('a token asked for while a sign-in is being stored is that sign-in’s', async () => {
-    const ctx = createCtx();
+    const { ctx, open } = gatedCtx();
     try {
-      const secrets = ctx.secrets;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      ctx.secrets = gatedSets(secrets, gate, () => true);
       const signingIn = saveSignIn(ctx, CONSOLE_KEY, {
         tokens: { accessToken: 'fresh-token' },
         identity: { issuer: 'https://idp.example.test', subject: 'alice' },
@@ -78,7 +70,7 @@ describe('session order', () => {
   });
 
   it('a failed step leaves the order usable; a step’s own nested steps run at once', async () => {
-    const ctx = createCtx();
+    const { ctx } = gatedCtx();
     try {
       await assert.rejects(
         inSessionOrder(ctx.db, 'k', async () => {
@@ -115,12 +107,8 @@ describe('session order', () => {
   });
 
   it('store steps of different sessions do not wait for each other', async () => {
-    const ctx = createCtx();
+    const { ctx, open } = gatedCtx((k) => k === tokenKey(CONSOLE_KEY));
     try {
-      const secrets = ctx.secrets;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      ctx.secrets = gatedSets(secrets, gate, (k) => k === tokenKey(CONSOLE_KEY));
       const held = saveSignIn(ctx, CONSOLE_KEY, {
         tokens: { accessToken: 'a' },
         identity: { issuer: 'https://idp.example.test', subject: 'alice' },
@@ -138,9 +126,16 @@ describe('session order', () => {
   });
 });
 
-/** `secrets` whose writes of the keys `held` picks wait for `gate`. */
-function gatedSets(secrets: SecretStore, gate: Promise<void>, held: (key: string) => boolean): SecretStore {
-  return {
+/**
+ * A context whose secret writes of the keys `held` picks (default: all) wait until `open()`: a sign-in
+ * still being stored. `secrets` is the store underneath.
+ */
+function gatedCtx(held: (key: string) => boolean = () => true) {
+  const ctx = cliContext(mkdtempSync(join(root, 'ctx-')));
+  const secrets = ctx.secrets;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const gated: SecretStore = {
     kind: secrets.kind,
     get: (k) => secrets.get(k),
     set: async (k, v) => {
@@ -149,8 +144,6 @@ function gatedSets(secrets: SecretStore, gate: Promise<void>, held: (key: string
     },
     delete: (k) => secrets.delete(k),
   };
-}
-
-function createCtx() {
-  return cliContext(mkdtempSync(join(root, 'ctx-')));
+  ctx.secrets = gated;
+  return { ctx, secrets, open };
 }
