@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endpointUrl } from '../model/endpoint-url.js';
 import { ConsoleIdentity, IdentityProvider } from '../model/identity.js';
 import { method } from './define.js';
 
@@ -15,7 +16,7 @@ export const identityMethods = {
   'identity.configure': method({
     input: z
       .object({
-        issuer: z.string().trim().url('The issuer must be a URL (https://, or http:// on loopback).'),
+        issuer: endpointUrl('issuer'),
         clientId: z.string().trim().min(1, 'A client id is required.').max(500),
         scopes: z.array(z.string().trim().min(1).max(200)).max(30).optional(),
       })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endpointUrl } from './endpoint-url.js';
 
 /**
  * MCP gateways Gatehouse reads from (shared/reference/gateways.md). A connection holds no secret:
@@ -102,7 +103,7 @@ const GatewayFields = z.object({
   caFile: z.string().min(1).optional(),
   timeoutMs: z.number().int().min(500).max(120_000),
   /** authType `sso`: the identity provider's issuer, as configured in the gateway. */
-  ssoIssuer: z.url().optional(),
+  ssoIssuer: endpointUrl('SSO issuer').optional(),
   /** authType `sso`: the gateway's SSO provider id (`/v1/auth/sso/providers`); default: its only provider. */
   ssoProviderId: z.string().min(1).max(100).optional(),
 });

@@ -155,7 +155,8 @@ function normalizeBaseUrl(u: string): string {
   try {
     url = new URL(u);
   } catch {
-    throw new AdminError('bad-request', `Base URL "${u}" is not a URL`);
+    // (Not quoted: the text may hold a credential.)
+    throw new AdminError('bad-request', 'Base URL is not a URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new AdminError('bad-request', `Base URL must be https:// (got ${url.protocol})`);

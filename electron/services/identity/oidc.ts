@@ -188,8 +188,11 @@ function issuerUrl(issuer: string): URL {
   try {
     u = new URL(issuer);
   } catch {
-    throw new SignInError('wrong-issuer', `The issuer "${issuer}" is not a URL.`);
+    // (Not quoted: the text may hold a credential.)
+    throw new SignInError('wrong-issuer', 'The issuer is not a URL.');
   }
+  if (u.username || u.password)
+    throw new SignInError('insecure-issuer', 'The issuer must not contain a user name or password.');
   if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname))
     throw new SignInError('insecure-issuer', `The issuer must use https:// (got ${u.origin}).`);
   if (u.protocol !== 'https:' && u.protocol !== 'http:')

@@ -1,4 +1,6 @@
 import { userInfo } from 'node:os';
+import { AdminError } from '../../../shared/api/errors.js';
+import { endpointUrlProblem } from '../../../shared/model/endpoint-url.js';
 import { IdentityProvider, type IdentitySession } from '../../../shared/model/identity.js';
 import type { ServiceContext } from '../context.js';
 import { maskSecret } from '../secrets/redact.js';
@@ -54,6 +56,9 @@ interface SessionRow {
 }
 
 export function setProvider(ctx: ServiceContext, key: string, raw: IdentityProvider): IdentityProvider {
+  // Every path (UI, CLI, gateway SSO): an issuer with a password in it would be stored in clear.
+  const problem = endpointUrlProblem(raw.issuer);
+  if (problem) throw new AdminError('bad-request', `The issuer ${problem}.`);
   const p = IdentityProvider.parse(raw);
   ctx.db
     .prepare(
