@@ -78,6 +78,36 @@ function changedSpan(a: string, b: string): [string, string] {
   return [a.slice(p, a.length - s), b.slice(p, b.length - s)];
 }
 
+describe('quarantine disables where the client has a flag', () => {
+  it('kiro: "disabled": true (Kiro documents the flag), the entry kept; undo byte for byte', async () => {
+    const text = `{\n  "mcpServers": {\n    "fs": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem@1.0.0"] }\n  }\n}\n`;
+    const { root, ctx, file } = await setup({
+      client: 'kiro',
+      rel: '.kiro/settings/mcp.json',
+      text,
+      expect: /x/,
+      strategy: 'reference',
+    });
+    try {
+      const scan = (await runFindingsScan(ctx)).scan;
+      const s = scan.servers.find((x) => x.entry.client === 'kiro')!;
+      const q = await previewChange(ctx, { kind: 'quarantine', serverId: s.entry.id });
+      assert.doesNotMatch(JSON.stringify(q), /no disabled flag/);
+      const applied = await applyChange(ctx, q.token);
+      const after = await readFile(file, 'utf8');
+      assert.match(after, /"fs": \{[^}]*"disabled": true/);
+      assert.match(after, /server-filesystem@1\.0\.0/, 'the entry is kept');
+      const disc = await discover(ctx.workstation, ctx.fs);
+      assert.equal(disc.servers.find((x) => x.entry.client === 'kiro')?.entry.disabled, true);
+      await undo(ctx, applied[0]!.id);
+      assert.equal(await readFile(file, 'utf8'), text);
+    } finally {
+      ctx.db.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('fix a planted literal, per format', () => {
   for (const c of CASES) {
     it(`${c.client}: ${c.strategy}; rescan clean; comments kept; undo byte for byte`, async () => {

@@ -58,6 +58,8 @@ const DISABLE_FLAG: Partial<Record<ClientId, { key: string; value: boolean }>> =
   'roo-code': { key: 'disabled', value: true },
   'kilo-code': { key: 'disabled', value: true },
   windsurf: { key: 'disabled', value: true },
+  // kiro.dev/docs/mcp/configuration: "disabled" on a server entry (IDE and CLI).
+  kiro: { key: 'disabled', value: true },
   codex: { key: 'enabled', value: false },
   goose: { key: 'enabled', value: false },
   opencode: { key: 'enabled', value: false },
