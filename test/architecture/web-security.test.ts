@@ -54,6 +54,19 @@ test('the app protocol and the HTTP server serve the one policy', () => {
   assert.equal(HTTP_CSP, CONTENT_SECURITY_POLICY);
 });
 
+test('the renderer meta CSP allows what the served policy allows, no less', () => {
+  // Both apply where the page is served with headers: a stricter meta silently breaks what the
+  // served policy allows (the policy editor's lint marks, data: SVG, were blocked).
+  const meta = parsePolicy(metaCsp());
+  const served = parsePolicy(CONTENT_SECURITY_POLICY);
+  for (const d of new Set([...served.keys(), ...FETCH_DIRECTIVES])) {
+    if (META_IGNORED.has(d)) continue;
+    const allowed = effective(served, d);
+    if (allowed === null) continue;
+    for (const source of allowed) assert.ok(effective(meta, d)?.has(source), `meta CSP blocks ${source} for ${d}`);
+  }
+});
+
 test('the renderer meta CSP is equal to or stricter than the served policy', () => {
   const meta = parsePolicy(metaCsp());
   const served = parsePolicy(CONTENT_SECURITY_POLICY);
